@@ -1,0 +1,1 @@
+"""The app processes the supervisor runs: api, hybrid, control, client."""

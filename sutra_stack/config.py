@@ -1,0 +1,306 @@
+"""The one config loader: `sutra.toml` + `.env` + `SUTRA_*` variables.
+
+Only the supervisor and the CLI read files. Every process of the stack reads its settings
+from `SUTRA_*` environment variables through `settings_from_env()`. The table `SETTINGS` maps
+each TOML key to its variable; `sutra.toml.example` documents them all (a test keeps the two
+in step).
+
+Precedence, lowest first: built-in defaults < `sutra.toml` < `SUTRA_*` in `.env` <
+`SUTRA_*` in the environment. String values in the TOML may use `${VAR}` and
+`${VAR:-default}`, looked up in the environment, then in `.env`.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from dotenv import dotenv_values
+
+from sutra_stack.errors import ConfigError
+from sutra_stack.limits import DEFAULT_MAX_CONCEPTS
+
+CONFIG_FILENAME = "sutra.toml"
+ENV_FILENAME = ".env"
+
+
+@dataclass(frozen=True, slots=True)
+class Setting:
+    key: str  # dotted TOML key, e.g. "storage.port"
+    env: str  # the variable every process reads, e.g. "SUTRA_STORAGE_PORT"
+    type: type
+    default: Any
+    help: str
+    choices: tuple[str, ...] | None = None
+    secret: bool = False  # never printed or logged
+    minimum: float | None = None
+    maximum: float | None = None
+
+
+def _s(key: str, type_: type, default: Any, help: str, **kw: Any) -> Setting:
+    env = "SUTRA_" + key.replace(".", "_").upper()
+    return Setting(key, kw.pop("env", env), type_, default, help, **kw)
+
+
+SETTINGS: tuple[Setting, ...] = (
+    # storage server
+    _s("storage.path", str, "./knowledge", "Data directory of the storage server."),
+    _s("storage.host", str, "127.0.0.1", "Address the storage server binds."),
+    _s("storage.port", int, 50051, "gRPC port of the storage server.", minimum=0, maximum=65535),
+    _s("storage.fast_port", int, 50052, "MessagePack TCP port of the storage server.", minimum=0, maximum=65535),
+    _s("storage.server", str, "localhost:50051", "Where clients reach the storage server (host:port, "
+       "tcp://host:port or grpc://host:port)."),
+    _s("storage.token", str, "", "Token every StorageService call must carry (empty: none).", secret=True),
+    _s("storage.metrics_port", int, 0, "Prometheus metrics port of the storage server (0: off).",
+       minimum=0, maximum=65535),
+    _s("storage.tls_cert", str, "", "TLS certificate (PEM) for both storage doors (empty: plaintext)."),
+    _s("storage.tls_key", str, "", "TLS private key (PEM) for both storage doors."),
+    _s("storage.tls_ca", str, "", "CA certificate clients use to verify the storage server."),
+    _s("storage.fsync", str, "always", "When WAL writes reach the disk before they are acknowledged.",
+       choices=("always", "everysec", "off")),
+    _s("storage.wal_segment_bytes", int, 64 * 1024 * 1024, "Size at which the WAL moves to a new segment.",
+       minimum=4096),
+    _s("storage.snapshot_wal_bytes", int, 256 * 1024 * 1024, "Take a snapshot once the WAL grows past this.",
+       minimum=4096),
+    _s("storage.snapshot_interval", float, 600.0, "Take a snapshot at least this often, in seconds (0: off).",
+       minimum=0),
+    _s("storage.max_concepts", int, DEFAULT_MAX_CONCEPTS, "Capacity cap: writes past it are refused.",
+       minimum=1),
+    _s("storage.read_only", bool, False, "Serve reads only."),
+    # embeddings
+    _s("embedder.kind", str, "hash", "Embedder used when a caller sends no vector.",
+       env="SUTRA_EMBEDDER", choices=("hash", "sentence-transformers", "http")),
+    _s("embedder.dimension", int, 384, "Vector dimension.", env="SUTRA_EMBEDDING_DIM", minimum=2, maximum=4096),
+    _s("embedder.model", str, "", "Model path or name (sentence-transformers, http)."),
+    _s("embedder.url", str, "", "Base URL of an OpenAI-compatible /v1/embeddings endpoint (http)."),
+    _s("embedder.api_key", str, "", "API key for the http embedder.", secret=True),
+    # vector index
+    _s("index.m", int, 16, "HNSW M (links per node).", minimum=2, maximum=128),
+    _s("index.ef_construction", int, 200, "HNSW ef at build time.", minimum=1, maximum=4096),
+    _s("index.ef", int, 64, "HNSW ef at query time (default for searches).", minimum=1, maximum=4096),
+    # sutra-api
+    _s("api.host", str, "127.0.0.1", "Address sutra-api binds."),
+    _s("api.port", int, 8000, "Port of sutra-api.", minimum=0, maximum=65535),
+    _s("api.workers", int, 1, "uvicorn workers of sutra-api.", minimum=1, maximum=64),
+    _s("api.token", str, "", "Bearer token for sutra-api's mutating routes (empty: none).", secret=True),
+    # logging
+    _s("log.level", str, "INFO", "Log level of every process.",
+       choices=("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")),
+)
+
+BY_KEY: dict[str, Setting] = {s.key: s for s in SETTINGS}
+BY_ENV: dict[str, Setting] = {s.env: s for s in SETTINGS}
+SETTING_SECTIONS: frozenset[str] = frozenset(s.key.split(".")[0] for s in SETTINGS)
+# Top-level tables read by other parts (the supervisor) rather than mapped to variables.
+RAW_SECTIONS: frozenset[str] = frozenset({"services", "supervisor"})
+
+_BOOL_TRUE = {"1", "true", "yes", "on"}
+_BOOL_FALSE = {"0", "false", "no", "off", ""}
+
+
+def _did_you_mean(word: str, options: list[str] | set[str] | frozenset[str]) -> str:
+    close = difflib.get_close_matches(word, sorted(options), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def coerce(setting: Setting, value: Any, where: str) -> Any:
+    """Turn a TOML value or a variable's text into the setting's type, or raise ConfigError."""
+    t = setting.type
+    try:
+        if t is bool:
+            if isinstance(value, bool):
+                out: Any = value
+            elif isinstance(value, str) and value.strip().lower() in _BOOL_TRUE | _BOOL_FALSE:
+                out = value.strip().lower() in _BOOL_TRUE
+            else:
+                raise ValueError
+        elif t is int:
+            if isinstance(value, (bool, float)):
+                raise ValueError
+            out = int(value)
+        elif t is float:
+            if isinstance(value, bool):
+                raise ValueError
+            out = float(value)
+        else:
+            if not isinstance(value, str):
+                raise ValueError
+            out = value
+    except (TypeError, ValueError):
+        raise ConfigError(
+            f"{where}: {setting.key} must be {t.__name__}, got {value!r:.60}", field=setting.key
+        ) from None
+    if setting.choices is not None and out not in setting.choices:
+        raise ConfigError(
+            f"{where}: {setting.key} must be one of {', '.join(setting.choices)}, got {out!r:.60}"
+            + _did_you_mean(str(out), setting.choices),
+            field=setting.key,
+        )
+    if setting.minimum is not None and out < setting.minimum:
+        raise ConfigError(f"{where}: {setting.key} must be ≥ {setting.minimum:g}, got {out}", field=setting.key)
+    if setting.maximum is not None and out > setting.maximum:
+        raise ConfigError(f"{where}: {setting.key} must be ≤ {setting.maximum:g}, got {out}", field=setting.key)
+    return out
+
+
+def to_env_text(setting: Setting, value: Any) -> str:
+    if setting.type is bool:
+        return "true" if value else "false"
+    return str(value)
+
+
+class Settings(Mapping[str, Any]):
+    """Typed settings of one process, keyed by dotted TOML key (e.g. settings["storage.port"])."""
+
+    def __init__(self, values: dict[str, Any]) -> None:
+        self._values = values
+
+    def __getitem__(self, key: str) -> Any:
+        return self._values[key]
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return iter(self._values)
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def redacted(self) -> dict[str, Any]:
+        """The settings with secrets masked: safe to print or log."""
+        return {k: ("***" if BY_KEY[k].secret and v else v) for k, v in self._values.items()}
+
+
+def settings_from_env(environ: Mapping[str, str] | None = None) -> Settings:
+    """What every process of the stack calls: defaults overridden by SUTRA_* variables."""
+    env = os.environ if environ is None else environ
+    values = {s.key: s.default for s in SETTINGS}
+    for s in SETTINGS:
+        if s.env in env:
+            values[s.key] = coerce(s, env[s.env], f"environment variable {s.env}")
+    return Settings(values)
+
+
+_INTERP = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-(.*?))?\}")
+
+
+def interpolate(text: str, lookup: Mapping[str, str], where: str) -> str:
+    """Expand ${VAR} and ${VAR:-default}; an unset ${VAR} without default is an error."""
+
+    def repl(m: re.Match[str]) -> str:
+        name, default = m.group(1), m.group(2)
+        val = lookup.get(name)
+        if val is None or (val == "" and default is not None):
+            if default is None:
+                raise ConfigError(f"{where}: ${{{name}}} is not set (give a default with ${{{name}:-value}})")
+            return default
+        return val
+
+    return _INTERP.sub(repl, text)
+
+
+def _interpolate_tree(node: Any, lookup: Mapping[str, str], where: str) -> Any:
+    if isinstance(node, str):
+        return interpolate(node, lookup, where)
+    if isinstance(node, list):
+        return [_interpolate_tree(v, lookup, f"{where}[{i}]") for i, v in enumerate(node)]
+    if isinstance(node, dict):
+        return {k: _interpolate_tree(v, lookup, f"{where}.{k}") for k, v in node.items()}
+    return node
+
+
+@dataclass
+class LoadedConfig:
+    """A resolved config: typed settings plus the raw tables other parts parse themselves."""
+
+    path: Path | None  # the sutra.toml read, None when running on built-in defaults
+    env_file: Path | None
+    settings: Settings
+    raw: dict[str, Any] = field(default_factory=dict)  # RAW_SECTIONS tables, interpolated
+    dotenv: dict[str, str] = field(default_factory=dict)
+    root: Path = field(default_factory=Path.cwd)  # directory relative paths are resolved against
+
+    def child_env(self) -> dict[str, str]:
+        """SUTRA_* variables that hand every setting to a child process."""
+        return {s.env: to_env_text(s, self.settings[s.key]) for s in SETTINGS}
+
+    def where(self) -> str:
+        return str(self.path) if self.path else "built-in config"
+
+
+def find_config(cwd: Path | None = None) -> Path | None:
+    p = (cwd or Path.cwd()) / CONFIG_FILENAME
+    return p if p.is_file() else None
+
+
+def load_config(
+    path: str | Path | None = None,
+    *,
+    env_file: str | Path | None = None,
+    environ: Mapping[str, str] | None = None,
+    cwd: Path | None = None,
+) -> LoadedConfig:
+    """Read sutra.toml (given, or found in cwd), .env and the environment, and check them all."""
+    cwd = cwd or Path.cwd()
+    environ = dict(os.environ if environ is None else environ)
+    if path is not None:
+        cfg_path: Path | None = Path(path)
+        if not cfg_path.is_file():
+            raise ConfigError(f"config file {cfg_path} does not exist (run `sutra init` to write one)")
+    else:
+        cfg_path = find_config(cwd)
+    root = cfg_path.resolve().parent if cfg_path else cwd.resolve()
+
+    env_path = Path(env_file) if env_file is not None else root / ENV_FILENAME
+    if env_file is not None and not env_path.is_file():
+        raise ConfigError(f"env file {env_path} does not exist")
+    dotenv: dict[str, str] = {}
+    if env_path.is_file():
+        dotenv = {k: v for k, v in dotenv_values(env_path).items() if v is not None}
+    else:
+        env_path = None  # type: ignore[assignment]
+
+    doc: dict[str, Any] = {}
+    where = str(cfg_path) if cfg_path else "built-in config"
+    if cfg_path:
+        try:
+            doc = tomllib.loads(cfg_path.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as e:
+            raise ConfigError(f"{cfg_path}: not valid TOML: {e}") from None
+        except UnicodeDecodeError:
+            raise ConfigError(f"{cfg_path}: not UTF-8 text") from None
+    lookup = {**dotenv, **environ}
+    doc = _interpolate_tree(doc, lookup, where)
+
+    values = {s.key: s.default for s in SETTINGS}
+    raw: dict[str, Any] = {}
+    known_sections = SETTING_SECTIONS | RAW_SECTIONS
+    for section, table in doc.items():
+        if section in RAW_SECTIONS:
+            if not isinstance(table, dict):
+                raise ConfigError(f"{where}: [{section}] must be a table")
+            raw[section] = table
+            continue
+        if section not in SETTING_SECTIONS:
+            raise ConfigError(f"{where}: unknown section [{section}]" + _did_you_mean(section, known_sections))
+        if not isinstance(table, dict):
+            raise ConfigError(f"{where}: {section} must be a table ([{section}])")
+        for name, value in table.items():
+            key = f"{section}.{name}"
+            setting = BY_KEY.get(key)
+            if setting is None:
+                raise ConfigError(f"{where}: unknown key {key}" + _did_you_mean(key, set(BY_KEY)), field=key)
+            values[key] = coerce(setting, value, where)
+    for source_name, source in ((str(env_path), dotenv), ("environment", environ)):
+        for var, text in source.items():
+            if not var.startswith("SUTRA_"):
+                continue
+            setting = BY_ENV.get(var)
+            if setting is None:
+                continue  # other parts (per-app variables) may read their own
+            values[setting.key] = coerce(setting, text, f"{source_name}: {var}")
+    return LoadedConfig(cfg_path, env_path, Settings(values), raw, dotenv, root)

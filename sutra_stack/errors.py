@@ -1,0 +1,101 @@
+"""The one exception family of the stack.
+
+Every error carries a gRPC status name (`code`) so that the gRPC door, the msgpack door, the
+client and the REST apps all speak the same language. Messages say what to do, not only what
+went wrong.
+"""
+
+from __future__ import annotations
+
+
+class SutraError(Exception):
+    """Base of every error the stack raises on purpose."""
+
+    code: str = "INTERNAL"
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+    def to_dict(self) -> dict[str, str]:
+        out = {"code": self.code, "message": self.message}
+        if self.field:
+            out["field"] = self.field
+        return out
+
+    @staticmethod
+    def from_code(code: str, message: str, field: str | None = None) -> SutraError:
+        cls = ERROR_CLASSES.get(code, SutraError)
+        err = cls(message, field=field)
+        if cls is SutraError:
+            err.code = code
+        return err
+
+
+class InvalidArgument(SutraError, ValueError):
+    code = "INVALID_ARGUMENT"
+
+
+class NotFound(SutraError, KeyError):
+    code = "NOT_FOUND"
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return self.message
+
+
+class AlreadyExists(SutraError):
+    code = "ALREADY_EXISTS"
+
+
+class Unauthenticated(SutraError):
+    code = "UNAUTHENTICATED"
+
+
+class PermissionDenied(SutraError):
+    code = "PERMISSION_DENIED"
+
+
+class ResourceExhausted(SutraError):
+    code = "RESOURCE_EXHAUSTED"
+
+
+class FailedPrecondition(SutraError):
+    code = "FAILED_PRECONDITION"
+
+
+class Unavailable(SutraError, ConnectionError):
+    code = "UNAVAILABLE"
+
+
+class DataLoss(SutraError):
+    """Stored data is corrupt: the message names the file and offset."""
+
+    code = "DATA_LOSS"
+
+
+class Internal(SutraError):
+    code = "INTERNAL"
+
+
+class ConfigError(SutraError):
+    """A mistake in sutra.toml, .env or a SUTRA_* variable, found before anything starts."""
+
+    code = "INVALID_ARGUMENT"
+
+
+ERROR_CLASSES: dict[str, type[SutraError]] = {
+    cls.code: cls
+    for cls in (
+        InvalidArgument,
+        NotFound,
+        AlreadyExists,
+        Unauthenticated,
+        PermissionDenied,
+        ResourceExhausted,
+        FailedPrecondition,
+        Unavailable,
+        DataLoss,
+        Internal,
+    )
+}

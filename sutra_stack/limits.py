@@ -1,0 +1,46 @@
+"""Every named limit of the stack, in one place.
+
+Each door (CLI, config, gRPC, msgpack, REST, uploads) enforces these and names the limit in
+its error message, so a person knows what to change.
+"""
+
+from __future__ import annotations
+
+# --- identifiers ---------------------------------------------------------------------------
+CONCEPT_ID_HEX_CHARS = 32  # 16 bytes, lowercase hex, on every wire
+
+# --- concepts ------------------------------------------------------------------------------
+MAX_CONTENT_BYTES = 64 * 1024  # one concept's text
+MAX_METADATA_BYTES = 8 * 1024  # one concept's metadata, JSON-encoded
+MIN_DIMENSION = 2
+MAX_DIMENSION = 4096
+MAX_BATCH_ITEMS = 10_000  # concepts or associations in one batch call
+
+# --- graph queries -------------------------------------------------------------------------
+MAX_PATH_DEPTH = 8
+MAX_PATHS = 100  # k for find_paths
+MAX_PATH_ENDPOINTS = 1_000  # start or target ids in one find_paths call
+MAX_NEIGHBORS = 10_000
+MAX_QUERY_IDS = 10_000  # ids in one query_concepts call
+
+# --- search --------------------------------------------------------------------------------
+MAX_SEARCH_K = 1_000
+MIN_EF = 1
+MAX_EF = 4_096
+MAX_QUERY_BYTES = 8 * 1024  # text of a search query or a question
+
+# --- index ---------------------------------------------------------------------------------
+DEFAULT_MAX_CONCEPTS = 10_000_000  # capacity cap; writes past it get RESOURCE_EXHAUSTED
+MIN_HNSW_M = 2
+MAX_HNSW_M = 128
+MAX_EF_CONSTRUCTION = 4_096
+
+# --- wire ----------------------------------------------------------------------------------
+MAX_MESSAGE_BYTES = 64 * 1024 * 1024  # one gRPC message or msgpack frame
+MAX_REQUEST_BODY_BYTES = 16 * 1024 * 1024  # one REST request body
+MAX_PIPELINED_REQUESTS = 1_024  # unanswered requests on one fast-door connection
+
+# --- reasoning -----------------------------------------------------------------------------
+MAX_LEARN_TEXT_BYTES = 256 * 1024  # one /learn text before it is split into sentences
+MAX_ASK_PATHS = 20
+MAX_ASK_DEPTH = 6

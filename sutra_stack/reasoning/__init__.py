@@ -1,0 +1,1 @@
+"""Reasoning: learning (concept and association extraction) and asking (paths, consensus, explanations)."""

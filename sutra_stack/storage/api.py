@@ -1,0 +1,95 @@
+"""The storage operations, as one typed interface.
+
+The engine implements it in-process; the server exposes it unchanged through both doors; the
+StorageClient implements it over the network. Reasoning code is written against this Protocol,
+so it runs the same on an in-process engine and on a remote server.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+from sutra_stack.storage.model import (
+    AssociationInput,
+    Concept,
+    ConceptInput,
+    Neighbor,
+    Path,
+    SearchHit,
+    StoreStats,
+)
+
+
+class KnowledgeStore(Protocol):
+    def learn_concept(
+        self,
+        content: str,
+        *,
+        concept_id: str | None = None,
+        embedding: Sequence[float] | None = None,
+        strength: float = 1.0,
+        confidence: float = 1.0,
+        metadata: dict[str, Any] | None = None,
+    ) -> str:
+        """Learn (or reinforce) one concept; returns its id once the write is durable."""
+        ...
+
+    def learn_batch(self, items: Sequence[ConceptInput]) -> list[str]:
+        """Learn many concepts in one durable write; ids in input order."""
+        ...
+
+    def learn_association(
+        self, source: str, target: str, type: str = "semantic", confidence: float = 1.0, weight: float = 1.0
+    ) -> None: ...
+
+    def learn_associations(self, items: Sequence[AssociationInput]) -> int:
+        """Learn many associations in one durable write; returns how many were stored."""
+        ...
+
+    def query_concept(self, concept_id: str) -> Concept | None: ...
+
+    def query_concepts(self, concept_ids: Sequence[str]) -> list[Concept | None]: ...
+
+    def delete_concept(self, concept_id: str) -> bool:
+        """Delete a concept with its edges and vector; False when it did not exist."""
+        ...
+
+    def delete_association(self, source: str, target: str, type: str | None = None) -> bool:
+        """Delete the edge source→target (of one type, or of every type); False when none existed."""
+        ...
+
+    def get_neighbors(
+        self,
+        concept_id: str,
+        *,
+        types: Sequence[str] | None = None,
+        min_confidence: float = 0.0,
+        direction: str = "both",
+        limit: int = 1000,
+    ) -> list[Neighbor]: ...
+
+    def find_paths(
+        self,
+        starts: Sequence[str],
+        targets: Sequence[str],
+        *,
+        max_depth: int = 4,
+        k: int = 3,
+        min_confidence: float = 0.0,
+        types: Sequence[str] | None = None,
+    ) -> list[Path]:
+        """The k most confident simple paths from any start to any target (best-first)."""
+        ...
+
+    def vector_search(
+        self, *, vector: Sequence[float] | None = None, text: str | None = None, k: int = 10, ef: int | None = None
+    ) -> list[SearchHit]: ...
+
+    def text_search(self, query: str, k: int = 10) -> list[SearchHit]: ...
+
+    def stats(self) -> StoreStats: ...
+
+    def flush(self) -> None:
+        """Take a snapshot now."""
+        ...

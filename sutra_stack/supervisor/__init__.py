@@ -1,0 +1,1 @@
+"""The supervisor: process specs, states, spawning, probes, restarts, logs, control socket, reload."""
