@@ -35,6 +35,9 @@ MIN_HNSW_M = 2
 MAX_HNSW_M = 128
 MAX_EF_CONSTRUCTION = 4_096
 
+# --- write-ahead log -----------------------------------------------------------------------
+MAX_WAL_RECORD_BYTES = 80 * 1024 * 1024  # one WAL record (a mutation or a whole batch); above MAX_MESSAGE_BYTES
+
 # --- wire ----------------------------------------------------------------------------------
 MAX_MESSAGE_BYTES = 64 * 1024 * 1024  # one gRPC message or msgpack frame
 MAX_REQUEST_BODY_BYTES = 16 * 1024 * 1024  # one REST request body
@@ -44,3 +47,13 @@ MAX_PIPELINED_REQUESTS = 1_024  # unanswered requests on one fast-door connectio
 MAX_LEARN_TEXT_BYTES = 256 * 1024  # one /learn text before it is split into sentences
 MAX_ASK_PATHS = 20
 MAX_ASK_DEPTH = 6
+
+# --- REST apps -----------------------------------------------------------------------------
+MAX_SOURCE_BYTES = 1024  # the `source` label of a /learn text
+
+# --- supervisor ----------------------------------------------------------------------------
+MAX_SERVICES = 64  # services in one stack config
+MAX_LISTEN_SOCKETS = 16  # sockets one service may be handed (LISTEN_FDS)
+DEFAULT_LOG_MAX_BYTES = 10 * 1024 * 1024  # a service log file is rotated past this size
+DEFAULT_LOG_BACKUPS = 5  # rotated files kept per service
+MAX_LOG_LINE_BYTES = 64 * 1024  # a longer line from a child is split into pieces of this size

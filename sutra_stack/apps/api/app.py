@@ -1,0 +1,66 @@
+"""The sutra-api application factory: wires settings, the shared storage handle, metrics and routes."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+
+from sutra_stack.apps.api.deps import StoreHandle
+from sutra_stack.apps.api.metrics import ApiMetrics, RequestMetrics
+from sutra_stack.apps.api.routes import router
+from sutra_stack.apps.common.bodylimit import BodySizeLimit
+from sutra_stack.apps.common.errors import CatchAll, install_error_handlers
+from sutra_stack.config import Settings, settings_from_env
+from sutra_stack.limits import MAX_REQUEST_BODY_BYTES
+
+
+def storage_client_factory(settings: Settings) -> Callable[[], Any]:
+    """How the API reaches storage: a StorageClient for `storage.server`, with `storage.token`."""
+
+    def make() -> Any:
+        from sutra_stack.storage import StorageClient
+
+        kwargs: dict[str, Any] = {}
+        if settings["storage.token"]:
+            kwargs["token"] = settings["storage.token"]
+        if settings["storage.tls_ca"]:
+            kwargs["tls_ca"] = settings["storage.tls_ca"]
+        return StorageClient(settings["storage.server"], **kwargs)
+
+    return make
+
+
+def create_app(settings: Settings | None = None, store_factory: Callable[[], Any] | None = None) -> FastAPI:
+    """Build sutra-api. `store_factory` makes the KnowledgeStore (default: a StorageClient)."""
+    settings = settings or settings_from_env()
+    metrics = ApiMetrics()
+    store = StoreHandle(store_factory or storage_client_factory(settings), metrics, settings["storage.server"])
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        store.close()
+
+    app = FastAPI(
+        title="sutra-api",
+        version="0.1.0",
+        description="Teach the knowledge base text, ask it questions, and get answers with their reasoning paths.",
+        lifespan=lifespan,
+    )
+    app.state.store = store
+    app.state.metrics = metrics
+    app.state.token = settings["api.token"]
+    install_error_handlers(app)
+    app.include_router(router)
+    app.add_middleware(CatchAll)
+    app.add_middleware(RequestMetrics, metrics=metrics)  # type: ignore[arg-type]
+    app.add_middleware(BodySizeLimit, max_bytes=MAX_REQUEST_BODY_BYTES)  # type: ignore[arg-type]
+    return app
+
+
+def factory() -> FastAPI:
+    """Entry point for uvicorn (`sutra_stack.apps.api.app:factory`), settings from SUTRA_* variables."""
+    return create_app()

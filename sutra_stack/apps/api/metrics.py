@@ -1,0 +1,114 @@
+"""Prometheus metrics of sutra-api: requests and latency per route, storage call latency, graph size.
+
+Each app instance has its own registry (so several apps can live in one test process). With
+several uvicorn workers each worker reports its own figures.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+_LATENCY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+
+
+class ApiMetrics:
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry(auto_describe=True)
+        self.requests = Counter(
+            "sutra_api_requests_total", "HTTP requests by route and status.",
+            ["method", "route", "status"], registry=self.registry,
+        )
+        self.latency = Histogram(
+            "sutra_api_request_duration_seconds", "HTTP request latency by route.",
+            ["method", "route"], buckets=_LATENCY_BUCKETS, registry=self.registry,
+        )
+        self.storage_latency = Histogram(
+            "sutra_api_storage_call_duration_seconds", "Latency of calls to the storage server by operation.",
+            ["operation", "outcome"], buckets=_LATENCY_BUCKETS, registry=self.registry,
+        )
+        self.concepts = Gauge("sutra_api_concepts", "Concepts in the store (at the last stats call).",
+                              registry=self.registry)
+        self.associations = Gauge("sutra_api_associations", "Associations in the store (at the last stats call).",
+                                  registry=self.registry)
+        self.storage_up = Gauge("sutra_api_storage_up", "1 when the last storage call succeeded.",
+                                registry=self.registry)
+
+    def render(self) -> bytes:
+        return generate_latest(self.registry)
+
+
+class MeteredStore:
+    """A KnowledgeStore that times every call into `storage_latency` and delegates it unchanged."""
+
+    def __init__(self, inner: Any, metrics: ApiMetrics) -> None:
+        self._inner = inner
+        self._metrics = metrics
+        self._wrapped: dict[str, Callable[..., Any]] = {}
+
+    @property
+    def inner(self) -> Any:
+        return self._inner
+
+    def __getattr__(self, name: str) -> Any:
+        attr = getattr(self._inner, name)
+        if name.startswith("_") or not callable(attr):
+            return attr
+        fn = self._wrapped.get(name)
+        if fn is None:
+            hist = self._metrics.storage_latency
+            ok = hist.labels(name, "ok")
+            failed = hist.labels(name, "error")
+            up = self._metrics.storage_up
+
+            def fn(*args: Any, **kwargs: Any) -> Any:
+                t0 = time.perf_counter()
+                try:
+                    out = getattr(self._inner, name)(*args, **kwargs)
+                except ConnectionError:
+                    failed.observe(time.perf_counter() - t0)
+                    up.set(0)
+                    raise
+                except Exception:
+                    failed.observe(time.perf_counter() - t0)
+                    raise
+                ok.observe(time.perf_counter() - t0)
+                up.set(1)
+                return out
+
+            self._wrapped[name] = fn
+        return fn
+
+
+class RequestMetrics:
+    """ASGI middleware: count and time each request under its route template (not the raw path)."""
+
+    def __init__(self, app: ASGIApp, metrics: ApiMetrics) -> None:
+        self.app = app
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        t0 = time.perf_counter()
+        status = 500
+
+        async def send_wrapper(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_wrapper)
+        finally:
+            route = scope.get("route")
+            label = getattr(route, "path", None) or "unmatched"
+            method = scope.get("method", "")
+            self.metrics.requests.labels(method, label, str(status)).inc()
+            self.metrics.latency.labels(method, label).observe(time.perf_counter() - t0)

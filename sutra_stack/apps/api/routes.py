@@ -1,0 +1,181 @@
+"""The routes of sutra-api: learn, ask, search, concepts, health/ready, stats, metrics.
+
+Storage-bound routes are plain `def` functions (run on the threadpool) calling the shared,
+thread-safe StorageClient and the Reasoner over it; every error leaves through the handlers
+in `apps.common.errors`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi.responses import JSONResponse
+
+from sutra_stack.apps.api.deps import StoreHandle, handle, require_token
+from sutra_stack.apps.api.schemas import (
+    ID_PATTERN,
+    NEIGHBOR_LIMIT_MAX,
+    AskRequest,
+    AskResponse,
+    ConceptOut,
+    DeleteResponse,
+    LearnBatchRequest,
+    LearnBatchResponse,
+    LearnRequest,
+    LearnResponse,
+    NeighborOut,
+    NeighborsResponse,
+    SearchRequest,
+    SearchResponse,
+    SearchResult,
+)
+from sutra_stack.apps.common.health import probe
+from sutra_stack.errors import InvalidArgument, NotFound
+from sutra_stack.storage.model import ASSOCIATION_TYPES
+
+router = APIRouter()
+Store = Annotated[StoreHandle, Depends(handle)]
+ConceptId = Annotated[str, Path(pattern=ID_PATTERN, description="32 lowercase hex characters.")]
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    422: {"description": "A field is missing, malformed or over its limit (named in the message)."},
+    503: {"description": "The storage server cannot be reached right now."},
+}
+_MUTATING_ERRORS = {**_ERRORS, 401: {"description": "Missing or wrong bearer token (when SUTRA_API_TOKEN is set)."},
+                    413: {"description": "The request body is over MAX_REQUEST_BODY_BYTES."}}
+
+
+def as_dict(obj: Any) -> dict[str, Any]:
+    if isinstance(obj, dict):
+        return obj
+    if hasattr(obj, "to_dict"):
+        return obj.to_dict()
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        return dataclasses.asdict(obj)
+    return dict(vars(obj))
+
+
+def _learn_out(result: Any) -> LearnResponse:
+    return LearnResponse.model_validate(as_dict(result), from_attributes=True)
+
+
+@router.post("/learn", response_model=LearnResponse, dependencies=[Depends(require_token)],
+             responses=_MUTATING_ERRORS, tags=["knowledge"])
+def learn(body: LearnRequest, store: Store) -> LearnResponse:
+    """Learn a text: its sentences become concepts, linked by the associations found in them."""
+    result = store.reasoner().learn(body.content, source=body.source, metadata=body.metadata)
+    return _learn_out(result)
+
+
+@router.post("/learn/batch", response_model=LearnBatchResponse, dependencies=[Depends(require_token)],
+             responses=_MUTATING_ERRORS, tags=["knowledge"])
+def learn_batch(body: LearnBatchRequest, store: Store) -> LearnBatchResponse:
+    """Learn many texts in one call (in order, as if each were sent to /learn)."""
+    items = [{"content": i.content, "source": i.source, "metadata": i.metadata} for i in body.items]
+    results = [_learn_out(r) for r in store.reasoner().learn_batch(items)]
+    return LearnBatchResponse(
+        results=results,
+        concepts_created=sum(r.concepts_created for r in results),
+        associations_created=sum(r.associations_created for r in results),
+    )
+
+
+@router.post("/ask", response_model=AskResponse, responses=_ERRORS, tags=["knowledge"])
+def ask(body: AskRequest, store: Store) -> AskResponse:
+    """Answer a question with the reasoning paths that led to the answer, and an explanation."""
+    result = store.reasoner().ask(body.question, max_paths=body.max_paths, max_depth=body.max_depth)
+    return AskResponse.model_validate(as_dict(result))
+
+
+@router.post("/search", response_model=SearchResponse, responses=_ERRORS, tags=["knowledge"])
+def search(body: SearchRequest, store: Store) -> SearchResponse:
+    """Concepts most similar to the query text (vector search), best first."""
+    hits = store.store().vector_search(text=body.query, k=body.top_k)
+    return SearchResponse(
+        results=[SearchResult(concept_id=h.concept_id, content=h.content, similarity=h.score) for h in hits]
+    )
+
+
+@router.get("/concepts/{concept_id}", response_model=ConceptOut, responses={**_ERRORS, 404: {}}, tags=["concepts"])
+def get_concept(concept_id: ConceptId, store: Store) -> ConceptOut:
+    """One concept by id."""
+    concept = store.store().query_concept(concept_id)
+    if concept is None:
+        raise NotFound(f"no concept with id {concept_id}", field="concept_id")
+    return ConceptOut.model_validate(as_dict(concept))
+
+
+@router.get("/concepts/{concept_id}/neighbors", response_model=NeighborsResponse,
+            responses={**_ERRORS, 404: {}}, tags=["concepts"])
+def get_neighbors(
+    concept_id: ConceptId,
+    store: Store,
+    direction: Annotated[str, Query(pattern="^(out|in|both)$", description="out, in or both.")] = "both",
+    type: Annotated[list[str] | None, Query(description=f"Only these types: {', '.join(ASSOCIATION_TYPES)}.")] = None,
+    min_confidence: Annotated[float, Query(ge=0.0, le=1.0)] = 0.0,
+    limit: Annotated[int, Query(ge=1, le=NEIGHBOR_LIMIT_MAX, description="MAX_NEIGHBORS at most.")] = 100,
+) -> NeighborsResponse:
+    """The concepts linked to one concept, with the type and confidence of each link."""
+    for t in type or ():
+        if t not in ASSOCIATION_TYPES:
+            raise InvalidArgument(f"type must be one of {', '.join(ASSOCIATION_TYPES)}, got {t!r:.40}", field="type")
+    s = store.store()
+    neighbors = s.get_neighbors(concept_id, types=type, min_confidence=min_confidence, direction=direction,
+                                limit=limit)
+    if not neighbors and s.query_concept(concept_id) is None:
+        raise NotFound(f"no concept with id {concept_id}", field="concept_id")
+    concepts = s.query_concepts([n.concept_id for n in neighbors]) if neighbors else []
+    return NeighborsResponse(
+        concept_id=concept_id,
+        neighbors=[
+            NeighborOut(concept_id=n.concept_id, content=c.content if c is not None else None, type=n.type,
+                        confidence=n.confidence, weight=n.weight, direction=n.direction)
+            for n, c in zip(neighbors, concepts, strict=True)
+        ],
+    )
+
+
+@router.delete("/concepts/{concept_id}", response_model=DeleteResponse, dependencies=[Depends(require_token)],
+               responses={**_MUTATING_ERRORS, 404: {}}, tags=["concepts"])
+def delete_concept(concept_id: ConceptId, store: Store) -> DeleteResponse:
+    """Delete a concept with its links and vector."""
+    if not store.store().delete_concept(concept_id):
+        raise NotFound(f"no concept with id {concept_id}", field="concept_id")
+    return DeleteResponse(concept_id=concept_id, deleted=True)
+
+
+@router.get("/stats", responses=_ERRORS, tags=["service"])
+def stats(request: Request, store: Store) -> dict[str, Any]:
+    """Counts and state of the store, as the storage server reports them."""
+    st = store.store().stats()
+    metrics = request.app.state.metrics
+    metrics.concepts.set(st.concepts)
+    metrics.associations.set(st.associations)
+    return as_dict(st)
+
+
+@router.get("/health", tags=["service"])
+async def health(request: Request) -> dict[str, Any]:
+    """Liveness: 200 while this process works, with the storage server's status inside."""
+    storage = await probe(lambda: request.app.state.store.store().stats())
+    return {"status": "ok", "service": "sutra-api", "storage": storage}
+
+
+@router.get("/ready", tags=["service"], responses={503: {"description": "Storage is not reachable yet."}})
+async def ready(request: Request) -> JSONResponse:
+    """Readiness: 200 once the storage server answers, 503 until then."""
+    storage = await probe(lambda: request.app.state.store.store().stats())
+    ok = storage["status"] == "up"
+    return JSONResponse({"ready": ok, "storage": storage}, status_code=200 if ok else 503)
+
+
+@router.get("/metrics", tags=["service"], response_class=Response)
+async def metrics(request: Request) -> Response:
+    """Prometheus text: requests and latency per route, storage call latency, concept and edge gauges."""
+    m = request.app.state.metrics
+    st = await probe(lambda: request.app.state.store.store().stats())
+    if st["status"] == "up":
+        m.concepts.set(st["concepts"])
+        m.associations.set(st["associations"])
+    return Response(m.render(), media_type="text/plain; version=0.0.4; charset=utf-8")

@@ -1,0 +1,207 @@
+"""Request and response models of sutra-api, with every field's limit taken from `limits.py`.
+
+Text limits are in UTF-8 bytes (what the storage server counts), checked by validators that
+name the field and the limit; texts must be valid Unicode (no lone surrogates).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from sutra_stack.limits import (
+    CONCEPT_ID_HEX_CHARS,
+    MAX_ASK_DEPTH,
+    MAX_ASK_PATHS,
+    MAX_BATCH_ITEMS,
+    MAX_LEARN_TEXT_BYTES,
+    MAX_METADATA_BYTES,
+    MAX_NEIGHBORS,
+    MAX_QUERY_BYTES,
+    MAX_SEARCH_K,
+    MAX_SOURCE_BYTES,
+)
+
+ID_PATTERN = rf"^[0-9a-f]{{{CONCEPT_ID_HEX_CHARS}}}$"
+
+
+def check_text(value: str, limit: int, limit_name: str, *, allow_empty: bool = False) -> str:
+    try:
+        size = len(value.encode("utf-8"))
+    except UnicodeEncodeError:
+        raise ValueError("must be valid Unicode text (it contains a lone surrogate)") from None
+    if "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    if not allow_empty and not value.strip():
+        raise ValueError("must not be empty or only whitespace")
+    if size > limit:
+        raise ValueError(f"is {size} bytes; the limit is {limit} bytes ({limit_name})")
+    return value
+
+
+def _check_json_strings(node: Any) -> None:
+    if isinstance(node, str):
+        check_text(node, MAX_METADATA_BYTES, "MAX_METADATA_BYTES", allow_empty=True)
+    elif isinstance(node, dict):
+        for k, v in node.items():
+            _check_json_strings(k)
+            _check_json_strings(v)
+    elif isinstance(node, list):
+        for v in node:
+            _check_json_strings(v)
+
+
+_STRICT = ConfigDict(extra="forbid")
+
+
+class LearnRequest(BaseModel):
+    model_config = _STRICT
+
+    content: str = Field(description=f"Text to learn, up to {MAX_LEARN_TEXT_BYTES} UTF-8 bytes.",
+                         examples=["Smoking causes lung cancer."])
+    source: str | None = Field(default=None, description=f"Where the text came from, up to {MAX_SOURCE_BYTES} bytes.")
+    metadata: dict[str, Any] | None = Field(
+        default=None, description=f"Free-form JSON object, up to {MAX_METADATA_BYTES} bytes encoded."
+    )
+
+    @field_validator("content")
+    @classmethod
+    def _content(cls, v: str) -> str:
+        return check_text(v, MAX_LEARN_TEXT_BYTES, "MAX_LEARN_TEXT_BYTES")
+
+    @field_validator("source")
+    @classmethod
+    def _source(cls, v: str | None) -> str | None:
+        return None if v is None else check_text(v, MAX_SOURCE_BYTES, "MAX_SOURCE_BYTES")
+
+    @field_validator("metadata")
+    @classmethod
+    def _metadata(cls, v: dict[str, Any] | None) -> dict[str, Any] | None:
+        if v is None:
+            return None
+        _check_json_strings(v)
+        try:
+            size = len(json.dumps(v, ensure_ascii=False, allow_nan=False).encode("utf-8"))
+        except ValueError:
+            raise ValueError("must be plain JSON (no NaN or Infinity)") from None
+        if size > MAX_METADATA_BYTES:
+            raise ValueError(f"is {size} bytes as JSON; the limit is {MAX_METADATA_BYTES} bytes (MAX_METADATA_BYTES)")
+        return v
+
+
+class LearnResponse(BaseModel):
+    concept_id: str = Field(description="The concept of the whole text.")
+    concept_ids: list[str] = Field(description="Every concept created or reinforced.")
+    concepts_created: int
+    associations_created: int
+
+
+class LearnBatchRequest(BaseModel):
+    model_config = _STRICT
+
+    items: list[LearnRequest] = Field(min_length=1, max_length=MAX_BATCH_ITEMS,
+                                      description=f"1 to {MAX_BATCH_ITEMS} texts (MAX_BATCH_ITEMS).")
+
+
+class LearnBatchResponse(BaseModel):
+    results: list[LearnResponse]
+    concepts_created: int
+    associations_created: int
+
+
+class AskRequest(BaseModel):
+    model_config = _STRICT
+
+    question: str = Field(description=f"The question, up to {MAX_QUERY_BYTES} UTF-8 bytes.",
+                          examples=["What causes lung cancer?"])
+    max_paths: int = Field(default=5, ge=1, le=MAX_ASK_PATHS, description="Reasoning paths to return (MAX_ASK_PATHS).")
+    max_depth: int = Field(default=4, ge=1, le=MAX_ASK_DEPTH, description="Hops per path (MAX_ASK_DEPTH).")
+
+    @field_validator("question")
+    @classmethod
+    def _question(cls, v: str) -> str:
+        return check_text(v, MAX_QUERY_BYTES, "MAX_QUERY_BYTES")
+
+
+class PathConcept(BaseModel):
+    id: str
+    content: str
+
+
+class PathHop(BaseModel):
+    source: str
+    target: str
+    type: str
+    confidence: float
+
+
+class ReasoningPath(BaseModel):
+    concepts: list[PathConcept]
+    hops: list[PathHop]
+    confidence: float
+
+
+class AskResponse(BaseModel):
+    answer: str | None = Field(description="The answer, or null when nothing relevant is known.")
+    answer_id: str | None = None
+    confidence: float = Field(ge=0.0, le=1.0)
+    paths: list[ReasoningPath]
+    explanation: str
+    direct_match: bool = Field(default=False, description="True when no path was found and the best match is given.")
+
+
+class SearchRequest(BaseModel):
+    model_config = _STRICT
+
+    query: str = Field(description=f"Search text, up to {MAX_QUERY_BYTES} UTF-8 bytes.")
+    top_k: int = Field(default=10, ge=1, le=MAX_SEARCH_K, description="Results to return (MAX_SEARCH_K).")
+
+    @field_validator("query")
+    @classmethod
+    def _query(cls, v: str) -> str:
+        return check_text(v, MAX_QUERY_BYTES, "MAX_QUERY_BYTES")
+
+
+class SearchResult(BaseModel):
+    concept_id: str
+    content: str
+    similarity: float
+
+
+class SearchResponse(BaseModel):
+    results: list[SearchResult]
+
+
+class ConceptOut(BaseModel):
+    id: str
+    content: str
+    strength: float
+    confidence: float
+    created: float
+    last_accessed: float
+    access_count: int
+    metadata: dict[str, Any]
+
+
+class NeighborOut(BaseModel):
+    concept_id: str
+    content: str | None
+    type: str
+    confidence: float
+    weight: float
+    direction: str
+
+
+class NeighborsResponse(BaseModel):
+    concept_id: str
+    neighbors: list[NeighborOut]
+
+
+class DeleteResponse(BaseModel):
+    concept_id: str
+    deleted: bool
+
+
+NEIGHBOR_LIMIT_MAX = MAX_NEIGHBORS

@@ -1,0 +1,1 @@
+"""Pieces every app process shares: body-size limit, error responses, health/ready, serving uvicorn."""

@@ -1,0 +1,114 @@
+"""An ASGI middleware that refuses request bodies over a limit with 413, before reading them whole.
+
+A declared `Content-Length` over the limit is refused before a single body byte is read; a
+chunked body is counted as it arrives and refused as soon as it passes the limit.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from sutra_stack.limits import MAX_REQUEST_BODY_BYTES
+
+
+class BodyTooLarge(Exception):
+    """Raised inside `receive` when a streamed body passes the limit."""
+
+
+def too_large_body(limit: int, size: int | None) -> bytes:
+    told = f"{size} bytes" if size is not None else "more bytes than that"
+    return json.dumps(
+        {
+            "error": {
+                "code": "RESOURCE_EXHAUSTED",
+                "message": f"request body is {told}; the limit is {limit} bytes (MAX_REQUEST_BODY_BYTES)",
+                "field": "body",
+            }
+        }
+    ).encode()
+
+
+async def send_413(send: Send, limit: int, size: int | None) -> None:
+    body = too_large_body(limit, size)
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 413,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                (b"connection", b"close"),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+class BodySizeLimit:
+    """Wrap an ASGI app so that no request body over `max_bytes` reaches it."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int = MAX_REQUEST_BODY_BYTES) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared: int | None = None
+        for name, value in scope["headers"]:
+            if name == b"content-length":
+                try:
+                    declared = int(value)
+                except ValueError:
+                    declared = None
+                break
+        if declared is not None and declared > self.max_bytes:
+            await send_413(send, self.max_bytes, declared)
+            return
+
+        seen = 0
+        started = False
+
+        async def limited_receive() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.max_bytes:
+                    raise BodyTooLarge
+            return message
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, limited_receive, tracking_send)
+        except BodyTooLarge:
+            if not started:
+                await send_413(send, self.max_bytes, None)
+        except Exception as exc:  # the app may wrap our exception in its own
+            if _caused_by_body_limit(exc) and not started:
+                await send_413(send, self.max_bytes, None)
+            else:
+                raise
+
+
+def _caused_by_body_limit(exc: BaseException | None) -> bool:
+    seen: set[int] = set()
+    stack: list[Any] = [exc]
+    while stack:
+        e = stack.pop()
+        if e is None or id(e) in seen:
+            continue
+        seen.add(id(e))
+        if isinstance(e, BodyTooLarge):
+            return True
+        stack.extend([e.__cause__, e.__context__, *getattr(e, "exceptions", ())])
+    return False

@@ -1,0 +1,55 @@
+"""Run an ASGI app under uvicorn on a socket handed to us, or on host:port bound here.
+
+`serve("pkg.module:factory", ...)` is the one way app processes start: with `workers > 1`
+uvicorn's process manager shares the one listening socket between worker processes.
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+
+import uvicorn
+from uvicorn.supervisors import Multiprocess
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """A listening TCP socket on host:port (IPv6 when the host has a colon)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(2048)
+    sock.set_inheritable(True)
+    return sock
+
+
+def serve(
+    app_ref: str,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    workers: int = 1,
+    sock: socket.socket | None = None,
+    log_level: str = "INFO",
+) -> None:
+    """Serve the app factory `app_ref` ("module:function") until SIGTERM/SIGINT."""
+    level = log_level.lower()
+    logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    config = uvicorn.Config(
+        app_ref,
+        factory=True,
+        workers=workers,
+        log_level=level,
+        access_log=False,
+        timeout_graceful_shutdown=10,
+        lifespan="on",
+    )
+    if sock is None:
+        sock = bind(host, port)
+    server = uvicorn.Server(config)
+    if workers > 1:
+        Multiprocess(config, target=server.run, sockets=[sock]).run()
+    else:
+        config.load_app()
+        server.run(sockets=[sock])
