@@ -6,17 +6,14 @@ import socket
 import sys
 
 from sutra_stack.apps.common.serve import serve
+from sutra_stack.apps.common.sockets import inherited_sockets
 from sutra_stack.config import settings_from_env
 from sutra_stack.errors import ConfigError
 
 
 def handed_socket() -> socket.socket | None:
     """The listening socket the supervisor (or systemd) handed us, if any."""
-    try:
-        from sutra_stack.apps.common import sockets
-    except ImportError:
-        return None
-    found = sockets.listen_sockets()
+    found = inherited_sockets()
     return found[0] if found else None
 
 

@@ -13,24 +13,14 @@ from sutra_stack.apps.api.metrics import ApiMetrics, RequestMetrics
 from sutra_stack.apps.api.routes import router
 from sutra_stack.apps.common.bodylimit import BodySizeLimit
 from sutra_stack.apps.common.errors import CatchAll, install_error_handlers
+from sutra_stack.apps.common.storage import connect_storage
 from sutra_stack.config import Settings, settings_from_env
 from sutra_stack.limits import MAX_REQUEST_BODY_BYTES
 
 
 def storage_client_factory(settings: Settings) -> Callable[[], Any]:
     """How the API reaches storage: a StorageClient for `storage.server`, with `storage.token`."""
-
-    def make() -> Any:
-        from sutra_stack.storage import StorageClient
-
-        kwargs: dict[str, Any] = {}
-        if settings["storage.token"]:
-            kwargs["token"] = settings["storage.token"]
-        if settings["storage.tls_ca"]:
-            kwargs["tls_ca"] = settings["storage.tls_ca"]
-        return StorageClient(settings["storage.server"], **kwargs)
-
-    return make
+    return lambda: connect_storage(settings)
 
 
 def create_app(settings: Settings | None = None, store_factory: Callable[[], Any] | None = None) -> FastAPI:

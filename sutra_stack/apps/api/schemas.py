@@ -7,7 +7,7 @@ name the field and the limit; texts must be valid Unicode (no lone surrogates).
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -125,31 +125,29 @@ class AskRequest(BaseModel):
         return check_text(v, MAX_QUERY_BYTES, "MAX_QUERY_BYTES")
 
 
-class PathConcept(BaseModel):
-    id: str
+class PathStep(BaseModel):
+    concept_id: str
     content: str
-
-
-class PathHop(BaseModel):
-    source: str
-    target: str
-    type: str
-    confidence: float
+    relation: str | None = Field(default=None, description="Type of the hop that reached this concept (None first).")
+    hop_confidence: float | None = None
 
 
 class ReasoningPath(BaseModel):
-    concepts: list[PathConcept]
-    hops: list[PathHop]
-    confidence: float
+    steps: list[PathStep] = Field(description="The concepts in order, from the question to the answer.")
+    confidence: float = Field(description="Product of the hops' confidences.")
 
 
 class AskResponse(BaseModel):
-    answer: str | None = Field(description="The answer, or null when nothing relevant is known.")
-    answer_id: str | None = None
+    question: str
+    answer: str = Field(description="The answer; when nothing relevant is known, a sentence saying so.")
     confidence: float = Field(ge=0.0, le=1.0)
+    kind: Literal["path", "direct", "none"] = Field(
+        description="path: supported by reasoning paths; direct: no path, best direct match; none: nothing known."
+    )
     paths: list[ReasoningPath]
     explanation: str
-    direct_match: bool = Field(default=False, description="True when no path was found and the best match is given.")
+    answer_concept_id: str | None = None
+    supporting_facts: list[str] = Field(default_factory=list, description="Ids of the facts the paths go through.")
 
 
 class SearchRequest(BaseModel):

@@ -1,0 +1,19 @@
+"""Connecting to the storage server from an app or the CLI: one StorageClient built from settings."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sutra_stack.config import Settings
+
+
+def connect_storage(settings: Settings, address: str | None = None) -> Any:
+    """A StorageClient for `address` (default: setting `storage.server`) with the storage token and CA."""
+    from sutra_stack.storage import StorageClient
+
+    kwargs: dict[str, Any] = {}
+    if settings["storage.token"]:
+        kwargs["token"] = settings["storage.token"]
+    if settings["storage.tls_ca"]:
+        kwargs["tls_ca"] = settings["storage.tls_ca"]
+    return StorageClient(address or settings["storage.server"], **kwargs)
