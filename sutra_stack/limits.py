@@ -15,6 +15,8 @@ MAX_METADATA_BYTES = 8 * 1024  # one concept's metadata, JSON-encoded
 MIN_DIMENSION = 2
 MAX_DIMENSION = 4096
 MAX_BATCH_ITEMS = 10_000  # concepts or associations in one batch call
+MAX_STRENGTH = 1_000_000.0  # a concept's strength (re-learning adds to it, capped here)
+MAX_ASSOCIATION_WEIGHT = 1_000_000.0
 
 # --- graph queries -------------------------------------------------------------------------
 MAX_PATH_DEPTH = 8
@@ -47,6 +49,8 @@ MAX_PIPELINED_REQUESTS = 1_024  # unanswered requests on one fast-door connectio
 MAX_LEARN_TEXT_BYTES = 256 * 1024  # one /learn text before it is split into sentences
 MAX_ASK_PATHS = 20
 MAX_ASK_DEPTH = 6
+MAX_LEARN_SENTENCES = 2_000  # sentences in one learned text
+MAX_LEARN_BATCH_TEXTS = 10_000  # texts in one learn_batch call
 
 # --- REST apps -----------------------------------------------------------------------------
 MAX_SOURCE_BYTES = 1024  # the `source` label of a /learn text

@@ -1,0 +1,185 @@
+"""Association rules: which relation a clause states, between which two phrases, and how sure.
+
+Each rule has a name, an association type (causal, hierarchical, compositional, temporal,
+semantic), a relation family used to match questions, and the confidence it gives the
+associations it finds. Rules are tried in order; the first that matches a clause wins.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from sutra_stack.reasoning.text import Entity, make_entity, split_clauses, strip_end
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    name: str
+    type: str  # association type
+    family: str  # relation family questions are matched against
+    pattern: re.Pattern[str]
+    confidence: float
+    swap: bool = False  # the pattern's second phrase is the relation's subject
+    split_list: bool = False  # "X contains A, B and C" states three relations
+
+
+@dataclass(frozen=True, slots=True)
+class Relation:
+    """`subject` —family→ `object`, as stated by one clause, found by `rule`."""
+
+    subject: Entity
+    family: str
+    object: Entity
+    type: str
+    confidence: float
+    rule: str
+
+
+_X = r"(?P<x>.+?)"
+_Y = r"(?P<y>.+)"
+_ADVERBS = re.compile(r"\b(?:now|currently|still|also|often|usually|always|sometimes|today|nowadays)\s+", re.I)
+
+
+def _r(name: str, type_: str, family: str, middle: str, confidence: float, **kw: bool) -> Rule:
+    return Rule(name, type_, family, re.compile(rf"^{_X}\s+{middle}\s+{_Y}$", re.I), confidence, **kw)
+
+
+_BE = r"(?:is|are|was|were)"
+RULES: tuple[Rule, ...] = (
+    # compositional
+    _r("part-of", "compositional", "part", rf"{_BE}\s+(?:a\s+)?(?:part|component|member)\s+of", 0.85, swap=True),
+    _r("made-of", "compositional", "part", rf"{_BE}\s+(?:made|composed)\s+(?:up\s+)?of", 0.9, split_list=True),
+    _r("contains", "compositional", "part",
+       r"(?:contains?|contained|includes?|included|consists?\s+of|comprises?|is\s+made\s+up\s+of)",
+       0.9, split_list=True),
+    _r("has", "compositional", "part", r"(?:has|have)", 0.6, split_list=True),
+    # causal
+    _r("caused-by", "causal", "cause", rf"{_BE}\s+(?:caused|triggered|produced)\s+by", 0.9, swap=True),
+    _r("results-from", "causal", "cause", r"(?:results?\s+from|comes?\s+from|is\s+the\s+result\s+of)", 0.85,
+       swap=True),
+    _r("causes", "causal", "cause",
+       r"(?:causes?|caused|leads?\s+to|led\s+to|results?\s+in|resulted\s+in|triggers?|triggered|brings?\s+about)",
+       0.9),
+    _r("may-cause", "causal", "cause", r"(?:can|may|might|could|will)\s+(?:cause|lead\s+to|result\s+in|trigger)",
+       0.75),
+    _r("produces", "causal", "cause", r"(?:produces?|produced)", 0.8),
+    _r("because", "causal", "cause", r"because(?:\s+of)?", 0.7, swap=True),
+    # temporal
+    _r("before", "temporal", "then", r"(?:happens?|comes?|occurs?|takes?\s+place|is|are|was|were)\s+before",
+       0.9),
+    _r("precedes", "temporal", "then", r"(?:precedes?|preceded|is\s+followed\s+by|are\s+followed\s+by)", 0.9),
+    _r("after", "temporal", "then", r"(?:happens?|comes?|occurs?|takes?\s+place|is|are|was|were)\s+after", 0.9,
+       swap=True),
+    _r("follows", "temporal", "then", r"(?:follows|followed)", 0.85, swap=True),
+    # semantic
+    _r("means", "semantic", "means",
+       r"(?:means|meant|refers\s+to|stands\s+for|is\s+short\s+for|is\s+another\s+(?:word|name|term)\s+for"
+       r"|is\s+also\s+(?:called|known\s+as)|denotes)", 0.9),
+    _r("similar", "semantic", "means", rf"{_BE}\s+(?:similar|equivalent|analogous)\s+to", 0.7),
+    # hierarchical
+    _r("kind-of", "hierarchical", "isa", rf"{_BE}\s+(?:a|an)?\s*(?:kind|type|sort|form|class)\s+of", 0.95),
+    _r("is-a", "hierarchical", "isa", rf"{_BE}\s+(?:a|an)", 0.85),
+    # "mammals are animals": a plural class under a plural class
+    Rule("are-plural", "hierarchical", "isa", re.compile(rf"^{_X}s\s+are\s+(?P<y>[a-z][a-z\- ]*[a-z]s)$", re.I),
+         0.75),
+    # identity / attribute: "the capital of France is Paris"
+    _r("is", "semantic", "is", r"(?:is|are|was|were|became|becomes)", 0.8),
+)
+
+# "Alice lives in Paris", "The office moved to Berlin": a verb, a preposition, an object.
+_VERB_PREP = re.compile(
+    r"^(?P<x>.+?)\s+(?P<v>[a-z]+(?:s|ed))\s+(?P<p>in|at|on|to|for|from|with|near|by|into|under)\s+(?P<y>.+)$",
+    re.I,
+)
+_VERB_OBJ = re.compile(
+    r"^(?P<x>.+?)\s+(?P<v>owns|owned|manages|managed|leads|led|wrote|founded|invented|discovered|created|"
+    r"built|designed|eats|ate|uses|used|needs|needed|requires|required|supports|hosts|teaches|taught|"
+    r"studies|studied|plays|played|speaks|likes|loves|married)\s+(?P<y>.+)$",
+    re.I,
+)
+_VERB_CONFIDENCE = 0.8
+_LIST_SPLIT = re.compile(r",\s*(?:and\s+|or\s+)?|\s+and\s+|\s+or\s+", re.I)
+_IRREGULAR = {"led": "lead", "wrote": "write", "ate": "eat", "taught": "teach", "built": "build"}
+
+
+def verb_lemma(verb: str) -> str:
+    """A rough base form of a verb: lives → live, moved → move, studies → study, works → work."""
+    v = verb.lower()
+    if v in _IRREGULAR:
+        return _IRREGULAR[v]
+    if v.endswith("ies") and len(v) > 4:
+        return v[:-3] + "y"
+    if v.endswith("ied") and len(v) > 4:
+        return v[:-3] + "y"
+    if v.endswith(("sses", "shes", "ches", "xes")):
+        return v[:-2]
+    if v.endswith("ed") and len(v) > 4:
+        base = v[:-2]
+        if len(base) > 2 and base[-1] == base[-2] and base[-1] not in "ls":
+            return base[:-1]  # planned → plan
+        return base + "e" if base.endswith(("v", "at", "ur", "iz", "us")) else base
+    if v.endswith("s") and not v.endswith("ss") and len(v) > 3:
+        return v[:-1]
+    return v
+
+
+def _clean(clause: str) -> str:
+    return _ADVERBS.sub("", strip_end(clause))
+
+
+def _objects(y: str, split_list: bool) -> list[str]:
+    y = y.split(",")[0] if not split_list else y
+    parts = _LIST_SPLIT.split(y) if split_list else [y]
+    return [p for p in (p.strip() for p in parts) if p]
+
+
+def relations_in_clause(clause: str) -> list[Relation]:
+    """The relations one clause states (several for "X contains A, B and C"), or none."""
+    text = _clean(clause)
+    for rule in RULES:
+        m = rule.pattern.match(text)
+        if not m:
+            continue
+        out = _build(m.group("x"), rule.family, m.group("y"), rule.type, rule.confidence, rule.name, rule.swap,
+                     rule.split_list)
+        if out:
+            return out
+    for pattern, prep in ((_VERB_PREP, True), (_VERB_OBJ, False)):
+        m = pattern.match(text)
+        if m:
+            family = "verb:" + verb_lemma(m.group("v")) + (" " + m.group("p").lower() if prep else "")
+            out = _build(m.group("x"), family, m.group("y"), "semantic", _VERB_CONFIDENCE, "verb", False, False)
+            if out:
+                return out
+    return []
+
+
+def _build(x: str, family: str, y: str, type_: str, conf: float, rule: str, swap: bool, split: bool) -> list[Relation]:
+    subj = make_entity(x)
+    if subj is None:
+        return []
+    out: list[Relation] = []
+    for obj_text in _objects(y, split):
+        obj = make_entity(obj_text)
+        if obj is None or obj.key == subj.key:
+            continue
+        a, b = (obj, subj) if swap else (subj, obj)
+        out.append(Relation(a, family, b, type_, conf, rule))
+    return out
+
+
+THEN_CONFIDENCE = 0.8  # "X, then Y" inside one sentence
+
+
+def relations_in_sentence(sentence: str) -> list[Relation]:
+    """Relations stated by a sentence: each clause's own, plus "X, then Y" sequences."""
+    clauses = split_clauses(sentence)
+    out: list[Relation] = []
+    for c in clauses:
+        out.extend(relations_in_clause(c))
+    for a, b in zip(clauses, clauses[1:], strict=False):
+        ea, eb = make_entity(a), make_entity(b)
+        if ea and eb and ea.key != eb.key:
+            out.append(Relation(ea, "then", eb, "temporal", THEN_CONFIDENCE, "then"))
+    return out

@@ -1,0 +1,242 @@
+"""Learning: turn texts into concepts and associations, and write them with few store calls.
+
+`plan_text` is pure: it splits a text, extracts relations and mentions, and returns the
+concepts and associations it implies. `learn_texts` plans a whole batch, then talks to the
+store once to see which concepts exist, once to write the concepts, once to write the edges
+(more only when a batch exceeds the store's batch limit).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sutra_stack.errors import InvalidArgument
+from sutra_stack.limits import (
+    MAX_BATCH_ITEMS,
+    MAX_CONTENT_BYTES,
+    MAX_LEARN_BATCH_TEXTS,
+    MAX_LEARN_SENTENCES,
+    MAX_LEARN_TEXT_BYTES,
+    MAX_METADATA_BYTES,
+    MAX_QUERY_IDS,
+    MAX_SOURCE_BYTES,
+)
+from sutra_stack.reasoning.extract import relations_in_sentence
+from sutra_stack.reasoning.models import LearnItem, LearnResult
+from sutra_stack.reasoning.text import mentioned_entities, normalize, split_sentences
+from sutra_stack.storage.api import KnowledgeStore
+from sutra_stack.storage.model import AssociationInput, ConceptInput, content_id
+
+# Confidences of the structural rules (the relation rules carry their own, in extract.py).
+TEXT_HAS_SENTENCE = 0.95  # a multi-sentence text → each of its sentences (compositional)
+MENTION = 0.5  # a fact ↔ an entity it mentions (semantic; links facts that share entities)
+NEXT_SENTENCE = 0.6  # sentence i → sentence i+1 of one text (temporal: the order it was told)
+LEARNED_LATER = 0.7  # an earlier fact → a later one about the same subject and relation, in one batch
+
+
+@dataclass(slots=True)
+class TextPlan:
+    text_id: str
+    concepts: list[ConceptInput] = field(default_factory=list)
+    associations: list[AssociationInput] = field(default_factory=list)
+    slots: list[tuple[str, str, str]] = field(default_factory=list)  # (slot, fact id, subject key)
+
+
+def _check_text(text: object, where: str) -> str:
+    if not isinstance(text, str):
+        raise InvalidArgument(f"{where} must be a string, got {type(text).__name__}", field=where)
+    size = len(text.encode("utf-8"))
+    if size > MAX_LEARN_TEXT_BYTES:
+        raise InvalidArgument(
+            f"{where} is {size} bytes, over MAX_LEARN_TEXT_BYTES ({MAX_LEARN_TEXT_BYTES})", field=where
+        )
+    if not text.strip():
+        raise InvalidArgument(f"{where} must not be empty", field=where)
+    return text
+
+
+def _check_metadata(metadata: object, source: object, where: str) -> dict[str, Any]:
+    if source is not None and not isinstance(source, str):
+        raise InvalidArgument(f"{where}.source must be a string", field=f"{where}.source")
+    if source is not None and len(source.encode("utf-8")) > MAX_SOURCE_BYTES:
+        raise InvalidArgument(
+            f"{where}.source is over MAX_SOURCE_BYTES ({MAX_SOURCE_BYTES})", field=f"{where}.source"
+        )
+    if metadata is None:
+        meta: dict[str, Any] = {}
+    elif isinstance(metadata, Mapping):
+        meta = dict(metadata)
+    else:
+        raise InvalidArgument(f"{where}.metadata must be an object", field=f"{where}.metadata")
+    if source is not None:
+        meta["source"] = source
+    try:
+        size = len(json.dumps(meta, separators=(",", ":")).encode("utf-8"))
+    except (TypeError, ValueError) as e:
+        raise InvalidArgument(f"{where}.metadata must be JSON-serialisable: {e}", field=f"{where}.metadata") from e
+    # leave room for the fields the learner adds (kind, learned_at, order)
+    if size > MAX_METADATA_BYTES - 256:
+        raise InvalidArgument(
+            f"{where}.metadata is {size} bytes, over MAX_METADATA_BYTES ({MAX_METADATA_BYTES}) less 256 "
+            "reserved for learning fields",
+            field=f"{where}.metadata",
+        )
+    return meta
+
+
+def _fit(content: str) -> str:
+    """Content cut to MAX_CONTENT_BYTES at a character boundary (for the whole-text concept)."""
+    raw = content.encode("utf-8")
+    if len(raw) <= MAX_CONTENT_BYTES:
+        return content
+    return raw[:MAX_CONTENT_BYTES].decode("utf-8", errors="ignore")
+
+
+def plan_text(text: str, meta: dict[str, Any], learned_at: float, order: int, where: str = "text") -> TextPlan:
+    """The concepts and associations one text implies (no store access)."""
+    sentences = split_sentences(text)
+    if len(sentences) > MAX_LEARN_SENTENCES:
+        raise InvalidArgument(
+            f"{where} has {len(sentences)} sentences, over MAX_LEARN_SENTENCES ({MAX_LEARN_SENTENCES})", field=where
+        )
+    whole = normalize(text)
+    plan = TextPlan(text_id=content_id(whole))
+    concepts: dict[str, ConceptInput] = {}
+    edges: dict[tuple[str, str, str], AssociationInput] = {}
+
+    def concept(cid: str, content: str, kind: str, extra: dict[str, Any] | None = None) -> None:
+        if cid not in concepts:
+            md = {**meta, "kind": kind, "learned_at": learned_at, "order": order, **(extra or {})}
+            concepts[cid] = ConceptInput(content=content, concept_id=cid, metadata=md)
+
+    def edge(src: str, dst: str, type_: str, conf: float) -> None:
+        if src == dst:
+            return
+        key = (src, dst, type_)
+        old = edges.get(key)
+        if old is None or old.confidence < conf:
+            edges[key] = AssociationInput(source=src, target=dst, type=type_, confidence=conf)
+
+    if len(sentences) != 1 or sentences[0] != whole:
+        concept(plan.text_id, _fit(whole), "text", {"truncated": True} if _fit(whole) != whole else None)
+    previous: str | None = None
+    for sentence in sentences:
+        size = len(sentence.encode("utf-8"))
+        if size > MAX_CONTENT_BYTES:
+            raise InvalidArgument(
+                f"a sentence of {where} is {size} bytes, over MAX_CONTENT_BYTES ({MAX_CONTENT_BYTES})", field=where
+            )
+        sid = content_id(sentence)
+        concept(sid, sentence, "fact")
+        if sid != plan.text_id:
+            edge(plan.text_id, sid, "compositional", TEXT_HAS_SENTENCE)
+        if previous is not None:
+            edge(previous, sid, "temporal", NEXT_SENTENCE)
+        previous = sid
+        argument_keys: set[str] = set()
+        for rel in relations_in_sentence(sentence):
+            for ent in (rel.subject, rel.object):
+                concept(ent.id, ent.display, "entity", {"key": ent.key})
+                argument_keys.add(ent.key)
+            edge(rel.subject.id, sid, rel.type, rel.confidence)
+            edge(sid, rel.object.id, rel.type, rel.confidence)
+            edge(sid, rel.subject.id, "semantic", MENTION)
+            edge(rel.object.id, sid, "semantic", MENTION)
+            plan.slots.append((f"{rel.subject.key}|{rel.family}", sid, rel.subject.key))
+        for ent in mentioned_entities(sentence):
+            if ent.key in argument_keys:
+                continue
+            concept(ent.id, ent.display, "entity", {"key": ent.key})
+            edge(sid, ent.id, "semantic", MENTION)
+            edge(ent.id, sid, "semantic", MENTION)
+    plan.concepts = list(concepts.values())
+    plan.associations = list(edges.values())
+    return plan
+
+
+def coerce_item(item: object, index: int) -> LearnItem:
+    where = f"items[{index}]"
+    if isinstance(item, LearnItem):
+        return item
+    if isinstance(item, str):
+        return LearnItem(item)
+    if isinstance(item, Mapping):
+        if "content" not in item:
+            raise InvalidArgument(f"{where}.content is required", field=f"{where}.content")
+        return LearnItem(item["content"], item.get("source"), item.get("metadata"))
+    raise InvalidArgument(f"{where} must be a string or an object with content", field=where)
+
+
+def _chunks(seq: Sequence[Any], size: int) -> list[Sequence[Any]]:
+    return [seq[i : i + size] for i in range(0, len(seq), size)]
+
+
+def learn_texts(store: KnowledgeStore, items: Sequence[LearnItem], *, single: bool = False) -> list[LearnResult]:
+    """Plan every item (checking all before writing anything), then write them in batch calls."""
+    if not single and len(items) > MAX_LEARN_BATCH_TEXTS:
+        raise InvalidArgument(
+            f"items has {len(items)} texts, over MAX_LEARN_BATCH_TEXTS ({MAX_LEARN_BATCH_TEXTS})", field="items"
+        )
+    now = time.time()
+    plans: list[TextPlan] = []
+    for i, item in enumerate(items):
+        where = "text" if single else f"items[{i}].content"
+        text = _check_text(item.content, where)
+        meta = _check_metadata(item.metadata, item.source, "text" if single else f"items[{i}]")
+        plans.append(plan_text(text, meta, now, i, where))
+    # facts about the same subject and relation, learned in order: earlier → later
+    last_in_slot: dict[str, str] = {}
+    for plan in plans:
+        for slot, fact_id, _subject in plan.slots:
+            prev = last_in_slot.get(slot)
+            if prev is not None and prev != fact_id:
+                plan.associations.append(AssociationInput(prev, fact_id, "temporal", LEARNED_LATER))
+            last_in_slot[slot] = fact_id
+    # one concept input per id (the latest item's metadata wins), one edge per (source, target, type)
+    concepts: dict[str, ConceptInput] = {}
+    owner: dict[str, int] = {}
+    for i, plan in enumerate(plans):
+        for c in plan.concepts:
+            assert c.concept_id is not None
+            concepts[c.concept_id] = c
+            owner.setdefault(c.concept_id, i)
+    edges: dict[tuple[str, str, str], AssociationInput] = {}
+    edge_owner: dict[tuple[str, str, str], int] = {}
+    for i, plan in enumerate(plans):
+        for a in plan.associations:
+            key = (a.source, a.target, a.type)
+            if key not in edges or edges[key].confidence < a.confidence:
+                edges[key] = a
+            edge_owner.setdefault(key, i)
+    ids = list(concepts)
+    existing: set[str] = set()
+    for chunk in _chunks(ids, MAX_QUERY_IDS):
+        existing.update(c.id for c in store.query_concepts(list(chunk)) if c is not None)
+    for chunk in _chunks(list(concepts.values()), MAX_BATCH_ITEMS):
+        store.learn_batch(list(chunk))
+    stored = 0
+    for chunk in _chunks(list(edges.values()), MAX_BATCH_ITEMS):
+        stored += store.learn_associations(list(chunk))
+    created = [0] * len(plans)
+    for cid, i in owner.items():
+        if cid not in existing:
+            created[i] += 1
+    assoc = [0] * len(plans)
+    for i in edge_owner.values():
+        assoc[i] += 1
+    if stored < len(edges):  # the store merged some; keep the per-text counts summing to what it stored
+        scale = stored / max(1, len(edges))
+        assoc = [int(round(a * scale)) for a in assoc]
+    return [
+        LearnResult(
+            concept_id=plan.text_id,
+            concept_ids=[c.concept_id for c in plan.concepts if c.concept_id is not None],
+            concepts_created=created[i],
+            associations_created=assoc[i],
+        )
+        for i, plan in enumerate(plans)
+    ]
