@@ -7,15 +7,10 @@ chunked body is counted as it arrives and refused as soon as it passes the limit
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from sutra_stack.limits import MAX_REQUEST_BODY_BYTES
-
-
-class BodyTooLarge(Exception):
-    """Raised inside `receive` when a streamed body passes the limit."""
 
 
 def too_large_body(limit: int, size: int | None) -> bytes:
@@ -72,43 +67,35 @@ class BodySizeLimit:
 
         seen = 0
         started = False
+        rejected = False
 
         async def limited_receive() -> Message:
-            nonlocal seen
+            nonlocal seen, rejected, started
+            if rejected:
+                return {"type": "http.disconnect"}
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > self.max_bytes:
-                    raise BodyTooLarge
+                    # Answer now and tell the app the client went away: it stops reading, and
+                    # whatever it tries to send afterwards is dropped.
+                    rejected = True
+                    if not started:
+                        started = True
+                        await send_413(send, self.max_bytes, None)
+                    return {"type": "http.disconnect"}
             return message
 
-        async def tracking_send(message: Message) -> None:
+        async def guarded_send(message: Message) -> None:
             nonlocal started
+            if rejected:
+                return
             if message["type"] == "http.response.start":
                 started = True
             await send(message)
 
         try:
-            await self.app(scope, limited_receive, tracking_send)
-        except BodyTooLarge:
-            if not started:
-                await send_413(send, self.max_bytes, None)
-        except Exception as exc:  # the app may wrap our exception in its own
-            if _caused_by_body_limit(exc) and not started:
-                await send_413(send, self.max_bytes, None)
-            else:
+            await self.app(scope, limited_receive, guarded_send)
+        except Exception:
+            if not rejected:
                 raise
-
-
-def _caused_by_body_limit(exc: BaseException | None) -> bool:
-    seen: set[int] = set()
-    stack: list[Any] = [exc]
-    while stack:
-        e = stack.pop()
-        if e is None or id(e) in seen:
-            continue
-        seen.add(id(e))
-        if isinstance(e, BodyTooLarge):
-            return True
-        stack.extend([e.__cause__, e.__context__, *getattr(e, "exceptions", ())])
-    return False
