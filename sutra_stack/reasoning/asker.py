@@ -1,15 +1,247 @@
-"""Asking: candidates, one path search, voting, and the explanation of an answer (first cut)."""
+"""Asking: find candidates, search paths once, let the paths vote, explain the answer.
+
+Round trips to the store per question: one vector_search, one text_search, one find_paths,
+one query_concepts (a chain question — "ultimately", "eventually" — adds a text_search and a
+find_paths per further fact it follows). Everything is ordered by score, then by id, so the
+same store and question always give the same answer.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
+from sutra_stack.errors import InvalidArgument, NotFound
+from sutra_stack.limits import MAX_ASK_DEPTH, MAX_ASK_PATHS, MAX_PATH_ENDPOINTS, MAX_QUERY_BYTES
+from sutra_stack.reasoning.explain import build_answer, direct_answer, nothing_known
+from sutra_stack.reasoning.extract import Relation, relations_in_sentence
 from sutra_stack.reasoning.models import Answer
+from sutra_stack.reasoning.questions import BACKWARD, Frame, parse_question
+from sutra_stack.reasoning.text import Entity, content_words, split_sentences
 from sutra_stack.storage.api import KnowledgeStore
+from sutra_stack.storage.model import Concept, Path, SearchHit, content_id
+
+SEARCH_K = 20  # candidates from each search
+PATHS_PER_ANSWER = 4  # paths asked of the store per wanted path (votes need several)
+RRF_K = 60  # reciprocal-rank fusion constant
+
+
+@dataclass(slots=True)
+class Candidates:
+    hits: list[SearchHit]  # fused, best first
+    relations: dict[str, list[Relation]] = field(default_factory=dict)  # fact id → relations it states
+    entities: dict[str, Entity] = field(default_factory=dict)  # id → entity mentioned by a candidate
+
+
+def check_question(question: object, max_paths: object, max_depth: object) -> str:
+    if not isinstance(question, str):
+        raise InvalidArgument("question must be a string", field="question")
+    size = len(question.encode("utf-8"))
+    if size > MAX_QUERY_BYTES:
+        raise InvalidArgument(f"question is {size} bytes, over MAX_QUERY_BYTES ({MAX_QUERY_BYTES})", field="question")
+    if not question.strip():
+        raise InvalidArgument("question must not be empty", field="question")
+    if not isinstance(max_paths, int) or isinstance(max_paths, bool) or not 1 <= max_paths <= MAX_ASK_PATHS:
+        raise InvalidArgument(f"max_paths must be 1..MAX_ASK_PATHS ({MAX_ASK_PATHS}), got {max_paths!r}",
+                              field="max_paths")
+    if not isinstance(max_depth, int) or isinstance(max_depth, bool) or not 1 <= max_depth <= MAX_ASK_DEPTH:
+        raise InvalidArgument(f"max_depth must be 1..MAX_ASK_DEPTH ({MAX_ASK_DEPTH}), got {max_depth!r}",
+                              field="max_depth")
+    return question
+
+
+def fuse(vector_hits: list[SearchHit], text_hits: list[SearchHit]) -> list[SearchHit]:
+    """Reciprocal-rank fusion of the two searches; ties by id."""
+    score: dict[str, float] = {}
+    first: dict[str, SearchHit] = {}
+    for hits in (vector_hits, text_hits):
+        ordered = sorted(hits, key=lambda h: (-h.score, h.concept_id))
+        for rank, h in enumerate(ordered):
+            score[h.concept_id] = score.get(h.concept_id, 0.0) + 1.0 / (RRF_K + rank)
+            first.setdefault(h.concept_id, h)
+    ids = sorted(score, key=lambda i: (-score[i], i))
+    return [SearchHit(i, score[i], first[i].content) for i in ids]
+
+
+def parse_contents(contents: dict[str, str]) -> tuple[dict[str, list[Relation]], dict[str, Entity]]:
+    """Relations stated by each fact among `contents` (fact id → relations), and their entities."""
+    relations: dict[str, list[Relation]] = {}
+    entities: dict[str, Entity] = {}
+    for content in contents.values():
+        for sentence in split_sentences(content):
+            rels = relations_in_sentence(sentence)
+            if rels:
+                relations[content_id(sentence)] = rels
+            for r in rels:
+                entities.setdefault(r.subject.id, r.subject)
+                entities.setdefault(r.object.id, r.object)
+    return relations, entities
+
+
+def _same_thing(a: Entity, b: Entity) -> bool:
+    if a.key == b.key:
+        return True
+    wa, wb = set(content_words(a.key)), set(content_words(b.key))
+    return bool(wa) and bool(wb) and (wa <= wb or wb <= wa) and len(wa ^ wb) <= 1
+
+
+def endpoints(frame: Frame, cands: Candidates) -> tuple[list[str], list[str]]:
+    """Ids the path search starts from and ends at (the answer side is the other end)."""
+    assert frame.known is not None
+    hit_ids = {h.concept_id for h in cands.hits}
+    # only ids the store is known to hold: candidates' entities, or hits themselves
+    known = sorted({frame.known.id} & (hit_ids | set(cands.entities))
+                   | {e.id for e in cands.entities.values() if _same_thing(e, frame.known)})
+    if frame.other is not None:
+        other = sorted({frame.other.id} & (hit_ids | set(cands.entities))
+                       | {e.id for e in cands.entities.values() if _same_thing(e, frame.other)})
+        return known, other
+    answers: set[str] = set()
+    for rels in cands.relations.values():
+        for r in rels:
+            if not frame.accepts(r.family):
+                continue
+            answers.add(r.subject.id if frame.direction == BACKWARD else r.object.id)
+    answers -= set(known)
+    if not answers:  # no candidate states the relation: any entity a candidate mentions
+        answers = set(cands.entities) - set(known)
+    limited = sorted(answers)[:MAX_PATH_ENDPOINTS]
+    return (limited, known) if frame.direction == BACKWARD else (known, limited)
+
+
+def valid_path(path: Path, frame: Frame, relations: dict[str, list[Relation]]) -> tuple[bool, list[str], bool]:
+    """Whether every fact on the path states an accepted relation between its neighbours.
+
+    Returns (valid, fact ids on the path, superseded-by-a-later-fact seen). A fact → fact hop
+    (learned later, or told next) is allowed when both facts state an accepted relation about
+    the same subject: it shows that the later fact replaced the earlier.
+    """
+    rows = path.concepts
+    facts: list[str] = []
+    later = False
+    subject = rows[0]
+    i = 1
+    while i < len(rows):
+        rels = relations.get(rows[i])
+        if rels is None or i + 1 >= len(rows):
+            return False, facts, later
+        facts.append(rows[i])
+        nxt = rows[i + 1]
+        if nxt in relations:  # fact → fact
+            if not any(r.subject.id == subject and frame.accepts(r.family) for r in rels):
+                return False, facts, later
+            later = True
+            i += 1
+            continue
+        if not any(r.subject.id == subject and r.object.id == nxt and frame.accepts(r.family) for r in rels):
+            return False, facts, later
+        subject = nxt
+        i += 2
+    return bool(facts), facts, later
 
 
 def ask(store: KnowledgeStore, question: str, *, max_paths: int = 5, max_depth: int = 4) -> Answer:
-    hits = store.text_search(question, k=1)
-    if not hits:
-        return Answer(question, "Nothing relevant is known.", 0.0, "none", explanation="No concept matches.")
-    h = hits[0]
-    return Answer(question, h.content, 0.3, "direct", answer_concept_id=h.concept_id,
-                  explanation="No reasoning path was searched; this is the best direct match.")
+    question = check_question(question, max_paths, max_depth)
+    frame = parse_question(question)
+    hits = fuse(store.vector_search(text=question, k=SEARCH_K), store.text_search(question, k=SEARCH_K))
+    relations, entities = parse_contents({h.concept_id: h.content for h in hits})
+    cands = Candidates(hits, relations, entities)
+    paths: list[Path] = []
+    if frame.known is not None and frame.families is not None:
+        starts, targets = endpoints(frame, cands)
+        if starts and targets:
+            paths = _find_paths(store, starts, targets, max_depth, max_paths * PATHS_PER_ANSWER)
+        if frame.chain and frame.other is None and paths:
+            paths = _follow_chain(store, frame, cands, paths, max_paths, max_depth)
+    ids = {i for p in paths for i in p.concepts} | {h.concept_id for h in hits[:SEARCH_K]}
+    concepts = _fetch(store, sorted(ids))
+    # facts on the paths may not have been candidates: read what they state, too
+    more, _ = parse_contents({i: c.content for i, c in concepts.items() if i not in cands.relations})
+    relations = {**more, **cands.relations}
+    voted = [(p, *valid_path(p, frame, relations)) for p in paths] if frame.families else []
+    good = [(p, facts, later) for p, ok, facts, later in voted if ok]
+    if good:
+        return build_answer(question, frame, good, concepts, relations, max_paths)
+    best = _best_direct(frame, question, hits, concepts)
+    if best is None:
+        return nothing_known(question, frame)
+    return direct_answer(question, frame, best, concepts, searched=bool(paths) or frame.families is not None)
+
+
+def _find_paths(store: KnowledgeStore, starts: list[str], targets: list[str], depth: int, k: int) -> list[Path]:
+    """One path search; a concept deleted since the searches were answered means no paths."""
+    try:
+        return store.find_paths(starts, targets, max_depth=depth, k=k)
+    except NotFound:
+        return []
+
+
+def _fetch(store: KnowledgeStore, ids: list[str]) -> dict[str, Concept]:
+    if not ids:
+        return {}
+    return {c.id: c for c in store.query_concepts(ids) if c is not None}
+
+
+def _follow_chain(store: KnowledgeStore, frame: Frame, cands: Candidates, paths: list[Path], max_paths: int,
+                  max_depth: int) -> list[Path]:
+    """For "what does X ultimately cause": follow the relation from the answers found, one fact
+    per round, while the depth allows; the paths then run from X to the end of the chain."""
+    depth_used = 2
+    ends = {p.concepts[-1] if frame.direction != BACKWARD else p.concepts[0] for p in paths}
+    all_paths = list(paths)
+    while depth_used + 2 <= max_depth and ends:
+        found: dict[str, Entity] = {}
+        for end in sorted(ends):
+            ent = cands.entities.get(end)
+            if ent is None:
+                continue
+            hits = store.text_search(ent.display, k=SEARCH_K)
+            rels, ents = parse_contents({h.concept_id: h.content for h in hits})
+            cands.relations.update(rels)
+            cands.entities.update(ents)
+            for fr in rels.values():
+                for r in fr:
+                    here, there = (r.object, r.subject) if frame.direction == BACKWARD else (r.subject, r.object)
+                    if frame.accepts(r.family) and here.id == end:
+                        found[there.id] = there
+        ends = set(found) - {i for p in all_paths for i in p.concepts}
+        if not ends:
+            break
+        depth_used += 2
+        known = [frame.known.id] if frame.known else []
+        starts, targets = (sorted(ends), known) if frame.direction == BACKWARD else (known, sorted(ends))
+        all_paths.extend(_find_paths(store, starts, targets, depth_used, max_paths * PATHS_PER_ANSWER))
+    return all_paths
+
+
+def _relevant(frame: Frame, question: str, content: str) -> float:
+    """How much of what the question is about a content mentions (0–1)."""
+    from sutra_stack.reasoning.questions import topic_words
+
+    have = set(content_words(content))
+    if frame.known is not None:
+        need = content_words(frame.known.key)
+        if need and not set(need) <= have:
+            return 0.0
+    topic = topic_words(question)
+    if not topic:
+        return 0.0
+    return sum(1 for w in topic if w in have) / len(topic)
+
+
+def _best_direct(frame: Frame, question: str, hits: list[SearchHit], concepts: dict[str, Concept]) -> SearchHit | None:
+    """The best matching fact: most relevant, then best fused rank, then latest learned, then id."""
+    scored: list[tuple[float, float, float, str, SearchHit]] = []
+    for rank, h in enumerate(hits):
+        c = concepts.get(h.concept_id)
+        kind = (c.metadata or {}).get("kind") if c else None
+        if kind == "entity":
+            continue
+        rel = _relevant(frame, question, h.content)
+        if rel < 0.5:
+            continue
+        learned = float((c.metadata or {}).get("learned_at", 0.0)) if c else 0.0
+        scored.append((-round(rel, 3), float(rank), -learned, h.concept_id, h))
+    if not scored:
+        return None
+    scored.sort(key=lambda t: t[:4])
+    return scored[0][4]

@@ -1,0 +1,173 @@
+"""Turning voted paths into an Answer: consensus, the latest fact winning, and the explanation.
+
+Answers reached by several independent paths (different facts) gain confidence; an answer
+with a lone path among better-supported rivals loses some. When facts about the same subject
+and single-valued relation disagree, the fact learned last wins and the others are named as
+superseded.
+"""
+
+from __future__ import annotations
+
+import math
+
+from sutra_stack.reasoning.extract import Relation
+from sutra_stack.reasoning.models import Answer, PathStep, ReasoningPath
+from sutra_stack.reasoning.questions import BACKWARD, MULTI_VALUED, Frame
+from sutra_stack.storage.model import Concept, Path, SearchHit
+
+LONE_OUTLIER = 0.8  # factor for an answer with one path when a rival has several
+LIST_SHARE = 0.5  # other answers listed with the best when their confidence reaches this share of it
+MAX_LISTED = 5
+DIRECT_BASE, DIRECT_SPAN = 0.25, 0.25  # a direct match's confidence: 0.25 + 0.25 × relevance
+
+Voted = tuple[Path, list[str], bool]  # (path, facts on it, went through a learned-later hop)
+
+
+def _content(concepts: dict[str, Concept], cid: str) -> str:
+    c = concepts.get(cid)
+    return c.content if c else cid
+
+
+def _learned(concepts: dict[str, Concept], cid: str) -> tuple[float, int, str]:
+    c = concepts.get(cid)
+    md = (c.metadata or {}) if c else {}
+    return (float(md.get("learned_at", c.created if c else 0.0)), int(md.get("order", 0)), cid)
+
+
+def to_reasoning_path(path: Path, concepts: dict[str, Concept]) -> ReasoningPath:
+    steps = [PathStep(path.concepts[0], _content(concepts, path.concepts[0]))]
+    for hop in path.hops:
+        steps.append(PathStep(hop.target, _content(concepts, hop.target), hop.type, hop.confidence))
+    return ReasoningPath(steps, path.confidence)
+
+
+def _noisy_or(values: list[float]) -> float:
+    return 1.0 - math.prod(1.0 - v for v in values)
+
+
+def _deciding(frame: Frame, answer: str, facts: list[str], relations: dict[str, list[Relation]]) -> Relation | None:
+    """The relation of the fact that states the answer itself."""
+    fact = facts[0] if frame.direction == BACKWARD else facts[-1]
+    for r in relations.get(fact, []):
+        end = r.subject.id if frame.direction == BACKWARD else r.object.id
+        if end == answer and frame.accepts(r.family):
+            return r
+    return None
+
+
+def build_answer(question: str, frame: Frame, good: list[Voted], concepts: dict[str, Concept],
+                 relations: dict[str, list[Relation]], max_paths: int) -> Answer:
+    by_answer: dict[str, list[Voted]] = {}
+    for v in good:
+        path = v[0]
+        aid = path.concepts[0] if frame.direction == BACKWARD and not frame.yes_no else path.concepts[-1]
+        by_answer.setdefault(aid, []).append(v)
+    if frame.chain and not frame.yes_no:  # "ultimately": the ends of the chains, not the steps on the way
+        inner = {i for v in good for i in v[0].concepts[1:-1]}
+        ends = {a: vs for a, vs in by_answer.items() if a not in inner}
+        by_answer = ends or by_answer
+    superseded: list[tuple[str, str, str]] = []  # (loser answer, its fact, winner's fact)
+    if frame.direction != BACKWARD and not frame.yes_no:
+        slots: dict[tuple[str, str], list[tuple[tuple[float, int, str], str, str]]] = {}
+        for aid, votes in by_answer.items():
+            for _p, facts, _later in votes:
+                r = _deciding(frame, aid, facts, relations)
+                if r is not None and r.family not in MULTI_VALUED:
+                    slots.setdefault((r.subject.key, r.family), []).append((_learned(concepts, facts[-1]), aid,
+                                                                             facts[-1]))
+        for entries in slots.values():
+            latest = max(entries)
+            for when, aid, fact in entries:
+                if aid != latest[1] and aid in by_answer and when < latest[0]:
+                    del by_answer[aid]
+                    superseded.append((aid, fact, latest[2]))
+    scores: dict[str, float] = {}
+    independent: dict[str, int] = {}
+    for aid, votes in by_answer.items():
+        best_per_factset: dict[frozenset[str], float] = {}
+        for p, facts, _later in votes:
+            key = frozenset(facts)
+            best_per_factset[key] = max(best_per_factset.get(key, 0.0), p.confidence)
+        independent[aid] = len(best_per_factset)
+        scores[aid] = _noisy_or(list(best_per_factset.values()))
+    total = sum(scores.values()) or 1.0
+    most = max(independent.values())
+    final: dict[str, float] = {}
+    for aid, s in scores.items():
+        conf = s * math.sqrt(s / total)
+        if independent[aid] == 1 and most >= 2:
+            conf *= LONE_OUTLIER
+        final[aid] = min(1.0, max(0.0, conf))
+    ranked = sorted(final, key=lambda a: (-final[a], a))
+    winner = ranked[0]
+    listed = [winner]
+    if frame.families and frame.families & MULTI_VALUED and not frame.yes_no:
+        listed += [a for a in ranked[1:] if final[a] >= LIST_SHARE * final[winner]][: MAX_LISTED - 1]
+        if len(listed) > 1:  # several right answers together: their joint share of the support counts
+            s = scores[winner]
+            final[winner] = min(1.0, s * math.sqrt(sum(scores[a] for a in listed) / total))
+    chosen: list[Voted] = []
+    for aid in listed:
+        chosen += by_answer[aid]
+    chosen.sort(key=lambda v: (not v[2] if superseded else False, -v[0].confidence, v[0].concepts))
+    shown = [to_reasoning_path(v[0], concepts) for v in chosen[:max_paths]]
+    facts_shown: dict[str, None] = {}
+    for v in chosen[:max_paths]:
+        for f in v[1]:
+            facts_shown.setdefault(f, None)
+    names = [_content(concepts, a) for a in listed]
+    if frame.yes_no:
+        first = chosen[0][0]
+        answer = (f"Yes: {_content(concepts, first.concepts[0])} → {names[0]}, "
+                  f"through {len(chosen[0][1])} learned fact(s).")
+    else:
+        answer = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    explanation = _explain(frame, names, final[winner], independent[winner], chosen[: max_paths], concepts,
+                           superseded, ranked, final)
+    return Answer(question, answer, round(final[winner], 4), "path", shown, explanation, winner, list(facts_shown))
+
+
+def _explain(frame: Frame, names: list[str], conf: float, n_paths: int, chosen: list[Voted],
+             concepts: dict[str, Concept], superseded: list[tuple[str, str, str]], ranked: list[str],
+             final: dict[str, float]) -> str:
+    fam = ", ".join(sorted(frame.families or []))
+    facts: dict[str, None] = {}
+    for v in chosen:
+        for f in v[1]:
+            facts.setdefault(f, None)
+    quoted = "; ".join(f"\u201c{_content(concepts, f)}\u201d" for f in facts)
+    parts = [
+        f"Found by following {fam} relations through the knowledge graph: "
+        f"{len(chosen)} path(s) shown, {n_paths} independent path(s) reach \u201c{names[0]}\u201d "
+        f"(confidence {conf:.2f}). Supporting facts: {quoted}."
+    ]
+    if len(facts) > 1 and len(chosen) >= 1 and max(len(v[1]) for v in chosen) > 1:
+        parts.append("The answer joins several learned facts, each hop stating the relation asked about.")
+    for loser, fact, winner_fact in superseded:
+        parts.append(
+            f"\u201c{_content(concepts, loser)}\u201d came from \u201c{_content(concepts, fact)}\u201d, which was "
+            f"learned earlier; the later fact \u201c{_content(concepts, winner_fact)}\u201d supersedes it."
+        )
+    rivals = [a for a in ranked if _content(concepts, a) not in names][:3]
+    if rivals:
+        parts.append("Other candidates had less support: " + ", ".join(
+            f"\u201c{_content(concepts, a)}\u201d ({final[a]:.2f})" for a in rivals) + ".")
+    return " ".join(parts)
+
+
+def direct_answer(question: str, frame: Frame, hit: SearchHit, concepts: dict[str, Concept], *,
+                  searched: bool, relevance: float = 1.0) -> Answer:
+    about = f" from \u201c{frame.known.display}\u201d" if frame.known else ""
+    why = (f"No reasoning path{about} to an answer was found" if searched
+           else "The question names no relation the graph could follow")
+    conf = round(DIRECT_BASE + DIRECT_SPAN * relevance, 4)
+    explanation = (f"{why}, so this is the best direct match from text and vector search, marked as such: "
+                   f"\u201c{hit.content}\u201d. It is a lead, not an answer derived through the graph.")
+    return Answer(question, hit.content, conf, "direct", [], explanation, hit.concept_id, [hit.concept_id])
+
+
+def nothing_known(question: str, frame: Frame) -> Answer:
+    about = f"about \u201c{frame.known.display}\u201d " if frame.known else ""
+    return Answer(question, f"Nothing relevant is known {about}to answer this.".replace("  ", " "), 0.0, "none", [],
+                  f"No learned concept {about}matches the question closely enough, and no reasoning path "
+                  "exists; rather than guess, the answer says so.")

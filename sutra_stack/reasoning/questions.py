@@ -1,0 +1,167 @@
+"""Reading a question: which relation it asks about, in which direction, and about what.
+
+A `Frame` names the relation families accepted (see extract.py), the direction (forward: the
+named thing is the relation's subject and the answer its object; backward: the other way
+round), the named entity, and for yes/no questions the second entity.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from sutra_stack.reasoning.extract import verb_lemma
+from sutra_stack.reasoning.text import Entity, content_words, make_entity, strip_end
+
+FORWARD, BACKWARD = "forward", "backward"
+IS_LIKE = frozenset({"isa", "is", "means"})
+MULTI_VALUED = frozenset({"part", "cause", "isa", "then"})  # several objects can all be right
+
+
+@dataclass(frozen=True, slots=True)
+class Frame:
+    families: frozenset[str] | None  # None: the relation was not recognised
+    direction: str
+    known: Entity | None
+    other: Entity | None = None  # yes/no questions: the second thing named
+    chain: bool = False  # "ultimately", "eventually": follow the relation further
+    verb_prefix: bool = False  # families are verb lemmas that match any preposition
+
+    @property
+    def yes_no(self) -> bool:
+        return self.other is not None
+
+    def accepts(self, family: str) -> bool:
+        if self.families is None:
+            return False
+        if family in self.families:
+            return True
+        return self.verb_prefix and any(family.startswith(f + " ") for f in self.families)
+
+
+_CHAIN = re.compile(r"\b(?:eventually|ultimately|in the end|finally|indirectly|in turn|over time)\b", re.I)
+_NOISE = re.compile(r"\b(?:now|currently|today|nowadays|these days|at present|right now|still)\b", re.I)
+_AUX = r"(?:does|do|did|can|could|will|might|may|would)"
+_BE = r"(?:is|are|was|were)"
+_X, _Y = r"(?P<x>.+?)", r"(?P<y>.+?)"
+_A = r"(?:an?\s+)?"
+
+# (pattern, families, direction, swap x/y for yes-no)
+_PATTERNS: list[tuple[str, frozenset[str], str]] = []
+
+
+def _p(pattern: str, families: set[str] | frozenset[str], direction: str = FORWARD) -> None:
+    _PATTERNS.append((pattern, frozenset(families), direction))
+
+
+C, H, P, S, T = {"cause"}, {"isa"}, {"part"}, {"means"}, {"then"}
+_CAUSE_V = r"(?:cause|lead\s+to|result\s+in|trigger|produce|bring\s+about)"
+# causal
+_p(rf"what\s+(?:effects?\s+)?{_AUX}\s+{_X}\s+{_CAUSE_V}", C)
+_p(rf"what\s+{_BE}\s+(?:caused|triggered|produced)\s+by\s+{_X}", C)
+_p(rf"what\s+{_BE}\s+the\s+(?:effects?|results?|consequences?|outcomes?)\s+of\s+{_X}", C)
+_p(rf"what\s+happens\s+(?:because\s+of|due\s+to|as\s+a\s+result\s+of)\s+{_X}", C)
+_p(rf"what\s+(?:causes|caused|leads\s+to|led\s+to|results\s+in|triggers|produces|brings\s+about)\s+{_X}", C, BACKWARD)
+_p(rf"what\s+(?:can|could|may|might)\s+{_CAUSE_V}\s+{_X}", C, BACKWARD)
+_p(rf"what\s+{_BE}\s+{_X}\s+caused\s+by", C, BACKWARD)
+_p(rf"what\s+{_BE}\s+the\s+(?:causes?|reasons?\s+for|origins?\s+of|sources?\s+of)\s+(?:of\s+)?{_X}", C, BACKWARD)
+_p(rf"why\s+{_AUX}\s+{_X}\s+(?:happen|occur|exist)", C, BACKWARD)
+_p(rf"what\s+{_BE}\s+{_X}\s+(?:a\s+)?result\s+of", C, BACKWARD)
+# compositional
+_p(rf"what\s+{_AUX}\s+{_X}\s+(?:contain|include|consist\s+of|comprise|have)", P)
+_p(rf"what\s+{_BE}\s+{_X}\s+(?:made|composed)\s+(?:up\s+)?of", P)
+_p(rf"what\s+{_BE}\s+(?:in|inside)\s+{_X}", P)
+_p(rf"what\s+{_BE}\s+the\s+(?:parts?|components?|ingredients?|members?|pieces?)\s+of\s+{_X}", P)
+_p(rf"(?:what|which\s+\w+)\s+(?:contains|includes|has|consists\s+of)\s+{_X}", P, BACKWARD)
+_p(rf"what\s+{_BE}\s+{_X}\s+(?:a\s+)?(?:part|component|member)\s+of", P, BACKWARD)
+_p(rf"(?:where|in\s+what)\s+{_BE}\s+{_X}\s+found", P, BACKWARD)
+# semantic
+_p(rf"what\s+{_AUX}\s+{_X}\s+(?:mean|refer\s+to|stand\s+for|denote)", S)
+_p(rf"what\s+{_BE}\s+{_X}\s+(?:similar|equivalent|analogous)\s+to", S)
+_p(rf"what\s+{_BE}\s+(?:another|a|the\s+other)\s+(?:word|name|term)\s+for\s+{_X}", S)
+_p(rf"what\s+{_BE}\s+{_X}\s+short\s+for", S)
+_p(rf"what\s+{_BE}\s+the\s+meaning\s+of\s+{_X}", S)
+_p(rf"what\s+{_BE}\s+{_X}\s+(?:also\s+)?(?:called|known\s+as)", S)
+_p(rf"(?:what|which)\s+(?:word|term|name|abbreviation)\s+(?:means|refers\s+to|stands\s+for)\s+{_X}", S, BACKWARD)
+# temporal
+_p(rf"what\s+(?:happens|comes|occurs|follows|is\s+next|takes\s+place)\s+(?:next\s+|right\s+)?after\s+{_X}", T)
+_p(rf"what\s+follows\s+{_X}", T)
+_p(rf"what\s+(?:happens|comes|occurs|is|takes\s+place)\s+(?:right\s+|just\s+)?before\s+{_X}", T, BACKWARD)
+_p(rf"what\s+precedes\s+{_X}", T, BACKWARD)
+# hierarchical
+_p(rf"what\s+(?:kind|type|sort|class|category)\s+of\s+\w+\s+{_BE}\s+{_X}", H)
+_p(rf"what\s+{_BE}\s+{_X}\s+{_A}(?:kind|type|sort|example|form|instance)\s+of", H)
+_p(rf"what\s+(?:category|class|group)\s+{_AUX}\s+{_X}\s+belong\s+to", H)
+_p(rf"(?:what|which\s+\w+)\s+{_BE}\s+{_A}(?:kind|type|sort|example|form)s?\s+of\s+{_X}", H, BACKWARD)
+_p(rf"(?:name|give)\s+(?:an?|one)\s+(?:kind|type|example|sort)\s+of\s+{_X}", H, BACKWARD)
+# "what is X", "who is the CEO of Acme"
+_p(rf"(?:what|who)\s+{_BE}\s+{_X}", IS_LIKE)
+
+# yes/no: (pattern, families, swap) — swap when the second thing named is the subject
+_YES_NO: list[tuple[re.Pattern[str], frozenset[str], bool]] = [
+    (re.compile(rf"^{_BE}\s+{_X}\s+{_A}(?:kind|type|sort|form)\s+of\s+{_Y}$", re.I), frozenset(H | {"is"}), False),
+    (re.compile(rf"^{_BE}\s+{_X}\s+(?:a\s+)?part\s+of\s+{_Y}$", re.I), frozenset(P), True),
+    (re.compile(rf"^{_BE}\s+{_X}\s+(?:caused|triggered)\s+by\s+{_Y}$", re.I), frozenset(C), True),
+    (re.compile(rf"^{_BE}\s+{_X}\s+an?\s+{_Y}$", re.I), frozenset(H | {"is"}), False),
+    (re.compile(rf"^{_AUX}\s+{_X}\s+{_CAUSE_V}\s+{_Y}$", re.I), frozenset(C), False),
+    (re.compile(rf"^{_AUX}\s+{_X}\s+(?:contain|include|have|consist\s+of)\s+{_Y}$", re.I), frozenset(P), False),
+    (re.compile(rf"^{_AUX}\s+{_X}\s+(?:come|happen|occur)\s+before\s+{_Y}$", re.I), frozenset(T), False),
+    (re.compile(rf"^{_AUX}\s+{_X}\s+(?:come|happen|occur)\s+after\s+{_Y}$", re.I), frozenset(T), True),
+    (re.compile(rf"^{_AUX}\s+{_X}\s+(?:mean|refer\s+to|stand\s+for)\s+{_Y}$", re.I), frozenset(S), False),
+]
+
+_COMPILED = [(re.compile(rf"^{p}$", re.I), f, d) for p, f, d in _PATTERNS]
+_PREPS = r"(?:in|at|on|to|for|from|with|near|by|into|under)"
+_WHERE = re.compile(rf"^where\s+{_AUX}\s+{_X}\s+(?P<v>[a-z]+)$", re.I)
+_WHO_PREP = re.compile(rf"^(?:who|what)\s+{_AUX}\s+{_X}\s+(?P<v>[a-z]+)\s+(?P<p>{_PREPS})$", re.I)
+_WHAT_VERB = re.compile(rf"^(?:what|who|whom)\s+{_AUX}\s+{_X}\s+(?P<v>[a-z]+)$", re.I)
+_WHO_VERB_PREP = re.compile(rf"^(?:who|what)\s+(?P<v>[a-z]+(?:s|ed))\s+(?P<p>{_PREPS})\s+{_X}$", re.I)
+_WHO_VERB = re.compile(rf"^(?:who|what)\s+(?P<v>[a-z]+(?:s|ed)|wrote|built|led|ate|taught)\s+{_X}$", re.I)
+
+
+def parse_question(question: str) -> Frame:
+    """The frame of a question; `families` None when no relation pattern fits."""
+    q = strip_end(question)
+    chain = bool(_CHAIN.search(q))
+    q = _NOISE.sub(" ", _CHAIN.sub(" ", q))
+    q = re.sub(r"\s+", " ", q).strip().rstrip(",")
+    for rx, fams, swap in _YES_NO:
+        m = rx.match(q)
+        if m:
+            x, y = make_entity(m.group("x")), make_entity(m.group("y"))
+            if x and y:
+                a, b = (y, x) if swap else (x, y)
+                return Frame(fams, FORWARD, a, b, chain=True)
+    for rx, fams, direction in _COMPILED:
+        m = rx.match(q)
+        if m:
+            x = make_entity(m.group("x"))
+            if x:
+                return Frame(fams, direction, x, chain=chain)
+    verb_rules: list[tuple[re.Pattern[str], str, bool]] = [
+        (_WHO_PREP, FORWARD, False), (_WHERE, FORWARD, True), (_WHO_VERB_PREP, BACKWARD, False),
+        (_WHAT_VERB, FORWARD, False), (_WHO_VERB, BACKWARD, False),
+    ]
+    for rx, direction, prefix in verb_rules:
+        m = rx.match(q)
+        if m:
+            x = make_entity(m.group("x"))
+            if x:
+                fam = "verb:" + verb_lemma(m.group("v"))
+                if "p" in m.groupdict() and m.group("p"):
+                    fam += " " + m.group("p").lower()
+                return Frame(frozenset({fam}), direction, x, chain=chain, verb_prefix=prefix)
+    return Frame(None, FORWARD, None, chain=chain)
+
+
+RELATION_WORDS = frozenset(
+    content_words("cause causes lead leads result results trigger effect effects consequence reason kind type sort "
+                  "example form contain contains include includes consist made part component mean means refer "
+                  "stand word name term short happen happens come comes occur follow follows precede next thing "
+                  "category belong similar another called known")
+)
+
+
+def topic_words(question: str) -> list[str]:
+    """The content words of a question that name what it is about (relation vocabulary removed)."""
+    return [w for w in content_words(question) if w not in RELATION_WORDS]
