@@ -60,3 +60,51 @@ def dead_storage() -> str:
 def api_without_storage(dead_storage: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
     with start_api(dead_storage, tmp_path_factory.mktemp("api-nostore")) as api:
         yield api
+
+
+@dataclass
+class Storage:
+    address: str  # host:grpc_port, the value of SUTRA_STORAGE_SERVER
+    port: int
+    fast_port: int
+    path: Path
+
+
+def _serving(port: int) -> bool:
+    import grpc
+    from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+    with grpc.insecure_channel(f"127.0.0.1:{port}") as ch:
+        reply = health_pb2_grpc.HealthStub(ch).Check(health_pb2.HealthCheckRequest(service=""), timeout=1.0)
+    return reply.status == health_pb2.HealthCheckResponse.SERVING
+
+
+@contextlib.contextmanager
+def start_storage(path: Path, port: int | None = None, fast_port: int | None = None) -> Iterator[Storage]:
+    """Run a real storage server on loopback ports with its data in `path`, until the block ends."""
+    port = port or free_port()
+    fast_port = fast_port or free_port()
+    env = {
+        "SUTRA_STORAGE_PATH": str(path),
+        "SUTRA_STORAGE_HOST": "127.0.0.1",
+        "SUTRA_STORAGE_PORT": str(port),
+        "SUTRA_STORAGE_FAST_PORT": str(fast_port),
+        "SUTRA_STORAGE_FSYNC": "off",
+        "SUTRA_LOG_LEVEL": "WARNING",
+    }
+    path.mkdir(parents=True, exist_ok=True)
+    with running([PYTHON, "-m", "sutra_stack.storage.server"], env=env, ready=lambda: _serving(port),
+                 timeout=60.0, log=path.parent / f"storage-{port}.log"):
+        yield Storage(f"127.0.0.1:{port}", port, fast_port, path)
+
+
+@pytest.fixture(scope="module")
+def storage(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Storage]:
+    with start_storage(tmp_path_factory.mktemp("storage") / "data") as s:
+        yield s
+
+
+@pytest.fixture(scope="module")
+def api(storage: Storage, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
+    with start_api(storage.address, tmp_path_factory.mktemp("api")) as a:
+        yield a
