@@ -1,0 +1,1 @@
+"""Tests of the storage engine, its durability, and the storage server."""

@@ -1,0 +1,188 @@
+"""I/O errors injected at the OS boundary: failed writes are never acknowledged, never retried on the
+same file; the log moves to a new segment, or turns read-only when it cannot."""
+
+from __future__ import annotations
+
+import errno
+import logging
+import os
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from sutra_stack.errors import FailedPrecondition, SutraError, Unavailable
+from sutra_stack.storage.wal import WriteAheadLog
+from tests.storage.wal_faults import FaultyOps
+
+FAULTS = [
+    ("write", errno.EIO, False),
+    ("write", errno.ENOSPC, False),
+    ("write", errno.EIO, True),  # half the bytes reach the file, then EIO
+    ("fsync", errno.EIO, False),
+    ("fsync", errno.ENOSPC, False),
+]
+
+
+def replay(d: Path) -> dict[int, bytes]:
+    with WriteAheadLog(d) as wal:
+        return dict(wal.replay())
+
+
+@pytest.mark.parametrize(("op", "err", "partial"), FAULTS)
+def test_failed_append_raises_and_log_moves_to_new_segment(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, op: str, err: int, partial: bool
+) -> None:
+    ops = FaultyOps()
+    wal = WriteAheadLog(tmp_path, file_ops=ops)
+    acked = {wal.append(f"ok{i}".encode()): f"ok{i}".encode() for i in range(5)}
+    segments = wal.segment_count
+    ops.arm(op, err, partial=partial)
+    with caplog.at_level(logging.WARNING), pytest.raises(Unavailable, match="not stored") as info:
+        wal.append(b"LOST")
+    assert os.strerror(err) in str(info.value)
+    assert not wal.read_only
+    assert wal.segment_count == segments + 1
+    assert any("moved to a new segment" in r.message for r in caplog.records)
+    lsn = wal.append(b"after")
+    assert lsn == 6  # the failed record's lsn was never acknowledged, so it is reused
+    acked[lsn] = b"after"
+    wal.close()
+    got = replay(tmp_path)
+    assert got == acked
+    assert b"LOST" not in got.values()
+
+
+def test_concurrent_appenders_in_a_failed_group_all_raise(tmp_path: Path) -> None:
+    ops = FaultyOps()
+    wal = WriteAheadLog(tmp_path, file_ops=ops)
+    acked: dict[int, bytes] = {}
+    failed: list[bytes] = []
+    lock = threading.Lock()
+    go = threading.Event()
+
+    def writer(t: int) -> None:
+        go.wait()
+        for i in range(30):
+            data = f"t{t}-{i}".encode()
+            try:
+                lsn = wal.append(data)
+            except SutraError:
+                with lock:
+                    failed.append(data)
+                continue
+            with lock:
+                assert lsn not in acked
+                acked[lsn] = data
+
+    ts = [threading.Thread(target=writer, args=(t,)) for t in range(8)]
+    for t in ts:
+        t.start()
+    go.set()
+    time.sleep(0.01)
+    ops.arm("fsync", errno.EIO, times=2)
+    for t in ts:
+        t.join(timeout=60)
+    wal.close()
+    assert ops.failures == 2
+    assert failed, "the armed failures hit no append"
+    assert len(acked) + len(failed) == 240
+    got = replay(tmp_path)
+    assert got == acked  # every acknowledged record, nothing that failed
+    assert sorted(got) == list(range(1, len(acked) + 1))
+
+
+def test_turns_read_only_when_no_new_segment_can_be_made(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    ops = FaultyOps()
+    wal = WriteAheadLog(tmp_path, file_ops=ops)
+    wal.append(b"kept")
+    ops.arm("fsync", errno.EIO)
+    ops.arm("create", errno.ENOSPC)
+    with caplog.at_level(logging.ERROR), pytest.raises(FailedPrecondition, match="now read-only"):
+        wal.append(b"LOST")
+    assert wal.read_only
+    assert any("READ-ONLY" in r.message for r in caplog.records)
+    with pytest.raises(FailedPrecondition, match="read-only"):
+        wal.append(b"refused")
+    with pytest.raises(FailedPrecondition, match="read-only"):
+        wal.append_many([b"refused"])
+    wal.close()
+    assert replay(tmp_path) == {1: b"kept"}
+    with WriteAheadLog(tmp_path) as wal2:  # a healthy disk again: writes resume
+        assert wal2.append(b"again") == 2
+
+
+def test_residue_of_a_failed_write_is_ignored_when_truncation_fails(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    ops = FaultyOps()
+    wal = WriteAheadLog(tmp_path, file_ops=ops)
+    wal.append(b"one")
+    ops.arm("fsync", errno.EIO)
+    ops.arm("ftruncate", errno.EIO)  # the failed record stays whole in the old segment
+    with pytest.raises(Unavailable):
+        wal.append(b"LOST")
+    assert wal.append(b"two") == 2
+    wal.close()
+    with caplog.at_level(logging.WARNING):
+        assert replay(tmp_path) == {1: b"one", 2: b"two"}
+    assert any("never acknowledged" in r.message for r in caplog.records)
+
+
+def test_failure_while_rolling_over_to_a_new_segment(tmp_path: Path) -> None:
+    ops = FaultyOps()
+    wal = WriteAheadLog(tmp_path, file_ops=ops, segment_bytes=4096)
+    acked = {}
+    for _ in range(30):
+        acked[wal.append(b"x" * 100)] = b"x" * 100
+    segments = wal.segment_count
+    ops.arm("create", errno.ENOSPC)  # the next rollover cannot create its segment (once)
+    failures = 0
+    for i in range(60):
+        data = f"r{i}".encode() * 30
+        try:
+            acked[wal.append(data)] = data
+        except Unavailable:
+            failures += 1
+    assert failures == 1 and not wal.read_only and wal.segment_count > segments
+    wal.close()
+    assert replay(tmp_path) == acked
+
+
+def test_background_fsync_failure_moves_to_new_segment(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    ops = FaultyOps()
+    wal = WriteAheadLog(tmp_path, fsync="everysec", file_ops=ops)
+    acked = {wal.append(b"a"): b"a"}
+    ops.arm("fsync", errno.EIO)
+    with caplog.at_level(logging.WARNING):
+        deadline = time.monotonic() + 10
+        while ops.failures == 0 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(0.05)
+    assert ops.failures == 1
+    assert wal.segment_count == 2 and not wal.read_only
+    assert any("background fsync" in r.message for r in caplog.records)
+    acked[wal.append(b"b")] = b"b"
+    wal.close()
+    assert replay(tmp_path) == acked == {1: b"a", 2: b"b"}
+
+
+def test_failed_segment_delete_is_logged_and_harmless(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    ops = FaultyOps()
+    wal = WriteAheadLog(tmp_path, file_ops=ops, segment_bytes=4096)
+    for _i in range(100):
+        wal.append(b"y" * 100)
+    last = wal.rotate()
+    before = wal.segment_count
+    ops.arm("unlink", errno.EIO)
+    with caplog.at_level(logging.ERROR):
+        wal.drop_through(last)
+    assert wal.segment_count == before
+    assert any("could not delete" in r.message for r in caplog.records)
+    wal.drop_through(last)
+    assert wal.segment_count == 1
+    assert wal.append(b"z") == last + 1
+    wal.close()
+    with WriteAheadLog(tmp_path) as wal2:
+        assert list(wal2.replay(after_lsn=last)) == [(last + 1, b"z")]

@@ -1,0 +1,223 @@
+"""File-operation layers for durability tests, substituted at the OS boundary (like SQLite's VFS).
+
+- `CountingOps`: real operations, counting fsyncs, optionally slowed like a real disk.
+- `FaultyOps`: real operations, with armed failures (EIO, ENOSPC, ...) from write or fsync.
+- `RecordingOps` + `power_cut`: record every write, truncate, fsync, create, unlink and
+  directory fsync, then rebuild the directory as a power cut after event k would leave it:
+  only bytes covered by an fsync of their file, only names covered by an fsync of their
+  directory (optionally plus a prefix of the later directory changes and a torn prefix of
+  the unsynced bytes).
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import random
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sutra_stack.storage.wal_io import FileOps
+
+
+class CountingOps(FileOps):
+    def __init__(self, fsync_delay: float = 0.0) -> None:
+        self.fsyncs = 0
+        self.writes = 0
+        self.fsync_delay = fsync_delay
+        self._lock = threading.Lock()
+
+    def write(self, fd: int, data: bytes | memoryview) -> int:
+        with self._lock:
+            self.writes += 1
+        return super().write(fd, data)
+
+    def fsync(self, fd: int) -> None:
+        with self._lock:
+            self.fsyncs += 1
+        if self.fsync_delay:
+            time.sleep(self.fsync_delay)
+        super().fsync(fd)
+
+
+@dataclass
+class _Armed:
+    op: str
+    err: int
+    times: int
+    partial: bool
+
+
+class FaultyOps(FileOps):
+    """Fails the next `times` calls of an operation with `err` (a partial write first, if asked)."""
+
+    def __init__(self) -> None:
+        self.armed: list[_Armed] = []
+        self.failures = 0
+        self.lock = threading.Lock()
+
+    def arm(self, op: str, err: int = errno.EIO, times: int = 1, partial: bool = False) -> None:
+        with self.lock:
+            self.armed.append(_Armed(op, err, times, partial))
+
+    def _take(self, op: str) -> _Armed | None:
+        with self.lock:
+            for a in self.armed:
+                if a.op == op and a.times > 0:
+                    a.times -= 1
+                    self.failures += 1
+                    return a
+        return None
+
+    def open(self, path: Path, flags: int, mode: int = 0o644) -> int:
+        if (flags & os.O_CREAT) and (a := self._take("create")):
+            raise OSError(a.err, os.strerror(a.err), str(path))
+        return super().open(path, flags, mode)
+
+    def write(self, fd: int, data: bytes | memoryview) -> int:
+        a = self._take("write")
+        if a is not None:
+            if a.partial and len(data) > 1:
+                super().write(fd, bytes(data[: len(data) // 2]))
+            raise OSError(a.err, os.strerror(a.err))
+        return super().write(fd, data)
+
+    def fsync(self, fd: int) -> None:
+        a = self._take("fsync")
+        if a is not None:
+            raise OSError(a.err, os.strerror(a.err))
+        super().fsync(fd)
+
+    def fsync_dir(self, path: Path) -> None:
+        a = self._take("fsync_dir")
+        if a is not None:
+            raise OSError(a.err, os.strerror(a.err))
+        super().fsync_dir(path)
+
+    def ftruncate(self, fd: int, size: int) -> None:
+        a = self._take("ftruncate")
+        if a is not None:
+            raise OSError(a.err, os.strerror(a.err))
+        super().ftruncate(fd, size)
+
+    def unlink(self, path: Path) -> None:
+        a = self._take("unlink")
+        if a is not None:
+            raise OSError(a.err, os.strerror(a.err))
+        super().unlink(path)
+
+
+@dataclass
+class RecordingOps(FileOps):
+    """Real operations plus an event log: what a power cut at any point would have kept."""
+
+    events: list[tuple] = field(default_factory=list)
+    _fds: dict[int, tuple[str, int]] = field(default_factory=dict)  # fd -> (name, flags)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def mark(self, *event: object) -> None:
+        """Record a test-level event (e.g. ("ack", lsn, payload)) in order with the I/O."""
+        with self._lock:
+            self.events.append(event)
+
+    def open(self, path: Path, flags: int, mode: int = 0o644) -> int:
+        with self._lock:
+            existed = os.path.exists(path)
+            fd = super().open(path, flags, mode)
+            self._fds[fd] = (Path(path).name, flags)
+            if not existed:
+                self.events.append(("create", Path(path).name))
+            return fd
+
+    def write(self, fd: int, data: bytes | memoryview) -> int:
+        with self._lock:
+            name, flags = self._fds[fd]
+            offset = os.fstat(fd).st_size if flags & os.O_APPEND else os.lseek(fd, 0, os.SEEK_CUR)
+            n = super().write(fd, data)
+            self.events.append(("write", name, offset, bytes(data[:n])))
+            return n
+
+    def ftruncate(self, fd: int, size: int) -> None:
+        with self._lock:
+            super().ftruncate(fd, size)
+            self.events.append(("truncate", self._fds[fd][0], size))
+
+    def fsync(self, fd: int) -> None:
+        with self._lock:
+            super().fsync(fd)
+            self.events.append(("fsync", self._fds[fd][0]))
+
+    def close(self, fd: int) -> None:
+        with self._lock:
+            self._fds.pop(fd, None)
+            super().close(fd)
+
+    def unlink(self, path: Path) -> None:
+        with self._lock:
+            super().unlink(path)
+            self.events.append(("unlink", Path(path).name))
+
+    def fsync_dir(self, path: Path) -> None:
+        with self._lock:
+            super().fsync_dir(path)
+            self.events.append(("fsync_dir",))
+
+
+def power_cut(events: list[tuple], k: int, dest: Path, rng: random.Random | None = None) -> list[tuple]:
+    """Rebuild in `dest` the directory as a power cut just before events[k] leaves it.
+
+    Without `rng`: exactly the fsynced bytes of the files whose names were fsynced into the
+    directory. With `rng`: also a random prefix of the directory changes after the last
+    directory fsync, and for each file a torn (random-length, possibly zero-ended) prefix of
+    the bytes written after its last fsync. Returns the test-level events before the cut.
+    """
+    volatile: dict[str, bytearray] = {}
+    durable: dict[str, bytes] = {}
+    names: set[str] = set()
+    durable_names: set[str] = set()
+    pending_dir: list[tuple[str, str]] = []
+    marks: list[tuple] = []
+    for ev in events[:k]:
+        kind = ev[0]
+        if kind == "create":
+            volatile[ev[1]] = bytearray()
+            durable[ev[1]] = b""
+            names.add(ev[1])
+            pending_dir.append(("create", ev[1]))
+        elif kind == "write":
+            buf = volatile[ev[1]]
+            off, data = ev[2], ev[3]
+            if len(buf) < off:
+                buf.extend(b"\0" * (off - len(buf)))
+            buf[off : off + len(data)] = data
+        elif kind == "truncate":
+            del volatile[ev[1]][ev[2] :]
+        elif kind == "fsync":
+            durable[ev[1]] = bytes(volatile[ev[1]])
+        elif kind == "unlink":
+            names.discard(ev[1])
+            pending_dir.append(("unlink", ev[1]))
+        elif kind == "fsync_dir":
+            durable_names = set(names)
+            pending_dir = []
+        else:
+            marks.append(ev)
+    final = set(durable_names)
+    if rng is not None and pending_dir:
+        for op, name in pending_dir[: rng.randint(0, len(pending_dir))]:
+            (final.add if op == "create" else final.discard)(name)
+    dest.mkdir(parents=True, exist_ok=True)
+    for name in final:
+        data = durable[name]
+        if rng is not None:
+            extra = bytes(volatile[name][len(data) :]) if bytes(volatile[name][: len(data)]) == data else b""
+            if extra:
+                torn = extra[: rng.randint(0, len(extra))]
+                if torn and rng.random() < 0.3:
+                    z = rng.randint(1, len(torn))
+                    torn = torn[:-z] + b"\0" * z
+                data += torn
+        (dest / name).write_bytes(data)
+    return marks
