@@ -1,0 +1,235 @@
+"""AsyncStorageClient: the same methods as StorageClient, as coroutines.
+
+On the fast door it keeps one connection and pipelines: every call writes its frame at once
+and waits for the answer with its id, so `asyncio.gather` of many calls shares one round
+trip. On `grpc://` it runs the blocking gRPC transport in a worker thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Sequence
+from itertools import count
+from typing import Any
+
+from sutra_stack.errors import NotFound, SutraError, Unavailable
+from sutra_stack.limits import MAX_MESSAGE_BYTES
+from sutra_stack.storage.client import codec
+from sutra_stack.storage.client.codec import DEFAULT_TIMEOUT, check_protocol, parse_address
+from sutra_stack.storage.client.sync import resolve
+from sutra_stack.storage.client.transport import HINT, GrpcTransport, tls_context
+from sutra_stack.storage.model import (
+    AssociationInput,
+    Concept,
+    ConceptInput,
+    Neighbor,
+    Path,
+    SearchHit,
+    StoreStats,
+)
+from sutra_stack.storage.wire import HEADER, PROTOCOL_VERSION, check_length, pack, raise_error, unpack
+
+
+class _Pipe:
+    """One fast-door connection with a reader task that hands each answer to its caller."""
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, address: str) -> None:
+        self.reader, self.writer, self.address = reader, writer, address
+        self.pending: dict[int, asyncio.Future[Any]] = {}
+        self.ids = count(1)
+        self.dead: BaseException | None = None
+        self.task: asyncio.Task[None] | None = None
+
+    async def read_frame(self) -> Any:
+        head = await self.reader.readexactly(HEADER.size)
+        (n,) = HEADER.unpack(head)
+        check_length(n, MAX_MESSAGE_BYTES)
+        return unpack(await self.reader.readexactly(n))
+
+    async def run(self) -> None:
+        try:
+            while True:
+                msg = await self.read_frame()
+                fut = self.pending.pop(msg.get("id"), None)
+                if fut is None:
+                    if "error" in msg:  # a connection-level error (the server closes after it)
+                        err = msg["error"]
+                        raise SutraError.from_code(err.get("code", "INTERNAL"), err.get("message", ""))
+                    continue
+                if not fut.done():
+                    fut.set_result(msg)
+        except (asyncio.IncompleteReadError, OSError) as e:
+            self.fail(Unavailable(f"lost the connection to the storage server at {self.address}: "
+                                  f"{type(e).__name__}; a write may or may not have been applied"))
+        except BaseException as e:  # noqa: BLE001 - every waiter must learn why
+            self.fail(e if isinstance(e, SutraError) else Unavailable(f"connection to {self.address} failed: {e}"))
+            if isinstance(e, asyncio.CancelledError):
+                raise
+
+    def fail(self, err: BaseException) -> None:
+        self.dead = err
+        pending, self.pending = self.pending, {}
+        for fut in pending.values():
+            if not fut.done():
+                fut.set_exception(err)
+        self.writer.close()
+
+    async def call(self, op: str, args: Any) -> Any:
+        rid = next(self.ids)
+        fut: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self.pending[rid] = fut
+        self.writer.write(pack({"id": rid, "op": op, "args": args}))
+        if self.writer.transport.get_write_buffer_size() > 1 << 20:
+            await self.writer.drain()
+        reply = await fut
+        if "error" in reply:
+            raise_error(reply["error"])
+        return reply.get("result")
+
+
+class AsyncStorageClient:
+    """A KnowledgeStore served by a storage server, for asyncio code."""
+
+    def __init__(self, address: str | None = None, *, token: str | None = None, tls_ca: str | None = None,
+                 timeout: float = DEFAULT_TIMEOUT) -> None:
+        address, token, tls_ca = resolve(address, token, tls_ca)
+        self.address = address
+        self.scheme, self.host, self.port = parse_address(address)
+        self._token, self._tls_ca, self._timeout = token, tls_ca, timeout
+        self._tls = tls_context(tls_ca)
+        self._grpc: GrpcTransport | None = None
+        self._pipe: _Pipe | None = None
+        self._fast_port = self.port if self.scheme == "tcp" else 0
+        self._connecting: asyncio.Lock | None = None
+
+    def _grpc_transport(self) -> GrpcTransport:
+        if self._grpc is None:
+            self._grpc = GrpcTransport(self.host, self.port, token=self._token, tls_ca=self._tls_ca,
+                                       timeout=self._timeout)
+        return self._grpc
+
+    async def _open(self) -> _Pipe:
+        if not self._fast_port:
+            info = check_protocol(await asyncio.to_thread(self._grpc_transport().call, "server_info", None),
+                                  f"grpc://{self.host}:{self.port}")
+            if not info.get("fast_port"):
+                raise Unavailable(f"the storage server at {self.address} has no fast door; use grpc://")
+            self._fast_port = int(info["fast_port"])
+        where = f"tcp://{self.host}:{self._fast_port}"
+        try:
+            reader, writer = await asyncio.wait_for(asyncio.open_connection(
+                self.host, self._fast_port, ssl=self._tls, limit=MAX_MESSAGE_BYTES + 16), 10.0)
+        except (OSError, TimeoutError) as e:
+            if self.scheme == "auto":
+                self._fast_port = 0  # ask again next time: the server may have moved
+            raise Unavailable(f"cannot reach the storage server at {where}: {e}; {HINT}") from None
+        pipe = _Pipe(reader, writer, where)
+        writer.write(pack({"hello": {"version": PROTOCOL_VERSION, "token": self._token or ""}}))
+        try:
+            reply = await asyncio.wait_for(pipe.read_frame(), self._timeout)
+        except (asyncio.IncompleteReadError, OSError) as e:
+            writer.close()
+            raise Unavailable(f"the storage server at {where} dropped the connection during the hello: {e}") from None
+        if "error" in reply:
+            writer.close()
+            raise_error(reply["error"])
+        check_protocol(reply.get("hello") or {}, where)
+        pipe.task = asyncio.get_running_loop().create_task(pipe.run())
+        return pipe
+
+    async def _call(self, op: str, args: dict[str, Any] | None = None) -> Any:
+        if self.scheme == "grpc":
+            return await asyncio.to_thread(self._grpc_transport().call, op, args)
+        pipe = self._pipe
+        if pipe is None or pipe.dead is not None:
+            if self._connecting is None:
+                self._connecting = asyncio.Lock()
+            async with self._connecting:
+                pipe = self._pipe
+                if pipe is None or pipe.dead is not None:
+                    pipe = self._pipe = await self._open()
+        return await pipe.call(op, args)
+
+    # --- KnowledgeStore, as coroutines ------------------------------------------------------
+    async def learn_concept(self, content: str, *, concept_id: str | None = None,
+                            embedding: Sequence[float] | None = None, strength: float = 1.0, confidence: float = 1.0,
+                            metadata: dict[str, Any] | None = None) -> str:
+        return await self._call("learn_concept",
+                                codec.concept_args(content, concept_id, embedding, strength, confidence, metadata))
+
+    async def learn_batch(self, items: Sequence[ConceptInput]) -> list[str]:
+        return await self._call("learn_batch", codec.batch_args(items, codec.concept_item))
+
+    async def learn_association(self, source: str, target: str, type: str = "semantic", confidence: float = 1.0,
+                                weight: float = 1.0) -> None:
+        await self._call("learn_association", {"source": source, "target": target, "type": type,
+                                               "confidence": confidence, "weight": weight})
+
+    async def learn_associations(self, items: Sequence[AssociationInput]) -> int:
+        return int(await self._call("learn_associations", codec.batch_args(items, codec.association_item)))
+
+    async def query_concept(self, concept_id: str) -> Concept | None:
+        try:
+            return codec.concept(await self._call("query_concept", {"concept_id": concept_id}))
+        except NotFound:
+            return None
+
+    async def query_concepts(self, concept_ids: Sequence[str]) -> list[Concept | None]:
+        return codec.concepts(await self._call("query_concepts", {"concept_ids": list(concept_ids)}))
+
+    async def delete_concept(self, concept_id: str) -> bool:
+        return bool(await self._call("delete_concept", {"concept_id": concept_id}))
+
+    async def delete_association(self, source: str, target: str, type: str | None = None) -> bool:
+        return bool(await self._call("delete_association", codec.delete_association_args(source, target, type)))
+
+    async def get_neighbors(self, concept_id: str, *, types: Sequence[str] | None = None,
+                            min_confidence: float = 0.0, direction: str = "both", limit: int = 1000) -> list[Neighbor]:
+        return codec.neighbors(await self._call(
+            "get_neighbors", codec.neighbors_args(concept_id, types, min_confidence, direction, limit)))
+
+    async def find_paths(self, starts: Sequence[str], targets: Sequence[str], *, max_depth: int = 4, k: int = 3,
+                         min_confidence: float = 0.0, types: Sequence[str] | None = None) -> list[Path]:
+        return codec.paths(await self._call(
+            "find_paths", codec.paths_args(starts, targets, max_depth, k, min_confidence, types)))
+
+    async def vector_search(self, *, vector: Sequence[float] | None = None, text: str | None = None, k: int = 10,
+                            ef: int | None = None) -> list[SearchHit]:
+        return codec.hits(await self._call("vector_search", codec.search_args(vector, text, k, ef)))
+
+    async def text_search(self, query: str, k: int = 10) -> list[SearchHit]:
+        return codec.hits(await self._call("text_search", {"query": query, "k": k}))
+
+    async def stats(self) -> StoreStats:
+        return codec.stats(await self._call("stats"))
+
+    async def flush(self) -> None:
+        await self._call("flush")
+
+    async def backup(self, path: str) -> str:
+        return str((await self._call("backup", {"path": str(path)}))["path"])
+
+    async def health(self) -> dict[str, Any]:
+        return dict(await self._call("health"))
+
+    async def server_info(self) -> dict[str, Any]:
+        return dict(await self._call("server_info"))
+
+    async def close(self) -> None:
+        pipe, self._pipe = self._pipe, None
+        if pipe is not None:
+            if pipe.task is not None:
+                pipe.task.cancel()
+                with contextlib.suppress(BaseException):
+                    await pipe.task
+            pipe.writer.close()
+        if self._grpc is not None:
+            self._grpc.close()
+            self._grpc = None
+
+    async def __aenter__(self) -> AsyncStorageClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()

@@ -1,0 +1,158 @@
+"""What the sync and async clients share: building operation arguments and decoding results.
+
+Arguments are the wire maps of `server/ops.py`; results arrive in the wire shapes of
+`storage.model` (from either door) and leave as the model's dataclasses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+from urllib.parse import urlsplit
+
+from sutra_stack.errors import FailedPrecondition, InvalidArgument
+from sutra_stack.storage.model import (
+    AssociationInput,
+    Concept,
+    ConceptInput,
+    Neighbor,
+    Path,
+    SearchHit,
+    StoreStats,
+)
+from sutra_stack.storage.wire import PROTOCOL_VERSION
+
+DEFAULT_TIMEOUT = 120.0  # seconds one call may take before the client gives up
+
+
+def parse_address(address: str) -> tuple[str, str, int]:
+    """("auto" | "tcp" | "grpc", host, port) from host:port, tcp://host:port or grpc://host:port."""
+    text = address.strip()
+    scheme = "auto"
+    if "://" in text:
+        scheme, _, text = text.partition("://")
+        scheme = scheme.lower()
+        if scheme not in ("tcp", "grpc"):
+            raise InvalidArgument(
+                f"storage address {address!r}: scheme must be tcp:// (fast door) or grpc://, or none "
+                "(host:port of the gRPC door; the fast port is asked for)", field="storage.server")
+    parts = urlsplit("//" + text.rstrip("/"))
+    try:
+        host, port = parts.hostname, parts.port
+    except ValueError:
+        host, port = None, None
+    if not host or port is None:
+        raise InvalidArgument(f"storage address {address!r} must look like host:port, e.g. localhost:50051",
+                              field="storage.server")
+    return scheme, host, port
+
+
+def check_protocol(info: dict[str, Any], where: str) -> dict[str, Any]:
+    version = info.get("protocol_version", info.get("version"))
+    if version != PROTOCOL_VERSION:
+        raise FailedPrecondition(
+            f"the storage server at {where} speaks protocol version {version}, this client speaks "
+            f"{PROTOCOL_VERSION}: install matching versions of sutra-stack on both sides")
+    return info
+
+
+def _vec(v: Any) -> list[float] | None:
+    if v is None:
+        return None
+    return v.tolist() if hasattr(v, "tolist") else list(v)
+
+
+def concept_args(content: Any, concept_id: Any = None, embedding: Any = None, strength: Any = 1.0,
+                 confidence: Any = 1.0, metadata: Any = None) -> dict[str, Any]:
+    out: dict[str, Any] = {"content": content, "strength": strength, "confidence": confidence}
+    if concept_id is not None:
+        out["concept_id"] = concept_id
+    if embedding is not None:
+        out["embedding"] = _vec(embedding)
+    if metadata is not None:
+        out["metadata"] = metadata
+    return out
+
+
+def concept_item(item: Any) -> dict[str, Any]:
+    if isinstance(item, ConceptInput):
+        return concept_args(item.content, item.concept_id, item.embedding, item.strength, item.confidence,
+                            item.metadata)
+    if isinstance(item, dict):
+        return {k: (_vec(v) if k == "embedding" else v) for k, v in item.items() if v is not None}
+    return item  # the server names what is wrong with it
+
+
+def association_item(item: Any) -> dict[str, Any]:
+    if isinstance(item, AssociationInput):
+        return {"source": item.source, "target": item.target, "type": item.type,
+                "confidence": item.confidence, "weight": item.weight}
+    return item
+
+
+def batch_args(items: Sequence[Any], make: Any) -> dict[str, Any]:
+    if isinstance(items, (str, bytes, dict)) or not isinstance(items, Sequence):
+        raise InvalidArgument(f"items must be a list, got {type(items).__name__}", field="items")
+    return {"items": [make(i) for i in items]}
+
+
+def neighbors_args(concept_id: str, types: Sequence[str] | None, min_confidence: float, direction: str,
+                   limit: int) -> dict[str, Any]:
+    out: dict[str, Any] = {"concept_id": concept_id, "min_confidence": min_confidence, "direction": direction,
+                           "limit": limit}
+    if types is not None:
+        out["types"] = list(types)
+    return out
+
+
+def paths_args(starts: Sequence[str], targets: Sequence[str], max_depth: int, k: int, min_confidence: float,
+               types: Sequence[str] | None) -> dict[str, Any]:
+    out: dict[str, Any] = {"starts": list(starts), "targets": list(targets), "max_depth": max_depth, "k": k,
+                           "min_confidence": min_confidence}
+    if types is not None:
+        out["types"] = list(types)
+    return out
+
+
+def search_args(vector: Any, text: str | None, k: int, ef: int | None) -> dict[str, Any]:
+    out: dict[str, Any] = {"k": k}
+    if vector is not None:
+        out["vector"] = _vec(vector)
+    if text is not None:
+        out["text"] = text
+    if ef is not None:
+        out["ef"] = ef
+    return out
+
+
+def delete_association_args(source: str, target: str, type: str | None) -> dict[str, Any]:
+    out = {"source": source, "target": target}
+    if type is not None:
+        out["type"] = type
+    return out
+
+
+# --- results ---------------------------------------------------------------------------------
+def concept(d: dict[str, Any]) -> Concept:
+    return Concept(d["id"], d["content"], d["strength"], d["confidence"], d["created"], d["last_accessed"],
+                   d["access_count"], d.get("metadata") or {})
+
+
+def concepts(items: list[Any]) -> list[Concept | None]:
+    return [None if d is None else concept(d) for d in items]
+
+
+def neighbors(items: list[dict[str, Any]]) -> list[Neighbor]:
+    return [Neighbor(d["concept_id"], d["type"], d["confidence"], d["weight"], d["direction"]) for d in items]
+
+
+def paths(items: list[dict[str, Any]]) -> list[Path]:
+    return [Path.from_dict(d) for d in items]
+
+
+def hits(items: list[dict[str, Any]]) -> list[SearchHit]:
+    return [SearchHit(d["concept_id"], d["score"], d["content"]) for d in items]
+
+
+def stats(d: dict[str, Any]) -> StoreStats:
+    return StoreStats.from_dict(d)

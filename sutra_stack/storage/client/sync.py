@@ -1,0 +1,188 @@
+"""StorageClient: the KnowledgeStore over the network, for every app and the CLI.
+
+`StorageClient("localhost:50051")` asks the gRPC door for `ServerInfo` once, learns the fast
+port and then speaks the fast protocol; `tcp://host:port` goes straight to the fast door,
+`grpc://host:port` stays on gRPC. Connections are made on first use and made again after the
+server restarts (a fast port that stopped answering is asked for again). Safe to share
+between threads.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sutra_stack.errors import NotFound, Unavailable
+from sutra_stack.storage.client import codec
+from sutra_stack.storage.client.codec import DEFAULT_TIMEOUT, check_protocol, parse_address
+from sutra_stack.storage.client.transport import FastTransport, GrpcTransport, tls_context
+from sutra_stack.storage.model import (
+    AssociationInput,
+    Concept,
+    ConceptInput,
+    Neighbor,
+    Path,
+    SearchHit,
+    StoreStats,
+)
+
+
+def resolve(address: str | None, token: str | None, tls_ca: str | None) -> tuple[str, str | None, str | None]:
+    """Fill what the caller left out from the SUTRA_STORAGE_* settings."""
+    if address is None or token is None or tls_ca is None:
+        from sutra_stack.config import settings_from_env
+
+        s = settings_from_env()
+        address = s["storage.server"] if address is None else address
+        token = (s["storage.token"] or None) if token is None else token
+        tls_ca = (s["storage.tls_ca"] or None) if tls_ca is None else tls_ca
+    return address, token or None, tls_ca or None
+
+
+class StorageClient:
+    """A KnowledgeStore served by a storage server (plus backup, health, server_info)."""
+
+    def __init__(self, address: str | None = None, *, token: str | None = None, tls_ca: str | None = None,
+                 timeout: float = DEFAULT_TIMEOUT) -> None:
+        address, token, tls_ca = resolve(address, token, tls_ca)
+        self.address = address
+        self.scheme, self.host, self.port = parse_address(address)
+        self._token, self._tls_ca, self._timeout = token, tls_ca, timeout
+        self._tls = tls_context(tls_ca)
+        self._grpc: GrpcTransport | None = None
+        self._fast: FastTransport | None = None
+        self._lock = threading.Lock()
+        self._closed = False
+
+    # --- routing ---------------------------------------------------------------------------
+    def _grpc_transport(self) -> GrpcTransport:
+        if self._grpc is None:
+            with self._lock:
+                if self._grpc is None:
+                    self._grpc = GrpcTransport(self.host, self.port, token=self._token, tls_ca=self._tls_ca,
+                                               timeout=self._timeout)
+        return self._grpc
+
+    def _discover(self) -> FastTransport:
+        info = check_protocol(self._grpc_transport().call("server_info", None), f"grpc://{self.host}:{self.port}")
+        if not info.get("fast_port"):
+            raise Unavailable(f"the storage server at {self.address} has no fast door; use grpc://{self.address}")
+        return FastTransport(self.host, int(info["fast_port"]), token=self._token, tls=self._tls,
+                             timeout=self._timeout)
+
+    def _fast_transport(self) -> FastTransport:
+        fast = self._fast
+        if fast is None:
+            if self._closed:
+                raise Unavailable("this StorageClient is closed")
+            fast = FastTransport(self.host, self.port, token=self._token, tls=self._tls, timeout=self._timeout) \
+                if self.scheme == "tcp" else self._discover()
+            with self._lock:
+                self._fast = fast
+        return fast
+
+    def _call(self, op: str, args: dict[str, Any] | None = None) -> Any:
+        if self.scheme == "grpc":
+            return self._grpc_transport().call(op, args)
+        fast = self._fast_transport()
+        try:
+            return fast.call(op, args)
+        except Unavailable as e:
+            if self.scheme != "auto" or "cannot reach" not in e.message:
+                raise
+        # The fast port stopped answering: the server may have restarted on another port.
+        with self._lock:
+            if self._fast is fast:
+                self._fast = None
+        fast.close()
+        return self._fast_transport().call(op, args)
+
+    # --- KnowledgeStore --------------------------------------------------------------------
+    def learn_concept(self, content: str, *, concept_id: str | None = None, embedding: Sequence[float] | None = None,
+                      strength: float = 1.0, confidence: float = 1.0, metadata: dict[str, Any] | None = None) -> str:
+        return self._call("learn_concept",
+                          codec.concept_args(content, concept_id, embedding, strength, confidence, metadata))
+
+    def learn_batch(self, items: Sequence[ConceptInput]) -> list[str]:
+        return self._call("learn_batch", codec.batch_args(items, codec.concept_item))
+
+    def learn_stream(self, batches: Iterable[Sequence[ConceptInput]]) -> list[str]:
+        """Bulk load over gRPC's client stream: one message per batch, ids in input order."""
+        return self._grpc_transport().learn_stream(codec.batch_args(b, codec.concept_item)["items"] for b in batches)
+
+    def learn_association(self, source: str, target: str, type: str = "semantic", confidence: float = 1.0,
+                          weight: float = 1.0) -> None:
+        self._call("learn_association", {"source": source, "target": target, "type": type,
+                                         "confidence": confidence, "weight": weight})
+
+    def learn_associations(self, items: Sequence[AssociationInput]) -> int:
+        return int(self._call("learn_associations", codec.batch_args(items, codec.association_item)))
+
+    def query_concept(self, concept_id: str) -> Concept | None:
+        try:
+            return codec.concept(self._call("query_concept", {"concept_id": concept_id}))
+        except NotFound:
+            return None
+
+    def query_concepts(self, concept_ids: Sequence[str]) -> list[Concept | None]:
+        return codec.concepts(self._call("query_concepts", {"concept_ids": list(concept_ids)}))
+
+    def delete_concept(self, concept_id: str) -> bool:
+        return bool(self._call("delete_concept", {"concept_id": concept_id}))
+
+    def delete_association(self, source: str, target: str, type: str | None = None) -> bool:
+        return bool(self._call("delete_association", codec.delete_association_args(source, target, type)))
+
+    def get_neighbors(self, concept_id: str, *, types: Sequence[str] | None = None, min_confidence: float = 0.0,
+                      direction: str = "both", limit: int = 1000) -> list[Neighbor]:
+        return codec.neighbors(self._call("get_neighbors",
+                                          codec.neighbors_args(concept_id, types, min_confidence, direction, limit)))
+
+    def find_paths(self, starts: Sequence[str], targets: Sequence[str], *, max_depth: int = 4, k: int = 3,
+                   min_confidence: float = 0.0, types: Sequence[str] | None = None) -> list[Path]:
+        return codec.paths(self._call("find_paths",
+                                      codec.paths_args(starts, targets, max_depth, k, min_confidence, types)))
+
+    def vector_search(self, *, vector: Sequence[float] | None = None, text: str | None = None, k: int = 10,
+                      ef: int | None = None) -> list[SearchHit]:
+        return codec.hits(self._call("vector_search", codec.search_args(vector, text, k, ef)))
+
+    def text_search(self, query: str, k: int = 10) -> list[SearchHit]:
+        return codec.hits(self._call("text_search", {"query": query, "k": k}))
+
+    def stats(self) -> StoreStats:
+        return codec.stats(self._call("stats"))
+
+    def flush(self) -> None:
+        self._call("flush")
+
+    # --- the server's own ------------------------------------------------------------------
+    def backup(self, path: str) -> str:
+        """An online, consistent copy of the store into `path`, a directory on the server's machine."""
+        return str(self._call("backup", {"path": str(path)})["path"])
+
+    def health(self) -> dict[str, Any]:
+        """{"status": "SERVING" | "NOT_SERVING", "state", "read_only", "concepts"}."""
+        return dict(self._call("health"))
+
+    def server_info(self) -> dict[str, Any]:
+        return dict(self._call("server_info"))
+
+    def close(self) -> None:
+        self._closed = True
+        with self._lock:
+            fast, grpc_t, self._fast, self._grpc = self._fast, self._grpc, None, None
+        if fast is not None:
+            fast.close()
+        if grpc_t is not None:
+            grpc_t.close()
+
+    def __enter__(self) -> StorageClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"StorageClient({self.address!r})"

@@ -1,0 +1,203 @@
+"""Blocking transports of StorageClient: the fast door (a pool of TCP connections) and gRPC.
+
+Both take an operation name and its wire arguments and return the wire result, raising the
+`sutra_stack.errors` family. The fast transport keeps idle connections in a pool, so each
+thread of a shared client talks on a connection of its own with no hand-off between threads;
+a connection the server closed is noticed before it is reused.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import select
+import socket
+import ssl
+import threading
+from itertools import count
+from typing import Any
+
+import grpc
+
+from sutra_stack.errors import InvalidArgument, SutraError, Unavailable
+from sutra_stack.limits import MAX_MESSAGE_BYTES
+from sutra_stack.storage.client.codec import check_protocol
+from sutra_stack.storage.proto.convert import LEARN_STREAM, RPCS, SERVICE_NAME, build, message_result
+from sutra_stack.storage.wire import PROTOCOL_VERSION, FrameReader, pack, raise_error
+
+HINT = "is `sutra storage serve` running there? (the address comes from SUTRA_STORAGE_SERVER)"
+
+
+def tls_context(ca: str | None) -> ssl.SSLContext | None:
+    if not ca:
+        return None
+    return ssl.create_default_context(cafile=ca)
+
+
+class _Conn:
+    __slots__ = ("sock", "reader", "ids")
+
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock = sock
+        self.reader = FrameReader(sock)
+        self.ids = count(1)
+
+    def alive(self) -> bool:
+        """False when the server closed the connection while it sat in the pool."""
+        try:
+            readable, _, _ = select.select([self.sock], [], [], 0)
+        except (OSError, ValueError):
+            return False
+        return not readable  # an idle connection has nothing to read unless the peer closed it
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            self.sock.close()
+
+
+class FastTransport:
+    """Blocking client of the fast door, safe to share between threads."""
+
+    def __init__(self, host: str, port: int, *, token: str | None, tls: ssl.SSLContext | None,
+                 timeout: float) -> None:
+        self.host, self.port = host, port
+        self.address = f"tcp://{host}:{port}"
+        self._token = token
+        self._tls = tls
+        self._timeout = timeout
+        self._idle: list[_Conn] = []
+        self._lock = threading.Lock()
+        self.info: dict[str, Any] | None = None
+
+    def connect(self) -> _Conn:
+        try:
+            sock = socket.create_connection((self.host, self.port), timeout=min(self._timeout, 10.0))
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            if self._tls is not None:
+                sock = self._tls.wrap_socket(sock, server_hostname=self.host)
+            sock.settimeout(self._timeout)
+        except ssl.SSLError as e:
+            raise Unavailable(f"TLS handshake with the storage server at {self.address} failed: {e.reason}; "
+                              "check SUTRA_STORAGE_TLS_CA names the CA that signed the server's certificate") from None
+        except OSError as e:
+            raise Unavailable(f"cannot reach the storage server at {self.address}: {e.strerror or e}; {HINT}") from None
+        conn = _Conn(sock)
+        try:
+            sock.sendall(pack({"hello": {"version": PROTOCOL_VERSION, "token": self._token or ""}}))
+            reply = conn.reader.read()
+        except (OSError, Unavailable) as e:
+            conn.close()
+            raise Unavailable(f"the storage server at {self.address} dropped the connection during the hello: "
+                              f"{e}; {HINT}") from None
+        if "error" in reply:
+            conn.close()
+            raise_error(reply["error"])
+        self.info = check_protocol(reply.get("hello") or {}, self.address)
+        return conn
+
+    def _checkout(self) -> _Conn:
+        while True:
+            with self._lock:
+                conn = self._idle.pop() if self._idle else None
+            if conn is None:
+                return self.connect()
+            if conn.alive():
+                return conn
+            conn.close()
+
+    def call(self, op: str, args: dict[str, Any] | None) -> Any:
+        conn = self._checkout()
+        rid = next(conn.ids)
+        try:
+            conn.sock.sendall(pack({"id": rid, "op": op, "args": args}))
+            reply = conn.reader.read()
+        except TimeoutError:
+            conn.close()
+            raise Unavailable(f"no answer from the storage server at {self.address} within {self._timeout:g}s "
+                              f"({op}); it may be overloaded") from None
+        except (OSError, Unavailable) as e:
+            conn.close()
+            raise Unavailable(f"lost the connection to the storage server at {self.address} during {op}: {e}; "
+                              "a write may or may not have been applied") from None
+        except SutraError:
+            conn.close()
+            raise
+        if reply.get("id") != rid:
+            conn.close()
+            if "error" in reply:
+                raise_error(reply["error"])
+            raise Unavailable(f"the storage server at {self.address} answered out of turn; connection dropped")
+        with self._lock:
+            self._idle.append(conn)
+        if "error" in reply:
+            raise_error(reply["error"])
+        return reply.get("result")
+
+    def close(self) -> None:
+        with self._lock:
+            idle, self._idle = self._idle, []
+        for conn in idle:
+            conn.close()
+
+
+_OPTIONS = [("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
+            ("grpc.max_send_message_length", MAX_MESSAGE_BYTES)]
+
+
+def rpc_error(e: grpc.RpcError, address: str) -> SutraError:
+    code = e.code()  # type: ignore[attr-defined]
+    details = e.details() or ""  # type: ignore[attr-defined]
+    name = code.name if code is not None else "UNKNOWN"
+    if name == "UNAVAILABLE" and "storage server" not in details:
+        details = f"cannot reach the storage server at {address}: {details}; {HINT}"
+    return SutraError.from_code(name, details)
+
+
+class GrpcTransport:
+    """Blocking client of the gRPC door (thread-safe: one channel)."""
+
+    def __init__(self, host: str, port: int, *, token: str | None, tls_ca: str | None, timeout: float) -> None:
+        self.address = f"grpc://{host}:{port}"
+        target = f"{host}:{port}"
+        if tls_ca:
+            with open(tls_ca, "rb") as f:
+                creds = grpc.ssl_channel_credentials(root_certificates=f.read())
+            self.channel = grpc.secure_channel(target, creds, options=_OPTIONS)
+        else:
+            self.channel = grpc.insecure_channel(target, options=_OPTIONS)
+        self._timeout = timeout
+        self._metadata = (("authorization", f"Bearer {token}"),) if token else None
+        self._calls = {
+            op: self.channel.unary_unary(f"/{SERVICE_NAME}/{rpc.method}",
+                                         request_serializer=rpc.request.SerializeToString,
+                                         response_deserializer=rpc.response.FromString)
+            for op, rpc in RPCS.items()
+        }
+        self._stream = self.channel.stream_unary(
+            f"/{SERVICE_NAME}/{LEARN_STREAM.method}", request_serializer=LEARN_STREAM.request.SerializeToString,
+            response_deserializer=LEARN_STREAM.response.FromString)
+
+    def _request(self, op: str, args: dict[str, Any] | None) -> Any:
+        try:
+            return build(RPCS[op].request, args or {})
+        except (TypeError, ValueError) as e:
+            raise InvalidArgument(f"{op}: an argument has the wrong type for the gRPC door: {e}") from None
+
+    def call(self, op: str, args: dict[str, Any] | None) -> Any:
+        request = self._request(op, args)
+        try:
+            response = self._calls[op](request, timeout=self._timeout, metadata=self._metadata)
+        except grpc.RpcError as e:
+            raise rpc_error(e, self.address) from None
+        return message_result(RPCS[op], response)
+
+    def learn_stream(self, batches: Any) -> list[str]:
+        """Client-streaming bulk load: each element of `batches` is one list of concept maps."""
+        requests = (self._request("learn_batch", {"items": b}) for b in batches)
+        try:
+            response = self._stream(requests, timeout=None, metadata=self._metadata)
+        except grpc.RpcError as e:
+            raise rpc_error(e, self.address) from None
+        return list(response.concept_ids)
+
+    def close(self) -> None:
+        self.channel.close()

@@ -1,0 +1,146 @@
+"""Protobuf ↔ the fast door's wire shapes, for the gRPC door and StorageClient's gRPC transport.
+
+Request fields are named exactly like the operation's arguments (see `server/ops.py`), so one
+generic conversion serves every RPC; the one quirk is `metadata`, a JSON object carried in
+`metadata_json`. `RPCS` says, per operation, which messages it uses and under which response
+field its result travels.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from google.protobuf.message import Message
+
+from sutra_stack.errors import InvalidArgument
+from sutra_stack.storage.proto import storage_pb2 as pb
+from sutra_stack.storage.wire import encode_default
+
+SERVICE_NAME = "sutra.storage.StorageService"
+
+
+@dataclass(frozen=True, slots=True)
+class Rpc:
+    method: str  # gRPC method name
+    request: type[Message]
+    response: type[Message]
+    key: str | None  # response field that holds the result; None: the whole message is the result
+    stream: bool = False  # client-streaming (LearnStream)
+
+
+RPCS: dict[str, Rpc] = {
+    "server_info": Rpc("ServerInfo", pb.Empty, pb.ServerInfoResponse, None),
+    "health": Rpc("HealthCheck", pb.Empty, pb.HealthCheckResponse, None),
+    "learn_concept": Rpc("LearnConcept", pb.LearnConceptRequest, pb.ConceptIdResponse, "concept_id"),
+    "learn_batch": Rpc("LearnBatch", pb.LearnBatchRequest, pb.ConceptIdsResponse, "concept_ids"),
+    "learn_association": Rpc("LearnAssociation", pb.LearnAssociationRequest, pb.Empty, ""),
+    "learn_associations": Rpc("LearnAssociations", pb.LearnAssociationsRequest, pb.CountResponse, "count"),
+    "query_concept": Rpc("QueryConcept", pb.ConceptIdRequest, pb.Concept, None),
+    "query_concepts": Rpc("QueryConcepts", pb.ConceptIdsRequest, pb.ConceptSlots, "items"),
+    "get_neighbors": Rpc("GetNeighbors", pb.GetNeighborsRequest, pb.NeighborsResponse, "neighbors"),
+    "find_paths": Rpc("FindPath", pb.FindPathRequest, pb.PathsResponse, "paths"),
+    "vector_search": Rpc("VectorSearch", pb.VectorSearchRequest, pb.SearchResponse, "hits"),
+    "text_search": Rpc("TextSearch", pb.TextSearchRequest, pb.SearchResponse, "hits"),
+    "delete_concept": Rpc("DeleteConcept", pb.ConceptIdRequest, pb.DeletedResponse, "deleted"),
+    "delete_association": Rpc("DeleteAssociation", pb.DeleteAssociationRequest, pb.DeletedResponse, "deleted"),
+    "stats": Rpc("GetStats", pb.Empty, pb.StatsResponse, None),
+    "flush": Rpc("Flush", pb.Empty, pb.Empty, ""),
+    "backup": Rpc("Backup", pb.BackupRequest, pb.BackupResponse, None),
+}
+LEARN_STREAM = Rpc("LearnStream", pb.LearnBatchRequest, pb.ConceptIdsResponse, "concept_ids", stream=True)
+
+
+def _metadata_in(text: str) -> dict[str, Any]:
+    if not text:
+        return {}
+    try:
+        value = json.loads(text)
+    except ValueError as e:
+        raise InvalidArgument(f"metadata_json is not valid JSON: {e}", field="metadata_json") from None
+    if not isinstance(value, dict):
+        raise InvalidArgument("metadata_json must be a JSON object", field="metadata_json")
+    return value
+
+
+def request_args(msg: Message) -> dict[str, Any]:
+    """The fields a caller set in a request message, as operation arguments."""
+    out: dict[str, Any] = {}
+    for fd, value in msg.ListFields():
+        name = fd.name
+        if fd.message_type is not None:
+            value = [request_args(v) for v in value] if fd.is_repeated else request_args(value)
+        elif fd.is_repeated:
+            value = list(value)
+        if name == "metadata_json":
+            name, value = "metadata", _metadata_in(value)
+        out[name] = value
+    return out
+
+
+def message_wire(msg: Message) -> dict[str, Any]:
+    """Every field of a response message as a wire map (unset optional fields as None)."""
+    out: dict[str, Any] = {}
+    for fd in msg.DESCRIPTOR.fields:
+        name = fd.name
+        value = getattr(msg, name)
+        if fd.is_repeated:
+            value = [message_wire(v) for v in value] if fd.message_type is not None else list(value)
+        elif fd.has_presence and not msg.HasField(name):
+            value = None
+        elif fd.message_type is not None:
+            value = message_wire(value)
+        if name == "metadata_json":
+            name, value = "metadata", (json.loads(value) if value else {})
+        out[name] = value
+    return out
+
+
+def _plain(value: Any) -> Any:
+    """Model objects → maps with `metadata_json`, None dropped: what message constructors take."""
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if not isinstance(value, (dict, str, int, float, bool)) and value is not None:
+        value = encode_default(value)
+    if isinstance(value, dict):
+        out = {}
+        for k, v in value.items():
+            if v is None:
+                continue
+            if k == "metadata":
+                out["metadata_json"] = json.dumps(v, separators=(",", ":")) if v else ""
+            else:
+                out[k] = _plain(v)
+        return out
+    return value
+
+
+def build(cls: type[Message], fields: dict[str, Any]) -> Message:
+    return cls(**_plain(fields))
+
+
+def result_message(rpc: Rpc, result: Any) -> Message:
+    """The response message that carries an operation's result."""
+    if rpc.key is None:
+        return build(rpc.response, result)
+    if rpc.key == "":
+        return rpc.response()
+    if rpc.response is pb.ConceptSlots:
+        return pb.ConceptSlots(items=[pb.ConceptSlot() if c is None else pb.ConceptSlot(concept=_plain(c))
+                                      for c in result])
+    return build(rpc.response, {rpc.key: result})
+
+
+def message_result(rpc: Rpc, msg: Message) -> Any:
+    """The wire-shaped result carried by a response message (inverse of `result_message`)."""
+    if rpc.key == "":
+        return None
+    if rpc.key is None:
+        return message_wire(msg)
+    if rpc.response is pb.ConceptSlots:
+        return [message_wire(s.concept) if s.HasField("concept") else None for s in msg.items]
+    value = getattr(msg, rpc.key)
+    if rpc.response.DESCRIPTOR.fields_by_name[rpc.key].message_type is not None:
+        return [message_wire(v) for v in value]
+    return list(value) if rpc.response.DESCRIPTOR.fields_by_name[rpc.key].is_repeated else value

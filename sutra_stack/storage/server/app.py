@@ -1,0 +1,212 @@
+"""The storage server process: both doors over one service, the engine's life, signals, logs.
+
+Start-up binds the gRPC door (health NOT_SERVING) and the fast door, logs one line
+`listening grpc=HOST:PORT fast=HOST:PORT`, then opens the store; once it is loaded, health
+turns SERVING. On SIGTERM/SIGINT the server stops accepting, lets calls in flight finish,
+closes the engine (which takes a snapshot) and exits 0.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import ssl
+import sys
+import threading
+import time
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from sutra_stack.config import Settings, settings_from_env
+from sutra_stack.errors import ConfigError, SutraError
+from sutra_stack.storage.server.fast_door import FastDoor
+from sutra_stack.storage.server.grpc_door import GrpcDoor
+from sutra_stack.storage.server.metrics import Metrics
+from sutra_stack.storage.server.service import StorageService
+
+log = logging.getLogger("sutra.storage.server")
+
+SHUTDOWN_GRACE = 30.0  # seconds calls in flight get to finish
+
+
+@dataclass(frozen=True)
+class ServeOptions:
+    path: str
+    host: str
+    port: int
+    fast_port: int
+    token: str
+    metrics_port: int
+    tls_cert: str
+    tls_key: str
+    read_only: bool
+    log_level: str
+
+    @classmethod
+    def from_settings(cls, settings: Settings, **overrides: Any) -> ServeOptions:
+        opts = cls(
+            path=settings["storage.path"], host=settings["storage.host"], port=settings["storage.port"],
+            fast_port=settings["storage.fast_port"], token=settings["storage.token"],
+            metrics_port=settings["storage.metrics_port"], tls_cert=settings["storage.tls_cert"],
+            tls_key=settings["storage.tls_key"], read_only=settings["storage.read_only"],
+            log_level=settings["log.level"],
+        )
+        return replace(opts, **{k: v for k, v in overrides.items() if v is not None})
+
+    def tls_files(self) -> tuple[bytes, bytes] | None:
+        """(certificate PEM, key PEM), or None for plaintext."""
+        if not self.tls_cert and not self.tls_key:
+            return None
+        if not (self.tls_cert and self.tls_key):
+            raise ConfigError("TLS needs both storage.tls_cert and storage.tls_key (SUTRA_STORAGE_TLS_CERT/_KEY)")
+        out = []
+        for key, name in ((self.tls_cert, "storage.tls_cert"), (self.tls_key, "storage.tls_key")):
+            try:
+                out.append(Path(key).read_bytes())
+            except OSError as e:
+                raise ConfigError(f"{name}: cannot read {key}: {e.strerror}", field=name) from None
+        return out[0], out[1]
+
+
+def setup_logging(level: str) -> None:
+    logging.basicConfig(stream=sys.stderr, level=getattr(logging, level.upper(), logging.INFO),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s", force=True)
+
+
+def open_engine(path: str, settings: Settings, read_only: bool) -> Any:
+    """Open (or create) the store at `path` with the engine's settings."""
+    from sutra_stack.storage.engine import Engine
+
+    return Engine.open(path, settings=settings, read_only=read_only)
+
+
+class StorageServer:
+    """One storage server: call `start()`, then `load()`, then `shutdown()`."""
+
+    def __init__(self, opts: ServeOptions, settings: Settings) -> None:
+        self.opts = opts
+        self.settings = settings
+        self.tls = opts.tls_files()
+        self.metrics = Metrics()
+        self.service = StorageService(
+            token=opts.token, read_only=opts.read_only, embedder=settings["embedder.kind"],
+            dimension=settings["embedder.dimension"], tls=self.tls is not None, metrics=self.metrics,
+        )
+        self.grpc = GrpcDoor(self.service)
+        self.fast = FastDoor(self.service)
+        self.engine: Any = None
+        self.grpc_port = 0
+        self.fast_port = 0
+        self.metrics_port = 0
+
+    def start(self) -> None:
+        """Bind both doors (and metrics); calls get UNAVAILABLE until `load()` finishes."""
+        o = self.opts
+        self.grpc_port = self.grpc.bind(o.host, o.port, self.tls)
+        if not self.grpc_port:
+            raise ConfigError(f"cannot bind the gRPC port {o.host}:{o.port} (in use?)", field="storage.port")
+        ctx = None
+        if self.tls is not None:
+            ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            ctx.load_cert_chain(o.tls_cert, o.tls_key)
+        try:
+            self.fast_port = self.fast.bind(o.host, o.fast_port, ctx)
+        except OSError as e:
+            raise ConfigError(f"cannot bind the fast port {o.host}:{o.fast_port}: {e.strerror}",
+                              field="storage.fast_port") from None
+        self.service.fast_port = self.fast_port
+        self.grpc.start()
+        if o.metrics_port:
+            self.metrics_port = self.metrics.serve(o.host, o.metrics_port)
+        extra = f" metrics={o.host}:{self.metrics_port}" if self.metrics_port else ""
+        log.info("listening grpc=%s:%d fast=%s:%d%s tls=%s token=%s", o.host, self.grpc_port, o.host,
+                 self.fast_port, extra, "on" if self.tls else "off", "required" if o.token else "none")
+
+    def load(self) -> None:
+        t0 = time.monotonic()
+        log.info("loading store %s", self.opts.path)
+        self.engine = open_engine(self.opts.path, self.settings, self.opts.read_only)
+        self.service.loaded(self.engine)
+        self.grpc.set_serving(True)
+        st = self.engine.stats()
+        log.info("serving: %d concepts, %d associations loaded in %.2fs%s", st.concepts, st.associations,
+                 time.monotonic() - t0, " (read-only)" if self.service.read_only else "")
+
+    def shutdown(self, grace: float = SHUTDOWN_GRACE) -> None:
+        """Stop accepting, let calls in flight finish, snapshot, close."""
+        log.info("stopping: no new calls; waiting for calls in flight")
+        self.grpc.set_serving(False)
+        self.fast.stop_accepting()
+        stopped = self.grpc.server.stop(grace)
+        self.service.stopping()
+        if not self.service.wait_idle(grace):
+            log.warning("calls still running after %.0fs; closing anyway", grace)
+        stopped.wait(grace)
+        self.fast.close()
+        if self.engine is not None:
+            t0 = time.monotonic()
+            self.engine.close()
+            log.info("store closed (snapshot taken) in %.2fs", time.monotonic() - t0)
+        log.info("stopped")
+
+
+def serve(opts: ServeOptions, settings: Settings) -> int:
+    """Run a storage server until SIGTERM/SIGINT; returns the exit code."""
+    setup_logging(opts.log_level)
+    stop = threading.Event()
+
+    def on_signal(signum: int, _frame: Any) -> None:
+        log.info("received %s", signal.Signals(signum).name)
+        stop.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    try:
+        server = StorageServer(opts, settings)
+        server.start()
+    except SutraError as e:
+        log.error("cannot start: %s", e.message)
+        return 2
+    failure: list[BaseException] = []
+
+    def load() -> None:
+        try:
+            server.load()
+        except BaseException as e:  # noqa: BLE001 - reported below, the process exits non-zero
+            failure.append(e)
+            stop.set()
+
+    loader = threading.Thread(target=load, name="load", daemon=True)
+    loader.start()
+    while not stop.wait(0.5):
+        pass
+    loader.join()
+    if failure:
+        err = failure[0]
+        msg = err.message if isinstance(err, SutraError) else f"{type(err).__name__}: {err}"
+        log.error("cannot open the store at %s: %s", opts.path, msg)
+        server.grpc.stop(0)
+        server.fast.close()
+        return 3
+    server.shutdown()
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m sutra_stack.storage.server [--storage DIR] [--host H] [--port P] [--fast-port P]`."""
+    import argparse
+
+    p = argparse.ArgumentParser(prog="python -m sutra_stack.storage.server", description=__doc__)
+    p.add_argument("--storage", dest="path")
+    p.add_argument("--host")
+    p.add_argument("--port", type=int)
+    p.add_argument("--fast-port", type=int)
+    a = p.parse_args(argv)
+    try:
+        settings = settings_from_env()
+        opts = ServeOptions.from_settings(settings, path=a.path, host=a.host, port=a.port, fast_port=a.fast_port)
+    except SutraError as e:
+        print(f"error: {e.message}", file=sys.stderr)
+        return 2
+    return serve(opts, settings)

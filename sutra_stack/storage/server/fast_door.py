@@ -1,0 +1,209 @@
+"""The fast door: length-prefixed MessagePack over TCP (see `storage/wire.py` for the protocol).
+
+An asyncio event loop in its own thread. Cheap reads (`Op.inline`) run right on the loop,
+so a query costs one read, one decode, one engine call and one write; writes and other slow
+operations go to a thread pool so concurrent writers share the engine's group commit.
+Pipelined requests are answered by id; at most `MAX_PIPELINED_REQUESTS` wait per connection
+(the door stops reading until some finish). A frame whose length exceeds `MAX_MESSAGE_BYTES`,
+or that is not MessagePack, gets an error frame and closes that connection only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import contextlib
+import logging
+import socket
+import ssl
+import threading
+from typing import Any
+
+from sutra_stack.errors import FailedPrecondition, Internal, InvalidArgument, ResourceExhausted, SutraError
+from sutra_stack.limits import MAX_MESSAGE_BYTES, MAX_PIPELINED_REQUESTS
+from sutra_stack.storage.server.ops import Op
+from sutra_stack.storage.server.service import StorageService
+from sutra_stack.storage.wire import HEADER, HEADER_SIZE, PROTOCOL_VERSION, error_body, pack, unpack
+
+log = logging.getLogger("sutra.storage.server")
+
+
+class _Connection(asyncio.Protocol):
+    __slots__ = ("door", "service", "transport", "buf", "authed", "inflight", "paused", "closing", "peer")
+
+    def __init__(self, door: FastDoor) -> None:
+        self.door = door
+        self.service = door.service
+        self.transport: asyncio.Transport | None = None
+        self.buf = bytearray()
+        self.authed = False
+        self.inflight = 0
+        self.paused = False
+        self.closing = False
+        self.peer = ""
+
+    # --- asyncio callbacks -----------------------------------------------------------------
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+        sock = transport.get_extra_info("socket")
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        peer = transport.get_extra_info("peername")
+        self.peer = f"{peer[0]}:{peer[1]}" if peer else "?"
+        self.door.connections.add(self)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.closing = True
+        self.door.connections.discard(self)
+
+    def data_received(self, data: bytes) -> None:
+        buf = self.buf
+        if not buf and len(data) >= HEADER_SIZE and HEADER.unpack_from(data)[0] == len(data) - HEADER_SIZE:
+            self._frame(data[HEADER_SIZE:])  # the common case: exactly one whole frame
+            return
+        buf += data
+        while not self.closing and len(buf) >= HEADER_SIZE:
+            (n,) = HEADER.unpack_from(buf)
+            if n > MAX_MESSAGE_BYTES:
+                self._fatal(ResourceExhausted(
+                    f"frame of {n} bytes exceeds MAX_MESSAGE_BYTES={MAX_MESSAGE_BYTES}; send smaller batches",
+                    field="frame"))
+                return
+            end = HEADER_SIZE + n
+            if len(buf) < end:
+                break
+            body = bytes(buf[HEADER_SIZE:end])
+            del buf[:end]
+            self._frame(body)
+
+    # --- frames ----------------------------------------------------------------------------
+    def _send(self, obj: Any) -> None:
+        if self.transport is not None and not self.transport.is_closing():
+            self.transport.write(pack(obj))
+
+    def _fatal(self, err: SutraError) -> None:
+        """Answer with an error, then close this connection (the server keeps serving others)."""
+        log.warning("fast door: closing connection from %s: %s", self.peer, err.message)
+        self.closing = True
+        self.buf.clear()
+        self._send(error_body(err))
+        if self.transport is not None:
+            self.transport.close()
+
+    def _frame(self, body: bytes) -> None:
+        try:
+            msg = unpack(body)
+        except InvalidArgument as e:
+            self._fatal(e)
+            return
+        if not isinstance(msg, dict):
+            self._fatal(InvalidArgument("malformed frame: expected a map", field="frame"))
+            return
+        if not self.authed:
+            self._hello(msg)
+            return
+        rid = msg.get("id")
+        try:
+            op = self.service.lookup(msg.get("op"))
+        except SutraError as e:
+            self._send(error_body(e, rid))
+            return
+        if op.inline:
+            self._answer(rid, op, msg.get("args"))
+            return
+        self.inflight += 1
+        if self.inflight >= MAX_PIPELINED_REQUESTS and not self.paused and self.transport is not None:
+            self.paused = True
+            self.transport.pause_reading()
+        fut = self.door.loop.run_in_executor(self.door.executor, self.service.call, op, msg.get("args"), "fast")
+        fut.add_done_callback(lambda f: self._done(rid, f))
+
+    def _answer(self, rid: Any, op: Op, args: Any) -> None:
+        try:
+            result = self.service.call(op, args, "fast")
+            self._send({"id": rid, "result": result})
+        except SutraError as e:
+            self._send(error_body(e, rid))
+        except Exception as e:  # noqa: BLE001 - an unencodable result is a bug; answer, keep serving
+            log.exception("fast door: cannot encode the result of %s", op.name)
+            self._send(error_body(Internal(f"{op.name}: cannot encode result: {e}"), rid))
+
+    def _done(self, rid: Any, fut: asyncio.Future[Any]) -> None:
+        self.inflight -= 1
+        if self.paused and self.inflight < MAX_PIPELINED_REQUESTS // 2 and self.transport is not None:
+            self.paused = False
+            self.transport.resume_reading()
+        err = fut.exception()
+        if err is None:
+            try:
+                self._send({"id": rid, "result": fut.result()})
+            except Exception as e:  # noqa: BLE001
+                log.exception("fast door: cannot encode a result")
+                self._send(error_body(Internal(f"cannot encode result: {e}"), rid))
+        elif isinstance(err, SutraError):
+            self._send(error_body(err, rid))
+        else:
+            self._send(error_body(Internal(f"{type(err).__name__}: {err}"), rid))
+
+    def _hello(self, msg: dict[str, Any]) -> None:
+        hello = msg.get("hello")
+        if not isinstance(hello, dict):
+            self._fatal(InvalidArgument(
+                f'the first frame must be {{"hello": {{"version": {PROTOCOL_VERSION}, "token": ...}}}}',
+                field="hello"))
+            return
+        version = hello.get("version")
+        if version != PROTOCOL_VERSION:
+            self._fatal(FailedPrecondition(
+                f"protocol version {version!r:.20} is not spoken here: this server speaks version "
+                f"{PROTOCOL_VERSION}; upgrade the client or the server so they match", field="hello.version"))
+            return
+        try:
+            self.service.authenticate(hello.get("token"))
+        except SutraError as e:
+            self._fatal(e)
+            return
+        self.authed = True
+        info = self.service.call(self.service.lookup("server_info"), None, "fast")
+        self._send({"hello": info})
+
+
+class FastDoor:
+    """Runs the fast door's event loop in a thread of its own."""
+
+    def __init__(self, service: StorageService, *, workers: int = 32) -> None:
+        self.service = service
+        self.executor = concurrent.futures.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="fast")
+        self.loop = asyncio.new_event_loop()
+        self.connections: set[_Connection] = set()
+        self._server: asyncio.Server | None = None
+        self._thread = threading.Thread(target=self.loop.run_forever, name="fast-door", daemon=True)
+
+    def bind(self, host: str, port: int, tls: ssl.SSLContext | None = None) -> int:
+        """Listen on host:port (0: any free port); returns the bound port."""
+        self._thread.start()
+
+        async def make() -> asyncio.Server:
+            return await self.loop.create_server(lambda: _Connection(self), host, port, ssl=tls,
+                                                 reuse_address=True, backlog=512)
+
+        self._server = asyncio.run_coroutine_threadsafe(make(), self.loop).result(30)
+        return int(self._server.sockets[0].getsockname()[1])
+
+    def stop_accepting(self) -> None:
+        if self._server is not None:
+            self.loop.call_soon_threadsafe(self._server.close)
+
+    def close(self) -> None:
+        """Close every connection and stop the loop (call once in-flight calls are done)."""
+        def shut() -> None:
+            for conn in list(self.connections):
+                if conn.transport is not None:
+                    conn.transport.close()
+            self.loop.call_later(0.05, self.loop.stop)
+
+        if self.loop.is_running():
+            self.loop.call_soon_threadsafe(shut)
+            self._thread.join(5)
+        self.executor.shutdown(wait=True, cancel_futures=False)

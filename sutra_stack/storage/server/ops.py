@@ -1,0 +1,118 @@
+"""The table of storage operations both doors expose, with their arguments and defaults.
+
+Each `Op` names its arguments (unknown or missing fields are refused here; the engine checks
+every value, type and limit, and names the field), turns batch items into model inputs, and
+says whether it writes (refused when read-only) and whether it is cheap enough to run on the
+fast door's event loop. An operation exists on both doors or on neither: the gRPC door
+maps every name here to an RPC, and a test checks the two sets are equal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sutra_stack.errors import InvalidArgument
+from sutra_stack.storage.model import AssociationInput, ConceptInput
+
+Checker = Callable[[Any, str], Any]
+_MISSING = object()
+
+
+def _same(v: Any, name: str) -> Any:
+    return v  # the engine checks the value (type, range, limit) and names the field
+
+
+def bind(params: dict[str, tuple[Checker, Any]], args: Any, where: str = "") -> dict[str, Any]:
+    """Check `args` (a map from the wire) against `params`; returns complete keyword arguments."""
+    if not isinstance(args, dict):
+        raise InvalidArgument(f"{where or 'args'} must be a map, got {type(args).__name__}", field=where or "args")
+    for key in args:
+        if key not in params:
+            name = f"{where}.{key}" if where else str(key)
+            raise InvalidArgument(
+                f"unknown field {name!s:.60} (expected one of: {', '.join(params)})", field=name
+            )
+    out: dict[str, Any] = {}
+    for key, (check, default) in params.items():
+        value = args.get(key, _MISSING)
+        name = f"{where}.{key}" if where else key
+        if value is _MISSING:
+            if default is _MISSING:
+                raise InvalidArgument(f"{name} is required", field=name)
+            out[key] = default
+        else:
+            out[key] = check(value, name)
+    return out
+
+
+CONCEPT_PARAMS: dict[str, tuple[Checker, Any]] = {
+    "content": (_same, _MISSING),
+    "concept_id": (_same, None),
+    "embedding": (_same, None),
+    "strength": (_same, 1.0),
+    "confidence": (_same, 1.0),
+    "metadata": (_same, None),
+}
+ASSOCIATION_PARAMS: dict[str, tuple[Checker, Any]] = {
+    "source": (_same, _MISSING),
+    "target": (_same, _MISSING),
+    "type": (_same, "semantic"),
+    "confidence": (_same, 1.0),
+    "weight": (_same, 1.0),
+}
+
+
+def _items(make: Callable[..., Any], params: dict[str, tuple[Checker, Any]]) -> Checker:
+    def check(v: Any, name: str) -> list[Any]:
+        if not isinstance(v, (list, tuple)):
+            raise InvalidArgument(f"{name} must be a list, got {type(v).__name__}", field=name)
+        return [make(**bind(params, item, f"{name}[{i}]")) for i, item in enumerate(v)]
+
+    return check
+
+
+@dataclass(frozen=True, slots=True)
+class Op:
+    name: str  # fast-door op name = StorageClient method name
+    rpc: str  # gRPC method name
+    params: dict[str, tuple[Checker, Any]] = field(default_factory=dict)
+    write: bool = False  # refused when the server is read-only
+    inline: bool = False  # runs on the fast door's event loop (cheap, never waits on disk)
+    needs_engine: bool = True  # False: answers while the store is still loading
+
+
+OPS: dict[str, Op] = {
+    op.name: op
+    for op in (
+        Op("server_info", "ServerInfo", inline=True, needs_engine=False),
+        Op("health", "HealthCheck", inline=True, needs_engine=False),
+        Op("learn_concept", "LearnConcept", CONCEPT_PARAMS, write=True),
+        Op("learn_batch", "LearnBatch", {"items": (_items(ConceptInput, CONCEPT_PARAMS), _MISSING)}, write=True),
+        Op("learn_association", "LearnAssociation", ASSOCIATION_PARAMS, write=True),
+        Op("learn_associations", "LearnAssociations",
+           {"items": (_items(AssociationInput, ASSOCIATION_PARAMS), _MISSING)}, write=True),
+        Op("query_concept", "QueryConcept", {"concept_id": (_same, _MISSING)}, inline=True),
+        Op("query_concepts", "QueryConcepts", {"concept_ids": (_same, _MISSING)}, inline=True),
+        Op("get_neighbors", "GetNeighbors", {
+            "concept_id": (_same, _MISSING), "types": (_same, None), "min_confidence": (_same, 0.0),
+            "direction": (_same, "both"), "limit": (_same, 1000),
+        }, inline=True),
+        Op("find_paths", "FindPath", {
+            "starts": (_same, _MISSING), "targets": (_same, _MISSING), "max_depth": (_same, 4),
+            "k": (_same, 3), "min_confidence": (_same, 0.0), "types": (_same, None),
+        }),
+        Op("vector_search", "VectorSearch", {
+            "vector": (_same, None), "text": (_same, None), "k": (_same, 10), "ef": (_same, None),
+        }, inline=True),
+        Op("text_search", "TextSearch", {"query": (_same, _MISSING), "k": (_same, 10)}, inline=True),
+        Op("delete_concept", "DeleteConcept", {"concept_id": (_same, _MISSING)}, write=True),
+        Op("delete_association", "DeleteAssociation", {
+            "source": (_same, _MISSING), "target": (_same, _MISSING), "type": (_same, None),
+        }, write=True),
+        Op("stats", "GetStats", inline=True),
+        Op("flush", "Flush", write=True),
+        Op("backup", "Backup", {"path": (_same, _MISSING)}),
+    )
+}

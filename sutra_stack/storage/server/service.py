@@ -1,0 +1,231 @@
+"""The one service layer behind both doors of the storage server.
+
+It owns what is not the engine's job: the token, the serving state (loading → serving →
+stopping), read-only refusal, wire-type validation of arguments (`ops.OPS`), the mapping of
+unexpected failures to INTERNAL, and per-operation metrics. The gRPC and fast doors only
+translate their wire format to `call(op, args)` and back, so both behave the same.
+"""
+
+from __future__ import annotations
+
+import enum
+import hmac
+import logging
+import threading
+import time
+from typing import Any
+
+from sutra_stack import __version__ as SERVER_VERSION
+from sutra_stack.errors import (
+    FailedPrecondition,
+    Internal,
+    InvalidArgument,
+    NotFound,
+    SutraError,
+    Unauthenticated,
+    Unavailable,
+)
+from sutra_stack.storage.server.metrics import Metrics
+from sutra_stack.storage.server.ops import OPS, Op, bind
+from sutra_stack.storage.wire import PROTOCOL_VERSION
+
+log = logging.getLogger("sutra.storage.server")
+
+
+class State(enum.Enum):
+    LOADING = "loading"
+    SERVING = "serving"
+    STOPPING = "stopping"
+
+
+class UnknownOperation(SutraError):
+    code = "UNIMPLEMENTED"
+
+
+class StorageService:
+    """Dispatches one operation, by name, to the engine once it is loaded."""
+
+    def __init__(
+        self,
+        *,
+        token: str = "",
+        read_only: bool = False,
+        embedder: str = "",
+        dimension: int = 0,
+        tls: bool = False,
+        metrics: Metrics | None = None,
+    ) -> None:
+        self._token = token.encode()
+        self.read_only = read_only
+        self.tls = tls
+        self.fast_port = 0
+        self.engine: Any = None
+        self.state = State.LOADING
+        self.metrics = metrics or Metrics()
+        self._info = {"embedder": embedder, "dimension": dimension, "format_version": 0}
+        self._inflight = 0
+        self._idle = threading.Condition()
+
+    # --- lifecycle -------------------------------------------------------------------------
+    def loaded(self, engine: Any) -> None:
+        """The store is open: start serving it."""
+        self.engine = engine
+        try:
+            st = engine.stats()
+            self._info = {"embedder": st.embedder, "dimension": st.dimension, "format_version": st.format_version}
+            self.read_only = self.read_only or bool(st.read_only)
+        except Exception:  # noqa: BLE001 - info is best effort; serving does not depend on it
+            log.exception("could not read store stats after loading")
+        self.state = State.SERVING
+        self.metrics.bind_engine(engine)
+
+    def stopping(self) -> None:
+        """Refuse new calls (UNAVAILABLE); calls already running finish."""
+        self.state = State.STOPPING
+
+    def wait_idle(self, timeout: float) -> bool:
+        """Wait until no call is running; False on timeout."""
+        deadline = time.monotonic() + timeout
+        with self._idle:
+            while self._inflight:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                self._idle.wait(left)
+        return True
+
+    # --- checks ----------------------------------------------------------------------------
+    @property
+    def needs_token(self) -> bool:
+        return bool(self._token)
+
+    def authenticate(self, token: str | bytes | None) -> None:
+        """Raise Unauthenticated unless `token` is the server's token (or none is set)."""
+        if not self._token:
+            return
+        if not token:
+            raise Unauthenticated("this storage server requires a token: set SUTRA_STORAGE_TOKEN for the client")
+        given = token.encode() if isinstance(token, str) else token
+        if not hmac.compare_digest(given, self._token):
+            raise Unauthenticated("wrong storage token: the client's SUTRA_STORAGE_TOKEN differs from the server's")
+
+    def lookup(self, name: Any) -> Op:
+        op = OPS.get(name) if isinstance(name, str) else None
+        if op is None:
+            raise UnknownOperation(f"unknown operation {name!r:.60}; known: {', '.join(OPS)}", field="op")
+        return op
+
+    def _admit(self, op: Op) -> None:
+        state = self.state
+        if state is not State.SERVING and op.needs_engine:
+            if state is State.LOADING:
+                raise Unavailable("the storage server is still loading its data; retry in a moment")
+            raise Unavailable("the storage server is shutting down; retry against its replacement")
+        if op.write and self.read_only:
+            raise FailedPrecondition(
+                f"{op.name} refused: the storage server is read-only (storage.read_only / SUTRA_STORAGE_READ_ONLY)"
+            )
+
+    # --- the call --------------------------------------------------------------------------
+    def call(self, op: Op, args: Any, door: str) -> Any:
+        """Run one operation with wire-level `args`; raises the SutraError family only."""
+        t0 = time.perf_counter()
+        code = "OK"
+        with self._idle:
+            self._inflight += 1
+        try:
+            self._admit(op)
+            kwargs = bind(op.params, {} if args is None else args) if op.params or args else {}
+            return getattr(self, "_op_" + op.name)(**kwargs)
+        except SutraError as e:
+            code = e.code
+            raise
+        except Exception as e:  # noqa: BLE001 - anything else is a bug: say so, keep serving
+            code = "INTERNAL"
+            log.exception("operation %s failed", op.name)
+            raise Internal(f"{op.name} failed inside the storage server: {type(e).__name__}: {e}") from None
+        finally:
+            with self._idle:
+                self._inflight -= 1
+                if not self._inflight:
+                    self._idle.notify_all()
+            self.metrics.observe(op.name, door, code, time.perf_counter() - t0)
+
+    # --- operations that are the service's own ----------------------------------------------
+    def _op_server_info(self) -> dict[str, Any]:
+        return {
+            "server_version": SERVER_VERSION,
+            "protocol_version": PROTOCOL_VERSION,
+            "fast_port": self.fast_port,
+            **self._info,
+            "read_only": self.read_only,
+            "tls": self.tls,
+            "state": self.state.value,
+        }
+
+    def _op_health(self) -> dict[str, Any]:
+        serving = self.state is State.SERVING
+        concepts = 0
+        if serving:
+            try:
+                concepts = int(self.engine.stats().concepts)
+            except Exception:  # noqa: BLE001 - a health probe must answer
+                log.exception("stats failed during a health check")
+        return {
+            "status": "SERVING" if serving else "NOT_SERVING",
+            "state": self.state.value,
+            "read_only": self.read_only,
+            "concepts": concepts,
+        }
+
+    def _op_backup(self, path: str) -> dict[str, Any]:
+        if not path:
+            raise InvalidArgument("path must name a directory on the server", field="path")
+        self.engine.backup(path)
+        return {"path": path}
+
+    # --- operations the engine implements --------------------------------------------------
+    def _op_learn_concept(self, **kw: Any) -> str:
+        return self.engine.learn_concept(kw.pop("content"), **kw)
+
+    def _op_learn_batch(self, items: list[Any]) -> list[str]:
+        return self.engine.learn_batch(items)
+
+    def _op_learn_association(self, **kw: Any) -> None:
+        self.engine.learn_association(**kw)
+
+    def _op_learn_associations(self, items: list[Any]) -> int:
+        return self.engine.learn_associations(items)
+
+    def _op_query_concept(self, concept_id: str) -> Any:
+        concept = self.engine.query_concept(concept_id)
+        if concept is None:
+            raise NotFound(f"concept {concept_id} not found", field="concept_id")
+        return concept
+
+    def _op_query_concepts(self, concept_ids: list[str]) -> list[Any]:
+        return self.engine.query_concepts(concept_ids)
+
+    def _op_get_neighbors(self, concept_id: str, **kw: Any) -> list[Any]:
+        return self.engine.get_neighbors(concept_id, **kw)
+
+    def _op_find_paths(self, starts: list[str], targets: list[str], **kw: Any) -> list[Any]:
+        return self.engine.find_paths(starts, targets, **kw)
+
+    def _op_vector_search(self, **kw: Any) -> list[Any]:
+        return self.engine.vector_search(**kw)
+
+    def _op_text_search(self, query: str, k: int) -> list[Any]:
+        return self.engine.text_search(query, k)
+
+    def _op_delete_concept(self, concept_id: str) -> bool:
+        return bool(self.engine.delete_concept(concept_id))
+
+    def _op_delete_association(self, source: str, target: str, type: str | None) -> bool:
+        return bool(self.engine.delete_association(source, target, type))
+
+    def _op_stats(self) -> Any:
+        return self.engine.stats()
+
+    def _op_flush(self) -> None:
+        self.engine.flush()

@@ -1,0 +1,119 @@
+"""The fast door's wire format, shared by the server and StorageClient.
+
+A frame is a 4-byte big-endian length followed by that many bytes of MessagePack. The length
+is checked against `MAX_MESSAGE_BYTES` before anything is decoded.
+
+Conversation on one TCP connection:
+  client → {"hello": {"version": PROTOCOL_VERSION, "token": "..."}}
+  server → {"hello": {"version": ..., "server_version": ...}}   or {"error": {...}} and close
+  client → {"id": 7, "op": "query_concept", "args": {"concept_id": "…"}}   (any number, pipelined)
+  server → {"id": 7, "result": …}   or {"id": 7, "error": {"code": "NOT_FOUND", "message": "…"}}
+Responses carry the request's id and may come back in any order. Results are the shapes of
+`storage.model` (`to_dict`), which `encode_default` produces without going through `asdict`.
+"""
+
+from __future__ import annotations
+
+import socket
+import struct
+from typing import Any
+
+import msgpack
+
+from sutra_stack.errors import InvalidArgument, ResourceExhausted, SutraError, Unavailable
+from sutra_stack.limits import MAX_MESSAGE_BYTES
+from sutra_stack.storage.model import Concept, Neighbor, Path, SearchHit, StoreStats
+
+PROTOCOL_VERSION = 1
+HEADER = struct.Struct(">I")
+HEADER_SIZE = HEADER.size
+
+
+def encode_default(obj: Any) -> Any:
+    """msgpack `default` hook: the model dataclasses as plain maps (what `to_dict` gives, faster)."""
+    if isinstance(obj, Concept):
+        return {
+            "id": obj.id, "content": obj.content, "strength": obj.strength, "confidence": obj.confidence,
+            "created": obj.created, "last_accessed": obj.last_accessed, "access_count": obj.access_count,
+            "metadata": obj.metadata,
+        }
+    if isinstance(obj, Neighbor):
+        return {"concept_id": obj.concept_id, "type": obj.type, "confidence": obj.confidence,
+                "weight": obj.weight, "direction": obj.direction}
+    if isinstance(obj, SearchHit):
+        return {"concept_id": obj.concept_id, "score": obj.score, "content": obj.content}
+    if isinstance(obj, (Path, StoreStats)):
+        return obj.to_dict()
+    if isinstance(obj, (tuple, set, frozenset)):
+        return list(obj)
+    if hasattr(obj, "tolist"):  # numpy scalars and arrays
+        return obj.tolist()
+    raise TypeError(f"cannot encode {type(obj).__name__} on the fast door")
+
+
+_packer_options: dict[str, Any] = {"default": encode_default, "use_bin_type": True}
+
+
+def pack(obj: Any) -> bytes:
+    """One frame: header + MessagePack body."""
+    body = msgpack.packb(obj, **_packer_options)
+    return HEADER.pack(len(body)) + body
+
+
+def unpack(body: bytes) -> Any:
+    """Decode one frame body; InvalidArgument when it is not MessagePack."""
+    try:
+        return msgpack.unpackb(body, raw=False, strict_map_key=False)
+    except Exception as e:  # noqa: BLE001 - msgpack raises several unrelated types
+        raise InvalidArgument(f"malformed frame: not MessagePack ({type(e).__name__})", field="frame") from None
+
+
+def check_length(n: int, limit: int = MAX_MESSAGE_BYTES) -> int:
+    if n > limit:
+        raise ResourceExhausted(
+            f"frame of {n} bytes exceeds MAX_MESSAGE_BYTES={limit}; send smaller batches", field="frame"
+        )
+    return n
+
+
+def error_body(err: SutraError, request_id: Any = None) -> dict[str, Any]:
+    out: dict[str, Any] = {"error": err.to_dict()}
+    if request_id is not None:
+        out["id"] = request_id
+    return out
+
+
+def raise_error(error: dict[str, Any]) -> None:
+    """Turn an `{"code", "message"}` error map from the wire back into the exception family."""
+    raise SutraError.from_code(str(error.get("code", "INTERNAL")), str(error.get("message", "")),
+                               error.get("field"))
+
+
+class FrameReader:
+    """Reads frames from a blocking socket, keeping bytes that arrive ahead of time (pipelining)."""
+
+    __slots__ = ("sock", "buf", "limit")
+
+    def __init__(self, sock: socket.socket, limit: int = MAX_MESSAGE_BYTES) -> None:
+        self.sock = sock
+        self.buf = bytearray()
+        self.limit = limit
+
+    def read(self) -> Any:
+        buf = self.buf
+        while True:
+            if len(buf) >= HEADER_SIZE:
+                (n,) = HEADER.unpack_from(buf)
+                check_length(n, self.limit)
+                end = HEADER_SIZE + n
+                if len(buf) >= end:
+                    body = bytes(buf[HEADER_SIZE:end])
+                    del buf[:end]
+                    return unpack(body)
+                want = end - len(buf)
+            else:
+                want = HEADER_SIZE
+            chunk = self.sock.recv(max(want, 65536))
+            if not chunk:
+                raise Unavailable("the storage server closed the connection")
+            buf += chunk
