@@ -1,0 +1,65 @@
+"""Kill-9 loops: start a crash writer, SIGKILL it at a random moment, collect what it acknowledged.
+
+Used by the crash tests and by `bench/soak_crash.py`. The writer's stdout goes to a file (each
+line written and flushed only after the write returned), so every acknowledgement printed
+before the kill is there to read afterwards.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from tests.support.procs import PYTHON, running
+
+
+@dataclass(frozen=True)
+class Ack:
+    key: str  # what was written: an lsn (WAL writer) or a concept id (engine writer)
+    fields: tuple[str, ...]
+
+
+def read_lines(log: Path) -> list[str]:
+    if not log.exists():
+        return []
+    text = log.read_text(errors="replace")
+    lines = text.split("\n")
+    return lines[:-1]  # the last piece has no newline yet: not a whole line
+
+
+def kill_cycle(mode: str, directory: Path, run: int, rng: random.Random, *, min_s: float = 0.05,
+               max_s: float = 0.4, threads: int = 4, extra: list[str] | None = None,
+               kill_when: str | None = None) -> tuple[list[str], list[list[str]]]:
+    """One cycle: start, wait until ready, let it write for a random time, SIGKILL.
+
+    Returns (the writer's `ready ...` line split, the `ack ...` lines split). With `kill_when`,
+    the kill comes right after the first line starting with that word instead (e.g. "snapshot").
+    """
+    log = directory / f"writer-{run}.out"
+    argv = [PYTHON, "-m", "tests.storage.crash_writer", mode, str(directory), str(run), str(threads),
+            *(extra or [])]
+
+    def ready() -> bool:
+        return any(line.startswith("ready") for line in read_lines(log))
+
+    with running(argv, log=log, ready=ready, timeout=60) as proc:
+        if kill_when is None:
+            time.sleep(rng.uniform(min_s, max_s))
+        else:
+            deadline = time.monotonic() + 30
+            while not any(line.startswith(kill_when) for line in read_lines(log)):
+                if time.monotonic() > deadline or proc.poll() is not None:
+                    raise AssertionError(f"the writer never printed {kill_when!r}:\n" + log.read_text()[-2000:])
+                time.sleep(0.002)
+            time.sleep(rng.uniform(0, min_s))
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(10)
+        assert proc.returncode == -signal.SIGKILL, log.read_text()[-2000:]
+    lines = read_lines(log)
+    ready_line = next(line for line in lines if line.startswith("ready")).split()
+    acks = [line.split() for line in lines if line.startswith("ack ")]
+    return ready_line, acks
