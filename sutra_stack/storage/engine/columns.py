@@ -1,0 +1,85 @@
+"""Growable columnar storage: named numpy columns sharing one row count, and a byte blob.
+
+No Python object per row: every table of the engine (concepts, edges, postings) is a set of
+numpy arrays that double their capacity when full and are saved/loaded as raw arrays.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+MIN_CAPACITY = 1024
+
+
+class Table:
+    """Columns of equal length `n` (capacity `cap`); `fill` is the value of unused slots."""
+
+    def __init__(self, schema: dict[str, tuple[str, float | int | bytes]], capacity: int = MIN_CAPACITY) -> None:
+        self.schema = schema
+        self.n = 0
+        self.cap = capacity
+        self.cols: dict[str, np.ndarray] = {}
+        for name, (dtype, fill) in schema.items():
+            self.cols[name] = np.full(capacity, fill, dtype=dtype)
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        return self.cols[name]
+
+    def reserve(self, extra: int) -> None:
+        need = self.n + extra
+        if need <= self.cap:
+            return
+        new_cap = max(self.cap * 2, need, MIN_CAPACITY)
+        for name, (dtype, fill) in self.schema.items():
+            arr = np.full(new_cap, fill, dtype=dtype)
+            arr[: self.n] = self.cols[name][: self.n]
+            self.cols[name] = arr
+        self.cap = new_cap
+
+    def append(self, count: int) -> int:
+        """Make room for `count` rows; returns the first new row (fill values already set)."""
+        self.reserve(count)
+        first = self.n
+        self.n += count
+        return first
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        return {name: arr[: self.n] for name, arr in self.cols.items()}
+
+    def load(self, n: int, arrays: dict[str, np.ndarray], headroom: float = 1.25) -> None:
+        cap = max(MIN_CAPACITY, int(n * headroom))
+        self.n, self.cap = n, cap
+        for name, (dtype, fill) in self.schema.items():
+            arr = np.full(cap, fill, dtype=dtype) if cap > n else np.empty(cap, dtype=dtype)
+            arr[:n] = arrays[name]
+            self.cols[name] = arr
+
+
+class Blob:
+    """Append-only bytes in one growable uint8 array; callers keep (offset, length) pairs."""
+
+    def __init__(self, capacity: int = 64 * 1024) -> None:
+        self.buf = np.zeros(capacity, dtype=np.uint8)
+        self.size = 0
+
+    def append(self, data: bytes) -> int:
+        n = len(data)
+        if self.size + n > len(self.buf):
+            new = np.zeros(max(len(self.buf) * 2, self.size + n), dtype=np.uint8)
+            new[: self.size] = self.buf[: self.size]
+            self.buf = new
+        off = self.size
+        self.buf[off : off + n] = np.frombuffer(data, dtype=np.uint8)
+        self.size += n
+        return off
+
+    def get(self, off: int, length: int) -> bytes:
+        return self.buf[off : off + length].tobytes()
+
+    def array(self) -> np.ndarray:
+        return self.buf[: self.size]
+
+    def load(self, data: np.ndarray, headroom: float = 1.25) -> None:
+        self.size = len(data)
+        self.buf = np.zeros(max(64 * 1024, int(self.size * headroom)), dtype=np.uint8)
+        self.buf[: self.size] = data

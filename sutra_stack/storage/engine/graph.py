@@ -1,0 +1,170 @@
+"""The concept table, the id → row index and the edge table with its adjacency lists.
+
+Concepts are rows of numpy columns (id as 16 raw bytes, numeric fields, content and metadata
+as offsets into byte blobs). Ids map to rows through a sorted array (built at snapshot time)
+plus a dict of rows added since. Edges are rows too; each concept heads two singly linked
+lists (out and in) threaded through the edge table's `next_out` / `next_in` columns, so an
+edge is added in O(1) and the adjacency needs no rebuild on load.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import numpy as np
+
+from sutra_stack.storage.engine.columns import Blob, Table
+
+CONCEPT_SCHEMA: dict[str, tuple[str, float | int | bytes]] = {
+    "ids": ("S16", b""),
+    "alive": ("bool", False),
+    "strength": ("float64", 0.0),
+    "confidence": ("float64", 0.0),
+    "created": ("float64", 0.0),
+    "last_accessed": ("float64", 0.0),
+    "access_count": ("uint32", 0),
+    "content_off": ("int64", 0),
+    "content_len": ("int32", 0),
+    "meta_off": ("int64", 0),
+    "meta_len": ("int32", 0),
+    "head_out": ("int32", -1),
+    "head_in": ("int32", -1),
+}
+
+EDGE_SCHEMA: dict[str, tuple[str, float | int | bytes]] = {
+    "src": ("int32", -1),
+    "dst": ("int32", -1),
+    "type": ("int8", 0),
+    "confidence": ("float64", 0.0),
+    "weight": ("float64", 0.0),
+    "created": ("float64", 0.0),
+    "alive": ("bool", False),
+    "next_out": ("int32", -1),
+    "next_in": ("int32", -1),
+}
+
+
+class IdIndex:
+    """id bytes → row: a sorted base array (from the last snapshot) plus a dict of newer rows."""
+
+    def __init__(self) -> None:
+        self.base_keys = np.empty(0, dtype="S16")
+        self.base_rows = np.empty(0, dtype=np.int32)
+        self.recent: dict[bytes, int] = {}
+
+    def get(self, key: bytes) -> int:
+        """The row holding `key` most recently, or -1 (callers check that the row is alive)."""
+        row = self.recent.get(key)
+        if row is not None:
+            return row
+        keys = self.base_keys
+        if len(keys):
+            i = int(np.searchsorted(keys, key))
+            if i < len(keys) and keys[i] == key:
+                return int(self.base_rows[i])
+        return -1
+
+    def put(self, key: bytes, row: int) -> None:
+        self.recent[key] = row
+
+    @staticmethod
+    def build(ids: np.ndarray, alive: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Sorted (keys, rows) of the live rows of `ids`."""
+        rows = np.nonzero(alive)[0].astype(np.int32)
+        keys = ids[rows]
+        order = np.argsort(keys, kind="stable")
+        return keys[order], rows[order]
+
+    def set_base(self, keys: np.ndarray, rows: np.ndarray, upto_row: int) -> None:
+        """Adopt a base built from rows < upto_row; keep only newer rows in the dict."""
+        self.base_keys, self.base_rows = keys, rows
+        self.recent = {k: r for k, r in self.recent.items() if r >= upto_row}
+
+
+class Graph:
+    """Concepts and associations in columns, with content/metadata blobs."""
+
+    def __init__(self) -> None:
+        self.concepts = Table(CONCEPT_SCHEMA)
+        self.edges = Table(EDGE_SCHEMA)
+        self.content = Blob()
+        self.meta = Blob()
+        self.ids = IdIndex()
+        self.live_concepts = 0
+        self.live_edges = 0
+
+    # --- concepts --------------------------------------------------------------------------
+    def row_of(self, key: bytes) -> int:
+        row = self.ids.get(key)
+        if row >= 0 and self.concepts["alive"][row]:
+            return row
+        return -1
+
+    def content_of(self, row: int) -> str:
+        c = self.concepts
+        return self.content.get(int(c["content_off"][row]), int(c["content_len"][row])).decode("utf-8")
+
+    def meta_of(self, row: int) -> bytes:
+        c = self.concepts
+        return self.meta.get(int(c["meta_off"][row]), int(c["meta_len"][row]))
+
+    def id_hex(self, row: int) -> str:
+        return bytes(self.concepts["ids"][row]).ljust(16, b"\0").hex()
+
+    # --- edges -----------------------------------------------------------------------------
+    def out_edges(self, row: int) -> Iterator[int]:
+        e = self.edges
+        nxt, alive = e["next_out"], e["alive"]
+        i = int(self.concepts["head_out"][row])
+        while i >= 0:
+            if alive[i]:
+                yield i
+            i = int(nxt[i])
+
+    def in_edges(self, row: int) -> Iterator[int]:
+        e = self.edges
+        nxt, alive = e["next_in"], e["alive"]
+        i = int(self.concepts["head_in"][row])
+        while i >= 0:
+            if alive[i]:
+                yield i
+            i = int(nxt[i])
+
+    def find_edge(self, src: int, dst: int, type_code: int) -> int:
+        e = self.edges
+        dsts, types = e["dst"], e["type"]
+        for i in self.out_edges(src):
+            if dsts[i] == dst and types[i] == type_code:
+                return i
+        return -1
+
+    def add_edge(self, src: int, dst: int, type_code: int, conf: float, weight: float, created: float) -> int:
+        e, c = self.edges, self.concepts
+        i = e.append(1)
+        e["src"][i], e["dst"][i], e["type"][i] = src, dst, type_code
+        e["confidence"][i], e["weight"][i], e["created"][i] = conf, weight, created
+        e["alive"][i] = True
+        e["next_out"][i] = c["head_out"][src]
+        c["head_out"][src] = i
+        e["next_in"][i] = c["head_in"][dst]
+        c["head_in"][dst] = i
+        self.live_edges += 1
+        return i
+
+    def kill_edge(self, i: int) -> None:
+        """Mark an edge dead and unlink it from both adjacency lists."""
+        e, c = self.edges, self.concepts
+        if not e["alive"][i]:
+            return
+        e["alive"][i] = False
+        self.live_edges -= 1
+        for head, nxt, end in (("head_out", "next_out", "src"), ("head_in", "next_in", "dst")):
+            node = int(e[end][i])
+            prev, j = -1, int(c[head][node])
+            while j >= 0 and j != i:
+                prev, j = j, int(e[nxt][j])
+            if j == i:
+                if prev < 0:
+                    c[head][node] = e[nxt][i]
+                else:
+                    e[nxt][prev] = e[nxt][i]

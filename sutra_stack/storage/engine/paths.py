@@ -1,0 +1,61 @@
+"""Best-first search for the k most confident simple paths between two sets of concepts.
+
+Path confidence is the product of hop confidences (each ≤ 1), so extending a path never
+raises it: popping partial paths from a max-priority queue yields complete paths in order of
+confidence. Paths follow associations in their direction, never revisit a concept, and the
+search stops after MAX_PATH_EXPANSIONS expansions so a dense graph cannot stall the store.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Iterable
+
+from sutra_stack.storage.engine.graph import Graph
+
+MAX_PATH_EXPANSIONS = 200_000
+
+
+def best_paths(
+    graph: Graph,
+    starts: Iterable[int],
+    targets: set[int],
+    *,
+    max_depth: int,
+    k: int,
+    min_confidence: float,
+    type_codes: set[int] | None,
+) -> list[tuple[float, list[int], list[int]]]:
+    """[(confidence, rows, edge indexes)] best first; rows[0] is a start, rows[-1] a target."""
+    e = graph.edges
+    dst_col, type_col, conf_col = e["dst"], e["type"], e["confidence"]
+    heap: list[tuple[float, int, tuple[int, ...], tuple[int, ...]]] = []
+    tie = 0
+    for s in dict.fromkeys(starts):
+        heap.append((-1.0, tie, (s,), ()))
+        tie += 1
+    heapq.heapify(heap)
+    found: list[tuple[float, list[int], list[int]]] = []
+    expansions = 0
+    while heap and len(found) < k and expansions < MAX_PATH_EXPANSIONS:
+        neg, _, rows, hops = heapq.heappop(heap)
+        conf = -neg
+        node = rows[-1]
+        if hops and node in targets:
+            found.append((conf, list(rows), list(hops)))
+            continue  # a path ends at its first target
+        if len(hops) >= max_depth:
+            continue
+        expansions += 1
+        for i in graph.out_edges(node):
+            nxt = int(dst_col[i])
+            if nxt in rows:
+                continue
+            if type_codes is not None and int(type_col[i]) not in type_codes:
+                continue
+            c = conf * float(conf_col[i])
+            if c < min_confidence or c <= 0.0:
+                continue
+            tie += 1
+            heapq.heappush(heap, (-c, tie, rows + (nxt,), hops + (i,)))
+    return found

@@ -1,0 +1,258 @@
+"""Durability of an on-disk engine: directory lock, recovery, snapshots, online backup.
+
+Directory layout: `LOCK`, `store.json` (embedder, dimension, last snapshot lsn), `storage.dat`
++ `index-<lsn>.bin` (the snapshot), `wal/` (the write-ahead log). Recovery loads the snapshot
+and replays the WAL after its lsn; anything missing or corrupt raises DataLoss naming the file
+instead of starting empty. Snapshots run on a background thread (WAL size / interval), on
+`flush()` and on close, while writes keep flowing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import shutil
+import threading
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from sutra_stack.errors import DataLoss, FailedPrecondition
+from sutra_stack.storage.engine import records
+from sutra_stack.storage.engine import snapshot as snap
+from sutra_stack.storage.engine.graph import IdIndex
+from sutra_stack.storage.engine.state import State
+from sutra_stack.storage.lockfile import DirectoryLock
+from sutra_stack.storage.wal import WriteAheadLog
+
+if TYPE_CHECKING:
+    from sutra_stack.storage.engine.store import Engine
+
+log = logging.getLogger(__name__)
+WAL_DIR = "wal"
+THAW_CHUNK = 512
+
+
+def state_arrays(state: State) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    """Copies of every array of the state, and its counters (call with the state lock held)."""
+    g, t = state.graph, state.text
+    arrays: dict[str, np.ndarray] = {}
+    for name, arr in g.concepts.arrays().items():
+        arrays["c." + name] = arr.copy()
+    for name, arr in g.edges.arrays().items():
+        arrays["e." + name] = arr.copy()
+    arrays["content"] = g.content.array().copy()
+    arrays["meta"] = g.meta.array().copy()
+    for name, arr in t.arrays().items():
+        arrays["t." + name] = arr.copy()
+    counters = {"concept_rows": g.concepts.n, "edge_rows": g.edges.n, "live_concepts": g.live_concepts,
+                "live_edges": g.live_edges, "text_total_len": t.total_len, "text_live_docs": t.live_docs,
+                "vectors": state.vectors.count}
+    return arrays, counters
+
+
+def load_state(state: State, header: dict[str, Any], arrays: dict[str, np.ndarray], index_path: Path) -> None:
+    g, t = state.graph, state.text
+    c = header["counters"]
+    g.concepts.load(c["concept_rows"], {k[2:]: a for k, a in arrays.items() if k.startswith("c.")})
+    g.edges.load(c["edge_rows"], {k[2:]: a for k, a in arrays.items() if k.startswith("e.")})
+    g.content.load(arrays["content"])
+    g.meta.load(arrays["meta"])
+    g.ids.set_base(arrays["ids.keys"], arrays["ids.rows"], 0)
+    g.live_concepts, g.live_edges = c["live_concepts"], c["live_edges"]
+    t.load({k[2:]: a for k, a in arrays.items() if k.startswith("t.")}, c["text_total_len"], c["text_live_docs"])
+    state.vectors.load(index_path, max_elements=int(c["concept_rows"] * 1.25) + 1, live=c["vectors"])
+
+
+class Persistence:
+    def __init__(self, engine: Engine, path: Path) -> None:
+        self.engine = engine
+        self.path = path
+        self.lock = DirectoryLock(path)
+        self.wal: WriteAheadLog | None = None
+        self.snapshot_lsn = 0
+        self.meta: dict[str, Any] = {}
+        self._snap_lock = threading.Lock()
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.longest_stall = 0.0  # seconds the state lock was held by the last snapshots
+
+    # --- open ------------------------------------------------------------------------------
+    def open(self) -> None:
+        self.lock.acquire()
+        try:
+            self._open_locked()
+        except BaseException:
+            if self.wal is not None:
+                with contextlib.suppress(Exception):
+                    self.wal.close()
+            self.lock.release()
+            raise
+        self._thread = threading.Thread(target=self._run, name="snapshotter", daemon=True)
+        self._thread.start()
+
+    def _open_locked(self) -> None:
+        eng, path = self.engine, self.path
+        want = {"embedder": eng.embedder.kind, "dimension": eng.dimension}
+        meta = snap.read_store_meta(path)
+        wal_dir = path / WAL_DIR
+        if meta is None:
+            leftovers = [p.name for p in (path / snap.SNAPSHOT_NAME, *path.glob("index-*.bin"))
+                         if p.exists()] + [p.name for p in wal_dir.glob("*") if wal_dir.is_dir()]
+            if leftovers:
+                raise DataLoss(f"{path} holds store files ({', '.join(sorted(leftovers)[:5])}) but no "
+                               f"{snap.STORE_META_NAME}; refusing to start empty over them")
+            meta = {"format_version": snap.FORMAT_VERSION, **want, "created": time.time(), "snapshot_lsn": 0}
+            snap.write_store_meta(path, meta)
+        for key in ("embedder", "dimension"):
+            if meta.get(key) != want[key]:
+                raise FailedPrecondition(
+                    f"the store in {path} was made with embedder {meta.get('embedder')!r}, dimension "
+                    f"{meta.get('dimension')}; this process is configured with embedder {want['embedder']!r}, "
+                    f"dimension {want['dimension']}. Set embedder.kind / embedder.dimension to match, or "
+                    "export and re-import the store into a new directory")
+        self.meta = meta
+        loaded = snap.read_snapshot(path)
+        lsn = 0
+        if loaded is not None:
+            header, arrays = loaded
+            index_path = snap.check_index_file(path, header)
+            load_state(eng._state, header, arrays, index_path)
+            lsn = int(header["lsn"])
+            eng.last_snapshot = float(header["created"])
+        elif int(meta.get("snapshot_lsn", 0)) > 0:
+            raise DataLoss(f"{path / snap.STORE_META_NAME} records a snapshot at lsn {meta['snapshot_lsn']} but "
+                           f"{path / snap.SNAPSHOT_NAME} is missing; refusing to start without it")
+        self.snapshot_lsn = lsn
+        s = eng.settings
+        self.wal = WriteAheadLog(wal_dir, fsync=s["storage.fsync"], segment_bytes=int(s["storage.wal_segment_bytes"]))
+        expected = lsn + 1
+        for got, payload in self.wal.replay(lsn):
+            if got != expected:
+                raise DataLoss(f"WAL in {wal_dir} continues at lsn {got} after lsn {expected - 1}: records are "
+                               "missing (a deleted segment?)")
+            op, ts, body = records.decode(payload, f"WAL {wal_dir} record lsn {got}")
+            eng._state.apply(op, ts, body)
+            expected += 1
+        eng._applied_lsn = expected - 1
+        eng._log = self.wal
+
+    # --- snapshots -------------------------------------------------------------------------
+    def maybe_snapshot(self) -> None:
+        """Called after writes (state lock held): wake the snapshotter when the WAL is big."""
+        wal = self.wal
+        if wal is not None and wal.size_bytes >= int(self.engine.settings["storage.snapshot_wal_bytes"]):
+            self._wake.set()
+
+    def _run(self) -> None:
+        interval = float(self.engine.settings["storage.snapshot_interval"])
+        while not self._stop.is_set():
+            self._wake.wait(timeout=interval if interval > 0 else None)
+            if self._stop.is_set():
+                return
+            self._wake.clear()
+            try:
+                self.snapshot()
+            except Exception:  # noqa: BLE001 - keep serving; the next trigger tries again
+                log.exception("snapshot of %s failed; the WAL keeps every write", self.path)
+
+    def snapshot(self) -> None:
+        eng = self.engine
+        with self._snap_lock:
+            wal = self.wal
+            if wal is None:
+                return
+            if not wal.read_only:
+                wal.rotate()  # so the segments holding records ≤ lsn can be dropped afterwards
+            t0 = time.perf_counter()
+            with eng._lock:
+                lsn = eng._applied_lsn
+                if lsn == self.snapshot_lsn and (self.path / snap.SNAPSHOT_NAME).exists():
+                    return
+                arrays, counters = state_arrays(eng._state)
+                eng._state.vectors.freeze()
+            stall = time.perf_counter() - t0
+            try:
+                keys, rows = IdIndex.build(arrays["c.ids"], arrays["c.alive"])
+                arrays["ids.keys"], arrays["ids.rows"] = keys, rows
+                now = time.time()
+                header = {"lsn": lsn, "created": now, "embedder": eng.embedder.kind, "dimension": eng.dimension,
+                          "counters": counters}
+                index_path = snap.write_snapshot(self.path, header, arrays, eng._state.vectors.save)
+            finally:
+                stall = max(stall, self._thaw())
+            with eng._lock:
+                eng._state.graph.ids.set_base(keys, rows, counters["concept_rows"])
+            self.meta["snapshot_lsn"] = lsn
+            snap.write_store_meta(self.path, self.meta)
+            self.snapshot_lsn = lsn
+            eng.last_snapshot = now
+            self.longest_stall = max(self.longest_stall, stall)
+            wal.drop_through(lsn)
+            for old in self.path.glob("index-*.bin*"):
+                if old.name != index_path.name:
+                    old.unlink(missing_ok=True)
+
+    def _thaw(self) -> float:
+        """Fold vectors that arrived during the snapshot into the index; returns the longest lock hold."""
+        eng = self.engine
+        longest = 0.0
+        while True:
+            t0 = time.perf_counter()
+            with eng._lock:
+                done = eng._state.vectors.thaw_step(THAW_CHUNK)
+            longest = max(longest, time.perf_counter() - t0)
+            if done:
+                return longest
+
+    # --- backup / close --------------------------------------------------------------------
+    def backup(self, dest: Path) -> None:
+        """A consistent copy while writes go on: snapshot, seal the WAL, copy the sealed files."""
+        self.snapshot()
+        with self._snap_lock:
+            wal = self.wal
+            assert wal is not None
+            wal.rotate()
+            copy_store_files(self.path, dest, skip_newest_segment=True)
+
+    def close(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join()
+        try:
+            if self.wal is not None and not self.wal.read_only:
+                self.snapshot()
+        finally:
+            if self.wal is not None:
+                self.wal.close()
+            self.lock.release()
+
+
+def copy_store_files(src: Path, dest: Path, *, skip_newest_segment: bool = False) -> list[str]:
+    """Copy store.json, the snapshot and the WAL segments of `src` into `dest` (made if missing)."""
+    dest.mkdir(parents=True, exist_ok=True)
+    if any(dest.iterdir()):
+        raise FailedPrecondition(f"backup destination {dest} is not empty")
+    copied = []
+    header = snap.read_snapshot(src)
+    names = [snap.STORE_META_NAME, snap.SNAPSHOT_NAME]
+    if header is not None:
+        names.append(header[0]["index_file"])
+    for name in names:
+        if (src / name).exists():
+            shutil.copy2(src / name, dest / name)
+            copied.append(name)
+    segs = sorted((src / WAL_DIR).glob("*")) if (src / WAL_DIR).is_dir() else []
+    if skip_newest_segment and len(segs) > 1:
+        segs = segs[:-1]
+    (dest / WAL_DIR).mkdir(exist_ok=True)
+    for seg in segs:
+        shutil.copy2(seg, dest / WAL_DIR / seg.name)
+        copied.append(f"{WAL_DIR}/{seg.name}")
+    for d in (dest / WAL_DIR, dest):
+        snap.fsync_dir(d)
+    return copied

@@ -1,0 +1,154 @@
+"""The read operations of the engine (mixed into `Engine`): concepts, neighbors, paths, search.
+
+Reads hold the state lock only while they touch memory; they never wait for an fsync.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Sequence
+
+import numpy as np
+
+from sutra_stack import limits
+from sutra_stack.errors import InvalidArgument, NotFound
+from sutra_stack.storage.engine import validate as v
+from sutra_stack.storage.engine.embedders import Embedder
+from sutra_stack.storage.engine.paths import best_paths
+from sutra_stack.storage.engine.state import State
+from sutra_stack.storage.model import ASSOCIATION_TYPES, Concept, Hop, Neighbor, Path, SearchHit, check_id
+
+
+class ReadsMixin:
+    _lock: threading.RLock
+    _state: State
+    embedder: Embedder
+    dimension: int
+
+    def _row(self, concept_id: str, field: str) -> int:
+        """Row of a live concept, or NotFound naming the field."""
+        key = bytes.fromhex(check_id(concept_id, field))
+        row = self._state.graph.row_of(key)
+        if row < 0:
+            raise NotFound(f"{field}: concept {concept_id} does not exist", field=field)
+        return row
+
+    def _concept(self, row: int) -> Concept:
+        g = self._state.graph
+        c = g.concepts
+        meta = g.meta_of(row)
+        return Concept(
+            id=g.id_hex(row), content=g.content_of(row), strength=float(c["strength"][row]),
+            confidence=float(c["confidence"][row]), created=float(c["created"][row]),
+            last_accessed=float(c["last_accessed"][row]), access_count=int(c["access_count"][row]),
+            metadata=json.loads(meta) if meta else {},
+        )
+
+    def query_concept(self, concept_id: str) -> Concept | None:
+        key = bytes.fromhex(check_id(concept_id, "concept_id"))
+        with self._lock:
+            row = self._state.graph.row_of(key)
+            return self._concept(row) if row >= 0 else None
+
+    def query_concepts(self, concept_ids: Sequence[str]) -> list[Concept | None]:
+        ids = v.id_list(concept_ids, "concept_ids", limits.MAX_QUERY_IDS, "MAX_QUERY_IDS", allow_empty=True)
+        with self._lock:
+            g = self._state.graph
+            rows = [g.row_of(bytes.fromhex(i)) for i in ids]
+            return [self._concept(r) if r >= 0 else None for r in rows]
+
+    def get_neighbors(
+        self,
+        concept_id: str,
+        *,
+        types: Sequence[str] | None = None,
+        min_confidence: float = 0.0,
+        direction: str = "both",
+        limit: int = 1000,
+    ) -> list[Neighbor]:
+        codes = v.type_filter(types)
+        min_c = v.number(min_confidence, "min_confidence", 0.0, 1.0)
+        if direction not in v.DIRECTIONS:
+            raise InvalidArgument(f"direction must be one of out, in, both, got {direction!r:.20}", field="direction")
+        lim = v.integer(limit, "limit", 1, limits.MAX_NEIGHBORS, "MAX_NEIGHBORS")
+        out: list[Neighbor] = []
+        with self._lock:
+            row = self._row(concept_id, "concept_id")
+            g = self._state.graph
+            e = g.edges
+            sides = []
+            if direction in ("out", "both"):
+                sides.append(("out", g.out_edges(row), e["dst"]))
+            if direction in ("in", "both"):
+                sides.append(("in", g.in_edges(row), e["src"]))
+            for name, edges, other in sides:
+                for i in edges:
+                    conf = float(e["confidence"][i])
+                    code = int(e["type"][i])
+                    if conf < min_c or (codes is not None and code not in codes):
+                        continue
+                    out.append(Neighbor(concept_id=g.id_hex(int(other[i])), type=ASSOCIATION_TYPES[code],
+                                        confidence=conf, weight=float(e["weight"][i]), direction=name))
+        out.sort(key=lambda n: -n.confidence)
+        return out[:lim]
+
+    def find_paths(
+        self,
+        starts: Sequence[str],
+        targets: Sequence[str],
+        *,
+        max_depth: int = 4,
+        k: int = 3,
+        min_confidence: float = 0.0,
+        types: Sequence[str] | None = None,
+    ) -> list[Path]:
+        s_ids = v.id_list(starts, "starts", limits.MAX_PATH_ENDPOINTS, "MAX_PATH_ENDPOINTS")
+        t_ids = v.id_list(targets, "targets", limits.MAX_PATH_ENDPOINTS, "MAX_PATH_ENDPOINTS")
+        depth = v.integer(max_depth, "max_depth", 1, limits.MAX_PATH_DEPTH, "MAX_PATH_DEPTH")
+        kk = v.integer(k, "k", 1, limits.MAX_PATHS, "MAX_PATHS")
+        min_c = v.number(min_confidence, "min_confidence", 0.0, 1.0)
+        codes = v.type_filter(types)
+        with self._lock:
+            s_rows = [self._row(s, f"starts[{i}]") for i, s in enumerate(s_ids)]
+            t_rows = {self._row(t, f"targets[{i}]") for i, t in enumerate(t_ids)}
+            found = best_paths(self._state.graph, s_rows, t_rows, max_depth=depth, k=kk,
+                               min_confidence=min_c, type_codes=codes)
+            g = self._state.graph
+            e = g.edges
+            paths = []
+            for conf, rows, hops in found:
+                ids = [g.id_hex(r) for r in rows]
+                hop_list = [Hop(source=ids[j], target=ids[j + 1], type=ASSOCIATION_TYPES[int(e["type"][h])],
+                                confidence=float(e["confidence"][h])) for j, h in enumerate(hops)]
+                paths.append(Path(concepts=ids, hops=hop_list, confidence=conf))
+        return paths
+
+    def _hits(self, rows: np.ndarray, scores: np.ndarray) -> list[SearchHit]:
+        g = self._state.graph
+        alive = g.concepts["alive"]
+        return [SearchHit(concept_id=g.id_hex(int(r)), score=float(s), content=g.content_of(int(r)))
+                for r, s in zip(rows, scores, strict=True) if r >= 0 and alive[r]]
+
+    def vector_search(
+        self, *, vector: Sequence[float] | None = None, text: str | None = None, k: int = 10, ef: int | None = None
+    ) -> list[SearchHit]:
+        kk = v.integer(k, "k", 1, limits.MAX_SEARCH_K, "MAX_SEARCH_K")
+        if ef is not None:
+            ef = v.integer(ef, "ef", limits.MIN_EF, limits.MAX_EF, "MAX_EF")
+        if (vector is None) == (text is None):
+            raise InvalidArgument("give exactly one of vector or text", field="vector")
+        if vector is not None:
+            q = v.vector(vector, "vector", self.dimension)
+        else:
+            q = self.embedder.embed([v.text(text, "text", limits.MAX_QUERY_BYTES, "MAX_QUERY_BYTES")])[0]
+        with self._lock:
+            rows, sims = self._state.vectors.search(q, kk, ef)
+            return self._hits(rows, sims)
+
+    def text_search(self, query: str, k: int = 10) -> list[SearchHit]:
+        q = v.text(query, "query", limits.MAX_QUERY_BYTES, "MAX_QUERY_BYTES")
+        kk = v.integer(k, "k", 1, limits.MAX_SEARCH_K, "MAX_SEARCH_K")
+        with self._lock:
+            rows, scores = self._state.text.search(q, kk, self._state.graph.concepts["alive"])
+            return self._hits(rows, scores)

@@ -1,0 +1,162 @@
+"""Snapshot files: `storage.dat` (a versioned, checksummed header + raw numpy arrays) and the
+hnswlib index file it names (`index-<lsn>.bin`).
+
+`storage.dat` layout: magic `SUTRASNP`, format version (u32), header length (u32), header
+CRC32 (u32), the JSON header, then each array's bytes at the offset the header gives, each
+with its own CRC32. Files are written to `*.tmp`, fsynced, renamed, and the directory fsynced;
+`storage.dat` is renamed last, so it always names an index file that is complete on disk.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import struct
+import zlib
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from sutra_stack.errors import DataLoss
+
+FORMAT_VERSION = 1
+MAGIC = b"SUTRASNP"
+SNAPSHOT_NAME = "storage.dat"
+STORE_META_NAME = "store.json"
+_PREFIX = struct.Struct("<8sIII")
+_ALIGN = 64
+_CHUNK = 16 * 1024 * 1024
+
+
+def fsync_dir(directory: Path) -> None:
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def file_crc(path: Path) -> int:
+    crc = 0
+    with open(path, "rb") as f:
+        while chunk := f.read(_CHUNK):
+            crc = zlib.crc32(chunk, crc)
+    return crc
+
+
+def _fsync_file(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+    fsync_dir(path.parent)
+
+
+def write_snapshot(directory: Path, header: dict[str, Any], arrays: dict[str, np.ndarray],
+                   save_index: Callable[[Path], None]) -> Path:
+    """Write the index file and storage.dat atomically; returns the index file's path."""
+    lsn = int(header["lsn"])
+    index_path = directory / f"index-{lsn:020d}.bin"
+    tmp_index = index_path.with_name(index_path.name + ".tmp")
+    save_index(tmp_index)
+    _fsync_file(tmp_index)
+    header = dict(header, format_version=FORMAT_VERSION, index_file=index_path.name,
+                  index_size=tmp_index.stat().st_size, index_crc=file_crc(tmp_index))
+    os.replace(tmp_index, index_path)
+
+    entries = []
+    offset = 0
+    for name, arr in arrays.items():
+        arr = np.ascontiguousarray(arr)
+        entries.append({"name": name, "dtype": arr.dtype.str, "shape": list(arr.shape), "offset": offset,
+                        "nbytes": int(arr.nbytes), "crc": zlib.crc32(memoryview(arr).cast("B"))})
+        offset += (arr.nbytes + _ALIGN - 1) // _ALIGN * _ALIGN
+    header["arrays"] = entries
+    head = json.dumps(header, separators=(",", ":")).encode("utf-8")
+    base = (_PREFIX.size + len(head) + _ALIGN - 1) // _ALIGN * _ALIGN
+    target = directory / SNAPSHOT_NAME
+    tmp = target.with_name(SNAPSHOT_NAME + ".tmp")
+    with open(tmp, "wb") as f:
+        f.write(_PREFIX.pack(MAGIC, FORMAT_VERSION, len(head), zlib.crc32(head)))
+        f.write(head)
+        for entry, arr in zip(entries, arrays.values(), strict=True):
+            f.seek(base + entry["offset"])
+            f.write(memoryview(np.ascontiguousarray(arr)).cast("B"))
+        f.truncate(base + offset)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, target)
+    fsync_dir(directory)
+    return index_path
+
+
+def read_snapshot(directory: Path) -> tuple[dict[str, Any], dict[str, np.ndarray]] | None:
+    """(header, arrays) of storage.dat, None when there is none; DataLoss naming the file if bad."""
+    path = directory / SNAPSHOT_NAME
+    if not path.exists():
+        return None
+    with open(path, "rb") as f:
+        prefix = f.read(_PREFIX.size)
+        if len(prefix) < _PREFIX.size:
+            raise DataLoss(f"snapshot {path} is truncated at offset {len(prefix)} (header)")
+        magic, version, head_len, head_crc = _PREFIX.unpack(prefix)
+        if magic != MAGIC:
+            raise DataLoss(f"snapshot {path} does not start with {MAGIC!r} (offset 0): not a Sutra snapshot")
+        if version != FORMAT_VERSION:
+            raise DataLoss(f"snapshot {path} has format version {version}; this build reads version "
+                           f"{FORMAT_VERSION} (offset 8)")
+        head = f.read(head_len)
+        if len(head) != head_len or zlib.crc32(head) != head_crc:
+            raise DataLoss(f"snapshot {path}: header checksum mismatch at offset {_PREFIX.size}")
+        header = json.loads(head)
+        base = (_PREFIX.size + head_len + _ALIGN - 1) // _ALIGN * _ALIGN
+        arrays: dict[str, np.ndarray] = {}
+        for e in header["arrays"]:
+            arr = np.empty(e["shape"], dtype=np.dtype(e["dtype"]))
+            f.seek(base + e["offset"])
+            got = f.readinto(memoryview(arr).cast("B")) if arr.nbytes else 0
+            if got != e["nbytes"]:
+                raise DataLoss(f"snapshot {path} is truncated in array {e['name']} at offset {base + e['offset']}")
+            if zlib.crc32(memoryview(arr).cast("B")) != e["crc"]:
+                raise DataLoss(f"snapshot {path}: checksum mismatch in array {e['name']} "
+                               f"(offset {base + e['offset']}, {e['nbytes']} bytes)")
+            arrays[e["name"]] = arr
+    return header, arrays
+
+
+def check_index_file(directory: Path, header: dict[str, Any]) -> Path:
+    path = directory / header["index_file"]
+    if not path.exists():
+        raise DataLoss(f"snapshot {directory / SNAPSHOT_NAME} names index file {path}, which is missing")
+    size = path.stat().st_size
+    if size != header["index_size"]:
+        raise DataLoss(f"index file {path} is {size} bytes, the snapshot recorded {header['index_size']}")
+    if file_crc(path) != header["index_crc"]:
+        raise DataLoss(f"index file {path}: checksum mismatch (offset 0..{size})")
+    return path
+
+
+def read_store_meta(directory: Path) -> dict[str, Any] | None:
+    path = directory / STORE_META_NAME
+    if not path.exists():
+        return None
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError):
+        raise DataLoss(f"{path} is not valid JSON (offset 0)") from None
+
+
+def write_store_meta(directory: Path, meta: dict[str, Any]) -> None:
+    write_atomic(directory / STORE_META_NAME, json.dumps(meta, indent=1).encode("utf-8"))

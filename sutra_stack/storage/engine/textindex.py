@@ -1,0 +1,149 @@
+"""The term index over concept content, ranked with BM25.
+
+Terms are the embedder's word tokens, keyed by a 32-bit hash (no vocabulary dict). Postings
+live in arrays: a base sorted by term (CSR, rebuilt by `compact()`) plus an append-only tail
+that queries scan with numpy. Deleted concepts are filtered through the concept `alive` column.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections import Counter
+
+import numpy as np
+
+from sutra_stack.storage.engine.columns import Table
+from sutra_stack.storage.engine.embedders import tokenize
+
+K1 = 1.2
+B = 0.75
+POSTING_SCHEMA: dict[str, tuple[str, float | int | bytes]] = {
+    "term": ("uint32", 0),
+    "doc": ("int32", -1),
+    "tf": ("uint16", 0),
+}
+DOC_SCHEMA: dict[str, tuple[str, float | int | bytes]] = {"length": ("int32", 0)}
+COMPACT_MIN_TAIL = 256 * 1024
+
+
+def term_hash(term: str) -> int:
+    return zlib.crc32(term.encode("utf-8"))
+
+
+class TextIndex:
+    def __init__(self) -> None:
+        self.tail = Table(POSTING_SCHEMA)
+        self.docs = Table(DOC_SCHEMA)  # row-aligned with the concept table
+        self.base_terms = np.empty(0, dtype=np.uint32)  # sorted unique term hashes
+        self.base_ptr = np.zeros(1, dtype=np.int64)
+        self.base_doc = np.empty(0, dtype=np.int32)
+        self.base_tf = np.empty(0, dtype=np.uint16)
+        self.total_len = 0  # tokens over live documents
+        self.live_docs = 0
+
+    def add(self, row: int, text: str) -> None:
+        counts = Counter(term_hash(t) for t in tokenize(text))
+        length = sum(counts.values())
+        if self.docs.n <= row:
+            self.docs.append(row + 1 - self.docs.n)
+        self.docs["length"][row] = length
+        self.total_len += length
+        self.live_docs += 1
+        if not counts:
+            return
+        first = self.tail.append(len(counts))
+        sl = slice(first, first + len(counts))
+        self.tail["term"][sl] = np.fromiter(counts.keys(), dtype=np.uint32, count=len(counts))
+        self.tail["doc"][sl] = row
+        self.tail["tf"][sl] = np.minimum(np.fromiter(counts.values(), dtype=np.int64, count=len(counts)), 65535)
+        if self.tail.n > max(COMPACT_MIN_TAIL, len(self.base_doc) // 2):
+            self.compact()
+
+    def remove(self, row: int) -> None:
+        """Forget a deleted document's length (its postings are filtered by `alive`)."""
+        self.total_len -= int(self.docs["length"][row])
+        self.live_docs -= 1
+
+    def compact(self, alive: np.ndarray | None = None) -> None:
+        """Fold the tail into the sorted base (dropping postings of dead rows when `alive` is given)."""
+        t = self.tail.arrays()
+        base_terms = np.repeat(self.base_terms, np.diff(self.base_ptr))
+        terms = np.concatenate((base_terms, t["term"]))
+        docs = np.concatenate((self.base_doc, t["doc"]))
+        tfs = np.concatenate((self.base_tf, t["tf"]))
+        if alive is not None:
+            keep = alive[docs]
+            terms, docs, tfs = terms[keep], docs[keep], tfs[keep]
+        order = np.argsort(terms, kind="stable")
+        terms, docs, tfs = terms[order], docs[order], tfs[order]
+        uniq, starts = np.unique(terms, return_index=True)
+        self.base_terms = uniq.astype(np.uint32)
+        self.base_ptr = np.append(starts, len(terms)).astype(np.int64)
+        self.base_doc, self.base_tf = docs.astype(np.int32), tfs.astype(np.uint16)
+        self.tail = Table(POSTING_SCHEMA)
+
+    def postings(self, h: int) -> tuple[np.ndarray, np.ndarray]:
+        parts_d, parts_t = [], []
+        i = int(np.searchsorted(self.base_terms, h))
+        if i < len(self.base_terms) and self.base_terms[i] == h:
+            a, b = self.base_ptr[i], self.base_ptr[i + 1]
+            parts_d.append(self.base_doc[a:b])
+            parts_t.append(self.base_tf[a:b])
+        n = self.tail.n
+        if n:
+            hit = np.nonzero(self.tail["term"][:n] == h)[0]
+            parts_d.append(self.tail["doc"][hit])
+            parts_t.append(self.tail["tf"][hit])
+        if not parts_d:
+            return np.empty(0, dtype=np.int32), np.empty(0, dtype=np.uint16)
+        return np.concatenate(parts_d), np.concatenate(parts_t)
+
+    def search(self, query: str, k: int, alive: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(rows, BM25 scores), best first."""
+        terms = {term_hash(t) for t in tokenize(query)}
+        if not terms or self.live_docs <= 0:
+            return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float32)
+        n_docs = self.live_docs
+        avgdl = max(self.total_len / n_docs, 1e-9)
+        lengths = self.docs["length"]
+        all_docs, all_scores = [], []
+        for h in terms:
+            docs, tfs = self.postings(h)
+            if not len(docs):
+                continue
+            keep = alive[docs]
+            docs, tfs = docs[keep], tfs[keep].astype(np.float64)
+            df = len(docs)
+            if not df:
+                continue
+            idf = np.log(1.0 + (n_docs - df + 0.5) / (df + 0.5))
+            dl = lengths[docs]
+            all_docs.append(docs)
+            all_scores.append(idf * tfs * (K1 + 1) / (tfs + K1 * (1 - B + B * dl / avgdl)))
+        if not all_docs:
+            return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float32)
+        docs = np.concatenate(all_docs)
+        uniq, inv = np.unique(docs, return_inverse=True)
+        scores = np.bincount(inv, weights=np.concatenate(all_scores))
+        top = np.argpartition(-scores, k - 1)[:k] if len(scores) > k else np.arange(len(scores))
+        # best first; ties by row (older concept first) for a stable order
+        order = top[np.lexsort((uniq[top], -scores[top]))]
+        return uniq[order].astype(np.int64), scores[order].astype(np.float32)
+
+    # --- snapshot --------------------------------------------------------------------------
+    def arrays(self) -> dict[str, np.ndarray]:
+        t = self.tail.arrays()
+        return {
+            "base_terms": self.base_terms, "base_ptr": self.base_ptr, "base_doc": self.base_doc,
+            "base_tf": self.base_tf, "tail_term": t["term"], "tail_doc": t["doc"], "tail_tf": t["tf"],
+            "doc_length": self.docs.arrays()["length"],
+        }
+
+    def load(self, arrays: dict[str, np.ndarray], total_len: int, live_docs: int) -> None:
+        self.base_terms, self.base_ptr = arrays["base_terms"], arrays["base_ptr"]
+        self.base_doc, self.base_tf = arrays["base_doc"], arrays["base_tf"]
+        tn = len(arrays["tail_term"])
+        self.tail = Table(POSTING_SCHEMA)
+        self.tail.load(tn, {"term": arrays["tail_term"], "doc": arrays["tail_doc"], "tf": arrays["tail_tf"]})
+        self.docs.load(len(arrays["doc_length"]), {"length": arrays["doc_length"]})
+        self.total_len, self.live_docs = total_len, live_docs
