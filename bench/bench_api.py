@@ -1,0 +1,312 @@
+"""sutra-api through the whole path (HTTP → API → StorageClient → storage → back), beside storage-only.
+
+Builds a store of ~100K concepts (bench/gen_store.py when present), then measures:
+  * POST /ask latency (one client, sequential): p50 / p95, beside Reasoner.ask over StorageClient;
+  * POST /ask throughput with concurrent clients, beside the same asks from threads over StorageClient;
+  * POST /learn/batch concepts/s end to end, beside Reasoner.learn_batch over StorageClient.
+The load generator is a small asyncio HTTP/1.1 keep-alive client (cheaper than httpx, so more of
+the 2 cores go to the server). Targets: ask p50 ≤ 5 ms, p95 ≤ 15 ms, ≥ 1,000 asks/s;
+learn/batch ≥ 2,000 concepts/s.
+
+Usage: python bench/bench_api.py [--concepts 100000] [--workers 2] [--clients 16] [--seconds 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import httpx  # noqa: E402
+
+from sutra_stack.reasoning import Reasoner  # noqa: E402
+from sutra_stack.storage import StorageClient  # noqa: E402
+
+PY = sys.executable
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(check, timeout: float, what: str) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if check():
+                return
+        except Exception:  # noqa: BLE001,S110 - not up yet
+            pass
+        time.sleep(0.05)
+    raise SystemExit(f"timed out waiting for {what}")
+
+
+@contextmanager
+def process(argv: list[str], env: dict[str, str], log: Path) -> Iterator[subprocess.Popen[bytes]]:
+    base = {k: v for k, v in os.environ.items() if not k.startswith("SUTRA_")}
+    with open(log, "ab") as out:
+        proc = subprocess.Popen(argv, env={**base, **env}, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT,
+                                start_new_session=True)
+        try:
+            yield proc
+        finally:
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGTERM)
+                try:
+                    proc.wait(60)
+                except subprocess.TimeoutExpired:
+                    os.killpg(proc.pid, signal.SIGKILL)
+                    proc.wait()
+
+
+# --- store content -------------------------------------------------------------------------
+
+def facts(start: int, n: int) -> list[str]:
+    """Template facts whose questions need paths (cause chains, kinds, parts)."""
+    out = []
+    for i in range(start, start + n):
+        kind = i % 3
+        if kind == 0:
+            out.append(f"Compound {i} causes reaction {i}.")
+        elif kind == 1:
+            out.append(f"Device {i} is a kind of machine {i % 500}.")
+        else:
+            out.append(f"Assembly {i} contains part {i}.")
+    return out
+
+
+def questions(n_facts: int, k: int, seed: int = 7) -> list[str]:
+    rng = random.Random(seed)
+    qs = []
+    while len(qs) < k:
+        i = rng.randrange(n_facts)
+        kind = i % 3
+        qs.append([f"What does compound {i} cause?", f"What is device {i}?", f"What does assembly {i} contain?"][kind])
+    return qs
+
+
+def build_store(client: StorageClient, concepts: int) -> int:
+    """Fill the store until it holds about `concepts` concepts; returns the number of facts learned."""
+    try:
+        sys.path.insert(0, str(ROOT / "bench"))
+        import gen_store  # type: ignore[import-not-found]
+
+        return int(gen_store.fill(client, concepts))
+    except (ImportError, AttributeError):
+        pass
+    reasoner = Reasoner(client)
+    n = 0
+    while client.stats().concepts < concepts:
+        reasoner.learn_batch(facts(n, 2000))
+        n += 2000
+    return n
+
+
+# --- a small HTTP/1.1 keep-alive load generator ---------------------------------------------
+
+def request_bytes(path: str, body: dict) -> bytes:
+    data = json.dumps(body).encode()
+    head = (f"POST {path} HTTP/1.1\r\nHost: bench\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {len(data)}\r\n\r\n")
+    return head.encode() + data
+
+
+async def _roundtrip(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, req: bytes) -> tuple[int, bytes]:
+    writer.write(req)
+    head = await reader.readuntil(b"\r\n\r\n")
+    status = int(head[9:12])
+    length = 0
+    for line in head.split(b"\r\n"):
+        if line[:15].lower() == b"content-length:":
+            length = int(line[15:])
+    body = await reader.readexactly(length)
+    return status, body
+
+
+async def http_sequential(port: int, reqs: list[bytes]) -> list[float]:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    out = []
+    for req in reqs:
+        t0 = time.perf_counter()
+        status, body = await _roundtrip(reader, writer, req)
+        out.append(time.perf_counter() - t0)
+        if status != 200:
+            raise SystemExit(f"HTTP {status}: {body[:300]!r}")
+    writer.close()
+    return out
+
+
+async def http_concurrent(port: int, reqs: list[bytes], clients: int, seconds: float) -> tuple[int, list[float]]:
+    stop = time.perf_counter() + seconds
+    lat: list[float] = []
+    done = 0
+
+    async def one(offset: int) -> None:
+        nonlocal done
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        i = offset
+        while time.perf_counter() < stop:
+            t0 = time.perf_counter()
+            status, body = await _roundtrip(reader, writer, reqs[i % len(reqs)])
+            lat.append(time.perf_counter() - t0)
+            if status != 200:
+                raise SystemExit(f"HTTP {status}: {body[:300]!r}")
+            done += 1
+            i += clients
+        writer.close()
+
+    t0 = time.perf_counter()
+    await asyncio.gather(*(one(c) for c in range(clients)))
+    return int(done / (time.perf_counter() - t0)), lat
+
+
+def pct(values: list[float], p: float) -> float:
+    s = sorted(values)
+    return s[min(len(s) - 1, int(p / 100 * len(s)))] * 1000
+
+
+def threads_rate(fn, items: list[str], threads: int, seconds: float) -> tuple[int, list[float]]:  # type: ignore[no-untyped-def]
+    stop = time.perf_counter() + seconds
+    lat: list[float] = []
+    count = [0]
+
+    def work(offset: int) -> None:
+        i = offset
+        while time.perf_counter() < stop:
+            t0 = time.perf_counter()
+            fn(items[i % len(items)])
+            lat.append(time.perf_counter() - t0)
+            count[0] += 1
+            i += threads
+
+    t0 = time.perf_counter()
+    ts = [threading.Thread(target=work, args=(k,)) for k in range(threads)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    return int(count[0] / (time.perf_counter() - t0)), lat
+
+
+def row(name: str, figure: str, target: str, storage_only: str, ratio: str) -> None:
+    print(f"{name:<34} {figure:>14} {target:>12} {storage_only:>16} {ratio:>8}")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--concepts", type=int, default=100_000)
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--clients", type=int, default=16)
+    ap.add_argument("--seconds", type=float, default=5.0)
+    ap.add_argument("--asks", type=int, default=500)
+    ap.add_argument("--learn-items", type=int, default=6000)
+    ap.add_argument("--batch", type=int, default=500)
+    args = ap.parse_args()
+
+    tmp = Path(tempfile.mkdtemp(prefix="bench-api-"))
+    sport, fport, aport = free_port(), free_port(), free_port()
+    senv = {"SUTRA_STORAGE_PATH": str(tmp / "data"), "SUTRA_STORAGE_PORT": str(sport),
+            "SUTRA_STORAGE_FAST_PORT": str(fport), "SUTRA_LOG_LEVEL": "WARNING"}
+    address = f"127.0.0.1:{sport}"
+    with process([PY, "-m", "sutra_stack.storage.server"], senv, tmp / "storage.log"):
+        client = StorageClient(address)
+        wait_for(lambda: client.stats() is not None, 120, "storage server")
+        t0 = time.perf_counter()
+        n_facts = build_store(client, args.concepts)
+        st = client.stats()
+        print(f"store: {st.concepts} concepts, {st.associations} associations from {n_facts} facts "
+              f"(built in {time.perf_counter() - t0:.1f} s); API workers={args.workers}, clients={args.clients}")
+
+        aenv = {"SUTRA_API_PORT": str(aport), "SUTRA_API_WORKERS": str(args.workers),
+                "SUTRA_STORAGE_SERVER": address, "SUTRA_LOG_LEVEL": "WARNING"}
+        with process([PY, "-m", "sutra_stack.apps.api"], aenv, tmp / "api.log"):
+            wait_for(lambda: httpx.get(f"http://127.0.0.1:{aport}/ready", timeout=2).status_code == 200, 60,
+                     "sutra-api ready")
+            reasoner = Reasoner(client)
+            qs = questions(n_facts, args.asks)
+            reqs = [request_bytes("/ask", {"question": q}) for q in qs]
+            asyncio.run(http_sequential(aport, reqs[:50]))  # warm up every worker's connection
+            for q in qs[:50]:
+                reasoner.ask(q)
+
+            # how answers came: through paths or as direct matches
+            kinds: dict[str, int] = {}
+            for q in qs[:200]:
+                k = reasoner.ask(q).kind
+                kinds[k] = kinds.get(k, 0) + 1
+
+            lib_lat = []
+            for q in qs:
+                t = time.perf_counter()
+                reasoner.ask(q)
+                lib_lat.append(time.perf_counter() - t)
+            api_lat = asyncio.run(http_sequential(aport, reqs))
+            lib_rate, _ = threads_rate(reasoner.ask, qs, args.clients, args.seconds)
+            api_rate, conc_lat = asyncio.run(http_concurrent(aport, reqs, args.clients, args.seconds))
+
+            # learn/batch: fresh facts each side, same shape
+            base = n_facts + 1_000_000
+            items = facts(base, args.learn_items)
+            t = time.perf_counter()
+            lib_created = 0
+            for i in range(0, len(items), args.batch):
+                lib_created += sum(r.concepts_created for r in reasoner.learn_batch(items[i:i + args.batch]))
+            lib_learn = lib_created / (time.perf_counter() - t)
+            items = facts(base + args.learn_items, args.learn_items)
+            breqs = [request_bytes("/learn/batch", {"items": [{"content": c} for c in items[i:i + args.batch]]})
+                     for i in range(0, len(items), args.batch)]
+
+            async def post_batches() -> int:
+                reader, writer = await asyncio.open_connection("127.0.0.1", aport)
+                created = 0
+                for req in breqs:
+                    status, body = await _roundtrip(reader, writer, req)
+                    if status != 200:
+                        raise SystemExit(f"learn/batch HTTP {status}: {body[:300]!r}")
+                    created += json.loads(body)["concepts_created"]
+                writer.close()
+                return created
+
+            t = time.perf_counter()
+            api_created = asyncio.run(post_batches())
+            api_learn = api_created / (time.perf_counter() - t)
+
+        print(f"answers of 200 asks: {kinds} (path = through reasoning paths, direct = best direct match)")
+        print()
+        row("figure", "sutra-api", "target", "storage-only", "ratio")
+        row("POST /ask p50 (1 client)", f"{pct(api_lat, 50):.2f} ms", "≤ 5 ms", f"{pct(lib_lat, 50):.2f} ms",
+            f"{pct(api_lat, 50) / pct(lib_lat, 50):.2f}x")
+        row("POST /ask p95 (1 client)", f"{pct(api_lat, 95):.2f} ms", "≤ 15 ms", f"{pct(lib_lat, 95):.2f} ms",
+            f"{pct(api_lat, 95) / pct(lib_lat, 95):.2f}x")
+        row("POST /ask mean (1 client)", f"{statistics.mean(api_lat) * 1000:.2f} ms", "seed 5-9 ms",
+            f"{statistics.mean(lib_lat) * 1000:.2f} ms", "")
+        row(f"POST /ask rate ({args.clients} clients)", f"{api_rate} /s", "≥ 1000 /s", f"{lib_rate} /s",
+            f"{api_rate / max(lib_rate, 1):.2f}")
+        row(f"POST /ask p95 ({args.clients} clients)", f"{pct(conc_lat, 95):.2f} ms", "", "", "")
+        row(f"POST /learn/batch ({args.batch}/call)", f"{api_learn:.0f} c/s", "≥ 2000 c/s", f"{lib_learn:.0f} c/s",
+            f"{api_learn / max(lib_learn, 1):.2f}")
+        print("\nstorage-only = the same Reasoner calls over StorageClient in this process, without HTTP or the API;"
+              " seed's original: 520 requests/s, 5-9 ms average. c/s = concepts created per second.")
+        client.close()
+
+
+if __name__ == "__main__":
+    main()
