@@ -65,7 +65,15 @@ class StorageClient:
         return self._grpc
 
     def _discover(self) -> FastTransport:
-        info = check_protocol(self._grpc_transport().call("server_info", None), f"grpc://{self.host}:{self.port}")
+        grpc_t = self._grpc_transport()
+        try:
+            info = check_protocol(grpc_t.call("server_info", None), f"grpc://{self.host}:{self.port}")
+        finally:
+            # An idle gRPC channel keeps threads busy in this process; make one again if needed.
+            with self._lock:
+                if self._grpc is grpc_t:
+                    self._grpc = None
+            grpc_t.close()
         if not info.get("fast_port"):
             raise Unavailable(f"the storage server at {self.address} has no fast door; use grpc://{self.address}")
         return FastTransport(self.host, int(info["fast_port"]), token=self._token, tls=self._tls,

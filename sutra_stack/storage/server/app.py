@@ -26,6 +26,9 @@ from sutra_stack.storage.server.metrics import Metrics
 from sutra_stack.storage.server.service import StorageService
 
 log = logging.getLogger("sutra.storage.server")
+# The line that says where the doors are is printed at every log level: port 0 needs it.
+listen_log = logging.getLogger("sutra.storage.server.listen")
+listen_log.setLevel(logging.INFO)
 
 SHUTDOWN_GRACE = 30.0  # seconds calls in flight get to finish
 
@@ -78,7 +81,7 @@ def open_engine(path: str, settings: Settings, read_only: bool) -> Any:
     """Open (or create) the store at `path` with the engine's settings."""
     from sutra_stack.storage.engine import Engine
 
-    return Engine.open(path, settings=settings, read_only=read_only)
+    return Engine.open(path, {**settings, "storage.read_only": read_only})
 
 
 class StorageServer:
@@ -120,7 +123,7 @@ class StorageServer:
         if o.metrics_port:
             self.metrics_port = self.metrics.serve(o.host, o.metrics_port)
         extra = f" metrics={o.host}:{self.metrics_port}" if self.metrics_port else ""
-        log.info("listening grpc=%s:%d fast=%s:%d%s tls=%s token=%s", o.host, self.grpc_port, o.host,
+        listen_log.info("listening grpc=%s:%d fast=%s:%d%s tls=%s token=%s", o.host, self.grpc_port, o.host,
                  self.fast_port, extra, "on" if self.tls else "off", "required" if o.token else "none")
 
     def load(self) -> None:

@@ -19,6 +19,8 @@ import ssl
 import threading
 from typing import Any
 
+import uvloop
+
 from sutra_stack.errors import FailedPrecondition, Internal, InvalidArgument, ResourceExhausted, SutraError
 from sutra_stack.limits import MAX_MESSAGE_BYTES, MAX_PIPELINED_REQUESTS
 from sutra_stack.storage.server.ops import Op
@@ -175,7 +177,7 @@ class FastDoor:
     def __init__(self, service: StorageService, *, workers: int = 32) -> None:
         self.service = service
         self.executor = concurrent.futures.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="fast")
-        self.loop = asyncio.new_event_loop()
+        self.loop = uvloop.new_event_loop()
         self.connections: set[_Connection] = set()
         self._server: asyncio.Server | None = None
         self._thread = threading.Thread(target=self.loop.run_forever, name="fast-door", daemon=True)

@@ -48,6 +48,10 @@ class _EngineCollector(Collector):
                                     "Unix time of the newest snapshot.", value=float(st.last_snapshot))
         yield GaugeMetricFamily("sutra_storage_read_only", "1 when the store refuses writes.",
                                 value=1.0 if st.read_only else 0.0)
+        stall = getattr(engine, "longest_snapshot_stall", None)
+        if isinstance(stall, (int, float)):
+            yield GaugeMetricFamily("sutra_storage_snapshot_longest_stall_seconds",
+                                    "Longest write stall a snapshot caused.", value=float(stall))
         extra = getattr(engine, "metrics", None)  # engine-specific figures: fsyncs, group commits, snapshots
         if callable(extra):
             try:
