@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
 import typer
 
 from sutra_stack.cli import app
@@ -31,3 +35,83 @@ def serve_command(
         typer.echo(f"error: {e.message}", err=True)
         raise typer.Exit(2) from None
     raise typer.Exit(serve(opts, settings))
+
+
+# --- maintenance of a stopped store: backup / restore / export / import ----------------------
+def _store_path(path: str | None) -> Path:
+    from sutra_stack.config import settings_from_env
+
+    return Path(path or settings_from_env()["storage.path"])
+
+
+def _maintain(action: Callable[[], str]) -> None:
+    from sutra_stack.errors import SutraError
+
+    try:
+        message = action()
+        if message:
+            typer.echo(message)
+    except SutraError as e:
+        typer.echo(f"error: {e.message}", err=True)
+        raise typer.Exit(1) from None
+
+
+StoreOpt = typer.Option(None, "--storage", help="Data directory (default: storage.path / SUTRA_STORAGE_PATH).")
+
+
+@storage_app.command("backup")
+def backup_command(dest: Path = typer.Argument(..., help="Empty directory to copy the store into."),
+                   storage: str = StoreOpt) -> None:
+    """Copy a stopped store (snapshot, index, WAL) into DEST. Refuses while a server holds the store."""
+    from sutra_stack.storage import maintenance
+
+    path = _store_path(storage)
+    _maintain(lambda: f"backed up {path} to {dest}: {len(maintenance.backup(path, dest))} files")
+
+
+@storage_app.command("restore")
+def restore_command(src: Path = typer.Argument(..., help="A directory written by `sutra storage backup`."),
+                    storage: str = StoreOpt) -> None:
+    """Restore a backup into the (missing or empty) data directory."""
+    from sutra_stack.storage import maintenance
+
+    path = _store_path(storage)
+    _maintain(lambda: f"restored {src} into {path}: {len(maintenance.restore(src, path))} files")
+
+
+@storage_app.command("export")
+def export_command(file: Path = typer.Option(..., "--jsonl", help="JSON-lines file to write ('-': stdout)."),
+                   storage: str = StoreOpt,
+                   vectors: bool = typer.Option(False, "--vectors", help="Include each concept's vector.")) -> None:
+    """Export a stopped store as JSON lines: concepts first, then associations."""
+    from sutra_stack.config import settings_from_env
+    from sutra_stack.storage import maintenance
+
+    path = _store_path(storage)
+
+    def run() -> str:
+        if str(file) == "-":
+            c, a = maintenance.export_jsonl(path, sys.stdout, settings_from_env(), vectors=vectors)
+            return ""
+        with open(file, "w", encoding="utf-8") as out:
+            c, a = maintenance.export_jsonl(path, out, settings_from_env(), vectors=vectors)
+        return f"exported {c} concepts and {a} associations from {path} to {file}"
+
+    _maintain(run)
+
+
+@storage_app.command("import")
+def import_command(file: Path = typer.Argument(..., help="JSON-lines file written by `sutra storage export`."),
+                   storage: str = StoreOpt) -> None:
+    """Learn every record of a JSONL export into a stopped store (created if missing)."""
+    from sutra_stack.config import settings_from_env
+    from sutra_stack.storage import maintenance
+
+    path = _store_path(storage)
+
+    def run() -> str:
+        with open(file, encoding="utf-8") as lines:
+            c, a = maintenance.import_jsonl(path, lines, settings_from_env())
+        return f"imported {c} concepts and {a} associations into {path}"
+
+    _maintain(run)

@@ -142,6 +142,13 @@ class VectorIndex:
                 continue
         return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float32)
 
+    def get(self, row: int) -> np.ndarray:
+        """The stored (unit) vector of a row."""
+        hit = np.nonzero(self._pending_rows == row)[0]
+        if len(hit):
+            return self._pending_vecs[hit[0]].copy()
+        return np.asarray(self._index.get_items([row]), dtype=np.float32)[0]
+
     @property
     def capacity(self) -> int:
         return int(self._index.get_max_elements())

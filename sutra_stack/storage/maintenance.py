@@ -1,0 +1,145 @@
+"""Maintenance of a stopped store: backup, restore, JSONL export and import.
+
+Each takes the data directory's lock first, so it refuses to touch a store that a running
+server holds. (A running server backs itself up online through `Engine.backup`.)
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import IO, Any
+
+from sutra_stack.errors import FailedPrecondition, InvalidArgument, SutraError
+from sutra_stack.storage.engine import Engine
+from sutra_stack.storage.engine import snapshot as snap
+from sutra_stack.storage.engine.persistence import copy_store_files
+from sutra_stack.storage.lockfile import DirectoryLock
+from sutra_stack.storage.model import ASSOCIATION_TYPES, AssociationInput, ConceptInput
+
+IMPORT_BATCH = 1000
+
+
+def _require_store(path: Path) -> None:
+    if not (path / snap.STORE_META_NAME).exists():
+        raise FailedPrecondition(f"{path} is not a Sutra store (no {snap.STORE_META_NAME})")
+
+
+def backup(path: Path, dest: Path) -> list[str]:
+    """Copy a stopped store into the empty directory `dest`; returns the files copied."""
+    _require_store(path)
+    with DirectoryLock(path):
+        snap.read_snapshot(path)  # refuse to back up a corrupt snapshot
+        return copy_store_files(path, dest)
+
+
+def restore(src: Path, path: Path) -> list[str]:
+    """Copy the backup `src` into `path`, which must be missing or empty (apart from a lock file)."""
+    _require_store(src)
+    snap.read_snapshot(src)
+    path.mkdir(parents=True, exist_ok=True)
+    with DirectoryLock(path):
+        others = [p.name for p in path.iterdir() if p.name != "LOCK"]
+        if others:
+            raise FailedPrecondition(f"restore target {path} is not empty ({', '.join(sorted(others)[:5])}); "
+                                     "restore into a new directory or move the old one away")
+        staging = path / ".restore"
+        copied = copy_store_files(src, staging)
+        for name in sorted(staging.iterdir()):
+            name.rename(path / name.name)
+        staging.rmdir()
+        snap.fsync_dir(path)
+        return copied
+
+
+def iter_records(engine: Engine, *, vectors: bool = False) -> Iterator[dict[str, Any]]:
+    """Every live concept, then every live association, as export records."""
+    with engine._lock:
+        st = engine._state
+        g = st.graph
+        c, e = g.concepts, g.edges
+        for row in range(c.n):
+            if not c["alive"][row]:
+                continue
+            meta = g.meta_of(row)
+            rec: dict[str, Any] = {
+                "kind": "concept", "id": g.id_hex(row), "content": g.content_of(row),
+                "strength": float(c["strength"][row]), "confidence": float(c["confidence"][row]),
+                "created": float(c["created"][row]), "metadata": json.loads(meta) if meta else {},
+            }
+            if vectors:
+                rec["embedding"] = [round(float(x), 7) for x in st.vectors.get(row)]
+            yield rec
+        for i in range(e.n):
+            if not e["alive"][i]:
+                continue
+            yield {"kind": "association", "source": g.id_hex(int(e["src"][i])), "target": g.id_hex(int(e["dst"][i])),
+                   "type": ASSOCIATION_TYPES[int(e["type"][i])], "confidence": float(e["confidence"][i]),
+                   "weight": float(e["weight"][i])}
+
+
+def export_jsonl(path: Path, out: IO[str], settings: Mapping[str, Any] | None = None, *,
+                 vectors: bool = False) -> tuple[int, int]:
+    """Write a stopped store as JSON lines; returns (concepts, associations)."""
+    _require_store(path)
+    counts = {"concept": 0, "association": 0}
+    with Engine.open(path, settings) as engine:
+        for rec in iter_records(engine, vectors=vectors):
+            out.write(json.dumps(rec, ensure_ascii=False) + "\n")
+            counts[rec["kind"]] += 1
+    return counts["concept"], counts["association"]
+
+
+def import_jsonl(path: Path, lines: IO[str], settings: Mapping[str, Any] | None = None) -> tuple[int, int]:
+    """Learn every record of a JSONL export into the store at `path`; returns (concepts, associations)."""
+    concepts: list[ConceptInput] = []
+    assocs: list[AssociationInput] = []
+    done = [0, 0]
+    with Engine.open(path, settings) as engine:
+
+        def flush_concepts() -> None:
+            if concepts:
+                done[0] += len(engine.learn_batch(concepts))
+                concepts.clear()
+
+        def flush_assocs() -> None:
+            flush_concepts()
+            if assocs:
+                done[1] += engine.learn_associations(assocs)
+                assocs.clear()
+
+        for n, line in enumerate(lines, 1):
+            if not line.strip():
+                continue
+            try:
+                rec = json.loads(line)
+                if not isinstance(rec, dict):
+                    raise ValueError("not an object")
+                kind = rec.get("kind")
+                if kind == "concept":
+                    concepts.append(ConceptInput(content=rec["content"], concept_id=rec.get("id"),
+                                                 embedding=rec.get("embedding"),
+                                                 strength=rec.get("strength", 1.0),
+                                                 confidence=rec.get("confidence", 1.0),
+                                                 metadata=rec.get("metadata") or None))
+                elif kind == "association":
+                    assocs.append(AssociationInput(source=rec["source"], target=rec["target"],
+                                                   type=rec.get("type", "semantic"),
+                                                   confidence=rec.get("confidence", 1.0),
+                                                   weight=rec.get("weight", 1.0)))
+                else:
+                    raise ValueError(f"kind must be concept or association, got {kind!r:.30}")
+                if len(concepts) >= IMPORT_BATCH:
+                    flush_concepts()
+                if len(assocs) >= IMPORT_BATCH:
+                    flush_assocs()
+            except (ValueError, KeyError, TypeError) as err:
+                raise InvalidArgument(f"line {n}: {err}", field=f"line {n}") from None
+            except SutraError as err:
+                raise type(err)(f"line {n} (batch ending here): {err.message}", field=err.field) from None
+        try:
+            flush_assocs()
+        except SutraError as err:
+            raise type(err)(f"at end of input: {err.message}", field=err.field) from None
+    return done[0], done[1]
