@@ -15,7 +15,7 @@ from sutra_stack.limits import MAX_ASK_DEPTH, MAX_ASK_PATHS, MAX_PATH_ENDPOINTS,
 from sutra_stack.reasoning.explain import build_answer, direct_answer, nothing_known
 from sutra_stack.reasoning.extract import Relation, relations_in_sentence
 from sutra_stack.reasoning.models import Answer
-from sutra_stack.reasoning.questions import BACKWARD, Frame, parse_question
+from sutra_stack.reasoning.questions import BACKWARD, Frame, parse_question, topic_words
 from sutra_stack.reasoning.text import Entity, content_words, split_sentences
 from sutra_stack.storage.api import KnowledgeStore
 from sutra_stack.storage.model import Concept, Path, SearchHit, content_id
@@ -84,17 +84,23 @@ def _same_thing(a: Entity, b: Entity) -> bool:
     return bool(wa) and bool(wb) and (wa <= wb or wb <= wa) and len(wa ^ wb) <= 1
 
 
+def _held(entity: Entity, cands: Candidates, *, fuzzy: bool) -> list[str]:
+    """Ids of `entity` the store is known to hold (a hit, or named by a candidate fact); when it
+    holds no such id and `fuzzy`, the candidates' entities that differ by one word."""
+    held = {h.concept_id for h in cands.hits} | set(cands.entities)
+    if entity.id in held:
+        return [entity.id]
+    if not fuzzy:
+        return []
+    return sorted(e.id for e in cands.entities.values() if _same_thing(e, entity))
+
+
 def endpoints(frame: Frame, cands: Candidates) -> tuple[list[str], list[str]]:
     """Ids the path search starts from and ends at (the answer side is the other end)."""
     assert frame.known is not None
-    hit_ids = {h.concept_id for h in cands.hits}
-    # only ids the store is known to hold: candidates' entities, or hits themselves
-    known = sorted({frame.known.id} & (hit_ids | set(cands.entities))
-                   | {e.id for e in cands.entities.values() if _same_thing(e, frame.known)})
+    known = _held(frame.known, cands, fuzzy=True)
     if frame.other is not None:
-        other = sorted({frame.other.id} & (hit_ids | set(cands.entities))
-                       | {e.id for e in cands.entities.values() if _same_thing(e, frame.other)})
-        return known, other
+        return known, _held(frame.other, cands, fuzzy=False)
     answers: set[str] = set()
     for rels in cands.relations.values():
         for r in rels:
@@ -164,7 +170,8 @@ def ask(store: KnowledgeStore, question: str, *, max_paths: int = 5, max_depth: 
     best = _best_direct(frame, question, hits, concepts)
     if best is None:
         return nothing_known(question, frame)
-    return direct_answer(question, frame, best, concepts, searched=bool(paths) or frame.families is not None)
+    return direct_answer(question, frame, best, concepts, searched=bool(paths) or frame.families is not None,
+                         relevance=_relevant(frame, question, best.content))
 
 
 def _find_paths(store: KnowledgeStore, starts: list[str], targets: list[str], depth: int, k: int) -> list[Path]:
@@ -214,18 +221,20 @@ def _follow_chain(store: KnowledgeStore, frame: Frame, cands: Candidates, paths:
 
 
 def _relevant(frame: Frame, question: str, content: str) -> float:
-    """How much of what the question is about a content mentions (0–1)."""
-    from sutra_stack.reasoning.questions import topic_words
-
+    """How much of what the question is about a content mentions (0–1): the share of the
+    question's topic words it holds (the asked verb not counted), and at least 0.5 when it
+    names the question's subject in full."""
     have = set(content_words(content))
-    if frame.known is not None:
-        need = content_words(frame.known.key)
-        if need and not set(need) <= have:
-            return 0.0
-    topic = topic_words(question)
+    verbs = {w for f in frame.families or () if f.startswith("verb:") for w in content_words(f[5:])}
+    topic = [w for w in topic_words(question) if w not in verbs]
     if not topic:
         return 0.0
-    return sum(1 for w in topic if w in have) / len(topic)
+    share = sum(1 for w in topic if w in have) / len(topic)
+    if frame.known is not None:
+        need = set(content_words(frame.known.key))
+        if need and need <= have:
+            return max(share, 0.5)
+    return share
 
 
 def _best_direct(frame: Frame, question: str, hits: list[SearchHit], concepts: dict[str, Concept]) -> SearchHit | None:

@@ -55,6 +55,16 @@ def _deciding(frame: Frame, answer: str, facts: list[str], relations: dict[str, 
     return None
 
 
+def _display(frame: Frame, answer: str, votes: list[Voted], concepts: dict[str, Concept],
+             relations: dict[str, list[Relation]]) -> str:
+    """The answer as the fact stating it words it ("breathing problems"), else the entity's key."""
+    for _p, facts, _later in sorted(votes, key=lambda v: (-v[0].confidence, v[0].concepts)):
+        r = _deciding(frame, answer, facts, relations)
+        if r is not None:
+            return (r.subject if frame.direction == BACKWARD else r.object).display
+    return _content(concepts, answer)
+
+
 def build_answer(question: str, frame: Frame, good: list[Voted], concepts: dict[str, Concept],
                  relations: dict[str, list[Relation]], max_paths: int) -> Answer:
     by_answer: dict[str, list[Voted]] = {}
@@ -115,7 +125,7 @@ def build_answer(question: str, frame: Frame, good: list[Voted], concepts: dict[
     for v in chosen[:max_paths]:
         for f in v[1]:
             facts_shown.setdefault(f, None)
-    names = [_content(concepts, a) for a in listed]
+    names = [_display(frame, a, by_answer[a], concepts, relations) for a in listed]
     if frame.yes_no:
         first = chosen[0][0]
         answer = (f"Yes: {_content(concepts, first.concepts[0])} → {names[0]}, "

@@ -58,11 +58,11 @@ RULES: tuple[Rule, ...] = (
     _r("caused-by", "causal", "cause", rf"{_BE}\s+(?:caused|triggered|produced)\s+by", 0.9, swap=True),
     _r("results-from", "causal", "cause", r"(?:results?\s+from|comes?\s+from|is\s+the\s+result\s+of)", 0.85,
        swap=True),
+    _r("may-cause", "causal", "cause", r"(?:can|may|might|could|will)\s+(?:cause|lead\s+to|result\s+in|trigger)",
+       0.75),
     _r("causes", "causal", "cause",
        r"(?:causes?|caused|leads?\s+to|led\s+to|results?\s+in|resulted\s+in|triggers?|triggered|brings?\s+about)",
        0.9),
-    _r("may-cause", "causal", "cause", r"(?:can|may|might|could|will)\s+(?:cause|lead\s+to|result\s+in|trigger)",
-       0.75),
     _r("produces", "causal", "cause", r"(?:produces?|produced)", 0.8),
     _r("because", "causal", "cause", r"because(?:\s+of)?", 0.7, swap=True),
     # temporal
@@ -80,6 +80,8 @@ RULES: tuple[Rule, ...] = (
     # hierarchical
     _r("kind-of", "hierarchical", "isa", rf"{_BE}\s+(?:a|an)?\s*(?:kind|type|sort|form|class)\s+of", 0.95),
     _r("is-a", "hierarchical", "isa", rf"{_BE}\s+(?:a|an)", 0.85),
+    _r("located", "semantic", "located",
+       rf"{_BE}\s+(?:located|based|situated|headquartered|found)\s+(?:in|at|on|near)", 0.85),
     # "mammals are animals": a plural class under a plural class
     Rule("are-plural", "hierarchical", "isa", re.compile(rf"^{_X}s\s+are\s+(?P<y>[a-z][a-z\- ]*[a-z]s)$", re.I),
          0.75),

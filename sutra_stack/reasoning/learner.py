@@ -140,7 +140,7 @@ def plan_text(text: str, meta: dict[str, Any], learned_at: float, order: int, wh
         argument_keys: set[str] = set()
         for rel in relations_in_sentence(sentence):
             for ent in (rel.subject, rel.object):
-                concept(ent.id, ent.display, "entity", {"key": ent.key})
+                concept(ent.id, ent.key, "entity")
                 argument_keys.add(ent.key)
             edge(rel.subject.id, sid, rel.type, rel.confidence)
             edge(sid, rel.object.id, rel.type, rel.confidence)
@@ -150,7 +150,7 @@ def plan_text(text: str, meta: dict[str, Any], learned_at: float, order: int, wh
         for ent in mentioned_entities(sentence):
             if ent.key in argument_keys:
                 continue
-            concept(ent.id, ent.display, "entity", {"key": ent.key})
+            concept(ent.id, ent.key, "entity")
             edge(sid, ent.id, "semantic", MENTION)
             edge(ent.id, sid, "semantic", MENTION)
     plan.concepts = list(concepts.values())

@@ -94,6 +94,7 @@ _p(rf"what\s+{_BE}\s+{_X}\s+{_A}(?:kind|type|sort|example|form|instance)\s+of", 
 _p(rf"what\s+(?:category|class|group)\s+{_AUX}\s+{_X}\s+belong\s+to", H)
 _p(rf"(?:what|which\s+\w+)\s+{_BE}\s+{_A}(?:kind|type|sort|example|form)s?\s+of\s+{_X}", H, BACKWARD)
 _p(rf"(?:name|give)\s+(?:an?|one)\s+(?:kind|type|example|sort)\s+of\s+{_X}", H, BACKWARD)
+_p(rf"where\s+{_BE}\s+{_X}(?:\s+(?:located|based|situated|headquartered|found))?", {"located"})
 # "what is X", "who is the CEO of Acme"
 _p(rf"(?:what|who)\s+{_BE}\s+{_X}", IS_LIKE)
 
@@ -112,7 +113,7 @@ _YES_NO: list[tuple[re.Pattern[str], frozenset[str], bool]] = [
 
 _COMPILED = [(re.compile(rf"^{p}$", re.I), f, d) for p, f, d in _PATTERNS]
 _PREPS = r"(?:in|at|on|to|for|from|with|near|by|into|under)"
-_WHERE = re.compile(rf"^where\s+{_AUX}\s+{_X}\s+(?P<v>[a-z]+)$", re.I)
+_WHERE = re.compile(rf"^(?:where|when|how)\s+{_AUX}\s+{_X}\s+(?P<v>[a-z]+)$", re.I)
 _WHO_PREP = re.compile(rf"^(?:who|what)\s+{_AUX}\s+{_X}\s+(?P<v>[a-z]+)\s+(?P<p>{_PREPS})$", re.I)
 _WHAT_VERB = re.compile(rf"^(?:what|who|whom)\s+{_AUX}\s+{_X}\s+(?P<v>[a-z]+)$", re.I)
 _WHO_VERB_PREP = re.compile(rf"^(?:who|what)\s+(?P<v>[a-z]+(?:s|ed))\s+(?P<p>{_PREPS})\s+{_X}$", re.I)
@@ -158,7 +159,7 @@ RELATION_WORDS = frozenset(
     content_words("cause causes lead leads result results trigger effect effects consequence reason kind type sort "
                   "example form contain contains include includes consist made part component mean means refer "
                   "stand word name term short happen happens come comes occur follow follows precede next thing "
-                  "category belong similar another called known")
+                  "category belong similar another called known before after precede")
 )
 
 
