@@ -157,7 +157,13 @@ def relations_in_clause(clause: str) -> list[Relation]:
     return []
 
 
+_SUBORDINATE = re.compile(r"\b(?:when|whenever|if|unless|because|while|which|who|that|although|since)\b", re.I)
+MAX_PHRASE_WORDS = 8  # a longer "subject" is a clause, not a thing
+
+
 def _build(x: str, family: str, y: str, type_: str, conf: float, rule: str, swap: bool, split: bool) -> list[Relation]:
+    if _SUBORDINATE.search(x) or len(x.split()) > MAX_PHRASE_WORDS:
+        return []
     subj = make_entity(x)
     if subj is None:
         return []

@@ -149,21 +149,38 @@ def make_entity(phrase: str) -> Entity | None:
 
 
 _CAPS_RUN = re.compile(r"\b(?:[A-Z][A-Za-z0-9'\-]+)(?:\s+(?:of\s+)?[A-Z][A-Za-z0-9'\-]+)*")
+# Verb forms that end a noun chunk (the rules' verbs and common ones); words in -ed count too.
+VERBISH = _wordset(
+    """causes cause leads lead results result triggers trigger produces produce contains contain includes include
+    consists consist comprises comprise means mean refers refer stands stand comes come happens happen occurs
+    occur follows follow precedes precede becomes become gets get adds add uses use makes make takes take goes go
+    gives give shows show lives live works work opens open closes close runs run says say sees see knows know
+    needs need requires require wants want likes like loves love owns own leads flows flow rotates rotate
+    conducts conduct spoils spoil practises practise plays play turns turn rings ring wakes wake forms form
+    visits visit meets meet met wrote written built began begun made took gave went saw knew ran said"""
+)
+
+
+def _verbish(word: str) -> bool:
+    w = word.lower()
+    return w in VERBISH or (w.endswith("ed") and len(w) > 4)
 
 
 def mentioned_entities(text: str) -> list[Entity]:
     """Entities a sentence mentions beyond its relation's arguments: runs of capitalised words
-    (not a lone sentence-initial determiner or pronoun) and chunks of content words between
-    stopwords (up to three words). Deterministic order, no repeats.
+    (a lone capitalised first word does not count) and chunks of up to three content words
+    between stopwords and verbs. Deterministic order, no repeats.
     """
     out: dict[str, Entity] = {}
     for m in _CAPS_RUN.finditer(text):
+        if m.start() == len(text) - len(text.lstrip()) and " " not in m.group(0):
+            continue
         e = make_entity(m.group(0))
         if e:
             out.setdefault(e.key, e)
     chunk: list[str] = []
     for w in [*words(text), ""]:
-        if w and w.lower() not in STOPWORDS:
+        if w and w.lower() not in STOPWORDS and not _verbish(w):
             chunk.append(w)
             continue
         if chunk and len(chunk) <= 3:
