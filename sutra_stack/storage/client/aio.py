@@ -111,12 +111,13 @@ class AsyncStorageClient:
 
     async def _open(self) -> _Pipe:
         if not self._fast_port:
-            grpc_t = self._grpc_transport()
+            # A channel of its own, closed at once: an idle gRPC channel keeps threads busy.
+            grpc_t = GrpcTransport(self.host, self.port, token=self._token, tls_ca=self._tls_ca,
+                                   timeout=self._timeout)
             try:
                 info = check_protocol(await asyncio.to_thread(grpc_t.call, "server_info", None),
                                       f"grpc://{self.host}:{self.port}")
             finally:
-                self._grpc = None  # an idle channel keeps threads busy; make one again if needed
                 grpc_t.close()
             if not info.get("fast_port"):
                 raise Unavailable(f"the storage server at {self.address} has no fast door; use grpc://")

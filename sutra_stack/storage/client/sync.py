@@ -53,6 +53,7 @@ class StorageClient:
         self._grpc: GrpcTransport | None = None
         self._fast: FastTransport | None = None
         self._lock = threading.Lock()
+        self._connect_lock = threading.Lock()
         self._closed = False
 
     # --- routing ---------------------------------------------------------------------------
@@ -65,14 +66,11 @@ class StorageClient:
         return self._grpc
 
     def _discover(self) -> FastTransport:
-        grpc_t = self._grpc_transport()
+        # A channel of its own, closed at once: an idle gRPC channel keeps threads busy in this process.
+        grpc_t = GrpcTransport(self.host, self.port, token=self._token, tls_ca=self._tls_ca, timeout=self._timeout)
         try:
             info = check_protocol(grpc_t.call("server_info", None), f"grpc://{self.host}:{self.port}")
         finally:
-            # An idle gRPC channel keeps threads busy in this process; make one again if needed.
-            with self._lock:
-                if self._grpc is grpc_t:
-                    self._grpc = None
             grpc_t.close()
         if not info.get("fast_port"):
             raise Unavailable(f"the storage server at {self.address} has no fast door; use grpc://{self.address}")
@@ -81,14 +79,15 @@ class StorageClient:
 
     def _fast_transport(self) -> FastTransport:
         fast = self._fast
-        if fast is None:
-            if self._closed:
-                raise Unavailable("this StorageClient is closed")
-            fast = FastTransport(self.host, self.port, token=self._token, tls=self._tls, timeout=self._timeout) \
-                if self.scheme == "tcp" else self._discover()
-            with self._lock:
-                self._fast = fast
-        return fast
+        if fast is not None:
+            return fast
+        with self._connect_lock:  # one discovery at a time; the others use its result
+            if self._fast is None:
+                if self._closed:
+                    raise Unavailable("this StorageClient is closed")
+                self._fast = FastTransport(self.host, self.port, token=self._token, tls=self._tls,
+                                           timeout=self._timeout) if self.scheme == "tcp" else self._discover()
+            return self._fast
 
     def _call(self, op: str, args: dict[str, Any] | None = None) -> Any:
         if self.scheme == "grpc":
