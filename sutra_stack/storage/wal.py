@@ -156,10 +156,9 @@ class WriteAheadLog:
             g = self._open_group
             lsn = self._next_lsn
             self._next_lsn += 1
-            rec = fmt.encode_record(lsn, payload, pcrc)
-            g.chunks.append(rec)
+            g.chunks += (fmt.record_header(lsn, payload, pcrc), payload)
             g.count += 1
-            g.nbytes += len(rec)
+            g.nbytes += fmt.RECORD_HEADER.size + len(payload)
             self._wait_or_lead(g)
         return lsn
 
@@ -174,13 +173,16 @@ class WriteAheadLog:
         with self._cond:
             self._check_writable()
             g = self._open_group
+            lsn = self._next_lsn
+            chunks = g.chunks
             for p, c in zip(payloads, crcs, strict=True):
-                rec = fmt.encode_record(self._next_lsn, p, c)
-                self._next_lsn += 1
-                g.chunks.append(rec)
-                g.count += 1
-                g.nbytes += len(rec)
-            last = self._next_lsn - 1
+                chunks += (fmt.record_header(lsn, p, c), p)
+                g.nbytes += len(p)
+                lsn += 1
+            g.count += len(payloads)
+            g.nbytes += fmt.RECORD_HEADER.size * len(payloads)
+            self._next_lsn = lsn
+            last = lsn - 1
             self._wait_or_lead(g)
         return last
 

@@ -48,10 +48,15 @@ def payload_crc(payload: bytes) -> int:
     return zlib.crc32(payload)
 
 
-def encode_record(lsn: int, payload: bytes, pcrc: int | None = None) -> bytes:
+def record_header(lsn: int, payload: bytes, pcrc: int | None = None) -> bytes:
+    """The 16-byte frame that precedes `payload` in the log."""
     n = len(payload)
     crc = zlib.crc32(_LEN_LSN.pack(n, lsn), zlib.crc32(payload) if pcrc is None else pcrc)
-    return RECORD_HEADER.pack(n, crc, lsn) + payload
+    return RECORD_HEADER.pack(n, crc, lsn)
+
+
+def encode_record(lsn: int, payload: bytes, pcrc: int | None = None) -> bytes:
+    return record_header(lsn, payload, pcrc) + payload
 
 
 def decode_header(head: bytes, path: Path) -> int:
