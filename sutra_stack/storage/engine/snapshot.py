@@ -26,7 +26,7 @@ MAGIC = b"SUTRASNP"
 SNAPSHOT_NAME = "storage.dat"
 STORE_META_NAME = "store.json"
 _PREFIX = struct.Struct("<8sIII")
-_ALIGN = 64
+_ALIGN = 1  # no padding: every byte of the file is covered by a checksum
 _CHUNK = 16 * 1024 * 1024
 
 

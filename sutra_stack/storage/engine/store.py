@@ -21,7 +21,14 @@ import psutil
 
 from sutra_stack import limits
 from sutra_stack.config import settings_from_env
-from sutra_stack.errors import FailedPrecondition, InvalidArgument, NotFound, ResourceExhausted, Unavailable
+from sutra_stack.errors import (
+    AlreadyExists,
+    FailedPrecondition,
+    InvalidArgument,
+    NotFound,
+    ResourceExhausted,
+    Unavailable,
+)
 from sutra_stack.storage.engine import records
 from sutra_stack.storage.engine import validate as v
 from sutra_stack.storage.engine.embedders import Embedder, make_embedder
@@ -210,7 +217,7 @@ class Engine(ReadsMixin):
             for (content, *_), k in zip(checked, keys, strict=True):
                 row = g.row_of(k)
                 if row >= 0 and g.content_of(row) != content:
-                    raise InvalidArgument(f"concept {k.hex()} exists with different content; delete it first "
+                    raise AlreadyExists(f"concept {k.hex()} exists with different content; delete it first "
                                           "to replace it", field="concept_id")
             self._reserved += new
         missing = [i for i, c in enumerate(checked) if c[2] is None]
