@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from sutra_stack.errors import InvalidArgument, NotFound
 from sutra_stack.limits import MAX_ASK_DEPTH, MAX_ASK_PATHS, MAX_PATH_ENDPOINTS, MAX_QUERY_BYTES
 from sutra_stack.reasoning.explain import build_answer, direct_answer, nothing_known
-from sutra_stack.reasoning.extract import Relation, relations_in_sentence
+from sutra_stack.reasoning.extract import MULTI_VALUED, Relation, relations_in_sentence
 from sutra_stack.reasoning.models import Answer
 from sutra_stack.reasoning.questions import BACKWARD, Frame, parse_question, topic_words
 from sutra_stack.reasoning.text import Entity, content_words, split_sentences
@@ -132,8 +132,9 @@ def valid_path(path: Path, frame: Frame, relations: dict[str, list[Relation]]) -
             return False, facts, later
         facts.append(rows[i])
         nxt = rows[i + 1]
-        if nxt in relations:  # fact → fact
-            if not any(r.subject.id == subject and frame.accepts(r.family) for r in rels):
+        if nxt in relations:  # fact → fact: a later fact replacing this one
+            if not any(r.subject.id == subject and frame.accepts(r.family) and r.family not in MULTI_VALUED
+                       for r in rels):
                 return False, facts, later
             later = True
             i += 1

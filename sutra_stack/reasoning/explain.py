@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import math
 
-from sutra_stack.reasoning.extract import Relation
+from sutra_stack.reasoning.extract import MULTI_VALUED, Relation
 from sutra_stack.reasoning.models import Answer, PathStep, ReasoningPath
-from sutra_stack.reasoning.questions import BACKWARD, MULTI_VALUED, Frame
+from sutra_stack.reasoning.questions import BACKWARD, Frame
 from sutra_stack.storage.model import Concept, Path, SearchHit
 
 LONE_OUTLIER = 0.8  # factor for an answer with one path when a rival has several
@@ -94,9 +94,9 @@ def build_answer(question: str, frame: Frame, good: list[Voted], concepts: dict[
     scores: dict[str, float] = {}
     independent: dict[str, int] = {}
     for aid, votes in by_answer.items():
-        best_per_factset: dict[frozenset[str], float] = {}
+        best_per_factset: dict[str, float] = {}  # paths are independent when different facts state the answer
         for p, facts, _later in votes:
-            key = frozenset(facts)
+            key = facts[0] if frame.direction == BACKWARD and not frame.yes_no else facts[-1]
             best_per_factset[key] = max(best_per_factset.get(key, 0.0), p.confidence)
         independent[aid] = len(best_per_factset)
         scores[aid] = _noisy_or(list(best_per_factset.values()))
@@ -112,7 +112,11 @@ def build_answer(question: str, frame: Frame, good: list[Voted], concepts: dict[
     winner = ranked[0]
     listed = [winner]
     if frame.families and frame.families & MULTI_VALUED and not frame.yes_no:
-        listed += [a for a in ranked[1:] if final[a] >= LIST_SHARE * final[winner]][: MAX_LISTED - 1]
+        def hops(a: str) -> int:
+            return min(len(v[1]) for v in by_answer[a])
+
+        listed += [a for a in ranked[1:] if final[a] >= LIST_SHARE * final[winner] and hops(a) == hops(winner)]
+        listed = listed[:MAX_LISTED]
         if len(listed) > 1:  # several right answers together: their joint share of the support counts
             s = scores[winner]
             final[winner] = min(1.0, s * math.sqrt(sum(scores[a] for a in listed) / total))

@@ -36,6 +36,10 @@ class Relation:
     rule: str
 
 
+# Families where one subject can rightly have several objects; the others (is, means, located,
+# verbs) hold one value at a time, so a later fact replaces an earlier one.
+MULTI_VALUED = frozenset({"part", "cause", "isa", "then"})
+
 _X = r"(?P<x>.+?)"
 _Y = r"(?P<y>.+)"
 _ADVERBS = re.compile(r"\b(?:now|currently|still|also|often|usually|always|sometimes|today|nowadays)\s+", re.I)

@@ -25,7 +25,7 @@ from sutra_stack.limits import (
     MAX_QUERY_IDS,
     MAX_SOURCE_BYTES,
 )
-from sutra_stack.reasoning.extract import relations_in_sentence
+from sutra_stack.reasoning.extract import MULTI_VALUED, relations_in_sentence
 from sutra_stack.reasoning.models import LearnItem, LearnResult
 from sutra_stack.reasoning.text import mentioned_entities, normalize, split_sentences
 from sutra_stack.storage.api import KnowledgeStore
@@ -146,7 +146,8 @@ def plan_text(text: str, meta: dict[str, Any], learned_at: float, order: int, wh
             edge(sid, rel.object.id, rel.type, rel.confidence)
             edge(sid, rel.subject.id, "semantic", MENTION)
             edge(rel.object.id, sid, "semantic", MENTION)
-            plan.slots.append((f"{rel.subject.key}|{rel.family}", sid, rel.subject.key))
+            if rel.family not in MULTI_VALUED:
+                plan.slots.append((f"{rel.subject.key}|{rel.family}", sid, rel.subject.key))
         for ent in mentioned_entities(sentence):
             if ent.key in argument_keys:
                 continue

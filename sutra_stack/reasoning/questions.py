@@ -10,12 +10,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from sutra_stack.reasoning.extract import verb_lemma
+from sutra_stack.reasoning.extract import MULTI_VALUED, verb_lemma
 from sutra_stack.reasoning.text import Entity, content_words, make_entity, strip_end
 
 FORWARD, BACKWARD = "forward", "backward"
+__all__ = ["BACKWARD", "FORWARD", "IS_LIKE", "MULTI_VALUED", "Frame", "parse_question", "topic_words"]
 IS_LIKE = frozenset({"isa", "is", "means"})
-MULTI_VALUED = frozenset({"part", "cause", "isa", "then"})  # several objects can all be right
 
 
 @dataclass(frozen=True, slots=True)

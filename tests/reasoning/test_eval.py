@@ -1,0 +1,45 @@
+"""The evaluation set through the real in-process engine: fails below 90% accuracy.
+
+A behaviour test, not a timing test: the figures with timings are printed by
+bench/bench_reasoning_eval.py.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+from sutra_stack.reasoning import Reasoner
+from sutra_stack.reasoning.evaluate import learn_set, load, score
+from sutra_stack.storage.engine.store import Engine
+
+EVAL_SET = Path(__file__).resolve().parents[1] / "data" / "reasoning_eval.json"
+MIN_ACCURACY = 0.90
+
+
+def test_the_evaluation_set_is_big_and_varied_enough() -> None:
+    data = load(EVAL_SET)
+    assert sum(len(b) for b in data["batches"]) >= 150
+    assert len(data["questions"]) >= 80
+    kinds = Counter(q["kind"] for q in data["questions"])
+    assert {"single", "join", "changed", "direct", "none"} <= set(kinds)
+    assert all(kinds[k] >= 5 for k in ("join", "changed", "direct", "none"))
+
+
+def test_accuracy_on_the_evaluation_set_is_at_least_90_percent() -> None:
+    data = load(EVAL_SET)
+    engine = Engine.in_memory()
+    try:
+        reasoner = Reasoner(engine)
+        learn_set(reasoner, data)
+        report = score(reasoner, data)
+    finally:
+        engine.close()
+    failures = "\n".join(f"  [{o.kind}] {o.question!r} -> {o.answer.answer!r} ({o.answer.kind}), expected {o.expect}"
+                         for o in report.failures())
+    assert report.accuracy >= MIN_ACCURACY, f"accuracy {report.accuracy:.1%} < {MIN_ACCURACY:.0%}:\n{failures}"
+    # every kind of question is answered mostly right, not only the easy ones
+    for kind, (right, total) in report.by_kind().items():
+        assert right / total >= 0.75, f"{kind}: {right}/{total}\n{failures}"
+    # questions with supporting facts get paths that contain them
+    assert report.support_rate >= 0.8
