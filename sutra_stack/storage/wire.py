@@ -60,6 +60,13 @@ def pack(obj: Any) -> bytes:
     return HEADER.pack(len(body)) + body
 
 
+def pack_request(obj: Any) -> bytes:
+    """A frame a client is about to send, refused here when the server would refuse it."""
+    frame = pack(obj)
+    check_length(len(frame) - HEADER_SIZE)
+    return frame
+
+
 def unpack(body: bytes) -> Any:
     """Decode one frame body; InvalidArgument when it is not MessagePack."""
     try:

@@ -28,7 +28,15 @@ from sutra_stack.storage.model import (
     SearchHit,
     StoreStats,
 )
-from sutra_stack.storage.wire import HEADER, PROTOCOL_VERSION, check_length, pack, raise_error, unpack
+from sutra_stack.storage.wire import (
+    HEADER,
+    PROTOCOL_VERSION,
+    check_length,
+    pack,
+    pack_request,
+    raise_error,
+    unpack,
+)
 
 
 class _Pipe:
@@ -77,9 +85,10 @@ class _Pipe:
 
     async def call(self, op: str, args: Any) -> Any:
         rid = next(self.ids)
+        frame = pack_request({"id": rid, "op": op, "args": args})
         fut: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         self.pending[rid] = fut
-        self.writer.write(pack({"id": rid, "op": op, "args": args}))
+        self.writer.write(frame)
         if self.writer.transport.get_write_buffer_size() > 1 << 20:
             await self.writer.drain()
         reply = await fut

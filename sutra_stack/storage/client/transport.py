@@ -22,7 +22,7 @@ from sutra_stack.errors import InvalidArgument, SutraError, Unavailable
 from sutra_stack.limits import MAX_MESSAGE_BYTES
 from sutra_stack.storage.client.codec import check_protocol
 from sutra_stack.storage.proto.convert import LEARN_STREAM, RPCS, SERVICE_NAME, build, message_result
-from sutra_stack.storage.wire import PROTOCOL_VERSION, FrameReader, pack, raise_error
+from sutra_stack.storage.wire import PROTOCOL_VERSION, FrameReader, pack, pack_request, raise_error
 
 HINT = "is `sutra storage serve` running there? (the address comes from SUTRA_STORAGE_SERVER)"
 
@@ -108,7 +108,7 @@ class FastTransport:
         conn = self._checkout()
         rid = next(conn.ids)
         try:
-            conn.sock.sendall(pack({"id": rid, "op": op, "args": args}))
+            conn.sock.sendall(pack_request({"id": rid, "op": op, "args": args}))
             reply = conn.reader.read()
         except TimeoutError:
             conn.close()

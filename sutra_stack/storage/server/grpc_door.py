@@ -16,7 +16,7 @@ import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
-from sutra_stack.errors import SutraError
+from sutra_stack.errors import InvalidArgument, SutraError
 from sutra_stack.limits import MAX_MESSAGE_BYTES
 from sutra_stack.storage.proto.convert import LEARN_STREAM, RPCS, SERVICE_NAME, Rpc, request_args, result_message
 from sutra_stack.storage.server.ops import OPS, Op
@@ -29,6 +29,27 @@ SERVER_OPTIONS = [
     ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
     ("grpc.so_reuseport", 0),  # a second server on the same port must fail, not share it
 ]
+
+
+class _Malformed:
+    """What the deserializer hands over when the bytes are not the request message."""
+
+    __slots__ = ("reason",)
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+
+
+def _parser(cls: Any) -> Callable[[bytes], Any]:
+    parse = cls.FromString
+
+    def deserialize(data: bytes) -> Any:
+        try:
+            return parse(data)
+        except Exception as e:  # noqa: BLE001 - DecodeError and friends
+            return _Malformed(f"malformed {cls.DESCRIPTOR.name} message: {e}")
+
+    return deserialize
 
 
 def _status(err: SutraError) -> grpc.StatusCode:
@@ -54,10 +75,10 @@ class GrpcDoor:
         handlers: dict[str, grpc.RpcMethodHandler] = {}
         for name, rpc in RPCS.items():
             handlers[rpc.method] = grpc.unary_unary_rpc_method_handler(
-                self._unary(OPS[name], rpc), request_deserializer=rpc.request.FromString,
+                self._unary(OPS[name], rpc), request_deserializer=_parser(rpc.request),
                 response_serializer=rpc.response.SerializeToString)
         handlers[LEARN_STREAM.method] = grpc.stream_unary_rpc_method_handler(
-            self._learn_stream, request_deserializer=LEARN_STREAM.request.FromString,
+            self._learn_stream, request_deserializer=_parser(LEARN_STREAM.request),
             response_serializer=LEARN_STREAM.response.SerializeToString)
         self.server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler(SERVICE_NAME, handlers),))
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self.server)
@@ -95,6 +116,8 @@ class GrpcDoor:
             try:
                 if service.needs_token:
                     service.authenticate(_token(context))
+                if type(request) is _Malformed:
+                    raise InvalidArgument(request.reason, field="request")
                 result = service.call(op, request_args(request), "grpc")
                 return result_message(rpc, result)
             except SutraError as e:
@@ -112,6 +135,8 @@ class GrpcDoor:
             if service.needs_token:
                 service.authenticate(_token(context))
             for i, request in enumerate(requests):
+                if type(request) is _Malformed:
+                    raise InvalidArgument(f"LearnStream message {i}: {request.reason}", field="request")
                 try:
                     ids.extend(service.call(op, request_args(request), "grpc"))
                 except SutraError as e:
