@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -17,7 +18,7 @@ def test_no_generated_input_gets_a_server_error(api: Api, tmp_path: Path) -> Non
         str(SCHEMATHESIS), "run", f"{api.url}/openapi.json",
         "--checks", "not_a_server_error",
         "--max-examples", "25",
-        "--max-time", "40",
+        "--max-time", "25",
         "--seed", "1234",
         "--workers", "1",
         "--request-timeout", "10",
@@ -26,4 +27,6 @@ def test_no_generated_input_gets_a_server_error(api: Api, tmp_path: Path) -> Non
     r = subprocess.run(cmd, cwd=tmp_path, env=child_env({"NO_COLOR": "1"}), capture_output=True, text=True,
                        timeout=120)
     assert r.returncode == 0, r.stdout[-6000:] + r.stderr[-2000:]
-    assert "/learn" in r.stdout and "/ask" in r.stdout
+    tested = re.search(r"Tested: (\d+)", r.stdout)
+    assert tested and int(tested.group(1)) >= 10, r.stdout[-3000:]  # every route but /metrics was exercised
+    assert " passed" in r.stdout

@@ -41,7 +41,15 @@ def check_text(value: str, limit: int, limit_name: str, *, allow_empty: bool = F
     return value
 
 
+INT64_MIN, UINT64_MAX = -(2**63), 2**64 - 1
+
+
 def _check_json_strings(node: Any) -> None:
+    """Strings must be valid Unicode and integers must fit in 64 bits (what every storage door carries)."""
+    if isinstance(node, bool):
+        return
+    if isinstance(node, int) and not INT64_MIN <= node <= UINT64_MAX:
+        raise ValueError(f"integers must fit in 64 bits, got one with {node.bit_length()} bits")
     if isinstance(node, str):
         check_text(node, MAX_METADATA_BYTES, "MAX_METADATA_BYTES", allow_empty=True)
     elif isinstance(node, dict):
