@@ -16,7 +16,7 @@ from sutra_stack.reasoning.explain import build_answer, direct_answer, nothing_k
 from sutra_stack.reasoning.extract import MULTI_VALUED, Relation, relations_in_sentence
 from sutra_stack.reasoning.models import Answer
 from sutra_stack.reasoning.questions import BACKWARD, Frame, parse_question, topic_words
-from sutra_stack.reasoning.text import Entity, content_words, split_sentences
+from sutra_stack.reasoning.text import STOPWORDS, Entity, content_words, split_sentences, words
 from sutra_stack.storage.api import KnowledgeStore
 from sutra_stack.storage.model import Concept, Path, SearchHit, content_id
 
@@ -172,7 +172,7 @@ def ask(store: KnowledgeStore, question: str, *, max_paths: int = 5, max_depth: 
     if best is None:
         return nothing_known(question, frame)
     return direct_answer(question, frame, best, concepts, searched=bool(paths) or frame.families is not None,
-                         relevance=_relevant(frame, question, best.content))
+                         relevance=min(1.0, _relevant(frame, question, best.content)))
 
 
 def _find_paths(store: KnowledgeStore, starts: list[str], targets: list[str], depth: int, k: int) -> list[Path]:
@@ -221,16 +221,30 @@ def _follow_chain(store: KnowledgeStore, frame: Frame, cands: Candidates, paths:
     return all_paths
 
 
+def _pairs(text: str) -> set[tuple[str, str]]:
+    ws = [w.lower() for w in words(text)]
+    return {(a, b) for a, b in zip(ws, ws[1:], strict=False) if a not in STOPWORDS or b not in STOPWORDS}
+
+
 def _relevant(frame: Frame, question: str, content: str) -> float:
-    """How much of what the question is about a content mentions (0–1): the share of the
+    """How much of what the question is about a content mentions (0–1, plus up to 0.02 for tie
+    breaks by numbers and adjacent word pairs shared with the question): the share of the
     question's topic words it holds (the asked verb not counted), and at least 0.5 when it
     names the question's subject in full."""
     have = set(content_words(content))
     verbs = {w for f in frame.families or () if f.startswith("verb:") for w in content_words(f[5:])}
     topic = [w for w in topic_words(question) if w not in verbs]
+    words_only = [w for w in topic if not w.isdigit()]
+    numbers = [w for w in topic if w.isdigit()]
+    topic = words_only or topic  # a number alone says little about what is asked; it only breaks ties
     if not topic:
         return 0.0
     share = sum(1 for w in topic if w in have) / len(topic)
+    if words_only and numbers:
+        share += 0.01 * sum(1 for w in numbers if w in have) / len(numbers)
+    pairs = _pairs(question)
+    if pairs:  # words next to each other as in the question ("batch 14") break ties
+        share += 0.01 * len(pairs & _pairs(content)) / len(pairs)
     if frame.known is not None:
         need = set(content_words(frame.known.key))
         if need and need <= have:
