@@ -1,0 +1,90 @@
+"""The reasoning evaluation set: accuracy, supporting facts on paths, and ask/learn cost beside the store's.
+
+Learns tests/data/reasoning_eval.json into a fresh in-process engine, asks every question, and prints:
+  * accuracy overall and per kind of question (target >= 90%; `make test` fails below it),
+  * how often the returned paths contain the facts that support the answer,
+  * how answers came (through paths, as direct matches, or "nothing known"),
+  * per-ask latency (median, p95) beside the time spent inside the store calls of the same asks
+    (the storage-only share; the rest is the reasoning library's own work), and the ratio,
+  * learn_batch time for the set beside the store's share of it.
+
+Usage: python bench/bench_reasoning_eval.py [--repeat 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from gen_store import TimedStore, pct  # noqa: E402
+
+from sutra_stack.reasoning import Reasoner  # noqa: E402
+from sutra_stack.reasoning.evaluate import learn_set, load, score  # noqa: E402
+from sutra_stack.storage.engine.store import Engine  # noqa: E402
+
+EVAL_SET = ROOT / "tests" / "data" / "reasoning_eval.json"
+TARGET = 0.90
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--repeat", type=int, default=5, help="times each question is asked for the timings")
+    args = ap.parse_args()
+    data = load(EVAL_SET)
+    engine = Engine.in_memory()
+    timed = TimedStore(engine)
+    reasoner = Reasoner(timed)  # type: ignore[arg-type]
+    t = time.perf_counter()
+    n_facts = learn_set(reasoner, data)
+    learn_s = time.perf_counter() - t
+    learn_store = timed.seconds
+    st = engine.stats()
+
+    report = score(reasoner, data)
+    print(f"evaluation set: {n_facts} facts in {len(data['batches'])} batches -> {st.concepts} concepts, "
+          f"{st.associations} associations; {len(report.outcomes)} questions")
+    print(f"accuracy: {report.accuracy:.1%} (target >= {TARGET:.0%})  by kind: "
+          + ", ".join(f"{k} {r}/{n}" for k, (r, n) in report.by_kind().items()))
+    judged = [o for o in report.outcomes if o.correct and o.support_found is not None]
+    print(f"supporting facts on the returned paths (or the direct match): {report.support_rate:.1%} "
+          f"of {len(judged)} correct answers that list them")
+    print(f"answers came: {report.answer_kinds()} (path / direct match / nothing known)")
+    for o in report.failures():
+        print(f"  wrong [{o.kind}] {o.question!r} -> {o.answer.answer!r} ({o.answer.kind}); expected {o.expect}")
+
+    questions = [q["question"] for q in data["questions"]]
+    lat: list[float] = []
+    inside: list[float] = []
+    calls_before = timed.calls
+    for _ in range(args.repeat):
+        for q in questions:
+            before = timed.seconds
+            t = time.perf_counter()
+            reasoner.ask(q)
+            lat.append(time.perf_counter() - t)
+            inside.append(timed.seconds - before)
+    calls = (timed.calls - calls_before) / len(lat)
+    print()
+    print(f"{'figure':34} {'Reasoner':>12} {'store only':>12} {'ratio':>7}")
+    print(f"{'ask p50 (in-process engine)':34} {pct(lat, 50):9.2f} ms {pct(inside, 50):9.2f} ms "
+          f"{pct(lat, 50) / max(1e-9, pct(inside, 50)):6.2f}x")
+    print(f"{'ask p95':34} {pct(lat, 95):9.2f} ms {pct(inside, 95):9.2f} ms "
+          f"{pct(lat, 95) / max(1e-9, pct(inside, 95)):6.2f}x")
+    print(f"{'ask mean':34} {statistics.mean(lat) * 1000:9.2f} ms {statistics.mean(inside) * 1000:9.2f} ms")
+    print(f"{'store calls per ask (mean)':34} {calls:12.2f}")
+    print(f"{'learn_batch, whole set':34} {learn_s * 1000:9.1f} ms {learn_store * 1000:9.1f} ms "
+          f"{learn_s / max(1e-9, learn_store):6.2f}x")
+    engine.close()
+    if report.accuracy < TARGET:
+        raise SystemExit(f"accuracy {report.accuracy:.1%} is below {TARGET:.0%}")
+
+
+if __name__ == "__main__":
+    main()
