@@ -11,8 +11,10 @@ import httpx
 import pytest
 
 from tests.support.procs import PYTHON, free_port, running
+from tests.support.storage_server import StorageServerHandle, storage_server
 
 API_START_TIMEOUT = 60.0
+STORAGE_ENV = {"SUTRA_STORAGE_FSYNC": "off"}  # durability is storage's own tests
 
 
 @dataclass
@@ -62,49 +64,13 @@ def api_without_storage(dead_storage: str, tmp_path_factory: pytest.TempPathFact
         yield api
 
 
-@dataclass
-class Storage:
-    address: str  # host:grpc_port, the value of SUTRA_STORAGE_SERVER
-    port: int
-    fast_port: int
-    path: Path
-
-
-def _serving(port: int) -> bool:
-    import grpc
-    from grpc_health.v1 import health_pb2, health_pb2_grpc
-
-    with grpc.insecure_channel(f"127.0.0.1:{port}") as ch:
-        reply = health_pb2_grpc.HealthStub(ch).Check(health_pb2.HealthCheckRequest(service=""), timeout=1.0)
-    return reply.status == health_pb2.HealthCheckResponse.SERVING
-
-
-@contextlib.contextmanager
-def start_storage(path: Path, port: int | None = None, fast_port: int | None = None) -> Iterator[Storage]:
-    """Run a real storage server on loopback ports with its data in `path`, until the block ends."""
-    port = port or free_port()
-    fast_port = fast_port or free_port()
-    env = {
-        "SUTRA_STORAGE_PATH": str(path),
-        "SUTRA_STORAGE_HOST": "127.0.0.1",
-        "SUTRA_STORAGE_PORT": str(port),
-        "SUTRA_STORAGE_FAST_PORT": str(fast_port),
-        "SUTRA_STORAGE_FSYNC": "off",
-        "SUTRA_LOG_LEVEL": "WARNING",
-    }
-    path.mkdir(parents=True, exist_ok=True)
-    with running([PYTHON, "-m", "sutra_stack.storage.server"], env=env, ready=lambda: _serving(port),
-                 timeout=60.0, log=path.parent / f"storage-{port}.log"):
-        yield Storage(f"127.0.0.1:{port}", port, fast_port, path)
-
-
 @pytest.fixture(scope="module")
-def storage(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Storage]:
-    with start_storage(tmp_path_factory.mktemp("storage") / "data") as s:
+def storage(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StorageServerHandle]:
+    with storage_server(tmp_path_factory.mktemp("storage") / "data", env=STORAGE_ENV) as s:
         yield s
 
 
 @pytest.fixture(scope="module")
-def api(storage: Storage, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
+def api(storage: StorageServerHandle, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
     with start_api(storage.address, tmp_path_factory.mktemp("api")) as a:
         yield a

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from sutra_stack.limits import MAX_LEARN_TEXT_BYTES
-from tests.api.conftest import Storage
 from tests.support.procs import PYTHON, ROOT, child_env
+from tests.support.storage_server import StorageServerHandle
 
 
 def sutra(*args: str, cwd: Path | None = None, timeout: float = 60) -> subprocess.CompletedProcess[str]:
@@ -23,7 +23,7 @@ def cwd(tmp_path: Path) -> Path:
     return tmp_path  # no sutra.toml here: defaults plus the flags
 
 
-def test_learn_one_text_then_ask_and_stats(storage: Storage, cwd: Path) -> None:
+def test_learn_one_text_then_ask_and_stats(storage: StorageServerHandle, cwd: Path) -> None:
     r = sutra("learn", "Caffeine causes alertness.", "--storage", storage.address, "--json", cwd=cwd)
     assert r.returncode == 0, r.stderr
     learned = json.loads(r.stdout)
@@ -46,7 +46,7 @@ def test_learn_one_text_then_ask_and_stats(storage: Storage, cwd: Path) -> None:
     assert r.returncode == 0 and "concepts" in r.stdout
 
 
-def test_learn_a_text_file_and_a_jsonl_file(storage: Storage, cwd: Path) -> None:
+def test_learn_a_text_file_and_a_jsonl_file(storage: StorageServerHandle, cwd: Path) -> None:
     txt = cwd / "facts.txt"
     txt.write_text("Pollen causes sneezing.\n\nA tulip is a kind of flower.\nThe kit contains a map.\n")
     r = sutra("learn", "--file", str(txt), "--storage", storage.address, "--json", cwd=cwd)
@@ -65,7 +65,7 @@ def test_learn_a_text_file_and_a_jsonl_file(storage: Storage, cwd: Path) -> None
     assert "flower" in json.loads(r.stdout)["answer"].lower()
 
 
-def test_bad_files_name_the_line_and_learn_nothing(storage: Storage, cwd: Path) -> None:
+def test_bad_files_name_the_line_and_learn_nothing(storage: StorageServerHandle, cwd: Path) -> None:
     before = json.loads(sutra("stats", "--storage", storage.address, "--json", cwd=cwd).stdout)
     bad = cwd / "bad.jsonl"
     bad.write_text('{"content": "Fine fact one."}\n{"text": "no content field"}\n')
@@ -90,7 +90,7 @@ def test_usage_errors_and_unreachable_storage(cwd: Path, dead_storage: str) -> N
         assert dead_storage in r.stderr and "Traceback" not in r.stderr
 
 
-def test_storage_default_comes_from_the_config(storage: Storage, cwd: Path) -> None:
+def test_storage_default_comes_from_the_config(storage: StorageServerHandle, cwd: Path) -> None:
     (cwd / "sutra.toml").write_text(f'[storage]\nserver = "{storage.address}"\n')
     r = sutra("stats", "--json", cwd=cwd)
     assert r.returncode == 0, r.stderr

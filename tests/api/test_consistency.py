@@ -8,13 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.api.conftest import Api, Storage, start_api
+from tests.api.conftest import Api, start_api
+from tests.support.storage_server import StorageServerHandle
 
 N_FACTS = 40
 
 
 @pytest.fixture(scope="module")
-def two_apis(storage: Storage, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Api, Api]]:
+def two_apis(storage: StorageServerHandle, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Api, Api]]:
     tmp: Path = tmp_path_factory.mktemp("two-apis")
     with start_api(storage.address, tmp, name="api1") as a, start_api(storage.address, tmp, name="api2") as b:
         yield a, b

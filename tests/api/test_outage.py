@@ -6,17 +6,17 @@ import contextlib
 import time
 from pathlib import Path
 
-from tests.api.conftest import start_api, start_storage
-from tests.support.procs import free_port, wait_until
+from tests.api.conftest import STORAGE_ENV, start_api
+from tests.support.procs import wait_until
+from tests.support.storage_server import storage_server
 
 
 def test_api_rides_out_a_storage_restart(tmp_path: Path) -> None:
     data = tmp_path / "data"
-    port, fast_port = free_port(), free_port()
     with contextlib.ExitStack() as outer:
         storage = contextlib.ExitStack()
         outer.callback(storage.close)
-        st = storage.enter_context(start_storage(data, port, fast_port))
+        st = storage.enter_context(storage_server(data, env=STORAGE_ENV))
         api = outer.enter_context(start_api(st.address, tmp_path))
         http = outer.enter_context(api.client(timeout=10))
 
@@ -52,7 +52,8 @@ def test_api_rides_out_a_storage_restart(tmp_path: Path) -> None:
 
         storage = contextlib.ExitStack()
         outer.callback(storage.close)
-        storage.enter_context(start_storage(data, port, fast_port))  # same ports, same data
+        # the same ports and the same data directory
+        storage.enter_context(storage_server(data, port=st.port, fast_port=st.fast_port, env=STORAGE_ENV))
 
         wait_until(lambda: http.get("/ready").status_code == 200, timeout=30, what="sutra-api ready again")
         got = http.get(f"/concepts/{cid}")

@@ -11,7 +11,8 @@ import pytest
 
 from sutra_stack.reasoning import Reasoner
 from sutra_stack.storage import StorageClient
-from tests.api.conftest import Api, Storage, start_api
+from tests.api.conftest import Api, start_api
+from tests.support.storage_server import StorageServerHandle
 
 ID = re.compile(r"^[0-9a-f]{32}$")
 FACTS = [
@@ -74,7 +75,7 @@ def test_learn_batch(http: httpx.Client) -> None:
 
 
 def test_ask_gives_the_same_answer_as_the_library(learned: list[dict], http: httpx.Client,
-                                                  storage: Storage) -> None:
+                                                  storage: StorageServerHandle) -> None:
     question = "What does smoking cause?"
     r = http.post("/ask", json={"question": question, "max_paths": 3, "max_depth": 4})
     assert r.status_code == 200, r.text
@@ -164,7 +165,7 @@ def test_bad_input_changes_nothing(learned: list[dict], http: httpx.Client) -> N
     assert (after["concepts"], after["associations"]) == (before["concepts"], before["associations"])
 
 
-def test_token_lets_the_right_caller_write(storage: Storage, tmp_path: Path) -> None:
+def test_token_lets_the_right_caller_write(storage: StorageServerHandle, tmp_path: Path) -> None:
     with (start_api(storage.address, tmp_path, token="tok-123", name="api-tok") as api,
           api.client("tok-123") as good, api.client() as anon):
         r = good.post("/learn", json={"content": "Tokens guard writes."})
