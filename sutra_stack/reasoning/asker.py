@@ -1,14 +1,16 @@
 """Asking: find candidates, search paths once, let the paths vote, explain the answer.
 
 Round trips to the store per question: one vector_search, one text_search, one find_paths,
-one query_concepts (a chain question — "ultimately", "eventually" — adds a text_search and a
-find_paths per further fact it follows). Everything is ordered by score, then by id, so the
-same store and question always give the same answer.
+one query_concepts for the concepts on the paths. A direct match reads its few relevant
+candidates instead (or as well); a chain question ("ultimately", "eventually") adds a
+text_search and a find_paths per further fact it follows. Everything is ordered by score,
+then by id, so the same store and question always give the same answer.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from sutra_stack.errors import InvalidArgument, NotFound
 from sutra_stack.limits import MAX_ASK_DEPTH, MAX_ASK_PATHS, MAX_PATH_ENDPOINTS, MAX_QUERY_BYTES
@@ -23,6 +25,8 @@ from sutra_stack.storage.model import Concept, Path, SearchHit, content_id
 SEARCH_K = 20  # candidates from each search
 PATHS_PER_ANSWER = 4  # paths asked of the store per wanted path (votes need several)
 RRF_K = 60  # reciprocal-rank fusion constant
+MIN_RELEVANCE = 0.5  # share of the question's topic words a direct match must hold
+DIRECT_CANDIDATES = 10  # relevant candidates read for the direct match
 
 
 @dataclass(slots=True)
@@ -62,15 +66,27 @@ def fuse(vector_hits: list[SearchHit], text_hits: list[SearchHit]) -> list[Searc
     return [SearchHit(i, score[i], first[i].content) for i in ids]
 
 
+PARSE_CACHE = 65_536  # contents whose relations are remembered (parsing is pure; hits repeat)
+
+
+@lru_cache(maxsize=PARSE_CACHE)
+def relations_of(content: str) -> tuple[tuple[str, tuple[Relation, ...]], ...]:
+    """(fact id, relations) for each sentence of a content that states any."""
+    out = []
+    for sentence in split_sentences(content):
+        rels = relations_in_sentence(sentence)
+        if rels:
+            out.append((content_id(sentence), tuple(rels)))
+    return tuple(out)
+
+
 def parse_contents(contents: dict[str, str]) -> tuple[dict[str, list[Relation]], dict[str, Entity]]:
     """Relations stated by each fact among `contents` (fact id → relations), and their entities."""
     relations: dict[str, list[Relation]] = {}
     entities: dict[str, Entity] = {}
     for content in contents.values():
-        for sentence in split_sentences(content):
-            rels = relations_in_sentence(sentence)
-            if rels:
-                relations[content_id(sentence)] = rels
+        for fact_id, rels in relations_of(content):
+            relations[fact_id] = list(rels)
             for r in rels:
                 entities.setdefault(r.subject.id, r.subject)
                 entities.setdefault(r.object.id, r.object)
@@ -159,8 +175,7 @@ def ask(store: KnowledgeStore, question: str, *, max_paths: int = 5, max_depth: 
             paths = _find_paths(store, starts, targets, max_depth, max_paths * PATHS_PER_ANSWER)
         if frame.chain and frame.other is None and paths:
             paths = _follow_chain(store, frame, cands, paths, max_paths, max_depth)
-    ids = {i for p in paths for i in p.concepts} | {h.concept_id for h in hits[:SEARCH_K]}
-    concepts = _fetch(store, sorted(ids))
+    concepts = _fetch(store, sorted({i for p in paths for i in p.concepts}))
     # facts on the paths may not have been candidates: read what they state, too
     more, _ = parse_contents({i: c.content for i, c in concepts.items() if i not in cands.relations})
     relations = {**more, **cands.relations}
@@ -168,11 +183,17 @@ def ask(store: KnowledgeStore, question: str, *, max_paths: int = 5, max_depth: 
     good = [(p, facts, later) for p, ok, facts, later in voted if ok]
     if good:
         return build_answer(question, frame, good, concepts, relations, max_paths)
-    best = _best_direct(frame, question, hits, concepts)
+    # no path: the best direct match among the relevant candidates (read only those)
+    relevant = [(h, r) for h in hits if (r := _relevant(frame, question, h.content)) >= MIN_RELEVANCE]
+    if not relevant:
+        return nothing_known(question, frame)
+    relevant = relevant[:DIRECT_CANDIDATES]
+    concepts.update(_fetch(store, sorted({h.concept_id for h, _ in relevant} - set(concepts))))
+    best = _best_direct(relevant, concepts)
     if best is None:
         return nothing_known(question, frame)
-    return direct_answer(question, frame, best, concepts, searched=bool(paths) or frame.families is not None,
-                         relevance=min(1.0, _relevant(frame, question, best.content)))
+    return direct_answer(question, frame, best[0], concepts, searched=bool(paths) or frame.families is not None,
+                         relevance=min(1.0, best[1]))
 
 
 def _find_paths(store: KnowledgeStore, starts: list[str], targets: list[str], depth: int, k: int) -> list[Path]:
@@ -252,20 +273,18 @@ def _relevant(frame: Frame, question: str, content: str) -> float:
     return share
 
 
-def _best_direct(frame: Frame, question: str, hits: list[SearchHit], concepts: dict[str, Concept]) -> SearchHit | None:
+def _best_direct(relevant: list[tuple[SearchHit, float]],
+                 concepts: dict[str, Concept]) -> tuple[SearchHit, float] | None:
     """The best matching fact: most relevant, then best fused rank, then latest learned, then id."""
-    scored: list[tuple[float, float, float, str, SearchHit]] = []
-    for rank, h in enumerate(hits):
+    scored: list[tuple[float, float, float, str, SearchHit, float]] = []
+    for rank, (h, rel) in enumerate(relevant):
         c = concepts.get(h.concept_id)
-        kind = (c.metadata or {}).get("kind") if c else None
-        if kind == "entity":
+        md = (c.metadata or {}) if c else {}
+        if c is None or md.get("kind") == "entity":
             continue
-        rel = _relevant(frame, question, h.content)
-        if rel < 0.5:
-            continue
-        learned = float((c.metadata or {}).get("learned_at", 0.0)) if c else 0.0
-        scored.append((-round(rel, 3), float(rank), -learned, h.concept_id, h))
+        learned = float(md.get("learned_at", c.created))
+        scored.append((-round(rel, 4), float(rank), -learned, h.concept_id, h, rel))
     if not scored:
         return None
-    scored.sort(key=lambda t: t[:4])
-    return scored[0][4]
+    best = min(scored, key=lambda t: t[:4])
+    return best[4], best[5]
