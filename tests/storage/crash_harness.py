@@ -14,6 +14,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from sutra_stack.limits import MAX_QUERY_IDS
 from tests.support.procs import PYTHON, running
 
 
@@ -63,3 +64,48 @@ def kill_cycle(mode: str, directory: Path, run: int, rng: random.Random, *, min_
     ready_line = next(line for line in lines if line.startswith("ready")).split()
     acks = [line.split() for line in lines if line.startswith("ack ")]
     return ready_line, acks
+
+
+class EngineLedger:
+    """What an engine writer acknowledged, folded over its ack lines, and the check against a store."""
+
+    def __init__(self) -> None:
+        self.concepts: dict[str, str] = {}
+        self.deleted: set[str] = set()
+        self.edges: set[tuple[str, str, str]] = set()
+
+    def add(self, acks: list[list[str]]) -> None:
+        for a in acks:
+            kind = a[1]
+            if kind == "c":
+                self.concepts[a[2]] = " ".join(a[4:])
+                self.deleted.discard(a[2])
+            elif kind == "a":
+                self.edges.add((a[2], a[3], a[4]))
+            elif kind == "d":
+                self.deleted.add(a[2])
+                self.edges = {e for e in self.edges if a[2] not in (e[0], e[1])}
+
+    def check(self, eng: object, where: str) -> None:
+        """Every acknowledged concept and edge is there, every acknowledged delete holds."""
+        live = [cid for cid in self.concepts if cid not in self.deleted]
+        got = _query(eng, live)
+        lost = [cid for cid, c in zip(live, got, strict=True) if c is None or c.content != self.concepts[cid]]
+        hint = " (every one ends in byte 0x00)" if lost and all(x.endswith("00") for x in lost) else ""
+        assert not lost, (f"{where}: {len(lost)} of {len(live)} acknowledged concepts lost or changed{hint}, "
+                          f"e.g. {lost[:3]}")
+        gone = sorted(self.deleted)
+        back = [cid for cid, c in zip(gone, _query(eng, gone), strict=True) if c is not None]
+        assert not back, f"{where}: acknowledged deletes undone: {back[:3]}"
+        by_source: dict[str, set[tuple[str, str]]] = {}
+        for src, dst, kind in self.edges:
+            by_source.setdefault(src, set()).add((dst, kind))
+        for src, want in by_source.items():
+            have = {(n.concept_id, n.type) for n in eng.get_neighbors(src, direction="out")}  # type: ignore[attr-defined]
+            assert want <= have, f"{where}: acknowledged associations of {src} lost: {sorted(want - have)[:3]}"
+
+
+def _query(eng: object, ids: list[str]) -> list:
+    """query_concepts in pieces below MAX_QUERY_IDS."""
+    step = MAX_QUERY_IDS
+    return [c for i in range(0, len(ids), step) for c in eng.query_concepts(ids[i : i + step])]  # type: ignore[attr-defined]
