@@ -17,7 +17,9 @@ N_FACTS = 40
 @pytest.fixture(scope="module")
 def two_apis(storage: StorageServerHandle, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Api, Api]]:
     tmp: Path = tmp_path_factory.mktemp("two-apis")
-    with start_api(storage.address, tmp, name="api1") as a, start_api(storage.address, tmp, name="api2") as b:
+    # the second process runs two uvicorn workers on one shared socket
+    with (start_api(storage.address, tmp, name="api1") as a,
+          start_api(storage.address, tmp, name="api2", workers=2) as b):
         yield a, b
 
 

@@ -49,7 +49,7 @@ def serve(
         sock = bind(host, port)
     server = uvicorn.Server(config)
     if workers > 1:
-        Multiprocess(config, target=server.run, sockets=[sock]).run()
+        Multiprocess(config, sockets=[sock]).run()
     else:
         config.load_app()
         server.run(sockets=[sock])
