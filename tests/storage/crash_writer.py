@@ -9,7 +9,8 @@ start), then appends from THREADS threads until killed. After each append return
 
 `engine`: opens the real Engine in DIR/store and learns concepts (singly and in batches),
 associations between a thread's concepts, and deletes some, printing after each call returns
-`ack c <id> <thread> <content...>`, `ack a <source> <target> <type> <thread>`, `ack d <id> <thread>`.
+`ack c <id> <thread> <content...>`, `ack a <source> <target> <type> <thread>`, `ack d <id> <thread>`
+(preceded by `will d <id> <thread>`: until its ack, the delete may or may not have happened).
 With --snapshots the main thread also takes snapshots back to back, printing `snapshot` first.
 Every line is flushed only after the call returned, so the parent knows exactly what was
 acknowledged.
@@ -119,6 +120,7 @@ def run_engine(directory: Path, run: int, threads: int, snapshots: bool) -> None
                 say(f"ack a {src} {dst} {kind} {t}")
             if len(mine) >= 10 and rng.random() < 0.05:
                 gone = mine.pop(rng.randrange(len(mine) - 5))
+                say(f"will d {gone} {t}")
                 eng.delete_concept(gone)
                 say(f"ack d {gone} {t}")
 
