@@ -15,7 +15,7 @@ from functools import lru_cache
 from sutra_stack.errors import InvalidArgument, NotFound
 from sutra_stack.limits import MAX_ASK_DEPTH, MAX_ASK_PATHS, MAX_PATH_ENDPOINTS, MAX_QUERY_BYTES
 from sutra_stack.reasoning.explain import build_answer, direct_answer, nothing_known
-from sutra_stack.reasoning.extract import MULTI_VALUED, Relation, relations_in_sentence
+from sutra_stack.reasoning.extract import MULTI_VALUED, Relation, family_type, relations_in_sentence
 from sutra_stack.reasoning.models import Answer
 from sutra_stack.reasoning.questions import BACKWARD, Frame, parse_question, topic_words
 from sutra_stack.reasoning.text import STOPWORDS, Entity, content_words, split_sentences, words
@@ -25,6 +25,7 @@ from sutra_stack.storage.model import Concept, Path, SearchHit, content_id
 SEARCH_K = 20  # candidates from each search
 PATHS_PER_ANSWER = 4  # paths asked of the store per wanted path (votes need several)
 RRF_K = 60  # reciprocal-rank fusion constant
+MIN_PATH_CONFIDENCE = 0.1  # weaker paths cannot be valid (every rule gives >= 0.6 per hop)
 MIN_RELEVANCE = 0.5  # share of the question's topic words a direct match must hold
 DIRECT_CANDIDATES = 10  # relevant candidates read for the direct match
 
@@ -172,7 +173,7 @@ def ask(store: KnowledgeStore, question: str, *, max_paths: int = 5, max_depth: 
     if frame.known is not None and frame.families is not None:
         starts, targets = endpoints(frame, cands)
         if starts and targets:
-            paths = _find_paths(store, starts, targets, max_depth, max_paths * PATHS_PER_ANSWER)
+            paths = _find_paths(store, frame, starts, targets, max_depth, max_paths * PATHS_PER_ANSWER)
         if frame.chain and frame.other is None and paths:
             paths = _follow_chain(store, frame, cands, paths, max_paths, max_depth)
     concepts = _fetch(store, sorted({i for p in paths for i in p.concepts}))
@@ -196,10 +197,15 @@ def ask(store: KnowledgeStore, question: str, *, max_paths: int = 5, max_depth: 
                          relevance=min(1.0, best[1]))
 
 
-def _find_paths(store: KnowledgeStore, starts: list[str], targets: list[str], depth: int, k: int) -> list[Path]:
-    """One path search; a concept deleted since the searches were answered means no paths."""
+def _find_paths(store: KnowledgeStore, frame: Frame, starts: list[str], targets: list[str], depth: int,
+                k: int) -> list[Path]:
+    """One path search along the association types the asked relation can use (and temporal
+    links between facts), pruned below MIN_PATH_CONFIDENCE. A concept deleted since the
+    searches were answered means no paths."""
+    types = sorted({family_type(f) for f in frame.families or ()} | {"temporal"})
     try:
-        return store.find_paths(starts, targets, max_depth=depth, k=k)
+        return store.find_paths(starts, targets, max_depth=depth, k=k, min_confidence=MIN_PATH_CONFIDENCE,
+                                types=types)
     except NotFound:
         return []
 
@@ -238,7 +244,7 @@ def _follow_chain(store: KnowledgeStore, frame: Frame, cands: Candidates, paths:
         depth_used += 2
         known = [frame.known.id] if frame.known else []
         starts, targets = (sorted(ends), known) if frame.direction == BACKWARD else (known, sorted(ends))
-        all_paths.extend(_find_paths(store, starts, targets, depth_used, max_paths * PATHS_PER_ANSWER))
+        all_paths.extend(_find_paths(store, frame, starts, targets, depth_used, max_paths * PATHS_PER_ANSWER))
     return all_paths
 
 

@@ -40,6 +40,14 @@ class Relation:
 # verbs) hold one value at a time, so a later fact replaces an earlier one.
 MULTI_VALUED = frozenset({"part", "cause", "isa", "then"})
 
+FAMILY_TYPES = {"cause": "causal", "isa": "hierarchical", "part": "compositional", "then": "temporal"}
+
+
+def family_type(family: str) -> str:
+    """The association type the rules of a relation family write (semantic for the others)."""
+    return FAMILY_TYPES.get(family, "semantic")
+
+
 _X = r"(?P<x>.+?)"
 _Y = r"(?P<y>.+)"
 _ADVERBS = re.compile(r"\b(?:now|currently|still|also|often|usually|always|sometimes|today|nowadays)\s+", re.I)

@@ -3,7 +3,10 @@
 `plan_text` is pure: it splits a text, extracts relations and mentions, and returns the
 concepts and associations it implies. `learn_texts` plans a whole batch, then talks to the
 store once to see which concepts exist, once to write the concepts, once to write the edges
-(more only when a batch exceeds the store's batch limit).
+(more only when a batch exceeds the store's batch limit). A fact about a single-valued slot
+("Alice lives in Berlin") is linked to the earlier facts of that slot it replaces: within a
+batch from the batch itself; for a single learn() also from the store (one neighbours read
+per such subject), so the path of a later question shows the change.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sutra_stack.errors import InvalidArgument
+from sutra_stack.errors import InvalidArgument, NotFound
 from sutra_stack.limits import (
     MAX_BATCH_ITEMS,
     MAX_CONTENT_BYTES,
@@ -35,7 +38,8 @@ from sutra_stack.storage.model import AssociationInput, ConceptInput, content_id
 TEXT_HAS_SENTENCE = 0.95  # a multi-sentence text → each of its sentences (compositional)
 MENTION = 0.5  # a fact ↔ an entity it mentions (semantic; links facts that share entities)
 NEXT_SENTENCE = 0.6  # sentence i → sentence i+1 of one text (temporal: the order it was told)
-LEARNED_LATER = 0.7  # an earlier fact → a later one about the same subject and relation, in one batch
+LEARNED_LATER = 0.7  # an earlier fact → a later one about the same subject and single-valued relation
+MAX_EARLIER_FACTS = 200  # stored facts about one subject that learn() compares a new fact with
 
 
 @dataclass(slots=True)
@@ -43,7 +47,7 @@ class TextPlan:
     text_id: str
     concepts: list[ConceptInput] = field(default_factory=list)
     associations: list[AssociationInput] = field(default_factory=list)
-    slots: list[tuple[str, str, str]] = field(default_factory=list)  # (slot, fact id, subject key)
+    slots: list[tuple[str, str, str, str]] = field(default_factory=list)  # (slot, fact id, subject id, type)
 
 
 def _check_text(text: object, where: str) -> str:
@@ -147,7 +151,7 @@ def plan_text(text: str, meta: dict[str, Any], learned_at: float, order: int, wh
             edge(sid, rel.subject.id, "semantic", MENTION)
             edge(rel.object.id, sid, "semantic", MENTION)
             if rel.family not in MULTI_VALUED:
-                plan.slots.append((f"{rel.subject.key}|{rel.family}", sid, rel.subject.key))
+                plan.slots.append((f"{rel.subject.key}|{rel.family}", sid, rel.subject.id, rel.type))
         for ent in mentioned_entities(sentence):
             if ent.key in argument_keys:
                 continue
@@ -176,6 +180,26 @@ def _chunks(seq: Sequence[Any], size: int) -> list[Sequence[Any]]:
     return [seq[i : i + size] for i in range(0, len(seq), size)]
 
 
+def _earlier_facts(store: KnowledgeStore, plan: TextPlan) -> dict[str, list[tuple[str, str]]]:
+    """Facts already stored that may hold the same single-valued slot as a new fact of `plan`:
+    old fact id → [(slot, new fact id)]. One neighbours read per such subject."""
+    out: dict[str, list[tuple[str, str]]] = {}
+    for subject, type_ in sorted({(subj, t) for _s, _f, subj, t in plan.slots}):
+        try:
+            nbrs = store.get_neighbors(subject, types=[type_], direction="out", limit=MAX_EARLIER_FACTS)
+        except NotFound:
+            continue  # a subject never seen before
+        for n in nbrs:
+            for slot, fact_id, subj, t in plan.slots:
+                if subj == subject and t == type_ and n.concept_id != fact_id:
+                    out.setdefault(n.concept_id, []).append((slot, fact_id))
+    return out
+
+
+def _states_slot(content: str, slot: str) -> bool:
+    return any(f"{r.subject.key}|{r.family}" == slot for r in relations_in_sentence(content))
+
+
 def learn_texts(store: KnowledgeStore, items: Sequence[LearnItem], *, single: bool = False) -> list[LearnResult]:
     """Plan every item (checking all before writing anything), then write them in batch calls."""
     if not single and len(items) > MAX_LEARN_BATCH_TEXTS:
@@ -192,7 +216,7 @@ def learn_texts(store: KnowledgeStore, items: Sequence[LearnItem], *, single: bo
     # facts about the same subject and relation, learned in order: earlier → later
     last_in_slot: dict[str, str] = {}
     for plan in plans:
-        for slot, fact_id, _subject in plan.slots:
+        for slot, fact_id, _subject, _type in plan.slots:
             prev = last_in_slot.get(slot)
             if prev is not None and prev != fact_id:
                 plan.associations.append(AssociationInput(prev, fact_id, "temporal", LEARNED_LATER))
@@ -214,9 +238,18 @@ def learn_texts(store: KnowledgeStore, items: Sequence[LearnItem], *, single: bo
                 edges[key] = a
             edge_owner.setdefault(key, i)
     ids = list(concepts)
+    earlier = _earlier_facts(store, plans[0]) if single else {}
     existing: set[str] = set()
-    for chunk in _chunks(ids, MAX_QUERY_IDS):
-        existing.update(c.id for c in store.query_concepts(list(chunk)) if c is not None)
+    for chunk in _chunks(ids + sorted(set(earlier) - set(ids)), MAX_QUERY_IDS):
+        for c in store.query_concepts(list(chunk)):
+            if c is None:
+                continue
+            existing.add(c.id)
+            for slot, new_fact in earlier.get(c.id, ()):
+                if c.id != new_fact and _states_slot(c.content, slot):
+                    key = (c.id, new_fact, "temporal")
+                    edges[key] = AssociationInput(c.id, new_fact, "temporal", LEARNED_LATER)
+                    edge_owner.setdefault(key, 0)
     for chunk in _chunks(list(concepts.values()), MAX_BATCH_ITEMS):
         store.learn_batch(list(chunk))
     stored = 0

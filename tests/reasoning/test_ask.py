@@ -89,8 +89,13 @@ def test_the_latest_fact_wins_across_separate_learn_calls(reasoner: Reasoner) ->
     reasoner.learn("Alice now lives in Berlin.")
     a = reasoner.ask("Where does Alice live?")
     assert a.kind == "path" and a.answer == "Berlin"
+    paris, berlin = content_id("Alice lives in Paris."), content_id("Alice now lives in Berlin.")
+    assert a.paths[0].concept_ids[1:3] == [paris, berlin]  # Alice → Paris fact → (later) Berlin fact → Berlin
+    assert a.paths[0].steps[2].relation == "temporal"
+    assert content_id("Carol lives in Madrid.") not in on_paths(a)
     reasoner.learn("Alice lives in Paris.")  # told again: Paris is the latest again
-    assert reasoner.ask("Where does Alice live?").answer == "Paris"
+    again = reasoner.ask("Where does Alice live?")
+    assert again.answer == "Paris" and again.paths[0].concept_ids[1:3] == [berlin, paris]
 
 
 def test_no_path_falls_back_to_the_best_direct_match(taught: Reasoner) -> None:

@@ -71,3 +71,9 @@ def test_then_clauses_state_a_temporal_relation() -> None:
 
 def test_a_sentence_without_a_rule_states_nothing() -> None:
     assert rel("Honey never spoils when it is sealed.") == []
+
+
+def test_each_relation_family_maps_to_the_type_its_rules_write() -> None:
+    from sutra_stack.reasoning.extract import RULES, family_type
+
+    assert all(family_type(r.family) == r.type for r in RULES)
