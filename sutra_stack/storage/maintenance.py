@@ -14,6 +14,7 @@ from typing import IO, Any
 from sutra_stack.errors import FailedPrecondition, InvalidArgument, SutraError
 from sutra_stack.storage.engine import Engine
 from sutra_stack.storage.engine import snapshot as snap
+from sutra_stack.storage.engine.graph import as_float
 from sutra_stack.storage.engine.persistence import copy_store_files
 from sutra_stack.storage.lockfile import DirectoryLock
 from sutra_stack.storage.model import ASSOCIATION_TYPES, AssociationInput, ConceptInput
@@ -75,8 +76,8 @@ def iter_records(engine: Engine, *, vectors: bool = False) -> Iterator[dict[str,
             if not e["alive"][i]:
                 continue
             yield {"kind": "association", "source": g.id_hex(int(e["src"][i])), "target": g.id_hex(int(e["dst"][i])),
-                   "type": ASSOCIATION_TYPES[int(e["type"][i])], "confidence": float(e["confidence"][i]),
-                   "weight": float(e["weight"][i])}
+                   "type": ASSOCIATION_TYPES[int(e["type"][i])], "confidence": as_float(e["confidence"][i]),
+                   "weight": as_float(e["weight"][i])}
 
 
 def export_jsonl(path: Path, out: IO[str], settings: Mapping[str, Any] | None = None, *,

@@ -8,7 +8,9 @@ Conversation on one TCP connection:
   server → {"hello": {"version": ..., "server_version": ...}}   or {"error": {...}} and close
   client → {"id": 7, "op": "query_concept", "args": {"concept_id": "…"}}   (any number, pipelined)
   server → {"id": 7, "result": …}   or {"id": 7, "error": {"code": "NOT_FOUND", "message": "…"}}
-Responses carry the request's id and may come back in any order. Results are the shapes of
+Vectors (`vector`, `embedding`) travel as a list of numbers or as bytes of little-endian float32
+(what StorageClient sends: no per-number encoding). Responses carry the request's id and may
+come back in any order. Results are the shapes of
 `storage.model` (`to_dict`), which `encode_default` produces without going through `asdict`.
 """
 
@@ -19,6 +21,7 @@ import struct
 from typing import Any
 
 import msgpack
+import numpy as np
 
 from sutra_stack.errors import InvalidArgument, ResourceExhausted, SutraError, Unavailable
 from sutra_stack.limits import MAX_MESSAGE_BYTES
@@ -46,7 +49,9 @@ def encode_default(obj: Any) -> Any:
         return obj.to_dict()
     if isinstance(obj, (tuple, set, frozenset)):
         return list(obj)
-    if hasattr(obj, "tolist"):  # numpy scalars and arrays
+    if isinstance(obj, np.ndarray) and obj.ndim == 1 and obj.dtype == np.float32:
+        return obj.astype("<f4", copy=False).tobytes()  # a vector: bytes of little-endian float32
+    if hasattr(obj, "tolist"):  # numpy scalars and other arrays
         return obj.tolist()
     raise TypeError(f"cannot encode {type(obj).__name__} on the fast door")
 

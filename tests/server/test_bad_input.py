@@ -70,6 +70,10 @@ def test_fast_door_type_and_field_errors(server: StorageServerHandle) -> None:
             assert field in reply["error"]["message"]
         reply = conn.call("vector_search", {"text": "x", "k": "ten"}, rid=8)
         assert reply["error"]["code"] == "INVALID_ARGUMENT" and "k" in reply["error"]["message"]
+        reply = conn.call("vector_search", {"vector": b"\x00" * 7, "k": 1}, rid=12)
+        assert reply["error"]["code"] == "INVALID_ARGUMENT" and "float32" in reply["error"]["message"]
+        reply = conn.call("vector_search", {"vector": b"\x00\x00\x80\x3f" * 64, "k": 1}, rid=13)  # 64 × 1.0f
+        assert "result" in reply, reply
         reply = conn.call("learn_batch", {"items": [{"content": "ok"}, {"content": "x", "colour": "red"}]}, rid=9)
         assert reply["error"]["code"] == "INVALID_ARGUMENT" and "items[1].colour" in reply["error"]["message"]
         # An unknown operation is an error on that request only: the connection stays usable.

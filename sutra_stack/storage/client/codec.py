@@ -10,6 +10,8 @@ from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
+import numpy as np
+
 from sutra_stack.errors import FailedPrecondition, InvalidArgument
 from sutra_stack.storage.model import (
     AssociationInput,
@@ -56,10 +58,15 @@ def check_protocol(info: dict[str, Any], where: str) -> dict[str, Any]:
     return info
 
 
-def _vec(v: Any) -> list[float] | None:
+def _vec(v: Any) -> Any:
+    """A vector as float32 (sent as raw bytes on the fast door); left as given when it is not numbers."""
     if v is None:
         return None
-    return v.tolist() if hasattr(v, "tolist") else list(v)
+    try:
+        arr = np.asarray(v, dtype=np.float32)
+    except (TypeError, ValueError):
+        return v if isinstance(v, list) else list(v)  # the server names what is wrong with it
+    return arr if arr.ndim == 1 else v
 
 
 def concept_args(content: Any, concept_id: Any = None, embedding: Any = None, strength: Any = 1.0,

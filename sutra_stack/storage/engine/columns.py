@@ -19,8 +19,8 @@ class Table:
         self.n = 0
         self.cap = capacity
         self.cols: dict[str, np.ndarray] = {}
-        for name, (dtype, fill) in schema.items():
-            self.cols[name] = np.full(capacity, fill, dtype=dtype)
+        for name, (dtype, _fill) in schema.items():
+            self.cols[name] = np.empty(capacity, dtype=dtype)
 
     def __getitem__(self, name: str) -> np.ndarray:
         return self.cols[name]
@@ -30,17 +30,20 @@ class Table:
         if need <= self.cap:
             return
         new_cap = max(self.cap * 2, need, MIN_CAPACITY)
-        for name, (dtype, fill) in self.schema.items():
-            arr = np.full(new_cap, fill, dtype=dtype)
+        for name, (dtype, _fill) in self.schema.items():
+            # np.empty: the unused tail stays untouched (not resident) until rows are appended
+            arr = np.empty(new_cap, dtype=dtype)
             arr[: self.n] = self.cols[name][: self.n]
             self.cols[name] = arr
         self.cap = new_cap
 
     def append(self, count: int) -> int:
-        """Make room for `count` rows; returns the first new row (fill values already set)."""
+        """Make room for `count` rows set to their fill values; returns the first new row."""
         self.reserve(count)
         first = self.n
         self.n += count
+        for name, (_dtype, fill) in self.schema.items():
+            self.cols[name][first : self.n] = fill
         return first
 
     def arrays(self) -> dict[str, np.ndarray]:
@@ -49,8 +52,8 @@ class Table:
     def load(self, n: int, arrays: dict[str, np.ndarray], headroom: float = 1.25) -> None:
         cap = max(MIN_CAPACITY, int(n * headroom))
         self.n, self.cap = n, cap
-        for name, (dtype, fill) in self.schema.items():
-            arr = np.full(cap, fill, dtype=dtype) if cap > n else np.empty(cap, dtype=dtype)
+        for name, (dtype, _fill) in self.schema.items():
+            arr = np.empty(cap, dtype=dtype)
             arr[:n] = arrays[name]
             self.cols[name] = arr
 

@@ -35,13 +35,19 @@ EDGE_SCHEMA: dict[str, tuple[str, float | int | bytes]] = {
     "src": ("int32", -1),
     "dst": ("int32", -1),
     "type": ("int8", 0),
-    "confidence": ("float64", 0.0),
-    "weight": ("float64", 0.0),
-    "created": ("float64", 0.0),
+    "confidence": ("float32", 0.0),  # read back through `as_float` (0.9 stays 0.9)
+    "weight": ("float32", 0.0),
+    "created": ("uint32", 0),  # unix seconds
     "alive": ("bool", False),
     "next_out": ("int32", -1),
     "next_in": ("int32", -1),
 }
+FOLD_RECENT = 16_384  # ids learned since the last fold before they are merged into the sorted base
+
+
+def as_float(x: np.floating) -> float:
+    """A float32 column value as the shortest decimal that round-trips (0.9, not 0.899999976)."""
+    return float(str(np.float32(x)))
 
 
 class IdIndex:
@@ -66,6 +72,26 @@ class IdIndex:
 
     def put(self, key: bytes, row: int) -> None:
         self.recent[key] = row
+        if len(self.recent) >= FOLD_RECENT:
+            self.fold()
+
+    def fold(self) -> None:
+        """Merge the dict into the sorted base: O(base) copying, no per-id Python object kept."""
+        if not self.recent:
+            return
+        keys = np.array(list(self.recent.keys()), dtype="S16")
+        rows = np.fromiter(self.recent.values(), dtype=np.int32, count=len(keys))
+        order = np.argsort(keys, kind="stable")
+        keys, rows = keys[order], rows[order]
+        pos = np.searchsorted(self.base_keys, keys)
+        inside = pos < len(self.base_keys)
+        present = np.zeros(len(keys), dtype=bool)
+        present[inside] = self.base_keys[pos[inside]] == keys[inside]
+        self.base_rows[pos[present]] = rows[present]  # re-learned after a delete: the new row wins
+        new = ~present
+        self.base_keys = np.insert(self.base_keys, pos[new], keys[new])
+        self.base_rows = np.insert(self.base_rows, pos[new], rows[new])
+        self.recent = {}
 
     @staticmethod
     def build(ids: np.ndarray, alive: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -75,10 +101,8 @@ class IdIndex:
         order = np.argsort(keys, kind="stable")
         return keys[order], rows[order]
 
-    def set_base(self, keys: np.ndarray, rows: np.ndarray, upto_row: int) -> None:
-        """Adopt a base built from rows < upto_row; keep only newer rows in the dict."""
+    def set_base(self, keys: np.ndarray, rows: np.ndarray) -> None:
         self.base_keys, self.base_rows = keys, rows
-        self.recent = {k: r for k, r in self.recent.items() if r >= upto_row}
 
 
 class Graph:
@@ -139,6 +163,7 @@ class Graph:
         return -1
 
     def add_edge(self, src: int, dst: int, type_code: int, conf: float, weight: float, created: float) -> int:
+        created = min(max(int(created), 0), 2**32 - 1)
         e, c = self.edges, self.concepts
         i = e.append(1)
         e["src"][i], e["dst"][i], e["type"][i] = src, dst, type_code

@@ -11,7 +11,7 @@ from __future__ import annotations
 import heapq
 from collections.abc import Iterable
 
-from sutra_stack.storage.engine.graph import Graph
+from sutra_stack.storage.engine.graph import Graph, as_float
 
 MAX_PATH_EXPANSIONS = 200_000
 
@@ -53,7 +53,7 @@ def best_paths(
                 continue
             if type_codes is not None and int(type_col[i]) not in type_codes:
                 continue
-            c = conf * float(conf_col[i])
+            c = conf * as_float(conf_col[i])
             if c < min_confidence or c <= 0.0:
                 continue
             tie += 1

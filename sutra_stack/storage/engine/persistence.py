@@ -60,7 +60,7 @@ def load_state(state: State, header: dict[str, Any], arrays: dict[str, np.ndarra
     g.edges.load(c["edge_rows"], {k[2:]: a for k, a in arrays.items() if k.startswith("e.")})
     g.content.load(arrays["content"])
     g.meta.load(arrays["meta"])
-    g.ids.set_base(arrays["ids.keys"], arrays["ids.rows"], 0)
+    g.ids.set_base(arrays["ids.keys"], arrays["ids.rows"])
     g.live_concepts, g.live_edges = c["live_concepts"], c["live_edges"]
     t.load({k[2:]: a for k, a in arrays.items() if k.startswith("t.")}, c["text_total_len"], c["text_live_docs"])
     state.vectors.load(index_path, max_elements=int(c["concept_rows"] * 1.25) + 1, live=c["vectors"])
@@ -184,8 +184,6 @@ class Persistence:
                 index_path = snap.write_snapshot(self.path, header, arrays, eng._state.vectors.save)
             finally:
                 stall = max(stall, self._thaw())
-            with eng._lock:
-                eng._state.graph.ids.set_base(keys, rows, counters["concept_rows"])
             self.meta["snapshot_lsn"] = lsn
             snap.write_store_meta(self.path, self.meta)
             self.snapshot_lsn = lsn

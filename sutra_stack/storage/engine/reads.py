@@ -15,6 +15,7 @@ from sutra_stack import limits
 from sutra_stack.errors import InvalidArgument, NotFound
 from sutra_stack.storage.engine import validate as v
 from sutra_stack.storage.engine.embedders import Embedder
+from sutra_stack.storage.engine.graph import as_float
 from sutra_stack.storage.engine.paths import best_paths
 from sutra_stack.storage.engine.state import State
 from sutra_stack.storage.model import ASSOCIATION_TYPES, Concept, Hop, Neighbor, Path, SearchHit, check_id
@@ -84,12 +85,12 @@ class ReadsMixin:
                 sides.append(("in", g.in_edges(row), e["src"]))
             for name, edges, other in sides:
                 for i in edges:
-                    conf = float(e["confidence"][i])
+                    conf = as_float(e["confidence"][i])
                     code = int(e["type"][i])
                     if conf < min_c or (codes is not None and code not in codes):
                         continue
                     out.append(Neighbor(concept_id=g.id_hex(int(other[i])), type=ASSOCIATION_TYPES[code],
-                                        confidence=conf, weight=float(e["weight"][i]), direction=name))
+                                        confidence=conf, weight=as_float(e["weight"][i]), direction=name))
         out.sort(key=lambda n: -n.confidence)
         return out[:lim]
 
@@ -120,15 +121,23 @@ class ReadsMixin:
             for conf, rows, hops in found:
                 ids = [g.id_hex(r) for r in rows]
                 hop_list = [Hop(source=ids[j], target=ids[j + 1], type=ASSOCIATION_TYPES[int(e["type"][h])],
-                                confidence=float(e["confidence"][h])) for j, h in enumerate(hops)]
+                                confidence=as_float(e["confidence"][h])) for j, h in enumerate(hops)]
                 paths.append(Path(concepts=ids, hops=hop_list, confidence=conf))
         return paths
 
     def _hits(self, rows: np.ndarray, scores: np.ndarray) -> list[SearchHit]:
         g = self._state.graph
-        alive = g.concepts["alive"]
-        return [SearchHit(concept_id=g.id_hex(int(r)), score=float(s), content=g.content_of(int(r)))
-                for r, s in zip(rows, scores, strict=True) if r >= 0 and alive[r]]
+        c = g.concepts
+        ok = (rows >= 0) & (rows < c.n)
+        rows, scores = rows[ok], scores[ok]
+        keep = c["alive"][rows]
+        rows, scores = rows[keep], scores[keep]
+        hexes = c["ids"][rows].tobytes().hex()
+        offs, lens = c["content_off"][rows].tolist(), c["content_len"][rows].tolist()
+        buf = g.content.buf
+        return [SearchHit(concept_id=hexes[32 * j:32 * j + 32], score=float(s),
+                          content=buf[o:o + n].tobytes().decode("utf-8"))
+                for j, (s, o, n) in enumerate(zip(scores.tolist(), offs, lens, strict=True))]
 
     def vector_search(
         self, *, vector: Sequence[float] | None = None, text: str | None = None, k: int = 10, ef: int | None = None

@@ -25,6 +25,10 @@ class State:
         self.graph = Graph()
         self.text = TextIndex()
         self.vectors = VectorIndex(dim, m=m, ef_construction=ef_construction, ef=ef)
+        # Live writes hand new vectors back to the writer, who inserts them after releasing the
+        # state lock (see VectorIndex); recovery inserts them at once.
+        self.defer_vectors = False
+        self.deferred: tuple[np.ndarray, np.ndarray] | None = None
 
     # --- apply -----------------------------------------------------------------------------
     def apply(self, op: str, ts: float, body: Any) -> Any:
@@ -77,7 +81,11 @@ class State:
             new_vecs.append(vec)
         if new_rows:
             vecs = np.frombuffer(b"".join(new_vecs), dtype=np.float32).reshape(len(new_rows), self.dim)
-            self.vectors.add(np.asarray(new_rows, dtype=np.int64), vecs, num_threads=2 if len(new_rows) > 64 else 1)
+            rows = np.asarray(new_rows, dtype=np.int64)
+            if not self.defer_vectors:
+                self.vectors.add(rows, vecs, num_threads=2 if len(new_rows) > 64 else 1)
+            elif self.vectors.claim(rows, vecs):
+                self.deferred = (rows, vecs)
         return out
 
     def _reinforce(self, row: int, ts: float, strength: float, conf: float, meta: bytes) -> None:

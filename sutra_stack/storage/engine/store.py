@@ -100,6 +100,7 @@ class Engine(ReadsMixin):
     def in_memory(cls, settings: Mapping[str, Any] | None = None, *, embedder: Embedder | None = None) -> Engine:
         """A store that keeps nothing on disk (tests, demos); `settings` uses dotted keys."""
         eng = cls(settings, embedder=embedder)
+        eng._state.defer_vectors = True
         eng.loaded.set()
         return eng
 
@@ -124,6 +125,7 @@ class Engine(ReadsMixin):
         self.path = Path(path)
         self._persist = Persistence(self, self.path)
         self._persist.open()
+        self._state.defer_vectors = True
         self.loaded.set()
 
     def close(self) -> None:
@@ -183,7 +185,12 @@ class Engine(ReadsMixin):
             while self._applied_lsn < lsn:
                 self._cv.wait()
             self._reserved -= reserve
-            return self._results.pop(lsn, None)
+            result, deferred = self._results.pop(lsn, (None, None))
+        if deferred is not None:  # this write's new vectors, inserted outside the state lock
+            rows, vecs = deferred
+            self._state.vectors.insert(rows, vecs, num_threads=2 if len(rows) > 64 else 1,
+                                       alive=lambda: self._state.graph.concepts["alive"])
+        return result
 
     def _drain_locked(self) -> None:
         """Apply acknowledged records in LSN order (a gap left by a failed append is skipped)."""
@@ -193,7 +200,9 @@ class Engine(ReadsMixin):
             if lsn > self._applied_lsn + 1 and self._inflight > 0:
                 break
             lsn, op, ts, body = heapq.heappop(self._pending)
-            self._results[lsn] = self._state.apply(op, ts, body)
+            st = self._state
+            st.deferred = None
+            self._results[lsn] = (st.apply(op, ts, body), st.deferred)
             self._applied_lsn = max(self._applied_lsn, lsn)
             applied = True
         if applied:

@@ -1,13 +1,19 @@
 """The vector index: hnswlib (cosine), labels = concept rows, growing its own capacity.
 
+Concurrency: the engine calls `claim` / `delete` / `search` / `freeze` / `thaw_step` with its
+state lock held, but a writer inserts its claimed vectors (`insert`) after releasing that
+lock, so that hnswlib inserts (which release the GIL) of several writers run in parallel.
+A gate keeps `resize_index` away from every other hnswlib call.
+
 While a snapshot writes the index file (`freeze()` … `thaw_step()`), new vectors wait in a
-pending buffer that searches scan exactly, so writes never wait for the index file. Callers
-(the engine) serialise every call with their state lock; searches may overlap `save`.
+pending buffer that searches scan exactly, so writes never wait for the index file.
 """
 
 from __future__ import annotations
 
 import contextlib
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import hnswlib
@@ -25,11 +31,43 @@ class VectorIndex:
         self._index = hnswlib.Index(space="cosine", dim=dim)
         self._index.init_index(max_elements=INITIAL_CAPACITY, ef_construction=ef_construction, M=m)
         self._index.set_ef(ef)
+        self._cv = threading.Condition()
+        self._users = 0  # hnswlib calls in progress
+        self._resizing = False
+        self._slots = 0  # labels in the index or being inserted
+        self._unindexed = 0  # claimed vectors whose insert has not finished
         self._frozen = False
         self._pending_rows = np.empty(0, dtype=np.int64)
         self._pending_vecs = np.empty((0, dim), dtype=np.float32)
         self._pending_deletes: list[int] = []
-        self.count = 0  # live vectors (index + pending)
+        self.count = 0  # live vectors (index + pending + claimed)
+
+    # --- the gate --------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def _use(self, new_slots: int = 0) -> Iterator[None]:
+        with self._cv:
+            while self._resizing:
+                self._cv.wait()
+            if new_slots:
+                cap = self._index.get_max_elements()
+                if self._slots + new_slots > cap:
+                    self._resizing = True
+                    while self._users:
+                        self._cv.wait()
+                    try:
+                        self._index.resize_index(max(cap * 2, self._slots + new_slots, INITIAL_CAPACITY))
+                    finally:
+                        self._resizing = False
+                        self._cv.notify_all()
+                self._slots += new_slots
+            self._users += 1
+        try:
+            yield
+        finally:
+            with self._cv:
+                self._users -= 1
+                if not self._users:
+                    self._cv.notify_all()
 
     # --- life cycle ------------------------------------------------------------------------
     def load(self, path: Path, max_elements: int, live: int) -> None:
@@ -38,23 +76,28 @@ class VectorIndex:
         idx.load_index(str(path), max_elements=max(max_elements, INITIAL_CAPACITY))
         idx.set_ef(self.ef)
         self._index = idx
+        self._slots = idx.element_count
         self.count = live
 
     def save(self, path: Path) -> None:
-        """Write the index file; call inside `frozen()` so no insert runs meanwhile."""
-        self._index.save_index(str(path))
+        """Write the index file (between `freeze()` and `thaw_step()`: no insert runs meanwhile)."""
+        with self._use():
+            self._index.save_index(str(path))
 
     def freeze(self) -> None:
-        """From now on new vectors wait in the pending buffer (the index file is being written)."""
-        self._frozen = True
+        """Wait for claimed inserts to finish; from now on new vectors wait in the pending buffer."""
+        with self._cv:
+            while self._unindexed:
+                self._cv.wait()
+            self._frozen = True
 
     def thaw_step(self, max_items: int = 512) -> bool:
         """Move up to `max_items` pending vectors into the index; True once nothing is pending."""
         rows, vecs = self._pending_rows[:max_items], self._pending_vecs[:max_items]
         deletes, self._pending_deletes = self._pending_deletes, []
         if len(rows):
-            self._ensure_capacity(len(rows))
-            self._index.add_items(vecs, rows, num_threads=1)
+            with self._use(len(rows)):
+                self._index.add_items(vecs, rows, num_threads=1)
             self._pending_rows = self._pending_rows[len(rows):]
             self._pending_vecs = self._pending_vecs[len(rows):]
         for r in deletes:
@@ -65,24 +108,39 @@ class VectorIndex:
         return False
 
     # --- writes ----------------------------------------------------------------------------
-    def _ensure_capacity(self, extra: int) -> None:
-        need = self._index.element_count + extra
-        cap = self._index.get_max_elements()
-        if need > cap:
-            new = max(cap * 2, need, INITIAL_CAPACITY)
-            self._index.resize_index(new)
-
     def add(self, rows: np.ndarray, vecs: np.ndarray, num_threads: int = 1) -> None:
+        """Insert now (recovery, or while frozen: into the pending buffer)."""
+        if self.claim(rows, vecs):
+            self.insert(rows, vecs, num_threads=num_threads)
+
+    def claim(self, rows: np.ndarray, vecs: np.ndarray) -> bool:
+        """Account for new vectors (state lock held). True: the caller must `insert` them soon."""
         self.count += len(rows)
         if self._frozen:
             self._pending_rows = np.concatenate((self._pending_rows, rows.astype(np.int64)))
             self._pending_vecs = np.concatenate((self._pending_vecs, vecs))
-            return
-        self._ensure_capacity(len(rows))
-        self._index.add_items(vecs, rows, num_threads=num_threads)
+            return False
+        with self._cv:
+            self._unindexed += len(rows)
+        return True
+
+    def insert(self, rows: np.ndarray, vecs: np.ndarray, num_threads: int = 1,
+               alive: Callable[[], np.ndarray] | None = None) -> None:
+        """Insert claimed vectors; no state lock needed. Rows deleted meanwhile are marked deleted."""
+        try:
+            with self._use(len(rows)):
+                self._index.add_items(vecs, rows, num_threads=num_threads)
+        finally:
+            with self._cv:
+                self._unindexed -= len(rows)
+                self._cv.notify_all()
+        if alive is not None:
+            live = alive()
+            for r in rows[~live[rows]]:
+                self._mark_deleted(int(r))
 
     def _mark_deleted(self, row: int) -> None:
-        with contextlib.suppress(RuntimeError):  # already deleted (replay) or unknown
+        with self._use(), contextlib.suppress(RuntimeError):  # already deleted, or not inserted yet
             self._index.mark_deleted(row)
 
     def delete(self, row: int) -> None:
@@ -100,43 +158,38 @@ class VectorIndex:
     # --- reads -----------------------------------------------------------------------------
     def search(self, query: np.ndarray, k: int, ef: int | None = None) -> tuple[np.ndarray, np.ndarray]:
         """(rows, cosine similarities), best first, at most k."""
-        idx = self._index
-        n = idx.element_count
-        pend_rows, pend_vecs = self._pending_rows, self._pending_vecs
         rows = np.empty(0, dtype=np.int64)
         sims = np.empty(0, dtype=np.float32)
-        if n:
-            kk = min(k, max(1, self.count))
-            if ef is not None and ef != self.ef:
-                idx.set_ef(max(ef, kk))
-            elif kk > self.ef:
-                idx.set_ef(kk)
-            try:
-                labels, dists = idx.knn_query(query.reshape(1, -1), k=kk, num_threads=1)
-                rows, sims = labels[0].astype(np.int64), 1.0 - dists[0]
-            except RuntimeError:  # fewer live elements than k
-                rows, sims = self._search_small(query, k)
-            finally:
-                if (ef is not None and ef != self.ef) or kk > self.ef:
-                    idx.set_ef(self.ef)
-        if len(pend_rows):
-            psims = pend_vecs @ query
-            rows = np.concatenate((rows, pend_rows))
+        with self._use():
+            idx = self._index
+            if idx.element_count:
+                kk = min(k, max(1, self.count))
+                want = max(ef or self.ef, kk)
+                if want != self.ef:
+                    idx.set_ef(want)
+                try:
+                    labels, dists = idx.knn_query(query, k=kk, num_threads=1)
+                    rows, sims = labels[0].astype(np.int64), 1.0 - dists[0]
+                except RuntimeError:  # fewer live elements than k
+                    rows, sims = self._search_small(query, k)
+                finally:
+                    if want != self.ef:
+                        idx.set_ef(self.ef)
+        if len(self._pending_rows):
+            psims = self._pending_vecs @ query
+            rows = np.concatenate((rows, self._pending_rows))
             sims = np.concatenate((sims, psims))
             rows, first = np.unique(rows, return_index=True)
             sims = sims[first]
             order = np.argsort(-sims, kind="stable")[:k]
             rows, sims = rows[order], sims[order]
-        return rows, sims.astype(np.float32)
+        return rows, sims
 
     def _search_small(self, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         idx = self._index
-        ids = np.asarray(idx.get_ids_list(), dtype=np.int64)
-        if not len(ids):
-            return ids, np.empty(0, dtype=np.float32)
-        for kk in range(min(k, len(ids)), 0, -1):
+        for kk in range(min(k, idx.element_count), 0, -1):
             try:
-                labels, dists = idx.knn_query(query.reshape(1, -1), k=kk, num_threads=1)
+                labels, dists = idx.knn_query(query, k=kk, num_threads=1)
                 return labels[0].astype(np.int64), 1.0 - dists[0]
             except RuntimeError:
                 continue
@@ -147,7 +200,8 @@ class VectorIndex:
         hit = np.nonzero(self._pending_rows == row)[0]
         if len(hit):
             return self._pending_vecs[hit[0]].copy()
-        return np.asarray(self._index.get_items([row]), dtype=np.float32)[0]
+        with self._use():
+            return np.asarray(self._index.get_items([row]), dtype=np.float32)[0]
 
     @property
     def capacity(self) -> int:

@@ -12,6 +12,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 from google.protobuf.message import Message
 
 from sutra_stack.errors import InvalidArgument
@@ -101,6 +102,8 @@ def _plain(value: Any) -> Any:
     """Model objects → maps with `metadata_json`, None dropped: what message constructors take."""
     if isinstance(value, list):
         return [_plain(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return value.tolist()
     if not isinstance(value, (dict, str, int, float, bool)) and value is not None:
         value = encode_default(value)
     if isinstance(value, dict):

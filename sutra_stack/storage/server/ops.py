@@ -13,6 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from sutra_stack.errors import InvalidArgument
 from sutra_stack.storage.model import AssociationInput, ConceptInput
 
@@ -22,6 +24,16 @@ _MISSING = object()
 
 def _same(v: Any, name: str) -> Any:
     return v  # the engine checks the value (type, range, limit) and names the field
+
+
+def _vector(v: Any, name: str) -> Any:
+    """A vector as sent: a list of numbers, or (fast door) bytes of little-endian float32."""
+    if isinstance(v, (bytes, bytearray, memoryview)):
+        if len(v) % 4:
+            raise InvalidArgument(f"{name} as bytes must be little-endian float32 (a multiple of 4 bytes), "
+                                  f"got {len(v)} bytes", field=name)
+        return np.frombuffer(v, dtype="<f4")
+    return v  # the engine checks numbers, dimension and finiteness
 
 
 def bind(params: dict[str, tuple[Checker, Any]], args: Any, where: str = "") -> dict[str, Any]:
@@ -50,7 +62,7 @@ def bind(params: dict[str, tuple[Checker, Any]], args: Any, where: str = "") -> 
 CONCEPT_PARAMS: dict[str, tuple[Checker, Any]] = {
     "content": (_same, _MISSING),
     "concept_id": (_same, None),
-    "embedding": (_same, None),
+    "embedding": (_vector, None),
     "strength": (_same, 1.0),
     "confidence": (_same, 1.0),
     "metadata": (_same, None),
@@ -104,7 +116,7 @@ OPS: dict[str, Op] = {
             "k": (_same, 3), "min_confidence": (_same, 0.0), "types": (_same, None),
         }),
         Op("vector_search", "VectorSearch", {
-            "vector": (_same, None), "text": (_same, None), "k": (_same, 10), "ef": (_same, None),
+            "vector": (_vector, None), "text": (_same, None), "k": (_same, 10), "ef": (_same, None),
         }, inline=True),
         Op("text_search", "TextSearch", {"query": (_same, _MISSING), "k": (_same, 10)}, inline=True),
         Op("delete_concept", "DeleteConcept", {"concept_id": (_same, _MISSING)}, write=True),
