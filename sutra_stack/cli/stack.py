@@ -1,3 +1,282 @@
-"""`sutra up / down / status / logs / restart / start / stop / init`: the supervisor's commands."""
+"""`sutra up / down / status / logs / restart / start / stop / init`: the supervisor's commands.
+
+Thin: each command loads the config, then runs the supervisor (`up`) or talks to the
+running one over its control socket. `status` and `logs` also work with no supervisor.
+"""
 
 from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console as RichConsole
+from rich.table import Table
+
+from sutra_stack.cli import app
+from sutra_stack.config import CONFIG_FILENAME, load_config
+from sutra_stack.errors import SutraError, Unavailable
+from sutra_stack.supervisor.control import call
+from sutra_stack.supervisor.logs import Console, log_files, read_lines
+from sutra_stack.supervisor.manager import AlreadyRunning, Manager, control_path, log_dir, run_dir
+from sutra_stack.supervisor.spec import StackSpec, builtin_stack_text, load_stack
+
+ConfigOpt = Annotated[Path | None, typer.Option("--config", "-c", help="sutra.toml to use (default: ./sutra.toml).")]
+err = RichConsole(stderr=True)
+
+
+def _fail(e: SutraError | str, code: int = 1) -> typer.Exit:
+    err.print(f"[red]error:[/red] {e}", highlight=False, markup=True, soft_wrap=True)
+    return typer.Exit(code)
+
+
+def _load(config: Path | None) -> tuple[object, StackSpec]:
+    try:
+        loaded = load_config(config)
+        return loaded, load_stack(loaded)
+    except SutraError as e:
+        raise _fail(e) from None
+
+
+def _running(stack: StackSpec) -> bool:
+    try:
+        call(control_path(stack), {"cmd": "status"}, timeout=5)
+        return True
+    except Unavailable:
+        return False
+
+
+@app.command()
+def up(
+    services: Annotated[list[str] | None, typer.Argument(help="Services to start (with their dependencies).")] = None,
+    detach: Annotated[bool, typer.Option("--detach", "-d", help="Run in the background; return once ready.")] = False,
+    config: ConfigOpt = None,
+    timeout: Annotated[float, typer.Option(help="With -d: seconds to wait for every service to be ready.")] = 120.0,
+    daemon: Annotated[bool, typer.Option("--daemon", hidden=True)] = False,
+) -> None:
+    """Start the stack (or the given services) under the supervisor."""
+    loaded, stack = _load(config)
+    names = list(services or [])
+    try:
+        order = stack.order(names)
+    except SutraError as e:
+        raise _fail(e) from None
+    if detach:
+        _up_detached(stack, names, order, config, timeout)
+        return
+    console = None if daemon else Console(width=max(8, *(len(n) for n in order), 5))
+    mgr = Manager(loaded, stack, console)  # type: ignore[arg-type]
+    try:
+        asyncio.run(mgr.run(names))
+    except AlreadyRunning as e:
+        raise _fail(e) from None
+    except SutraError as e:
+        raise _fail(e) from None
+
+
+def _up_detached(stack: StackSpec, names: list[str], order: list[str], config: Path | None, timeout: float) -> None:
+    if _running(stack):
+        raise _fail(f"a supervisor is already running for {stack.root}: use `sutra status` or `sutra down`")
+    run_dir(stack).mkdir(parents=True, exist_ok=True, mode=0o700)
+    out_path = run_dir(stack) / "supervisor.out"
+    argv = [sys.executable, "-m", "sutra_stack", "up", "--daemon", *names]
+    if config is not None:
+        argv += ["--config", str(config.resolve())]
+    with open(out_path, "ab") as out:
+        proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
+                                start_new_session=True, cwd=os.getcwd())
+    deadline = time.monotonic() + timeout
+    rows: list[dict] = []
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            tail = out_path.read_text(errors="replace")[-2000:]
+            raise _fail(f"the supervisor exited with {proc.returncode}:\n{tail}")
+        try:
+            rows = call(control_path(stack), {"cmd": "status"}, timeout=5)["services"]
+        except Unavailable:
+            time.sleep(0.05)
+            continue
+        wanted = [r for r in rows if r["name"] in order]
+        if all(r["state"] in ("ready", "exited") for r in wanted) and wanted:
+            typer.echo(f"supervisor pid {proc.pid}: {', '.join(r['name'] for r in wanted)} ready")
+            return
+        if bad := [r for r in wanted if r["state"] == "fatal"]:
+            raise _fail("not ready: " + "; ".join(f"{r['name']} is fatal: {r['last_error']}" for r in bad)
+                        + f" (supervisor pid {proc.pid} still running: see `sutra logs`, then `sutra down`)")
+        time.sleep(0.05)
+    waiting = [f"{r['name']} ({r['state']}{': ' + r['health'] if r['health'] else ''})"
+               for r in rows if r["name"] in order and r["state"] != "ready"]
+    raise _fail(f"not ready after {timeout:g}s: {', '.join(waiting) or 'no answer from the supervisor'} "
+                f"(supervisor pid {proc.pid} still running: see `sutra logs`, `sutra down`)")
+
+
+def _ctl(config: Path | None, req: dict) -> dict:
+    _, stack = _load(config)
+    try:
+        return call(control_path(stack), req)
+    except SutraError as e:
+        raise _fail(e) from None
+
+
+@app.command()
+def down(config: ConfigOpt = None) -> None:
+    """Stop every service (reverse dependency order) and the supervisor."""
+    _, stack = _load(config)
+    try:
+        call(control_path(stack), {"cmd": "down"})
+    except Unavailable:
+        typer.echo("no supervisor is running here")
+        return
+    lock = run_dir(stack) / "control.sock"
+    deadline = time.monotonic() + 600
+    while lock.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    typer.echo("stopped")
+
+
+def _fmt_bytes(n: int) -> str:
+    return f"{n / 1e6:.1f} MB" if n else "-"
+
+
+def _fmt_secs(s: float | None) -> str:
+    if s is None:
+        return "-"
+    s = int(s)
+    return f"{s // 3600}h{s % 3600 // 60:02d}m" if s >= 3600 else f"{s // 60}m{s % 60:02d}s"
+
+
+@app.command()
+def status(config: ConfigOpt = None, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """One row per service: state, pid, uptime, restarts, health, ports, CPU, memory, last exit."""
+    _, stack = _load(config)
+    try:
+        out = call(control_path(stack), {"cmd": "status"}, timeout=10)
+        rows, running = out["services"], True
+    except Unavailable:
+        running = False
+        rows = [{"name": n, "state": "stopped", "pid": None, "restarts": 0, "uptime": None, "health": "",
+                 "ports": [], "cpu_percent": 0.0, "memory_bytes": 0, "last_exit": None, "last_error": ""}
+                for n in stack.services]
+    if as_json:
+        typer.echo(json.dumps(rows, indent=2))
+        return
+    if not running:
+        typer.echo("the supervisor is not running here (start it with `sutra up`)")
+    else:
+        typer.echo(f"supervisor pid {out['supervisor']['pid']}, up {_fmt_secs(out['supervisor']['uptime'])}")
+    t = Table(box=None)
+    for col in ("SERVICE", "STATE", "PID", "UPTIME", "RESTARTS", "HEALTH", "PORTS", "CPU", "MEMORY", "EXIT"):
+        t.add_column(col)
+    for r in rows:
+        t.add_row(r["name"], r["state"], str(r["pid"] or "-"), _fmt_secs(r["uptime"]), str(r["restarts"]),
+                  (r["last_error"] or r["health"] or "-")[:50], ",".join(r["ports"]) or "-",
+                  f"{r['cpu_percent']:.0f}%" if r["pid"] else "-", _fmt_bytes(r["memory_bytes"]),
+                  "-" if r["last_exit"] is None else str(r["last_exit"]))
+    RichConsole(width=200).print(t)
+
+
+def _since(text: str | None) -> float | None:
+    if not text:
+        return None
+    units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+    if text[-1] in units and text[:-1].replace(".", "", 1).isdigit():
+        return time.time() - float(text[:-1]) * units[text[-1]]
+    try:
+        dt = datetime.fromisoformat(text)
+    except ValueError:
+        raise _fail(f"--since must be a duration like 10m / 2h or an ISO time, got {text!r}") from None
+    return (dt if dt.tzinfo else dt.replace(tzinfo=UTC)).timestamp()
+
+
+@app.command()
+def logs(
+    services: Annotated[list[str] | None, typer.Argument(help="Services (default: all, plus 'sutra').")] = None,
+    follow: Annotated[bool, typer.Option("--follow", "-f", help="Keep printing new lines.")] = False,
+    n: Annotated[int | None, typer.Option("-n", "--lines", help="Last N lines of each service.")] = None,
+    since: Annotated[str | None, typer.Option(help="Only lines after this (10m, 2h, or an ISO time).")] = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Print the services' logs from .sutra/logs/ (works with or without a running supervisor)."""
+    _, stack = _load(config)
+    names = list(services or [*stack.services, "sutra"])
+    for s in names:
+        if s not in stack.services and s != "sutra":
+            raise _fail(f"no service {s!r} (services: {', '.join(stack.services)})")
+    ld = log_dir(stack)
+    if n is not None and n < 0:
+        raise _fail("-n must be ≥ 0")
+    width = max(len(x) for x in names)
+    colour = Console(colour=sys.stdout.isatty(), width=width)
+    entries = []
+    for s in names:
+        entries += [(ts, s, text) for ts, text in read_lines(ld, s, n, _since(since))]
+    entries.sort(key=lambda e: e[0])
+    for ts, s, text in entries:
+        colour.write_lines(s, [f"{ts} {text}".encode()])
+    if not follow:
+        return
+    offsets = {s: (log_files(ld, s)[-1].stat().st_size if log_files(ld, s) else 0) for s in names}
+    partial = {s: b"" for s in names}
+    try:
+        while True:
+            for s in names:
+                path = ld / f"{s}.log"
+                if not path.exists():
+                    continue
+                size = path.stat().st_size
+                if size < offsets[s]:
+                    offsets[s] = 0  # rotated
+                if size == offsets[s]:
+                    continue
+                with open(path, "rb") as f:
+                    f.seek(offsets[s])
+                    data = partial[s] + f.read(size - offsets[s])
+                offsets[s] = size
+                lines = data.split(b"\n")
+                partial[s] = lines.pop()
+                colour.write_lines(s, lines)
+            time.sleep(0.2)
+    except KeyboardInterrupt:
+        return
+
+
+def _service_cmd(cmd: str, service: str, config: Path | None) -> None:
+    _ctl(config, {"cmd": cmd, "service": service})
+    typer.echo(f"{service}: {cmd} done")
+
+
+@app.command()
+def restart(service: str, config: ConfigOpt = None) -> None:
+    """Restart one service of the running stack."""
+    _service_cmd("restart", service, config)
+
+
+@app.command()
+def start(service: str, config: ConfigOpt = None) -> None:
+    """Start one service (and its dependencies) in the running stack."""
+    _service_cmd("start", service, config)
+
+
+@app.command()
+def stop(service: str, config: ConfigOpt = None) -> None:
+    """Stop one service of the running stack."""
+    _service_cmd("stop", service, config)
+
+
+@app.command()
+def init(
+    path: Annotated[Path, typer.Argument(help="Where to write the config.")] = Path(CONFIG_FILENAME),
+    force: Annotated[bool, typer.Option(help="Overwrite an existing file.")] = False,
+) -> None:
+    """Write the built-in stack config as a commented sutra.toml to edit."""
+    if path.exists() and not force:
+        raise _fail(f"{path} already exists (use --force to overwrite)")
+    path.write_text(builtin_stack_text(), encoding="utf-8")
+    typer.echo(f"wrote {path}: edit it, then run `sutra up`")

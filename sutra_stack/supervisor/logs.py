@@ -1,0 +1,195 @@
+"""Logs: each child's output to its own rotated file under `.sutra/logs/`, and to one console.
+
+A child's stdout and stderr share one pipe, read without blocking by the event loop. Output
+is cut into whole lines before anything is written, so a line is never split between two
+files nor interleaved with another service's line on the console. Each file line starts
+with a UTC timestamp (`sutra logs --since` reads it). Writes are synchronous: when the
+console or disk is slower than a child, the child's pipe fills and the child waits — no
+line is dropped. Files rotate by size, between lines, keeping N (`name.log.1` newest).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TextIO
+
+from rich.style import Style
+
+from sutra_stack.limits import MAX_LOG_LINE_BYTES
+
+COLOURS = ("cyan", "magenta", "green", "yellow", "blue", "bright_red", "bright_cyan", "bright_magenta")
+READ_CHUNK = 256 * 1024
+
+
+def stamp(t: float | None = None) -> bytes:
+    return datetime.fromtimestamp(t or time.time(), UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3].encode() + b"Z "
+
+
+class RotatingFile:
+    """Append-only log file rotated by size between writes of whole lines."""
+
+    def __init__(self, path: Path, max_bytes: int, backups: int) -> None:
+        self.path, self.max_bytes, self.backups = path, max_bytes, backups
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._open()
+
+    def _open(self) -> None:
+        self.fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        self.size = os.fstat(self.fd).st_size
+
+    def write(self, data: bytes) -> None:
+        if self.size and self.size + len(data) > self.max_bytes:
+            self.rotate()
+        view = memoryview(data)
+        while view:
+            n = os.write(self.fd, view)
+            view = view[n:]
+        self.size += len(data)
+
+    def rotate(self) -> None:
+        os.close(self.fd)
+        for i in range(self.backups - 1, 0, -1):
+            src = self.path.with_name(f"{self.path.name}.{i}")
+            if src.exists():
+                os.replace(src, self.path.with_name(f"{self.path.name}.{i + 1}"))
+        os.replace(self.path, self.path.with_name(f"{self.path.name}.1"))
+        self._open()
+
+    def close(self) -> None:
+        os.close(self.fd)
+
+
+class Console:
+    """The merged foreground output: `name | line`, the name coloured per service (rich styles)."""
+
+    def __init__(self, stream: TextIO | None = None, colour: bool | None = None, width: int = 8) -> None:
+        self.out = (stream or sys.stdout).buffer if hasattr(stream or sys.stdout, "buffer") else None
+        self.stream = stream or sys.stdout
+        self.colour = self.stream.isatty() if colour is None else colour
+        self.width = width
+        self._prefixes: dict[str, bytes] = {}
+
+    def prefix(self, name: str) -> bytes:
+        p = self._prefixes.get(name)
+        if p is None:
+            text = f"{name:<{self.width}} | "
+            if self.colour:
+                colour = "white" if name == "sutra" else COLOURS[len(self._prefixes) % len(COLOURS)]
+                text = Style(color=colour, bold=True).render(text)
+            p = self._prefixes[name] = text.encode()
+        return p
+
+    def write_lines(self, name: str, lines: list[bytes]) -> None:
+        p = self.prefix(name)
+        data = b"".join(p + line + b"\n" for line in lines)
+        if self.out is not None:
+            self.out.write(data)
+            self.out.flush()
+        else:
+            self.stream.write(data.decode(errors="replace"))
+            self.stream.flush()
+
+
+class ServiceLog:
+    """Where one service's lines go: its file, and the console when there is one."""
+
+    def __init__(self, name: str, log_dir: Path, max_bytes: int, backups: int, console: Console | None) -> None:
+        self.name = name
+        self.file = RotatingFile(log_dir / f"{name}.log", max_bytes, backups)
+        self.console = console
+        self.lines = 0
+
+    def emit(self, lines: list[bytes]) -> None:
+        if not lines:
+            return
+        ts = stamp()
+        self.file.write(b"".join(ts + line + b"\n" for line in lines))
+        if self.console is not None:
+            self.console.write_lines(self.name, lines)
+        self.lines += len(lines)
+
+    def note(self, text: str) -> None:
+        self.emit([text.encode()])
+
+    def close(self) -> None:
+        self.file.close()
+
+
+class Pump:
+    """Reads a child's output pipe as data arrives and emits whole lines."""
+
+    def __init__(self, fd: int, log: ServiceLog) -> None:
+        self.fd, self.log, self.partial = fd, log, b""
+        os.set_blocking(fd, False)
+        self.done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        asyncio.get_running_loop().add_reader(fd, self._readable)
+
+    def _readable(self) -> None:
+        try:
+            data = os.read(self.fd, READ_CHUNK)
+        except BlockingIOError:
+            return
+        except OSError:
+            data = b""
+        if not data:
+            self.close()
+            return
+        data = self.partial + data
+        lines = data.split(b"\n")
+        self.partial = lines.pop()
+        if len(self.partial) > MAX_LOG_LINE_BYTES:
+            lines.append(self.partial)
+            self.partial = b""
+        self.log.emit(lines)
+
+    def close(self) -> None:
+        if self.done.done():
+            return
+        asyncio.get_running_loop().remove_reader(self.fd)
+        if self.partial:
+            self.log.emit([self.partial])
+            self.partial = b""
+        os.close(self.fd)
+        self.done.set_result(None)
+
+
+# ---- reading the files back (sutra logs) ---------------------------------------------------
+
+def log_files(log_dir: Path, name: str) -> list[Path]:
+    """A service's log files, oldest first."""
+    base = log_dir / f"{name}.log"
+    rotated = sorted(log_dir.glob(f"{name}.log.*"), key=lambda p: -int(p.suffix[1:]) if p.suffix[1:].isdigit() else 0)
+    return [p for p in rotated if p.suffix[1:].isdigit()] + ([base] if base.exists() else [])
+
+
+def read_lines(log_dir: Path, name: str, n: int | None = None, since: float | None = None) -> list[tuple[str, str]]:
+    """(timestamp, text) of a service's last n lines (all when n is None), at or after `since`."""
+    out: list[tuple[str, str]] = []
+    for path in log_files(log_dir, name):
+        with open(path, "rb") as f:
+            for raw in f:
+                ts, _, text = raw.rstrip(b"\n").partition(b" ")
+                out.append((ts.decode(errors="replace"), text.decode(errors="replace")))
+    if since is not None:
+        cut = datetime.fromtimestamp(since, UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+        out = [x for x in out if x[0] >= cut]
+    return out[-n:] if n is not None else out
+
+
+def follow(path: Path, start: int) -> Iterator[bytes]:
+    """New complete lines appended to `path` after offset `start` (one pass; call again to poll)."""
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        return
+    if size < start:
+        start = 0  # rotated: the file is new
+    with open(path, "rb") as f:
+        f.seek(start)
+        yield from f

@@ -1,0 +1,219 @@
+"""The supervisor process: asyncio orchestration of every service of one stack.
+
+Starts services in dependency order (each waits for its dependencies' conditions:
+started, healthy, completed), reacts to exits as they happen (pidfd readers, SIGCHLD for
+orphans; no polling tick), serves the control socket, reloads on file changes and stops
+everything in reverse dependency order on SIGINT/SIGTERM or `sutra down`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import fcntl
+import os
+import signal
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+from dotenv import dotenv_values
+
+from sutra_stack.config import LoadedConfig
+from sutra_stack.errors import FailedPrecondition, NotFound
+from sutra_stack.supervisor.logs import Console, ServiceLog
+from sutra_stack.supervisor.process import become_subreaper, reap_orphans, start_guard
+from sutra_stack.supervisor.service import Service
+from sutra_stack.supervisor.sockets import SocketSet
+from sutra_stack.supervisor.spec import StackSpec
+from sutra_stack.supervisor.states import State
+
+
+def run_dir(stack: StackSpec) -> Path:
+    return stack.supervisor.state_dir / "run"
+
+
+def log_dir(stack: StackSpec) -> Path:
+    return stack.supervisor.state_dir / "logs"
+
+
+def control_path(stack: StackSpec) -> Path:
+    return run_dir(stack) / "control.sock"
+
+
+class AlreadyRunning(FailedPrecondition):
+    pass
+
+
+class Manager:
+    def __init__(self, loaded: LoadedConfig, stack: StackSpec, console: Console | None = None) -> None:
+        self.loaded, self.stack, self.console = loaded, stack, console
+        self.id = uuid.uuid4().hex[:12]
+        self.started = time.time()
+        self.sockets = SocketSet()
+        self.shutdown = asyncio.Event()
+        self._waiters: list[asyncio.Future[None]] = []
+        sup = stack.supervisor
+        self.events = ServiceLog("sutra", log_dir(stack), sup.log_max_bytes, sup.log_backups, console)
+        base_env = {**os.environ, **loaded.child_env(), "PYTHONUNBUFFERED": "1"}
+        base_env.pop("LISTEN_FDS", None)
+        base_env.pop("LISTEN_PID", None)
+        self.services: dict[str, Service] = {}
+        for name, spec in stack.services.items():
+            env = dict(base_env)
+            for f in spec.env_files:
+                env.update({k: v for k, v in dotenv_values(f).items() if v is not None})
+            env.update(spec.env)
+            log = ServiceLog(name, log_dir(stack), sup.log_max_bytes, sup.log_backups, console)
+            self.services[name] = Service(spec, self, log, env)
+        self._lock_fd: int | None = None
+        self._guard: Any = None
+        self._control: Any = None
+        self._watcher: asyncio.Task[None] | None = None
+
+    # ---- events ----------------------------------------------------------------------------
+    def note(self, text: str) -> None:
+        self.events.note(text)
+
+    def on_transition(self, name: str, old: State, new: State, why: str) -> None:
+        self.note(f"{name}: {old} -> {new}" + (f" ({why})" if why else ""))
+        waiters, self._waiters = self._waiters, []
+        for w in waiters:
+            if not w.done():
+                w.set_result(None)
+
+    async def changed(self) -> None:
+        fut = asyncio.get_running_loop().create_future()
+        self._waiters.append(fut)
+        await fut
+
+    # ---- dependencies ----------------------------------------------------------------------
+    def _met(self, svc: Service) -> list[str]:
+        missing = []
+        for d in svc.spec.depends_on:
+            dep = self.services[d.name]
+            st = dep.sm.state
+            ok = (
+                (d.condition == "started" and st in (State.RUNNING, State.READY))
+                or (d.condition == "healthy" and st == State.READY)
+                or (d.condition == "completed" and st == State.EXITED and dep.last_exit == 0)
+            )
+            if not ok:
+                missing.append(f"{d.name} ({d.condition}, now {st})")
+        return missing
+
+    async def wait_deps(self, svc: Service) -> None:
+        said = ""
+        while missing := self._met(svc):
+            text = ", ".join(missing)
+            if text != said:
+                self.note(f"{svc.spec.name}: waiting for {text}")
+                said = text
+            await self.changed()
+
+    # ---- commands --------------------------------------------------------------------------
+    def _get(self, name: str) -> Service:
+        if name not in self.services:
+            raise NotFound(f"no service {name!r} (services: {', '.join(self.services)})")
+        return self.services[name]
+
+    def start(self, names: list[str] | None = None) -> list[str]:
+        order = self.stack.order(names)
+        for n in order:
+            self.services[n].policy.failures = 0
+            self.services[n].start(self.wait_deps)
+        return order
+
+    async def stop(self, name: str) -> None:
+        await self._get(name).stop("stopped by request")
+
+    async def restart(self, name: str) -> None:
+        svc = self._get(name)
+        await svc.stop("restart requested")
+        svc.policy.failures = 0
+        svc.start(self.wait_deps)
+
+    async def reload(self, names: list[str], why: str) -> None:
+        """Reload the services (and what depends on them) in dependency order, never reload = none."""
+        affected: set[str] = set()
+        for n in names:
+            affected.add(n)
+            affected.update(self.stack.dependents(n))
+        for n in self.stack.services:
+            if n in affected and self.services[n].spec.reload != "none" and self.services[n].task is not None:
+                await self.services[n].reload(why, self.wait_deps)
+
+    async def down(self) -> None:
+        """Stop every service, dependents before their dependencies."""
+        for name in reversed(list(self.services)):
+            await self.services[name].stop("shutdown")
+
+    def status(self) -> list[dict[str, Any]]:
+        return [s.status() for s in self.services.values()]
+
+    # ---- lifetime --------------------------------------------------------------------------
+    def lock(self) -> None:
+        rd = run_dir(self.stack)
+        rd.mkdir(parents=True, exist_ok=True, mode=0o700)
+        os.chmod(rd, 0o700)
+        fd = os.open(rd / "supervisor.lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            pid = os.pread(fd, 32, 0).decode().strip()
+            os.close(fd)
+            raise AlreadyRunning(f"a supervisor is already running for {self.stack.root} (pid {pid or '?'}): "
+                                 "use `sutra status`, `sutra logs` or `sutra down`") from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, str(os.getpid()).encode(), 0)
+        self._lock_fd = fd
+
+    async def run(self, names: list[str] | None = None) -> None:
+        """Supervise until SIGINT/SIGTERM or `down`; everything is stopped on the way out."""
+        from sutra_stack.supervisor.control import ControlServer  # noqa: PLC0415
+        from sutra_stack.supervisor.reload import watch  # noqa: PLC0415
+
+        self.lock()
+        loop = asyncio.get_running_loop()
+        try:
+            for n in self.stack.order(names):
+                self.sockets.bind(n, self.stack.services[n].listen)
+            become_subreaper()
+            self._guard = start_guard(self.id)
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                loop.add_signal_handler(sig, self.shutdown.set)
+            loop.add_signal_handler(signal.SIGCHLD, reap_orphans)
+            self._control = ControlServer(self, control_path(self.stack))
+            await self._control.start()
+            self.note(f"supervisor pid {os.getpid()} for {self.stack.where}; control socket {control_path(self.stack)}")
+            order = self.start(names)
+            if any(self.services[n].spec.watch for n in order):
+                self._watcher = asyncio.create_task(watch(self, order))
+            await self.shutdown.wait()
+        finally:
+            await self.close()
+
+    async def close(self) -> None:
+        self.note("shutting down")
+        if self._watcher is not None:
+            self._watcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._watcher
+        await self.down()
+        if self._control is not None:
+            await self._control.close()
+        from sutra_stack.supervisor.probes import close_channels  # noqa: PLC0415
+
+        await close_channels()
+        self.sockets.close()
+        if self._guard is not None:
+            self._guard.stdin.close()  # the guard sweeps any straggler and exits
+            with contextlib.suppress(Exception):
+                self._guard.wait(5)
+        self.note("stopped")
+        for s in self.services.values():
+            s.log.close()
+        self.events.close()
+        if self._lock_fd is not None:
+            os.close(self._lock_fd)

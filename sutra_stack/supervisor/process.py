@@ -1,0 +1,218 @@
+"""Spawning and ending child processes so that no descendant outlives its service or us.
+
+- Each child runs in its own session/process group; stopping a service signals the whole
+  group, then SIGKILLs whatever is left of it, including descendants that left the group
+  (found by the instance marker in their environment).
+- The child asks the kernel for SIGKILL when its parent dies (PR_SET_PDEATHSIG, set after
+  fork with prctl through ctypes), and the supervisor is a child subreaper
+  (PR_SET_CHILD_SUBREAPER), so orphaned grandchildren come back to it and are reaped.
+- A small guard process (`guard.py`) holds a pipe from the supervisor; when the supervisor
+  dies, even by SIGKILL, the pipe closes and the guard kills every process that carries
+  this supervisor's marker in its environment: grandchildren, shell wrappers' children,
+  uvicorn workers.
+- Exits are noticed as they happen: each child has a pidfd watched by the event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import ctypes
+import fcntl
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import psutil
+
+from sutra_stack.supervisor.sockets import SD_LISTEN_FDS_START
+
+PR_SET_PDEATHSIG = 1
+PR_SET_CHILD_SUBREAPER = 36
+MARKER_VAR = "SUTRA_SUPERVISOR_MARK"  # value: "<supervisor id>/<service>/<instance>"
+_libc = ctypes.CDLL(None, use_errno=True)
+_prctl = _libc.prctl
+_prctl.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong]
+_known_pids: set[int] = set()  # children the supervisor waits for itself (not orphans)
+
+
+def become_subreaper() -> None:
+    if _prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0:
+        raise OSError(ctypes.get_errno(), "prctl(PR_SET_CHILD_SUBREAPER) failed")
+
+
+def _child_setup(fds: list[int], env: dict[str, str] | None) -> Callable[[], None]:
+    """What runs in the child between fork and exec (no asyncio, no locks)."""
+
+    def setup() -> None:
+        _prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        if os.getppid() == 1:  # the supervisor already died between fork and prctl
+            os._exit(1)
+        if fds:
+            high = [fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 256) for fd in fds]
+            for i, fd in enumerate(high):
+                os.dup2(fd, SD_LISTEN_FDS_START + i, inheritable=True)
+                os.close(fd)
+        if env is not None:  # LISTEN_PID is only known here, after fork
+            os.environ.clear()
+            os.environ.update(env)
+            os.environ["LISTEN_PID"] = str(os.getpid())
+            os.environ["LISTEN_FDS"] = str(len(fds))
+
+    return setup
+
+
+def resolve_argv(argv: tuple[str, ...], env: dict[str, str], cwd: Path) -> list[str]:
+    """argv with the program found on the child's PATH; FileNotFoundError names what is missing."""
+    prog = argv[0]
+    if "/" in prog:
+        path = prog if os.path.isabs(prog) else str(cwd / prog)
+        if not os.access(path, os.X_OK):
+            raise FileNotFoundError(f"{prog}: not found or not executable")
+        return [path, *argv[1:]]
+    found = shutil.which(prog, path=env.get("PATH", os.defpath))
+    if found is None:
+        raise FileNotFoundError(f"{prog}: not found on PATH")
+    return [found, *argv[1:]]
+
+
+class Child:
+    """One running process: spawned, watched through a pidfd, reaped, killed as a tree."""
+
+    def __init__(self, argv: list[str], *, env: dict[str, str], cwd: Path, listen_fds: list[int],
+                 marker: str) -> None:
+        env = {**env, MARKER_VAR: marker}
+        self.marker = marker
+        preexec = _child_setup(listen_fds, env if listen_fds else None)
+        self.started = time.time()
+        # stdout and stderr share one pipe; the read end is ours (`self.out_fd`), non-inheritable
+        self.out_fd, w = os.pipe()
+        try:
+            self.proc = subprocess.Popen(
+                argv, cwd=cwd, env=None if listen_fds else env, stdin=subprocess.DEVNULL,
+                stdout=w, stderr=w, start_new_session=True, close_fds=not listen_fds, preexec_fn=preexec,
+            )
+        except BaseException:
+            os.close(self.out_fd)
+            raise
+        finally:
+            os.close(w)
+        self.pid = self.proc.pid
+        _known_pids.add(self.pid)
+        self.pidfd = os.pidfd_open(self.pid)
+        self.exited: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+        asyncio.get_running_loop().add_reader(self.pidfd, self._on_exit)
+        self._ps: psutil.Process | None = None
+
+    def _on_exit(self) -> None:
+        loop = asyncio.get_running_loop()
+        loop.remove_reader(self.pidfd)
+        os.close(self.pidfd)
+        code = self.proc.wait()
+        _known_pids.discard(self.pid)
+        if not self.exited.done():
+            self.exited.set_result(code)
+
+    @property
+    def returncode(self) -> int | None:
+        return self.exited.result() if self.exited.done() else None
+
+    def signal_group(self, sig: int) -> None:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.pid, sig)
+        if self.exited.done():
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(self.pid, sig)  # in case it left its group
+
+    def kill_descendants(self) -> int:
+        """SIGKILL every process still carrying this instance's marker (left behind by the group)."""
+        return kill_marked(f"{MARKER_VAR}={self.marker}", exact=True)
+
+    def usage(self) -> tuple[float, int]:
+        """CPU % and resident memory of the process and its descendants."""
+        try:
+            if self._ps is None:
+                self._ps = psutil.Process(self.pid)
+                self._kids: dict[int, psutil.Process] = {}
+            cpu, rss = self._ps.cpu_percent(None), self._ps.memory_info().rss
+            kids = {}
+            for k in self._ps.children(recursive=True):
+                k = self._kids.get(k.pid, k)
+                kids[k.pid] = k
+                with contextlib.suppress(psutil.Error):
+                    cpu += k.cpu_percent(None)
+                    rss += k.memory_info().rss
+            self._kids = kids
+            return cpu, rss
+        except psutil.Error:
+            return 0.0, 0
+
+
+def kill_marked(needle: str, exact: bool = False) -> int:
+    """SIGKILL every process whose environment holds `needle` (exact variable, or a prefix)."""
+    me, n = os.getpid(), 0
+    data = needle.encode()
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit() or int(entry.name) == me:
+            continue
+        try:
+            with open(f"/proc/{entry.name}/environ", "rb") as f:
+                env = f.read()
+        except OSError:
+            continue
+        for item in env.split(b"\0"):
+            if (item == data) if exact else item.startswith(data):
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(int(entry.name), signal.SIGKILL)
+                    n += 1
+                break
+    return n
+
+
+def reap_orphans() -> list[int]:
+    """Reap zombies reparented to us (we are a subreaper) that no Child waits for."""
+    reaped = []
+    with contextlib.suppress(psutil.Error):
+        for p in psutil.Process().children():
+            if p.pid in _known_pids:
+                continue
+            with contextlib.suppress(ChildProcessError, OSError):
+                pid, _ = os.waitpid(p.pid, os.WNOHANG)
+                if pid:
+                    reaped.append(pid)
+    return reaped
+
+
+def start_guard(supervisor_id: str) -> subprocess.Popen[bytes]:
+    """The process that kills our descendants when we die (see guard.py)."""
+    guard = Path(__file__).with_name("guard.py")
+    proc = subprocess.Popen(
+        [sys.executable, "-I", "-S", str(guard), f"{MARKER_VAR}={supervisor_id}/"],
+        stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    _known_pids.add(proc.pid)
+    return proc
+
+
+async def run_exec(argv: list[str], timeout: float, env: dict[str, str], cwd: Path) -> tuple[int | None, str]:
+    """Run a short command (an exec probe); its exit code (None on timeout) and output tail."""
+    child = Child(argv, env=env, cwd=cwd, listen_fds=[], marker="probe")
+    out = b""
+    try:
+        code: int | None = await asyncio.wait_for(asyncio.shield(child.exited), timeout)
+        os.set_blocking(child.out_fd, False)
+        with contextlib.suppress(BlockingIOError):
+            out = os.read(child.out_fd, 4096)
+    except TimeoutError:
+        child.signal_group(signal.SIGKILL)
+        code = None
+    finally:
+        os.close(child.out_fd)
+    return code, out.decode(errors="replace").strip()[-200:]

@@ -1,0 +1,62 @@
+"""Hot reload: watch each service's `watch` paths and reload what changed, debounced.
+
+Changes under `.venv`, `__pycache__`, `.git`, `node_modules`, `.sutra`, the storage data
+directory and each service's `watch_exclude` are ignored. A change reloads the services
+watching that path and every service depending on them, in dependency order; services
+with `reload = "none"` (the storage server) are never reloaded.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import watchfiles
+
+from sutra_stack.supervisor.spec import DEFAULT_WATCH_EXCLUDES, ServiceSpec
+
+if TYPE_CHECKING:
+    from sutra_stack.supervisor.manager import Manager
+
+
+def excluded(path: Path, spec: ServiceSpec, data_dir: Path) -> bool:
+    if path == data_dir or data_dir in path.parents:
+        return True
+    parts = path.parts
+    for pat in (*DEFAULT_WATCH_EXCLUDES, *spec.watch_exclude):
+        if any(fnmatch.fnmatch(p, pat) for p in parts) or fnmatch.fnmatch(str(path), pat):
+            return True
+    return path.suffix in (".pyc", ".pyo", ".swp", ".tmp") or path.name.endswith("~")
+
+
+def affected(changes: set[Path], specs: list[ServiceSpec], data_dir: Path) -> list[str]:
+    """Services whose watch paths hold a changed, non-excluded path."""
+    out = []
+    for spec in specs:
+        if spec.reload == "none":
+            continue
+        for ch in changes:
+            if excluded(ch, spec, data_dir):
+                continue
+            if any(ch == w or w in ch.parents for w in spec.watch):
+                out.append(spec.name)
+                break
+    return out
+
+
+async def watch(mgr: Manager, names: list[str]) -> None:
+    specs = [mgr.stack.services[n] for n in names if mgr.stack.services[n].watch]
+    data_dir = (mgr.stack.root / mgr.loaded.settings["storage.path"]).resolve()
+    paths = sorted({str(w) for s in specs for w in s.watch if w.exists()})
+    if not paths:
+        return
+    step = max(int(mgr.stack.supervisor.reload_debounce * 1000), 10)
+    async for batch in watchfiles.awatch(*paths, debounce=1600, step=step, stop_event=mgr.shutdown,
+                                         recursive=True, ignore_permission_denied=True):
+        changes = {Path(p).resolve() for _, p in batch}
+        hit = affected(changes, specs, data_dir)
+        if hit:
+            shown = ", ".join(sorted(str(c.relative_to(mgr.stack.root)) if mgr.stack.root in c.parents else str(c)
+                                     for c in changes)[:3])
+            await mgr.reload(hit, f"changed: {shown}")

@@ -1,0 +1,69 @@
+"""Listening sockets the supervisor owns and hands to each instance of a service.
+
+They are bound once, when the supervisor starts, and survive every restart and reload, so
+a new instance accepts on the very socket the old one used: no connection is refused while
+code is swapped. They are handed with systemd's socket-activation convention: descriptors
+from 3 (`SD_LISTEN_FDS_START`), `LISTEN_FDS` = how many, `LISTEN_PID` = the child's pid
+(set in the child after fork, see `process.py`). `sutra_stack.apps.common.sockets` is the
+receiving side.
+"""
+
+from __future__ import annotations
+
+import socket
+
+from sutra_stack.errors import ConfigError
+
+SD_LISTEN_FDS_START = 3
+BACKLOG = 2048
+
+
+def bind_listen(host: str, port: int, where: str = "") -> socket.socket:
+    """A listening TCP socket; a clear error when the port is taken."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as e:
+        sock.close()
+        raise ConfigError(f"{where}cannot listen on {host}:{port}: {e.strerror} "
+                          "(another process has it? change the port or stop that process)") from None
+    sock.listen(BACKLOG)
+    return sock
+
+
+class SocketSet:
+    """The bound sockets of every service, by service name."""
+
+    def __init__(self) -> None:
+        self._by_service: dict[str, list[socket.socket]] = {}
+
+    def bind(self, service: str, addrs: tuple[tuple[str, int], ...]) -> list[socket.socket]:
+        if service not in self._by_service:
+            socks: list[socket.socket] = []
+            try:
+                for host, port in addrs:
+                    socks.append(bind_listen(host, port, f"services.{service}.listen: "))
+            except BaseException:
+                for s in socks:
+                    s.close()
+                raise
+            self._by_service[service] = socks
+        return self._by_service[service]
+
+    def fds(self, service: str) -> list[int]:
+        return [s.fileno() for s in self._by_service.get(service, [])]
+
+    def addresses(self, service: str) -> list[str]:
+        out = []
+        for s in self._by_service.get(service, []):
+            host, port = s.getsockname()[:2]
+            out.append(f"{host}:{port}")
+        return out
+
+    def close(self) -> None:
+        for socks in self._by_service.values():
+            for s in socks:
+                s.close()
+        self._by_service.clear()

@@ -1,0 +1,64 @@
+"""The one state machine of a supervised service: named states, allowed transitions, history.
+
+stopped → starting → running → ready, with backoff between restarts, stopping on the way
+down, exited when a process ended and is not restarted, fatal when restarts ran out. Every
+transition goes through `StateMachine.to()`, which checks it and reports it to a listener
+(the supervisor logs each one and `sutra status` shows the current state).
+"""
+
+from __future__ import annotations
+
+import enum
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+
+class State(enum.StrEnum):
+    STOPPED = "stopped"  # not running and not wanted
+    STARTING = "starting"  # wanted: waiting for dependencies, spawning
+    RUNNING = "running"  # process alive, readiness not (yet) passed
+    READY = "ready"  # readiness probe passed (or none configured)
+    BACKOFF = "backoff"  # exited unexpectedly, waiting to restart
+    STOPPING = "stopping"  # stop signal sent, waiting for the process to exit
+    EXITED = "exited"  # ended and not restarted (policy, or `completed`)
+    FATAL = "fatal"  # could not be (re)started: too many restarts or spawn failed
+
+
+S = State
+TRANSITIONS: dict[State, frozenset[State]] = {
+    S.STOPPED: frozenset({S.STARTING}),
+    S.STARTING: frozenset({S.RUNNING, S.READY, S.BACKOFF, S.EXITED, S.FATAL, S.STOPPING, S.STOPPED}),
+    S.RUNNING: frozenset({S.READY, S.BACKOFF, S.EXITED, S.FATAL, S.STOPPING}),
+    S.READY: frozenset({S.RUNNING, S.BACKOFF, S.EXITED, S.FATAL, S.STOPPING}),
+    S.BACKOFF: frozenset({S.STARTING, S.STOPPED, S.FATAL}),
+    S.STOPPING: frozenset({S.STOPPED}),
+    S.EXITED: frozenset({S.STARTING, S.STOPPED}),
+    S.FATAL: frozenset({S.STARTING, S.STOPPED}),
+}
+ALIVE = frozenset({S.RUNNING, S.READY})
+
+
+class IllegalTransition(RuntimeError):
+    pass
+
+
+@dataclass
+class StateMachine:
+    name: str
+    on_change: Callable[[str, State, State, str], None] | None = None
+    state: State = S.STOPPED
+    since: float = field(default_factory=time.time)
+    history: list[tuple[float, State, str]] = field(default_factory=list)
+
+    def to(self, new: State, why: str = "") -> None:
+        old = self.state
+        if new == old:
+            return
+        if new not in TRANSITIONS[old]:
+            raise IllegalTransition(f"{self.name}: {old} -> {new} is not allowed ({why})")
+        self.state, self.since = new, time.time()
+        self.history.append((self.since, new, why))
+        del self.history[:-50]
+        if self.on_change is not None:
+            self.on_change(self.name, old, new, why)
