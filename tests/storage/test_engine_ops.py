@@ -231,3 +231,19 @@ def test_index_grows_past_initial_capacity(eng: Engine) -> None:
     ids = eng.learn_batch([ConceptInput(content=f"growth item {i}") for i in range(3000)])
     assert eng.stats().vectors == 3000
     assert eng.vector_search(text="growth item 2999", k=1)[0].concept_id == ids[2999]
+
+
+def test_id_lookup_across_folds_and_trailing_zero_bytes(monkeypatch: pytest.MonkeyPatch, eng: Engine) -> None:
+    from sutra_stack.storage.engine import graph
+
+    monkeypatch.setattr(graph, "FOLD_RECENT", 8)
+    ids = [f"{i:02x}" + "0" * 30 for i in range(40)] + ["0" * 30 + "10", "ff" * 15 + "00"]
+    got = eng.learn_batch([ConceptInput(content=f"folded {i}", concept_id=cid) for i, cid in enumerate(ids)])
+    assert got == ids
+    assert [c.content for c in eng.query_concepts(ids)] == [f"folded {i}" for i in range(len(ids))]
+    assert eng.delete_concept(ids[3]) and eng.query_concept(ids[3]) is None
+    eng.learn_batch([ConceptInput(content=f"filler {i}") for i in range(20)])  # more folds
+    assert eng.learn_concept("relearned", concept_id=ids[3]) == ids[3]
+    eng.learn_batch([ConceptInput(content=f"filler2 {i}") for i in range(20)])
+    assert eng.query_concept(ids[3]).content == "relearned"
+    assert eng.query_concept(ids[-1]).content == f"folded {len(ids) - 1}"

@@ -66,7 +66,7 @@ class IdIndex:
         keys = self.base_keys
         if len(keys):
             i = int(np.searchsorted(keys, key))
-            if i < len(keys) and keys[i] == key:
+            if i < len(keys) and keys[i] == key.rstrip(b"\0"):  # numpy "S" values drop trailing NULs
                 return int(self.base_rows[i])
         return -1
 
