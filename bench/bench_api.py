@@ -1,6 +1,6 @@
 """sutra-api through the whole path (HTTP → API → StorageClient → storage → back), beside storage-only.
 
-Builds a store of ~100K concepts (bench/gen_store.py when present), then measures:
+Builds a store of ~100K concepts with bench/gen_store.py, then measures:
   * POST /ask latency (one client, sequential): p50 / p95, beside Reasoner.ask over StorageClient;
   * POST /ask throughput with concurrent clients, beside the same asks from threads over StorageClient;
   * POST /learn/batch concepts/s end to end, beside Reasoner.learn_batch over StorageClient.
@@ -17,7 +17,6 @@ import argparse
 import asyncio
 import json
 import os
-import random
 import signal
 import socket
 import statistics
@@ -37,6 +36,9 @@ import httpx  # noqa: E402
 
 from sutra_stack.reasoning import Reasoner  # noqa: E402
 from sutra_stack.storage import StorageClient  # noqa: E402
+
+sys.path.insert(0, str(ROOT / "bench"))
+import gen_store  # noqa: E402  (the reasoning benchmark's store templates)
 
 PY = sys.executable
 
@@ -75,49 +77,6 @@ def process(argv: list[str], env: dict[str, str], log: Path) -> Iterator[subproc
                 except subprocess.TimeoutExpired:
                     os.killpg(proc.pid, signal.SIGKILL)
                     proc.wait()
-
-
-# --- store content -------------------------------------------------------------------------
-
-def facts(start: int, n: int) -> list[str]:
-    """Template facts whose questions need paths (cause chains, kinds, parts)."""
-    out = []
-    for i in range(start, start + n):
-        kind = i % 3
-        if kind == 0:
-            out.append(f"Compound {i} causes reaction {i}.")
-        elif kind == 1:
-            out.append(f"Device {i} is a kind of machine {i % 500}.")
-        else:
-            out.append(f"Assembly {i} contains part {i}.")
-    return out
-
-
-def questions(n_facts: int, k: int, seed: int = 7) -> list[str]:
-    rng = random.Random(seed)
-    qs = []
-    while len(qs) < k:
-        i = rng.randrange(n_facts)
-        kind = i % 3
-        qs.append([f"What does compound {i} cause?", f"What is device {i}?", f"What does assembly {i} contain?"][kind])
-    return qs
-
-
-def build_store(client: StorageClient, concepts: int) -> int:
-    """Fill the store until it holds about `concepts` concepts; returns the number of facts learned."""
-    try:
-        sys.path.insert(0, str(ROOT / "bench"))
-        import gen_store  # type: ignore[import-not-found]
-
-        return int(gen_store.fill(client, concepts))
-    except (ImportError, AttributeError):
-        pass
-    reasoner = Reasoner(client)
-    n = 0
-    while client.stats().concepts < concepts:
-        reasoner.learn_batch(facts(n, 2000))
-        n += 2000
-    return n
 
 
 # --- a small HTTP/1.1 keep-alive load generator ---------------------------------------------
@@ -230,7 +189,7 @@ def main() -> None:
         client = StorageClient(address)
         wait_for(lambda: client.stats() is not None, 120, "storage server")
         t0 = time.perf_counter()
-        n_facts = build_store(client, args.concepts)
+        n_facts = gen_store.fill(client, args.concepts)
         st = client.stats()
         print(f"store: {st.concepts} concepts, {st.associations} associations from {n_facts} facts "
               f"(built in {time.perf_counter() - t0:.1f} s); API workers={args.workers}, clients={args.clients}")
@@ -241,7 +200,7 @@ def main() -> None:
             wait_for(lambda: httpx.get(f"http://127.0.0.1:{aport}/ready", timeout=2).status_code == 200, 60,
                      "sutra-api ready")
             reasoner = Reasoner(client)
-            qs = questions(n_facts, args.asks)
+            qs = gen_store.questions(n_facts, args.asks)
             reqs = [request_bytes("/ask", {"question": q}) for q in qs]
             asyncio.run(http_sequential(aport, reqs[:50]))  # warm up every worker's connection
             for q in qs[:50]:
@@ -263,14 +222,15 @@ def main() -> None:
             api_rate, conc_lat = asyncio.run(http_concurrent(aport, reqs, args.clients, args.seconds))
 
             # learn/batch: fresh facts each side, same shape
-            base = n_facts + 1_000_000
-            items = facts(base, args.learn_items)
+            groups = args.learn_items // gen_store.FACTS_PER_GROUP
+            base = n_facts + 1_000_000  # template groups far past the store's
+            items = gen_store.facts(base, groups)
             t = time.perf_counter()
             lib_created = 0
             for i in range(0, len(items), args.batch):
                 lib_created += sum(r.concepts_created for r in reasoner.learn_batch(items[i:i + args.batch]))
             lib_learn = lib_created / (time.perf_counter() - t)
-            items = facts(base + args.learn_items, args.learn_items)
+            items = gen_store.facts(base + groups, groups)
             breqs = [request_bytes("/learn/batch", {"items": [{"content": c} for c in items[i:i + args.batch]]})
                      for i in range(0, len(items), args.batch)]
 

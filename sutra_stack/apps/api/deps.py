@@ -80,11 +80,12 @@ class StoreHandle:
             close()
 
 
-def handle(request: Request) -> StoreHandle:
+async def handle(request: Request) -> StoreHandle:
+    """The app's StoreHandle (async: a plain lookup, no reason to hop to the threadpool)."""
     return request.app.state.store
 
 
-def require_token(request: Request) -> None:
+async def require_token(request: Request) -> None:
     """Dependency of mutating routes: when a token is configured, demand `Authorization: Bearer <token>`."""
     expected: str = request.app.state.token
     if not expected:
