@@ -1,0 +1,122 @@
+"""Helpers for supervisor tests: write a stack config, run a real supervisor, ask it over its socket."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import psutil
+
+from sutra_stack.supervisor.control import call
+from tests.support.procs import ROOT, child_env, wait_until
+
+CHILDREN = Path(__file__).resolve().parent / "children"
+PY = sys.executable
+
+
+def child(name: str, *args: str) -> str:
+    """A TOML argv list running one of the test children."""
+    return json.dumps([PY, str(CHILDREN / name), *args])
+
+
+def write_config(d: Path, services: str, extra: str = "") -> Path:
+    cfg = d / "sutra.toml"
+    cfg.write_text(f"[storage]\npath = \"{d / 'data'}\"\n{extra}\n{services}", encoding="utf-8")
+    return cfg
+
+
+def sutra(d: Path, *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    """Run the real `sutra` command in directory d."""
+    return subprocess.run([PY, "-m", "sutra_stack", *args], cwd=d, env=child_env({"PYTHONPATH": str(ROOT)}),
+                          capture_output=True, text=True, timeout=timeout)
+
+
+class Supervisor:
+    def __init__(self, d: Path, proc: subprocess.Popen[bytes]) -> None:
+        self.d, self.proc = d, proc
+        self.sock = d / ".sutra" / "run" / "control.sock"
+
+    def ask(self, cmd: str, **kw: Any) -> dict[str, Any]:
+        return call(self.sock, {"cmd": cmd, **kw}, timeout=30)
+
+    def status(self) -> dict[str, dict[str, Any]]:
+        return {r["name"]: r for r in self.ask("status")["services"]}
+
+    def wait_state(self, name: str, *states: str, timeout: float = 20) -> dict[str, Any]:
+        row: dict[str, Any] = {}
+
+        def check() -> bool:
+            nonlocal row
+            row = self.status()[name]
+            return row["state"] in states
+
+        wait_until(check, timeout, 0.02, what=f"{name} in {states} (last {row})")
+        return row
+
+    def events(self) -> str:
+        return (self.d / ".sutra" / "logs" / "sutra.log").read_text()
+
+    def log(self, name: str) -> str:
+        return (self.d / ".sutra" / "logs" / f"{name}.log").read_text(errors="replace")
+
+    def wait_log(self, name: str, text: str, timeout: float = 20) -> None:
+        wait_until(lambda: text in self.log(name), timeout, 0.02, what=f"{text!r} in {name}'s log")
+
+    def descendants(self) -> list[psutil.Process]:
+        with contextlib.suppress(psutil.Error):
+            return psutil.Process(self.proc.pid).children(recursive=True)
+        return []
+
+
+@contextlib.contextmanager
+def supervisor(d: Path, *names: str, wait_ready: bool = True, timeout: float = 30) -> Iterator[Supervisor]:
+    """A real supervisor (`sutra up --daemon`) on the config in d; always stopped afterwards."""
+    out = open(d / "supervisor.out", "ab")  # noqa: SIM115
+    proc = subprocess.Popen([PY, "-m", "sutra_stack", "up", "--daemon", *names], cwd=d,
+                            env=child_env({"PYTHONPATH": str(ROOT)}), stdout=out, stderr=subprocess.STDOUT,
+                            start_new_session=True)
+    sup = Supervisor(d, proc)
+    try:
+        def up() -> bool:
+            if proc.poll() is not None:
+                raise RuntimeError(f"supervisor exited {proc.returncode}: {(d / 'supervisor.out').read_text()[-3000:]}")
+            return sup.sock.exists()
+
+        wait_until(up, timeout, what="control socket")
+        if wait_ready:
+            wait_until(lambda: all(r["state"] in ("ready", "exited") for r in sup.status().values()), timeout,
+                       what="every service ready")
+        yield sup
+    finally:
+        if proc.poll() is None:
+            os.kill(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(60)
+            except subprocess.TimeoutExpired:
+                os.kill(proc.pid, signal.SIGKILL)
+                proc.wait(10)
+        out.close()
+
+
+def alive(pid: int) -> bool:
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
+
+
+def wait_gone(pids: list[int], timeout: float = 10) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not any(alive(p) for p in pids):
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"still alive: {[p for p in pids if alive(p)]}")
