@@ -186,3 +186,37 @@ def test_failed_segment_delete_is_logged_and_harmless(tmp_path: Path, caplog: py
     wal.close()
     with WriteAheadLog(tmp_path) as wal2:
         assert list(wal2.replay(after_lsn=last)) == [(last + 1, b"z")]
+
+
+class _StuckBackgroundFsync(FaultyOps):
+    """The everysec thread's fsync hangs (a slow disk) until released."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.entered = threading.Event()
+        self.release = threading.Event()
+
+    def fsync(self, fd: int) -> None:
+        if threading.current_thread().name == "wal-everysec":
+            self.entered.set()
+            assert self.release.wait(30)
+        super().fsync(fd)
+
+
+def test_everysec_background_fsync_does_not_block_writers(tmp_path: Path) -> None:
+    ops = _StuckBackgroundFsync()
+    wal = WriteAheadLog(tmp_path, fsync="everysec", file_ops=ops)
+    wal.append(b"first")
+    assert ops.entered.wait(10), "no background fsync within 10 s"
+    done: list[int] = []
+    t = threading.Thread(target=lambda: done.extend(wal.append(b"x" * 100) for _ in range(100)))
+    t.start()
+    t.join(timeout=20)  # generous: only a writer blocked behind the hanging fsync takes this long
+    blocked = t.is_alive()
+    ops.release.set()
+    t.join(timeout=20)
+    wal.close()
+    assert not blocked, "appends waited for the background fsync"
+    assert done == list(range(2, 102))
+    with WriteAheadLog(tmp_path) as wal2:
+        assert len(list(wal2.replay())) == 101
