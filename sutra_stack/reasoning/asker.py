@@ -27,6 +27,7 @@ PATHS_PER_ANSWER = 4  # paths asked of the store per wanted path (votes need sev
 RRF_K = 60  # reciprocal-rank fusion constant
 MIN_PATH_CONFIDENCE = 0.1  # weaker paths cannot be valid (every rule gives >= 0.6 per hop)
 MIN_RELEVANCE = 0.5  # share of the question's topic words a direct match must hold
+STRONG_RELEVANCE = 0.75  # ... when it does not name the question's subject
 DIRECT_CANDIDATES = 10  # relevant candidates read for the direct match
 
 
@@ -256,8 +257,9 @@ def _pairs(text: str) -> set[tuple[str, str]]:
 def _relevant(frame: Frame, question: str, content: str) -> float:
     """How much of what the question is about a content mentions (0–1, plus up to 0.02 for tie
     breaks by numbers and adjacent word pairs shared with the question): the share of the
-    question's topic words it holds (the asked verb not counted), and at least 0.5 when it
-    names the question's subject in full."""
+    question's topic words it holds (the asked verb not counted); at least MIN_RELEVANCE when
+    it names the question's subject in full, 0 when it does not and holds less than
+    STRONG_RELEVANCE of the rest."""
     have = set(content_words(content))
     verbs = {w for f in frame.families or () if f.startswith("verb:") for w in content_words(f[5:])}
     topic = [w for w in topic_words(question) if w not in verbs]
@@ -275,7 +277,9 @@ def _relevant(frame: Frame, question: str, content: str) -> float:
     if frame.known is not None:
         need = set(content_words(frame.known.key))
         if need and need <= have:
-            return max(share, 0.5)
+            return max(share, MIN_RELEVANCE)
+        if share < STRONG_RELEVANCE:  # the subject asked about is missing: most of the rest must be there
+            return 0.0
     return share
 
 

@@ -132,7 +132,8 @@ def build_answer(question: str, frame: Frame, good: list[Voted], concepts: dict[
     names = [_display(frame, a, by_answer[a], concepts, relations) for a in listed]
     if frame.yes_no:
         first = chosen[0][0]
-        answer = (f"Yes: {_content(concepts, first.concepts[0])} → {names[0]}, "
+        start = frame.known.display if frame.known else _content(concepts, first.concepts[0])
+        answer = (f"Yes: {start} → {names[0]}, "
                   f"through {len(chosen[0][1])} learned fact(s).")
     else:
         answer = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]

@@ -120,12 +120,36 @@ _WHO_VERB_PREP = re.compile(rf"^(?:who|what)\s+(?P<v>[a-z]+(?:s|ed))\s+(?P<p>{_P
 _WHO_VERB = re.compile(rf"^(?:who|what)\s+(?P<v>[a-z]+(?:s|ed)|wrote|built|led|ate|taught)\s+{_X}$", re.I)
 
 
+_CONTRACTIONS = [(re.compile(r"\b(what|who|where|when|which|how|that|it)'s\b", re.I), r"\1 is"),
+                 (re.compile(r"\b(what|who|where|when|which|how)'re\b", re.I), r"\1 are")]
+_WHERE_FIND = re.compile(r"^where\s+(?:can|could|do|would)\s+(?:i|we|you|one)\s+(?:find|get|see)\s+", re.I)
+_WHICH = re.compile(r"^which\s+[a-z]+\s+", re.I)  # "which city is ...", "which factors cause ..."
+_PREP_WORD = re.compile(rf"\b{_PREPS}\b", re.I)
+_PLURAL_VERBS = {"cause": "causes", "lead to": "leads to", "result in": "results in", "trigger": "triggers",
+                 "contain": "contains", "include": "includes", "produce": "produces"}
+
+
 def parse_question(question: str) -> Frame:
     """The frame of a question; `families` None when no relation pattern fits."""
     q = strip_end(question)
+    for rx, repl in _CONTRACTIONS:
+        q = rx.sub(repl, q)
     chain = bool(_CHAIN.search(q))
     q = _NOISE.sub(" ", _CHAIN.sub(" ", q))
     q = re.sub(r"\s+", " ", q).strip().rstrip(",")
+    q = _WHERE_FIND.sub("where is ", q)
+    frame = _parse(q, chain)
+    if frame.families is None and _WHICH.match(q):  # "which factors cause X" read as "what causes X"
+        rest = _WHICH.sub("", q)
+        for plural, singular in _PLURAL_VERBS.items():
+            if rest.lower().startswith(plural + " "):
+                rest = singular + rest[len(plural):]
+                break
+        frame = _parse("what " + rest, chain)
+    return frame
+
+
+def _parse(q: str, chain: bool) -> Frame:
     for rx, fams, swap in _YES_NO:
         m = rx.match(q)
         if m:
@@ -145,7 +169,7 @@ def parse_question(question: str) -> Frame:
     ]
     for rx, direction, prefix in verb_rules:
         m = rx.match(q)
-        if m:
+        if m and not _PREP_WORD.search(m.group("x")):  # "Grandma put in the | soup" is no subject
             x = make_entity(m.group("x"))
             if x:
                 fam = "verb:" + verb_lemma(m.group("v"))
