@@ -6,14 +6,16 @@ SIGKILL cannot find a missing fsync (the page cache survives the process); this 
 
 from __future__ import annotations
 
+import errno
 import random
 import threading
 from pathlib import Path
 
 import pytest
 
+from sutra_stack.errors import SutraError
 from sutra_stack.storage.wal import WriteAheadLog
-from tests.storage.wal_faults import RecordingOps, power_cut
+from tests.storage.wal_faults import FaultyOps, RecordingOps, power_cut
 
 THREADS = 6
 PER_THREAD = 40
@@ -105,3 +107,42 @@ def test_power_cut_model_drops_unsynced_bytes_and_names(tmp_path: Path) -> None:
     assert {p.name: p.read_bytes() for p in (tmp_path / "all").iterdir()} == {"a": b"hello"}
     power_cut(events, 3, tmp_path / "early")
     assert list((tmp_path / "early").iterdir()) == []  # a's name was never made durable
+
+
+class _FailingRecordingOps(FaultyOps, RecordingOps):
+    """Records every operation and fails some writes/fsyncs (EIO/ENOSPC) on the way."""
+
+    def __init__(self) -> None:
+        RecordingOps.__init__(self)
+        FaultyOps.__init__(self)
+
+
+@pytest.mark.parametrize("seed", [11, 12])
+def test_power_cuts_after_failed_writes_and_fsyncs(tmp_path: Path, seed: int) -> None:
+    """Failed groups move the log to new segments; cut anywhere: acknowledged records are all there
+    and a record whose append raised never comes back once the failure was reported."""
+    ops = _FailingRecordingOps()
+    live = tmp_path / "live"
+    wal = WriteAheadLog(live, segment_bytes=4096, file_ops=ops)
+    rng = random.Random(seed)
+    for i in range(300):
+        if rng.random() < 0.06:
+            ops.arm(rng.choice(["write", "fsync"]), rng.choice([errno.EIO, errno.ENOSPC]), partial=rng.random() < 0.5)
+        p = f"s{seed}-{i}:".encode() * rng.randint(1, 30)
+        try:
+            ops.mark("ack", wal.append(p), p)
+        except SutraError:
+            ops.mark("failed", p)
+    wal.close()
+    assert not wal.read_only
+    failed_total = sum(1 for e in ops.events if e[0] == "failed")
+    assert failed_total >= 5, "too few injected failures to be a test"
+    cuts = sorted(rng.sample(range(len(ops.events) + 1), 120))
+    for n, k in enumerate(cuts):
+        marks = power_cut(ops.events, k, tmp_path / f"cut{n}", rng if n % 2 else None)
+        acked = {m[1]: m[2] for m in marks if m[0] == "ack"}
+        failed = {m[1] for m in marks if m[0] == "failed"}
+        with WriteAheadLog(tmp_path / f"cut{n}", segment_bytes=4096) as w:
+            got = dict(w.replay())
+        assert all(got.get(lsn) == p for lsn, p in acked.items()), f"cut {k}: an acknowledged record is lost"
+        assert not failed & set(got.values()), f"cut {k}: a record whose append failed came back"
