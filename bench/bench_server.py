@@ -27,6 +27,7 @@ import shutil
 import socket
 import statistics
 import struct
+import subprocess
 import sys
 import tempfile
 import threading
@@ -40,7 +41,6 @@ sys.path.insert(0, str(ROOT))
 
 import grpc  # noqa: E402
 import hnswlib  # noqa: E402
-import numpy as np  # noqa: E402
 
 from sutra_stack.storage import AsyncStorageClient, StorageClient  # noqa: E402
 from sutra_stack.storage.engine import Engine  # noqa: E402
@@ -51,18 +51,6 @@ from tests.support.storage_server import storage_server  # noqa: E402
 DIM, K, EF, BATCH = 384, 10, 64, 1000
 
 
-def median_rate(fn: Callable[[], float], repeats: int) -> float:
-    return statistics.median(fn() for _ in range(repeats))
-
-
-def row(label: str, value: float, anchor: float, anchor_label: str, target: float | None) -> None:
-    ratio = value / anchor if anchor else float("nan")
-    verdict = "" if target is None else (" ok" if ratio >= target else " BELOW TARGET")
-    tgt = f"target ≥ {target:.2f}×" if target is not None else "(reported)"
-    print(f"  {label:<52} {value:>10,.0f} /s   {anchor_label} {anchor:>9,.0f} /s   "
-          f"ratio {ratio:5.2f}×  {tgt}{verdict}", flush=True)
-
-
 def texts(n: int, offset: int) -> list[str]:
     rng = random.Random(offset)
     words = ["alpha", "beta", "gamma", "delta", "omega", "reactor", "enzyme", "valve", "signal", "harbor",
@@ -71,120 +59,170 @@ def texts(n: int, offset: int) -> list[str]:
 
 
 # --- limits ------------------------------------------------------------------------------------
-def grpc_echo_rate(n: int, repeats: int) -> float:
-    srv = grpc.server(futures.ThreadPoolExecutor(max_workers=8))
-    srv.add_generic_rpc_handlers((grpc.method_handlers_generic_handler(
-        "t.Echo", {"E": grpc.unary_unary_rpc_method_handler(lambda req, ctx: req)}),))
-    port = srv.add_insecure_port("127.0.0.1:0")
-    srv.start()
-    ch = grpc.insecure_channel(f"127.0.0.1:{port}")
-    call = ch.unary_unary("/t.Echo/E")
-    for _ in range(200):
-        call(b"x" * 100)
-
-    def once() -> float:
-        t = time.perf_counter()
-        for _ in range(n):
-            call(b"x" * 100)
-        return n / (time.perf_counter() - t)
-
-    rate = median_rate(once, repeats)
-    ch.close()
-    srv.stop(0)
-    return rate
+def loop_rate(fn: Callable[[int], object], n: int) -> float:
+    t = time.perf_counter()
+    for i in range(n):
+        fn(i)
+    return n / (time.perf_counter() - t)
 
 
-def tcp_echo_rate(n: int, repeats: int) -> float:
-    async def serve(ready: threading.Event, holder: list, stop: asyncio.Event) -> None:
-        async def h(r: asyncio.StreamReader, w: asyncio.StreamWriter) -> None:
-            try:
-                while True:
-                    hdr = await r.readexactly(4)
-                    (m,) = struct.unpack(">I", hdr)
-                    body = await r.readexactly(m)
-                    w.write(hdr + body)
-                    await w.drain()
-            except asyncio.IncompleteReadError:
-                pass
+def paired(anchor: Callable[[], float], ours: Callable[[], float], repeats: int) -> tuple[float, float, float]:
+    """Alternate anchor and ours `repeats` times (the machine is shared): medians of both and of the ratios."""
+    a, o = [], []
+    for _ in range(repeats):
+        a.append(anchor())
+        o.append(ours())
+    return statistics.median(a), statistics.median(o), statistics.median(x / y for x, y in zip(o, a, strict=True))
 
-        s = await asyncio.start_server(h, "127.0.0.1", 0)
-        holder.append(s.sockets[0].getsockname()[1])
-        holder.append(asyncio.get_running_loop())
-        ready.set()
-        await stop.wait()
-        s.close()
 
-    ready, holder = threading.Event(), []
-    stop = asyncio.Event()
-    th = threading.Thread(target=lambda: asyncio.run(serve(ready, holder, stop)), daemon=True)
-    th.start()
-    ready.wait()
-    c = socket.create_connection(("127.0.0.1", holder[0]))
-    c.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    msg = struct.pack(">I", 100) + b"x" * 100
+def report(label: str, anchor_label: str, figures: tuple[float, float, float], target: float | None) -> None:
+    anchor, value, ratio = figures
+    verdict = "" if target is None else (" ok" if ratio >= target else " BELOW TARGET")
+    tgt = f"target ≥ {target:.2f}×" if target is not None else "(reported)"
+    print(f"  {label:<50} {value:>9,.0f}/s | {anchor_label:<28} {anchor:>9,.0f}/s | "
+          f"ratio {ratio:5.2f}× {tgt}{verdict}", flush=True)
 
-    def rt() -> None:
-        c.sendall(msg)
+
+ECHO_SERVER = """
+import sys, time
+from concurrent import futures
+import grpc
+srv = grpc.server(futures.ThreadPoolExecutor(max_workers=8))
+srv.add_generic_rpc_handlers((grpc.method_handlers_generic_handler(
+    "t.Echo", {"E": grpc.unary_unary_rpc_method_handler(lambda req, ctx: req)}),))
+print(srv.add_insecure_port("127.0.0.1:0"), flush=True)
+srv.start()
+sys.stdin.read()
+"""
+
+
+class GrpcEcho:
+    """grpcio sync unary echo (bytes in/out): in this process (as the anchor script does) or in a child."""
+
+    def __init__(self, own_process: bool) -> None:
+        self.proc: subprocess.Popen[str] | None = None
+        self.srv: grpc.Server | None = None
+        if own_process:
+            self.proc = subprocess.Popen([sys.executable, "-c", ECHO_SERVER], stdin=subprocess.PIPE,
+                                         stdout=subprocess.PIPE, text=True)
+            assert self.proc.stdout is not None
+            port = int(self.proc.stdout.readline())
+        else:
+            self.srv = grpc.server(futures.ThreadPoolExecutor(max_workers=8))
+            self.srv.add_generic_rpc_handlers((grpc.method_handlers_generic_handler(
+                "t.Echo", {"E": grpc.unary_unary_rpc_method_handler(lambda req, ctx: req)}),))
+            port = self.srv.add_insecure_port("127.0.0.1:0")
+            self.srv.start()
+        self.ch = grpc.insecure_channel(f"127.0.0.1:{port}")
+        self.call = self.ch.unary_unary("/t.Echo/E")
+        for _ in range(200):
+            self.call(b"x" * 100)
+
+    def rate(self, n: int) -> float:
+        return loop_rate(lambda _i: self.call(b"x" * 100), n)
+
+    def close(self) -> None:
+        self.ch.close()
+        if self.srv is not None:
+            self.srv.stop(0)
+        if self.proc is not None:
+            self.proc.kill()
+            self.proc.wait()
+
+
+TCP_ECHO_SERVER = """
+import asyncio, struct, sys
+async def main():
+    async def h(r, w):
+        try:
+            while True:
+                hdr = await r.readexactly(4)
+                (m,) = struct.unpack(">I", hdr)
+                w.write(hdr + await r.readexactly(m))
+                await w.drain()
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass
+    s = await asyncio.start_server(h, "127.0.0.1", 0)
+    print(s.sockets[0].getsockname()[1], flush=True)
+    await asyncio.sleep(10**9)
+asyncio.run(main())
+"""
+
+
+class TcpEcho:
+    """A raw asyncio TCP length-prefixed echo server (in a thread, as the anchor script does, or in a
+    child process like our server), and one blocking client."""
+
+    def __init__(self, own_process: bool = False) -> None:
+        self.proc: subprocess.Popen[str] | None = None
+        if own_process:
+            self.proc = subprocess.Popen([sys.executable, "-c", TCP_ECHO_SERVER], stdout=subprocess.PIPE, text=True)
+            assert self.proc.stdout is not None
+            self._connect(int(self.proc.stdout.readline()))
+            return
+        ready, holder = threading.Event(), []
+
+        async def serve() -> None:
+            async def h(r: asyncio.StreamReader, w: asyncio.StreamWriter) -> None:
+                try:
+                    while True:
+                        hdr = await r.readexactly(4)
+                        (m,) = struct.unpack(">I", hdr)
+                        body = await r.readexactly(m)
+                        w.write(hdr + body)
+                        await w.drain()
+                except (asyncio.IncompleteReadError, ConnectionError):
+                    pass
+
+            s = await asyncio.start_server(h, "127.0.0.1", 0)
+            holder.append(s.sockets[0].getsockname()[1])
+            ready.set()
+            await asyncio.sleep(10**9)
+
+        threading.Thread(target=lambda: asyncio.run(serve()), daemon=True).start()
+        ready.wait()
+        self._connect(holder[0])
+
+    def _connect(self, port: int) -> None:
+        self.c = socket.create_connection(("127.0.0.1", port))
+        self.c.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.msg = struct.pack(">I", 100) + b"x" * 100
+        for _ in range(200):
+            self._rt()
+
+    def _rt(self) -> None:
+        self.c.sendall(self.msg)
         got = b""
         while len(got) < 104:
-            got += c.recv(4096)
+            got += self.c.recv(4096)
 
-    for _ in range(200):
-        rt()
+    def rate(self, n: int) -> float:
+        return loop_rate(lambda _i: self._rt(), n)
 
-    def once() -> float:
-        t = time.perf_counter()
-        for _ in range(n):
-            rt()
-        return n / (time.perf_counter() - t)
-
-    rate = median_rate(once, repeats)
-    c.close()
-    holder[1].call_soon_threadsafe(stop.set)
-    th.join(5)
-    return rate
+    def close(self) -> None:
+        self.c.close()
+        if self.proc is not None:
+            self.proc.kill()
+            self.proc.wait()
 
 
-def raw_hnsw_rate(index_file: Path, n: int, queries: np.ndarray, repeats: int) -> float:
+def raw_hnsw(index_file: Path, n: int) -> hnswlib.Index:
     idx = hnswlib.Index(space="cosine", dim=DIM)
     idx.load_index(str(index_file), max_elements=n + 1000)
     idx.set_ef(EF)
     idx.set_num_threads(1)
-
-    def once() -> float:
-        t = time.perf_counter()
-        for q in queries:
-            idx.knn_query(q, k=K)
-        return len(queries) / (time.perf_counter() - t)
-
-    return median_rate(once, repeats)
+    return idx
 
 
 # --- through the server ------------------------------------------------------------------------
-def calls_rate(fn: Callable[[int], object], n: int, repeats: int) -> float:
-    for i in range(100):
-        fn(i)
-
-    def once() -> float:
-        t = time.perf_counter()
-        for i in range(n):
-            fn(i)
-        return n / (time.perf_counter() - t)
-
-    return median_rate(once, repeats)
-
-
-def pipelined_rate(address: str, ids: list[str], n: int, repeats: int, depth: int = 64) -> float:
+def pipelined_rate(address: str, ids: list[str], n: int, depth: int = 64) -> float:
     async def run() -> float:
         async with AsyncStorageClient(address) as c:
             await c.query_concept(ids[0])
-            rates = []
-            for _ in range(repeats):
-                t = time.perf_counter()
-                for start in range(0, n, depth):
-                    await asyncio.gather(*[c.query_concept(ids[(start + j) % len(ids)]) for j in range(depth)])
-                rates.append(n / (time.perf_counter() - t))
-            return statistics.median(rates)
+            t = time.perf_counter()
+            for start in range(0, n, depth):
+                await asyncio.gather(*[c.query_concept(ids[(start + j) % len(ids)]) for j in range(depth)])
+            return n / (time.perf_counter() - t)
 
     return asyncio.run(run())
 
@@ -203,16 +241,13 @@ def bulk_engine_rate(workdir: Path, items: list[str]) -> float:
 
 
 def bulk_server_rate(workdir: Path, name: str, items: list[str], stream: bool) -> float:
-    with storage_server(workdir / name, env={"SUTRA_STORAGE_FSYNC": "always", "SUTRA_LOG_LEVEL": "WARNING"}) as srv:
-        with StorageClient(srv.address) as c:
-            batches = [[ConceptInput(x) for x in items[i:i + BATCH]] for i in range(0, len(items), BATCH)]
-            t = time.perf_counter()
-            if stream:
-                ids = c.learn_stream(iter(batches))
-            else:
-                ids = [cid for b in batches for cid in c.learn_batch(b)]
-            rate = len(items) / (time.perf_counter() - t)
-            assert len(ids) == len(items)
+    env = {"SUTRA_STORAGE_FSYNC": "always", "SUTRA_LOG_LEVEL": "WARNING"}
+    with storage_server(workdir / name, env=env) as srv, StorageClient(srv.address) as c:
+        batches = [[ConceptInput(x) for x in items[i:i + BATCH]] for i in range(0, len(items), BATCH)]
+        t = time.perf_counter()
+        ids = c.learn_stream(iter(batches)) if stream else [cid for b in batches for cid in c.learn_batch(b)]
+        rate = len(items) / (time.perf_counter() - t)
+        assert len(ids) == len(items)
     shutil.rmtree(workdir / name, ignore_errors=True)
     return rate
 
@@ -221,29 +256,16 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--n", type=int, default=100_000, help="concepts in the store searched")
     ap.add_argument("--bulk", type=int, default=20_000, help="concepts per bulk-learn measurement")
-    ap.add_argument("--calls", type=int, default=5_000, help="calls per rate measurement")
-    ap.add_argument("--queries", type=int, default=2_000, help="vector searches per measurement")
-    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--calls", type=int, default=3_000, help="calls per rate measurement")
+    ap.add_argument("--queries", type=int, default=1_000, help="vector searches per measurement")
+    ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--dir", type=Path, default=None)
     a = ap.parse_args()
     workdir = a.dir or Path(tempfile.mkdtemp(prefix="bench-server-"))
     workdir.mkdir(parents=True, exist_ok=True)
-    print(f"storage server vs bare libraries, {os.cpu_count()} CPUs, store {a.n:,}×{DIM}, medians of {a.repeats}")
-
-    print("limits (same run):", flush=True)
-    grpc_echo = grpc_echo_rate(a.calls, a.repeats)
-    print(f"  grpcio sync unary echo, 1 client thread          {grpc_echo:>10,.0f} /s")
-    tcp_echo = tcp_echo_rate(a.calls, a.repeats)
-    print(f"  raw asyncio TCP framed echo, 1 client            {tcp_echo:>10,.0f} /s", flush=True)
-
-    print("bulk learn, batches of 1,000, fsync always, hash embedder:", flush=True)
-    eng_rate = bulk_engine_rate(workdir, texts(a.bulk, 0))
-    print(f"  engine learn_batch in-process                    {eng_rate:>10,.0f} /s", flush=True)
-    row("LearnBatch through StorageClient (fast door)", bulk_server_rate(workdir, "bulk-fast", texts(a.bulk, 0),
-                                                                         False), eng_rate, "engine", 0.70)
-    row("LearnStream through StorageClient (gRPC stream)", bulk_server_rate(workdir, "bulk-stream",
-                                                                            texts(a.bulk, 0), True),
-        eng_rate, "engine", 0.70)
+    r = a.repeats
+    print(f"storage server vs bare libraries, {os.cpu_count()} CPUs, store {a.n:,}×{DIM}; "
+          f"each figure alternates with its limit {r}× (medians; ratio = median of per-round ratios)", flush=True)
 
     print(f"filling a store of {a.n:,} concepts ...", flush=True)
     env = {"SUTRA_STORAGE_FSYNC": "off", "SUTRA_LOG_LEVEL": "WARNING"}
@@ -257,32 +279,62 @@ def main() -> None:
             c.flush()
         rng = random.Random(1)
         sample = [ids[rng.randrange(len(ids))] for _ in range(4096)]
+        # No gRPC object lives in this process during the fast-door figures: its threads cost CPU.
+        tcp, tcp_out = TcpEcho(), TcpEcho(own_process=True)
 
-        print("query_concept:", flush=True)
+        print("query_concept (one random stored concept per call):", flush=True)
         with StorageClient(srv.address) as c:
             assert c.query_concept(sample[0]) is not None
-            row("StorageClient fast door, 1 client", calls_rate(lambda i: c.query_concept(sample[i % 4096]),
-                                                                a.calls, a.repeats), tcp_echo, "raw TCP echo", 0.50)
-            best_batch = median_rate(lambda: _batch_rate(c, sample, a.calls), a.repeats)
-        row("AsyncStorageClient fast door, 64 pipelined", pipelined_rate(srv.address, sample, a.calls, a.repeats),
-            tcp_echo, "raw TCP echo", None)
-        row("StorageClient query_concepts, batches of 100", best_batch, tcp_echo, "raw TCP echo", None)
-        with StorageClient(srv.grpc_address) as g:
-            row("QueryConcept over gRPC (StorageClient grpc://)", calls_rate(
-                lambda i: g.query_concept(sample[i % 4096]), a.calls // 2, a.repeats), grpc_echo, "grpcio echo", 0.80)
-
-        print(f"vector search k={K} ef={EF}:", flush=True)
-        emb = HashEmbedder(DIM)
-        queries = emb.embed(texts(a.queries, 5_000_000))
-        index_files = sorted((workdir / "store").glob("index-*.bin*"))
-        raw = raw_hnsw_rate(index_files[-1], a.n, queries, a.repeats)
-        print(f"  raw hnswlib knn_query, same index, 1 thread      {raw:>10,.0f} /s", flush=True)
-        qlist = [q.tolist() for q in queries]
+            one = lambda i: c.query_concept(sample[i % 4096])  # noqa: E731
+            loop_rate(one, 200)
+            report("StorageClient fast door, 1 client", "raw TCP echo, 1 process",
+                   paired(lambda: tcp.rate(a.calls), lambda: loop_rate(one, a.calls), r), 0.50)
+            report("StorageClient fast door, 1 client", "raw TCP echo, server process",
+                   paired(lambda: tcp_out.rate(a.calls), lambda: loop_rate(one, a.calls), r), 0.50)
+            report("StorageClient.query_concepts, batches of 100", "raw TCP echo, server process",
+                   paired(lambda: tcp_out.rate(a.calls), lambda: _batch_rate(c, sample, a.calls * 10), r), None)
+        report("AsyncStorageClient fast door, 64 pipelined", "raw TCP echo, server process",
+               paired(lambda: tcp_out.rate(a.calls), lambda: pipelined_rate(srv.address, sample, a.calls * 2), r),
+               None)
+        tcp.close()
+        tcp_out.close()
+        print(f"vector search k={K} ef={EF}, one query at a time:", flush=True)
+        queries = HashEmbedder(DIM).embed(texts(a.queries, 5_000_000))
+        idx = raw_hnsw(sorted((workdir / "store").glob("index-*.bin*"))[-1], a.n)
+        raw = lambda i: idx.knn_query(queries[i % len(queries)], k=K)  # noqa: E731
         with StorageClient(srv.address) as c:
-            assert len(c.vector_search(vector=qlist[0], k=K, ef=EF)) == K
-            row("vector_search through StorageClient (fast door)", calls_rate(
-                lambda i: c.vector_search(vector=qlist[i % len(qlist)], k=K, ef=EF), a.queries, a.repeats),
-                raw, "raw hnswlib", 0.50)
+            assert len(c.vector_search(vector=queries[0], k=K, ef=EF)) == K
+            ours = lambda i: c.vector_search(vector=queries[i % len(queries)], k=K, ef=EF)  # noqa: E731
+            report("vector_search via StorageClient (fast door)", "raw hnswlib knn_query",
+                   paired(lambda: loop_rate(raw, a.queries), lambda: loop_rate(ours, a.queries), r), 0.50)
+        copy = workdir / "store-copy"
+        shutil.copytree(workdir / "store", copy, ignore=shutil.ignore_patterns("LOCK"))
+        eng = Engine.open(copy, {"storage.fsync": "off"})
+        inproc = lambda i: eng.vector_search(vector=queries[i % len(queries)], k=K, ef=EF)  # noqa: E731
+        report("  (for reference) engine.vector_search in-process", "raw hnswlib knn_query",
+               paired(lambda: loop_rate(raw, a.queries), lambda: loop_rate(inproc, a.queries), r), None)
+        eng.close()
+        print("QueryConcept over gRPC:", flush=True)
+        echo_in, echo_out = GrpcEcho(own_process=False), GrpcEcho(own_process=True)
+        with StorageClient(srv.grpc_address) as g:
+            gone = lambda i: g.query_concept(sample[i % 4096])  # noqa: E731
+            loop_rate(gone, 200)
+            report("QueryConcept over gRPC (StorageClient grpc://)", "grpcio echo, 1 process",
+                   paired(lambda: echo_in.rate(a.calls // 2), lambda: loop_rate(gone, a.calls // 2), r), 0.80)
+            report("QueryConcept over gRPC (StorageClient grpc://)", "grpcio echo, server process",
+                   paired(lambda: echo_out.rate(a.calls // 2), lambda: loop_rate(gone, a.calls // 2), r), 0.80)
+        echo_in.close()
+        echo_out.close()
+
+    print("bulk learn, batches of 1,000, fsync always, hash embedder (fresh store each):", flush=True)
+    items = texts(a.bulk, 0)
+    report("LearnBatch via StorageClient (fast door)", "engine learn_batch in-proc",
+           paired(lambda: bulk_engine_rate(workdir, items), lambda: bulk_server_rate(workdir, "bf", items, False),
+                  max(1, r // 2)), 0.70)
+    report("LearnStream via StorageClient (gRPC stream)", "engine learn_batch in-proc",
+           paired(lambda: bulk_engine_rate(workdir, items), lambda: bulk_server_rate(workdir, "bs", items, True),
+                  max(1, r // 2)), 0.70)
+
     if a.dir is None:
         shutil.rmtree(workdir, ignore_errors=True)
 
@@ -290,7 +342,7 @@ def main() -> None:
 def _batch_rate(c: StorageClient, ids: list[str], n: int) -> float:
     t = time.perf_counter()
     for start in range(0, n, 100):
-        c.query_concepts(ids[start % 4000:start % 4000 + 100])
+        c.query_concepts(ids[start % 3900:start % 3900 + 100])
     return n / (time.perf_counter() - t)
 
 
