@@ -31,14 +31,14 @@ def backup(path: Path, dest: Path) -> list[str]:
     """Copy a stopped store into the empty directory `dest`; returns the files copied."""
     _require_store(path)
     with DirectoryLock(path):
-        snap.read_snapshot(path)  # refuse to back up a corrupt snapshot
+        snap.verify(path)  # refuse to back up a corrupt snapshot
         return copy_store_files(path, dest)
 
 
 def restore(src: Path, path: Path) -> list[str]:
     """Copy the backup `src` into `path`, which must be missing or empty (apart from a lock file)."""
     _require_store(src)
-    snap.read_snapshot(src)
+    snap.verify(src)
     path.mkdir(parents=True, exist_ok=True)
     with DirectoryLock(path):
         others = [p.name for p in path.iterdir() if p.name != "LOCK"]
@@ -66,7 +66,7 @@ def iter_records(engine: Engine, *, vectors: bool = False) -> Iterator[dict[str,
             meta = g.meta_of(row)
             rec: dict[str, Any] = {
                 "kind": "concept", "id": g.id_hex(row), "content": g.content_of(row),
-                "strength": float(c["strength"][row]), "confidence": float(c["confidence"][row]),
+                "strength": as_float(c["strength"][row]), "confidence": as_float(c["confidence"][row]),
                 "created": float(c["created"][row]), "metadata": json.loads(meta) if meta else {},
             }
             if vectors:

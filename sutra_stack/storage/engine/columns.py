@@ -49,13 +49,15 @@ class Table:
     def arrays(self) -> dict[str, np.ndarray]:
         return {name: arr[: self.n] for name, arr in self.cols.items()}
 
-    def load(self, n: int, arrays: dict[str, np.ndarray], headroom: float = 1.25) -> None:
-        cap = max(MIN_CAPACITY, int(n * headroom))
-        self.n, self.cap = n, cap
+    def adopt(self, n: int, buffers: dict[str, np.ndarray]) -> None:
+        """Take loaded buffers (rows [0, n) valid, maybe room beyond) as the columns, without copying."""
+        self.n = n
+        self.cap = min(len(buffers[name]) for name in self.schema)
         for name, (dtype, _fill) in self.schema.items():
-            arr = np.empty(cap, dtype=dtype)
-            arr[:n] = arrays[name]
-            self.cols[name] = arr
+            buf = buffers[name]
+            if buf.dtype != np.dtype(dtype):
+                raise ValueError(f"column {name} has dtype {buf.dtype}, expected {dtype}")
+            self.cols[name] = buf
 
 
 class Blob:
@@ -82,7 +84,5 @@ class Blob:
     def array(self) -> np.ndarray:
         return self.buf[: self.size]
 
-    def load(self, data: np.ndarray, headroom: float = 1.25) -> None:
-        self.size = len(data)
-        self.buf = np.zeros(max(64 * 1024, int(self.size * headroom)), dtype=np.uint8)
-        self.buf[: self.size] = data
+    def adopt(self, buf: np.ndarray, size: int) -> None:
+        self.buf, self.size = buf, size

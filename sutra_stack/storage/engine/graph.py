@@ -18,8 +18,8 @@ from sutra_stack.storage.engine.columns import Blob, Table
 CONCEPT_SCHEMA: dict[str, tuple[str, float | int | bytes]] = {
     "ids": ("S16", b""),
     "alive": ("bool", False),
-    "strength": ("float64", 0.0),
-    "confidence": ("float64", 0.0),
+    "strength": ("float32", 0.0),  # read back through `as_float`
+    "confidence": ("float32", 0.0),
     "created": ("float64", 0.0),
     "last_accessed": ("float64", 0.0),
     "access_count": ("uint32", 0),

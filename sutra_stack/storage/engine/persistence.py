@@ -53,17 +53,19 @@ def state_arrays(state: State) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
     return arrays, counters
 
 
-def load_state(state: State, header: dict[str, Any], arrays: dict[str, np.ndarray], index_path: Path) -> None:
+def load_state(state: State, header: dict[str, Any], arrays: dict[str, tuple[np.ndarray, int]],
+               index: snap.IndexCheck) -> None:
     g, t = state.graph, state.text
     c = header["counters"]
-    g.concepts.load(c["concept_rows"], {k[2:]: a for k, a in arrays.items() if k.startswith("c.")})
-    g.edges.load(c["edge_rows"], {k[2:]: a for k, a in arrays.items() if k.startswith("e.")})
-    g.content.load(arrays["content"])
-    g.meta.load(arrays["meta"])
-    g.ids.set_base(arrays["ids.keys"], arrays["ids.rows"])
+    g.concepts.adopt(c["concept_rows"], {k[2:]: b for k, (b, _) in arrays.items() if k.startswith("c.")})
+    g.edges.adopt(c["edge_rows"], {k[2:]: b for k, (b, _) in arrays.items() if k.startswith("e.")})
+    g.content.adopt(*arrays["content"])
+    g.meta.adopt(*arrays["meta"])
+    g.ids.set_base(arrays["ids.keys"][0][: arrays["ids.keys"][1]], arrays["ids.rows"][0][: arrays["ids.rows"][1]])
     g.live_concepts, g.live_edges = c["live_concepts"], c["live_edges"]
-    t.load({k[2:]: a for k, a in arrays.items() if k.startswith("t.")}, c["text_total_len"], c["text_live_docs"])
-    state.vectors.load(index_path, max_elements=int(c["concept_rows"] * 1.25) + 1, live=c["vectors"])
+    t.load({k[2:]: v for k, v in arrays.items() if k.startswith("t.")}, c["text_total_len"], c["text_live_docs"])
+    state.vectors.load(index.path, max_elements=int(c["concept_rows"] * 1.25) + 1, live=c["vectors"])
+    index.result()  # the CRC of the index file, computed while load_index ran
 
 
 class Persistence:
@@ -115,12 +117,13 @@ class Persistence:
                     f"dimension {want['dimension']}. Set embedder.kind / embedder.dimension to match, or "
                     "export and re-import the store into a new directory")
         self.meta = meta
-        loaded = snap.read_snapshot(path)
+        header = snap.read_header(path)
         lsn = 0
-        if loaded is not None:
-            header, arrays = loaded
-            index_path = snap.check_index_file(path, header)
-            load_state(eng._state, header, arrays, index_path)
+        if header is not None:
+            index = snap.IndexCheck(path, header)  # starts the index CRC on a thread
+            loaded = snap.read_snapshot(path, headroom=1.25)
+            assert loaded is not None
+            load_state(eng._state, header, loaded[1], index)
             lsn = int(header["lsn"])
             eng.last_snapshot = float(header["created"])
         elif int(meta.get("snapshot_lsn", 0)) > 0:
@@ -236,10 +239,10 @@ def copy_store_files(src: Path, dest: Path, *, skip_newest_segment: bool = False
     if any(dest.iterdir()):
         raise FailedPrecondition(f"backup destination {dest} is not empty")
     copied = []
-    header = snap.read_snapshot(src)
+    header = snap.read_header(src)
     names = [snap.STORE_META_NAME, snap.SNAPSHOT_NAME]
     if header is not None:
-        names.append(header[0]["index_file"])
+        names.append(header["index_file"])
     for name in names:
         if (src / name).exists():
             shutil.copy2(src / name, dest / name)

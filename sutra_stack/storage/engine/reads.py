@@ -40,8 +40,8 @@ class ReadsMixin:
         c = g.concepts
         meta = g.meta_of(row)
         return Concept(
-            id=g.id_hex(row), content=g.content_of(row), strength=float(c["strength"][row]),
-            confidence=float(c["confidence"][row]), created=float(c["created"][row]),
+            id=g.id_hex(row), content=g.content_of(row), strength=as_float(c["strength"][row]),
+            confidence=as_float(c["confidence"][row]), created=float(c["created"][row]),
             last_accessed=float(c["last_accessed"][row]), access_count=int(c["access_count"][row]),
             metadata=json.loads(meta) if meta else {},
         )

@@ -20,7 +20,7 @@ B = 0.75
 POSTING_SCHEMA: dict[str, tuple[str, float | int | bytes]] = {
     "term": ("uint32", 0),
     "doc": ("int32", -1),
-    "tf": ("uint16", 0),
+    "tf": ("uint8", 0),  # term frequency, capped at 255
 }
 DOC_SCHEMA: dict[str, tuple[str, float | int | bytes]] = {"length": ("int32", 0)}
 COMPACT_MIN_TAIL = 256 * 1024
@@ -37,7 +37,7 @@ class TextIndex:
         self.base_terms = np.empty(0, dtype=np.uint32)  # sorted unique term hashes
         self.base_ptr = np.zeros(1, dtype=np.int64)
         self.base_doc = np.empty(0, dtype=np.int32)
-        self.base_tf = np.empty(0, dtype=np.uint16)
+        self.base_tf = np.empty(0, dtype=np.uint8)
         self.total_len = 0  # tokens over live documents
         self.live_docs = 0
 
@@ -55,7 +55,7 @@ class TextIndex:
         sl = slice(first, first + len(counts))
         self.tail["term"][sl] = np.fromiter(counts.keys(), dtype=np.uint32, count=len(counts))
         self.tail["doc"][sl] = row
-        self.tail["tf"][sl] = np.minimum(np.fromiter(counts.values(), dtype=np.int64, count=len(counts)), 65535)
+        self.tail["tf"][sl] = np.minimum(np.fromiter(counts.values(), dtype=np.int64, count=len(counts)), 255)
         if self.tail.n > max(COMPACT_MIN_TAIL, len(self.base_doc) // 2):
             self.compact()
 
@@ -79,7 +79,7 @@ class TextIndex:
         uniq, starts = np.unique(terms, return_index=True)
         self.base_terms = uniq.astype(np.uint32)
         self.base_ptr = np.append(starts, len(terms)).astype(np.int64)
-        self.base_doc, self.base_tf = docs.astype(np.int32), tfs.astype(np.uint16)
+        self.base_doc, self.base_tf = docs.astype(np.int32), tfs.astype(np.uint8)
         self.tail = Table(POSTING_SCHEMA)
 
     def postings(self, h: int) -> tuple[np.ndarray, np.ndarray]:
@@ -95,7 +95,7 @@ class TextIndex:
             parts_d.append(self.tail["doc"][hit])
             parts_t.append(self.tail["tf"][hit])
         if not parts_d:
-            return np.empty(0, dtype=np.int32), np.empty(0, dtype=np.uint16)
+            return np.empty(0, dtype=np.int32), np.empty(0, dtype=np.uint8)
         return np.concatenate(parts_d), np.concatenate(parts_t)
 
     def search(self, query: str, k: int, alive: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -139,11 +139,16 @@ class TextIndex:
             "doc_length": self.docs.arrays()["length"],
         }
 
-    def load(self, arrays: dict[str, np.ndarray], total_len: int, live_docs: int) -> None:
-        self.base_terms, self.base_ptr = arrays["base_terms"], arrays["base_ptr"]
-        self.base_doc, self.base_tf = arrays["base_doc"], arrays["base_tf"]
-        tn = len(arrays["tail_term"])
+    def load(self, arrays: dict[str, tuple[np.ndarray, int]], total_len: int, live_docs: int) -> None:
+        """Adopt loaded (buffer, rows) pairs."""
+        def exact(name: str) -> np.ndarray:
+            buf, n = arrays[name]
+            return buf[:n]
+
+        self.base_terms, self.base_ptr = exact("base_terms"), exact("base_ptr")
+        self.base_doc, self.base_tf = exact("base_doc"), exact("base_tf")
         self.tail = Table(POSTING_SCHEMA)
-        self.tail.load(tn, {"term": arrays["tail_term"], "doc": arrays["tail_doc"], "tf": arrays["tail_tf"]})
-        self.docs.load(len(arrays["doc_length"]), {"length": arrays["doc_length"]})
+        self.tail.adopt(arrays["tail_term"][1], {"term": arrays["tail_term"][0], "doc": arrays["tail_doc"][0],
+                                                 "tf": arrays["tail_tf"][0]})
+        self.docs.adopt(arrays["doc_length"][1], {"length": arrays["doc_length"][0]})
         self.total_len, self.live_docs = total_len, live_docs
