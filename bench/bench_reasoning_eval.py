@@ -6,9 +6,11 @@ Learns tests/data/reasoning_eval.json into a fresh in-process engine, asks every
   * how answers came (through paths, as direct matches, or "nothing known"),
   * per-ask latency (median, p95) beside the time spent inside the store calls of the same asks
     (the storage-only share; the rest is the reasoning library's own work), and the ratio,
-  * learn_batch time for the set beside the store's share of it.
+  * learn_batch time for the set beside the store's share of it,
+  * with --server: the same asks through a real storage server (StorageClient, fast door), beside
+    in-process, so the network's share is visible.
 
-Usage: python bench/bench_reasoning_eval.py [--repeat 5]
+Usage: python bench/bench_reasoning_eval.py [--repeat 5] [--server]
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ TARGET = 0.90
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--repeat", type=int, default=5, help="times each question is asked for the timings")
+    ap.add_argument("--server", action="store_true", help="also ask through a real storage server")
     args = ap.parse_args()
     data = load(EVAL_SET)
     engine = Engine.in_memory()
@@ -82,8 +85,36 @@ def main() -> None:
     print(f"{'learn_batch, whole set':34} {learn_s * 1000:9.1f} ms {learn_store * 1000:9.1f} ms "
           f"{learn_s / max(1e-9, learn_store):6.2f}x")
     engine.close()
+    if args.server:
+        remote(data, questions, args.repeat, lat)
     if report.accuracy < TARGET:
         raise SystemExit(f"accuracy {report.accuracy:.1%} is below {TARGET:.0%}")
+
+
+def remote(data: dict, questions: list[str], repeat: int, local_lat: list[float]) -> None:
+    from sutra_stack.storage import StorageClient
+    from tests.support.storage_server import storage_server
+
+    with storage_server(env={"SUTRA_STORAGE_FSYNC": "off", "SUTRA_LOG_LEVEL": "WARNING"}) as srv, \
+            StorageClient(srv.address) as client:
+        timed = TimedStore(client)
+        reasoner = Reasoner(timed)  # type: ignore[arg-type]
+        learn_set(reasoner, data)
+        report = score(reasoner, data)
+        lat: list[float] = []
+        inside: list[float] = []
+        for _ in range(repeat):
+            for q in questions:
+                before = timed.seconds
+                t = time.perf_counter()
+                reasoner.ask(q)
+                lat.append(time.perf_counter() - t)
+                inside.append(timed.seconds - before)
+    print(f"through a storage server (StorageClient {srv.address}): accuracy {report.accuracy:.1%}")
+    print(f"{'ask p50 over the network':34} {pct(lat, 50):9.2f} ms {pct(inside, 50):9.2f} ms "
+          f"{pct(lat, 50) / max(1e-9, pct(inside, 50)):6.2f}x  (in-process {pct(local_lat, 50):.2f} ms)")
+    print(f"{'ask p95 over the network':34} {pct(lat, 95):9.2f} ms {pct(inside, 95):9.2f} ms "
+          f"{pct(lat, 95) / max(1e-9, pct(inside, 95)):6.2f}x  (in-process {pct(local_lat, 95):.2f} ms)")
 
 
 if __name__ == "__main__":
