@@ -76,6 +76,7 @@ def build_answer(question: str, frame: Frame, good: list[Voted], concepts: dict[
         inner = {i for v in good for i in v[0].concepts[1:-1]}
         ends = {a: vs for a, vs in by_answer.items() if a not in inner}
         by_answer = ends or by_answer
+    shown_as = {a: _display(frame, a, votes, concepts, relations) for a, votes in by_answer.items()}
     superseded: list[tuple[str, str, str]] = []  # (loser answer, its fact, winner's fact)
     if frame.direction != BACKWARD and not frame.yes_no:
         slots: dict[tuple[str, str], list[tuple[tuple[float, int, str], str, str]]] = {}
@@ -129,7 +130,7 @@ def build_answer(question: str, frame: Frame, good: list[Voted], concepts: dict[
     for v in chosen[:max_paths]:
         for f in v[1]:
             facts_shown.setdefault(f, None)
-    names = [_display(frame, a, by_answer[a], concepts, relations) for a in listed]
+    names = [shown_as[a] for a in listed]
     if frame.yes_no:
         first = chosen[0][0]
         start = frame.known.display if frame.known else _content(concepts, first.concepts[0])
@@ -137,36 +138,45 @@ def build_answer(question: str, frame: Frame, good: list[Voted], concepts: dict[
                   f"through {len(chosen[0][1])} learned fact(s).")
     else:
         answer = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
-    explanation = _explain(frame, names, final[winner], independent[winner], chosen[: max_paths], concepts,
-                           superseded, ranked, final)
+    rivals = [(shown_as[a], final[a]) for a in ranked if a not in listed][:3]
+    lost = [(shown_as[a], fact, later) for a, fact, later in superseded]
+    explanation = _explain(frame, names, final[winner], independent[winner], chosen[:max_paths], concepts, lost,
+                           rivals)
     return Answer(question, answer, round(final[winner], 4), "path", shown, explanation, winner, list(facts_shown))
 
 
+_FAMILY_WORDS = {"cause": "cause-and-effect", "isa": "is-a", "is": "is", "part": "part-of", "then": "before/after",
+                 "means": "meaning", "located": "located-in"}
+
+
+def _families(frame: Frame) -> str:
+    names = sorted({_FAMILY_WORDS.get(f, f"\u201c{f[5:]}\u201d" if f.startswith("verb:") else f)
+                    for f in frame.families or ()})
+    return ", ".join(names)
+
+
 def _explain(frame: Frame, names: list[str], conf: float, n_paths: int, chosen: list[Voted],
-             concepts: dict[str, Concept], superseded: list[tuple[str, str, str]], ranked: list[str],
-             final: dict[str, float]) -> str:
-    fam = ", ".join(sorted(frame.families or []))
+             concepts: dict[str, Concept], lost: list[tuple[str, str, str]], rivals: list[tuple[str, float]]) -> str:
     facts: dict[str, None] = {}
     for v in chosen:
         for f in v[1]:
             facts.setdefault(f, None)
     quoted = "; ".join(f"\u201c{_content(concepts, f)}\u201d" for f in facts)
     parts = [
-        f"Found by following {fam} relations through the knowledge graph: "
+        f"Found by following {_families(frame)} relations through the knowledge graph: "
         f"{len(chosen)} path(s) shown, {n_paths} independent path(s) reach \u201c{names[0]}\u201d "
         f"(confidence {conf:.2f}). Supporting facts: {quoted}."
     ]
-    if len(facts) > 1 and len(chosen) >= 1 and max(len(v[1]) for v in chosen) > 1:
+    if len(facts) > 1 and max(len(v[1]) for v in chosen) > 1:
         parts.append("The answer joins several learned facts, each hop stating the relation asked about.")
-    for loser, fact, winner_fact in superseded:
+    for name, fact, winner_fact in lost:
         parts.append(
-            f"\u201c{_content(concepts, loser)}\u201d came from \u201c{_content(concepts, fact)}\u201d, which was "
-            f"learned earlier; the later fact \u201c{_content(concepts, winner_fact)}\u201d supersedes it."
+            f"\u201c{name}\u201d came from \u201c{_content(concepts, fact)}\u201d, which was learned earlier; "
+            f"the later fact \u201c{_content(concepts, winner_fact)}\u201d supersedes it."
         )
-    rivals = [a for a in ranked if _content(concepts, a) not in names][:3]
     if rivals:
-        parts.append("Other candidates had less support: " + ", ".join(
-            f"\u201c{_content(concepts, a)}\u201d ({final[a]:.2f})" for a in rivals) + ".")
+        parts.append("Other candidates had less support: "
+                     + ", ".join(f"\u201c{name}\u201d ({c:.2f})" for name, c in rivals) + ".")
     return " ".join(parts)
 
 
