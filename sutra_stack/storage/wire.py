@@ -113,6 +113,16 @@ class FrameReader:
 
     def read(self) -> Any:
         buf = self.buf
+        if not buf:  # the common case: one whole answer in one recv, decoded without copying
+            chunk = self.sock.recv(65536)
+            if not chunk:
+                raise Unavailable("the storage server closed the connection")
+            if len(chunk) >= HEADER_SIZE:
+                (n,) = HEADER.unpack_from(chunk)
+                if n + HEADER_SIZE == len(chunk):
+                    check_length(n, self.limit)
+                    return unpack(memoryview(chunk)[HEADER_SIZE:])
+            buf += chunk
         while True:
             if len(buf) >= HEADER_SIZE:
                 (n,) = HEADER.unpack_from(buf)

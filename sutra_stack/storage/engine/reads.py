@@ -151,9 +151,9 @@ class ReadsMixin:
             q = v.vector(vector, "vector", self.dimension)
         else:
             q = self.embedder.embed([v.text(text, "text", limits.MAX_QUERY_BYTES, "MAX_QUERY_BYTES")])[0]
-        with self._lock:
-            rows, sims = self._state.vectors.search(q, kk, ef)
-            return self._hits(rows, sims)
+        # No state lock: the vector index has its own gate, and rows it returns are complete.
+        rows, sims = self._state.vectors.search(q, kk, ef)
+        return self._hits(rows, sims)
 
     def text_search(self, query: str, k: int = 10) -> list[SearchHit]:
         q = v.text(query, "query", limits.MAX_QUERY_BYTES, "MAX_QUERY_BYTES")

@@ -62,9 +62,12 @@ def vector(value: object, field: str, dim: int) -> np.ndarray:
         got = arr.shape[0] if arr.ndim == 1 else f"shape {arr.shape}"
         raise InvalidArgument(f"{field} must have dimension {dim} (the store's embedder.dimension), got {got}",
                               field=field)
-    sq = float(np.dot(arr.astype(np.float64), arr.astype(np.float64)))
+    sq = float(np.dot(arr, arr))
     if not math.isfinite(sq):
-        raise InvalidArgument(f"{field} contains NaN or infinity", field=field)
+        if not np.isfinite(arr).all():
+            raise InvalidArgument(f"{field} contains NaN or infinity", field=field)
+        arr = arr / np.abs(arr).max()  # finite but huge: scale before squaring
+        sq = float(np.dot(arr, arr))
     if sq == 0.0:
         raise InvalidArgument(f"{field} must not be all zeros (cosine needs a direction)", field=field)
     return arr * np.float32(1.0 / math.sqrt(sq))

@@ -20,6 +20,8 @@ import hnswlib
 import numpy as np
 
 INITIAL_CAPACITY = 1024
+_EMPTY_ROWS = np.empty(0, dtype=np.int64)
+_EMPTY_SIMS = np.empty(0, dtype=np.float32)
 
 
 class VectorIndex:
@@ -43,6 +45,19 @@ class VectorIndex:
         self.count = 0  # live vectors (index + pending + claimed)
 
     # --- the gate --------------------------------------------------------------------------
+    def _enter(self) -> None:
+        """Fast path of `_use()` for searches: count as a user unless a resize runs."""
+        with self._cv:
+            while self._resizing:
+                self._cv.wait()
+            self._users += 1
+
+    def _leave(self) -> None:
+        with self._cv:
+            self._users -= 1
+            if not self._users:
+                self._cv.notify_all()
+
     @contextlib.contextmanager
     def _use(self, new_slots: int = 0) -> Iterator[None]:
         with self._cv:
@@ -158,9 +173,10 @@ class VectorIndex:
     # --- reads -----------------------------------------------------------------------------
     def search(self, query: np.ndarray, k: int, ef: int | None = None) -> tuple[np.ndarray, np.ndarray]:
         """(rows, cosine similarities), best first, at most k."""
-        rows = np.empty(0, dtype=np.int64)
-        sims = np.empty(0, dtype=np.float32)
-        with self._use():
+        rows = _EMPTY_ROWS
+        sims = _EMPTY_SIMS
+        self._enter()
+        try:
             idx = self._index
             if idx.element_count:
                 kk = min(k, max(1, self.count))
@@ -175,6 +191,8 @@ class VectorIndex:
                 finally:
                     if want != self.ef:
                         idx.set_ef(self.ef)
+        finally:
+            self._leave()
         if len(self._pending_rows):
             psims = self._pending_vecs @ query
             rows = np.concatenate((rows, self._pending_rows))

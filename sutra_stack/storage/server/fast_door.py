@@ -198,7 +198,11 @@ class FastDoor:
             self.loop.call_soon_threadsafe(self._server.close)
 
     def close(self) -> None:
-        """Close every connection and stop the loop (call once in-flight calls are done)."""
+        """Let calls in flight finish and answer, then close every connection and stop the loop."""
+        # Once the pool has drained, every answer is already queued on the loop, ahead of `shut`;
+        # closing a transport still sends what it has buffered.
+        self.executor.shutdown(wait=True, cancel_futures=False)
+
         def shut() -> None:
             for conn in list(self.connections):
                 if conn.transport is not None:
@@ -208,4 +212,3 @@ class FastDoor:
         if self.loop.is_running():
             self.loop.call_soon_threadsafe(shut)
             self._thread.join(5)
-        self.executor.shutdown(wait=True, cancel_futures=False)
