@@ -167,8 +167,10 @@ def _explain(frame: Frame, names: list[str], conf: float, n_paths: int, chosen: 
         f"{len(chosen)} path(s) shown, {n_paths} independent path(s) reach \u201c{names[0]}\u201d "
         f"(confidence {conf:.2f}). Supporting facts: {quoted}."
     ]
-    if len(facts) > 1 and max(len(v[1]) for v in chosen) > 1:
+    if any(len(v[1]) > 1 and not v[2] for v in chosen):
         parts.append("The answer joins several learned facts, each hop stating the relation asked about.")
+    if any(v[2] for v in chosen):
+        parts.append("A path runs through an earlier fact to the later one that replaced it (temporal hop).")
     for name, fact, winner_fact in lost:
         parts.append(
             f"\u201c{name}\u201d came from \u201c{_content(concepts, fact)}\u201d, which was learned earlier; "

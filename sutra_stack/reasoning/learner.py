@@ -4,9 +4,10 @@
 concepts and associations it implies. `learn_texts` plans a whole batch, then talks to the
 store once to see which concepts exist, once to write the concepts, once to write the edges
 (more only when a batch exceeds the store's batch limit). A fact about a single-valued slot
-("Alice lives in Berlin") is linked to the earlier facts of that slot it replaces: within a
-batch from the batch itself; for a single learn() also from the store (one neighbours read
-per such subject), so the path of a later question shows the change.
+("Alice lives in Berlin") is linked to the earlier facts of that slot it replaces, so the
+path of a later question shows the change: within a call from the call itself, and from the
+store when its subject was already known (one neighbours read per such subject, one read of
+their contents).
 """
 
 from __future__ import annotations
@@ -39,7 +40,8 @@ TEXT_HAS_SENTENCE = 0.95  # a multi-sentence text → each of its sentences (com
 MENTION = 0.5  # a fact ↔ an entity it mentions (semantic; links facts that share entities)
 NEXT_SENTENCE = 0.6  # sentence i → sentence i+1 of one text (temporal: the order it was told)
 LEARNED_LATER = 0.7  # an earlier fact → a later one about the same subject and single-valued relation
-MAX_EARLIER_FACTS = 200  # stored facts about one subject that learn() compares a new fact with
+MAX_EARLIER_FACTS = 200  # stored facts about one subject that a new fact is compared with
+MAX_LOOKBACK_SUBJECTS = 1_000  # known subjects per call whose stored facts are looked up
 
 
 @dataclass(slots=True)
@@ -180,19 +182,37 @@ def _chunks(seq: Sequence[Any], size: int) -> list[Sequence[Any]]:
     return [seq[i : i + size] for i in range(0, len(seq), size)]
 
 
-def _earlier_facts(store: KnowledgeStore, plan: TextPlan) -> dict[str, list[tuple[str, str]]]:
-    """Facts already stored that may hold the same single-valued slot as a new fact of `plan`:
-    old fact id → [(slot, new fact id)]. One neighbours read per such subject."""
-    out: dict[str, list[tuple[str, str]]] = {}
-    for subject, type_ in sorted({(subj, t) for _s, _f, subj, t in plan.slots}):
+def _replaced_facts(store: KnowledgeStore, plans: list[TextPlan], known: set[str],
+                    new_ids: set[str]) -> list[tuple[str, str, int]]:
+    """Stored facts that a new fact replaces: same subject, same single-valued relation.
+
+    Only subjects the store already held (`known`) can have earlier facts; one neighbours read
+    per such (subject, type), at most MAX_LOOKBACK_SUBJECTS per call, and one read of the
+    candidates' contents. Returns (earlier fact id, new fact id, index of the text).
+    """
+    wanted: dict[tuple[str, str], list[tuple[str, str, int]]] = {}
+    for i, plan in enumerate(plans):
+        for slot, fact_id, subject, type_ in plan.slots:
+            if subject in known:
+                wanted.setdefault((subject, type_), []).append((slot, fact_id, i))
+    candidates: dict[str, list[tuple[str, str, int]]] = {}
+    for subject, type_ in sorted(wanted)[:MAX_LOOKBACK_SUBJECTS]:
         try:
             nbrs = store.get_neighbors(subject, types=[type_], direction="out", limit=MAX_EARLIER_FACTS)
         except NotFound:
-            continue  # a subject never seen before
+            continue  # deleted meanwhile
         for n in nbrs:
-            for slot, fact_id, subj, t in plan.slots:
-                if subj == subject and t == type_ and n.concept_id != fact_id:
-                    out.setdefault(n.concept_id, []).append((slot, fact_id))
+            if n.concept_id not in new_ids:  # facts of this call are ordered by the call itself
+                candidates.setdefault(n.concept_id, []).extend(wanted[(subject, type_)])
+    out: list[tuple[str, str, int]] = []
+    ids = sorted(candidates)
+    for chunk in _chunks(ids, MAX_QUERY_IDS):
+        for c in store.query_concepts(list(chunk)):
+            if c is None:
+                continue
+            for slot, fact_id, i in candidates[c.id]:
+                if _states_slot(c.content, slot):
+                    out.append((c.id, fact_id, i))
     return out
 
 
@@ -238,18 +258,13 @@ def learn_texts(store: KnowledgeStore, items: Sequence[LearnItem], *, single: bo
                 edges[key] = a
             edge_owner.setdefault(key, i)
     ids = list(concepts)
-    earlier = _earlier_facts(store, plans[0]) if single else {}
     existing: set[str] = set()
-    for chunk in _chunks(ids + sorted(set(earlier) - set(ids)), MAX_QUERY_IDS):
-        for c in store.query_concepts(list(chunk)):
-            if c is None:
-                continue
-            existing.add(c.id)
-            for slot, new_fact in earlier.get(c.id, ()):
-                if c.id != new_fact and _states_slot(c.content, slot):
-                    key = (c.id, new_fact, "temporal")
-                    edges[key] = AssociationInput(c.id, new_fact, "temporal", LEARNED_LATER)
-                    edge_owner.setdefault(key, 0)
+    for chunk in _chunks(ids, MAX_QUERY_IDS):
+        existing.update(c.id for c in store.query_concepts(list(chunk)) if c is not None)
+    for old_fact, new_fact, i in _replaced_facts(store, plans, existing, set(ids)):
+        key = (old_fact, new_fact, "temporal")
+        edges[key] = AssociationInput(old_fact, new_fact, "temporal", LEARNED_LATER)
+        edge_owner.setdefault(key, i)
     for chunk in _chunks(list(concepts.values()), MAX_BATCH_ITEMS):
         store.learn_batch(list(chunk))
     stored = 0

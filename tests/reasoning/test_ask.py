@@ -160,3 +160,16 @@ def test_bad_questions_name_the_limit(taught: Reasoner, kwargs: dict, message: s
     with pytest.raises(InvalidArgument) as err:
         taught.ask(**kwargs)
     assert message in str(err.value)
+
+
+def test_a_later_batch_links_the_facts_it_replaces(reasoner: Reasoner, store: CountingStore) -> None:
+    reasoner.learn_batch(["Maria works at Globex.", "Omar works at Hooli."])
+    store.calls.clear()
+    reasoner.learn_batch(["Priya works at Umbrella.", "Maria now works at Initech."])
+    # one neighbours read for the one subject already known (Maria), one read of what it found
+    assert store.calls.count("get_neighbors") == 1 and store.calls.count("query_concepts") == 2
+    a = reasoner.ask("Where does Maria work?")
+    assert a.answer == "Initech"
+    old, new = content_id("Maria works at Globex."), content_id("Maria now works at Initech.")
+    assert a.paths[0].concept_ids[1:3] == [old, new] and a.paths[0].steps[2].relation == "temporal"
+    assert content_id("Omar works at Hooli.") not in on_paths(a)
