@@ -134,6 +134,12 @@ class Child:
         """SIGKILL every process still carrying this instance's marker (left behind by the group)."""
         return kill_marked(f"{MARKER_VAR}={self.marker}", exact=True)
 
+    def descendant_pids(self) -> list[int]:
+        try:
+            return [p.pid for p in psutil.Process(self.pid).children(recursive=True)]
+        except psutil.Error:
+            return []
+
     def usage(self) -> tuple[float, int]:
         """CPU % and resident memory of the process and its descendants."""
         try:

@@ -21,6 +21,7 @@ from sutra_stack.supervisor.logs import Pump, ServiceLog
 from sutra_stack.supervisor.probes import run_probe
 from sutra_stack.supervisor.process import Child, resolve_argv
 from sutra_stack.supervisor.restart import RestartPolicy
+from sutra_stack.supervisor.sockets import accepting, inodes
 from sutra_stack.supervisor.spec import ServiceSpec
 from sutra_stack.supervisor.states import ALIVE, State, StateMachine
 
@@ -102,6 +103,24 @@ class Service:
                 return False, f"not ready after ready_timeout={timeout:g}s: {detail}"
             await self._sleep_or_exit(child, p.period)
         return False, f"exited with {child.returncode} before it was ready ({detail})"
+
+    async def new_instance_ready(self, child: Child) -> tuple[bool, str]:
+        """Readiness of a second instance on shared sockets: it must accept on them itself, since
+        the probe may be answered by the old instance; then its readiness probe must pass."""
+        deadline = time.monotonic() + self.spec.ready_timeout
+        want = inodes(self.mgr.sockets.get(self.spec.name))
+        while True:
+            if child.exited.done():
+                return False, f"exited with {child.returncode} before it was ready"
+            state = accepting([child.pid, *child.descendant_pids()], want)
+            if state is True:
+                break
+            if state is None and time.monotonic() - child.started > NO_PROBE_GRACE:
+                break  # no event loop to look into: trust the probe after a grace period
+            if time.monotonic() > deadline:
+                return False, f"not accepting on its sockets after ready_timeout={self.spec.ready_timeout:g}s"
+            await self._sleep_or_exit(child, 0.01)
+        return await self.probe_until_ready(child, max(0.1, deadline - time.monotonic()))
 
     @staticmethod
     async def _sleep_or_exit(child: Child, seconds: float) -> None:
@@ -219,7 +238,7 @@ class Service:
                 self.mgr.note(f"{self.spec.name}: {self.last_error}; pid {old.pid} keeps serving")
                 return False
             self.mgr.note(f"{self.spec.name}: reloading ({why}): new pid {new.pid} on the same sockets")
-            ok, detail = await self.probe_until_ready(new, self.spec.ready_timeout)
+            ok, detail = await self.new_instance_ready(new)
             if not ok or old.exited.done():
                 await self.terminate(new)
                 self.last_error = f"reload failed: new instance {detail}"

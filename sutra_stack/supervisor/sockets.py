@@ -10,6 +10,7 @@ receiving side.
 
 from __future__ import annotations
 
+import os
 import socket
 
 from sutra_stack.errors import ConfigError
@@ -52,6 +53,9 @@ class SocketSet:
             self._by_service[service] = socks
         return self._by_service[service]
 
+    def get(self, service: str) -> list[socket.socket]:
+        return self._by_service.get(service, [])
+
     def fds(self, service: str) -> list[int]:
         return [s.fileno() for s in self._by_service.get(service, [])]
 
@@ -67,3 +71,37 @@ class SocketSet:
             for s in socks:
                 s.close()
         self._by_service.clear()
+
+
+def inodes(socks: list[socket.socket]) -> set[int]:
+    return {os.fstat(s.fileno()).st_ino for s in socks}
+
+
+def accepting(pids: list[int], want: set[int]) -> bool | None:
+    """Whether one of `pids` waits for connections on a socket of `want` (by inode).
+
+    During a reload two instances share the listening socket, so a probe on its port may be
+    answered by the old one. An event-loop server that accepts has the socket registered in
+    its epoll set, which /proc/PID/fdinfo lists (`tfd: N ... ino:HEX`). None when no process
+    has an epoll set at all (a threaded server): the caller then falls back to its probe.
+    """
+    seen_epoll = False
+    for pid in pids:
+        try:
+            fds = os.listdir(f"/proc/{pid}/fd")
+        except OSError:
+            continue
+        for fd in fds:
+            try:
+                if os.readlink(f"/proc/{pid}/fd/{fd}") != "anon_inode:[eventpoll]":
+                    continue
+                with open(f"/proc/{pid}/fdinfo/{fd}") as f:
+                    info = f.read()
+            except OSError:
+                continue
+            seen_epoll = True
+            for line in info.splitlines():
+                ino = line.rsplit(" ino:", 1)[-1].split()[0] if line.startswith("tfd:") and " ino:" in line else ""
+                if ino and int(ino, 16) in want:
+                    return True
+    return False if seen_epoll else None
