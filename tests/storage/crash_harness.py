@@ -39,7 +39,8 @@ def kill_cycle(mode: str, directory: Path, run: int, rng: random.Random, *, min_
 
     Returns (the writer's `ready ...` line split, its `ack ...` and `will ...` lines split, in order).
     With `kill_when`,
-    the kill comes right after the first line starting with that word (e.g. "snapshot").
+    the kill comes after the first line starting with that word (e.g. "snapshot"): as soon as a
+    snapshot temp file exists in DIR/store, or after a random delay of up to `min_s`.
     """
     log = directory / f"writer-{run}.out"
     argv = [PYTHON, "-m", "tests.storage.crash_writer", mode, str(directory), str(run), str(threads),
@@ -57,7 +58,10 @@ def kill_cycle(mode: str, directory: Path, run: int, rng: random.Random, *, min_
                 if time.monotonic() > deadline or proc.poll() is not None:
                     raise AssertionError(f"the writer never printed {kill_when!r}:\n" + log.read_text()[-2000:])
                 time.sleep(0.002)
-            time.sleep(rng.uniform(0, min_s))
+            # kill the moment a snapshot temp file shows up (mid-write), or at a random point soon after
+            until = time.monotonic() + rng.uniform(0, min_s)
+            while time.monotonic() < until and not any(directory.glob("store/*.tmp")):
+                time.sleep(0.0005)
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait(10)
         assert proc.returncode == -signal.SIGKILL, log.read_text()[-2000:]

@@ -126,8 +126,10 @@ def run_engine(directory: Path, run: int, threads: int, snapshots: bool) -> None
 
     for t in range(threads):
         threading.Thread(target=writer, args=(t,), daemon=True).start()
+    pace = random.Random(run)
     while True:
         if snapshots:
+            threading.Event().wait(pace.uniform(0.05, 0.25))  # let writes pile up between snapshots
             say("snapshot")
             eng.flush()
         else:

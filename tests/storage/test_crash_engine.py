@@ -38,13 +38,16 @@ def test_sigkill_right_after_snapshots_start(tmp_path: Path) -> None:
     """Kills land inside snapshot writes (temp files, renames, segment drops) again and again."""
     rng = random.Random(2026)
     ledger = EngineLedger()
+    mid_write = 0
     for run in range(6):
-        _, acks = kill_cycle("engine", tmp_path, run, rng, min_s=0.03, threads=2, extra=["--snapshots"],
+        _, acks = kill_cycle("engine", tmp_path, run, rng, min_s=0.05, threads=2, extra=["--snapshots"],
                              kill_when="snapshot")
+        mid_write += any((tmp_path / "store").glob("*.tmp"))
         ledger.add(acks)
         with Engine.open(tmp_path / "store", ENGINE_SETTINGS) as eng:
             ledger.check(eng, f"cycle {run}")
     assert len(ledger.concepts) > 20
+    assert mid_write >= 1, "no kill landed while a snapshot file was being written"
 
 
 def test_second_process_is_refused_while_a_writer_holds_the_store(tmp_path: Path) -> None:
