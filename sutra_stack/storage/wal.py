@@ -163,7 +163,9 @@ class WriteAheadLog:
         return lsn - 1
 
     def rotate(self) -> int:
-        """Write what is pending, seal the current segment, open a new one; returns the last lsn written."""
+        """Write what is pending, seal the current segment, open a new one; returns the last lsn written.
+
+        A current segment without records is kept (rotating it would only add empty files)."""
         with self._cond:
             self._check_writable()
             while self._flushing:

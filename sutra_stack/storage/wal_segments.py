@@ -72,7 +72,7 @@ class SegmentFiles:
                 cur.size += len(data)
                 self.total_bytes += len(data)
                 self.written_lsn = first_lsn + count - 1
-            if rotate:
+            if rotate and self.segments[-1].size > fmt.HEADER_SIZE:  # an empty segment is as good as new
                 self.seal_and_open(self.written_lsn + 1)
         except OSError as e:
             return self.fail(e)

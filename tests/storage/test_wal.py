@@ -64,6 +64,20 @@ def test_segment_rollover_rotate_and_drop(tmp_path: Path) -> None:
         assert list(wal.replay(after_lsn=200)) == [(201, b"x")]
 
 
+def test_rotate_of_an_empty_segment_adds_no_file(tmp_path: Path) -> None:
+    with WriteAheadLog(tmp_path) as wal:
+        wal.append(b"a")
+        assert wal.rotate() == 1
+        count = wal.segment_count
+        assert wal.rotate() == 1 and wal.rotate() == 1  # an idle store snapshotting again and again
+        assert wal.segment_count == count == len(segment_files(tmp_path)) == 2
+        wal.drop_through(1)
+        assert wal.segment_count == 1
+        assert wal.append(b"b") == 2
+    with WriteAheadLog(tmp_path) as wal:
+        assert list(wal.replay(after_lsn=1)) == [(2, b"b")]
+
+
 def test_drop_through_keeps_segments_with_newer_records(tmp_path: Path) -> None:
     with WriteAheadLog(tmp_path, segment_bytes=4096) as wal:
         for i in range(1, 201):
