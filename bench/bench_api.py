@@ -33,6 +33,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import httpx  # noqa: E402
+import psutil  # noqa: E402
 
 from sutra_stack.reasoning import Reasoner  # noqa: E402
 from sutra_stack.storage import StorageClient  # noqa: E402
@@ -137,6 +138,19 @@ async def http_concurrent(port: int, reqs: list[bytes], clients: int, seconds: f
     return int(done / (time.perf_counter() - t0)), lat
 
 
+def cpu_seconds(pid: int) -> float:
+    """User+system CPU seconds of a process and its children (uvicorn workers)."""
+    p = psutil.Process(pid)
+    total = 0.0
+    for proc in [p, *p.children(recursive=True)]:
+        try:
+            t = proc.cpu_times()
+            total += t.user + t.system
+        except psutil.NoSuchProcess:
+            pass
+    return total
+
+
 def pct(values: list[float], p: float) -> float:
     s = sorted(values)
     return s[min(len(s) - 1, int(p / 100 * len(s)))] * 1000
@@ -185,7 +199,7 @@ def main() -> None:
     senv = {"SUTRA_STORAGE_PATH": str(tmp / "data"), "SUTRA_STORAGE_PORT": str(sport),
             "SUTRA_STORAGE_FAST_PORT": str(fport), "SUTRA_LOG_LEVEL": "WARNING"}
     address = f"127.0.0.1:{sport}"
-    with process([PY, "-m", "sutra_stack.storage.server"], senv, tmp / "storage.log"):
+    with process([PY, "-m", "sutra_stack.storage.server"], senv, tmp / "storage.log") as sproc:
         client = StorageClient(address)
         wait_for(lambda: client.stats() is not None, 120, "storage server")
         t0 = time.perf_counter()
@@ -196,7 +210,7 @@ def main() -> None:
 
         aenv = {"SUTRA_API_PORT": str(aport), "SUTRA_API_WORKERS": str(args.workers),
                 "SUTRA_STORAGE_SERVER": address, "SUTRA_LOG_LEVEL": "WARNING"}
-        with process([PY, "-m", "sutra_stack.apps.api"], aenv, tmp / "api.log"):
+        with process([PY, "-m", "sutra_stack.apps.api"], aenv, tmp / "api.log") as aproc:
             wait_for(lambda: httpx.get(f"http://127.0.0.1:{aport}/ready", timeout=2).status_code == 200, 60,
                      "sutra-api ready")
             reasoner = Reasoner(client)
@@ -218,8 +232,14 @@ def main() -> None:
                 reasoner.ask(q)
                 lib_lat.append(time.perf_counter() - t)
             api_lat = asyncio.run(http_sequential(aport, reqs))
+            c0 = (cpu_seconds(os.getpid()), cpu_seconds(sproc.pid))
             lib_rate, _ = threads_rate(reasoner.ask, qs, args.clients, args.seconds)
+            c1 = (cpu_seconds(os.getpid()), cpu_seconds(sproc.pid), cpu_seconds(aproc.pid))
             api_rate, conc_lat = asyncio.run(http_concurrent(aport, reqs, args.clients, args.seconds))
+            c2 = (cpu_seconds(sproc.pid), cpu_seconds(aproc.pid))
+            lib_n, api_n = lib_rate * args.seconds, api_rate * args.seconds
+            cpu_lib = ((c1[0] - c0[0]) / lib_n * 1000, (c1[1] - c0[1]) / lib_n * 1000)  # ms per ask: client, storage
+            cpu_api = ((c2[1] - c1[2]) / api_n * 1000, (c2[0] - c1[1]) / api_n * 1000)  # ms per ask: API, storage
 
             # learn/batch: fresh facts each side, same shape
             groups = args.learn_items // gen_store.FACTS_PER_GROUP
@@ -261,9 +281,18 @@ def main() -> None:
         row(f"POST /ask rate ({args.clients} clients)", f"{api_rate} /s", "≥ 1000 /s", f"{lib_rate} /s",
             f"{api_rate / max(lib_rate, 1):.2f}")
         row(f"POST /ask p95 ({args.clients} clients)", f"{pct(conc_lat, 95):.2f} ms", "", "", "")
+        row("CPU per ask: app side", f"{cpu_api[0]:.2f} ms", "", f"{cpu_lib[0]:.2f} ms",
+            f"{cpu_api[0] / max(cpu_lib[0], 1e-9):.2f}x")
+        row("CPU per ask: storage server", f"{cpu_api[1]:.2f} ms", "", f"{cpu_lib[1]:.2f} ms", "")
+        cap_api, cap_lib = 2000 / sum(cpu_api), 2000 / sum(cpu_lib)
+        row("asks/s 2 free cores would allow", f"{cap_api:.0f} /s", "≥ 1000 /s", f"{cap_lib:.0f} /s",
+            f"{cap_api / cap_lib:.2f}")
         row(f"POST /learn/batch ({args.batch}/call)", f"{api_learn:.0f} c/s", "≥ 2000 c/s", f"{lib_learn:.0f} c/s",
             f"{api_learn / max(lib_learn, 1):.2f}")
-        print("\nstorage-only = the same Reasoner calls over StorageClient in this process, without HTTP or the API;"
+        print("\nCPU per ask is measured with psutil over the concurrent runs (app side = the API processes, or this"
+              " process for storage-only); 'asks/s 2 free cores would allow' = 2 CPU-seconds / (app + storage CPU"
+              " per ask), the load generator not counted: the figure on a machine not shared with other work.")
+        print("storage-only = the same Reasoner calls over StorageClient in this process, without HTTP or the API;"
               " seed's original: 520 requests/s, 5-9 ms average. c/s = concepts created per second.")
         client.close()
 
