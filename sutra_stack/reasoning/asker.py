@@ -68,12 +68,21 @@ def fuse(vector_hits: list[SearchHit], text_hits: list[SearchHit]) -> list[Searc
     return [SearchHit(i, score[i], first[i].content) for i in ids]
 
 
-PARSE_CACHE = 65_536  # contents whose relations are remembered (parsing is pure; hits repeat)
+PARSE_CACHE = 32_768  # short contents whose relations are remembered (parsing is pure; hits repeat)
+PARSE_CACHE_MAX_CHARS = 512  # longer contents (whole texts) are parsed each time, so the cache stays small
+
+
+def relations_of(content: str) -> tuple[tuple[str, tuple[Relation, ...]], ...]:
+    """(fact id, relations) for each sentence of a content that states any."""
+    return _relations_cached(content) if len(content) <= PARSE_CACHE_MAX_CHARS else _relations(content)
 
 
 @lru_cache(maxsize=PARSE_CACHE)
-def relations_of(content: str) -> tuple[tuple[str, tuple[Relation, ...]], ...]:
-    """(fact id, relations) for each sentence of a content that states any."""
+def _relations_cached(content: str) -> tuple[tuple[str, tuple[Relation, ...]], ...]:
+    return _relations(content)
+
+
+def _relations(content: str) -> tuple[tuple[str, tuple[Relation, ...]], ...]:
     out = []
     for sentence in split_sentences(content):
         rels = relations_in_sentence(sentence)
