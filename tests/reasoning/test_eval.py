@@ -43,3 +43,31 @@ def test_accuracy_on_the_evaluation_set_is_at_least_90_percent() -> None:
         assert right / total >= 0.75, f"{kind}: {right}/{total}\n{failures}"
     # questions with supporting facts get paths that contain them
     assert report.support_rate >= 0.8
+
+
+ANSWERS_SCRIPT = """
+import json, sys
+from sutra_stack.reasoning import Reasoner
+from sutra_stack.reasoning.evaluate import learn_set, load, score
+from sutra_stack.storage.engine.store import Engine
+data = load(sys.argv[1])
+r = Reasoner(Engine.in_memory())
+learn_set(r, data)
+print(json.dumps([o.answer.to_dict() for o in score(r, data).outcomes]))
+"""
+
+
+def test_answers_do_not_depend_on_the_process_hash_seed() -> None:
+    import json
+    import os
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[2]
+    runs = []
+    for seed in ("1", "2"):
+        env = {**os.environ, "PYTHONHASHSEED": seed, "PYTHONPATH": str(root)}
+        out = subprocess.run([sys.executable, "-c", ANSWERS_SCRIPT, str(EVAL_SET)], env=env, cwd=root,
+                             capture_output=True, text=True, timeout=120, check=True)
+        runs.append(json.loads(out.stdout))
+    assert runs[0] == runs[1]
