@@ -33,7 +33,8 @@ def _alive(url: str) -> bool:
 
 
 @contextlib.contextmanager
-def start_api(storage: str, tmp: Path, *, token: str = "", workers: int = 1, name: str = "api") -> Iterator[Api]:
+def start_api(storage: str, tmp: Path, *, token: str = "", workers: int = 1, name: str = "api",
+              storage_token: str = "") -> Iterator[Api]:
     """Run `python -m sutra_stack.apps.api` against the storage server at `storage` until the block ends."""
     port = free_port()
     env = {
@@ -45,6 +46,8 @@ def start_api(storage: str, tmp: Path, *, token: str = "", workers: int = 1, nam
     }
     if token:
         env["SUTRA_API_TOKEN"] = token
+    if storage_token:
+        env["SUTRA_STORAGE_TOKEN"] = storage_token
     url = f"http://127.0.0.1:{port}"
     log = tmp / f"{name}-{port}.log"
     with running([PYTHON, "-m", "sutra_stack.apps.api"], env=env, ready=lambda: _alive(url),

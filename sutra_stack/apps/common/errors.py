@@ -24,8 +24,9 @@ HTTP_STATUS: dict[str, int] = {
     "INVALID_ARGUMENT": 422,
     "NOT_FOUND": 404,
     "ALREADY_EXISTS": 409,
-    "UNAUTHENTICATED": 401,
-    "PERMISSION_DENIED": 403,
+    # raised by the storage server about the app's own credentials: the app's caller can do nothing
+    "UNAUTHENTICATED": 503,
+    "PERMISSION_DENIED": 503,
     "RESOURCE_EXHAUSTED": 507,
     "FAILED_PRECONDITION": 409,
     "UNAVAILABLE": 503,
@@ -68,6 +69,8 @@ def sutra_error_response(exc: SutraError) -> JSONResponse:
     message = exc.message
     if exc.code == "UNAVAILABLE":
         message = f"storage is unreachable: {exc.message}"
+    elif exc.code in ("UNAUTHENTICATED", "PERMISSION_DENIED"):
+        message = f"storage refused this service's credentials (check SUTRA_STORAGE_TOKEN): {exc.message}"
     headers = {"Retry-After": "1"} if status == 503 else None
     return error_response(status, exc.code, message, headers=headers, field=exc.field)
 
