@@ -29,6 +29,7 @@ MIN_PATH_CONFIDENCE = 0.1  # weaker paths cannot be valid (every rule gives >= 0
 MIN_RELEVANCE = 0.5  # share of the question's topic words a direct match must hold
 STRONG_RELEVANCE = 0.75  # ... when it does not name the question's subject
 DIRECT_CANDIDATES = 10  # relevant candidates read for the direct match
+MAX_CHAIN_ENDS = 5  # answers a chain question follows further, per round
 
 
 @dataclass(slots=True)
@@ -235,7 +236,7 @@ def _follow_chain(store: KnowledgeStore, frame: Frame, cands: Candidates, paths:
     all_paths = list(paths)
     while depth_used + 2 <= max_depth and ends:
         found: dict[str, Entity] = {}
-        for end in sorted(ends):
+        for end in sorted(ends)[:MAX_CHAIN_ENDS]:  # one text_search each
             ent = cands.entities.get(end)
             if ent is None:
                 continue
