@@ -185,8 +185,11 @@ def _explain(frame: Frame, names: list[str], conf: float, n_paths: int, chosen: 
 def direct_answer(question: str, frame: Frame, hit: SearchHit, concepts: dict[str, Concept], *,
                   searched: bool, relevance: float = 1.0) -> Answer:
     about = f" from \u201c{frame.known.display}\u201d" if frame.known else ""
-    why = (f"No reasoning path{about} to an answer was found" if searched
+    to = f" to \u201c{frame.other.display}\u201d" if frame.other else " to an answer"
+    why = (f"No reasoning path{about}{to} was found" if searched
            else "The question names no relation the graph could follow")
+    if frame.other is not None:  # the graph is open-world: no path is not a "no"
+        why += " (that is not a no: nothing learned connects them)"
     conf = round(DIRECT_BASE + DIRECT_SPAN * relevance, 4)
     explanation = (f"{why}, so this is the best direct match from text and vector search, marked as such: "
                    f"\u201c{hit.content}\u201d. It is a lead, not an answer derived through the graph.")

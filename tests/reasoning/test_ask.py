@@ -173,3 +173,15 @@ def test_a_later_batch_links_the_facts_it_replaces(reasoner: Reasoner, store: Co
     old, new = content_id("Maria works at Globex."), content_id("Maria now works at Initech.")
     assert a.paths[0].concept_ids[1:3] == [old, new] and a.paths[0].steps[2].relation == "temporal"
     assert content_id("Omar works at Hooli.") not in on_paths(a)
+
+
+def test_a_yes_no_question_without_a_path_is_not_answered_no(taught: Reasoner) -> None:
+    a = taught.ask("Is a penguin a fish?")
+    assert a.kind == "direct" and not a.answer.lower().startswith(("yes", "no"))
+    assert "No reasoning path from \u201cpenguin\u201d to \u201cfish\u201d" in a.explanation
+
+
+def test_the_depth_limit_bounds_how_many_facts_are_joined(taught: Reasoner) -> None:
+    assert taught.ask("Is a penguin a vertebrate?", max_depth=4).kind == "path"
+    shallow = taught.ask("Is a penguin a vertebrate?", max_depth=2)
+    assert shallow.kind != "path"
