@@ -59,7 +59,6 @@ def up(
     detach: Annotated[bool, typer.Option("--detach", "-d", help="Run in the background; return once ready.")] = False,
     config: ConfigOpt = None,
     timeout: Annotated[float, typer.Option(help="With -d: seconds to wait for every service to be ready.")] = 120.0,
-    daemon: Annotated[bool, typer.Option("--daemon", hidden=True)] = False,
 ) -> None:
     """Start the stack (or the given services) under the supervisor."""
     loaded, stack = _load(config)
@@ -71,7 +70,7 @@ def up(
     if detach:
         _up_detached(stack, names, order, config, timeout)
         return
-    console = None if daemon else Console(width=max(8, *(len(n) for n in order), 5))
+    console = Console(width=max(8, *(len(n) for n in order), 5))
     mgr = Manager(loaded, stack, console)  # type: ignore[arg-type]
     try:
         asyncio.run(mgr.run(names))
@@ -86,7 +85,7 @@ def _up_detached(stack: StackSpec, names: list[str], order: list[str], config: P
         raise _fail(f"a supervisor is already running for {stack.root}: use `sutra status` or `sutra down`")
     run_dir(stack).mkdir(parents=True, exist_ok=True, mode=0o700)
     out_path = run_dir(stack) / "supervisor.out"
-    argv = [sys.executable, "-m", "sutra_stack", "up", "--daemon", *names]
+    argv = [sys.executable, "-m", "sutra_stack.supervisor", *names]
     if config is not None:
         argv += ["--config", str(config.resolve())]
     with open(out_path, "ab") as out:

@@ -19,8 +19,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
 
-from rich.style import Style
-
 from sutra_stack.limits import MAX_LOG_LINE_BYTES
 
 COLOURS = ("cyan", "magenta", "green", "yellow", "blue", "bright_red", "bright_cyan", "bright_magenta")
@@ -80,6 +78,8 @@ class Console:
         if p is None:
             text = f"{name:<{self.width}} | "
             if self.colour:
+                from rich.style import Style  # noqa: PLC0415 - only for a terminal
+
                 colour = "white" if name == "sutra" else COLOURS[len(self._prefixes) % len(COLOURS)]
                 text = Style(color=colour, bold=True).render(text)
             p = self._prefixes[name] = text.encode()

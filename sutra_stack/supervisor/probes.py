@@ -2,7 +2,7 @@
 
 Each probe is one async call returning (ok, detail). The grpc probe speaks the real health
 protocol, so a server that is up but NOT_SERVING (still loading) is not ready. grpc is
-imported only when a grpc probe runs, to keep the supervisor small otherwise.
+spoken with h2 (pure-Python HTTP/2), to keep grpcio out of the supervisor's memory.
 """
 
 from __future__ import annotations
@@ -10,11 +10,8 @@ from __future__ import annotations
 import asyncio
 import os
 from pathlib import Path
-from typing import Any
 
 from sutra_stack.supervisor.spec import ProbeSpec
-
-_grpc_channels: dict[str, Any] = {}
 
 
 async def probe_tcp(p: ProbeSpec) -> tuple[bool, str]:
@@ -46,23 +43,95 @@ async def probe_http(p: ProbeSpec) -> tuple[bool, str]:
     return 200 <= code < 400, f"http {p.path}: {code}"
 
 
+_HEALTH_STATUS = {0: "UNKNOWN", 1: "SERVING", 2: "NOT_SERVING", 3: "SERVICE_UNKNOWN"}
+_GRPC_CODES = ("OK", "CANCELLED", "UNKNOWN", "INVALID_ARGUMENT", "DEADLINE_EXCEEDED", "NOT_FOUND", "ALREADY_EXISTS",
+               "PERMISSION_DENIED", "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION", "ABORTED", "OUT_OF_RANGE",
+               "UNIMPLEMENTED", "INTERNAL", "UNAVAILABLE", "DATA_LOSS", "UNAUTHENTICATED")
+
+
+def _health_request(service: str) -> bytes:
+    """A grpc.health.v1.HealthCheckRequest (field 1: service) in a gRPC length-prefixed frame."""
+    name = service.encode()
+    msg = (b"\x0a" + _varint(len(name)) + name) if name else b""
+    return b"\x00" + len(msg).to_bytes(4, "big") + msg
+
+
+def _varint(n: int) -> bytes:
+    out = bytearray()
+    while True:
+        b, n = n & 0x7F, n >> 7
+        out.append(b | (0x80 if n else 0))
+        if not n:
+            return bytes(out)
+
+
+def _health_status(frame: bytes) -> int:
+    """ServingStatus (field 1, varint) of a HealthCheckResponse frame; 0 when absent."""
+    msg, i = frame[5:], 0
+    while i < len(msg):
+        key = msg[i]
+        i += 1
+        if key == 0x08:
+            val, shift = 0, 0
+            while True:
+                b = msg[i]
+                i += 1
+                val |= (b & 0x7F) << shift
+                shift += 7
+                if not b & 0x80:
+                    return val
+        break  # unknown field: the message has nothing else we need
+    return 0
+
+
 async def probe_grpc(p: ProbeSpec) -> tuple[bool, str]:
-    # we fork+exec children while grpc threads run: grpc's fork handlers are not needed
-    os.environ.setdefault("GRPC_ENABLE_FORK_SUPPORT", "false")
-    import grpc  # noqa: PLC0415 - only when a grpc probe runs
-    from grpc_health.v1 import health_pb2, health_pb2_grpc  # noqa: PLC0415
+    """The real grpc.health.v1.Health/Check call, over plaintext HTTP/2 (h2), one connection per probe.
+
+    Speaking the protocol with h2 keeps grpcio (≈15 MB) out of the supervisor."""
+    import h2.config  # noqa: PLC0415
+    import h2.connection  # noqa: PLC0415
+    import h2.events  # noqa: PLC0415
 
     target = f"{p.host}:{p.port}"
-    channel = _grpc_channels.get(target)
-    if channel is None:
-        channel = _grpc_channels[target] = grpc.aio.insecure_channel(target)
-    stub = health_pb2_grpc.HealthStub(channel)
+    w = None
     try:
-        resp = await stub.Check(health_pb2.HealthCheckRequest(service=p.service), timeout=p.timeout)
-    except grpc.aio.AioRpcError as e:
-        return False, f"grpc health {target}: {e.code().name}"
-    status = health_pb2.HealthCheckResponse.ServingStatus.Name(resp.status)
-    return resp.status == health_pb2.HealthCheckResponse.SERVING, f"grpc health {target}: {status}"
+        async with asyncio.timeout(p.timeout):
+            r, w = await asyncio.open_connection(p.host, p.port)
+            conn = h2.connection.H2Connection(h2.config.H2Configuration(client_side=True, header_encoding="utf-8"))
+            conn.initiate_connection()
+            conn.send_headers(1, [(":method", "POST"), (":scheme", "http"), (":authority", target),
+                                  (":path", "/grpc.health.v1.Health/Check"), ("content-type", "application/grpc"),
+                                  ("te", "trailers")])
+            conn.send_data(1, _health_request(p.service), end_stream=True)
+            w.write(conn.data_to_send())
+            body, headers = b"", {}
+            done = False
+            while not done:
+                data = await r.read(65536)
+                if not data:
+                    return False, f"grpc health {target}: connection closed"
+                for ev in conn.receive_data(data):
+                    if isinstance(ev, h2.events.DataReceived):
+                        body += ev.data
+                        conn.acknowledge_received_data(ev.flow_controlled_length, ev.stream_id)
+                    elif isinstance(ev, (h2.events.ResponseReceived, h2.events.TrailersReceived)):
+                        headers.update(dict(ev.headers))
+                    elif isinstance(ev, (h2.events.StreamEnded, h2.events.StreamReset, h2.events.ConnectionTerminated)):
+                        done = True
+                w.write(conn.data_to_send())
+    except (OSError, TimeoutError) as e:
+        return False, f"grpc health {target}: UNAVAILABLE ({e.__class__.__name__}: {e})"
+    except Exception as e:  # noqa: BLE001 - a server that is not HTTP/2 / gRPC
+        return False, f"grpc health {target}: not a gRPC answer ({e.__class__.__name__})"
+    finally:
+        if w is not None:
+            w.close()
+    code = int(headers.get("grpc-status", "0") or 0)
+    if code != 0:
+        name = _GRPC_CODES[code] if code < len(_GRPC_CODES) else str(code)
+        return False, f"grpc health {target}: {name} {headers.get('grpc-message', '')}".rstrip()
+    status = _health_status(body) if len(body) >= 5 else 0
+    return status == 1, f"grpc health {target}: {_HEALTH_STATUS.get(status, str(status))}"
 
 
 async def probe_exec(p: ProbeSpec, env: dict[str, str], cwd: Path) -> tuple[bool, str]:
@@ -89,6 +158,4 @@ async def run_probe(p: ProbeSpec, env: dict[str, str] | None = None, cwd: Path |
 
 
 async def close_channels() -> None:
-    for ch in _grpc_channels.values():
-        await ch.close()
-    _grpc_channels.clear()
+    """Nothing to close: every probe uses its own connection (kept for callers)."""

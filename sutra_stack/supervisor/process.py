@@ -88,6 +88,7 @@ class Child:
                  marker: str) -> None:
         env = {**env, MARKER_VAR: marker}
         self.marker = marker
+        self.unhealthy = False  # stopped by the supervisor after liveness failures
         preexec = _child_setup(listen_fds, env if listen_fds else None)
         self.started = time.time()
         # stdout and stderr share one pipe; the read end is ours (`self.out_fd`), non-inheritable

@@ -27,10 +27,13 @@ class RestartPolicy:
     failures: int = 0  # consecutive, reset after a stable uptime
     restarts: int = 0  # total, shown in status
 
-    def on_exit(self, code: int, uptime: float) -> Decision:
+    def on_exit(self, code: int, uptime: float, unhealthy: bool = False) -> Decision:
+        """`unhealthy`: the supervisor stopped it after liveness failures — a failure whatever the code."""
         s = self.spec
         how = f"exit code {code}" if code >= 0 else f"killed by signal {-code}"
-        if s.restart == "no" or (s.restart == "on-failure" and code == 0):
+        if unhealthy:
+            how += " after liveness failures"
+        if s.restart == "no" or (s.restart == "on-failure" and code == 0 and not unhealthy):
             return Decision(False, why=f"{how}, restart = {s.restart!r}")
         if uptime >= s.stable_after:
             self.failures = 0

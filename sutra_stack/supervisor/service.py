@@ -40,6 +40,7 @@ class Service:
         self.task: asyncio.Task[None] | None = None
         self.monitor: asyncio.Task[None] | None = None
         self.reload_lock = asyncio.Lock()
+        self.cleanups: set[asyncio.Task[None]] = set()  # sweeps of exited instances, off the restart path
         self.instances = 0
         self.reloads = 0
         self.last_exit: int | None = None
@@ -78,6 +79,9 @@ class Service:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(asyncio.shield(pump.done), 2.0)
         pump.close()
+        task = asyncio.current_task()
+        if task in self.cleanups:
+            self.cleanups.discard(task)  # type: ignore[arg-type]
 
     # ---- probes ----------------------------------------------------------------------------
     async def probe_until_ready(self, child: Child, timeout: float | None) -> tuple[bool, str]:
@@ -148,6 +152,7 @@ class Service:
             if failures >= p.failure_threshold:
                 self.mgr.note(f"{self.spec.name}: liveness failed {failures} times ({detail}), restarting")
                 self.sm.to(State.RUNNING, "liveness failed")
+                child.unhealthy = True
                 child.signal_group(self.spec.stop_signal)
                 await self._sleep_or_exit(child, self.spec.stop_timeout)
                 child.signal_group(signal.SIGKILL)
@@ -181,9 +186,10 @@ class Service:
                 if self.child is cur:
                     break  # otherwise a reload swapped instances: watch the new one
             self.monitor.cancel()
-            await self.cleanup(cur)
+            cur.signal_group(signal.SIGKILL)  # what is left of its group; the rest after the respawn
+            self.cleanups.add(asyncio.create_task(self.cleanup(cur)))
             self.last_exit = code
-            decision = self.policy.on_exit(code, time.time() - cur.started)
+            decision = self.policy.on_exit(code, time.time() - cur.started, cur.unhealthy)
             self.mgr.note(f"{self.spec.name}: pid {cur.pid} exited: {decision.why}")
             if decision.fatal:
                 self.last_error = decision.why
@@ -214,6 +220,8 @@ class Service:
                 self.sm.to(State.STOPPING, why)
             await self.terminate(child)
             self.last_exit = child.returncode
+        if self.cleanups:
+            await asyncio.gather(*self.cleanups, return_exceptions=True)
         if self.sm.state != State.STOPPED:
             self.sm.to(State.STOPPED, why)
 

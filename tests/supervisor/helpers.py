@@ -78,9 +78,9 @@ class Supervisor:
 
 @contextlib.contextmanager
 def supervisor(d: Path, *names: str, wait_ready: bool = True, timeout: float = 30) -> Iterator[Supervisor]:
-    """A real supervisor (`sutra up --daemon`) on the config in d; always stopped afterwards."""
+    """A real background supervisor (what `sutra up -d` starts) on the config in d; always stopped afterwards."""
     out = open(d / "supervisor.out", "ab")  # noqa: SIM115
-    proc = subprocess.Popen([PY, "-m", "sutra_stack", "up", "--daemon", *names], cwd=d,
+    proc = subprocess.Popen([PY, "-m", "sutra_stack.supervisor", *names], cwd=d,
                             env=child_env({"PYTHONPATH": str(ROOT)}), stdout=out, stderr=subprocess.STDOUT,
                             start_new_session=True)
     sup = Supervisor(d, proc)
