@@ -141,12 +141,11 @@ class StorageServer:
         log.info("stopping: no new calls; waiting for calls in flight")
         self.grpc.set_serving(False)
         self.fast.stop_accepting()
-        stopped = self.grpc.server.stop(grace)
-        self.service.stopping()
-        if not self.service.wait_idle(grace):
-            log.warning("calls still running after %.0fs; closing anyway", grace)
-        stopped.wait(grace)
-        self.fast.close()
+        stopped = self.grpc.server.stop(grace)  # refuses new RPCs now, cancels stragglers after `grace`
+        self.service.stopping()  # new calls on open fast-door connections get UNAVAILABLE
+        self.fast.close()  # waits for its calls in flight and sends their answers
+        if not stopped.wait(grace + 1):
+            log.warning("gRPC calls still running after %.0fs; closing anyway", grace)
         if self.engine is not None:
             t0 = time.monotonic()
             self.engine.close()

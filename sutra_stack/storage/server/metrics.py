@@ -1,6 +1,7 @@
 """Prometheus metrics of the storage server: calls and latency per operation, and store gauges.
 
-Per-call counters and a latency histogram are updated by the service layer; gauges (counts,
+Per-call counters and a latency histogram are kept per thread without locks (a scrape adds
+them up), so a call pays about a microsecond for them; gauges (counts,
 WAL bytes and segments, last snapshot, memory, and whatever the engine reports about fsyncs,
 group commits and snapshots) are read from the engine when Prometheus scrapes.
 """
@@ -8,11 +9,13 @@ group commits and snapshots) are read from the engine when Prometheus scrapes.
 from __future__ import annotations
 
 import logging
+import threading
+from bisect import bisect_left
 from collections.abc import Iterator
 from typing import Any
 
-from prometheus_client import CollectorRegistry, Counter, Histogram, start_http_server
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client import CollectorRegistry, start_http_server
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
 from prometheus_client.registry import Collector
 
 log = logging.getLogger("sutra.storage.server")
@@ -63,34 +66,81 @@ class _EngineCollector(Collector):
                 log.exception("engine metrics failed during a scrape")
 
 
+BUCKETS = (.0001, .00025, .0005, .001, .0025, .005, .01, .025, .05, .1, .25, 1.0, 5.0)
+
+
+class _Tally:
+    """One thread's counts: no lock on the hot path; a scrape sums every thread's tally."""
+
+    __slots__ = ("calls", "hist")
+
+    def __init__(self) -> None:
+        self.calls: dict[tuple[str, str, str], int] = {}
+        self.hist: dict[str, list[float]] = {}  # op → bucket counts..., +Inf count, sum
+
+
+class _CallCollector(Collector):
+    def __init__(self) -> None:
+        self.tallies: list[_Tally] = []
+        self.lock = threading.Lock()
+
+    def collect(self) -> Iterator[Any]:
+        calls: dict[tuple[str, str, str], int] = {}
+        hist: dict[str, list[float]] = {}
+        with self.lock:
+            tallies = list(self.tallies)
+        for t in tallies:
+            for key, n in list(t.calls.items()):
+                calls[key] = calls.get(key, 0) + n
+            for op, h in list(t.hist.items()):
+                acc = hist.setdefault(op, [0.0] * (len(BUCKETS) + 2))
+                for i, v in enumerate(h):
+                    acc[i] += v
+        c = CounterMetricFamily("sutra_storage_calls", "Storage operations served, by door and result code.",
+                                labels=("op", "door", "code"))
+        for (op, door, code), n in sorted(calls.items()):
+            c.add_metric((op, door, code), n)
+        yield c
+        h = HistogramMetricFamily("sutra_storage_call_seconds", "Latency of storage operations.", labels=("op",))
+        for op, acc in sorted(hist.items()):
+            cumulative, buckets = 0.0, []
+            for bound, n in zip((*[str(b) for b in BUCKETS], "+Inf"), acc[:-1], strict=True):
+                cumulative += n
+                buckets.append((bound, cumulative))
+            h.add_metric((op,), buckets, acc[-1])
+        yield h
+
+
 class Metrics:
     """The server's metrics, in a registry of its own (so tests can make several)."""
 
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
-        self._calls = Counter("sutra_storage_calls", "Storage operations served, by door and result code.",
-                              ("op", "door", "code"), registry=self.registry)
-        self._latency = Histogram("sutra_storage_call_seconds", "Latency of storage operations.", ("op",),
-                                  registry=self.registry,
-                                  buckets=(.0001, .00025, .0005, .001, .0025, .005, .01, .025, .05, .1, .25, 1, 5))
-        self._children: dict[tuple[str, str, str], Any] = {}
-        self._hist: dict[str, Any] = {}
+        self._calls = _CallCollector()
+        self.registry.register(self._calls)
+        self._local = threading.local()
         self._engine = _EngineCollector()
         self.registry.register(self._engine)
 
     def bind_engine(self, engine: Any) -> None:
         self._engine.engine = engine
 
+    def _tally(self) -> _Tally:
+        t = _Tally()
+        self._local.tally = t
+        with self._calls.lock:
+            self._calls.tallies.append(t)
+        return t
+
     def observe(self, op: str, door: str, code: str, seconds: float) -> None:
+        t = getattr(self._local, "tally", None) or self._tally()
         key = (op, door, code)
-        c = self._children.get(key)
-        if c is None:
-            c = self._children[key] = self._calls.labels(op, door, code)
-        c.inc()
-        h = self._hist.get(op)
+        t.calls[key] = t.calls.get(key, 0) + 1
+        h = t.hist.get(op)
         if h is None:
-            h = self._hist[op] = self._latency.labels(op)
-        h.observe(seconds)
+            h = t.hist[op] = [0.0] * (len(BUCKETS) + 2)
+        h[bisect_left(BUCKETS, seconds)] += 1
+        h[-1] += seconds
 
     def serve(self, host: str, port: int) -> int:
         """Expose /metrics over HTTP; returns the bound port."""

@@ -11,7 +11,6 @@ from __future__ import annotations
 import enum
 import hmac
 import logging
-import threading
 import time
 from typing import Any
 
@@ -63,8 +62,6 @@ class StorageService:
         self.state = State.LOADING
         self.metrics = metrics or Metrics()
         self._info = {"embedder": embedder, "dimension": dimension, "format_version": 0}
-        self._inflight = 0
-        self._idle = threading.Condition()
 
     # --- lifecycle -------------------------------------------------------------------------
     def loaded(self, engine: Any) -> None:
@@ -80,19 +77,8 @@ class StorageService:
         self.metrics.bind_engine(engine)
 
     def stopping(self) -> None:
-        """Refuse new calls (UNAVAILABLE); calls already running finish."""
+        """Refuse new calls (UNAVAILABLE); calls already running finish (each door waits for its own)."""
         self.state = State.STOPPING
-
-    def wait_idle(self, timeout: float) -> bool:
-        """Wait until no call is running; False on timeout."""
-        deadline = time.monotonic() + timeout
-        with self._idle:
-            while self._inflight:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    return False
-                self._idle.wait(left)
-        return True
 
     # --- checks ----------------------------------------------------------------------------
     @property
@@ -131,8 +117,6 @@ class StorageService:
         """Run one operation with wire-level `args`; raises the SutraError family only."""
         t0 = time.perf_counter()
         code = "OK"
-        with self._idle:
-            self._inflight += 1
         try:
             self._admit(op)
             kwargs = bind(op.params, {} if args is None else args) if op.params or args else {}
@@ -145,10 +129,6 @@ class StorageService:
             log.exception("operation %s failed", op.name)
             raise Internal(f"{op.name} failed inside the storage server: {type(e).__name__}: {e}") from None
         finally:
-            with self._idle:
-                self._inflight -= 1
-                if not self._inflight:
-                    self._idle.notify_all()
             self.metrics.observe(op.name, door, code, time.perf_counter() - t0)
 
     # --- operations that are the service's own ----------------------------------------------
