@@ -11,7 +11,6 @@ resolved setting, so probes and commands follow the same values the children get
 
 from __future__ import annotations
 
-import difflib
 import re
 import shlex
 import signal
@@ -30,6 +29,7 @@ from sutra_stack.limits import (
     MAX_LISTEN_SOCKETS,
     MAX_SERVICES,
 )
+from sutra_stack.supervisor.tables import PROBE_KEYS, SERVICE_KEYS, SUPERVISOR_KEYS, Reader, did_you_mean
 
 CONDITIONS = ("started", "healthy", "completed")
 RESTART_POLICIES = ("no", "on-failure", "always")
@@ -115,7 +115,7 @@ class StackSpec:
 
         for n in names:
             if n not in self.services:
-                raise ConfigError(f"{self.where}: no service {n!r}" + _dym(n, self.services))
+                raise ConfigError(f"{self.where}: no service {n!r}" + did_you_mean(n, self.services))
             add(n)
         return [n for n in self.services if n in want]
 
@@ -132,125 +132,12 @@ class StackSpec:
         return [n for n in self.services if n in out]
 
 
-# key -> (expected python types, description) for documentation and checks
-SERVICE_KEYS: dict[str, str] = {
-    "command": "argv list, or a shell command string",
-    "cwd": "working directory (relative to the config file)",
-    "env": "table of extra environment variables",
-    "env_file": "a file (or list of files) of KEY=value lines",
-    "depends_on": "list of names, or table name = {condition = started|healthy|completed}",
-    "readiness": "probe table: gates `healthy` dependents and reload hand-over",
-    "liveness": "probe table: failures past the threshold restart the service",
-    "restart": "no | on-failure | always",
-    "backoff": "seconds before the second consecutive restart; doubles each time",
-    "backoff_max": "cap on the backoff delay, seconds",
-    "stable_after": "seconds of uptime after which the failure count resets",
-    "max_restarts": "consecutive failed restarts before the service is fatal",
-    "ready_timeout": "seconds a new instance has to pass its readiness probe",
-    "stop_signal": "signal sent first on stop (TERM, INT, QUIT, HUP)",
-    "stop_timeout": "seconds between the stop signal and SIGKILL",
-    "watch": "paths whose changes reload the service",
-    "watch_exclude": "path parts or globs ignored by watching",
-    "reload": "restart | none",
-    "listen": "list of host:port sockets the supervisor binds and hands over (LISTEN_FDS)",
-    "enabled": "false to leave the service out of `sutra up`",
-}
-PROBE_KEYS: dict[str, str] = {
-    "kind": "grpc | http | tcp | exec",
-    "host": "address to probe (default 127.0.0.1)",
-    "port": "port to probe (grpc, http, tcp)",
-    "path": "HTTP path (http)",
-    "service": "grpc.health.v1 service name (grpc; empty: the whole server)",
-    "command": "argv or shell string; exit 0 is success (exec)",
-    "period": "seconds between probes",
-    "timeout": "seconds one probe may take",
-    "failure_threshold": "consecutive failures that count (liveness)",
-    "initial_delay": "seconds after start before the first probe",
-}
-SUPERVISOR_KEYS: dict[str, str] = {
-    "log_max_bytes": "size at which a service log file is rotated",
-    "log_backups": "rotated log files kept per service",
-    "reload_debounce": "seconds of quiet after a file change before reloading",
-    "state_dir": "directory for logs/ and run/ (relative to the config file)",
-}
-
-
-def _dym(word: str, options: Any) -> str:
-    close = difflib.get_close_matches(word, sorted(options), n=1)
-    return f" (did you mean {close[0]!r}?)" if close else ""
-
-
-class _Reader:
-    """Typed access to one table, with errors naming the file and the dotted key."""
-
-    def __init__(self, where: str, prefix: str, table: Any, allowed: dict[str, str]) -> None:
-        if not isinstance(table, dict):
-            raise ConfigError(f"{where}: {prefix} must be a table", field=prefix)
-        for k in table:
-            if k not in allowed:
-                raise ConfigError(f"{where}: unknown key {prefix}.{k}" + _dym(k, allowed), field=f"{prefix}.{k}")
-        self.where, self.prefix, self.t = where, prefix, table
-
-    def err(self, key: str, msg: str) -> ConfigError:
-        return ConfigError(f"{self.where}: {self.prefix}.{key} {msg}", field=f"{self.prefix}.{key}")
-
-    def has(self, key: str) -> bool:
-        return key in self.t
-
-    def raw(self, key: str, default: Any = None) -> Any:
-        return self.t.get(key, default)
-
-    def str_(self, key: str, default: str, choices: tuple[str, ...] | None = None) -> str:
-        v = self.t.get(key, default)
-        if not isinstance(v, str):
-            raise self.err(key, f"must be a string, got {v!r:.60}")
-        if choices and v not in choices:
-            raise self.err(key, f"must be one of {', '.join(choices)}, got {v!r}" + _dym(v, choices))
-        return v
-
-    def num(self, key: str, default: float, *, minimum: float = 0.0, integer: bool = False) -> Any:
-        v = self.t.get(key, default)
-        if isinstance(v, str) and re.fullmatch(r"-?\d+(\.\d+)?", v.strip()):
-            v = float(v) if "." in v else int(v)
-        if isinstance(v, bool) or not isinstance(v, (int, float)) or (integer and not isinstance(v, int)):
-            raise self.err(key, f"must be {'an integer' if integer else 'a number'}, got {v!r:.60}")
-        if v < minimum:
-            raise self.err(key, f"must be ≥ {minimum:g}, got {v}")
-        return int(v) if integer else float(v)
-
-    def bool_(self, key: str, default: bool) -> bool:
-        v = self.t.get(key, default)
-        if not isinstance(v, bool):
-            raise self.err(key, f"must be true or false, got {v!r:.60}")
-        return v
-
-    def str_list(self, key: str) -> list[str]:
-        v = self.t.get(key, [])
-        if isinstance(v, str):
-            v = [v]
-        if not isinstance(v, list) or not all(isinstance(x, str) for x in v):
-            raise self.err(key, f"must be a list of strings, got {v!r:.60}")
-        return list(v)
-
-    def argv(self, key: str, required: bool) -> tuple[str, ...]:
-        v = self.t.get(key)
-        if v is None or v == "" or v == []:
-            if required:
-                raise self.err(key, "is missing: give the program to run, e.g. command = [\"python\", \"app.py\"]")
-            return ()
-        if isinstance(v, str):
-            return ("/bin/sh", "-c", v)
-        if isinstance(v, list) and all(isinstance(x, str) for x in v):
-            return tuple(v)
-        raise self.err(key, f"must be a list of strings or a shell command string, got {v!r:.60}")
-
-
 def _expand_settings(node: Any, loaded: LoadedConfig, where: str) -> Any:
     if isinstance(node, str):
         def repl(m: re.Match[str]) -> str:
             key = m.group(1)
             if key not in BY_KEY:
-                raise ConfigError(f"{where}: unknown setting ${{{key}}}" + _dym(key, BY_KEY), field=key)
+                raise ConfigError(f"{where}: unknown setting ${{{key}}}" + did_you_mean(key, BY_KEY), field=key)
             v = loaded.settings[key]
             return ("true" if v else "false") if isinstance(v, bool) else str(v)
 
@@ -262,15 +149,15 @@ def _expand_settings(node: Any, loaded: LoadedConfig, where: str) -> Any:
     return node
 
 
-def parse_signal(text: str, r: _Reader, key: str) -> int:
+def parse_signal(text: str, r: Reader, key: str) -> int:
     name = text.upper().removeprefix("SIG")
     allowed = ("TERM", "INT", "QUIT", "HUP", "USR1", "USR2", "KILL")
     if name not in allowed:
-        raise r.err(key, f"must be one of {', '.join(allowed)}, got {text!r}" + _dym(name, allowed))
+        raise r.err(key, f"must be one of {', '.join(allowed)}, got {text!r}" + did_you_mean(name, allowed))
     return int(getattr(signal, "SIG" + name))
 
 
-def parse_listen(text: str, r: _Reader, key: str) -> tuple[str, int]:
+def parse_listen(text: str, r: Reader, key: str) -> tuple[str, int]:
     m = re.fullmatch(r"\[?([^\[\]]*?)\]?:(\d{1,5})", text)
     if not m or not m.group(1) or int(m.group(2)) > 65535:
         raise r.err(key, f"must be host:port, e.g. \"127.0.0.1:8000\", got {text!r}")
@@ -278,7 +165,7 @@ def parse_listen(text: str, r: _Reader, key: str) -> tuple[str, int]:
 
 
 def _probe(where: str, prefix: str, table: Any) -> ProbeSpec:
-    r = _Reader(where, prefix, table, PROBE_KEYS)
+    r = Reader(where, prefix, table, PROBE_KEYS)
     if not r.has("kind"):
         raise r.err("kind", f"is missing: one of {', '.join(PROBE_KINDS)}")
     kind = r.str_("kind", "", PROBE_KINDS)
@@ -299,7 +186,7 @@ def _probe(where: str, prefix: str, table: Any) -> ProbeSpec:
     )
 
 
-def _env_files(r: _Reader, cwd: Path) -> tuple[Path, ...]:
+def _env_files(r: Reader, cwd: Path) -> tuple[Path, ...]:
     files = tuple(cwd / p for p in r.str_list("env_file"))
     for f in files:
         if not f.is_file():
@@ -312,7 +199,7 @@ def _service(name: str, table: Any, where: str, root: Path) -> ServiceSpec:
     if not _NAME.match(name):
         raise ConfigError(f"{where}: service name {name!r} must be lowercase letters, digits, - or _ "
                           "(at most 32, starting with a letter)", field=prefix)
-    r = _Reader(where, prefix, table, SERVICE_KEYS)
+    r = Reader(where, prefix, table, SERVICE_KEYS)
     command = r.argv("command", required=True)
     if command[0] == "python":
         command = (sys.executable, *command[1:])  # the interpreter running the stack
@@ -330,7 +217,7 @@ def _service(name: str, table: Any, where: str, root: Path) -> ServiceSpec:
         deps = [Dependency(d) for d in deps_raw]
     elif isinstance(deps_raw, dict):
         for dname, cond in deps_raw.items():
-            cr = _Reader(where, f"{prefix}.depends_on.{dname}", cond, {"condition": ""})
+            cr = Reader(where, f"{prefix}.depends_on.{dname}", cond, {"condition": ""})
             deps.append(Dependency(dname, cr.str_("condition", "started", CONDITIONS)))
     else:
         raise r.err("depends_on", f"must be a list of service names or a table, got {deps_raw!r:.60}")
@@ -363,7 +250,7 @@ def _check_graph(services: dict[str, ServiceSpec], where: str) -> list[str]:
         for d in s.depends_on:
             if d.name not in services:
                 raise ConfigError(f"{where}: services.{s.name}.depends_on names unknown service {d.name!r}"
-                                  + _dym(d.name, services), field=f"services.{s.name}.depends_on")
+                                  + did_you_mean(d.name, services), field=f"services.{s.name}.depends_on")
             if d.name == s.name:
                 raise ConfigError(f"{where}: services.{s.name}.depends_on names itself",
                                   field=f"services.{s.name}.depends_on")
@@ -421,7 +308,7 @@ def load_stack(loaded: LoadedConfig) -> StackSpec:
     services = {n: _service(n, t, where_services, loaded.root) for n, t in raw_services.items()}
     order = _check_graph(services, where_services)
     _check_ports(services, where_services)
-    sr = _Reader(where, "supervisor", loaded.raw.get("supervisor", {}), SUPERVISOR_KEYS)
+    sr = Reader(where, "supervisor", loaded.raw.get("supervisor", {}), SUPERVISOR_KEYS)
     sup = SupervisorSpec(
         log_max_bytes=sr.num("log_max_bytes", DEFAULT_LOG_MAX_BYTES, minimum=1024, integer=True),
         log_backups=sr.num("log_backups", DEFAULT_LOG_BACKUPS, minimum=1, integer=True),
