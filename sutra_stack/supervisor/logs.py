@@ -72,6 +72,7 @@ class Console:
         self.colour = self.stream.isatty() if colour is None else colour
         self.width = width
         self._prefixes: dict[str, bytes] = {}
+        self.closed = False
 
     def prefix(self, name: str) -> bytes:
         p = self._prefixes.get(name)
@@ -86,14 +87,19 @@ class Console:
         return p
 
     def write_lines(self, name: str, lines: list[bytes]) -> None:
+        if self.closed:
+            return
         p = self.prefix(name)
         data = b"".join(p + line + b"\n" for line in lines)
-        if self.out is not None:
-            self.out.write(data)
-            self.out.flush()
-        else:
-            self.stream.write(data.decode(errors="replace"))
-            self.stream.flush()
+        try:
+            if self.out is not None:
+                self.out.write(data)
+                self.out.flush()
+            else:
+                self.stream.write(data.decode(errors="replace"))
+                self.stream.flush()
+        except (BrokenPipeError, ValueError, OSError):
+            self.closed = True  # the terminal went away: the files still get every line
 
 
 class ServiceLog:

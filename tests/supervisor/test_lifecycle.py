@@ -194,3 +194,48 @@ enabled = false
         assert r.returncode != 0 and "broken is fatal" in r.stderr and "/nonexistent/program" in r.stderr
     finally:
         sutra(tmp_path, "down", timeout=120)
+
+
+def test_builtin_stack_runs_the_real_storage_server(tmp_path: Path) -> None:
+    """No sutra.toml: the built-in stack; settings from .env reach the storage server as SUTRA_*."""
+    grpc_port, fast_port = free_port(), free_port()
+    (tmp_path / ".env").write_text(f"SUTRA_STORAGE_PORT={grpc_port}\nSUTRA_STORAGE_FAST_PORT={fast_port}\n"
+                                   f"SUTRA_STORAGE_PATH={tmp_path / 'knowledge'}\n")
+    r = sutra(tmp_path, "up", "-d", timeout=120)
+    try:
+        assert r.returncode == 0, r.stderr
+        assert "storage ready" in r.stdout
+        rows = json.loads(sutra(tmp_path, "status", "--json").stdout)
+        assert [x["name"] for x in rows] == ["storage"]
+        assert rows[0]["state"] == "ready" and f"127.0.0.1:{grpc_port}" in rows[0]["ports"]
+        assert "SERVING" in rows[0]["health"]
+        pid = rows[0]["pid"]
+    finally:
+        d = sutra(tmp_path, "down", timeout=180)
+    assert d.returncode == 0
+    wait_gone([pid])
+    assert (tmp_path / "knowledge").is_dir()
+
+
+def test_logs_follow(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from tests.support.procs import ROOT, child_env
+
+    write_config(tmp_path, f"""
+[services.tick]
+command = {json.dumps(["/bin/sh", "-c", "i=0; while true; do echo tick $i; i=$((i+1)); sleep 0.05; done"])}
+""")
+    with supervisor(tmp_path) as sup:
+        sup.wait_log("tick", "tick 3")
+        f = subprocess.Popen([sys.executable, "-m", "sutra_stack", "logs", "tick", "-f", "-n", "1"], cwd=tmp_path,
+                             env=child_env({"PYTHONPATH": str(ROOT)}), stdout=subprocess.PIPE, text=True)
+        try:
+            assert f.stdout is not None
+            seen = [f.stdout.readline() for _ in range(5)]
+        finally:
+            f.terminate()
+            f.wait(10)
+        nums = [int(line.rsplit(" ", 1)[1]) for line in seen]
+        assert nums == list(range(nums[0], nums[0] + 5))  # the last line, then new ones as they come
