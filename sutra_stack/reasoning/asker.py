@@ -105,6 +105,24 @@ def parse_contents(contents: dict[str, str]) -> tuple[dict[str, list[Relation]],
     return relations, entities
 
 
+def _stems(entity: Entity) -> list[str]:
+    return [w[:-1] if len(w) > 3 else w for w in content_words(entity.key)]
+
+
+def _worth_parsing(frame: Frame, hits: list[SearchHit]) -> dict[str, str]:
+    """The candidates that can state a relation about what the question names (they mention
+    it); none when the question names no relation, since no path will be searched."""
+    if frame.known is None or frame.families is None:
+        return {}
+    stems = _stems(frame.known) + (_stems(frame.other) if frame.other else [])
+    out: dict[str, str] = {}
+    for h in hits:
+        low = h.content.lower()
+        if any(st in low for st in stems):
+            out[h.concept_id] = h.content
+    return out
+
+
 def _same_thing(a: Entity, b: Entity) -> bool:
     if a.key == b.key:
         return True
@@ -178,7 +196,7 @@ def ask(store: KnowledgeStore, question: str, *, max_paths: int = 5, max_depth: 
     question = check_question(question, max_paths, max_depth)
     frame = parse_question(question)
     hits = fuse(store.vector_search(text=question, k=SEARCH_K), store.text_search(question, k=SEARCH_K))
-    relations, entities = parse_contents({h.concept_id: h.content for h in hits})
+    relations, entities = parse_contents(_worth_parsing(frame, hits))
     cands = Candidates(hits, relations, entities)
     paths: list[Path] = []
     if frame.known is not None and frame.families is not None:
