@@ -1,4 +1,4 @@
-"""Two sutra-api processes over one storage server agree: learn through one, ask through the other at once."""
+"""Two sutra-api processes over one storage server agree: learn through one, read and ask through the other at once."""
 
 from __future__ import annotations
 
@@ -60,6 +60,10 @@ def test_a_write_acknowledged_by_one_api_is_read_by_the_other(two_apis: tuple[Ap
                     r = http.get(f"/concepts/{cid}")  # the very next read, through the other process
                     if r.status_code != 200 or r.json()["content"] != fact:
                         failures.append(f"read {cid}: {r.status_code} {r.text[:200]}")
+                    n = fact.split()[1]
+                    a = http.post("/ask", json={"question": f"What does gadget {n} cause?"})
+                    if a.status_code != 200 or f"effect {n}" not in a.json()["answer"].lower():
+                        failures.append(f"ask gadget {n}: {a.status_code} {a.text[:300]}")
                 seen += len(batch)
 
     threads = [threading.Thread(target=learner), threading.Thread(target=reader)]
