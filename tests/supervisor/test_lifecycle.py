@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import signal
+import stat
 from pathlib import Path
 
 from tests.support.procs import free_port, wait_until
@@ -134,6 +135,8 @@ command = {child("sleeper.py")}
 env = {{ CHILD_NAME = "two" }}
 """)
     with supervisor(tmp_path) as sup:
+        assert stat.S_IMODE(sup.sock.stat().st_mode) == 0o600  # the control socket is private
+        assert stat.S_IMODE(sup.sock.parent.stat().st_mode) == 0o700
         r = sutra(tmp_path, "status", "--json")
         rows = {x["name"]: x for x in json.loads(r.stdout)}
         sup.wait_log("one", "one started")
