@@ -6,7 +6,7 @@ Each template group i states seven facts:
   assembly i contains part i and seal i                         (composition, two answers)
   sensor i is located in room i                                 (every tenth sensor moves later: changed over time)
   mixing i happens before curing i                              (temporal)
-  batch i was inspected on day d                                (no relation asked: a direct match)
+  batch i was inspected on a weekday                               (no relation asked: a direct match)
 about 21 concepts per group, so 100K concepts are about 4,800 groups.
 
 Library use (the API benchmark imports it): `fill(store, concepts) -> facts learned`,
@@ -53,12 +53,15 @@ def group_facts(i: int) -> list[str]:
         f"Assembly {i} contains part {i} and seal {i}.",
         f"Sensor {i} is located in room {i}.",
         f"Mixing {i} happens before curing {i}.",
-        f"Batch {i} was inspected on day {inspection_day(i)}.",
+        f"Batch {i} was inspected on {inspection_day(i)}.",
     ]
 
 
-def inspection_day(i: int) -> int:
-    return i % 28 + 1
+DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+def inspection_day(i: int) -> str:
+    return DAYS[i % 7]
 
 
 def moved_room(i: int) -> int:
@@ -104,7 +107,7 @@ def question_set(n_facts: int, k: int, seed: int = 7) -> list[tuple[str, str, st
             (f"Does compound {i} lead to outcome {i}?", "yes", "join"),
             (f"What does assembly {i} contain?", f"part {i}", "single"),
             (f"Where is sensor {i} located?", f"room {moved_room(i) if i % MOVE_EVERY == 0 else i}", "single"),
-            (f"When was batch {i} inspected?", f"day {inspection_day(i)}", "direct"),
+            (f"When was batch {i} inspected?", inspection_day(i), "direct"),
             (f"What happens after mixing {i}?", f"curing {i}", "single"),
             (f"What does widget {i} contain?", "nothing relevant", "none"),
         ]))
