@@ -6,7 +6,7 @@ Each template group i states seven facts:
   assembly i contains part i and seal i                         (composition, two answers)
   sensor i is located in room i                                 (every tenth sensor moves later: changed over time)
   mixing i happens before curing i                              (temporal)
-  batch i was inspected on a weekday                               (no relation asked: a direct match)
+  batch i was inspected on a weekday                            (no relation asked: a direct match)
 about 21 concepts per group, so 100K concepts are about 4,800 groups.
 
 Library use (the API benchmark imports it): `fill(store, concepts) -> facts learned`,
