@@ -242,3 +242,27 @@ command = {json.dumps(["/bin/sh", "-c", "i=0; while true; do echo tick $i; i=$((
             f.wait(10)
         nums = [int(line.rsplit(" ", 1)[1]) for line in seen]
         assert nums == list(range(nums[0], nums[0] + 5))  # the last line, then new ones as they come
+
+
+def test_listen_port_taken_is_an_error_before_anything_starts(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        port = s.getsockname()[1]
+        (tmp_path / "web.env").write_text("CHILD_NAME=fromfile\n")
+        write_config(tmp_path, f"""
+[services.first]
+command = {child("sleeper.py", "--pidfile", str(tmp_path / "first.pid"))}
+env_file = "web.env"
+[services.web]
+command = {child("sleeper.py")}
+listen = ["127.0.0.1:{port}"]
+""")
+        r = sutra(tmp_path, "up", timeout=60)
+        assert r.returncode != 0
+        assert f"services.web.listen: cannot listen on 127.0.0.1:{port}" in r.stderr
+        assert not (tmp_path / "first.pid").exists()  # nothing was started
+    with supervisor(tmp_path) as sup:  # once the port is free, it runs; env_file values reach the child
+        sup.wait_log("first", "fromfile started")
