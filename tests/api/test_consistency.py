@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 from tests.api.conftest import Api, start_api
@@ -88,3 +90,19 @@ def test_ask_through_one_api_after_learning_through_the_other(two_apis: tuple[Ap
         assert again.json() == ans.json()
         sa, sb = learn_http.get("/stats").json(), ask_http.get("/stats").json()
         assert (sa["concepts"], sa["associations"]) == (sb["concepts"], sb["associations"])
+
+
+def _stats_count(text: str) -> float:
+    m = re.search(r'^sutra_api_requests_total\{method="GET",route="/stats",status="200"\} (\S+)$', text, re.M)
+    return float(m.group(1)) if m else 0.0
+
+
+def test_metrics_add_up_across_workers(two_apis: tuple[Api, Api]) -> None:
+    _, b = two_apis  # two uvicorn workers
+    before = _stats_count(httpx.get(f"{b.url}/metrics", timeout=10).text)
+    for _ in range(30):
+        with b.client() as http:  # a new connection each time: the workers share them out
+            assert http.get("/stats").status_code == 200
+    text = httpx.get(f"{b.url}/metrics", timeout=10).text
+    assert _stats_count(text) - before == 30
+    assert "sutra_api_concepts" in text and "sutra_api_storage_call_duration_seconds_bucket" in text

@@ -1,7 +1,9 @@
 """Prometheus metrics of sutra-api: requests and latency per route, storage call latency, graph size.
 
 Each app instance has its own registry (so several apps can live in one test process). With
-several uvicorn workers each worker reports its own figures.
+several uvicorn workers, `apps.common.serve` points PROMETHEUS_MULTIPROC_DIR at a private
+directory: every worker then writes its figures there and /metrics, whichever worker answers,
+reports the sum over all of them.
 """
 
 from __future__ import annotations
@@ -11,7 +13,10 @@ from collections.abc import Callable
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.multiprocess import MultiProcessCollector
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from sutra_stack.apps.common.serve import multiprocess_metrics_dir
 
 _LATENCY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
@@ -32,13 +37,17 @@ class ApiMetrics:
             ["operation", "outcome"], buckets=_LATENCY_BUCKETS, registry=self.registry,
         )
         self.concepts = Gauge("sutra_api_concepts", "Concepts in the store (at the last stats call).",
-                              registry=self.registry)
+                              registry=self.registry, multiprocess_mode="mostrecent")
         self.associations = Gauge("sutra_api_associations", "Associations in the store (at the last stats call).",
-                                  registry=self.registry)
+                                  registry=self.registry, multiprocess_mode="mostrecent")
         self.storage_up = Gauge("sutra_api_storage_up", "1 when the last storage call succeeded.",
-                                registry=self.registry)
+                                registry=self.registry, multiprocess_mode="mostrecent")
 
     def render(self) -> bytes:
+        if multiprocess_metrics_dir():
+            merged = CollectorRegistry()
+            MultiProcessCollector(merged)
+            return generate_latest(merged)
         return generate_latest(self.registry)
 
 

@@ -1,16 +1,28 @@
 """Run an ASGI app under uvicorn on a socket handed to us, or on host:port bound here.
 
 `serve("pkg.module:factory", ...)` is the one way app processes start: with `workers > 1`
-uvicorn's process manager shares the one listening socket between worker processes.
+uvicorn's process manager shares the one listening socket between worker processes, and
+prometheus-client's multiprocess mode gets a private directory so that metrics add up across
+workers.
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import shutil
 import socket
+import tempfile
 
 import uvicorn
 from uvicorn.supervisors import Multiprocess
+
+MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"  # prometheus-client's own switch for multiprocess mode
+
+
+def multiprocess_metrics_dir() -> str | None:
+    """The directory workers share their metrics through, when serving with several workers."""
+    return os.environ.get(MULTIPROC_ENV) or None
 
 
 def bind(host: str, port: int) -> socket.socket:
@@ -49,7 +61,12 @@ def serve(
         sock = bind(host, port)
     server = uvicorn.Server(config)
     if workers > 1:
-        Multiprocess(config, sockets=[sock]).run()
+        metrics_dir = tempfile.mkdtemp(prefix="sutra-metrics-")
+        os.environ[MULTIPROC_ENV] = metrics_dir  # inherited by the workers before they import prometheus
+        try:
+            Multiprocess(config, sockets=[sock]).run()
+        finally:
+            shutil.rmtree(metrics_dir, ignore_errors=True)
     else:
         config.load_app()
         server.run(sockets=[sock])
