@@ -32,7 +32,7 @@ class SegmentFiles:
         self.segment_bytes = segment_bytes
         self.lock = threading.Lock()
         self._cond = threading.Condition(self.lock)
-        self._bg_fd: int | None = None  # the fd the everysec thread is fsyncing, outside the lock
+        self._pins = 0  # fsyncs of the current fd running outside the lock; it stays open meanwhile
         self.read_only = False
         self.read_only_reason = ""
         self._poisoned = False  # a half-made segment could not be removed: make no more
@@ -80,8 +80,30 @@ class SegmentFiles:
             return self.fail(OSError(errno.EIO, f"{type(e).__name__}: {e}"))
         return None
 
+    def needs_rollover(self, nbytes: int) -> bool:
+        cur = self.segments[-1]
+        return cur.size > fmt.HEADER_SIZE and cur.size + nbytes > self.segment_bytes
+
+    def write_unsynced(self, data: bytes, first_lsn: int, count: int) -> tuple[int, int]:
+        """Write without fsync or rollover; returns (fd, start offset) with the fd pinned open until
+        `unpin()`. Raises OSError untouched: the caller fails the group (`fail_from`) once every
+        group written before it has its outcome."""
+        assert self.fd is not None and not self.needs_rollover(len(data))
+        cur = self.segments[-1]
+        start = cur.size
+        self.ops.write_all(self.fd, data)
+        cur.size += len(data)
+        self.total_bytes += len(data)
+        self.written_lsn = first_lsn + count - 1
+        self._pins += 1
+        return self.fd, start
+
+    def unpin(self) -> None:
+        self._pins -= 1
+        self._cond.notify_all()
+
     def _wait_background_sync(self) -> None:
-        while self._bg_fd is not None:
+        while self._pins:
             self._cond.wait()
 
     def seal_and_open(self, first_lsn: int) -> None:
@@ -116,6 +138,17 @@ class SegmentFiles:
         self.segments.append(Segment(seq=seq, path=path, first_lsn=first_lsn, size=fmt.HEADER_SIZE))
         self.total_bytes += fmt.HEADER_SIZE
         self.fd = fd
+
+    def fail_from(self, e: OSError, first_lsn: int, offset: int) -> Exception:
+        """Records from `first_lsn` on (starting at `offset` of the current segment) failed."""
+        if self.read_only:
+            return self.read_only_error()
+        self._wait_background_sync()
+        cur = self.segments[-1]
+        self.total_bytes -= cur.size - offset
+        cur.size = offset
+        self.written_lsn = first_lsn - 1
+        return self.fail(e)
 
     def fail(self, e: OSError) -> Exception:
         """A write or fsync failed: never retry on this file. Move to a new segment or turn read-only."""
@@ -185,15 +218,14 @@ class SegmentFiles:
             if fd is None or not self.dirty:
                 return
             self.dirty = False
-            self._bg_fd = fd
+            self._pins += 1
         err: OSError | None = None
         try:
             self.ops.fsync(fd)
         except OSError as e:
             err = e
         with self.lock:
-            self._bg_fd = None
-            self._cond.notify_all()
+            self.unpin()
             if err is not None and fd == self.fd:
                 log.error("background fsync (everysec) failed: records up to lsn %d may not be on disk",
                           self.written_lsn)

@@ -220,3 +220,72 @@ def test_everysec_background_fsync_does_not_block_writers(tmp_path: Path) -> Non
     assert done == list(range(2, 102))
     with WriteAheadLog(tmp_path) as wal2:
         assert len(list(wal2.replay())) == 101
+
+
+class _ScriptedFsyncs(FaultyOps):
+    """The n-th fsync after `script` is set may wait for an event, then fail or succeed."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.script: dict[int, tuple[threading.Event | None, int | None]] = {}
+        self.calls = 0
+        self.entered = [threading.Event() for _ in range(4)]
+
+    def fsync(self, fd: int) -> None:
+        with self.lock:
+            n = self.calls
+            self.calls += 1
+        gate, err = self.script.get(n, (None, None))
+        if n < len(self.entered):
+            self.entered[n].set()
+        if gate is not None:
+            assert gate.wait(30)
+        if err is not None:
+            raise OSError(err, os.strerror(err))
+        super().fsync(fd)
+
+
+def _two_groups_in_flight(tmp_path: Path, first_fails: bool) -> tuple[dict[str, object], WriteAheadLog]:
+    """Group A's fsync hangs; group B is written and fsynced meanwhile; one of the two fails."""
+    ops = _ScriptedFsyncs()
+    wal = WriteAheadLog(tmp_path, file_ops=ops)
+    gate = threading.Event()
+    ops.calls = 0
+    ops.script = {0: (gate, errno.EIO if first_fails else None), 1: (None, None if first_fails else errno.EIO)}
+    results: dict[str, object] = {}
+
+    def append(name: bytes) -> None:
+        try:
+            results[name.decode()] = wal.append(name)
+        except SutraError as e:
+            results[name.decode()] = e
+
+    a = threading.Thread(target=append, args=(b"A",))
+    a.start()
+    assert ops.entered[0].wait(10)
+    b = threading.Thread(target=append, args=(b"B",))
+    b.start()
+    assert ops.entered[1].wait(10), "the second group did not start its fsync while the first hung"
+    time.sleep(0.05)
+    assert "B" not in results, "B was answered before the earlier group A had its outcome"
+    gate.set()
+    a.join(10)
+    b.join(10)
+    return results, wal
+
+
+def test_later_group_failing_does_not_take_the_earlier_one(tmp_path: Path) -> None:
+    results, wal = _two_groups_in_flight(tmp_path, first_fails=False)
+    assert results["A"] == 1
+    assert isinstance(results["B"], Unavailable)
+    assert wal.append(b"C") == 2  # B's lsn was never acknowledged: reused
+    wal.close()
+    assert replay(tmp_path) == {1: b"A", 2: b"C"}
+
+
+def test_earlier_group_failing_fails_the_later_one_even_if_its_fsync_worked(tmp_path: Path) -> None:
+    results, wal = _two_groups_in_flight(tmp_path, first_fails=True)
+    assert isinstance(results["A"], Unavailable) and isinstance(results["B"], Unavailable)
+    assert wal.append(b"C") == 1
+    wal.close()
+    assert replay(tmp_path) == {1: b"C"}

@@ -27,6 +27,8 @@ class CountingOps(FileOps):
         self.fsyncs = 0
         self.writes = 0
         self.fsync_delay = fsync_delay
+        self.running = 0
+        self.max_running = 0  # most fsyncs in progress at once
         self._lock = threading.Lock()
 
     def write(self, fd: int, data: bytes | memoryview) -> int:
@@ -37,9 +39,15 @@ class CountingOps(FileOps):
     def fsync(self, fd: int) -> None:
         with self._lock:
             self.fsyncs += 1
-        if self.fsync_delay:
-            time.sleep(self.fsync_delay)
-        super().fsync(fd)
+            self.running += 1
+            self.max_running = max(self.max_running, self.running)
+        try:
+            if self.fsync_delay:
+                time.sleep(self.fsync_delay)
+            super().fsync(fd)
+        finally:
+            with self._lock:
+                self.running -= 1
 
 
 @dataclass
