@@ -282,8 +282,9 @@ def main() -> None:
     workdir = a.dir or Path(tempfile.mkdtemp(prefix="bench-server-"))
     workdir.mkdir(parents=True, exist_ok=True)
     r = a.repeats
-    print(f"storage server vs bare libraries, {os.cpu_count()} CPUs, store {a.n:,}×{DIM}; "
-          f"each figure alternates with its limit {r}× (medians; ratio = median of per-round ratios)", flush=True)
+    print(f"storage server vs bare libraries, {os.cpu_count()} CPUs (load average {os.getloadavg()[0]:.1f}), "
+          f"store {a.n:,}×{DIM}; each figure alternates with its limit {r}× (medians; ratio = median of "
+          "per-round ratios)", flush=True)
 
     print(f"filling a store of {a.n:,} concepts ...", flush=True)
     env = {"SUTRA_STORAGE_FSYNC": "off", "SUTRA_LOG_LEVEL": "WARNING"}
@@ -353,6 +354,7 @@ def main() -> None:
            paired(lambda: bulk_engine_rate(workdir, items), lambda: bulk_server_rate(workdir, "bs", items, True),
                   max(1, r // 2)), 0.70)
 
+    print(f"load average at the end: {os.getloadavg()[0]:.1f}")
     if a.dir is None:
         shutil.rmtree(workdir, ignore_errors=True)
 

@@ -84,6 +84,7 @@ class WriteAheadLog:
         self._inflight: deque[_Group] = deque()  # written, fsync running; acknowledged in this order
         self._failing = False  # a failure is being handled: no new leader
         self._doomed = 0  # failures seen but not yet handled: no new leader either
+        self._exclusive = 0  # rotate/close/skip waiting for quiet: no new leader, so they get it
         self._closed = False
         self._files = SegmentFiles(self._dir, file_ops or DEFAULT_FILE_OPS, fsync, segment_bytes)
         self._next_lsn = self._files.written_lsn + 1
@@ -237,11 +238,16 @@ class WriteAheadLog:
 
     def _quiesce(self) -> None:
         """With the mutex held: wait until nothing is being written, synced or failed."""
-        while self._writing or self._inflight or self._failing:
-            self._cond.wait()
+        self._exclusive += 1
+        try:
+            while self._writing or self._inflight or self._failing:
+                self._cond.wait()
+        finally:
+            self._exclusive -= 1
 
     def _can_lead(self, g: _Group) -> bool:
-        if self._writing or self._failing or self._doomed or len(self._inflight) >= MAX_INFLIGHT_FSYNCS:
+        if (self._writing or self._failing or self._doomed or self._exclusive
+                or len(self._inflight) >= MAX_INFLIGHT_FSYNCS):
             return False
         # a rollover closes the segment: only once every fsync running on it has reported
         return not self._inflight or not self._files.needs_rollover(g.nbytes)

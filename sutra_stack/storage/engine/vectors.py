@@ -107,19 +107,24 @@ class VectorIndex:
             self._frozen = True
 
     def thaw_step(self, max_items: int = 512) -> bool:
-        """Move up to `max_items` pending vectors into the index; True once nothing is pending."""
-        rows, vecs = self._pending_rows[:max_items], self._pending_vecs[:max_items]
-        deletes, self._pending_deletes = self._pending_deletes, []
+        """Move up to `max_items` pending vectors into the index; True once nothing is pending.
+        Needs no state lock: writers keep adding to the buffer meanwhile."""
+        with self._cv:
+            rows, vecs = self._pending_rows[:max_items], self._pending_vecs[:max_items]
         if len(rows):
             with self._use(len(rows)):
                 self._index.add_items(vecs, rows, num_threads=1)
-            self._pending_rows = self._pending_rows[len(rows):]
-            self._pending_vecs = self._pending_vecs[len(rows):]
+        with self._cv:
+            if len(rows):
+                keep = ~np.isin(self._pending_rows, rows)
+                self._pending_rows, self._pending_vecs = self._pending_rows[keep], self._pending_vecs[keep]
+            deletes, self._pending_deletes = self._pending_deletes, []
         for r in deletes:
             self._mark_deleted(r)
-        if len(self._pending_rows) == 0:
-            self._frozen = False
-            return True
+        with self._cv:
+            if len(self._pending_rows) == 0 and not self._pending_deletes:
+                self._frozen = False
+                return True
         return False
 
     # --- writes ----------------------------------------------------------------------------
@@ -131,11 +136,11 @@ class VectorIndex:
     def claim(self, rows: np.ndarray, vecs: np.ndarray) -> bool:
         """Account for new vectors (state lock held). True: the caller must `insert` them soon."""
         self.count += len(rows)
-        if self._frozen:
-            self._pending_rows = np.concatenate((self._pending_rows, rows.astype(np.int64)))
-            self._pending_vecs = np.concatenate((self._pending_vecs, vecs))
-            return False
         with self._cv:
+            if self._frozen:
+                self._pending_rows = np.concatenate((self._pending_rows, rows.astype(np.int64)))
+                self._pending_vecs = np.concatenate((self._pending_vecs, vecs))
+                return False
             self._unindexed += len(rows)
         return True
 
@@ -160,14 +165,14 @@ class VectorIndex:
 
     def delete(self, row: int) -> None:
         self.count -= 1
-        if self._frozen:
-            keep = self._pending_rows != row
-            if not keep.all():
-                self._pending_rows = self._pending_rows[keep]
-                self._pending_vecs = self._pending_vecs[keep]
+        with self._cv:
+            if self._frozen:
+                keep = self._pending_rows != row
+                if not keep.all():
+                    self._pending_rows = self._pending_rows[keep]
+                    self._pending_vecs = self._pending_vecs[keep]
+                self._pending_deletes.append(row)  # it may be in the index, or being moved there
                 return
-            self._pending_deletes.append(row)
-            return
         self._mark_deleted(row)
 
     # --- reads -----------------------------------------------------------------------------
@@ -193,9 +198,11 @@ class VectorIndex:
                         idx.set_ef(self.ef)
         finally:
             self._leave()
-        if len(self._pending_rows):
-            psims = self._pending_vecs @ query
-            rows = np.concatenate((rows, self._pending_rows))
+        if self._pending_rows.size:
+            with self._cv:
+                prows, pvecs = self._pending_rows, self._pending_vecs
+            psims = pvecs @ query
+            rows = np.concatenate((rows, prows))
             sims = np.concatenate((sims, psims))
             rows, first = np.unique(rows, return_index=True)
             sims = sims[first]
@@ -215,9 +222,11 @@ class VectorIndex:
 
     def get(self, row: int) -> np.ndarray:
         """The stored (unit) vector of a row."""
-        hit = np.nonzero(self._pending_rows == row)[0]
+        with self._cv:
+            prows, pvecs = self._pending_rows, self._pending_vecs
+        hit = np.nonzero(prows == row)[0]
         if len(hit):
-            return self._pending_vecs[hit[0]].copy()
+            return pvecs[hit[0]].copy()
         with self._use():
             return np.asarray(self._index.get_items([row]), dtype=np.float32)[0]
 

@@ -62,7 +62,7 @@ class _Connection(asyncio.Protocol):
     def data_received(self, data: bytes) -> None:
         buf = self.buf
         if not buf and len(data) >= HEADER_SIZE and HEADER.unpack_from(data)[0] == len(data) - HEADER_SIZE:
-            self._frame(data[HEADER_SIZE:])  # the common case: exactly one whole frame
+            self._frame(memoryview(data)[HEADER_SIZE:])  # the common case: one whole frame, decoded in place
             return
         buf += data
         while not self.closing and len(buf) >= HEADER_SIZE:
@@ -93,7 +93,7 @@ class _Connection(asyncio.Protocol):
         if self.transport is not None:
             self.transport.close()
 
-    def _frame(self, body: bytes) -> None:
+    def _frame(self, body: bytes | memoryview) -> None:
         try:
             msg = unpack(body)
         except InvalidArgument as e:
