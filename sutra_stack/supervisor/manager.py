@@ -23,7 +23,7 @@ from dotenv import dotenv_values
 from sutra_stack.config import LoadedConfig
 from sutra_stack.errors import FailedPrecondition, NotFound
 from sutra_stack.supervisor.logs import Console, ServiceLog
-from sutra_stack.supervisor.process import become_subreaper, reap_orphans, start_guard
+from sutra_stack.supervisor.process import become_subreaper, kill_all, reap_orphans, start_guard
 from sutra_stack.supervisor.service import Service
 from sutra_stack.supervisor.sockets import SocketSet
 from sutra_stack.supervisor.spec import StackSpec
@@ -182,7 +182,7 @@ class Manager:
             become_subreaper()
             self._guard = start_guard(self.id)
             for sig in (signal.SIGINT, signal.SIGTERM):
-                loop.add_signal_handler(sig, self.shutdown.set)
+                loop.add_signal_handler(sig, self._on_stop_signal)
             loop.add_signal_handler(signal.SIGCHLD, reap_orphans)
             self._control = ControlServer(self, control_path(self.stack))
             await self._control.start()
@@ -193,6 +193,14 @@ class Manager:
             await self.shutdown.wait()
         finally:
             await self.close()
+
+    def _on_stop_signal(self) -> None:
+        """First Ctrl-C / SIGTERM: ordered shutdown. A second one: SIGKILL every service now."""
+        if not self.shutdown.is_set():
+            self.shutdown.set()
+            return
+        self.note("second stop signal: killing every service now")
+        kill_all()
 
     async def close(self) -> None:
         self.note("shutting down")

@@ -39,6 +39,8 @@ _libc = ctypes.CDLL(None, use_errno=True)
 _prctl = _libc.prctl
 _prctl.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong]
 _known_pids: set[int] = set()  # children the supervisor waits for itself (not orphans)
+_live: dict[int, Child] = {}  # every running child (services, instances being stopped, probes)
+_supervisor_id = "none"  # set by start_guard; the prefix of every marker this supervisor hands out
 
 
 def become_subreaper() -> None:
@@ -105,6 +107,7 @@ class Child:
             os.close(w)
         self.pid = self.proc.pid
         _known_pids.add(self.pid)
+        _live[self.pid] = self
         self.pidfd = os.pidfd_open(self.pid)
         self.exited: asyncio.Future[int] = asyncio.get_running_loop().create_future()
         asyncio.get_running_loop().add_reader(self.pidfd, self._on_exit)
@@ -116,6 +119,7 @@ class Child:
         os.close(self.pidfd)
         code = self.proc.wait()
         _known_pids.discard(self.pid)
+        _live.pop(self.pid, None)
         if not self.exited.done():
             self.exited.set_result(code)
 
@@ -161,6 +165,12 @@ class Child:
             return 0.0, 0
 
 
+def kill_all() -> None:
+    """SIGKILL every running child's group at once (a second Ctrl-C)."""
+    for child in list(_live.values()):
+        child.signal_group(signal.SIGKILL)
+
+
 def kill_marked(needle: str, exact: bool = False) -> int:
     """SIGKILL every process whose environment holds `needle` (exact variable, or a prefix)."""
     me, n = os.getpid(), 0
@@ -198,6 +208,8 @@ def reap_orphans() -> list[int]:
 
 def start_guard(supervisor_id: str) -> subprocess.Popen[bytes]:
     """The process that kills our descendants when we die (see guard.py)."""
+    global _supervisor_id
+    _supervisor_id = supervisor_id
     guard = Path(__file__).with_name("guard.py")
     proc = subprocess.Popen(
         [sys.executable, "-I", "-S", str(guard), f"{MARKER_VAR}={supervisor_id}/"],
@@ -210,7 +222,7 @@ def start_guard(supervisor_id: str) -> subprocess.Popen[bytes]:
 
 async def run_exec(argv: list[str], timeout: float, env: dict[str, str], cwd: Path) -> tuple[int | None, str]:
     """Run a short command (an exec probe); its exit code (None on timeout) and output tail."""
-    child = Child(argv, env=env, cwd=cwd, listen_fds=[], marker="probe")
+    child = Child(argv, env=env, cwd=cwd, listen_fds=[], marker=f"{_supervisor_id}/probe")
     out = b""
     try:
         code: int | None = await asyncio.wait_for(asyncio.shield(child.exited), timeout)

@@ -266,3 +266,25 @@ listen = ["127.0.0.1:{port}"]
         assert not (tmp_path / "first.pid").exists()  # nothing was started
     with supervisor(tmp_path) as sup:  # once the port is free, it runs; env_file values reach the child
         sup.wait_log("first", "fromfile started")
+
+
+def test_second_stop_signal_kills_at_once(tmp_path: Path) -> None:
+    import time
+
+    write_config(tmp_path, f"""
+[services.stubborn]
+command = {child("sleeper.py", "--ignore-term")}
+env = {{ CHILD_NAME = "stubborn" }}
+stop_timeout = 120
+""")
+    with supervisor(tmp_path) as sup:
+        sup.wait_log("stubborn", "stubborn started")
+        pid = sup.status()["stubborn"]["pid"]
+        sup.proc.send_signal(signal.SIGTERM)
+        sup.wait_log("stubborn", "stubborn ignoring SIGTERM")
+        t = time.monotonic()
+        sup.proc.send_signal(signal.SIGTERM)
+        assert sup.proc.wait(30) == 0
+        assert time.monotonic() - t < 20  # not the 120 s stop_timeout
+        assert "second stop signal: killing every service now" in sup.events()
+        wait_gone([pid])
