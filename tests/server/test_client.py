@@ -91,3 +91,29 @@ def test_refuses_a_protocol_version_it_does_not_speak(future_server: int) -> Non
     with StorageClient(f"tcp://127.0.0.1:{future_server}") as c, pytest.raises(FailedPrecondition) as exc:
         c.stats()
     assert "protocol version 2" in str(exc.value) and "speaks 1" in str(exc.value)
+
+
+def test_async_client_reconnects_after_a_restart(tmp_path: Path) -> None:
+    import asyncio
+
+    from sutra_stack.storage import AsyncStorageClient
+
+    port, fast_port = free_port(), free_port()
+    data = tmp_path / "data"
+
+    async def use(c: AsyncStorageClient, text: str) -> str:
+        cid = await c.learn_concept(text)
+        assert await c.query_concept(cid) is not None
+        return cid
+
+    async def main() -> None:
+        async with AsyncStorageClient(f"127.0.0.1:{port}") as c:
+            with storage_server(data, port=port, fast_port=fast_port, env=FAST_ENV):
+                first = await use(c, "async before the restart")
+            with pytest.raises(Unavailable):  # the server is gone: a clear error, no hang
+                await c.stats()
+            with storage_server(data, port=port, fast_port=fast_port, env=FAST_ENV):
+                await use(c, "async after the restart")
+                assert await c.query_concept(first) is not None
+
+    asyncio.run(main())
