@@ -1,0 +1,1 @@
+"""Tests of the storage server: real server processes, both doors, StorageClient."""

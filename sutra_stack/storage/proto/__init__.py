@@ -1,0 +1,1 @@
+"""The gRPC contract of the storage server (`storage.proto`), its generated modules, and proto ↔ wire mapping."""
