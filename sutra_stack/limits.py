@@ -44,6 +44,7 @@ MAX_WAL_RECORD_BYTES = 80 * 1024 * 1024  # one WAL record (a mutation or a whole
 MAX_MESSAGE_BYTES = 64 * 1024 * 1024  # one gRPC message or msgpack frame
 MAX_REQUEST_BODY_BYTES = 16 * 1024 * 1024  # one REST request body
 MAX_PIPELINED_REQUESTS = 1_024  # unanswered requests on one fast-door connection
+HELLO_TIMEOUT_SECONDS = 10.0  # a fast-door connection must say hello within this
 
 # --- reasoning -----------------------------------------------------------------------------
 MAX_LEARN_TEXT_BYTES = 256 * 1024  # one /learn text before it is split into sentences

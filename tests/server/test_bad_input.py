@@ -182,3 +182,13 @@ def test_oversized_messages_on_both_doors(server: StorageServerHandle) -> None:
         c.learn_concept(big)
     with StorageClient(server.address) as c:
         assert c.health()["status"] == "SERVING"
+
+
+def test_a_connection_that_never_says_hello_is_closed(server: StorageServerHandle) -> None:
+    conn = RawFast(server.fast_port, hello=False)
+    conn.send_raw(struct.pack(">I", 100))  # half a frame, then silence
+    conn.sock.settimeout(limits.HELLO_TIMEOUT_SECONDS + 10)
+    reply = conn.recv()
+    assert reply["error"]["code"] == "INVALID_ARGUMENT" and "HELLO_TIMEOUT_SECONDS" in reply["error"]["message"]
+    assert conn.closed_by_server()
+    conn.close()

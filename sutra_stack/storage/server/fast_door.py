@@ -5,7 +5,8 @@ so a query costs one read, one decode, one engine call and one write; writes and
 operations go to a thread pool so concurrent writers share the engine's group commit.
 Pipelined requests are answered by id; at most `MAX_PIPELINED_REQUESTS` wait per connection
 (the door stops reading until some finish). A frame whose length exceeds `MAX_MESSAGE_BYTES`,
-or that is not MessagePack, gets an error frame and closes that connection only.
+or that is not MessagePack, gets an error frame and closes that connection only; so does a
+connection that has not said hello within `HELLO_TIMEOUT_SECONDS`.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from typing import Any
 import uvloop
 
 from sutra_stack.errors import FailedPrecondition, Internal, InvalidArgument, ResourceExhausted, SutraError
-from sutra_stack.limits import MAX_MESSAGE_BYTES, MAX_PIPELINED_REQUESTS
+from sutra_stack.limits import HELLO_TIMEOUT_SECONDS, MAX_MESSAGE_BYTES, MAX_PIPELINED_REQUESTS
 from sutra_stack.storage.server.ops import Op
 from sutra_stack.storage.server.service import StorageService
 from sutra_stack.storage.wire import HEADER, HEADER_SIZE, PROTOCOL_VERSION, error_body, pack, unpack
@@ -31,7 +32,8 @@ log = logging.getLogger("sutra.storage.server")
 
 
 class _Connection(asyncio.Protocol):
-    __slots__ = ("door", "service", "transport", "buf", "authed", "inflight", "paused", "closing", "peer")
+    __slots__ = ("door", "service", "transport", "buf", "authed", "inflight", "paused", "closing", "peer",
+                 "hello_timer")
 
     def __init__(self, door: FastDoor) -> None:
         self.door = door
@@ -43,6 +45,7 @@ class _Connection(asyncio.Protocol):
         self.paused = False
         self.closing = False
         self.peer = ""
+        self.hello_timer: asyncio.TimerHandle | None = None
 
     # --- asyncio callbacks -----------------------------------------------------------------
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -54,9 +57,17 @@ class _Connection(asyncio.Protocol):
         peer = transport.get_extra_info("peername")
         self.peer = f"{peer[0]}:{peer[1]}" if peer else "?"
         self.door.connections.add(self)
+        self.hello_timer = self.door.loop.call_later(HELLO_TIMEOUT_SECONDS, self._no_hello)
+
+    def _no_hello(self) -> None:
+        if not self.authed and not self.closing:
+            self._fatal(InvalidArgument(
+                f"no hello within HELLO_TIMEOUT_SECONDS={HELLO_TIMEOUT_SECONDS:g}", field="hello"))
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.closing = True
+        if self.hello_timer is not None:
+            self.hello_timer.cancel()
         self.door.connections.discard(self)
 
     def data_received(self, data: bytes) -> None:
@@ -167,6 +178,8 @@ class _Connection(asyncio.Protocol):
             self._fatal(e)
             return
         self.authed = True
+        if self.hello_timer is not None:
+            self.hello_timer.cancel()
         info = self.service.call(self.service.lookup("server_info"), None, "fast")
         self._send({"hello": info})
 
