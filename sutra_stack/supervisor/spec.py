@@ -287,6 +287,14 @@ def _check_ports(services: dict[str, ServiceSpec], where: str) -> None:
                 raise ConfigError(f"{where}: port clash: services.{s.name}.listen uses port {port}, "
                                   f"already used by services.{seen[port]}.listen", field=f"services.{s.name}.listen")
             seen[port] = s.name
+    for s in services.values():  # a probe of one service aimed at a port another service listens on
+        for kind, probe in (("readiness", s.readiness), ("liveness", s.liveness)):
+            if probe is None or probe.kind == "exec":
+                continue
+            owner = seen.get(probe.port)
+            if owner is not None and owner != s.name:
+                raise ConfigError(f"{where}: port clash: services.{s.name}.{kind} probes port {probe.port}, "
+                                  f"which services.{owner}.listen uses", field=f"services.{s.name}.{kind}.port")
 
 
 def builtin_stack_text() -> str:

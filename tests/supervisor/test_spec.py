@@ -87,6 +87,12 @@ def test_port_clash(tmp_path: Path) -> None:
     assert "port clash" in msg and "services.b.listen" in msg and "services.a.listen" in msg
 
 
+def test_probe_on_another_services_port(tmp_path: Path) -> None:
+    msg = err(tmp_path, '[services.a]\ncommand = ["true"]\nlisten = ["127.0.0.1:18001"]\n'
+                        '[services.b]\ncommand = ["true"]\nreadiness = { kind = "http", port = 18001 }\n')
+    assert "port clash: services.b.readiness probes port 18001, which services.a.listen uses" in msg
+
+
 def test_unknown_setting_reference(tmp_path: Path) -> None:
     msg = err(tmp_path, '[services.a]\ncommand = ["true"]\nreadiness = { kind = "tcp", port = "${storage.prot}" }\n')
     assert "${storage.prot}" in msg and "storage.port" in msg
