@@ -54,13 +54,13 @@ def assert_422(resp: httpx.Response, field: str, *words: str) -> None:
 
 BAD_LEARN = [
     ({}, "content", ["required"]),
-    ({"content": ""}, "content", ["empty"]),
+    ({"content": ""}, "content", ["at least 1 character"]),
     ({"content": "   \n\t"}, "content", ["empty"]),
     ({"content": 123}, "content", ["string"]),
     ({"content": "x" * (MAX_LEARN_TEXT_BYTES + 1)}, "content", ["MAX_LEARN_TEXT_BYTES", str(MAX_LEARN_TEXT_BYTES)]),
     # the limit is in UTF-8 bytes: 3 bytes per character here
     ({"content": "€" * (MAX_LEARN_TEXT_BYTES // 3 + 1)}, "content", ["MAX_LEARN_TEXT_BYTES"]),
-    ({"content": "a\ud800b"}, "content", ["surrogate"]),
+    ({"content": "a\ud800b"}, "content", ["nicode"]),
     ({"content": "a\x00b"}, "content", ["NUL"]),
     ({"content": "fine", "source": "s" * (MAX_SOURCE_BYTES + 1)}, "source", ["MAX_SOURCE_BYTES"]),
     ({"content": "fine", "metadata": [1, 2]}, "metadata", ["dict"]),
@@ -83,6 +83,8 @@ def test_learn_rejects_a_body_that_is_not_a_json_object(http: httpx.Client) -> N
     assert r.status_code == 422 and r.json()["error"]["code"] == "INVALID_ARGUMENT"
     r = http.post("/learn", json=["content"])
     assert r.status_code == 422
+    r = http.post("/learn", content=b"\xff\xfe\x00garbage", headers={"content-type": "application/json"})
+    assert r.status_code == 422 and r.json()["error"]["code"] == "INVALID_ARGUMENT"
 
 
 def test_learn_batch_rejects_bad_fields(http: httpx.Client) -> None:
@@ -90,7 +92,7 @@ def test_learn_batch_rejects_bad_fields(http: httpx.Client) -> None:
     assert_422(http.post("/learn/batch", json={}), "items", "required")
     too_many = {"items": [{"content": "a"}] * (MAX_BATCH_ITEMS + 1)}
     assert_422(http.post("/learn/batch", json=too_many), "items", f"at most {MAX_BATCH_ITEMS}")
-    one_bad = {"items": [{"content": "ok"}, {"content": "ok"}, {"content": ""}]}
+    one_bad = {"items": [{"content": "ok"}, {"content": "ok"}, {"content": " "}]}
     assert_422(http.post("/learn/batch", json=one_bad), "items.2.content", "empty")
 
 
@@ -98,7 +100,8 @@ def test_learn_batch_rejects_bad_fields(http: httpx.Client) -> None:
     ("body", "field", "words"),
     [
         ({}, "question", ["required"]),
-        ({"question": ""}, "question", ["empty"]),
+        ({"question": ""}, "question", ["at least 1 character"]),
+        ({"question": " \t "}, "question", ["empty"]),
         ({"question": "q" * (MAX_QUERY_BYTES + 1)}, "question", ["MAX_QUERY_BYTES"]),
         ({"question": "why?", "max_paths": 0}, "max_paths", ["greater than or equal to 1"]),
         ({"question": "why?", "max_paths": MAX_ASK_PATHS + 1}, "max_paths", [str(MAX_ASK_PATHS)]),
@@ -115,6 +118,7 @@ def test_ask_rejects_bad_fields(http: httpx.Client, body: dict, field: str, word
     ("body", "field", "words"),
     [
         ({}, "query", ["required"]),
+        ({"query": ""}, "query", ["at least 1 character"]),
         ({"query": " "}, "query", ["empty"]),
         ({"query": "q" * (MAX_QUERY_BYTES + 1)}, "query", ["MAX_QUERY_BYTES"]),
         ({"query": "cats", "top_k": 0}, "top_k", ["greater than or equal to 1"]),

@@ -22,6 +22,7 @@ from sutra_stack.apps.api.schemas import (
     AskResponse,
     ConceptOut,
     DeleteResponse,
+    ErrorResponse,
     LearnBatchRequest,
     LearnBatchResponse,
     LearnRequest,
@@ -39,12 +40,20 @@ router = APIRouter()
 Store = Annotated[StoreHandle, Depends(handle)]
 AssociationType = Literal[ASSOCIATION_TYPES]  # type: ignore[valid-type]
 ConceptId = Annotated[str, Path(pattern=ID_PATTERN, description="32 lowercase hex characters.")]
+
+
+def _err(description: str) -> dict[str, Any]:
+    return {"model": ErrorResponse, "description": description}
+
+
 _ERRORS: dict[int | str, dict[str, Any]] = {
-    422: {"description": "A field is missing, malformed or over its limit (named in the message)."},
-    503: {"description": "The storage server cannot be reached right now."},
+    422: _err("A field is missing, malformed or over its limit (named in the message)."),
+    503: _err("The storage server cannot be reached right now (or refused this service's token)."),
+    500: _err("An unexpected error; the message names its type, details are in the server log."),
 }
-_MUTATING_ERRORS = {**_ERRORS, 401: {"description": "Missing or wrong bearer token (when SUTRA_API_TOKEN is set)."},
-                    413: {"description": "The request body is over MAX_REQUEST_BODY_BYTES."}}
+_BODY_ERRORS = {**_ERRORS, 413: _err("The request body is over MAX_REQUEST_BODY_BYTES.")}
+_MUTATING_ERRORS = {**_BODY_ERRORS, 401: _err("Missing or wrong bearer token (when SUTRA_API_TOKEN is set).")}
+_NOT_FOUND = {404: _err("No concept with that id.")}
 
 
 def as_dict(obj: Any) -> dict[str, Any]:
@@ -90,14 +99,14 @@ def learn_batch(body: LearnBatchRequest, store: Store) -> Response:
     })
 
 
-@router.post("/ask", response_model=AskResponse, responses=_ERRORS, tags=["knowledge"])
+@router.post("/ask", response_model=AskResponse, responses=_BODY_ERRORS, tags=["knowledge"])
 def ask(body: AskRequest, store: Store) -> Response:
     """Answer a question with the reasoning paths that led to the answer, and an explanation."""
     result = store.reasoner().ask(body.question, max_paths=body.max_paths, max_depth=body.max_depth)
     return json_response(as_dict(result))
 
 
-@router.post("/search", response_model=SearchResponse, responses=_ERRORS, tags=["knowledge"])
+@router.post("/search", response_model=SearchResponse, responses=_BODY_ERRORS, tags=["knowledge"])
 def search(body: SearchRequest, store: Store) -> Response:
     """Concepts most similar to the query text (vector search), best first."""
     hits = store.store().vector_search(text=body.query, k=body.top_k)
@@ -106,7 +115,7 @@ def search(body: SearchRequest, store: Store) -> Response:
     )
 
 
-@router.get("/concepts/{concept_id}", response_model=ConceptOut, responses={**_ERRORS, 404: {}}, tags=["concepts"])
+@router.get("/concepts/{concept_id}", response_model=ConceptOut, responses={**_ERRORS, **_NOT_FOUND}, tags=["concepts"])
 def get_concept(concept_id: ConceptId, store: Store) -> ConceptOut:
     """One concept by id."""
     concept = store.store().query_concept(concept_id)
@@ -116,7 +125,7 @@ def get_concept(concept_id: ConceptId, store: Store) -> ConceptOut:
 
 
 @router.get("/concepts/{concept_id}/neighbors", response_model=NeighborsResponse,
-            responses={**_ERRORS, 404: {}}, tags=["concepts"])
+            responses={**_ERRORS, **_NOT_FOUND}, tags=["concepts"])
 def get_neighbors(
     concept_id: ConceptId,
     store: Store,
@@ -143,7 +152,7 @@ def get_neighbors(
 
 
 @router.delete("/concepts/{concept_id}", response_model=DeleteResponse, dependencies=[Depends(require_token)],
-               responses={**_MUTATING_ERRORS, 404: {}}, tags=["concepts"])
+               responses={**_MUTATING_ERRORS, **_NOT_FOUND}, tags=["concepts"])
 def delete_concept(concept_id: ConceptId, store: Store) -> DeleteResponse:
     """Delete a concept with its links and vector."""
     if not store.store().delete_concept(concept_id):

@@ -67,7 +67,7 @@ _STRICT = ConfigDict(extra="forbid")
 class LearnRequest(BaseModel):
     model_config = _STRICT
 
-    content: str = Field(description=f"Text to learn, up to {MAX_LEARN_TEXT_BYTES} UTF-8 bytes.",
+    content: str = Field(min_length=1, description=f"Text to learn, up to {MAX_LEARN_TEXT_BYTES} UTF-8 bytes.",
                          examples=["Smoking causes lung cancer."])
     source: str | None = Field(default=None, description=f"Where the text came from, up to {MAX_SOURCE_BYTES} bytes.")
     metadata: dict[str, Any] | None = Field(
@@ -82,7 +82,9 @@ class LearnRequest(BaseModel):
     @field_validator("source")
     @classmethod
     def _source(cls, v: str | None) -> str | None:
-        return None if v is None else check_text(v, MAX_SOURCE_BYTES, "MAX_SOURCE_BYTES")
+        if v is None or not v.strip():
+            return None  # an empty label is no label
+        return check_text(v, MAX_SOURCE_BYTES, "MAX_SOURCE_BYTES")
 
     @field_validator("metadata")
     @classmethod
@@ -122,7 +124,7 @@ class LearnBatchResponse(BaseModel):
 class AskRequest(BaseModel):
     model_config = _STRICT
 
-    question: str = Field(description=f"The question, up to {MAX_QUERY_BYTES} UTF-8 bytes.",
+    question: str = Field(min_length=1, description=f"The question, up to {MAX_QUERY_BYTES} UTF-8 bytes.",
                           examples=["What causes lung cancer?"])
     max_paths: int = Field(default=5, ge=1, le=MAX_ASK_PATHS, description="Reasoning paths to return (MAX_ASK_PATHS).")
     max_depth: int = Field(default=4, ge=1, le=MAX_ASK_DEPTH, description="Hops per path (MAX_ASK_DEPTH).")
@@ -161,7 +163,7 @@ class AskResponse(BaseModel):
 class SearchRequest(BaseModel):
     model_config = _STRICT
 
-    query: str = Field(description=f"Search text, up to {MAX_QUERY_BYTES} UTF-8 bytes.")
+    query: str = Field(min_length=1, description=f"Search text, up to {MAX_QUERY_BYTES} UTF-8 bytes.")
     top_k: int = Field(default=10, ge=1, le=MAX_SEARCH_K, description="Results to return (MAX_SEARCH_K).")
 
     @field_validator("query")
@@ -208,6 +210,24 @@ class NeighborsResponse(BaseModel):
 class DeleteResponse(BaseModel):
     concept_id: str
     deleted: bool
+
+
+class FieldError(BaseModel):
+    field: str
+    message: str
+
+
+class ErrorBody(BaseModel):
+    code: str = Field(description="gRPC-style status name: INVALID_ARGUMENT, NOT_FOUND, UNAVAILABLE, ...")
+    message: str = Field(description="What went wrong and what to do, naming the field and the limit.")
+    field: str | None = None
+    fields: list[FieldError] | None = Field(default=None, description="Every bad field (422 only).")
+
+
+class ErrorResponse(BaseModel):
+    """The one error shape of every route."""
+
+    error: ErrorBody
 
 
 NEIGHBOR_LIMIT_MAX = MAX_NEIGHBORS

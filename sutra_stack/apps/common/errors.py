@@ -92,6 +92,9 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 400:  # a body that is not JSON text at all (e.g. not UTF-8): bad input like any other
+            return error_response(422, "INVALID_ARGUMENT", f"body: {exc.detail} (send a UTF-8 JSON object)",
+                                  field="body")
         code = {401: "UNAUTHENTICATED", 403: "PERMISSION_DENIED", 404: "NOT_FOUND",
                 405: "INVALID_ARGUMENT"}.get(exc.status_code, "INVALID_ARGUMENT")
         return error_response(exc.status_code, code, str(exc.detail), headers=getattr(exc, "headers", None))
