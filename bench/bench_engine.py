@@ -206,7 +206,7 @@ def bench_open(n: int, workdir: Path) -> None:
     if not (store / "storage.dat").exists():
         build_store(store, n)
     (index,) = store.glob("index-*.bin")
-    probe = texts(1, seed=0, offset=0)[0]
+    probe = texts(min(BATCH, n), seed=0, offset=0)[0]  # the first concept build_store learned
     t_raw, t_eng = [], []
     for _ in range(3):
         gc.collect()

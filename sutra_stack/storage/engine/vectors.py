@@ -42,6 +42,7 @@ class VectorIndex:
         self._pending_rows = np.empty(0, dtype=np.int64)
         self._pending_vecs = np.empty((0, dim), dtype=np.float32)
         self._pending_deletes: list[int] = []
+        self._thawing = _EMPTY_ROWS  # pending rows being moved into the index right now
         self.count = 0  # live vectors (index + pending + claimed)
 
     # --- the gate --------------------------------------------------------------------------
@@ -110,7 +111,9 @@ class VectorIndex:
         """Move up to `max_items` pending vectors into the index; True once nothing is pending.
         Needs no state lock: writers keep adding to the buffer meanwhile."""
         with self._cv:
+            self._frozen = False  # the file is written: new vectors go straight in again
             rows, vecs = self._pending_rows[:max_items], self._pending_vecs[:max_items]
+            self._thawing = rows
         if len(rows):
             with self._use(len(rows)):
                 self._index.add_items(vecs, rows, num_threads=1)
@@ -118,14 +121,12 @@ class VectorIndex:
             if len(rows):
                 keep = ~np.isin(self._pending_rows, rows)
                 self._pending_rows, self._pending_vecs = self._pending_rows[keep], self._pending_vecs[keep]
+            self._thawing = _EMPTY_ROWS
             deletes, self._pending_deletes = self._pending_deletes, []
         for r in deletes:
             self._mark_deleted(r)
         with self._cv:
-            if len(self._pending_rows) == 0 and not self._pending_deletes:
-                self._frozen = False
-                return True
-        return False
+            return len(self._pending_rows) == 0 and not self._pending_deletes
 
     # --- writes ----------------------------------------------------------------------------
     def add(self, rows: np.ndarray, vecs: np.ndarray, num_threads: int = 1) -> None:
@@ -166,12 +167,13 @@ class VectorIndex:
     def delete(self, row: int) -> None:
         self.count -= 1
         with self._cv:
-            if self._frozen:
+            if self._pending_rows.size:
                 keep = self._pending_rows != row
                 if not keep.all():
                     self._pending_rows = self._pending_rows[keep]
                     self._pending_vecs = self._pending_vecs[keep]
-                self._pending_deletes.append(row)  # it may be in the index, or being moved there
+            if self._frozen or row in self._thawing:
+                self._pending_deletes.append(row)  # in the index, or being moved there right now
                 return
         self._mark_deleted(row)
 
