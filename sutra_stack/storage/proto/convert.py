@@ -123,14 +123,31 @@ def build(cls: type[Message], fields: dict[str, Any]) -> Message:
     return cls(**_plain(fields))
 
 
+def _concept_message(c: Any) -> pb.Concept:
+    """A Concept (the model's) as its message, without the generic mapping (the hot path)."""
+    if isinstance(c, dict):
+        return build(pb.Concept, c)  # type: ignore[return-value]
+    return pb.Concept(id=c.id, content=c.content, strength=c.strength, confidence=c.confidence, created=c.created,
+                      last_accessed=c.last_accessed, access_count=c.access_count,
+                      metadata_json=json.dumps(c.metadata, separators=(",", ":")) if c.metadata else "")
+
+
+def _concept_wire(m: pb.Concept) -> dict[str, Any]:
+    return {"id": m.id, "content": m.content, "strength": m.strength, "confidence": m.confidence,
+            "created": m.created, "last_accessed": m.last_accessed, "access_count": m.access_count,
+            "metadata": json.loads(m.metadata_json) if m.metadata_json else {}}
+
+
 def result_message(rpc: Rpc, result: Any) -> Message:
     """The response message that carries an operation's result."""
+    if rpc.response is pb.Concept:
+        return _concept_message(result)
     if rpc.key is None:
         return build(rpc.response, result)
     if rpc.key == "":
         return rpc.response()
     if rpc.response is pb.ConceptSlots:
-        return pb.ConceptSlots(items=[pb.ConceptSlot() if c is None else pb.ConceptSlot(concept=_plain(c))
+        return pb.ConceptSlots(items=[pb.ConceptSlot() if c is None else pb.ConceptSlot(concept=_concept_message(c))
                                       for c in result])
     return build(rpc.response, {rpc.key: result})
 
@@ -139,10 +156,12 @@ def message_result(rpc: Rpc, msg: Message) -> Any:
     """The wire-shaped result carried by a response message (inverse of `result_message`)."""
     if rpc.key == "":
         return None
+    if rpc.response is pb.Concept:
+        return _concept_wire(msg)  # type: ignore[arg-type]
     if rpc.key is None:
         return message_wire(msg)
     if rpc.response is pb.ConceptSlots:
-        return [message_wire(s.concept) if s.HasField("concept") else None for s in msg.items]
+        return [_concept_wire(s.concept) if s.HasField("concept") else None for s in msg.items]
     value = getattr(msg, rpc.key)
     if rpc.response.DESCRIPTOR.fields_by_name[rpc.key].message_type is not None:
         return [message_wire(v) for v in value]
