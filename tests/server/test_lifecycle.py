@@ -47,7 +47,8 @@ def test_not_serving_while_a_large_store_loads(tmp_path: Path) -> None:
                 break
             if refused is None:  # a StorageService call while loading: UNAVAILABLE, saying why
                 try:
-                    StorageClient(srv.grpc_address).stats()
+                    with StorageClient(srv.grpc_address) as early:
+                        early.stats()
                 except Unavailable as e:
                     refused = e
             assert srv.proc.poll() is None
