@@ -40,9 +40,10 @@ def list_segments(directory: Path, ops: FileOps) -> list[Segment]:
     # A crash while creating the newest segment can leave it short or zeroed: it holds no record.
     while found:
         seq, path = found[-1]
-        data = _read(path)
-        if len(data) >= fmt.HEADER_SIZE and data[: fmt.HEADER_SIZE].count(0) != fmt.HEADER_SIZE:
+        head = _read(path, fmt.HEADER_SIZE)
+        if len(head) == fmt.HEADER_SIZE and head.count(0) != fmt.HEADER_SIZE:
             break
+        data = _read(path)
         if data.count(0) != len(data) and len(data) >= fmt.HEADER_SIZE:
             break  # zeroed header but data after it: corruption, reported below
         log.warning("WAL segment %s has a torn header (%d bytes, never used); removing it", path, len(data))
