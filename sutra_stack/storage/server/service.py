@@ -1,8 +1,9 @@
 """The one service layer behind both doors of the storage server.
 
 It owns what is not the engine's job: the token, the serving state (loading → serving →
-stopping), read-only refusal, wire-type validation of arguments (`ops.OPS`), the mapping of
-unexpected failures to INTERNAL, and per-operation metrics. The gRPC and fast doors only
+stopping), read-only refusal, the arguments each operation accepts (`ops.OPS`: unknown and
+missing fields, batch items; the engine checks every value), the mapping of unexpected
+failures to INTERNAL, and per-operation metrics. The gRPC and fast doors only
 translate their wire format to `call(op, args)` and back, so both behave the same.
 """
 
