@@ -14,6 +14,7 @@ from typing import Any, NoReturn
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 from rich.tree import Tree
@@ -32,7 +33,7 @@ err = Console(stderr=True)
 
 
 def fail(message: str, code: int = 1) -> NoReturn:
-    err.print(f"[red]error:[/red] {message}", highlight=False)
+    err.print(f"[red]error:[/red] {escape(message)}", highlight=False)
     raise typer.Exit(code)
 
 
@@ -149,8 +150,9 @@ def learn(
             if as_json:
                 _print_json(totals)
             else:
-                out.print(f"learned {totals['texts']} texts from {file}: {totals['concepts_created']} concepts "
-                          f"and {totals['associations_created']} associations created")
+                out.print(f"learned {totals['texts']} texts from {escape(str(file))}: "
+                          f"{totals['concepts_created']} concepts and {totals['associations_created']} "
+                          "associations created")
             return
         result = reasoner.learn(text, source=source)
         if as_json:
@@ -165,12 +167,13 @@ def learn(
 
 
 def answer_tree(answer: Any) -> Tree:
-    tree = Tree(f"[bold]{answer.answer}[/bold]  (confidence {answer.confidence:.2f}, {answer.kind})")
+    """The answer as the root, each reasoning path a branch, each hop one level deeper (text never markup)."""
+    tree = Tree(f"[bold]{escape(answer.answer)}[/bold]  (confidence {answer.confidence:.2f}, {answer.kind})")
     for n, path in enumerate(answer.paths, 1):
         node = tree.add(f"path {n}  (confidence {path.confidence:.3f})")
         for step in path.steps:
-            label = f"{step.content}" if step.relation is None else f"--{step.relation}--> {step.content}"
-            node = node.add(label, highlight=False)
+            label = step.content if step.relation is None else f"--{step.relation}--> {step.content}"
+            node = node.add(escape(label), highlight=False)
     return tree
 
 
@@ -195,7 +198,7 @@ def ask(
         return
     out.print(answer_tree(answer))
     if answer.explanation:
-        out.print(answer.explanation, highlight=False)
+        out.print(escape(answer.explanation), highlight=False)
 
 
 @app.command(rich_help_panel="Knowledge")
