@@ -22,7 +22,6 @@ import logging
 import threading
 from collections import deque
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 from sutra_stack.errors import FailedPrecondition, InvalidArgument
@@ -42,22 +41,23 @@ FSYNC_POLICIES = ("always", "everysec", "off")
 MAX_INFLIGHT_FSYNCS = 2
 
 
-@dataclass(eq=False)
 class _Group:
     """Records that share one write (and one fsync)."""
 
-    chunks: list[bytes]
-    count: int = 0
-    nbytes: int = 0
-    first_lsn: int = 0
-    start: int = 0  # offset of its first byte in the segment (pipelined groups)
-    synced: bool = False  # its own fsync returned OK
-    done: bool = False
-    error: Exception | None = None
+    __slots__ = ("chunks", "count", "nbytes", "first_lsn", "start", "synced", "done", "error")
+
+    def __init__(self) -> None:
+        self.chunks: list[bytes] = []
+        self.count = 0
+        self.nbytes = 0
+        self.first_lsn = 0
+        self.start = 0  # offset of its first byte in the segment (pipelined groups)
+        self.synced = False  # its own fsync returned OK
+        self.done = False
+        self.error: Exception | None = None
 
 
-def _new_group() -> _Group:
-    return _Group(chunks=[])
+_new_group = _Group
 
 
 class WriteAheadLog:

@@ -56,12 +56,17 @@ class FileOps:
 
     def write_all(self, fd: int, data: bytes) -> None:
         """Write every byte of `data` (os.write may write less than asked)."""
+        n = self.write(fd, data)
+        if n == len(data):
+            return
         view = memoryview(data)
-        while view:
-            n = self.write(fd, view)
+        while True:
             if n <= 0:
                 raise OSError(5, "write wrote nothing")
             view = view[n:]
+            if not view:
+                return
+            n = self.write(fd, view)
 
 
 DEFAULT_FILE_OPS = FileOps()
