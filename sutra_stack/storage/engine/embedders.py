@@ -59,15 +59,10 @@ class HashEmbedder:
 
     def __init__(self, dimension: int = 384) -> None:
         self.dimension = int(dimension)
-        self._word_cache: dict[str, int] = {}
 
-    def _word_hash(self, word: str) -> int:
-        h = self._word_cache.get(word)
-        if h is None:
-            h = zlib.crc32(word.encode("utf-8"))
-            if len(self._word_cache) < 1_000_000:
-                self._word_cache[word] = h
-        return h
+    @staticmethod
+    def _word_hash(word: str) -> int:
+        return zlib.crc32(word.encode("utf-8"))
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         n, dim = len(texts), self.dimension
