@@ -32,7 +32,7 @@ readiness = { kind = "http", port = "${api.port}", path = "/ready", period = 0.0
 liveness = { kind = "http", port = "${api.port}", path = "/health", period = 1, timeout = 2 }
 watch = ["src"]
 """, extra=f"port = {grpc_port}\nfast_port = {fast_port}\nserver = \"127.0.0.1:{grpc_port}\"\n"
-           f"[api]\nport = {api_port}\n")
+           f"[api]\nport = {api_port}\nworkers = 2\n")
     with supervisor(tmp_path, timeout=120) as sup:
         before = sup.status()
         assert before["storage"]["state"] == "ready" and before["api"]["state"] == "ready"
