@@ -74,6 +74,14 @@ def test_learn_batch(http: httpx.Client) -> None:
         assert http.get(f"/concepts/{res['concept_id']}").json()["content"] == item["content"]
 
 
+def test_a_large_batch_within_the_limits(http: httpx.Client) -> None:
+    items = [{"content": f"Widget {i} is a kind of gizmo {i % 7}."} for i in range(1000)]
+    r = http.post("/learn/batch", json={"items": items}, timeout=120)
+    assert r.status_code == 200, r.text[:500]
+    body = r.json()
+    assert len(body["results"]) == 1000 and body["concepts_created"] >= 1000
+
+
 def test_ask_gives_the_same_answer_as_the_library(learned: list[dict], http: httpx.Client,
                                                   storage: StorageServerHandle) -> None:
     question = "What does smoking cause?"

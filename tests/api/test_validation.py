@@ -17,7 +17,7 @@ import pytest
 from sutra_stack.limits import (
     MAX_ASK_DEPTH,
     MAX_ASK_PATHS,
-    MAX_BATCH_ITEMS,
+    MAX_LEARN_BATCH_TEXTS,
     MAX_LEARN_TEXT_BYTES,
     MAX_METADATA_BYTES,
     MAX_NEIGHBORS,
@@ -90,8 +90,8 @@ def test_learn_rejects_a_body_that_is_not_a_json_object(http: httpx.Client) -> N
 def test_learn_batch_rejects_bad_fields(http: httpx.Client) -> None:
     assert_422(http.post("/learn/batch", json={"items": []}), "items", "at least 1")
     assert_422(http.post("/learn/batch", json={}), "items", "required")
-    too_many = {"items": [{"content": "a"}] * (MAX_BATCH_ITEMS + 1)}
-    assert_422(http.post("/learn/batch", json=too_many), "items", f"at most {MAX_BATCH_ITEMS}")
+    too_many = {"items": [{"content": "a"}] * (MAX_LEARN_BATCH_TEXTS + 1)}
+    assert_422(http.post("/learn/batch", json=too_many), "items", str(MAX_LEARN_BATCH_TEXTS), "MAX_LEARN_BATCH_TEXTS")
     one_bad = {"items": [{"content": "ok"}, {"content": "ok"}, {"content": " "}]}
     assert_422(http.post("/learn/batch", json=one_bad), "items.2.content", "empty")
 

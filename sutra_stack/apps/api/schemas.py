@@ -15,7 +15,7 @@ from sutra_stack.limits import (
     CONCEPT_ID_HEX_CHARS,
     MAX_ASK_DEPTH,
     MAX_ASK_PATHS,
-    MAX_BATCH_ITEMS,
+    MAX_LEARN_BATCH_TEXTS,
     MAX_LEARN_TEXT_BYTES,
     MAX_METADATA_BYTES,
     MAX_NEIGHBORS,
@@ -111,8 +111,16 @@ class LearnResponse(BaseModel):
 class LearnBatchRequest(BaseModel):
     model_config = _STRICT
 
-    items: list[LearnRequest] = Field(min_length=1, max_length=MAX_BATCH_ITEMS,
-                                      description=f"1 to {MAX_BATCH_ITEMS} texts (MAX_BATCH_ITEMS).")
+    items: list[LearnRequest] = Field(min_length=1, max_length=MAX_LEARN_BATCH_TEXTS,
+                                      description=f"1 to {MAX_LEARN_BATCH_TEXTS} texts (MAX_LEARN_BATCH_TEXTS).")
+
+    @field_validator("items", mode="before")
+    @classmethod
+    def _count(cls, v: Any) -> Any:
+        # before the items are validated one by one: an oversized batch is refused at once, by name
+        if isinstance(v, list) and len(v) > MAX_LEARN_BATCH_TEXTS:
+            raise ValueError(f"has {len(v)} items; the limit is {MAX_LEARN_BATCH_TEXTS} (MAX_LEARN_BATCH_TEXTS)")
+        return v
 
 
 class LearnBatchResponse(BaseModel):
