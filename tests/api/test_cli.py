@@ -75,6 +75,8 @@ def test_bad_files_name_the_line_and_learn_nothing(storage: StorageServerHandle,
     big.write_text("ok line\n" + "x" * (MAX_LEARN_TEXT_BYTES + 1) + "\n")
     r = sutra("learn", "--file", str(big), "--storage", storage.address, cwd=cwd)
     assert r.returncode == 2 and "big.txt:2" in r.stderr and "MAX_LEARN_TEXT_BYTES" in r.stderr
+    r = sutra("learn", "   ", "--storage", storage.address, cwd=cwd)  # the library refuses it, by field
+    assert r.returncode == 2 and "text" in r.stderr and "Traceback" not in r.stderr
     after = json.loads(sutra("stats", "--storage", storage.address, "--json", cwd=cwd).stdout)
     assert after["concepts"] == before["concepts"]
 
