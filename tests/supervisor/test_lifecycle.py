@@ -143,6 +143,7 @@ env = {{ CHILD_NAME = "two" }}
         sup.wait_log("two", "two started")
         assert set(rows) == {"one", "two"} and rows["one"]["state"] == "ready" and alive(rows["one"]["pid"])
         assert {"name", "state", "pid", "restarts", "uptime", "memory_bytes", "cpu_percent"} <= set(rows["one"])
+        assert rows["one"]["memory_bytes"] > 1_000_000 and rows["one"]["uptime"] >= 0
         r = sutra(tmp_path, "status")
         assert "one" in r.stdout and "ready" in r.stdout and str(rows["one"]["pid"]) in r.stdout
         r = sutra(tmp_path, "up")
@@ -288,3 +289,20 @@ stop_timeout = 120
         assert time.monotonic() - t < 20  # not the 120 s stop_timeout
         assert "second stop signal: killing every service now" in sup.events()
         wait_gone([pid])
+
+
+def test_up_detached_says_which_service_is_not_ready(tmp_path: Path) -> None:
+    write_config(tmp_path, f"""
+[services.fine]
+command = {child("sleeper.py")}
+[services.slow]
+command = {child("sleeper.py")}
+readiness = {{ kind = "exec", command = ["false"], period = 0.1 }}
+""")
+    r = sutra(tmp_path, "up", "-d", "--timeout", "3", timeout=120)
+    try:
+        assert r.returncode != 0
+        assert "not ready after 3s: slow (running: exec false: exit 1)" in r.stderr, r.stderr
+        assert "fine" not in r.stderr.split("not ready after")[1].split("(supervisor")[0]
+    finally:
+        sutra(tmp_path, "down", timeout=120)
