@@ -252,6 +252,9 @@ class Service:
                 return False
             self.mgr.note(f"{self.spec.name}: reloading ({why}): new pid {new.pid} on the same sockets")
             ok, detail = await self.new_instance_ready(new)
+            if self.task is None or self.child is not old:  # stopped meanwhile: drop the new instance
+                await self.terminate(new)
+                return False
             if not ok or old.exited.done():
                 await self.terminate(new)
                 self.last_error = f"reload failed: new instance {detail}"
