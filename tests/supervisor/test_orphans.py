@@ -76,3 +76,18 @@ def test_stopping_a_service_kills_its_whole_tree(tmp_path: Path) -> None:
         wait_until(lambda: all(p.status() != psutil.STATUS_ZOMBIE or "guard" in " ".join(p.cmdline())
                                for p in psutil.Process(sup.proc.pid).children()), 10, what="no zombies")
         assert not any(alive(p) for p in forker + shell + workers)
+
+
+def test_a_service_that_exits_leaves_no_grandchild(tmp_path: Path) -> None:
+    write_config(tmp_path, f"""
+[services.leaver]
+command = {child("sleeper.py", "--pidfile", str(tmp_path / "leaver.pids"), "--grandchild", "--exit-after", "1", "0")}
+restart = "no"
+""")
+    with supervisor(tmp_path, wait_ready=False) as sup:
+        wait_until(lambda: (tmp_path / "leaver.pids").exists(), 20, what="pid file")
+        main, grandchild = (int(x) for x in (tmp_path / "leaver.pids").read_text().split())
+        assert alive(grandchild)
+        sup.wait_state("leaver", "exited")
+        wait_gone([main, grandchild])
+        assert "killed descendants of pid" in sup.events()
