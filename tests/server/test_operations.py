@@ -149,3 +149,18 @@ def test_one_client_shared_by_threads(server: StorageServerHandle) -> None:
         assert ids == [content_id(f"threads {tag} {i}") for i in range(200)]
         got = list(pool.map(c.query_concept, ids))
         assert [g.id for g in got if g] == ids
+
+
+@pytest.mark.parametrize("cls", (StorageClient, AsyncStorageClient))
+def test_clients_have_the_knowledge_store_signatures(cls: type) -> None:
+    import inspect
+
+    from sutra_stack.storage.api import KnowledgeStore
+
+    names = [n for n, v in vars(KnowledgeStore).items() if callable(v) and not n.startswith("_")]
+    assert len(names) >= 14
+    for name in names:
+        want = inspect.signature(getattr(KnowledgeStore, name))
+        got = inspect.signature(getattr(cls, name))
+        assert [(p.name, p.kind, p.default) for p in got.parameters.values()] == \
+            [(p.name, p.kind, p.default) for p in want.parameters.values()], name
