@@ -190,6 +190,8 @@ class WriteAheadLog:
             g = self._lead(rotate=True)
             if g.error is not None:
                 raise g.error
+            if self._files.read_only:
+                raise self._files.read_only_error()
             return self._files.written_lsn
 
     def drop_through(self, lsn: int) -> None:
@@ -326,8 +328,12 @@ class WriteAheadLog:
         return g
 
     def _finish(self, g: _Group, err: Exception | None) -> None:
-        """A group written (and fsynced) with the io lock held: done, or failed with what follows it."""
-        if err is not None:
+        """A group written (and fsynced) with the io lock held: done, or failed with what follows it.
+
+        When the group itself reached the log and only the rotation after it failed, the group
+        stands (its lsns are not reused); the log has moved to a new segment or turned read-only.
+        """
+        if err is not None and g.count and self._files.written_lsn < g.first_lsn + g.count - 1:
             g.error = err
             queued = self._open_group
             if queued.count:

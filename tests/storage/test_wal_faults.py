@@ -76,12 +76,11 @@ def test_concurrent_appenders_in_a_failed_group_all_raise(tmp_path: Path) -> Non
                 assert lsn not in acked
                 acked[lsn] = data
 
+    ops.arm("fsync", errno.EIO, times=2, skip=10)  # two failures once the writers are going
     ts = [threading.Thread(target=writer, args=(t,)) for t in range(8)]
     for t in ts:
         t.start()
     go.set()
-    time.sleep(0.01)
-    ops.arm("fsync", errno.EIO, times=2)
     for t in ts:
         t.join(timeout=60)
     wal.close()
@@ -289,3 +288,34 @@ def test_earlier_group_failing_fails_the_later_one_even_if_its_fsync_worked(tmp_
     assert wal.append(b"C") == 1
     wal.close()
     assert replay(tmp_path) == {1: b"C"}
+
+
+def test_rotation_failing_after_the_pending_group_was_written_keeps_that_group(tmp_path: Path) -> None:
+    """rotate() writes what is queued, then cannot create its new segment (once): the queued
+    append is durable and keeps its lsn, and later lsns continue right after it."""
+    ops = _ScriptedFsyncs()
+    wal = WriteAheadLog(tmp_path, file_ops=ops)
+    gate = threading.Event()
+    ops.calls = 0
+    ops.script = {0: (gate, None)}
+    results: dict[str, object] = {}
+    a = threading.Thread(target=lambda: results.__setitem__("A", wal.append(b"A")))
+    a.start()
+    assert ops.entered[0].wait(10)
+    r = threading.Thread(target=lambda: results.__setitem__("rotate", wal.rotate()))
+    r.start()
+    time.sleep(0.05)  # rotate now waits for A's fsync; no new group may start meanwhile
+    b = threading.Thread(target=lambda: results.__setitem__("B", wal.append(b"B")))
+    b.start()
+    deadline = time.monotonic() + 10
+    while wal._open_group.count == 0 and time.monotonic() < deadline:  # B is queued
+        time.sleep(0.005)
+    ops.arm("create", errno.ENOSPC)  # the rotation's new segment fails once; the retry works
+    gate.set()
+    for t in (a, r, b):
+        t.join(10)
+    assert results == {"A": 1, "B": 2, "rotate": 2}
+    assert not wal.read_only
+    assert wal.append(b"C") == 3
+    wal.close()
+    assert replay(tmp_path) == {1: b"A", 2: b"B", 3: b"C"}

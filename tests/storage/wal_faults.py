@@ -56,6 +56,7 @@ class _Armed:
     err: int
     times: int
     partial: bool
+    skip: int = 0  # calls let through before the failures start
 
 
 class FaultyOps(FileOps):
@@ -66,14 +67,17 @@ class FaultyOps(FileOps):
         self.failures = 0
         self.lock = threading.Lock()
 
-    def arm(self, op: str, err: int = errno.EIO, times: int = 1, partial: bool = False) -> None:
+    def arm(self, op: str, err: int = errno.EIO, times: int = 1, partial: bool = False, skip: int = 0) -> None:
         with self.lock:
-            self.armed.append(_Armed(op, err, times, partial))
+            self.armed.append(_Armed(op, err, times, partial, skip))
 
     def _take(self, op: str) -> _Armed | None:
         with self.lock:
             for a in self.armed:
                 if a.op == op and a.times > 0:
+                    if a.skip > 0:
+                        a.skip -= 1
+                        return None
                     a.times -= 1
                     self.failures += 1
                     return a
