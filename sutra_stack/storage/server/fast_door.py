@@ -22,7 +22,14 @@ from typing import Any
 
 import uvloop
 
-from sutra_stack.errors import FailedPrecondition, Internal, InvalidArgument, ResourceExhausted, SutraError
+from sutra_stack.errors import (
+    FailedPrecondition,
+    Internal,
+    InvalidArgument,
+    ResourceExhausted,
+    SutraError,
+    Unavailable,
+)
 from sutra_stack.limits import HELLO_TIMEOUT_SECONDS, MAX_MESSAGE_BYTES, MAX_PIPELINED_REQUESTS
 from sutra_stack.storage.server.ops import Op
 from sutra_stack.storage.server.service import StorageService
@@ -125,11 +132,16 @@ class _Connection(asyncio.Protocol):
         if op.inline:
             self._answer(rid, op, msg.get("args"))
             return
+        try:
+            fut = self.door.loop.run_in_executor(self.door.executor, self.service.call, op, msg.get("args"), "fast")
+        except RuntimeError:  # the pool is shutting down with the server
+            self._send(error_body(Unavailable("the storage server is shutting down; retry against its "
+                                              "replacement"), rid))
+            return
         self.inflight += 1
         if self.inflight >= MAX_PIPELINED_REQUESTS and not self.paused and self.transport is not None:
             self.paused = True
             self.transport.pause_reading()
-        fut = self.door.loop.run_in_executor(self.door.executor, self.service.call, op, msg.get("args"), "fast")
         fut.add_done_callback(lambda f: self._done(rid, f))
 
     def _answer(self, rid: Any, op: Op, args: Any) -> None:
