@@ -61,3 +61,18 @@ def test_tls_client_without_the_ca_is_refused_and_the_server_keeps_serving(
     with StorageClient(srv.address, token=TOKEN, tls_ca=str(cert)) as good:
         assert good.health()["status"] == "SERVING"
     assert TOKEN not in srv.log_text()
+
+
+def test_unreadable_certificate_stops_the_start_with_a_clear_message(tmp_path: Path) -> None:
+    from tests.support.procs import PYTHON, ROOT, child_env
+
+    for env, phrase in (
+        ({"SUTRA_STORAGE_TLS_CERT": str(tmp_path / "missing.crt"), "SUTRA_STORAGE_TLS_KEY": str(tmp_path / "k")},
+         "storage.tls_cert"),
+        ({"SUTRA_STORAGE_TLS_CERT": str(tmp_path / "only-cert.crt")}, "storage.tls_key"),
+    ):
+        out = subprocess.run([PYTHON, "-m", "sutra_stack.storage.server", "--storage", str(tmp_path / "d"),
+                              "--port", "0", "--fast-port", "0"], cwd=ROOT, env=child_env(env),
+                             capture_output=True, text=True, timeout=60)
+        assert out.returncode == 2, out.stderr
+        assert phrase in out.stderr and "cannot start" in out.stderr
