@@ -3,9 +3,11 @@ same file; the log moves to a new segment, or turns read-only when it cannot."""
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import logging
 import os
+import random
 import threading
 import time
 from pathlib import Path
@@ -319,3 +321,68 @@ def test_rotation_failing_after_the_pending_group_was_written_keeps_that_group(t
     assert wal.append(b"C") == 3
     wal.close()
     assert replay(tmp_path) == {1: b"A", 2: b"B", 3: b"C"}
+
+
+class _RandomFaults(FaultyOps):
+    """Every write (2%, half of it reaching the file) or fsync (3%) may fail, after the log is open."""
+
+    def __init__(self, rng: random.Random) -> None:
+        super().__init__()
+        self.rng = rng
+        self.on = False
+
+    def write(self, fd: int, data: bytes | memoryview) -> int:
+        if self.on and self.rng.random() < 0.02:
+            super().write(fd, bytes(data[: len(data) // 2]))
+            raise OSError(errno.ENOSPC, "injected")
+        return super().write(fd, data)
+
+    def fsync(self, fd: int) -> None:
+        if self.on and self.rng.random() < 0.03:
+            raise OSError(errno.EIO, "injected")
+        super().fsync(fd)
+
+
+def _random_fault_run(d: Path, policy: str, it: int) -> None:
+    rng = random.Random(it)
+    ops = _RandomFaults(rng)
+    wal = WriteAheadLog(d, fsync=policy, file_ops=ops, segment_bytes=8192)
+    ops.on = True
+    acked: dict[int, bytes] = {}
+    lock = threading.Lock()
+
+    def writer(t: int) -> None:
+        r = random.Random(it * 100 + t)
+        for i in range(60):
+            p = f"{it}-{t}-{i}|".encode() * r.randint(1, 10)
+            try:
+                if r.random() < 0.1:
+                    last = wal.append_many([p + b"a", p + b"b"])
+                    got = {last - 1: p + b"a", last: p + b"b"}
+                else:
+                    got = {wal.append(p): p}
+            except SutraError:
+                continue
+            with lock:
+                assert not acked.keys() & got.keys(), "an lsn acknowledged twice"
+                acked.update(got)
+            if r.random() < 0.03:
+                with contextlib.suppress(SutraError):
+                    wal.drop_through(0)
+                    wal.rotate()
+
+    ts = [threading.Thread(target=writer, args=(t,)) for t in range(8)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join(timeout=60)
+    assert not any(t.is_alive() for t in ts), "a writer hung"
+    wal.close()
+    assert replay(d) == acked, f"iteration {it}"
+
+
+@pytest.mark.parametrize("policy", ["always", "everysec"])
+def test_random_faults_with_busy_writers_rotations_and_drops(tmp_path: Path, policy: str) -> None:
+    """Whatever fails and wherever: acknowledged lsns are unique, and exactly those records replay."""
+    for it in range(20):
+        _random_fault_run(tmp_path / f"run{it}", policy, it)
