@@ -7,7 +7,7 @@ import socket
 import sys
 from pathlib import Path
 
-from sutra_stack.supervisor.probes import close_channels, run_probe
+from sutra_stack.supervisor.probes import run_probe
 from sutra_stack.supervisor.spec import ProbeSpec
 from tests.support.procs import free_port, port_open, running, wait_until
 
@@ -15,13 +15,7 @@ from .helpers import CHILDREN, child, supervisor, write_config
 
 
 def probe(p: ProbeSpec) -> tuple[bool, str]:
-    async def go() -> tuple[bool, str]:
-        try:
-            return await run_probe(p, cwd=Path.cwd())
-        finally:
-            await close_channels()
-
-    return asyncio.run(go())
+    return asyncio.run(run_probe(p, cwd=Path.cwd()))
 
 
 def test_grpc_probe_reads_the_real_health_status() -> None:

@@ -47,6 +47,7 @@ class Load:
     def __init__(self, port: int) -> None:
         self.url = f"http://127.0.0.1:{port}/"
         self.results: list[tuple[float, bool, str, float]] = []
+        self.closing: list[str] = []  # answers that asked the client to reconnect (a draining instance)
         self.stop = threading.Event()
         self.thread = threading.Thread(target=self.run, daemon=True)
 
@@ -57,6 +58,8 @@ class Load:
                 try:
                     r = c.get(self.url)
                     ok, body = r.status_code == 200, r.text
+                    if r.headers.get("connection") == "close":
+                        self.closing.append(body)
                 except httpx.HTTPError as e:
                     ok, body = False, repr(e)
                 self.results.append((t, ok, body, time.monotonic() - t))
@@ -98,6 +101,8 @@ def test_reload_under_load_fails_nothing_and_spares_storage(tmp_path: Path) -> N
         assert after["other"]["pid"] == before["other"]["pid"]  # not a dependent
         assert after["worker"]["pid"] != before["worker"]["pid"]  # depends on web
         old_pid = before["web"]["pid"]
+        # the old instance drained: it told this keep-alive client to reconnect rather than drop it
+        assert load.closing and all(b.endswith(f" {old_pid}") for b in load.closing)
         assert not any(r[2].endswith(f" {old_pid}") for r in load.results[-5:])
         ev = sup.events()
         assert f"stopping pid {old_pid}" in ev and "on the same sockets" in ev

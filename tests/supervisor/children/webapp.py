@@ -12,7 +12,7 @@ import uvicorn
 sys.path.insert(0, os.environ["APP_DIR"])
 import version  # noqa: E402
 
-from sutra_stack.apps.common.sockets import inherited_sockets  # noqa: E402
+from sutra_stack.apps.common.sockets import handover_server, inherited_sockets  # noqa: E402
 
 
 async def app(scope, receive, send):  # type: ignore[no-untyped-def]
@@ -31,4 +31,4 @@ socks = inherited_sockets()
 if not socks:
     sys.exit("webapp: no socket handed (LISTEN_FDS)")
 config = uvicorn.Config(app, log_level="warning", access_log=False, timeout_graceful_shutdown=5)
-uvicorn.Server(config).run(sockets=socks)
+handover_server(config, drain=0.5).run(sockets=socks)
