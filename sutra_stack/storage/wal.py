@@ -19,12 +19,13 @@ starting at the first failed lsn, or, if that fails too, turns read-only, and lo
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from collections import deque
 from collections.abc import Iterator
 from pathlib import Path
 
-from sutra_stack.errors import FailedPrecondition, InvalidArgument
+from sutra_stack.errors import FailedPrecondition, InvalidArgument, Unavailable
 from sutra_stack.limits import MAX_WAL_RECORD_BYTES
 from sutra_stack.storage import wal_format as fmt
 from sutra_stack.storage.wal_io import DEFAULT_FILE_OPS, FileOps
@@ -86,7 +87,11 @@ class WriteAheadLog:
         self._doomed = 0  # failures seen but not yet handled: no new leader either
         self._exclusive = 0  # rotate/close/skip waiting for quiet: no new leader, so they get it
         self._closed = False
-        self._files = SegmentFiles(self._dir, file_ops or DEFAULT_FILE_OPS, fsync, segment_bytes)
+        try:
+            self._files = SegmentFiles(self._dir, file_ops or DEFAULT_FILE_OPS, fsync, segment_bytes)
+        except OSError as e:
+            raise Unavailable(f"cannot open the write-ahead log in {self._dir}: "
+                              f"{os.strerror(e.errno) if e.errno else e} ({e.filename or self._dir})") from e
         self._next_lsn = self._files.written_lsn + 1
         self._stop = threading.Event()
         self._syncer: threading.Thread | None = None

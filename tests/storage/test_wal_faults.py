@@ -386,3 +386,12 @@ def test_random_faults_with_busy_writers_rotations_and_drops(tmp_path: Path, pol
     """Whatever fails and wherever: acknowledged lsns are unique, and exactly those records replay."""
     for it in range(20):
         _random_fault_run(tmp_path / f"run{it}", policy, it)
+
+
+def test_disk_error_while_opening_is_a_clear_error(tmp_path: Path) -> None:
+    ops = FaultyOps()
+    ops.arm("fsync", errno.EIO)  # the first segment's header cannot be made durable
+    with pytest.raises(Unavailable, match=r"cannot open the write-ahead log in .*: Input/output error"):
+        WriteAheadLog(tmp_path, file_ops=ops)
+    with WriteAheadLog(tmp_path) as wal:  # nothing half-made is left behind
+        assert wal.append(b"a") == 1
