@@ -41,7 +41,10 @@ watch = ["src"]
         base = f"http://127.0.0.1:{api_port}"
         r = httpx.post(f"{base}/learn", json={"content": "Rain makes roads wet."}, timeout=30)
         assert r.status_code == 200, r.text
-        with Load(api_port) as load:
+        # sutra-api serves with plain uvicorn, which drops idle keep-alive connections at SIGTERM;
+        # like urllib3 and browsers, this client retries an idempotent GET once when that happens
+        # (apps.common.sockets.handover_server drains instead, see test_reload)
+        with Load(api_port, retry_reset=True) as load:
             load.url = f"{base}/health"
             wait_until(lambda: len(load.results) > 20, 20, what="requests flowing")
             (tmp_path / "src" / "x.py").write_text("changed = True\n")

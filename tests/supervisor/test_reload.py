@@ -44,8 +44,10 @@ command = {child("sleeper.py")}
 class Load:
     """Requests in a loop on one keep-alive connection, like a client of the app would."""
 
-    def __init__(self, port: int) -> None:
+    def __init__(self, port: int, retry_reset: bool = False) -> None:
         self.url = f"http://127.0.0.1:{port}/"
+        self.retry_reset = retry_reset  # retry once on a reused connection the server closed
+        self.retried = 0
         self.results: list[tuple[float, bool, str, float]] = []
         self.closing: list[str] = []  # answers that asked the client to reconnect (a draining instance)
         self.stop = threading.Event()
@@ -56,7 +58,13 @@ class Load:
             while not self.stop.is_set():
                 t = time.monotonic()
                 try:
-                    r = c.get(self.url)
+                    try:
+                        r = c.get(self.url)
+                    except (httpx.ReadError, httpx.RemoteProtocolError):
+                        if not self.retry_reset:
+                            raise
+                        self.retried += 1
+                        r = c.get(self.url)
                     ok, body = r.status_code == 200, r.text
                     if r.headers.get("connection") == "close":
                         self.closing.append(body)
