@@ -93,6 +93,7 @@ class WriteAheadLog:
             raise Unavailable(f"cannot open the write-ahead log in {self._dir}: "
                               f"{os.strerror(e.errno) if e.errno else e} ({e.filename or self._dir})") from e
         self._next_lsn = self._files.written_lsn + 1
+        self._acked_lsn = self._files.written_lsn
         self._stop = threading.Event()
         self._syncer: threading.Thread | None = None
         if fsync == "everysec":
@@ -110,8 +111,8 @@ class WriteAheadLog:
 
     @property
     def last_lsn(self) -> int:
-        """The last lsn written to the log (durable under fsync 'always')."""
-        return self._files.written_lsn
+        """The last lsn acknowledged (under fsync 'always': durable); records after it are in flight."""
+        return self._acked_lsn
 
     @property
     def read_only(self) -> bool:
@@ -328,7 +329,9 @@ class WriteAheadLog:
         elif not g.done:
             g.synced = True
             while self._inflight and self._inflight[0].synced:
-                self._inflight.popleft().done = True
+                done = self._inflight.popleft()
+                done.done = True
+                self._acked_lsn = done.first_lsn + done.count - 1
             self._cond.notify_all()
         return g
 
@@ -346,6 +349,8 @@ class WriteAheadLog:
                 queued.done = True
                 self._open_group = _new_group()
             self._next_lsn = g.first_lsn
+        elif g.count:
+            self._acked_lsn = g.first_lsn + g.count - 1
         g.done = True
         self._cond.notify_all()
 
@@ -388,6 +393,7 @@ class WriteAheadLog:
         finally:
             with self._cond:
                 self._next_lsn = self._files.written_lsn + 1
+                self._acked_lsn = self._files.written_lsn
                 self._writing = False
                 self._cond.notify_all()
 

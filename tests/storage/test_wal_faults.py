@@ -269,6 +269,7 @@ def _two_groups_in_flight(tmp_path: Path, first_fails: bool) -> tuple[dict[str, 
     assert ops.entered[1].wait(10), "the second group did not start its fsync while the first hung"
     time.sleep(0.05)
     assert "B" not in results, "B was answered before the earlier group A had its outcome"
+    assert wal.last_lsn == 0, "last_lsn counted records whose fsync had not returned"
     gate.set()
     a.join(10)
     b.join(10)
