@@ -44,3 +44,16 @@ def test_serves_on_the_handed_socket(tmp_path: Path, dead_storage: str, workers:
     finally:
         stop(proc)
         log.close()
+
+
+def test_a_taken_port_or_a_bad_setting_is_a_clear_exit() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        r = subprocess.run([PYTHON, "-m", "sutra_stack.apps.api"], env=child_env({"SUTRA_API_PORT": str(port)}),
+                           cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert r.returncode == 1 and f"cannot listen on 127.0.0.1:{port}" in r.stderr
+    r = subprocess.run([PYTHON, "-m", "sutra_stack.apps.api"], env=child_env({"SUTRA_API_WORKERS": "0"}),
+                       cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert r.returncode == 2 and "SUTRA_API_WORKERS" in r.stderr and "api.workers" in r.stderr
