@@ -12,12 +12,15 @@ pending buffer that searches scan exactly, so writes never wait for the index fi
 from __future__ import annotations
 
 import contextlib
+import os
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import hnswlib
 import numpy as np
+
+from sutra_stack.errors import Internal
 
 INITIAL_CAPACITY = 1024
 _EMPTY_ROWS = np.empty(0, dtype=np.int64)
@@ -96,9 +99,27 @@ class VectorIndex:
         self.count = live
 
     def save(self, path: Path) -> None:
-        """Write the index file (between `freeze()` and `thaw_step()`: no insert runs meanwhile)."""
+        """Write the index file (between `freeze()` and `thaw_step()`: no insert runs meanwhile).
+
+        hnswlib's save_index holds the GIL for the whole write (seconds at 1M vectors), which
+        would stall every writer and reader. So a forked child writes the file from its
+        copy-on-write view of the frozen index while this process keeps serving.
+        """
         with self._use():
-            self._index.save_index(str(path))
+            if not hasattr(os, "fork"):
+                self._index.save_index(str(path))
+                return
+            pid = os.fork()
+            if pid == 0:  # the child: write the file and leave at once, touching nothing else
+                code = 1
+                try:
+                    self._index.save_index(str(path))
+                    code = 0
+                finally:
+                    os._exit(code)
+            _, status = os.waitpid(pid, 0)
+        if not os.WIFEXITED(status) or os.WEXITSTATUS(status) != 0:
+            raise Internal(f"writing the index file {path} failed in the snapshot child (status {status})")
 
     def freeze(self) -> None:
         """Wait for claimed inserts to finish; from now on new vectors wait in the pending buffer."""
