@@ -17,6 +17,7 @@ import argparse
 import asyncio
 import json
 import os
+import re
 import signal
 import socket
 import statistics
@@ -151,6 +152,17 @@ def cpu_seconds(pid: int) -> float:
     return total
 
 
+def storage_calls(port: int) -> dict[str, tuple[float, float]]:
+    """operation -> (calls, seconds) from sutra-api's storage call histogram."""
+    text = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=10).text
+    out: dict[str, list[float]] = {}
+    for kind, op, value in re.findall(
+        r'^sutra_api_storage_call_duration_seconds_(count|sum)\{operation="(\w+)",outcome="ok"\} (\S+)$', text, re.M
+    ):
+        out.setdefault(op, [0.0, 0.0])[0 if kind == "count" else 1] = float(value)
+    return {op: (v[0], v[1]) for op, v in out.items()}
+
+
 def pct(values: list[float], p: float) -> float:
     s = sorted(values)
     return s[min(len(s) - 1, int(p / 100 * len(s)))] * 1000
@@ -231,7 +243,9 @@ def main() -> None:
                 t = time.perf_counter()
                 reasoner.ask(q)
                 lib_lat.append(time.perf_counter() - t)
+            m0 = storage_calls(aport)
             api_lat = asyncio.run(http_sequential(aport, reqs))
+            m1 = storage_calls(aport)
             c0 = (cpu_seconds(os.getpid()), cpu_seconds(sproc.pid))
             lib_rate, _ = threads_rate(reasoner.ask, qs, args.clients, args.seconds)
             c1 = (cpu_seconds(os.getpid()), cpu_seconds(sproc.pid), cpu_seconds(aproc.pid))
@@ -269,7 +283,15 @@ def main() -> None:
             api_created = asyncio.run(post_batches())
             api_learn = api_created / (time.perf_counter() - t)
 
-        print(f"answers of 200 asks: {kinds} (path = through reasoning paths, direct = best direct match)")
+        parts = []
+        for op in sorted(m1):
+            calls = m1[op][0] - m0.get(op, (0.0, 0.0))[0]
+            secs = m1[op][1] - m0.get(op, (0.0, 0.0))[1]
+            if calls:
+                parts.append(f"{op} {calls / len(reqs):.2f}×{secs / calls * 1000:.2f} ms")
+        split = ", ".join(parts)
+        print(f"storage calls per ask through the API (calls × mean latency, from its /metrics): {split}")
+        print(f"answers of {sum(kinds.values())} asks: {kinds} (path: through reasoning paths, direct: best match)")
         print()
         row("figure", "sutra-api", "target", "storage-only", "ratio")
         row("POST /ask p50 (1 client)", f"{pct(api_lat, 50):.2f} ms", "≤ 5 ms", f"{pct(lib_lat, 50):.2f} ms",
