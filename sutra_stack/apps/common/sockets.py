@@ -62,14 +62,15 @@ class _CloseWhileDraining:
         return await self.app(scope, receive, send_closing)
 
 
-def handover_server(config: Any, drain: float = 1.0) -> Any:
+def handover_server(config: Any, drain: float = 5.0) -> Any:
     """A `uvicorn.Server` that hands over to a new instance without failing a request.
 
     uvicorn, on SIGTERM, closes idle keep-alive connections at once; a request a client sends
     on one at that moment fails. This server instead stops accepting (the new instance,
-    sharing the listening socket, takes every new connection), then for `drain` seconds
-    answers each request on its open connections with `Connection: close`, so clients move
-    to a new connection, and only then shuts down as uvicorn does. A second signal, or
+    sharing the listening socket, takes every new connection), and answers each request on
+    its open connections with `Connection: close`, so clients move to a new connection. Once
+    no connection is left (or after `drain` seconds, for clients that stay idle) it shuts
+    down as uvicorn does. A second signal, or
     SIGINT, exits at once as usual. Use it like `uvicorn.Server(config)`.
     """
     import asyncio  # noqa: PLC0415
@@ -96,6 +97,13 @@ def handover_server(config: Any, drain: float = 1.0) -> Any:
         def _drain(self) -> None:
             for server in self.servers:
                 server.close()  # stop accepting; the listening socket lives on in the new instance
-            self._loop.call_later(drain, setattr, self, "should_exit", True)
+            self._drain_until = self._loop.time() + drain
+            self._check_drained()
+
+        def _check_drained(self) -> None:
+            if not self.server_state.connections or self._loop.time() >= self._drain_until:
+                self.should_exit = True  # uvicorn's own shutdown closes whatever idles past `drain`
+            else:
+                self._loop.call_later(0.02, self._check_drained)
 
     return HandoverServer(config)

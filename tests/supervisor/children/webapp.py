@@ -31,4 +31,4 @@ socks = inherited_sockets()
 if not socks:
     sys.exit("webapp: no socket handed (LISTEN_FDS)")
 config = uvicorn.Config(app, log_level="warning", access_log=False, timeout_graceful_shutdown=5)
-handover_server(config, drain=0.5).run(sockets=socks)
+handover_server(config, drain=3.0).run(sockets=socks)
