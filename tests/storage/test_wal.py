@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -262,3 +264,41 @@ def test_rotate_and_drop_under_continuous_writers(tmp_path: Path) -> None:
     with WriteAheadLog(tmp_path) as wal2:
         replayed = dict(wal2.replay(after_lsn=after))
     assert replayed == {lsn: p for lsn, p in got.items() if lsn > after}
+
+
+_HOLD_AND_FORK = """
+import os, sys, time
+from pathlib import Path
+from sutra_stack.storage.lockfile import DirectoryLock
+lock = DirectoryLock(Path(sys.argv[1]))
+lock.acquire()
+child = os.fork()
+if child == 0:  # like the engine's snapshot child: outlives a killed parent for a while
+    time.sleep(60)
+    os._exit(0)
+print(child, flush=True)
+sys.stdin.read()
+"""
+
+
+def test_a_forked_child_does_not_keep_the_lock_after_its_parent_died(tmp_path: Path) -> None:
+    root = Path(__file__).resolve().parents[2]
+    parent = subprocess.Popen([sys.executable, "-c", _HOLD_AND_FORK, str(tmp_path)], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=True, cwd=root)
+    child = 0
+    try:
+        assert parent.stdout is not None
+        child = int(parent.stdout.readline())
+        with pytest.raises(FailedPrecondition, match=f"in use by process {parent.pid}"):
+            DirectoryLock(tmp_path).acquire()
+        parent.kill()  # the parent alone, as the OOM killer would
+        parent.wait(timeout=10)
+        os.kill(child, 0)  # the child is still running ...
+        with DirectoryLock(tmp_path) as lock:  # ... and does not hold the directory
+            assert lock.held
+    finally:
+        parent.kill()
+        parent.wait(timeout=10)
+        if child:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(child, signal.SIGKILL)
