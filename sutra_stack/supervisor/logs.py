@@ -14,7 +14,6 @@ import asyncio
 import os
 import sys
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
@@ -187,15 +186,3 @@ def read_lines(log_dir: Path, name: str, n: int | None = None, since: float | No
         out = [x for x in out if x[0] >= cut]
     return out[-n:] if n is not None else out
 
-
-def follow(path: Path, start: int) -> Iterator[bytes]:
-    """New complete lines appended to `path` after offset `start` (one pass; call again to poll)."""
-    try:
-        size = path.stat().st_size
-    except FileNotFoundError:
-        return
-    if size < start:
-        start = 0  # rotated: the file is new
-    with open(path, "rb") as f:
-        f.seek(start)
-        yield from f

@@ -211,9 +211,6 @@ class Manager:
         await self.down()
         if self._control is not None:
             await self._control.close()
-        from sutra_stack.supervisor.probes import close_channels  # noqa: PLC0415
-
-        await close_channels()
         self.sockets.close()
         if self._guard is not None:
             self._guard.stdin.close()  # the guard sweeps any straggler and exits

@@ -156,6 +156,3 @@ async def run_probe(p: ProbeSpec, env: dict[str, str] | None = None, cwd: Path |
         return await probe_grpc(p)
     return await probe_exec(p, env or dict(os.environ), cwd or Path.cwd())
 
-
-async def close_channels() -> None:
-    """Nothing to close: every probe uses its own connection (kept for callers)."""

@@ -285,4 +285,5 @@ class Service:
             "since": self.sm.since, "restarts": self.policy.restarts, "reloads": self.reloads,
             "health": self.health, "ports": ports, "cpu_percent": round(cpu, 1), "memory_bytes": rss,
             "last_exit": self.last_exit, "last_error": self.last_error,
+            "transitions": [{"at": round(t, 3), "state": str(st), "why": why} for t, st, why in self.sm.history[-10:]],
         }

@@ -12,7 +12,6 @@ resolved setting, so probes and commands follow the same values the children get
 from __future__ import annotations
 
 import re
-import shlex
 import signal
 import sys
 import tomllib
@@ -325,6 +324,3 @@ def load_stack(loaded: LoadedConfig) -> StackSpec:
     )
     return StackSpec({n: services[n] for n in order}, sup, where_services, loaded.root)
 
-
-def shell_words(argv: tuple[str, ...]) -> str:
-    return " ".join(shlex.quote(a) for a in argv)

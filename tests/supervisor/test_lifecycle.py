@@ -144,6 +144,7 @@ env = {{ CHILD_NAME = "two" }}
         assert set(rows) == {"one", "two"} and rows["one"]["state"] == "ready" and alive(rows["one"]["pid"])
         assert {"name", "state", "pid", "restarts", "uptime", "memory_bytes", "cpu_percent"} <= set(rows["one"])
         assert rows["one"]["memory_bytes"] > 1_000_000 and rows["one"]["uptime"] >= 0
+        assert [t["state"] for t in rows["one"]["transitions"]] == ["starting", "running", "ready"]
         r = sutra(tmp_path, "status")
         assert "one" in r.stdout and "ready" in r.stdout and str(rows["one"]["pid"]) in r.stdout
         r = sutra(tmp_path, "up")
