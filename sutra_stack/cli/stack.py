@@ -24,7 +24,7 @@ from sutra_stack.cli import app
 from sutra_stack.config import CONFIG_FILENAME, load_config
 from sutra_stack.errors import SutraError, Unavailable
 from sutra_stack.supervisor.control import call
-from sutra_stack.supervisor.logs import Console, log_files, read_lines
+from sutra_stack.supervisor.logs import Console, read_lines
 from sutra_stack.supervisor.manager import AlreadyRunning, Manager, control_path, log_dir, run_dir
 from sutra_stack.supervisor.spec import StackSpec, builtin_stack_text, load_stack
 
@@ -221,29 +221,46 @@ def logs(
         colour.write_lines(s, [f"{ts} {text}".encode()])
     if not follow:
         return
-    offsets = {s: (log_files(ld, s)[-1].stat().st_size if log_files(ld, s) else 0) for s in names}
-    partial = {s: b"" for s in names}
+    state = {s: _Tail(ld / f"{s}.log") for s in names}
     try:
         while True:
-            for s in names:
-                path = ld / f"{s}.log"
-                if not path.exists():
-                    continue
-                size = path.stat().st_size
-                if size < offsets[s]:
-                    offsets[s] = 0  # rotated
-                if size == offsets[s]:
-                    continue
-                with open(path, "rb") as f:
-                    f.seek(offsets[s])
-                    data = partial[s] + f.read(size - offsets[s])
-                offsets[s] = size
-                lines = data.split(b"\n")
-                partial[s] = lines.pop()
-                colour.write_lines(s, lines)
+            for s, tail in state.items():
+                colour.write_lines(s, tail.new_lines())
             time.sleep(0.2)
     except KeyboardInterrupt:
         return
+
+
+class _Tail:
+    """New whole lines of a log file across rotations (the rest of `name.log.1` is read first)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path, self.partial = path, b""
+        st = path.stat() if path.exists() else None
+        self.ino, self.offset = (st.st_ino, st.st_size) if st else (None, 0)
+
+    def _read(self, path: Path, start: int) -> int:
+        with open(path, "rb") as f:
+            f.seek(start)
+            data = f.read()
+        self.partial += data
+        return start + len(data)
+
+    def new_lines(self) -> list[bytes]:
+        try:
+            st = self.path.stat()
+        except FileNotFoundError:
+            return []
+        if st.st_ino != self.ino:  # rotated (or created): finish the old file, then start the new one
+            old = self.path.with_name(self.path.name + ".1")
+            if self.ino is not None and old.exists() and old.stat().st_ino == self.ino:
+                self._read(old, self.offset)
+            self.ino, self.offset = st.st_ino, 0
+        if st.st_size > self.offset:
+            self.offset = self._read(self.path, self.offset)
+        lines = self.partial.split(b"\n")
+        self.partial = lines.pop()
+        return lines
 
 
 def _service_cmd(cmd: str, service: str, config: Path | None) -> None:

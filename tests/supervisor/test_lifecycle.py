@@ -229,6 +229,9 @@ def test_logs_follow(tmp_path: Path) -> None:
     from tests.support.procs import ROOT, child_env
 
     write_config(tmp_path, f"""
+[supervisor]
+log_max_bytes = 1024
+log_backups = 3
 [services.tick]
 command = {json.dumps(["/bin/sh", "-c", "i=0; while true; do echo tick $i; i=$((i+1)); sleep 0.05; done"])}
 """)
@@ -238,12 +241,13 @@ command = {json.dumps(["/bin/sh", "-c", "i=0; while true; do echo tick $i; i=$((
                              env=child_env({"PYTHONPATH": str(ROOT)}), stdout=subprocess.PIPE, text=True)
         try:
             assert f.stdout is not None
-            seen = [f.stdout.readline() for _ in range(5)]
+            seen = [f.stdout.readline() for _ in range(40)]  # ≈2 s: the file rotates on the way
         finally:
             f.terminate()
             f.wait(10)
         nums = [int(line.rsplit(" ", 1)[1]) for line in seen]
-        assert nums == list(range(nums[0], nums[0] + 5))  # the last line, then new ones as they come
+        assert nums == list(range(nums[0], nums[0] + 40))  # the last line, then every new one, none lost
+        assert (tmp_path / ".sutra" / "logs" / "tick.log.1").exists()
 
 
 def test_listen_port_taken_is_an_error_before_anything_starts(tmp_path: Path) -> None:
