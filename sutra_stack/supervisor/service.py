@@ -23,7 +23,7 @@ from sutra_stack.supervisor.process import Child, resolve_argv
 from sutra_stack.supervisor.restart import RestartPolicy
 from sutra_stack.supervisor.sockets import accepting, inodes
 from sutra_stack.supervisor.spec import ServiceSpec
-from sutra_stack.supervisor.states import ALIVE, State, StateMachine
+from sutra_stack.supervisor.states import ALIVE, TRANSITIONS, State, StateMachine
 
 if TYPE_CHECKING:
     from sutra_stack.supervisor.manager import Manager
@@ -210,6 +210,17 @@ class Service:
     def start(self, wait_deps: Callable[[Service], Any]) -> None:
         if self.task is None or self.task.done():
             self.task = asyncio.create_task(self.run(wait_deps), name=f"run {self.spec.name}")
+            self.task.add_done_callback(self._run_ended)
+
+    def _run_ended(self, task: asyncio.Task[None]) -> None:
+        """A bug in the run loop must show, not leave the service silently stuck."""
+        if task.cancelled() or task.exception() is None:
+            return
+        e = task.exception()
+        self.last_error = f"supervisor error: {e.__class__.__name__}: {e}"
+        self.mgr.note(f"{self.spec.name}: {self.last_error}")
+        if State.FATAL in TRANSITIONS[self.sm.state]:
+            self.sm.to(State.FATAL, self.last_error)
 
     async def stop(self, why: str = "stop") -> None:
         if self.task is not None:
