@@ -198,6 +198,8 @@ def _service(name: str, table: Any, where: str, root: Path) -> ServiceSpec:
     if not _NAME.match(name):
         raise ConfigError(f"{where}: service name {name!r} must be lowercase letters, digits, - or _ "
                           "(at most 32, starting with a letter)", field=prefix)
+    if name == "sutra":
+        raise ConfigError(f"{where}: service name 'sutra' is reserved for the supervisor's own log", field=prefix)
     r = Reader(where, prefix, table, SERVICE_KEYS)
     command = r.argv("command", required=True)
     if command[0] == "python":

@@ -63,6 +63,11 @@ def test_wrong_types_and_values(tmp_path: Path, line: str, key: str, what: str) 
     assert key in msg and what in msg, msg
 
 
+def test_bad_service_names(tmp_path: Path) -> None:
+    assert "reserved" in err(tmp_path, '[services.sutra]\ncommand = ["true"]\n')
+    assert "must be lowercase letters" in err(tmp_path, '[services.Web]\ncommand = ["true"]\n')
+
+
 def test_missing_command(tmp_path: Path) -> None:
     msg = err(tmp_path, "[services.a]\nrestart = \"always\"\n")
     assert "services.a.command is missing" in msg
