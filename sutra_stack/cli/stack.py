@@ -100,7 +100,7 @@ def _up_detached(stack: StackSpec, names: list[str], order: list[str], config: P
         try:
             rows = call(control_path(stack), {"cmd": "status"}, timeout=5)["services"]
         except Unavailable:
-            time.sleep(0.05)
+            time.sleep(0.02)
             continue
         wanted = [r for r in rows if r["name"] in order]
         if all(r["state"] in ("ready", "exited") for r in wanted) and wanted:
@@ -109,7 +109,7 @@ def _up_detached(stack: StackSpec, names: list[str], order: list[str], config: P
         if bad := [r for r in wanted if r["state"] == "fatal"]:
             raise _fail("not ready: " + "; ".join(f"{r['name']} is fatal: {r['last_error']}" for r in bad)
                         + f" (supervisor pid {proc.pid} still running: see `sutra logs`, then `sutra down`)")
-        time.sleep(0.05)
+        time.sleep(0.02)
     waiting = [f"{r['name']} ({r['state']}{': ' + r['health'] if r['health'] else ''})"
                for r in rows if r["name"] in order and r["state"] != "ready"]
     raise _fail(f"not ready after {timeout:g}s: {', '.join(waiting) or 'no answer from the supervisor'} "
