@@ -181,7 +181,7 @@ class Manager:
                 self.sockets.bind(n, self.stack.services[n].listen)
             become_subreaper()
             self._guard = start_guard(self.id)
-            for sig in (signal.SIGINT, signal.SIGTERM):
+            for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):  # HUP: the terminal went away
                 loop.add_signal_handler(sig, self._on_stop_signal)
             loop.add_signal_handler(signal.SIGCHLD, reap_orphans)
             self._control = ControlServer(self, control_path(self.stack))
