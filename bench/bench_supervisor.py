@@ -41,7 +41,10 @@ sys.path.insert(0, str(ROOT))
 import httpx  # noqa: E402
 import psutil  # noqa: E402
 
+from sutra_stack.config import load_config  # noqa: E402
 from sutra_stack.supervisor.control import call  # noqa: E402
+from sutra_stack.supervisor.manager import control_path  # noqa: E402
+from sutra_stack.supervisor.spec import load_stack  # noqa: E402
 
 PY = sys.executable
 CHILDREN = ROOT / "tests" / "supervisor" / "children"
@@ -80,7 +83,7 @@ class Sup:
         self.out = open(console or d / "supervisor.out", "wb")  # noqa: SIM115
         self.proc = subprocess.Popen(argv, cwd=d, env=ENV, stdout=self.out, stderr=subprocess.STDOUT,
                                      start_new_session=True)
-        self.sock = d / ".sutra" / "run" / "control.sock"
+        self.sock = control_path(load_stack(load_config(d / "sutra.toml", environ={})))
         wait_for(lambda: all(r["state"] in ("ready", "exited") for r in self.status().values()))
 
     def status(self) -> dict[str, dict]:

@@ -133,7 +133,7 @@ def down(config: ConfigOpt = None) -> None:
     except Unavailable:
         typer.echo("no supervisor is running here")
         return
-    lock = run_dir(stack) / "control.sock"
+    lock = control_path(stack)
     deadline = time.monotonic() + 600
     while lock.exists() and time.monotonic() < deadline:
         time.sleep(0.05)

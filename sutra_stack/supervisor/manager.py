@@ -11,8 +11,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import fcntl
+import hashlib
 import os
 import signal
+import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -38,8 +40,20 @@ def log_dir(stack: StackSpec) -> Path:
     return stack.supervisor.state_dir / "logs"
 
 
+UNIX_PATH_MAX = 100  # sun_path holds 108 bytes on Linux; keep a margin
+
+
 def control_path(stack: StackSpec) -> Path:
-    return run_dir(stack) / "control.sock"
+    """`.sutra/run/control.sock`; under /tmp/sutra-UID/ when that path is too long for a unix socket."""
+    path = run_dir(stack) / "control.sock"
+    if len(os.fsencode(path)) <= UNIX_PATH_MAX:
+        return path
+    digest = hashlib.sha256(os.fsencode(path)).hexdigest()[:16]
+    short = Path(tempfile.gettempdir()) / f"sutra-{os.getuid()}"
+    short.mkdir(mode=0o700, exist_ok=True)
+    if short.stat().st_uid != os.getuid() or short.stat().st_mode & 0o077:
+        raise FailedPrecondition(f"{short} must be a directory of yours with mode 0700 (for {path})")
+    return short / f"{digest}.sock"
 
 
 class AlreadyRunning(FailedPrecondition):

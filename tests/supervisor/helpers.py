@@ -15,7 +15,10 @@ from typing import Any
 
 import psutil
 
+from sutra_stack.config import load_config
 from sutra_stack.supervisor.control import call
+from sutra_stack.supervisor.manager import control_path
+from sutra_stack.supervisor.spec import load_stack
 from tests.support.procs import ROOT, child_env, wait_until
 
 CHILDREN = Path(__file__).resolve().parent / "children"
@@ -42,7 +45,7 @@ def sutra(d: Path, *args: str, timeout: float = 60) -> subprocess.CompletedProce
 class Supervisor:
     def __init__(self, d: Path, proc: subprocess.Popen[bytes]) -> None:
         self.d, self.proc = d, proc
-        self.sock = d / ".sutra" / "run" / "control.sock"
+        self.sock = control_path(load_stack(load_config(d / "sutra.toml", environ={})))
 
     def ask(self, cmd: str, **kw: Any) -> dict[str, Any]:
         return call(self.sock, {"cmd": cmd, **kw}, timeout=30)

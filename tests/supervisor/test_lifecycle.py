@@ -311,3 +311,17 @@ readiness = {{ kind = "exec", command = ["false"], period = 0.1 }}
         assert "fine" not in r.stderr.split("not ready after")[1].split("(supervisor")[0]
     finally:
         sutra(tmp_path, "down", timeout=120)
+
+
+def test_deep_project_directory_gets_a_short_control_socket(tmp_path: Path) -> None:
+    deep = tmp_path / ("d" * 60) / ("e" * 60)
+    deep.mkdir(parents=True)
+    write_config(deep, f"""
+[services.one]
+command = {child("sleeper.py")}
+""")
+    with supervisor(deep) as sup:
+        assert len(str(deep / ".sutra" / "run" / "control.sock")) > 108
+        assert len(str(sup.sock)) <= 100 and stat.S_IMODE(sup.sock.parent.stat().st_mode) == 0o700
+        rows = json.loads(sutra(deep, "status", "--json").stdout)
+        assert rows[0]["state"] == "ready"
