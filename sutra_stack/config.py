@@ -54,8 +54,8 @@ SETTINGS: tuple[Setting, ...] = (
     _s("storage.host", str, "127.0.0.1", "Address the storage server binds."),
     _s("storage.port", int, 50051, "gRPC port of the storage server.", minimum=0, maximum=65535),
     _s("storage.fast_port", int, 50052, "MessagePack TCP port of the storage server.", minimum=0, maximum=65535),
-    _s("storage.server", str, "localhost:50051", "Where clients reach the storage server (host:port, "
-       "tcp://host:port or grpc://host:port)."),
+    _s("storage.server", str, "127.0.0.1:50051", "Where clients reach the storage server (host:port, "
+       "tcp://host:port or grpc://host:port); follows storage.host and storage.port unless set."),
     _s("storage.token", str, "", "Token every StorageService call must carry (empty: none).", secret=True),
     _s("storage.metrics_port", int, 0, "Prometheus metrics port of the storage server (0: off).",
        minimum=0, maximum=65535),
@@ -175,13 +175,31 @@ class Settings(Mapping[str, Any]):
         return {k: ("***" if BY_KEY[k].secret and v else v) for k, v in self._values.items()}
 
 
+def _derive(values: dict[str, Any], explicit: set[str]) -> None:
+    """Fill settings whose default follows another setting, unless they were set explicitly.
+
+    `storage.server` (where clients connect) follows `storage.host` / `storage.port`, so that
+    changing the storage port alone keeps every app talking to it.
+    """
+    if "storage.server" not in explicit:
+        host = values["storage.host"]
+        if host in ("", "0.0.0.0", "::"):
+            host = "127.0.0.1"
+        elif ":" in host:
+            host = f"[{host}]"
+        values["storage.server"] = f"{host}:{values['storage.port']}"
+
+
 def settings_from_env(environ: Mapping[str, str] | None = None) -> Settings:
     """What every process of the stack calls: defaults overridden by SUTRA_* variables."""
     env = os.environ if environ is None else environ
     values = {s.key: s.default for s in SETTINGS}
+    explicit: set[str] = set()
     for s in SETTINGS:
         if s.env in env:
             values[s.key] = coerce(s, env[s.env], f"environment variable {s.env}")
+            explicit.add(s.key)
+    _derive(values, explicit)
     return Settings(values)
 
 
@@ -277,6 +295,7 @@ def load_config(
     doc = _interpolate_tree(doc, lookup, where)
 
     values = {s.key: s.default for s in SETTINGS}
+    explicit: set[str] = set()
     raw: dict[str, Any] = {}
     known_sections = SETTING_SECTIONS | RAW_SECTIONS
     for section, table in doc.items():
@@ -295,6 +314,7 @@ def load_config(
             if setting is None:
                 raise ConfigError(f"{where}: unknown key {key}" + _did_you_mean(key, set(BY_KEY)), field=key)
             values[key] = coerce(setting, value, where)
+            explicit.add(key)
     for source_name, source in ((str(env_path), dotenv), ("environment", environ)):
         for var, text in source.items():
             if not var.startswith("SUTRA_"):
@@ -303,4 +323,6 @@ def load_config(
             if setting is None:
                 continue  # other parts (per-app variables) may read their own
             values[setting.key] = coerce(setting, text, f"{source_name}: {var}")
+            explicit.add(setting.key)
+    _derive(values, explicit)
     return LoadedConfig(cfg_path, env_path, Settings(values), raw, dotenv, root)

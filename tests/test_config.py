@@ -106,3 +106,12 @@ def test_example_documents_every_key() -> None:
 
 def test_every_variable_is_unique() -> None:
     assert len(BY_ENV) == len(SETTINGS)
+
+
+def test_storage_server_follows_the_storage_port_unless_set(tmp_path: Path) -> None:
+    write(tmp_path, "[storage]\nport = 6000\n")
+    assert load_config(cwd=tmp_path, environ={}).settings["storage.server"] == "127.0.0.1:6000"
+    assert settings_from_env({"SUTRA_STORAGE_PORT": "7000"})["storage.server"] == "127.0.0.1:7000"
+    explicit = {"SUTRA_STORAGE_PORT": "7000", "SUTRA_STORAGE_SERVER": "db.internal:50051"}
+    assert settings_from_env(explicit)["storage.server"] == "db.internal:50051"
+    assert settings_from_env({})["storage.server"] == "127.0.0.1:50051"

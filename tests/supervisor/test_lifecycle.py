@@ -201,24 +201,34 @@ enabled = false
         sutra(tmp_path, "down", timeout=120)
 
 
-def test_builtin_stack_runs_the_real_storage_server(tmp_path: Path) -> None:
-    """No sutra.toml: the built-in stack; settings from .env reach the storage server as SUTRA_*."""
-    grpc_port, fast_port = free_port(), free_port()
+def test_builtin_stack_runs_storage_and_api(tmp_path: Path) -> None:
+    """No sutra.toml: the built-in stack; settings from .env reach every service as SUTRA_*, and what
+    is learned through sutra-api is stored by the storage server."""
+    import httpx
+
+    grpc_port, fast_port, api_port = free_port(), free_port(), free_port()
     (tmp_path / ".env").write_text(f"SUTRA_STORAGE_PORT={grpc_port}\nSUTRA_STORAGE_FAST_PORT={fast_port}\n"
+                                   f"SUTRA_API_PORT={api_port}\n"
                                    f"SUTRA_STORAGE_PATH={tmp_path / 'knowledge'}\n")
     r = sutra(tmp_path, "up", "-d", timeout=120)
     try:
         assert r.returncode == 0, r.stderr
-        assert "storage ready" in r.stdout
-        rows = json.loads(sutra(tmp_path, "status", "--json").stdout)
-        assert [x["name"] for x in rows] == ["storage"]
-        assert rows[0]["state"] == "ready" and f"127.0.0.1:{grpc_port}" in rows[0]["ports"]
-        assert "SERVING" in rows[0]["health"]
-        pid = rows[0]["pid"]
+        assert "storage, api ready" in r.stdout
+        rows = {x["name"]: x for x in json.loads(sutra(tmp_path, "status", "--json").stdout)}
+        assert list(rows) == ["storage", "api"]
+        assert rows["storage"]["state"] == "ready" and f"127.0.0.1:{grpc_port}" in rows["storage"]["ports"]
+        assert "SERVING" in rows["storage"]["health"]
+        assert rows["api"]["state"] == "ready"
+        base = f"http://127.0.0.1:{api_port}"
+        learned = httpx.post(f"{base}/learn", json={"content": "Photosynthesis produces oxygen."}, timeout=30)
+        assert learned.status_code == 200, learned.text
+        got = httpx.get(f"{base}/concepts/{learned.json()['concept_id']}", timeout=30)
+        assert got.status_code == 200 and got.json()["content"] == "Photosynthesis produces oxygen."
+        pids = [rows["storage"]["pid"], rows["api"]["pid"]]
     finally:
         d = sutra(tmp_path, "down", timeout=180)
     assert d.returncode == 0
-    wait_gone([pid])
+    wait_gone(pids)
     assert (tmp_path / "knowledge").is_dir()
 
 

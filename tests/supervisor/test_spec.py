@@ -123,6 +123,9 @@ def test_builtin_stack_names_only_real_services() -> None:
     st = s.services["storage"]
     assert st.readiness is not None and st.readiness.kind == "grpc" and st.readiness.port == 50051
     assert st.reload == "none" and st.stop_timeout >= 30
+    api = s.services["api"]
+    assert api.depends_on[0].name == "storage" and api.depends_on[0].condition == "healthy"
+    assert api.listen == (("127.0.0.1", 8000),) and api.readiness is not None and api.readiness.path == "/ready"
     for spec in s.services.values():  # each command names a module that exists in the package
         if "-m" in spec.command:
             mod = spec.command[spec.command.index("-m") + 1]

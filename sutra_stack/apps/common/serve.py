@@ -17,6 +17,8 @@ import tempfile
 import uvicorn
 from uvicorn.supervisors import Multiprocess
 
+from sutra_stack.apps.common.sockets import handover_server
+
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"  # prometheus-client's own switch for multiprocess mode
 
 
@@ -59,7 +61,6 @@ def serve(
     )
     if sock is None:
         sock = bind(host, port)
-    server = uvicorn.Server(config)
     if workers > 1:
         metrics_dir = tempfile.mkdtemp(prefix="sutra-metrics-")
         os.environ[MULTIPROC_ENV] = metrics_dir  # inherited by the workers before they import prometheus
@@ -69,4 +70,6 @@ def serve(
             shutil.rmtree(metrics_dir, ignore_errors=True)
     else:
         config.load_app()
-        server.run(sockets=[sock])
+        # Drains keep-alive connections on SIGTERM, so a reload that hands the socket to a new
+        # instance fails no request.
+        handover_server(config).run(sockets=[sock])
