@@ -4,36 +4,21 @@
 drops the lock when its holder dies (even by SIGKILL), so a stale LOCK file never blocks a
 restart. The file itself is left in place on release (removing it would race a new holder).
 
-A forked child (the engine forks one to write the index file during a snapshot) closes its
-copy of the lock's descriptor at once — without unlocking, which would unlock the parent too —
-so that a child outliving a killed parent never keeps a restarted store out.
+A process forked by the holder (the engine writes snapshots from a forked child) shares the
+lock on purpose: while such a child lives it may still rename files into the directory, so a
+new store must not open it until the child is gone too.
 """
 
 from __future__ import annotations
 
-import contextlib
 import errno
 import fcntl
 import os
-import weakref
 from pathlib import Path
 
 from sutra_stack.errors import FailedPrecondition
 
 LOCK_NAME = "LOCK"
-_HELD: weakref.WeakSet[DirectoryLock] = weakref.WeakSet()
-
-
-def _drop_in_child() -> None:
-    """After fork, in the child: let go of the parent's lock descriptors (closing is not unlocking)."""
-    for lock in list(_HELD):
-        fd, lock._fd = lock._fd, None
-        if fd is not None:
-            with contextlib.suppress(OSError):
-                os.close(fd)
-
-
-os.register_at_fork(after_in_child=_drop_in_child)
 
 
 class DirectoryLock:
@@ -68,11 +53,9 @@ class DirectoryLock:
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
         self._fd = fd
-        _HELD.add(self)
 
     def release(self) -> None:
         fd, self._fd = self._fd, None
-        _HELD.discard(self)
         if fd is None:
             return
         try:

@@ -32,6 +32,28 @@ def read_lines(log: Path) -> list[str]:
     return lines[:-1]  # the last piece has no newline yet: not a whole line
 
 
+def live_members(pgid: int) -> list[int]:
+    """Processes of group `pgid` that have not exited (zombies are gone for our purpose)."""
+    out = []
+    for d in Path("/proc").iterdir():
+        if not d.name.isdigit():
+            continue
+        try:
+            fields = (d / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid and fields[0] != "Z":
+            out.append(int(d.name))
+    return out
+
+
+def wait_group_gone(pgid: int, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while (left := live_members(pgid)) and time.monotonic() < deadline:
+        time.sleep(0.005)
+    assert not left, f"processes {left} of the killed group {pgid} are still alive"
+
+
 def kill_cycle(mode: str, directory: Path, run: int, rng: random.Random, *, min_s: float = 0.05,
                max_s: float = 0.4, threads: int = 4, extra: list[str] | None = None,
                kill_when: str | None = None) -> tuple[list[str], list[list[str]]]:
@@ -65,6 +87,7 @@ def kill_cycle(mode: str, directory: Path, run: int, rng: random.Random, *, min_
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait(10)
         assert proc.returncode == -signal.SIGKILL, log.read_text()[-2000:]
+        wait_group_gone(proc.pid)  # a forked snapshot child dies a moment later and holds the lock till then
     lines = read_lines(log)
     ready_line = next(line for line in lines if line.startswith("ready")).split()
     acks = [line.split() for line in lines if line.startswith(("ack ", "will "))]
