@@ -11,15 +11,17 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import shutil
 import threading
 import time
+import traceback
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import numpy as np
 
-from sutra_stack.errors import DataLoss, FailedPrecondition
+from sutra_stack.errors import DataLoss, FailedPrecondition, Internal
 from sutra_stack.storage.engine import records
 from sutra_stack.storage.engine import snapshot as snap
 from sutra_stack.storage.engine.graph import IdIndex
@@ -35,18 +37,19 @@ WAL_DIR = "wal"
 THAW_CHUNK = 512
 
 
-def state_arrays(state: State) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
-    """Copies of every array of the state, and its counters (call with the state lock held)."""
+def state_arrays(state: State, copy: bool = True) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    """Every array of the state (copies, or views for a forked child), and its counters (call with
+    the state lock held)."""
     g, t = state.graph, state.text
     arrays: dict[str, np.ndarray] = {}
     for name, arr in g.concepts.arrays().items():
-        arrays["c." + name] = arr.copy()
+        arrays["c." + name] = arr.copy() if copy else arr
     for name, arr in g.edges.arrays().items():
-        arrays["e." + name] = arr.copy()
-    arrays["content"] = g.content.array().copy()
-    arrays["meta"] = g.meta.array().copy()
+        arrays["e." + name] = arr.copy() if copy else arr
+    arrays["content"] = g.content.array().copy() if copy else g.content.array()
+    arrays["meta"] = g.meta.array().copy() if copy else g.meta.array()
     for name, arr in t.arrays().items():
-        arrays["t." + name] = arr.copy()
+        arrays["t." + name] = arr.copy() if copy else arr
     counters = {"concept_rows": g.concepts.n, "edge_rows": g.edges.n, "live_concepts": g.live_concepts,
                 "live_edges": g.live_edges, "text_total_len": t.total_len, "text_live_docs": t.live_docs,
                 "vectors": state.vectors.count}
@@ -66,6 +69,23 @@ def load_state(state: State, header: dict[str, Any], arrays: dict[str, tuple[np.
     t.load({k[2:]: v for k, v in arrays.items() if k.startswith("t.")}, c["text_total_len"], c["text_live_docs"])
     state.vectors.load(index.path, max_elements=int(c["concept_rows"] * 1.25) + 1, live=c["vectors"])
     index.result()  # the CRC of the index file, computed while load_index ran
+
+
+def _add_id_base(arrays: dict[str, np.ndarray]) -> None:
+    arrays["ids.keys"], arrays["ids.rows"] = IdIndex.build(arrays["c.ids"], arrays["c.alive"])
+
+
+def _child_write(path: Path, header: dict[str, Any], arrays: dict[str, np.ndarray], vectors: Any) -> NoReturn:
+    """In the forked snapshot child: write the files and exit, touching no lock of the parent."""
+    code = 1
+    try:
+        _add_id_base(arrays)
+        snap.write_snapshot(path, header, arrays, vectors.save_here)
+        code = 0
+    except BaseException:  # noqa: BLE001 - reported through the exit status
+        traceback.print_exc()
+    finally:
+        os._exit(code)
 
 
 class Persistence:
@@ -170,23 +190,39 @@ class Persistence:
                 return
             if not wal.read_only:
                 wal.rotate()  # so the segments holding records ≤ lsn can be dropped afterwards
+            vectors = eng._state.vectors
+            forking = hasattr(os, "fork")
             t0 = time.perf_counter()
             with eng._lock:
                 lsn = eng._applied_lsn
                 if lsn == self.snapshot_lsn and (self.path / snap.SNAPSHOT_NAME).exists():
                     return
-                arrays, counters = state_arrays(eng._state)
-                eng._state.vectors.freeze()
-            stall = time.perf_counter() - t0
-            try:
-                keys, rows = IdIndex.build(arrays["c.ids"], arrays["c.alive"])
-                arrays["ids.keys"], arrays["ids.rows"] = keys, rows
+                arrays, counters = state_arrays(eng._state, copy=not forking)
                 now = time.time()
                 header = {"lsn": lsn, "created": now, "embedder": eng.embedder.kind, "dimension": eng.dimension,
                           "counters": counters}
-                index_path = snap.write_snapshot(self.path, header, arrays, eng._state.vectors.save)
+                vectors.freeze()
+                # A forked child sees this moment's memory (copy-on-write) and writes it while we go
+                # on: the state lock is held only for the fork, not for copying or writing.
+                try:
+                    pid = os.fork() if forking else -1
+                except BaseException:
+                    self._thaw()
+                    raise
+                if pid == 0:
+                    _child_write(self.path, header, arrays, vectors)
+            stall = time.perf_counter() - t0
+            try:
+                index_path = self.path / snap.index_name(lsn)
+                if pid > 0:
+                    _, status = os.waitpid(pid, 0)
+                    if not os.WIFEXITED(status) or os.WEXITSTATUS(status) != 0:
+                        raise Internal(f"the snapshot child writing {self.path} failed (status {status})")
+                else:
+                    _add_id_base(arrays)
+                    snap.write_snapshot(self.path, header, arrays, vectors.save)
             finally:
-                stall = max(stall, self._thaw())
+                self._thaw()
             self.meta["snapshot_lsn"] = lsn
             snap.write_store_meta(self.path, self.meta)
             self.snapshot_lsn = lsn

@@ -71,11 +71,14 @@ def write_atomic(path: Path, data: bytes) -> None:
     fsync_dir(path.parent)
 
 
+def index_name(lsn: int) -> str:
+    return f"index-{lsn:020d}.bin"
+
+
 def write_snapshot(directory: Path, header: dict[str, Any], arrays: dict[str, np.ndarray],
                    save_index: Callable[[Path], None]) -> Path:
     """Write the index file and storage.dat atomically; returns the index file's path."""
-    lsn = int(header["lsn"])
-    index_path = directory / f"index-{lsn:020d}.bin"
+    index_path = directory / index_name(int(header["lsn"]))
     tmp_index = index_path.with_name(index_path.name + ".tmp")
     save_index(tmp_index)
     _fsync_file(tmp_index)

@@ -27,6 +27,54 @@ _EMPTY_ROWS = np.empty(0, dtype=np.int64)
 _EMPTY_SIMS = np.empty(0, dtype=np.float32)
 
 
+class _Pending:
+    """Vectors that arrived while the index file was being written: a growable buffer, read from
+    `start`; a deleted entry gets row -1."""
+
+    def __init__(self, dim: int) -> None:
+        self.dim = dim
+        self.rows = np.empty(0, dtype=np.int64)
+        self.vecs = np.empty((0, dim), dtype=np.float32)
+        self.start = 0
+        self.n = 0
+
+    def __len__(self) -> int:
+        return self.n - self.start
+
+    def append(self, rows: np.ndarray, vecs: np.ndarray) -> None:
+        k = len(rows)
+        if self.n + k > len(self.rows):
+            cap = max(2 * len(self.rows), self.n + k, 256)
+            r, v = np.empty(cap, dtype=np.int64), np.empty((cap, self.dim), dtype=np.float32)
+            r[: self.n], v[: self.n] = self.rows[: self.n], self.vecs[: self.n]
+            self.rows, self.vecs = r, v
+        self.rows[self.n : self.n + k] = rows
+        self.vecs[self.n : self.n + k] = vecs
+        self.n += k
+
+    def copy(self) -> tuple[np.ndarray, np.ndarray]:
+        rows, vecs = self.rows[self.start : self.n], self.vecs[self.start : self.n]
+        live = rows >= 0
+        return rows[live], vecs[live]
+
+    def drop(self, row: int) -> bool:
+        hits = np.nonzero(self.rows[self.start : self.n] == row)[0]
+        self.rows[self.start + hits] = -1
+        return bool(len(hits))
+
+    def take(self, k: int) -> tuple[np.ndarray, np.ndarray, int]:
+        """The next up-to-k live entries and how many slots they span."""
+        end = min(self.start + k, self.n)
+        rows, vecs = self.rows[self.start : end], self.vecs[self.start : end]
+        live = rows >= 0
+        return rows[live].copy(), vecs[live].copy(), end - self.start
+
+    def advance(self, count: int) -> None:
+        self.start += count
+        if self.start >= self.n:
+            self.start = self.n = 0
+
+
 class VectorIndex:
     def __init__(self, dim: int, *, m: int = 16, ef_construction: int = 200, ef: int = 64) -> None:
         self.dim = dim
@@ -42,8 +90,7 @@ class VectorIndex:
         self._slots = 0  # labels in the index or being inserted
         self._unindexed = 0  # claimed vectors whose insert has not finished
         self._frozen = False
-        self._pending_rows = np.empty(0, dtype=np.int64)
-        self._pending_vecs = np.empty((0, dim), dtype=np.float32)
+        self._pending = _Pending(dim)
         self._pending_deletes: list[int] = []
         self._thawing = _EMPTY_ROWS  # pending rows being moved into the index right now
         self.count = 0  # live vectors (index + pending + claimed)
@@ -121,6 +168,10 @@ class VectorIndex:
         if not os.WIFEXITED(status) or os.WEXITSTATUS(status) != 0:
             raise Internal(f"writing the index file {path} failed in the snapshot child (status {status})")
 
+    def save_here(self, path: Path) -> None:
+        """Write the index file in this process (the snapshot child uses this: no gate, no fork)."""
+        self._index.save_index(str(path))
+
     def freeze(self) -> None:
         """Wait for claimed inserts to finish; from now on new vectors wait in the pending buffer."""
         with self._cv:
@@ -133,21 +184,19 @@ class VectorIndex:
         Needs no state lock: writers keep adding to the buffer meanwhile."""
         with self._cv:
             self._frozen = False  # the file is written: new vectors go straight in again
-            rows, vecs = self._pending_rows[:max_items], self._pending_vecs[:max_items]
+            rows, vecs, span = self._pending.take(max_items)
             self._thawing = rows
         if len(rows):
             with self._use(len(rows)):
                 self._index.add_items(vecs, rows, num_threads=1)
         with self._cv:
-            if len(rows):
-                keep = ~np.isin(self._pending_rows, rows)
-                self._pending_rows, self._pending_vecs = self._pending_rows[keep], self._pending_vecs[keep]
+            self._pending.advance(span)
             self._thawing = _EMPTY_ROWS
             deletes, self._pending_deletes = self._pending_deletes, []
         for r in deletes:
             self._mark_deleted(r)
         with self._cv:
-            return len(self._pending_rows) == 0 and not self._pending_deletes
+            return len(self._pending) == 0 and not self._pending_deletes
 
     # --- writes ----------------------------------------------------------------------------
     def add(self, rows: np.ndarray, vecs: np.ndarray, num_threads: int = 1) -> None:
@@ -160,8 +209,7 @@ class VectorIndex:
         self.count += len(rows)
         with self._cv:
             if self._frozen:
-                self._pending_rows = np.concatenate((self._pending_rows, rows.astype(np.int64)))
-                self._pending_vecs = np.concatenate((self._pending_vecs, vecs))
+                self._pending.append(rows, vecs)
                 return False
             self._unindexed += len(rows)
         return True
@@ -188,11 +236,8 @@ class VectorIndex:
     def delete(self, row: int) -> None:
         self.count -= 1
         with self._cv:
-            if self._pending_rows.size:
-                keep = self._pending_rows != row
-                if not keep.all():
-                    self._pending_rows = self._pending_rows[keep]
-                    self._pending_vecs = self._pending_vecs[keep]
+            if len(self._pending):
+                self._pending.drop(row)
             if self._frozen or row in self._thawing:
                 self._pending_deletes.append(row)  # in the index, or being moved there right now
                 return
@@ -221,9 +266,9 @@ class VectorIndex:
                         idx.set_ef(self.ef)
         finally:
             self._leave()
-        if self._pending_rows.size:
+        if len(self._pending):
             with self._cv:
-                prows, pvecs = self._pending_rows, self._pending_vecs
+                prows, pvecs = self._pending.copy()
             psims = pvecs @ query
             rows = np.concatenate((rows, prows))
             sims = np.concatenate((sims, psims))
@@ -246,7 +291,7 @@ class VectorIndex:
     def get(self, row: int) -> np.ndarray:
         """The stored (unit) vector of a row."""
         with self._cv:
-            prows, pvecs = self._pending_rows, self._pending_vecs
+            prows, pvecs = self._pending.copy()
         hit = np.nonzero(prows == row)[0]
         if len(hit):
             return pvecs[hit[0]].copy()
