@@ -56,8 +56,7 @@ def state_arrays(state: State, copy: bool = True) -> tuple[dict[str, np.ndarray]
     return arrays, counters
 
 
-def load_state(state: State, header: dict[str, Any], arrays: dict[str, tuple[np.ndarray, int]],
-               index: snap.IndexCheck) -> None:
+def load_state(state: State, header: dict[str, Any], arrays: dict[str, tuple[np.ndarray, int]]) -> None:
     g, t = state.graph, state.text
     c = header["counters"]
     g.concepts.adopt(c["concept_rows"], {k[2:]: b for k, (b, _) in arrays.items() if k.startswith("c.")})
@@ -67,8 +66,6 @@ def load_state(state: State, header: dict[str, Any], arrays: dict[str, tuple[np.
     g.ids.set_base(arrays["ids.keys"][0][: arrays["ids.keys"][1]], arrays["ids.rows"][0][: arrays["ids.rows"][1]])
     g.live_concepts, g.live_edges = c["live_concepts"], c["live_edges"]
     t.load({k[2:]: v for k, v in arrays.items() if k.startswith("t.")}, c["text_total_len"], c["text_live_docs"])
-    state.vectors.load(index.path, max_elements=int(c["concept_rows"] * 1.25) + 1, live=c["vectors"])
-    index.result()  # the CRC of the index file, computed while load_index ran
 
 
 def _add_id_base(arrays: dict[str, np.ndarray]) -> None:
@@ -140,10 +137,21 @@ class Persistence:
         header = snap.read_header(path)
         lsn = 0
         if header is not None:
-            index = snap.IndexCheck(path, header)  # starts the index CRC on a thread
-            loaded = snap.read_snapshot(path, headroom=1.25)
-            assert loaded is not None
-            load_state(eng._state, header, loaded[1], index)
+            # Three things at once: the index file's checksum and the arrays' read run on threads
+            # without the GIL while hnswlib's load_index (which holds it) runs here.
+            index = snap.IndexCheck(path, header)
+            reader = snap.SnapshotReader(path, headroom=1.25)
+            c = reader.header["counters"]
+            try:
+                eng._state.vectors.load(index.path, max_elements=int(c["concept_rows"] * 1.25) + 1,
+                                        live=c["vectors"])
+            except Exception as e:  # noqa: BLE001 - hnswlib raises RuntimeError on a bad file
+                index.result()  # a checksum mismatch explains it best
+                reader.result()
+                raise DataLoss(f"index file {index.path} could not be loaded: {e}") from None
+            arrays = reader.result()
+            index.result()
+            load_state(eng._state, reader.header, arrays)
             lsn = int(header["lsn"])
             eng.last_snapshot = float(header["created"])
         elif int(meta.get("snapshot_lsn", 0)) > 0:

@@ -147,30 +147,78 @@ def read_header(directory: Path) -> dict[str, Any] | None:
         return _read_header(path, f)[0]
 
 
+class SnapshotReader:
+    """Reads storage.dat's arrays on a thread with one scatter read (`os.preadv`, no GIL), so the
+    read overlaps hnswlib's load_index (which holds the GIL). `result()` joins and checks them.
+    Each 1-D buffer has room for `headroom` × its rows, so the tables can grow without copying."""
+
+    def __init__(self, directory: Path, headroom: float = 1.0) -> None:
+        self.path = directory / SNAPSHOT_NAME
+        self._fd = os.open(self.path, os.O_RDONLY)
+        try:
+            with os.fdopen(os.dup(self._fd), "rb") as f:
+                self.header, self._base = _read_header(self.path, f)
+            self.buffers: dict[str, tuple[np.ndarray, int]] = {}
+            for e in self.header["arrays"]:
+                shape, n = list(e["shape"]), e["shape"][0] if e["shape"] else 0
+                cap = max(n, int(n * headroom), 1024) if len(shape) == 1 else n
+                self.buffers[e["name"]] = (np.empty([cap, *shape[1:]], dtype=np.dtype(e["dtype"])), n)
+        except BaseException:
+            os.close(self._fd)
+            raise
+        self._got = 0
+        self._error: BaseException | None = None
+        self._started = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="snapshot-read", daemon=True)
+        self._thread.start()
+        self._started.wait()
+
+    def _run(self) -> None:
+        try:
+            views = [memoryview(buf[:n]).cast("B") for buf, n in self.buffers.values() if buf[:n].nbytes]
+            offset = self._base
+            self._started.set()
+            while views:
+                got = os.preadv(self._fd, views, offset)
+                if got <= 0:
+                    break
+                self._got += got
+                offset += got
+                while views and got >= len(views[0]):
+                    got -= len(views[0])
+                    views.pop(0)
+                if views and got:
+                    views[0] = views[0][got:]
+        except BaseException as e:  # noqa: BLE001 - reported by result()
+            self._error = e
+        finally:
+            self._started.set()
+
+    def result(self) -> dict[str, tuple[np.ndarray, int]]:
+        """{name: (buffer, rows)} once read and checked; DataLoss naming the file and array if bad."""
+        self._thread.join()
+        os.close(self._fd)
+        if self._error is not None:
+            raise DataLoss(f"snapshot {self.path} could not be read: {self._error}")
+        for e in self.header["arrays"]:
+            buf, n = self.buffers[e["name"]]
+            at = self._base + e["offset"]
+            if self._got < e["offset"] + e["nbytes"]:
+                raise DataLoss(f"snapshot {self.path} is truncated in array {e['name']} at offset {at}")
+            if array_sum(buf[:n]) != e["sum"]:
+                raise DataLoss(f"snapshot {self.path}: checksum mismatch in array {e['name']} "
+                               f"(offset {at}, {e['nbytes']} bytes)")
+        return self.buffers
+
+
 def read_snapshot(directory: Path, headroom: float = 1.0
                   ) -> tuple[dict[str, Any], dict[str, tuple[np.ndarray, int]]] | None:
     """(header, {name: (buffer, rows)}) of storage.dat, None when there is none; DataLoss naming the
-    file if anything is bad. Each 1-D buffer has room for `headroom` × its rows (for growth)."""
-    path = directory / SNAPSHOT_NAME
-    if not path.exists():
+    file if anything is bad."""
+    if not (directory / SNAPSHOT_NAME).exists():
         return None
-    with open(path, "rb") as f:
-        header, base = _read_header(path, f)
-        arrays: dict[str, tuple[np.ndarray, int]] = {}
-        for e in header["arrays"]:
-            shape, n = list(e["shape"]), e["shape"][0] if e["shape"] else 0
-            cap = max(n, int(n * headroom), 1024) if len(shape) == 1 else n
-            buf = np.empty([cap, *shape[1:]], dtype=np.dtype(e["dtype"]))
-            arr = buf[:n]
-            f.seek(base + e["offset"])
-            got = f.readinto(memoryview(arr).cast("B")) if arr.nbytes else 0
-            if got != e["nbytes"]:
-                raise DataLoss(f"snapshot {path} is truncated in array {e['name']} at offset {base + e['offset']}")
-            if array_sum(arr) != e["sum"]:
-                raise DataLoss(f"snapshot {path}: checksum mismatch in array {e['name']} "
-                               f"(offset {base + e['offset']}, {e['nbytes']} bytes)")
-            arrays[e["name"]] = (buf, n)
-    return header, arrays
+    reader = SnapshotReader(directory, headroom)
+    return reader.header, reader.result()
 
 
 def verify(directory: Path) -> dict[str, Any] | None:
