@@ -1,9 +1,11 @@
 """Asking: find candidates, search paths once, let the paths vote, explain the answer.
 
-Round trips to the store per question: one vector_search, one text_search, one find_paths,
-one query_concepts for the concepts on the paths. A direct match reads its few relevant
-candidates instead (or as well); a chain question ("ultimately", "eventually") adds a
-text_search and a find_paths per further fact it follows. Everything is ordered by score,
+Store calls per question: one vector_search, one text_search, one find_paths, one
+query_concepts for the concepts on the paths. A store that offers the composites
+(StorageClient: `search_candidates`, `find_paths_with_concepts`) answers the first two and the
+last two in one round trip each. A direct match reads its few relevant candidates instead (or
+as well); a chain question ("ultimately", "eventually") adds a text_search and a find_paths per
+further fact it follows. Everything is ordered by score,
 then by id, so the same store and question always give the same answer.
 """
 
@@ -195,17 +197,20 @@ def valid_path(path: Path, frame: Frame, relations: dict[str, list[Relation]]) -
 def ask(store: KnowledgeStore, question: str, *, max_paths: int = 5, max_depth: int = 4) -> Answer:
     question = check_question(question, max_paths, max_depth)
     frame = parse_question(question)
-    hits = fuse(store.vector_search(text=question, k=SEARCH_K), store.text_search(question, k=SEARCH_K))
+    hits = fuse(*_search(store, question))
     relations, entities = parse_contents(_worth_parsing(frame, hits))
     cands = Candidates(hits, relations, entities)
     paths: list[Path] = []
+    read: dict[str, Concept] = {}  # concepts on the paths, when the path search returned them
     if frame.known is not None and frame.families is not None:
         starts, targets = endpoints(frame, cands)
         if starts and targets:
-            paths = _find_paths(store, frame, starts, targets, max_depth, max_paths * PATHS_PER_ANSWER)
+            paths = _find_paths(store, frame, starts, targets, max_depth, max_paths * PATHS_PER_ANSWER, read)
         if frame.chain and frame.other is None and paths:
-            paths = _follow_chain(store, frame, cands, paths, max_paths, max_depth)
-    concepts = _fetch(store, sorted({i for p in paths for i in p.concepts}))
+            paths = _follow_chain(store, frame, cands, paths, max_paths, max_depth, read)
+    on_paths = sorted({i for p in paths for i in p.concepts})
+    read.update(_fetch(store, [i for i in on_paths if i not in read]))
+    concepts = {i: read[i] for i in on_paths if i in read}
     # facts on the paths may not have been candidates: read what they state, too
     more, _ = parse_contents({i: c.content for i, c in concepts.items() if i not in cands.relations})
     relations = {**more, **cands.relations}
@@ -226,17 +231,32 @@ def ask(store: KnowledgeStore, question: str, *, max_paths: int = 5, max_depth: 
                          relevance=min(1.0, best[1]))
 
 
+def _search(store: KnowledgeStore, question: str) -> tuple[list[SearchHit], list[SearchHit]]:
+    """The vector and the text search for the question (one round trip when the store can)."""
+    both = getattr(store, "search_candidates", None)
+    if both is not None:
+        return both(question, k=SEARCH_K)  # type: ignore[no-any-return]
+    return store.vector_search(text=question, k=SEARCH_K), store.text_search(question, k=SEARCH_K)
+
+
 def _find_paths(store: KnowledgeStore, frame: Frame, starts: list[str], targets: list[str], depth: int,
-                k: int) -> list[Path]:
+                k: int, read: dict[str, Concept]) -> list[Path]:
     """One path search along the association types the asked relation can use (and temporal
     links between facts), pruned below MIN_PATH_CONFIDENCE. A concept deleted since the
-    searches were answered means no paths."""
+    searches were answered means no paths. When the store returns the concepts on the paths
+    with them, they go into `read`."""
     types = sorted({family_type(f) for f in frame.families or ()} | {"temporal"})
+    with_concepts = getattr(store, "find_paths_with_concepts", None)
     try:
-        return store.find_paths(starts, targets, max_depth=depth, k=k, min_confidence=MIN_PATH_CONFIDENCE,
-                                types=types)
+        if with_concepts is None:
+            return store.find_paths(starts, targets, max_depth=depth, k=k, min_confidence=MIN_PATH_CONFIDENCE,
+                                    types=types)
+        paths, concepts = with_concepts(starts, targets, max_depth=depth, k=k, min_confidence=MIN_PATH_CONFIDENCE,
+                                        types=types)
     except NotFound:
         return []
+    read.update((c.id, c) for c in concepts)
+    return paths  # type: ignore[no-any-return]
 
 
 def _fetch(store: KnowledgeStore, ids: list[str]) -> dict[str, Concept]:
@@ -246,7 +266,7 @@ def _fetch(store: KnowledgeStore, ids: list[str]) -> dict[str, Concept]:
 
 
 def _follow_chain(store: KnowledgeStore, frame: Frame, cands: Candidates, paths: list[Path], max_paths: int,
-                  max_depth: int) -> list[Path]:
+                  max_depth: int, read: dict[str, Concept]) -> list[Path]:
     """For "what does X ultimately cause": follow the relation from the answers found, one fact
     per round, while the depth allows; the paths then run from X to the end of the chain."""
     depth_used = 2
@@ -273,7 +293,7 @@ def _follow_chain(store: KnowledgeStore, frame: Frame, cands: Candidates, paths:
         depth_used += 2
         known = [frame.known.id] if frame.known else []
         starts, targets = (sorted(ends), known) if frame.direction == BACKWARD else (known, sorted(ends))
-        all_paths.extend(_find_paths(store, frame, starts, targets, depth_used, max_paths * PATHS_PER_ANSWER))
+        all_paths.extend(_find_paths(store, frame, starts, targets, depth_used, max_paths * PATHS_PER_ANSWER, read))
     return all_paths
 
 

@@ -47,3 +47,25 @@ def test_the_evaluation_set_answers_the_same_through_both_doors(server: StorageS
         assert answers(remote, data) == expected
     with StorageClient(server.grpc_address) as client:
         assert answers(Reasoner(client), data) == expected
+
+
+def test_a_question_takes_two_round_trips_over_the_network(server: StorageServerHandle) -> None:
+    from tests.reasoning.conftest import CountingStore
+    from tests.reasoning.test_ask import FACTS
+
+    with StorageClient(server.address) as client:
+        store = CountingStore(client)  # type: ignore[arg-type]
+        reasoner = Reasoner(store)  # type: ignore[arg-type]
+        reasoner.learn_batch(FACTS)
+        store.calls.clear()
+        answer = reasoner.ask("What does smoking cause?")
+        assert answer.kind == "path" and answer.paths
+        # the candidates' two searches in one call, the path search with its concepts in another
+        assert store.calls == ["search_candidates", "find_paths_with_concepts"]
+        engine = Engine.in_memory()
+        try:
+            local = Reasoner(engine)
+            local.learn_batch(FACTS)
+            assert local.ask("What does smoking cause?").to_dict()["answer"] == answer.answer
+        finally:
+            engine.close()

@@ -39,6 +39,11 @@ BAD_CALLS = [
      "max_depth", "MAX_PATH_DEPTH"),
     (lambda c: c.get_neighbors(uuid.uuid4().hex, direction="sideways"), "direction", ""),
     (lambda c: c.text_search("q" * (limits.MAX_QUERY_BYTES + 1)), "query", "MAX_QUERY_BYTES"),
+    (lambda c: c.search_candidates("q", k=limits.MAX_SEARCH_K + 1), "k", "MAX_SEARCH_K"),
+    (lambda c: c.search_candidates("q" * (limits.MAX_QUERY_BYTES + 1)), "text", "MAX_QUERY_BYTES"),
+    (lambda c: c.find_paths_with_concepts([uuid.uuid4().hex], [uuid.uuid4().hex],
+                                          max_depth=limits.MAX_PATH_DEPTH + 1), "max_depth", "MAX_PATH_DEPTH"),
+    (lambda c: c.find_paths_with_concepts(["XYZ"], [uuid.uuid4().hex]), "starts", "32 lowercase hex"),
 ]
 
 

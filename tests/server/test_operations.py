@@ -74,6 +74,17 @@ def test_every_operation(server: StorageServerHandle, door: str, tmp_path: Path)
         assert paths[0].confidence == pytest.approx(0.9 * 0.8)
         assert [h.type for h in paths[0].hops] == ["causal", "causal"]
 
+        # the composites give what their parts give, in one round trip
+        same_paths, on_paths = c.find_paths_with_concepts([a], [d], max_depth=3, k=3, types=["causal"])
+        assert same_paths == paths
+        assert [(x.id, x.content) for x in on_paths] == [
+            (x.id, x.content) for x in c.query_concepts(sorted({a, b, d})) if x is not None]
+        assert c.find_paths_with_concepts([d], [a], max_depth=3, types=["causal"]) == ([], [])
+        vector_hits, text_hits = c.search_candidates(f"rare {tag}", k=5)
+        assert vector_hits == c.vector_search(text=f"rare {tag}", k=5)
+        assert text_hits == c.text_search(f"rare {tag}", k=5)
+        assert text_hits[0].concept_id == d
+
         hits = c.vector_search(text=f"alpha {tag} causes beta", k=3)
         assert hits[0].concept_id == a and hits[0].score == pytest.approx(1.0, abs=1e-3)
         vhits = c.vector_search(vector=vec, k=1, ef=32)
@@ -126,6 +137,9 @@ def test_async_client(server: StorageServerHandle, door: str) -> None:
             assert await c.learn_associations([AssociationInput(ids[1], b[0])]) == 1
             assert [n.concept_id for n in await c.get_neighbors(ids[0])] == b
             assert (await c.find_paths([ids[0]], b))[0].concepts == [ids[0], b[0]]
+            found, on_paths = await c.find_paths_with_concepts([ids[0]], b)
+            assert found[0].concepts == [ids[0], b[0]] and [x.id for x in on_paths] == sorted([ids[0], b[0]])
+            assert (await c.search_candidates(f"batch {tag}", k=1))[1][0].concept_id == b[0]
             assert (await c.vector_search(text=f"async {tag} 3", k=1))[0].concept_id == ids[3]
             assert (await c.text_search(f"batch {tag}", k=1))[0].concept_id == b[0]
             assert (await c.query_concepts([ids[0]]))[0] is not None

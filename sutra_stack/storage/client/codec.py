@@ -161,5 +161,13 @@ def hits(items: list[dict[str, Any]]) -> list[SearchHit]:
     return [SearchHit(d["concept_id"], d["score"], d["content"]) for d in items]
 
 
+def candidates(d: dict[str, Any]) -> tuple[list[SearchHit], list[SearchHit]]:
+    return hits(d["vector_hits"]), hits(d["text_hits"])
+
+
+def paths_with_concepts(d: dict[str, Any]) -> tuple[list[Path], list[Concept]]:
+    return paths(d["paths"]), [concept(c) for c in d["concepts"]]
+
+
 def stats(d: dict[str, Any]) -> StoreStats:
     return StoreStats.from_dict(d)

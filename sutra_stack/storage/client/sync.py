@@ -158,6 +158,18 @@ class StorageClient:
     def text_search(self, query: str, k: int = 10) -> list[SearchHit]:
         return codec.hits(self._call("text_search", {"query": query, "k": k}))
 
+    # --- composites: what one question needs, in fewer round trips -------------------------
+    def search_candidates(self, text: str, k: int = 10) -> tuple[list[SearchHit], list[SearchHit]]:
+        """(vector_search(text=text, k=k), text_search(text, k)) in one round trip."""
+        return codec.candidates(self._call("search_candidates", {"text": text, "k": k}))
+
+    def find_paths_with_concepts(self, starts: Sequence[str], targets: Sequence[str], *, max_depth: int = 4,
+                                 k: int = 3, min_confidence: float = 0.0,
+                                 types: Sequence[str] | None = None) -> tuple[list[Path], list[Concept]]:
+        """find_paths, and the concepts on the paths found (each once, by id), in one round trip."""
+        return codec.paths_with_concepts(self._call(
+            "find_paths_with_concepts", codec.paths_args(starts, targets, max_depth, k, min_confidence, types)))
+
     def stats(self) -> StoreStats:
         return codec.stats(self._call("stats"))
 

@@ -262,6 +262,30 @@ class SearchResponse(_message.Message):
     hits: _containers.RepeatedCompositeFieldContainer[SearchHit]
     def __init__(self, hits: _Optional[_Iterable[_Union[SearchHit, _Mapping]]] = ...) -> None: ...
 
+class SearchCandidatesRequest(_message.Message):
+    __slots__ = ("text", "k")
+    TEXT_FIELD_NUMBER: _ClassVar[int]
+    K_FIELD_NUMBER: _ClassVar[int]
+    text: str
+    k: int
+    def __init__(self, text: _Optional[str] = ..., k: _Optional[int] = ...) -> None: ...
+
+class CandidatesResponse(_message.Message):
+    __slots__ = ("vector_hits", "text_hits")
+    VECTOR_HITS_FIELD_NUMBER: _ClassVar[int]
+    TEXT_HITS_FIELD_NUMBER: _ClassVar[int]
+    vector_hits: _containers.RepeatedCompositeFieldContainer[SearchHit]
+    text_hits: _containers.RepeatedCompositeFieldContainer[SearchHit]
+    def __init__(self, vector_hits: _Optional[_Iterable[_Union[SearchHit, _Mapping]]] = ..., text_hits: _Optional[_Iterable[_Union[SearchHit, _Mapping]]] = ...) -> None: ...
+
+class PathsWithConceptsResponse(_message.Message):
+    __slots__ = ("paths", "concepts")
+    PATHS_FIELD_NUMBER: _ClassVar[int]
+    CONCEPTS_FIELD_NUMBER: _ClassVar[int]
+    paths: _containers.RepeatedCompositeFieldContainer[Path]
+    concepts: _containers.RepeatedCompositeFieldContainer[Concept]
+    def __init__(self, paths: _Optional[_Iterable[_Union[Path, _Mapping]]] = ..., concepts: _Optional[_Iterable[_Union[Concept, _Mapping]]] = ...) -> None: ...
+
 class DeleteAssociationRequest(_message.Message):
     __slots__ = ("source", "target", "type")
     SOURCE_FIELD_NUMBER: _ClassVar[int]

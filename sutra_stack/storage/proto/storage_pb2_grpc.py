@@ -99,6 +99,16 @@ class StorageServiceStub:
                 request_serializer=storage__pb2.TextSearchRequest.SerializeToString,
                 response_deserializer=storage__pb2.SearchResponse.FromString,
                 _registered_method=True)
+        self.SearchCandidates = channel.unary_unary(
+                '/sutra.storage.StorageService/SearchCandidates',
+                request_serializer=storage__pb2.SearchCandidatesRequest.SerializeToString,
+                response_deserializer=storage__pb2.CandidatesResponse.FromString,
+                _registered_method=True)
+        self.FindPathsWithConcepts = channel.unary_unary(
+                '/sutra.storage.StorageService/FindPathsWithConcepts',
+                request_serializer=storage__pb2.FindPathRequest.SerializeToString,
+                response_deserializer=storage__pb2.PathsWithConceptsResponse.FromString,
+                _registered_method=True)
         self.DeleteConcept = channel.unary_unary(
                 '/sutra.storage.StorageService/DeleteConcept',
                 request_serializer=storage__pb2.ConceptIdRequest.SerializeToString,
@@ -208,6 +218,20 @@ class StorageServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def SearchCandidates(self, request, context):
+        """VectorSearch(text) and TextSearch(text) in one call: a question's candidates in one round trip.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def FindPathsWithConcepts(self, request, context):
+        """FindPath plus every concept on the paths found (QueryConcepts of them) in one round trip.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def DeleteConcept(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
@@ -306,6 +330,16 @@ def add_StorageServiceServicer_to_server(servicer, server):
                     servicer.TextSearch,
                     request_deserializer=storage__pb2.TextSearchRequest.FromString,
                     response_serializer=storage__pb2.SearchResponse.SerializeToString,
+            ),
+            'SearchCandidates': grpc.unary_unary_rpc_method_handler(
+                    servicer.SearchCandidates,
+                    request_deserializer=storage__pb2.SearchCandidatesRequest.FromString,
+                    response_serializer=storage__pb2.CandidatesResponse.SerializeToString,
+            ),
+            'FindPathsWithConcepts': grpc.unary_unary_rpc_method_handler(
+                    servicer.FindPathsWithConcepts,
+                    request_deserializer=storage__pb2.FindPathRequest.FromString,
+                    response_serializer=storage__pb2.PathsWithConceptsResponse.SerializeToString,
             ),
             'DeleteConcept': grpc.unary_unary_rpc_method_handler(
                     servicer.DeleteConcept,
@@ -684,6 +718,60 @@ class StorageService:
             '/sutra.storage.StorageService/TextSearch',
             storage__pb2.TextSearchRequest.SerializeToString,
             storage__pb2.SearchResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SearchCandidates(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/sutra.storage.StorageService/SearchCandidates',
+            storage__pb2.SearchCandidatesRequest.SerializeToString,
+            storage__pb2.CandidatesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def FindPathsWithConcepts(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/sutra.storage.StorageService/FindPathsWithConcepts',
+            storage__pb2.FindPathRequest.SerializeToString,
+            storage__pb2.PathsWithConceptsResponse.FromString,
             options,
             channel_credentials,
             insecure,

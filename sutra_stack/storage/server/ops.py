@@ -95,6 +95,11 @@ class Op:
     needs_engine: bool = True  # False: answers while the store is still loading
 
 
+FIND_PATHS_PARAMS: dict[str, tuple[Checker, Any]] = {
+    "starts": (_same, _MISSING), "targets": (_same, _MISSING), "max_depth": (_same, 4),
+    "k": (_same, 3), "min_confidence": (_same, 0.0), "types": (_same, None),
+}
+
 OPS: dict[str, Op] = {
     op.name: op
     for op in (
@@ -111,14 +116,16 @@ OPS: dict[str, Op] = {
             "concept_id": (_same, _MISSING), "types": (_same, None), "min_confidence": (_same, 0.0),
             "direction": (_same, "both"), "limit": (_same, 1000),
         }, inline=True),
-        Op("find_paths", "FindPath", {
-            "starts": (_same, _MISSING), "targets": (_same, _MISSING), "max_depth": (_same, 4),
-            "k": (_same, 3), "min_confidence": (_same, 0.0), "types": (_same, None),
-        }),
+        # A path search never waits on disk and is bounded by MAX_PATH_DEPTH, MAX_PATHS and
+        # MAX_PATH_ENDPOINTS; a question's search costs about what its text search does, so it
+        # runs on the loop too (no hop to the pool and back).
+        Op("find_paths", "FindPath", FIND_PATHS_PARAMS, inline=True),
+        Op("find_paths_with_concepts", "FindPathsWithConcepts", FIND_PATHS_PARAMS, inline=True),
         Op("vector_search", "VectorSearch", {
             "vector": (_vector, None), "text": (_same, None), "k": (_same, 10), "ef": (_same, None),
         }, inline=True),
         Op("text_search", "TextSearch", {"query": (_same, _MISSING), "k": (_same, 10)}, inline=True),
+        Op("search_candidates", "SearchCandidates", {"text": (_same, _MISSING), "k": (_same, 10)}, inline=True),
         Op("delete_concept", "DeleteConcept", {"concept_id": (_same, _MISSING)}, write=True),
         Op("delete_association", "DeleteAssociation", {
             "source": (_same, _MISSING), "target": (_same, _MISSING), "type": (_same, None),

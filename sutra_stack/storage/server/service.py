@@ -199,6 +199,17 @@ class StorageService:
     def _op_text_search(self, query: str, k: int) -> list[Any]:
         return self.engine.text_search(query, k)
 
+    # --- composites: several engine reads in one round trip (what a question needs) --------
+    def _op_search_candidates(self, text: str, k: int) -> dict[str, list[Any]]:
+        return {"vector_hits": self.engine.vector_search(text=text, k=k),
+                "text_hits": self.engine.text_search(text, k)}
+
+    def _op_find_paths_with_concepts(self, starts: list[str], targets: list[str], **kw: Any) -> dict[str, list[Any]]:
+        paths = self.engine.find_paths(starts, targets, **kw)
+        ids = sorted({i for p in paths for i in p.concepts})
+        concepts = [c for c in self.engine.query_concepts(ids) if c is not None] if ids else []
+        return {"paths": paths, "concepts": concepts}
+
     def _op_delete_concept(self, concept_id: str) -> bool:
         return bool(self.engine.delete_concept(concept_id))
 
