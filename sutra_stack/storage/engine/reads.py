@@ -9,8 +9,6 @@ import json
 import threading
 from collections.abc import Sequence
 
-import numpy as np
-
 from sutra_stack import limits
 from sutra_stack.errors import InvalidArgument, NotFound
 from sutra_stack.storage.engine import validate as v
@@ -125,19 +123,20 @@ class ReadsMixin:
                 paths.append(Path(concepts=ids, hops=hop_list, confidence=conf))
         return paths
 
-    def _hits(self, rows: np.ndarray, scores: np.ndarray) -> list[SearchHit]:
+    def _hits(self, rows: Sequence[int], scores: Sequence[float]) -> list[SearchHit]:
+        """Search hits for live rows (plain Python: k is small, numpy calls would cost more)."""
         g = self._state.graph
         c = g.concepts
-        ok = (rows >= 0) & (rows < c.n)
-        rows, scores = rows[ok], scores[ok]
-        keep = c["alive"][rows]
-        rows, scores = rows[keep], scores[keep]
-        hexes = c["ids"][rows].tobytes().hex()
-        offs, lens = c["content_off"][rows].tolist(), c["content_len"][rows].tolist()
-        buf = g.content.buf
-        return [SearchHit(concept_id=hexes[32 * j:32 * j + 32], score=float(s),
-                          content=buf[o:o + n].tobytes().decode("utf-8"))
-                for j, (s, o, n) in enumerate(zip(scores.tolist(), offs, lens, strict=True))]
+        n = c.n
+        alive, ids, offs, lens = c["alive"], c["ids"], c["content_off"], c["content_len"]
+        mv = memoryview(g.content.buf)
+        out = []
+        for r, s in zip(rows, scores, strict=True):
+            if 0 <= r < n and alive[r]:
+                o = int(offs[r])
+                out.append(SearchHit(concept_id=bytes(ids[r]).ljust(16, b"\0").hex(), score=s,
+                                     content=str(mv[o:o + int(lens[r])], "utf-8")))
+        return out
 
     def vector_search(
         self, *, vector: Sequence[float] | None = None, text: str | None = None, k: int = 10, ef: int | None = None
@@ -160,4 +159,4 @@ class ReadsMixin:
         kk = v.integer(k, "k", 1, limits.MAX_SEARCH_K, "MAX_SEARCH_K")
         with self._lock:
             rows, scores = self._state.text.search(q, kk, self._state.graph.concepts["alive"])
-            return self._hits(rows, scores)
+            return self._hits(rows.tolist(), scores.tolist())

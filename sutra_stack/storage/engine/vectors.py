@@ -106,7 +106,7 @@ class VectorIndex:
     def _leave(self) -> None:
         with self._cv:
             self._users -= 1
-            if not self._users:
+            if not self._users and self._resizing:
                 self._cv.notify_all()
 
     @contextlib.contextmanager
@@ -244,10 +244,10 @@ class VectorIndex:
         self._mark_deleted(row)
 
     # --- reads -----------------------------------------------------------------------------
-    def search(self, query: np.ndarray, k: int, ef: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    def search(self, query: np.ndarray, k: int, ef: int | None = None) -> tuple[list[int], list[float]]:
         """(rows, cosine similarities), best first, at most k."""
-        rows = _EMPTY_ROWS
-        sims = _EMPTY_SIMS
+        rows: np.ndarray | list[int] = _EMPTY_ROWS
+        sims: np.ndarray | list[float] = _EMPTY_SIMS
         self._enter()
         try:
             idx = self._index
@@ -258,7 +258,7 @@ class VectorIndex:
                     idx.set_ef(want)
                 try:
                     labels, dists = idx.knn_query(query, k=kk, num_threads=1)
-                    rows, sims = labels[0].astype(np.int64), 1.0 - dists[0]
+                    rows, sims = labels[0].tolist(), [1.0 - d for d in dists[0].tolist()]
                 except RuntimeError:  # fewer live elements than k
                     rows, sims = self._search_small(query, k)
                 finally:
@@ -270,13 +270,15 @@ class VectorIndex:
             with self._cv:
                 prows, pvecs = self._pending.copy()
             psims = pvecs @ query
-            rows = np.concatenate((rows, prows))
-            sims = np.concatenate((sims, psims))
+            rows = np.concatenate((np.asarray(rows, dtype=np.int64), prows))
+            sims = np.concatenate((np.asarray(sims, dtype=np.float64), psims))
             rows, first = np.unique(rows, return_index=True)
             sims = sims[first]
             order = np.argsort(-sims, kind="stable")[:k]
             rows, sims = rows[order], sims[order]
-        return rows, sims
+        if isinstance(rows, np.ndarray):
+            return rows.tolist(), np.asarray(sims, dtype=np.float64).tolist()
+        return rows, sims  # type: ignore[return-value]
 
     def _search_small(self, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         idx = self._index
