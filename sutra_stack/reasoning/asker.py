@@ -11,6 +11,7 @@ then by id, so the same store and question always give the same answer.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -71,8 +72,12 @@ def fuse(vector_hits: list[SearchHit], text_hits: list[SearchHit]) -> list[Searc
     return [SearchHit(i, score[i], first[i].content) for i in ids]
 
 
+QUESTION_CACHE = 4_096  # parsed questions remembered (parsing is pure and frames are immutable)
 PARSE_CACHE = 32_768  # short contents whose relations are remembered (parsing is pure; hits repeat)
 PARSE_CACHE_MAX_CHARS = 512  # longer contents (whole texts) are parsed each time, so the cache stays small
+
+
+_parse = lru_cache(maxsize=QUESTION_CACHE)(parse_question)
 
 
 def relations_of(content: str) -> tuple[tuple[str, tuple[Relation, ...]], ...]:
@@ -196,7 +201,7 @@ def valid_path(path: Path, frame: Frame, relations: dict[str, list[Relation]]) -
 
 def ask(store: KnowledgeStore, question: str, *, max_paths: int = 5, max_depth: int = 4) -> Answer:
     question = check_question(question, max_paths, max_depth)
-    frame = parse_question(question)
+    frame = _parse(question)
     hits = fuse(*_search(store, question))
     relations, entities = parse_contents(_worth_parsing(frame, hits))
     cands = Candidates(hits, relations, entities)
@@ -219,7 +224,8 @@ def ask(store: KnowledgeStore, question: str, *, max_paths: int = 5, max_depth: 
     if good:
         return build_answer(question, frame, good, concepts, relations, max_paths)
     # no path: the best direct match among the relevant candidates (read only those)
-    relevant = [(h, r) for h in hits if (r := _relevant(frame, question, h.content)) >= MIN_RELEVANCE]
+    relevance = _relevance(frame, question)
+    relevant = [(h, r) for h in hits if (r := relevance(h.content)) >= MIN_RELEVANCE]
     if not relevant:
         return nothing_known(question, frame)
     relevant = relevant[:DIRECT_CANDIDATES]
@@ -302,33 +308,37 @@ def _pairs(text: str) -> set[tuple[str, str]]:
     return {(a, b) for a, b in zip(ws, ws[1:], strict=False) if a not in STOPWORDS or b not in STOPWORDS}
 
 
-def _relevant(frame: Frame, question: str, content: str) -> float:
+def _relevance(frame: Frame, question: str) -> Callable[[str], float]:
     """How much of what the question is about a content mentions (0–1, plus up to 0.02 for tie
     breaks by numbers and adjacent word pairs shared with the question): the share of the
     question's topic words it holds (the asked verb not counted); at least MIN_RELEVANCE when
     it names the question's subject in full, 0 when it does not and holds less than
-    STRONG_RELEVANCE of the rest."""
-    have = set(content_words(content))
+    STRONG_RELEVANCE of the rest. What depends on the question alone is worked out once."""
     verbs = {w for f in frame.families or () if f.startswith("verb:") for w in content_words(f[5:])}
     topic = [w for w in topic_words(question) if w not in verbs]
     words_only = [w for w in topic if not w.isdigit()]
     numbers = [w for w in topic if w.isdigit()]
     topic = words_only or topic  # a number alone says little about what is asked; it only breaks ties
-    if not topic:
-        return 0.0
-    share = sum(1 for w in topic if w in have) / len(topic)
-    if words_only and numbers:
-        share += 0.01 * sum(1 for w in numbers if w in have) / len(numbers)
     pairs = _pairs(question)
-    if pairs:  # words next to each other as in the question ("batch 14") break ties
-        share += 0.01 * len(pairs & _pairs(content)) / len(pairs)
-    if frame.known is not None:
-        need = set(content_words(frame.known.key))
-        if need and need <= have:
-            return max(share, MIN_RELEVANCE)
-        if share < STRONG_RELEVANCE:  # the subject asked about is missing: most of the rest must be there
+    need = set(content_words(frame.known.key)) if frame.known is not None else None
+
+    def relevance(content: str) -> float:
+        if not topic:
             return 0.0
-    return share
+        have = set(content_words(content))
+        share = sum(1 for w in topic if w in have) / len(topic)
+        if words_only and numbers:
+            share += 0.01 * sum(1 for w in numbers if w in have) / len(numbers)
+        if pairs:  # words next to each other as in the question ("batch 14") break ties
+            share += 0.01 * len(pairs & _pairs(content)) / len(pairs)
+        if need is not None:
+            if need and need <= have:
+                return max(share, MIN_RELEVANCE)
+            if share < STRONG_RELEVANCE:  # the subject asked about is missing: most of the rest must be there
+                return 0.0
+        return share
+
+    return relevance
 
 
 def _best_direct(relevant: list[tuple[SearchHit, float]],

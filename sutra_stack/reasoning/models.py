@@ -40,6 +40,10 @@ class PathStep:
     relation: str | None = None
     hop_confidence: float | None = None
 
+    def to_dict(self) -> dict[str, Any]:
+        return {"concept_id": self.concept_id, "content": self.content, "relation": self.relation,
+                "hop_confidence": self.hop_confidence}
+
 
 @dataclass(slots=True)
 class ReasoningPath:
@@ -53,7 +57,7 @@ class ReasoningPath:
         return [s.concept_id for s in self.steps]
 
     def to_dict(self) -> dict[str, Any]:
-        return {"steps": [asdict(s) for s in self.steps], "confidence": self.confidence}
+        return {"steps": [s.to_dict() for s in self.steps], "confidence": self.confidence}
 
     def render(self) -> str:
         """One line: `a --causal--> b --causal--> c`."""

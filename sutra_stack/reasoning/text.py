@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from sutra_stack.storage.model import content_id
 
 ENTITY_ID_PREFIX = "entity:"
+ENTITY_ID_CACHE = 65_536  # entity keys whose ids are remembered (a key is a short phrase)
 
 _WS = re.compile(r"\s+")
 # A sentence ends at . ! ? or ; followed by space (or at a line break); decimals and
@@ -115,8 +117,10 @@ def display(phrase: str) -> str:
     return " ".join(ws)
 
 
+@lru_cache(maxsize=ENTITY_ID_CACHE)
 def entity_id(key: str) -> str:
-    """The concept id of an entity key (namespaced, so an entity never collides with a fact)."""
+    """The concept id of an entity key (namespaced, so an entity never collides with a fact);
+    remembered, since the same entities come up in question after question."""
     return content_id(ENTITY_ID_PREFIX + key)
 
 

@@ -25,7 +25,7 @@ import numpy as np
 
 from sutra_stack.errors import InvalidArgument, ResourceExhausted, SutraError, Unavailable
 from sutra_stack.limits import MAX_MESSAGE_BYTES
-from sutra_stack.storage.model import Concept, Neighbor, Path, SearchHit, StoreStats
+from sutra_stack.storage.model import Concept, Hop, Neighbor, Path, SearchHit, StoreStats
 
 PROTOCOL_VERSION = 1
 HEADER = struct.Struct(">I")
@@ -45,7 +45,11 @@ def encode_default(obj: Any) -> Any:
                 "weight": obj.weight, "direction": obj.direction}
     if isinstance(obj, SearchHit):
         return {"concept_id": obj.concept_id, "score": obj.score, "content": obj.content}
-    if isinstance(obj, (Path, StoreStats)):
+    if isinstance(obj, Path):
+        return {"concepts": obj.concepts, "hops": obj.hops, "confidence": obj.confidence}
+    if isinstance(obj, Hop):
+        return {"source": obj.source, "target": obj.target, "type": obj.type, "confidence": obj.confidence}
+    if isinstance(obj, StoreStats):
         return obj.to_dict()
     if isinstance(obj, (tuple, set, frozenset)):
         return list(obj)

@@ -17,6 +17,7 @@ from sutra_stack.storage.model import (
     AssociationInput,
     Concept,
     ConceptInput,
+    Hop,
     Neighbor,
     Path,
     SearchHit,
@@ -154,7 +155,8 @@ def neighbors(items: list[dict[str, Any]]) -> list[Neighbor]:
 
 
 def paths(items: list[dict[str, Any]]) -> list[Path]:
-    return [Path.from_dict(d) for d in items]
+    return [Path(list(d["concepts"]), [Hop(h["source"], h["target"], h["type"], h["confidence"]) for h in d["hops"]],
+                 d["confidence"]) for d in items]
 
 
 def hits(items: list[dict[str, Any]]) -> list[SearchHit]:
