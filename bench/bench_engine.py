@@ -67,7 +67,8 @@ def texts(n: int, seed: int = 0, offset: int = 0) -> list[str]:
 
 
 def row(label: str, value: float, unit: str, anchor: float, anchor_label: str, target: str, ratio: float) -> None:
-    print(f"{label:<44} {value:>10.1f} {unit:<10} | {anchor_label:<34} {anchor:>10.1f} | ratio {ratio:5.2f} "
+    fmt = ".3f" if unit == "s" else ".1f"
+    print(f"{label:<44} {value:>10{fmt}} {unit:<10} | {anchor_label:<34} {anchor:>10{fmt}} | ratio {ratio:5.2f} "
           f"(target {target})", flush=True)
 
 
