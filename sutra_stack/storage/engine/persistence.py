@@ -26,6 +26,7 @@ from sutra_stack.storage.engine import records
 from sutra_stack.storage.engine import snapshot as snap
 from sutra_stack.storage.engine.graph import IdIndex
 from sutra_stack.storage.engine.state import State
+from sutra_stack.storage.engine.vectors import fork_is_safe
 from sutra_stack.storage.lockfile import DirectoryLock
 from sutra_stack.storage.wal import WriteAheadLog
 
@@ -199,7 +200,7 @@ class Persistence:
             if not wal.read_only:
                 wal.rotate()  # so the segments holding records ≤ lsn can be dropped afterwards
             vectors = eng._state.vectors
-            forking = hasattr(os, "fork")
+            forking = fork_is_safe()
             t0 = time.perf_counter()
             with eng._lock:
                 lsn = eng._applied_lsn

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -25,6 +26,16 @@ from sutra_stack.errors import Internal
 INITIAL_CAPACITY = 1024
 _EMPTY_ROWS = np.empty(0, dtype=np.int64)
 _EMPTY_SIMS = np.empty(0, dtype=np.float32)
+
+
+def fork_is_safe() -> bool:
+    """Snapshots fork a child that writes from a copy-on-write view of memory. gRPC's fork support
+    (on unless GRPC_ENABLE_FORK_SUPPORT is false) crashes such a child, so then we do not fork."""
+    if not hasattr(os, "fork"):
+        return False
+    if "grpc" in sys.modules:
+        return os.environ.get("GRPC_ENABLE_FORK_SUPPORT", "").strip().lower() in ("0", "false", "no")
+    return True
 
 
 class _Pending:
@@ -153,7 +164,7 @@ class VectorIndex:
         copy-on-write view of the frozen index while this process keeps serving.
         """
         with self._use():
-            if not hasattr(os, "fork"):
+            if not fork_is_safe():
                 self._index.save_index(str(path))
                 return
             pid = os.fork()
