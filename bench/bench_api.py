@@ -284,13 +284,16 @@ def main() -> None:
             api_learn = api_created / (time.perf_counter() - t)
 
         parts = []
+        trips = 0.0
         for op in sorted(m1):
             calls = m1[op][0] - m0.get(op, (0.0, 0.0))[0]
             secs = m1[op][1] - m0.get(op, (0.0, 0.0))[1]
-            if calls:
+            if calls and op != "stats":  # stats: the /metrics probes, not asks
+                trips += calls / len(reqs)
                 parts.append(f"{op} {calls / len(reqs):.2f}×{secs / calls * 1000:.2f} ms")
         split = ", ".join(parts)
-        print(f"storage calls per ask through the API (calls × mean latency, from its /metrics): {split}")
+        print(f"storage calls per ask through the API (calls × mean latency, from its /metrics): {split}; "
+              f"{trips:.2f} round trips per ask in all")
         print(f"answers of {sum(kinds.values())} asks: {kinds} (path: through reasoning paths, direct: best match)")
         print()
         row("figure", "sutra-api", "target", "storage-only", "ratio")
