@@ -81,7 +81,8 @@ def _child_write(path: Path, header: dict[str, Any], arrays: dict[str, np.ndarra
         snap.write_snapshot(path, header, arrays, vectors.save_here)
         code = 0
     except BaseException:  # noqa: BLE001 - reported through the exit status
-        traceback.print_exc()
+        with contextlib.suppress(OSError):  # raw write: sys.stderr's lock may be held by a parent thread
+            os.write(2, traceback.format_exc().encode("utf-8", "replace"))
     finally:
         os._exit(code)
 
