@@ -26,7 +26,7 @@ from sutra_stack.storage.engine import records
 from sutra_stack.storage.engine import snapshot as snap
 from sutra_stack.storage.engine.graph import IdIndex
 from sutra_stack.storage.engine.state import State
-from sutra_stack.storage.engine.vectors import fork_is_safe
+from sutra_stack.storage.engine.vectors import die_with_parent, fork_is_safe
 from sutra_stack.storage.lockfile import DirectoryLock
 from sutra_stack.storage.wal import WriteAheadLog
 
@@ -73,10 +73,12 @@ def _add_id_base(arrays: dict[str, np.ndarray]) -> None:
     arrays["ids.keys"], arrays["ids.rows"] = IdIndex.build(arrays["c.ids"], arrays["c.alive"])
 
 
-def _child_write(path: Path, header: dict[str, Any], arrays: dict[str, np.ndarray], vectors: Any) -> NoReturn:
+def _child_write(path: Path, header: dict[str, Any], arrays: dict[str, np.ndarray], vectors: Any,
+                 parent: int) -> NoReturn:
     """In the forked snapshot child: write the files and exit, touching no lock of the parent."""
     code = 1
     try:
+        die_with_parent(parent)
         _add_id_base(arrays)
         snap.write_snapshot(path, header, arrays, vectors.save_here)
         code = 0
@@ -214,13 +216,14 @@ class Persistence:
                 vectors.freeze()
                 # A forked child sees this moment's memory (copy-on-write) and writes it while we go
                 # on: the state lock is held only for the fork, not for copying or writing.
+                parent = os.getpid()
                 try:
                     pid = os.fork() if forking else -1
                 except BaseException:
                     self._thaw()
                     raise
                 if pid == 0:
-                    _child_write(self.path, header, arrays, vectors)
+                    _child_write(self.path, header, arrays, vectors, parent)
             stall = time.perf_counter() - t0
             try:
                 index_path = self.path / snap.index_name(lsn)

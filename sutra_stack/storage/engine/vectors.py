@@ -12,7 +12,9 @@ pending buffer that searches scan exactly, so writes never wait for the index fi
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import os
+import signal
 import sys
 import threading
 from collections.abc import Callable, Iterator
@@ -26,6 +28,15 @@ from sutra_stack.errors import Internal
 INITIAL_CAPACITY = 1024
 _EMPTY_ROWS = np.empty(0, dtype=np.int64)
 _EMPTY_SIMS = np.empty(0, dtype=np.float32)
+
+
+def die_with_parent(parent: int) -> None:
+    """In a forked snapshot child: be killed when the parent dies (no orphan may finish renaming
+    snapshot files after a crash, or keep the directory lock)."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    if os.getppid() != parent:  # the parent died before prctl took effect
+        os._exit(1)
 
 
 def fork_is_safe() -> bool:
@@ -167,10 +178,12 @@ class VectorIndex:
             if not fork_is_safe():
                 self._index.save_index(str(path))
                 return
+            parent = os.getpid()
             pid = os.fork()
             if pid == 0:  # the child: write the file and leave at once, touching nothing else
                 code = 1
                 try:
+                    die_with_parent(parent)
                     self._index.save_index(str(path))
                     code = 0
                 finally:
