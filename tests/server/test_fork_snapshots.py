@@ -9,6 +9,7 @@ from tests.support.procs import PYTHON, ROOT, child_env
 
 CHECK = (
     "import sys, {entry}\n"
+    "import sutra_stack.storage.server.app  # what `sutra storage serve` imports when it runs\n"
     "from sutra_stack.storage.engine.vectors import fork_is_safe\n"
     "assert 'grpc' in sys.modules, 'the server imports grpc'\n"
     "sys.exit(0 if fork_is_safe() else 3)\n"
