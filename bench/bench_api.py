@@ -18,6 +18,7 @@ import asyncio
 import json
 import os
 import re
+import shutil
 import signal
 import socket
 import statistics
@@ -320,6 +321,7 @@ def main() -> None:
         print("storage-only = the same Reasoner calls over StorageClient in this process, without HTTP or the API;"
               " seed's original: 520 requests/s, 5-9 ms average. c/s = concepts created per second.")
         client.close()
+    shutil.rmtree(tmp, ignore_errors=True)  # the store and logs; kept when a run fails, to look at
 
 
 if __name__ == "__main__":
