@@ -13,25 +13,34 @@ import signal
 import sys
 
 
+def kill_marked(needle: str, exact: bool = False) -> int:
+    """SIGKILL every process whose environment holds `needle` (exact variable, or a prefix)."""
+    me, n = os.getpid(), 0
+    data = needle.encode()
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit() or int(entry.name) == me:
+            continue
+        try:
+            with open(f"/proc/{entry.name}/environ", "rb") as f:
+                env = f.read()
+        except OSError:
+            continue
+        for item in env.split(b"\0"):
+            if (item == data) if exact else item.startswith(data):
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.kill(int(entry.name), signal.SIGKILL)
+                    n += 1
+                break
+    return n
+
+
 def main() -> None:
-    needle = sys.argv[1].encode()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     while os.read(0, 4096):
         pass
-    me = os.getpid()
     for _ in range(3):  # a second pass catches anything forked during the first
-        for name in os.listdir("/proc"):
-            if not name.isdigit() or int(name) == me:
-                continue
-            try:
-                with open(f"/proc/{name}/environ", "rb") as f:
-                    env = f.read()
-            except OSError:
-                continue
-            if any(item.startswith(needle) for item in env.split(b"\0")):
-                with contextlib.suppress(OSError):
-                    os.kill(int(name), signal.SIGKILL)
+        kill_marked(sys.argv[1])
 
 
 if __name__ == "__main__":

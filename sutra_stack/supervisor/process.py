@@ -30,6 +30,7 @@ from pathlib import Path
 
 import psutil
 
+from sutra_stack.supervisor.guard import kill_marked
 from sutra_stack.supervisor.sockets import SD_LISTEN_FDS_START
 
 PR_SET_PDEATHSIG = 1
@@ -169,27 +170,6 @@ def kill_all() -> None:
     """SIGKILL every running child's group at once (a second Ctrl-C)."""
     for child in list(_live.values()):
         child.signal_group(signal.SIGKILL)
-
-
-def kill_marked(needle: str, exact: bool = False) -> int:
-    """SIGKILL every process whose environment holds `needle` (exact variable, or a prefix)."""
-    me, n = os.getpid(), 0
-    data = needle.encode()
-    for entry in os.scandir("/proc"):
-        if not entry.name.isdigit() or int(entry.name) == me:
-            continue
-        try:
-            with open(f"/proc/{entry.name}/environ", "rb") as f:
-                env = f.read()
-        except OSError:
-            continue
-        for item in env.split(b"\0"):
-            if (item == data) if exact else item.startswith(data):
-                with contextlib.suppress(ProcessLookupError):
-                    os.kill(int(entry.name), signal.SIGKILL)
-                    n += 1
-                break
-    return n
 
 
 def reap_orphans() -> list[int]:
