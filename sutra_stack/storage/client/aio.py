@@ -16,9 +16,9 @@ from typing import Any
 from sutra_stack.errors import NotFound, SutraError, Unavailable
 from sutra_stack.limits import MAX_MESSAGE_BYTES
 from sutra_stack.storage.client import codec
-from sutra_stack.storage.client.codec import DEFAULT_TIMEOUT, check_protocol, parse_address
-from sutra_stack.storage.client.sync import resolve
-from sutra_stack.storage.client.transport import HINT, GrpcTransport, tls_context
+from sutra_stack.storage.client.codec import DEFAULT_TIMEOUT, check_protocol
+from sutra_stack.storage.client.sync import ClientBase
+from sutra_stack.storage.client.transport import HINT, GrpcTransport
 from sutra_stack.storage.model import (
     AssociationInput,
     Concept,
@@ -97,17 +97,12 @@ class _Pipe:
         return reply.get("result")
 
 
-class AsyncStorageClient:
+class AsyncStorageClient(ClientBase):
     """A KnowledgeStore served by a storage server, for asyncio code."""
 
     def __init__(self, address: str | None = None, *, token: str | None = None, tls_ca: str | None = None,
                  timeout: float = DEFAULT_TIMEOUT) -> None:
-        address, token, tls_ca = resolve(address, token, tls_ca)
-        self.address = address
-        self.scheme, self.host, self.port = parse_address(address)
-        self._token, self._tls_ca, self._timeout = token, tls_ca, timeout
-        self._tls = tls_context(tls_ca)
-        self._grpc: GrpcTransport | None = None
+        super().__init__(address, token=token, tls_ca=tls_ca, timeout=timeout)
         self._pipe: _Pipe | None = None
         self._fast_port = self.port if self.scheme == "tcp" else 0
         self._connecting: asyncio.Lock | None = None

@@ -28,6 +28,19 @@ from sutra_stack.storage.model import (
 )
 
 
+class ClientBase:
+    """What both clients hold: the resolved address, credentials and TLS context, and the gRPC transport."""
+
+    def __init__(self, address: str | None = None, *, token: str | None = None, tls_ca: str | None = None,
+                 timeout: float = DEFAULT_TIMEOUT) -> None:
+        address, token, tls_ca = resolve(address, token, tls_ca)
+        self.address = address
+        self.scheme, self.host, self.port = parse_address(address)
+        self._token, self._tls_ca, self._timeout = token, tls_ca, timeout
+        self._tls = tls_context(tls_ca)
+        self._grpc: GrpcTransport | None = None
+
+
 def resolve(address: str | None, token: str | None, tls_ca: str | None) -> tuple[str, str | None, str | None]:
     """Fill what the caller left out from the SUTRA_STORAGE_* settings."""
     if address is None or token is None or tls_ca is None:
@@ -40,17 +53,12 @@ def resolve(address: str | None, token: str | None, tls_ca: str | None) -> tuple
     return address, token or None, tls_ca or None
 
 
-class StorageClient:
+class StorageClient(ClientBase):
     """A KnowledgeStore served by a storage server (plus backup, health, server_info)."""
 
     def __init__(self, address: str | None = None, *, token: str | None = None, tls_ca: str | None = None,
                  timeout: float = DEFAULT_TIMEOUT) -> None:
-        address, token, tls_ca = resolve(address, token, tls_ca)
-        self.address = address
-        self.scheme, self.host, self.port = parse_address(address)
-        self._token, self._tls_ca, self._timeout = token, tls_ca, timeout
-        self._tls = tls_context(tls_ca)
-        self._grpc: GrpcTransport | None = None
+        super().__init__(address, token=token, tls_ca=tls_ca, timeout=timeout)
         self._fast: FastTransport | None = None
         self._lock = threading.Lock()
         self._connect_lock = threading.Lock()
