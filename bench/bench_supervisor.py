@@ -198,17 +198,12 @@ def _hand(fd: int, env: dict[str, str]) -> Callable[[], None]:
     return setup
 
 
-STACK_WITH_API = """
+STORAGE_ONLY = """
 [services.storage]
 command = ["python", "-m", "sutra_stack.storage.server"]
 readiness = { kind = "grpc", port = "${storage.port}", period = 0.05 }
 stop_timeout = 60
 reload = "none"
-[services.api]
-command = ["python", "-m", "sutra_stack.apps.api"]
-listen = ["${api.host}:${api.port}"]
-depends_on = { storage = { condition = "healthy" } }
-readiness = { kind = "http", port = "${api.port}", path = "/ready", period = 0.05 }
 """
 
 
@@ -225,17 +220,17 @@ def _serving(port: int) -> bool:
 
 
 def bench_up(base: Path) -> None:
-    """`sutra up -d` on the built-in stack (storage alone), and on storage + sutra-api (explicit config)."""
-    for label, with_api in (("built-in stack: storage server alone", False),
-                            ("storage server + sutra-api (api needs storage healthy)", True)):
+    """`sutra up -d` on storage alone (explicit config), and on the built-in stack: storage + sutra-api."""
+    for label, with_api in (("storage server alone", False),
+                            ("built-in stack: storage server + sutra-api, api waits for storage healthy", True)):
         d = base / ("up-api" if with_api else "up")
         d.mkdir()
         ports = [free_port(), free_port(), free_port()]
         env = {**ENV, "SUTRA_STORAGE_PORT": str(ports[0]), "SUTRA_STORAGE_FAST_PORT": str(ports[1]),
                "SUTRA_STORAGE_PATH": str(d / "knowledge"), "SUTRA_STORAGE_SERVER": f"127.0.0.1:{ports[0]}",
                "SUTRA_API_PORT": str(ports[2])}
-        if with_api:
-            (d / "sutra.toml").write_text(STACK_WITH_API)
+        if not with_api:
+            (d / "sutra.toml").write_text(STORAGE_ONLY)
         ups, bares = [], []
         for _ in range(3):
             t = time.time()
