@@ -39,6 +39,7 @@ import time
 from collections.abc import Callable
 from concurrent import futures
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -278,6 +279,8 @@ def main() -> None:
     ap.add_argument("--queries", type=int, default=1_000, help="vector searches per measurement")
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--dir", type=Path, default=None)
+    ap.add_argument("--only", choices=("all", "grpc"), default="all",
+                    help="grpc: fill the store, then measure only the QueryConcept-over-gRPC rows")
     a = ap.parse_args()
     workdir = a.dir or Path(tempfile.mkdtemp(prefix="bench-server-"))
     workdir.mkdir(parents=True, exist_ok=True)
@@ -298,53 +301,72 @@ def main() -> None:
             c.flush()
         rng = random.Random(1)
         sample = [ids[rng.randrange(len(ids))] for _ in range(4096)]
-        # No gRPC object lives in this process during the fast-door figures: its threads cost CPU.
-        tcp, tcp_out = TcpEcho(), TcpEcho(own_process=True)
+        if a.only == "all":
+            _fast_and_vector(a, srv, workdir, sample)
+        _grpc(a, srv, sample)
+    if a.only == "all":
+        _bulk(a, workdir)
+    print(f"load average at the end: {os.getloadavg()[0]:.1f}")
+    if a.dir is None:
+        shutil.rmtree(workdir, ignore_errors=True)
 
-        print("query_concept (one random stored concept per call):", flush=True)
-        with StorageClient(srv.address) as c:
-            assert c.query_concept(sample[0]) is not None
-            one = lambda i: c.query_concept(sample[i % 4096])  # noqa: E731
-            loop_rate(one, 200)
-            report("StorageClient fast door, 1 client", "raw TCP echo, 1 process",
-                   paired(lambda: tcp.rate(a.calls), lambda: loop_rate(one, a.calls), r), 0.50)
-            report("StorageClient fast door, 1 client", "raw TCP echo, server process",
-                   paired(lambda: tcp_out.rate(a.calls), lambda: loop_rate(one, a.calls), r), 0.50)
-            report("StorageClient.query_concepts, batches of 100", "raw TCP echo, server process",
-                   paired(lambda: tcp_out.rate(a.calls), lambda: _batch_rate(c, sample, a.calls * 10), r), None)
-        report("AsyncStorageClient fast door, 64 pipelined", "raw TCP echo, server process",
-               paired(lambda: tcp_out.rate(a.calls), lambda: pipelined_rate(srv.address, sample, a.calls * 2), r),
-               None)
-        tcp.close()
-        tcp_out.close()
-        print(f"vector search k={K} ef={EF}, one query at a time:", flush=True)
-        queries = HashEmbedder(DIM).embed(texts(a.queries, 5_000_000))
-        idx = raw_hnsw(sorted((workdir / "store").glob("index-*.bin*"))[-1], a.n)
-        raw = lambda i: idx.knn_query(queries[i % len(queries)], k=K)  # noqa: E731
-        with StorageClient(srv.address) as c:
-            assert len(c.vector_search(vector=queries[0], k=K, ef=EF)) == K
-            ours = lambda i: c.vector_search(vector=queries[i % len(queries)], k=K, ef=EF)  # noqa: E731
-            report("vector_search via StorageClient (fast door)", "raw hnswlib knn_query",
-                   paired(lambda: loop_rate(raw, a.queries), lambda: loop_rate(ours, a.queries), r), 0.50)
-        copy = workdir / "store-copy"
-        shutil.copytree(workdir / "store", copy, ignore=shutil.ignore_patterns("LOCK"))
-        eng = Engine.open(copy, {"storage.fsync": "off"})
-        inproc = lambda i: eng.vector_search(vector=queries[i % len(queries)], k=K, ef=EF)  # noqa: E731
-        report("  (for reference) engine.vector_search in-process", "raw hnswlib knn_query",
-               paired(lambda: loop_rate(raw, a.queries), lambda: loop_rate(inproc, a.queries), r), None)
-        eng.close()
-        print("QueryConcept over gRPC:", flush=True)
-        echo_in, echo_out = GrpcEcho(own_process=False), GrpcEcho(own_process=True)
-        with StorageClient(srv.grpc_address) as g:
-            gone = lambda i: g.query_concept(sample[i % 4096])  # noqa: E731
-            loop_rate(gone, 200)
-            report("QueryConcept over gRPC (StorageClient grpc://)", "grpcio echo, 1 process",
-                   paired(lambda: echo_in.rate(a.calls // 2), lambda: loop_rate(gone, a.calls // 2), r), 0.80)
-            report("QueryConcept over gRPC (StorageClient grpc://)", "grpcio echo, server process",
-                   paired(lambda: echo_out.rate(a.calls // 2), lambda: loop_rate(gone, a.calls // 2), r), 0.80)
-        echo_in.close()
-        echo_out.close()
 
+def _fast_and_vector(a: argparse.Namespace, srv: Any, workdir: Path, sample: list[str]) -> None:
+    r = a.repeats
+    # No gRPC object lives in this process during the fast-door figures: its threads cost CPU.
+    tcp, tcp_out = TcpEcho(), TcpEcho(own_process=True)
+
+    print("query_concept (one random stored concept per call):", flush=True)
+    with StorageClient(srv.address) as c:
+        assert c.query_concept(sample[0]) is not None
+        one = lambda i: c.query_concept(sample[i % 4096])  # noqa: E731
+        loop_rate(one, 200)
+        report("StorageClient fast door, 1 client", "raw TCP echo, 1 process",
+               paired(lambda: tcp.rate(a.calls), lambda: loop_rate(one, a.calls), r), 0.50)
+        report("StorageClient fast door, 1 client", "raw TCP echo, server process",
+               paired(lambda: tcp_out.rate(a.calls), lambda: loop_rate(one, a.calls), r), 0.50)
+        report("StorageClient.query_concepts, batches of 100", "raw TCP echo, server process",
+               paired(lambda: tcp_out.rate(a.calls), lambda: _batch_rate(c, sample, a.calls * 10), r), None)
+    report("AsyncStorageClient fast door, 64 pipelined", "raw TCP echo, server process",
+           paired(lambda: tcp_out.rate(a.calls), lambda: pipelined_rate(srv.address, sample, a.calls * 2), r),
+           None)
+    tcp.close()
+    tcp_out.close()
+    print(f"vector search k={K} ef={EF}, one query at a time:", flush=True)
+    queries = HashEmbedder(DIM).embed(texts(a.queries, 5_000_000))
+    idx = raw_hnsw(sorted((workdir / "store").glob("index-*.bin*"))[-1], a.n)
+    raw = lambda i: idx.knn_query(queries[i % len(queries)], k=K)  # noqa: E731
+    with StorageClient(srv.address) as c:
+        assert len(c.vector_search(vector=queries[0], k=K, ef=EF)) == K
+        ours = lambda i: c.vector_search(vector=queries[i % len(queries)], k=K, ef=EF)  # noqa: E731
+        report("vector_search via StorageClient (fast door)", "raw hnswlib knn_query",
+               paired(lambda: loop_rate(raw, a.queries), lambda: loop_rate(ours, a.queries), r), 0.50)
+    copy = workdir / "store-copy"
+    shutil.copytree(workdir / "store", copy, ignore=shutil.ignore_patterns("LOCK"))
+    eng = Engine.open(copy, {"storage.fsync": "off"})
+    inproc = lambda i: eng.vector_search(vector=queries[i % len(queries)], k=K, ef=EF)  # noqa: E731
+    report("  (for reference) engine.vector_search in-process", "raw hnswlib knn_query",
+           paired(lambda: loop_rate(raw, a.queries), lambda: loop_rate(inproc, a.queries), r), None)
+    eng.close()
+
+
+def _grpc(a: argparse.Namespace, srv: Any, sample: list[str]) -> None:
+    r = a.repeats
+    print("QueryConcept over gRPC:", flush=True)
+    echo_in, echo_out = GrpcEcho(own_process=False), GrpcEcho(own_process=True)
+    with StorageClient(srv.grpc_address) as g:
+        gone = lambda i: g.query_concept(sample[i % 4096])  # noqa: E731
+        loop_rate(gone, 200)
+        report("QueryConcept over gRPC (StorageClient grpc://)", "grpcio echo, 1 process",
+               paired(lambda: echo_in.rate(a.calls // 2), lambda: loop_rate(gone, a.calls // 2), r), 0.80)
+        report("QueryConcept over gRPC (StorageClient grpc://)", "grpcio echo, server process",
+               paired(lambda: echo_out.rate(a.calls // 2), lambda: loop_rate(gone, a.calls // 2), r), 0.80)
+    echo_in.close()
+    echo_out.close()
+
+
+def _bulk(a: argparse.Namespace, workdir: Path) -> None:
+    r = a.repeats
     print("bulk learn, batches of 1,000, fsync always, hash embedder (fresh store each):", flush=True)
     items = texts(a.bulk, 0)
     report("LearnBatch via StorageClient (fast door)", "engine learn_batch in-proc",
@@ -353,10 +375,6 @@ def main() -> None:
     report("LearnStream via StorageClient (gRPC stream)", "engine learn_batch in-proc",
            paired(lambda: bulk_engine_rate(workdir, items), lambda: bulk_server_rate(workdir, "bs", items, True),
                   max(1, r // 2)), 0.70)
-
-    print(f"load average at the end: {os.getloadavg()[0]:.1f}")
-    if a.dir is None:
-        shutil.rmtree(workdir, ignore_errors=True)
 
 
 def _batch_rate(c: StorageClient, ids: list[str], n: int) -> float:
