@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import random
+import re
 import signal
 import subprocess
 import threading
@@ -263,6 +264,11 @@ def test_cli_serve_flags_override_settings_and_sigint_stops_cleanly(tmp_path: Pa
         text = httpx.get(f"http://127.0.0.1:{metrics_port}/metrics", timeout=5).text
         assert 'sutra_storage_calls_total{code="OK",door="fast",op="learn_concept"} 1.0' in text
         assert "sutra_storage_call_seconds_bucket" in text and "sutra_storage_concepts 1.0" in text
+        # the engine's figures: records and group commits of the WAL (and its fsyncs), snapshots
+        records = re.search(r"^sutra_storage_engine_wal_records_total (\S+)$", text, re.M)
+        assert records is not None and float(records.group(1)) >= 1.0
+        for name in ("wal_group_commits_total", "wal_fsyncs_total", "snapshots_total", "snapshot_last_seconds"):
+            assert f"sutra_storage_engine_{name} " in text, name
         os.killpg(proc.pid, signal.SIGINT)
         assert proc.wait(60) == 0
         assert (tmp_path / "d").is_dir()

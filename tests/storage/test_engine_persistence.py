@@ -271,3 +271,17 @@ def test_snapshots_while_writers_learn_and_delete_lose_nothing(tmp_path: Path) -
             row = g.row_of(bytes.fromhex(c))
             want = eng.embedder.embed([eng.query_concept(c).content])[0]
             assert float(vecs.get(row) @ want) == pytest.approx(1.0, abs=1e-5)
+
+
+def test_metrics_count_group_commits_and_snapshots(tmp_path: Path) -> None:
+    with Engine.open(tmp_path / "kb") as eng:
+        assert eng.metrics()["snapshots_total"] == 0
+        fill(eng, 50)
+        eng.learn_association(*fill(eng, 2, prefix="pair"), type="causal")
+        m = eng.metrics()
+        assert m["wal_records_total"] >= 3 and m["wal_group_commits_total"] >= 1
+        assert m["wal_fsyncs_total"] == m["wal_group_commits_total"]  # fsync 'always'
+        eng.flush()
+        m = eng.metrics()
+        assert m["snapshots_total"] == 1 and m["snapshot_last_seconds"] > 0
+    assert Engine.in_memory().metrics() == {}

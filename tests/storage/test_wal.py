@@ -125,8 +125,12 @@ def test_group_commit_shares_fsyncs(tmp_path: Path) -> None:
         t.join(timeout=60)
     total = per_thread * threads
     fsyncs = ops.fsyncs - start_fsyncs
+    counters = wal.counters()
     wal.close()
     assert sorted(got) == list(range(1, total + 1))
+    # the metrics' running totals tell the same story as the disk
+    assert counters["wal_records_total"] == total
+    assert counters["wal_fsyncs_total"] == counters["wal_group_commits_total"] == fsyncs
     # one fsync per group: with 8 writers, far fewer fsyncs than appends, and never more than
     # MAX_INFLIGHT_FSYNCS of them on the disk at once
     assert fsyncs <= total // 2, f"{fsyncs} fsyncs for {total} appends"

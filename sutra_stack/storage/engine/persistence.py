@@ -102,6 +102,8 @@ class Persistence:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.longest_stall = 0.0  # seconds the state lock was held by the last snapshots
+        self.snapshots_taken = 0
+        self.last_duration = 0.0  # seconds the last snapshot took from start to files in place
 
     # --- open ------------------------------------------------------------------------------
     def open(self) -> None:
@@ -241,6 +243,8 @@ class Persistence:
             self.snapshot_lsn = lsn
             eng.last_snapshot = now
             self.longest_stall = max(self.longest_stall, stall)
+            self.snapshots_taken += 1
+            self.last_duration = time.perf_counter() - t0
             wal.drop_through(lsn)
             for old in self.path.glob("index-*.bin*"):
                 if old.name != index_path.name:

@@ -160,6 +160,17 @@ class Engine(ReadsMixin):
         """Longest time (s) a snapshot held the state lock, i.e. the longest write stall it caused."""
         return self._persist.longest_stall if self._persist is not None else 0.0
 
+    def metrics(self) -> dict[str, float]:
+        """Figures for the server's metrics: WAL group commits, records and fsyncs; snapshots taken
+        and how long the last one took (empty for an in-memory store)."""
+        p = self._persist
+        if p is None:
+            return {}
+        out: dict[str, float] = {"snapshots_total": p.snapshots_taken, "snapshot_last_seconds": p.last_duration}
+        if p.wal is not None:
+            out.update(p.wal.counters())
+        return out
+
     def __enter__(self) -> Engine:
         return self
 
