@@ -47,6 +47,7 @@ def normalize_rows(mat: np.ndarray) -> np.ndarray:
 # Multipliers of the polynomial 3-gram hash (odd 32-bit constants).
 _K1, _K2, _K3 = np.uint64(0x9E3779B1), np.uint64(0x85EBCA77), np.uint64(0xC2B2AE3D)
 _MASK32 = np.uint64(0xFFFFFFFF)
+WORD_CACHE = 8192  # words whose own features `HashEmbedder` keeps (cleared when full)
 
 
 class HashEmbedder:
@@ -59,33 +60,64 @@ class HashEmbedder:
 
     def __init__(self, dimension: int = 384) -> None:
         self.dimension = int(dimension)
+        self._words: dict[str, tuple[int, list[int], list[float]]] = {}
+        self._gaps: dict[int, tuple[int, float]] = {}  # (last byte, first byte) -> the gram's feature
 
     @staticmethod
     def _word_hash(word: str) -> int:
         return zlib.crc32(word.encode("utf-8"))
 
+    def _word_features(self, word: str) -> tuple[int, list[int], list[float]]:
+        """A word's hash and its own features: the word, and the 3-grams of " word " (cached)."""
+        hit = self._words.get(word)
+        if hit is not None:
+            return hit
+        dim, gw, mask = self.dimension, self.GRAM_W, 0xFFFFFFFF
+        k1, k2, k3 = int(_K1), int(_K2), int(_K3)
+        raw = word.encode("utf-8")
+        h = zlib.crc32(raw)
+        buckets, weights = [h % dim], [-self.WORD_W if (h >> 31) & 1 else self.WORD_W]
+        seg = b" " + raw + b" "
+        for x, y, z in zip(seg, seg[1:], seg[2:], strict=False):
+            g = (x * k1 + y * k2 + z * k3) & mask
+            g ^= g >> 13
+            g = (g * k1) & mask
+            buckets.append(g % dim)
+            weights.append(-gw if (g >> 31) & 1 else gw)
+        if len(self._words) >= WORD_CACHE:
+            self._words.clear()
+        out = (h, buckets, weights)
+        self._words[word] = out
+        return out
+
     def _embed_one(self, text: str) -> np.ndarray:
-        """The same features as `embed`, in plain Python: for one text numpy's per-call cost dominates."""
+        """The same features as `embed` in plain Python (for one text numpy's per-call cost
+        dominates), each word's own features cached; equal to `embed` up to float rounding."""
         dim = self.dimension
         acc = [0.0] * dim
-        low = text.lower()
-        words = WORD_RE.findall(low)
-        hashes = [zlib.crc32(w.encode("utf-8")) for w in words]
-        ww, pw, gw = self.WORD_W, self.PAIR_W, self.GRAM_W
-        for h in hashes:
-            acc[h % dim] += -ww if (h >> 31) & 1 else ww
-        k1, k2, k3, mask = int(_K1), int(_K2), int(_K3), 0xFFFFFFFF
-        for a, b in zip(hashes, hashes[1:], strict=False):
-            h = (a * k1 + b * k2 + 0x27D4EB2F) & mask
-            h ^= h >> 15
-            h = (h * k3) & mask
-            acc[h % dim] += -pw if (h >> 31) & 1 else pw
-        blob = b" " + " ".join(words).encode("utf-8") + b" "
-        for x, y, z in zip(blob, blob[1:], blob[2:], strict=False):
-            h = (x * k1 + y * k2 + z * k3) & mask
-            h ^= h >> 13
-            h = (h * k1) & mask
-            acc[h % dim] += -gw if (h >> 31) & 1 else gw
+        pw, gw, mask = self.PAIR_W, self.GRAM_W, 0xFFFFFFFF
+        k1, k2, k3 = int(_K1), int(_K2), int(_K3)
+        prev_h, prev_last = -1, 0
+        gaps = self._gaps
+        for word in WORD_RE.findall(text.lower()):
+            h, buckets, weights = self._word_features(word)
+            for b, w in zip(buckets, weights, strict=True):
+                acc[b] += w
+            raw = word.encode("utf-8")
+            if prev_h >= 0:
+                p = (prev_h * k1 + h * k2 + 0x27D4EB2F) & mask  # the word pair
+                p ^= p >> 15
+                p = (p * k3) & mask
+                acc[p % dim] += -pw if (p >> 31) & 1 else pw
+                key = prev_last << 8 | raw[0]  # the 3-gram across the space: 64K possible
+                gap = gaps.get(key)
+                if gap is None:
+                    g = (prev_last * k1 + 0x20 * k2 + raw[0] * k3) & mask
+                    g ^= g >> 13
+                    g = (g * k1) & mask
+                    gap = gaps[key] = (g % dim, -gw if (g >> 31) & 1 else gw)
+                acc[gap[0]] += gap[1]
+            prev_h, prev_last = h, raw[-1]
         return normalize_rows(np.asarray([acc], dtype=np.float64).astype(np.float32))
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:

@@ -1,13 +1,17 @@
 """The term index over concept content, ranked with BM25.
 
 Terms are the embedder's word tokens, keyed by a 32-bit hash (no vocabulary dict). Postings
-live in arrays: a base sorted by term (CSR, rebuilt by `compact()`) plus an append-only tail
-that queries scan with numpy. Deleted concepts are filtered through the concept `alive` column.
+live in arrays: a base sorted by term (CSR, rebuilt by `compact()`) plus an append-only tail.
+The tail is indexed by term (term -> tail position, or an int32 array of them once a term
+repeats), built lazily after a load, so a query never scans the tail. Deleted concepts are
+filtered through the concept `alive` column. Scores are summed in reusable scratch arrays
+(each term's postings hold a document once), not by sorting the candidates.
 """
 
 from __future__ import annotations
 
 import zlib
+from array import array
 from collections import Counter
 
 import numpy as np
@@ -40,6 +44,36 @@ class TextIndex:
         self.base_tf = np.empty(0, dtype=np.uint8)
         self.total_len = 0  # tokens over live documents
         self.live_docs = 0
+        # term -> tail position (int) or positions (array 'i'); None: rebuild before the next query
+        self._tail_map: dict[int, int | array] | None = {}
+        self._acc = np.zeros(0, dtype=np.float64)  # scratch: score per row, all zero between queries
+        self._seen = np.zeros(0, dtype=np.bool_)  # scratch: row already a candidate
+
+    def _index_tail(self, first: int, terms: list[int]) -> None:
+        m = self._tail_map
+        if m is None:
+            return
+        for pos, h in enumerate(terms, first):
+            old = m.get(h)
+            if old is None:
+                m[h] = pos
+            elif isinstance(old, int):
+                m[h] = array("i", (old, pos))
+            else:
+                old.append(pos)
+
+    def _tail_positions(self) -> dict[int, int | array]:
+        """The term map of the tail, rebuilt with one sort when a load left it unset."""
+        if self._tail_map is None:
+            n = self.tail.n
+            terms = self.tail["term"][:n]
+            order = np.argsort(terms, kind="stable").astype(np.int32)
+            uniq, starts, counts = np.unique(terms[order], return_index=True, return_counts=True)
+            m: dict[int, int | array] = {}
+            for h, a, c in zip(uniq.tolist(), starts.tolist(), counts.tolist(), strict=True):
+                m[h] = int(order[a]) if c == 1 else array("i", order[a:a + c].tobytes())
+            self._tail_map = m
+        return self._tail_map
 
     def add(self, row: int, text: str) -> None:
         counts = Counter(term_hash(t) for t in tokenize(text))
@@ -53,9 +87,11 @@ class TextIndex:
             return
         first = self.tail.append(len(counts))
         sl = slice(first, first + len(counts))
-        self.tail["term"][sl] = np.fromiter(counts.keys(), dtype=np.uint32, count=len(counts))
+        terms = list(counts)
+        self.tail["term"][sl] = terms
         self.tail["doc"][sl] = row
-        self.tail["tf"][sl] = np.minimum(np.fromiter(counts.values(), dtype=np.int64, count=len(counts)), 255)
+        self.tail["tf"][sl] = [min(c, 255) for c in counts.values()]
+        self._index_tail(first, terms)
         if self.tail.n > max(COMPACT_MIN_TAIL, len(self.base_doc) // 2):
             self.compact()
 
@@ -81,6 +117,7 @@ class TextIndex:
         self.base_ptr = np.append(starts, len(terms)).astype(np.int64)
         self.base_doc, self.base_tf = docs.astype(np.int32), tfs.astype(np.uint8)
         self.tail = Table(POSTING_SCHEMA)
+        self._tail_map = {}
 
     def postings(self, h: int) -> tuple[np.ndarray, np.ndarray]:
         parts_d, parts_t = [], []
@@ -89,13 +126,17 @@ class TextIndex:
             a, b = self.base_ptr[i], self.base_ptr[i + 1]
             parts_d.append(self.base_doc[a:b])
             parts_t.append(self.base_tf[a:b])
-        n = self.tail.n
-        if n:
-            hit = np.nonzero(self.tail["term"][:n] == h)[0]
-            parts_d.append(self.tail["doc"][hit])
-            parts_t.append(self.tail["tf"][hit])
+        pos = self._tail_positions().get(h) if self.tail.n else None
+        if pos is not None:
+            # an array view is dropped before any append (appends need the state lock too)
+            pos = [pos] if isinstance(pos, int) else np.frombuffer(pos, dtype=np.int32)  # type: ignore[assignment]
+            parts_d.append(self.tail["doc"][pos])
+            parts_t.append(self.tail["tf"][pos])
+            del pos
         if not parts_d:
             return np.empty(0, dtype=np.int32), np.empty(0, dtype=np.uint8)
+        if len(parts_d) == 1:
+            return parts_d[0], parts_t[0]
         return np.concatenate(parts_d), np.concatenate(parts_t)
 
     def search(self, query: str, k: int, alive: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -106,29 +147,48 @@ class TextIndex:
         n_docs = self.live_docs
         avgdl = max(self.total_len / n_docs, 1e-9)
         lengths = self.docs["length"]
-        all_docs, all_scores = [], []
-        for h in terms:
-            docs, tfs = self.postings(h)
-            if not len(docs):
-                continue
-            keep = alive[docs]
-            docs, tfs = docs[keep], tfs[keep].astype(np.float64)
-            df = len(docs)
-            if not df:
-                continue
-            idf = np.log(1.0 + (n_docs - df + 0.5) / (df + 0.5))
-            dl = lengths[docs]
-            all_docs.append(docs)
-            all_scores.append(idf * tfs * (K1 + 1) / (tfs + K1 * (1 - B + B * dl / avgdl)))
-        if not all_docs:
-            return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float32)
-        docs = np.concatenate(all_docs)
-        uniq, inv = np.unique(docs, return_inverse=True)
-        scores = np.bincount(inv, weights=np.concatenate(all_scores))
-        top = np.argpartition(-scores, k - 1)[:k] if len(scores) > k else np.arange(len(scores))
+        acc, seen = self._scratch(len(lengths))
+        cand_parts = []
+        try:
+            for h in terms:
+                docs, tfs = self.postings(h)
+                if not len(docs):
+                    continue
+                keep = alive[docs]
+                docs, tfs = docs[keep], tfs[keep].astype(np.float64)
+                df = len(docs)
+                if not df:
+                    continue
+                idf = np.log(1.0 + (n_docs - df + 0.5) / (df + 0.5))
+                dl = lengths[docs]
+                fresh = docs[~seen[docs]]
+                cand_parts.append(fresh)
+                seen[fresh] = True
+                acc[docs] += idf * tfs * (K1 + 1) / (tfs + K1 * (1 - B + B * dl / avgdl))
+            if not cand_parts:
+                return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float32)
+            cands = np.concatenate(cand_parts) if len(cand_parts) > 1 else cand_parts[0]
+            scores = acc[cands]
+        finally:
+            for part in cand_parts:
+                acc[part] = 0.0
+                seen[part] = False
+        if len(scores) > k:  # every candidate tied with the k-th best, then ties by row
+            kth = np.partition(scores, len(scores) - k)[len(scores) - k]
+            top = np.flatnonzero(scores >= kth)
+        else:
+            top = np.arange(len(scores))
         # best first; ties by row (older concept first) for a stable order
-        order = top[np.lexsort((uniq[top], -scores[top]))]
-        return uniq[order].astype(np.int64), scores[order].astype(np.float32)
+        order = top[np.lexsort((cands[top], -scores[top]))][:k]
+        return cands[order].astype(np.int64), scores[order].astype(np.float32)
+
+    def _scratch(self, rows: int) -> tuple[np.ndarray, np.ndarray]:
+        """The zeroed per-row scratch arrays, grown to cover `rows` (callers hold the state lock)."""
+        if len(self._acc) < rows:
+            cap = max(rows, 2 * len(self._acc), 1024)
+            self._acc = np.zeros(cap, dtype=np.float64)
+            self._seen = np.zeros(cap, dtype=np.bool_)
+        return self._acc, self._seen
 
     # --- snapshot --------------------------------------------------------------------------
     def arrays(self) -> dict[str, np.ndarray]:
@@ -151,4 +211,5 @@ class TextIndex:
         self.tail.adopt(arrays["tail_term"][1], {"term": arrays["tail_term"][0], "doc": arrays["tail_doc"][0],
                                                  "tf": arrays["tail_tf"][0]})
         self.docs.adopt(arrays["doc_length"][1], {"length": arrays["doc_length"][0]})
+        self._tail_map = None
         self.total_len, self.live_docs = total_len, live_docs
