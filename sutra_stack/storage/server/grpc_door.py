@@ -80,7 +80,9 @@ class GrpcDoor:
         handlers[LEARN_STREAM.method] = grpc.stream_unary_rpc_method_handler(
             self._learn_stream, request_deserializer=_parser(LEARN_STREAM.request),
             response_serializer=LEARN_STREAM.response.SerializeToString)
-        self.server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler(SERVICE_NAME, handlers),))
+        # Registered methods: grpc core matches the method itself and hands over its handler,
+        # without the per-call generic lookup (a HandlerCallDetails and a walk over handlers).
+        self.server.add_registered_method_handlers(SERVICE_NAME, handlers)
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self.server)
         reflection.enable_server_reflection(
             (SERVICE_NAME, health.SERVICE_NAME, reflection.SERVICE_NAME), self.server)
@@ -111,6 +113,8 @@ class GrpcDoor:
     # --- handlers --------------------------------------------------------------------------
     def _unary(self, op: Op, rpc: Rpc) -> Callable[[Any, grpc.ServicerContext], Any]:
         service = self.service
+        call = service.call
+        respond = result_message
 
         def handle(request: Any, context: grpc.ServicerContext) -> Any:
             try:
@@ -118,8 +122,7 @@ class GrpcDoor:
                     service.authenticate(_token(context))
                 if type(request) is _Malformed:
                     raise InvalidArgument(request.reason, field="request")
-                result = service.call(op, request_args(request), "grpc")
-                return result_message(rpc, result)
+                return respond(rpc, call(op, request_args(request), "grpc"))
             except SutraError as e:
                 context.abort(_status(e), e.message)
 

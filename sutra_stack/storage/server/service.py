@@ -63,6 +63,7 @@ class StorageService:
         self.state = State.LOADING
         self.metrics = metrics or Metrics()
         self._info = {"embedder": embedder, "dimension": dimension, "format_version": 0}
+        self._run = {name: getattr(self, "_op_" + name) for name in OPS}  # resolved once, not per call
 
     # --- lifecycle -------------------------------------------------------------------------
     def loaded(self, engine: Any) -> None:
@@ -121,7 +122,7 @@ class StorageService:
         try:
             self._admit(op)
             kwargs = bind(op.params, {} if args is None else args) if op.params or args else {}
-            return getattr(self, "_op_" + op.name)(**kwargs)
+            return self._run[op.name](**kwargs)
         except SutraError as e:
             code = e.code
             raise
