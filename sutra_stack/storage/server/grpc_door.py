@@ -115,10 +115,11 @@ class GrpcDoor:
         service = self.service
         call = service.call
         respond = result_message
+        needs_token = service.needs_token  # the token is fixed when the service is made
 
         def handle(request: Any, context: grpc.ServicerContext) -> Any:
             try:
-                if service.needs_token:
+                if needs_token:
                     service.authenticate(_token(context))
                 if type(request) is _Malformed:
                     raise InvalidArgument(request.reason, field="request")

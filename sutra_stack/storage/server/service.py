@@ -120,7 +120,8 @@ class StorageService:
         t0 = time.perf_counter()
         code = "OK"
         try:
-            self._admit(op)
+            if self.state is not State.SERVING or (op.write and self.read_only):
+                self._admit(op)  # raises (the common case, serving and allowed, skips the call)
             kwargs = bind(op.params, {} if args is None else args) if op.params or args else {}
             return self._run[op.name](**kwargs)
         except SutraError as e:
