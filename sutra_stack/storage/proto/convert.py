@@ -68,8 +68,22 @@ def _metadata_in(text: str) -> dict[str, Any]:
     return value
 
 
+def _flat(desc: Any) -> bool:
+    """True when every field of a message is a plain scalar (not repeated, not a message, not metadata)."""
+    return all(fd.message_type is None and not fd.is_repeated and fd.name != "metadata_json" for fd in desc.fields)
+
+
+_FLAT: dict[Any, bool] = {}
+
+
 def request_args(msg: Message) -> dict[str, Any]:
     """The fields a caller set in a request message, as operation arguments."""
+    desc = msg.DESCRIPTOR
+    flat = _FLAT.get(desc)
+    if flat is None:
+        flat = _FLAT[desc] = _flat(desc)
+    if flat:  # the common case (ids, queries, numbers): the set fields as they are
+        return {fd.name: value for fd, value in msg.ListFields()}
     out: dict[str, Any] = {}
     for fd, value in msg.ListFields():
         name = fd.name
