@@ -10,6 +10,7 @@ filtered through the concept `alive` column. Scores are summed in reusable scrat
 
 from __future__ import annotations
 
+import math
 import zlib
 from array import array
 from collections import Counter
@@ -121,8 +122,9 @@ class TextIndex:
 
     def postings(self, h: int) -> tuple[np.ndarray, np.ndarray]:
         parts_d, parts_t = [], []
-        i = int(np.searchsorted(self.base_terms, h))
-        if i < len(self.base_terms) and self.base_terms[i] == h:
+        bt = self.base_terms
+        i = int(bt.searchsorted(h))
+        if i < len(bt) and bt[i] == h:
             a, b = self.base_ptr[i], self.base_ptr[i + 1]
             parts_d.append(self.base_doc[a:b])
             parts_t.append(self.base_tf[a:b])
@@ -147,32 +149,43 @@ class TextIndex:
         n_docs = self.live_docs
         avgdl = max(self.total_len / n_docs, 1e-9)
         lengths = self.docs["length"]
+        c0, c1 = K1 * (1 - B), K1 * B / avgdl  # the length norm is c0 + c1 * dl
+        filter_dead = n_docs != self.docs.n  # every row is a live document: no alive gather
         acc, seen = self._scratch(len(lengths))
-        cand_parts = []
+        cand_parts: list[np.ndarray] = []
+        score_parts: list[np.ndarray] = []
         try:
             for h in terms:
                 docs, tfs = self.postings(h)
-                if not len(docs):
-                    continue
-                keep = alive[docs]
-                docs, tfs = docs[keep], tfs[keep].astype(np.float64)
+                if filter_dead and len(docs):
+                    keep = alive[docs]
+                    docs, tfs = docs[keep], tfs[keep]
                 df = len(docs)
                 if not df:
                     continue
-                idf = np.log(1.0 + (n_docs - df + 0.5) / (df + 0.5))
-                dl = lengths[docs]
+                tf = tfs.astype(np.float64)
+                part = tf * (math.log(1.0 + (n_docs - df + 0.5) / (df + 0.5)) * (K1 + 1)) / (
+                    tf + (lengths[docs] * c1 + c0))
+                if len(terms) == 1:
+                    cand_parts.append(docs)
+                    score_parts.append(part)
+                    break
                 fresh = docs[~seen[docs]]
                 cand_parts.append(fresh)
                 seen[fresh] = True
-                acc[docs] += idf * tfs * (K1 + 1) / (tfs + K1 * (1 - B + B * dl / avgdl))
+                acc[docs] += part
             if not cand_parts:
                 return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float32)
-            cands = np.concatenate(cand_parts) if len(cand_parts) > 1 else cand_parts[0]
-            scores = acc[cands]
+            if score_parts:  # one term: its documents are distinct, nothing to sum
+                cands, scores = cand_parts[0], score_parts[0]
+                cand_parts.clear()
+            else:
+                cands = np.concatenate(cand_parts) if len(cand_parts) > 1 else cand_parts[0]
+                scores = acc[cands]
         finally:
-            for part in cand_parts:
-                acc[part] = 0.0
-                seen[part] = False
+            for cp in cand_parts:
+                acc[cp] = 0.0
+                seen[cp] = False
         if len(scores) > k:  # every candidate tied with the k-th best, then ties by row
             kth = np.partition(scores, len(scores) - k)[len(scores) - k]
             top = np.flatnonzero(scores >= kth)
