@@ -5,7 +5,8 @@ Figures (each printed with its anchor, the ratio and the target ratio):
     hnswlib add_items of the same vectors in the same batches, M=16, ef_construction=200
     (target ≥ 0.70×);
   * vector search k=10 through the engine vs raw knn_query on the same vectors at the same ef,
-    single queries, one thread, with recall@10 of both (target ≥ 0.80×);
+    single queries, one thread, with recall@10 of both (target ≥ 0.80×); blocks of 50 queries
+    taken in turn, so load changes on a shared machine hit both alike;
   * text search k=10 (3-word queries) vs a bare numpy BM25 over a dict of postings arrays
     (no deletes, no tail, no hits built: a floor, not a like-for-like target);
   * 8 concurrent single-concept writers, fsync always, vs raw hnswlib adding the same vectors one
