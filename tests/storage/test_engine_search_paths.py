@@ -18,6 +18,8 @@ def eng() -> Engine:
     e.close()
 
 
+# A 1e30-scaled vector overflows its squared norm on purpose: the engine rescales it.
+@pytest.mark.filterwarnings("ignore:overflow encountered in dot:RuntimeWarning")
 def test_query_vector_forms_and_scale_give_the_same_hits(eng: Engine) -> None:
     ids = [eng.learn_concept(f"topic {i % 7} item {i} grüße {'ä' * (i % 3)}") for i in range(60)]
     q = HashEmbedder(32).embed(["topic 3 item 10"])[0]
