@@ -194,7 +194,9 @@ class SentenceTransformerEmbedder:
                 "pip install 'sutra-stack[sentence-transformers]'"
             ) from None
         self._model = SentenceTransformer(model)
-        got = int(self._model.get_sentence_embedding_dimension())
+        model_dim = getattr(self._model, "get_embedding_dimension", None) or \
+            self._model.get_sentence_embedding_dimension  # the older name (sentence-transformers < 5.2)
+        got = int(model_dim())
         if got != dimension:
             raise FailedPrecondition(f"model {model} gives {got} dimensions but embedder.dimension is {dimension}")
         self.dimension = dimension
