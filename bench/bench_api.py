@@ -19,16 +19,11 @@ import json
 import os
 import re
 import shutil
-import signal
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -43,43 +38,9 @@ from sutra_stack.storage import StorageClient  # noqa: E402
 sys.path.insert(0, str(ROOT / "bench"))
 import gen_store  # noqa: E402  (the reasoning benchmark's store templates)
 
+from tests.support.procs import free_port, running, wait_until  # noqa: E402
+
 PY = sys.executable
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for(check, timeout: float, what: str) -> None:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if check():
-                return
-        except Exception:  # noqa: BLE001,S110 - not up yet
-            pass
-        time.sleep(0.05)
-    raise SystemExit(f"timed out waiting for {what}")
-
-
-@contextmanager
-def process(argv: list[str], env: dict[str, str], log: Path) -> Iterator[subprocess.Popen[bytes]]:
-    base = {k: v for k, v in os.environ.items() if not k.startswith("SUTRA_")}
-    with open(log, "ab") as out:
-        proc = subprocess.Popen(argv, env={**base, **env}, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT,
-                                start_new_session=True)
-        try:
-            yield proc
-        finally:
-            if proc.poll() is None:
-                os.killpg(proc.pid, signal.SIGTERM)
-                try:
-                    proc.wait(60)
-                except subprocess.TimeoutExpired:
-                    os.killpg(proc.pid, signal.SIGKILL)
-                    proc.wait()
 
 
 # --- a small HTTP/1.1 keep-alive load generator ---------------------------------------------
@@ -212,9 +173,10 @@ def main() -> None:
     senv = {"SUTRA_STORAGE_PATH": str(tmp / "data"), "SUTRA_STORAGE_PORT": str(sport),
             "SUTRA_STORAGE_FAST_PORT": str(fport), "SUTRA_LOG_LEVEL": "WARNING"}
     address = f"127.0.0.1:{sport}"
-    with process([PY, "-m", "sutra_stack.storage.server"], senv, tmp / "storage.log") as sproc:
+    with running([PY, "-m", "sutra_stack.storage.server"], env=senv, log=tmp / "storage.log",
+                 stop_timeout=60) as sproc:
         client = StorageClient(address)
-        wait_for(lambda: client.stats() is not None, 120, "storage server")
+        wait_until(lambda: client.stats() is not None, 120, 0.05, what="storage server")
         t0 = time.perf_counter()
         n_facts = gen_store.fill(client, args.concepts)
         st = client.stats()
@@ -223,9 +185,9 @@ def main() -> None:
 
         aenv = {"SUTRA_API_PORT": str(aport), "SUTRA_API_WORKERS": str(args.workers),
                 "SUTRA_STORAGE_SERVER": address, "SUTRA_LOG_LEVEL": "WARNING"}
-        with process([PY, "-m", "sutra_stack.apps.api"], aenv, tmp / "api.log") as aproc:
-            wait_for(lambda: httpx.get(f"http://127.0.0.1:{aport}/ready", timeout=2).status_code == 200, 60,
-                     "sutra-api ready")
+        with running([PY, "-m", "sutra_stack.apps.api"], env=aenv, log=tmp / "api.log", stop_timeout=60) as aproc:
+            wait_until(lambda: httpx.get(f"http://127.0.0.1:{aport}/ready", timeout=2).status_code == 200, 60,
+                       0.05, what="sutra-api ready")
             reasoner = Reasoner(client)
             qs = gen_store.questions(n_facts, args.asks)
             reqs = [request_bytes("/ask", {"question": q}) for q in qs]

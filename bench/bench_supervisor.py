@@ -45,28 +45,11 @@ from sutra_stack.config import load_config  # noqa: E402
 from sutra_stack.supervisor.control import call  # noqa: E402
 from sutra_stack.supervisor.manager import control_path  # noqa: E402
 from sutra_stack.supervisor.spec import load_stack  # noqa: E402
+from tests.support.procs import free_port, wait_until  # noqa: E402
 
 PY = sys.executable
 CHILDREN = ROOT / "tests" / "supervisor" / "children"
 ENV = {**{k: v for k, v in os.environ.items() if not k.startswith("SUTRA_")}, "PYTHONPATH": str(ROOT)}
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for(check: Callable[[], bool], timeout: float = 60, step: float = 0.005) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if check():
-                return
-        except Exception:  # noqa: BLE001,S110 - not up yet
-            pass
-        time.sleep(step)
-    raise TimeoutError(check)
 
 
 def child(name: str, *args: str) -> str:
@@ -84,7 +67,7 @@ class Sup:
         self.proc = subprocess.Popen(argv, cwd=d, env=ENV, stdout=self.out, stderr=subprocess.STDOUT,
                                      start_new_session=True)
         self.sock = control_path(load_stack(load_config(d / "sutra.toml", environ={})))
-        wait_for(lambda: all(r["state"] in ("ready", "exited") for r in self.status().values()))
+        wait_until(lambda: all(r["state"] in ("ready", "exited") for r in self.status().values()), 60, 0.005)
 
     def status(self) -> dict[str, dict]:
         return {r["name"]: r for r in call(self.sock, {"cmd": "status"})["services"]}
@@ -135,7 +118,7 @@ stable_after = 0.2
                 time.sleep(0.3)  # past stable_after: each crash is a first failure, restarted at once
                 t = time.time()
                 os.kill(old, signal.SIGKILL)
-                wait_for(lambda n=name, k=len(sup.events()): any(text.startswith(f"{n}: running -> ready")
+                wait_until(lambda n=name, k=len(sup.events()): any(text.startswith(f"{n}: running -> ready")
                                                                   for _, text in sup.events()[k:]), 30, 0.01)
                 new = sup.status()[name]["pid"]
                 ev = sup.events()
@@ -170,7 +153,7 @@ stable_after = 0.2
         t = time.time()
         p = subprocess.Popen([PY, str(CHILDREN / "webapp.py")], pass_fds=[s.fileno()], stdout=subprocess.DEVNULL,
                              preexec_fn=_hand(s.fileno(), {**ENV, "APP_DIR": str(d / "app")}))
-        wait_for(lambda p2=port2: httpx.get(f"http://127.0.0.1:{p2}/ready").status_code == 200, 30, 0.005)
+        wait_until(lambda p2=port2: httpx.get(f"http://127.0.0.1:{p2}/ready").status_code == 200, 30, 0.005)
         cold.append(time.time() - t)
         p.terminate()
         p.wait()
@@ -241,11 +224,11 @@ def bench_up(base: Path) -> None:
             t = time.time()
             procs = [subprocess.Popen([PY, "-m", "sutra_stack.storage.server"], cwd=d, env=env,
                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
-            wait_for(lambda p=ports[0]: _serving(p), 60, 0.01)
+            wait_until(lambda p=ports[0]: _serving(p), 60, 0.01)
             if with_api:
                 procs.append(subprocess.Popen([PY, "-m", "sutra_stack.apps.api"], cwd=d, env=env,
                                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
-                wait_for(lambda p=ports[2]: httpx.get(f"http://127.0.0.1:{p}/ready").status_code == 200, 60, 0.01)
+                wait_until(lambda p=ports[2]: httpx.get(f"http://127.0.0.1:{p}/ready").status_code == 200, 60, 0.01)
             bares.append(time.time() - t)
             for p in reversed(procs):
                 p.terminate()
@@ -277,7 +260,7 @@ def _swap(url: str, save: Callable[[], None], new: str) -> tuple[int, float, flo
     n0 = len(results)
     t_save = time.time()
     save()
-    wait_for(lambda: results and results[-1][2].startswith(new), 60, 0.005)
+    wait_until(lambda: results and results[-1][2].startswith(new), 60, 0.005)
     t_new = next(t for t, ok, body, _ in results[n0:] if ok and body.startswith(new))
     time.sleep(2.0)
     stop.set()
@@ -316,7 +299,7 @@ watch = ["app"]
     p = subprocess.Popen([PY, "-m", "uvicorn", "app:app", "--reload", "--port", str(port), "--log-level", "warning"],
                          cwd=a, env=ENV, start_new_session=True)
     try:
-        wait_for(lambda: httpx.get(f"http://127.0.0.1:{port}/").status_code == 200)
+        wait_until(lambda: httpx.get(f"http://127.0.0.1:{port}/").status_code == 200, 60, 0.005)
         theirs = _swap(f"http://127.0.0.1:{port}/", lambda: (a / "app.py").write_text(app.format(v="v2")), "v2")
     finally:
         os.killpg(p.pid, signal.SIGTERM)
@@ -374,7 +357,7 @@ def bench_logs(base: Path, n: int = 100_000) -> None:
               console=console)
     log = d / ".sutra" / "logs" / "burst.log"
     try:
-        wait_for(lambda: b"done writing" in log.read_bytes()[-200:], 120, 0.01)
+        wait_until(lambda: b"done writing" in log.read_bytes()[-200:], 120, 0.01)
         spawn = next(ts for ts, text in sup.events() if text.startswith("burst: spawned"))
         last = os.stat(log).st_mtime
         elapsed = last - spawn

@@ -59,6 +59,7 @@ def running(
     ready: Callable[[], bool] | None = None,
     timeout: float = 30.0,
     log: Path | None = None,
+    stop_timeout: float = 10.0,
 ) -> Iterator[subprocess.Popen[bytes]]:
     """Start a real process in its own group, wait for `ready`, and always stop it (SIGTERM, then SIGKILL)."""
     out = open(log, "ab") if log else subprocess.DEVNULL  # noqa: SIM115
@@ -87,7 +88,7 @@ def running(
                 time.sleep(0.02)
         yield proc
     finally:
-        stop(proc)
+        stop(proc, stop_timeout)
         if log:
             out.close()  # type: ignore[union-attr]
 
