@@ -239,10 +239,19 @@ def ask(store: KnowledgeStore, question: str, *, max_paths: int = 5, max_depth: 
 
 def _search(store: KnowledgeStore, question: str) -> tuple[list[SearchHit], list[SearchHit]]:
     """The vector and the text search for the question (one round trip when the store can)."""
+    query = search_query(question)
     both = getattr(store, "search_candidates", None)
     if both is not None:
-        return both(question, k=SEARCH_K)  # type: ignore[no-any-return]
-    return store.vector_search(text=question, k=SEARCH_K), store.text_search(question, k=SEARCH_K)
+        return both(query, k=SEARCH_K)  # type: ignore[no-any-return]
+    return store.vector_search(text=query, k=SEARCH_K), store.text_search(query, k=SEARCH_K)
+
+
+def search_query(question: str) -> str:
+    """The question without its stopwords ("where", "is", "of" ...), the words in order: they
+    match most facts, so they only cost the text search time (thousands of postings each) and
+    blur the vector; the question itself when it is nothing but stopwords."""
+    kept = [w for w in words(question) if w.lower() not in STOPWORDS]
+    return " ".join(kept) if kept else question
 
 
 def _find_paths(store: KnowledgeStore, frame: Frame, starts: list[str], targets: list[str], depth: int,

@@ -104,3 +104,34 @@ def test_ties_at_the_cut_keep_the_oldest_rows() -> None:
     ix.remove(1)
     ix.remove(3)
     assert ix.search("words", 4, alive)[0].tolist() == [0, 2, 4, 5]
+
+
+def test_pruned_search_equals_reference_on_skewed_vocabulary() -> None:
+    """Rare and common terms, repeats and varied lengths: the search that skips scoring common
+    terms once they cannot change the top k returns exactly the full BM25 ranking."""
+    rng = np.random.default_rng(7)
+    vocab = [f"w{i}" for i in range(400)]
+    p = 1.0 / np.arange(1, len(vocab) + 1)  # Zipf: w0 is in most documents, w399 in few
+    p /= p.sum()
+    texts = [" ".join(rng.choice(vocab, int(rng.integers(1, 12)), p=p)) + f" id{i % 97}" for i in range(1500)]
+    ix = TextIndex()
+    alive = np.zeros(len(texts), dtype=bool)
+    docs: dict[int, str] = {}
+    for r, t in enumerate(texts):
+        ix.add(r, t)
+        alive[r] = True
+        docs[r] = t
+        if r == 900:
+            ix.compact()  # base + tail
+    queries = [" ".join(rng.choice(vocab, int(rng.integers(2, 6)), p=p)) + f" id{int(rng.integers(0, 97))}"
+               for _ in range(60)]
+    queries += [" ".join(rng.choice(vocab[:5], 3)) for _ in range(10)]  # common terms only
+    for q in queries:
+        for k in (1, 5, 20):
+            check(ix, docs, alive, q, k)
+    for r in rng.choice(len(texts), 200, replace=False).tolist():  # deletes: postings filtered
+        alive[r] = False
+        ix.remove(r)
+        del docs[r]
+    for q in queries:
+        check(ix, docs, alive, q, 10)

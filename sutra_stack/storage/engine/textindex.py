@@ -29,6 +29,13 @@ POSTING_SCHEMA: dict[str, tuple[str, float | int | bytes]] = {
 }
 DOC_SCHEMA: dict[str, tuple[str, float | int | bytes]] = {"length": ("int32", 0)}
 COMPACT_MIN_TAIL = 256 * 1024
+_NO_DOCS = np.empty(0, dtype=np.int32)
+_NO_TFS = np.empty(0, dtype=np.uint8)
+
+
+def _kth(scores: np.ndarray, k: int) -> float:
+    """The k-th largest of `scores` (len >= k)."""
+    return float(np.partition(scores, len(scores) - k)[len(scores) - k])
 
 
 def term_hash(term: str) -> int:
@@ -43,12 +50,12 @@ class TextIndex:
         self.base_ptr = np.zeros(1, dtype=np.int64)
         self.base_doc = np.empty(0, dtype=np.int32)
         self.base_tf = np.empty(0, dtype=np.uint8)
+        self.base_len = np.empty(0, dtype=np.int32)  # each base posting's document length (not stored)
         self.total_len = 0  # tokens over live documents
         self.live_docs = 0
         # term -> tail position (int) or positions (array 'i'); None: rebuild before the next query
         self._tail_map: dict[int, int | array] | None = {}
         self._acc = np.zeros(0, dtype=np.float64)  # scratch: score per row, all zero between queries
-        self._seen = np.zeros(0, dtype=np.bool_)  # scratch: row already a candidate
 
     def _index_tail(self, first: int, terms: list[int]) -> None:
         m = self._tail_map
@@ -117,91 +124,129 @@ class TextIndex:
         self.base_terms = uniq.astype(np.uint32)
         self.base_ptr = np.append(starts, len(terms)).astype(np.int64)
         self.base_doc, self.base_tf = docs.astype(np.int32), tfs.astype(np.uint8)
+        self.base_len = self.docs["length"][self.base_doc]
         self.tail = Table(POSTING_SCHEMA)
         self._tail_map = {}
 
-    def postings(self, h: int) -> tuple[np.ndarray, np.ndarray]:
-        parts_d, parts_t = [], []
+    def postings(self, h: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(documents ascending, term frequencies, document lengths) of term hash `h`."""
+        parts_d, parts_t, parts_l = [], [], []
         bt = self.base_terms
         i = int(bt.searchsorted(h))
         if i < len(bt) and bt[i] == h:
             a, b = self.base_ptr[i], self.base_ptr[i + 1]
             parts_d.append(self.base_doc[a:b])
             parts_t.append(self.base_tf[a:b])
+            parts_l.append(self.base_len[a:b])
         pos = self._tail_positions().get(h) if self.tail.n else None
         if pos is not None:
             # an array view is dropped before any append (appends need the state lock too)
             pos = [pos] if isinstance(pos, int) else np.frombuffer(pos, dtype=np.int32)  # type: ignore[assignment]
-            parts_d.append(self.tail["doc"][pos])
+            docs = self.tail["doc"][pos]
+            parts_d.append(docs)
             parts_t.append(self.tail["tf"][pos])
+            parts_l.append(self.docs["length"][docs])
             del pos
         if not parts_d:
-            return np.empty(0, dtype=np.int32), np.empty(0, dtype=np.uint8)
+            return _NO_DOCS, _NO_TFS, _NO_DOCS
         if len(parts_d) == 1:
-            return parts_d[0], parts_t[0]
-        return np.concatenate(parts_d), np.concatenate(parts_t)
+            return parts_d[0], parts_t[0], parts_l[0]
+        return np.concatenate(parts_d), np.concatenate(parts_t), np.concatenate(parts_l)
 
     def search(self, query: str, k: int, alive: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(rows, BM25 scores), best first."""
-        terms = {term_hash(t) for t in tokenize(query)}
+        """(rows, BM25 scores), best first.
+
+        Exact top k with MaxScore pruning: terms are scored rarest first; once the terms left
+        could not lift a document that holds none of the terms scored so far above the k-th
+        best score seen, those terms only add to the documents already found (looked up in
+        their sorted postings, or one gather), instead of scoring all their documents. Scores
+        are summed in a reusable per-row scratch array (zero between queries; a row is a
+        candidate when its sum is above zero, every term adding more than zero).
+        """
+        terms = sorted({term_hash(t) for t in tokenize(query)})
         if not terms or self.live_docs <= 0:
             return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float32)
         n_docs = self.live_docs
-        avgdl = max(self.total_len / n_docs, 1e-9)
-        lengths = self.docs["length"]
-        c0, c1 = K1 * (1 - B), K1 * B / avgdl  # the length norm is c0 + c1 * dl
+        c0, c1 = K1 * (1 - B), K1 * B / max(self.total_len / n_docs, 1e-9)  # length norm c0 + c1 * dl
         filter_dead = n_docs != self.docs.n  # every row is a live document: no alive gather
-        acc, seen = self._scratch(len(lengths))
+        lists = []
+        for h in terms:
+            docs, tfs, dls = self.postings(h)
+            if filter_dead and len(docs):
+                keep = alive[docs]
+                docs, tfs, dls = docs[keep], tfs[keep], dls[keep]
+            if len(docs):
+                lists.append((len(docs), h, docs, tfs, dls))
+        if not lists:
+            return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float32)
+        lists.sort(key=lambda t: (t[0], t[1]))  # rarest first, ties by term
+        weights = [math.log(1.0 + (n_docs - df + 0.5) / (df + 0.5)) * (K1 + 1) for df, *_ in lists]
+        # the most a term can add to a document: its largest tf in its shortest document
+        most = []
+        for w, (_, _, _, tfs, dls) in zip(weights, lists, strict=True):
+            tf_max = float(tfs.max())
+            most.append(w * tf_max / (tf_max + c0 + c1 * float(dls.min())))
+        left = [sum(most[j:]) for j in range(len(most))] + [0.0]
+        if len(lists) == 1:  # one term: its documents are distinct, nothing to sum
+            _, _, docs, tfs, dls = lists[0]
+            tf = tfs.astype(np.float64)
+            return self._top(docs, tf * weights[0] / (tf + (dls * c1 + c0)), k)
+        acc = self._scratch(len(self.docs["length"]))
         cand_parts: list[np.ndarray] = []
-        score_parts: list[np.ndarray] = []
-        try:
-            for h in terms:
-                docs, tfs = self.postings(h)
-                if filter_dead and len(docs):
-                    keep = alive[docs]
-                    docs, tfs = docs[keep], tfs[keep]
-                df = len(docs)
-                if not df:
+        found = 0
+        probe: np.ndarray | None = None  # the first >= k documents found: their k-th best score
+        closed: np.ndarray | None = None  # (sorted) the documents found, once no new one can pass
+        try:           # the k-th best of the probe, which bounds the k-th best overall from below
+            for j, (_, _, docs, tfs, dls) in enumerate(lists):
+                w = weights[j]
+                if closed is not None:
+                    if 8 * len(closed) < len(docs):
+                        at = np.minimum(np.searchsorted(docs, closed), len(docs) - 1)
+                        sel = at[docs[at] == closed]
+                    else:
+                        sel = np.flatnonzero(acc[docs] > 0.0)
+                    if len(sel):
+                        d, tf = docs[sel], tfs[sel].astype(np.float64)
+                        acc[d] += tf * w / (tf + (dls[sel] * c1 + c0))
                     continue
                 tf = tfs.astype(np.float64)
-                part = tf * (math.log(1.0 + (n_docs - df + 0.5) / (df + 0.5)) * (K1 + 1)) / (
-                    tf + (lengths[docs] * c1 + c0))
-                if len(terms) == 1:
-                    cand_parts.append(docs)
-                    score_parts.append(part)
-                    break
-                fresh = docs[~seen[docs]]
+                part = tf * w / (tf + (dls * c1 + c0))
+                cur = acc[docs]
+                fresh = docs[cur == 0.0]
                 cand_parts.append(fresh)
-                seen[fresh] = True
-                acc[docs] += part
-            if not cand_parts:
-                return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float32)
-            if score_parts:  # one term: its documents are distinct, nothing to sum
-                cands, scores = cand_parts[0], score_parts[0]
-                cand_parts.clear()
-            else:
-                cands = np.concatenate(cand_parts) if len(cand_parts) > 1 else cand_parts[0]
-                scores = acc[cands]
+                found += len(fresh)
+                acc[docs] = cur + part
+                if probe is None and found >= k:
+                    probe = np.concatenate(cand_parts)
+                if probe is not None and left[j + 1] > 0.0 and left[j + 1] < _kth(acc[probe], k) * (1.0 - 1e-9):
+                    closed = np.sort(np.concatenate(cand_parts))
+            cands = np.concatenate(cand_parts) if len(cand_parts) > 1 else cand_parts[0]
+            scores = acc[cands]
+            if probe is not None and len(cands) > 4 * len(probe):  # drop what cannot reach the top k
+                keep = np.flatnonzero(scores >= _kth(acc[probe], k))
+                cands, scores = cands[keep], scores[keep]
         finally:
             for cp in cand_parts:
                 acc[cp] = 0.0
-                seen[cp] = False
-        if len(scores) > k:  # every candidate tied with the k-th best, then ties by row
+        return self._top(cands, scores, k)
+
+    def _scratch(self, rows: int) -> np.ndarray:
+        """The zeroed per-row score array, grown to cover `rows` (callers hold the state lock)."""
+        if len(self._acc) < rows:
+            self._acc = np.zeros(max(rows, 2 * len(self._acc), 1024), dtype=np.float64)
+        return self._acc
+
+    @staticmethod
+    def _top(cands: np.ndarray, scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """The k best of (rows, scores): every candidate tied with the k-th best, then ties by row
+        (older concept first) for a stable order."""
+        if len(scores) > k:
             kth = np.partition(scores, len(scores) - k)[len(scores) - k]
             top = np.flatnonzero(scores >= kth)
         else:
             top = np.arange(len(scores))
-        # best first; ties by row (older concept first) for a stable order
         order = top[np.lexsort((cands[top], -scores[top]))][:k]
         return cands[order].astype(np.int64), scores[order].astype(np.float32)
-
-    def _scratch(self, rows: int) -> tuple[np.ndarray, np.ndarray]:
-        """The zeroed per-row scratch arrays, grown to cover `rows` (callers hold the state lock)."""
-        if len(self._acc) < rows:
-            cap = max(rows, 2 * len(self._acc), 1024)
-            self._acc = np.zeros(cap, dtype=np.float64)
-            self._seen = np.zeros(cap, dtype=np.bool_)
-        return self._acc, self._seen
 
     # --- snapshot --------------------------------------------------------------------------
     def arrays(self) -> dict[str, np.ndarray]:
@@ -224,5 +269,6 @@ class TextIndex:
         self.tail.adopt(arrays["tail_term"][1], {"term": arrays["tail_term"][0], "doc": arrays["tail_doc"][0],
                                                  "tf": arrays["tail_tf"][0]})
         self.docs.adopt(arrays["doc_length"][1], {"length": arrays["doc_length"][0]})
+        self.base_len = self.docs["length"][self.base_doc]
         self._tail_map = None
         self.total_len, self.live_docs = total_len, live_docs
