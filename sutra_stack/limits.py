@@ -55,6 +55,7 @@ MAX_LEARN_BATCH_TEXTS = 10_000  # texts in one learn_batch call
 
 # --- REST apps -----------------------------------------------------------------------------
 MAX_SOURCE_BYTES = 1024  # the `source` label of a /learn text
+BLOCKING_THREADS = 32  # threads a REST app runs its blocking storage and reasoning calls on
 
 # --- supervisor ----------------------------------------------------------------------------
 MAX_SERVICES = 64  # services in one stack config

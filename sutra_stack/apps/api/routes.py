@@ -1,8 +1,8 @@
 """The routes of sutra-api: learn, ask, search, concepts, health/ready, stats, metrics.
 
-Storage-bound routes are plain `def` functions (run on the threadpool) calling the shared,
-thread-safe StorageClient and the Reasoner over it; every error leaves through the handlers
-in `apps.common.errors`.
+Storage-bound routes are `async def` and run their calls to the shared, thread-safe
+StorageClient and the Reasoner over it on the blocking pool (`apps.common.blocking`); every
+error leaves through the handlers in `apps.common.errors`.
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ from sutra_stack.apps.api.schemas import (
     SearchRequest,
     SearchResponse,
 )
+from sutra_stack.apps.common.blocking import blocking
 from sutra_stack.apps.common.health import probe
 from sutra_stack.errors import NotFound
 from sutra_stack.storage.model import ASSOCIATION_TYPES
@@ -80,18 +81,18 @@ def _learn_out(result: Any) -> dict[str, Any]:
 
 @router.post("/learn", response_model=LearnResponse, dependencies=[Depends(require_token)],
              responses=_MUTATING_ERRORS, tags=["knowledge"])
-def learn(body: LearnRequest, store: Store) -> Response:
+async def learn(body: LearnRequest, store: Store) -> Response:
     """Learn a text: its sentences become concepts, linked by the associations found in them."""
-    result = store.reasoner().learn(body.content, source=body.source, metadata=body.metadata)
+    result = await blocking(lambda: store.reasoner().learn(body.content, source=body.source, metadata=body.metadata))
     return json_response(_learn_out(result))
 
 
 @router.post("/learn/batch", response_model=LearnBatchResponse, dependencies=[Depends(require_token)],
              responses=_MUTATING_ERRORS, tags=["knowledge"])
-def learn_batch(body: LearnBatchRequest, store: Store) -> Response:
+async def learn_batch(body: LearnBatchRequest, store: Store) -> Response:
     """Learn many texts in one call (in order, as if each were sent to /learn)."""
     items = [{"content": i.content, "source": i.source, "metadata": i.metadata} for i in body.items]
-    results = [_learn_out(r) for r in store.reasoner().learn_batch(items)]
+    results = [_learn_out(r) for r in await blocking(lambda: store.reasoner().learn_batch(items))]
     return json_response({
         "results": results,
         "concepts_created": sum(r["concepts_created"] for r in results),
@@ -100,25 +101,26 @@ def learn_batch(body: LearnBatchRequest, store: Store) -> Response:
 
 
 @router.post("/ask", response_model=AskResponse, responses=_BODY_ERRORS, tags=["knowledge"])
-def ask(body: AskRequest, store: Store) -> Response:
+async def ask(body: AskRequest, store: Store) -> Response:
     """Answer a question with the reasoning paths that led to the answer, and an explanation."""
-    result = store.reasoner().ask(body.question, max_paths=body.max_paths, max_depth=body.max_depth)
+    result = await blocking(
+        lambda: store.reasoner().ask(body.question, max_paths=body.max_paths, max_depth=body.max_depth))
     return json_response(as_dict(result))
 
 
 @router.post("/search", response_model=SearchResponse, responses=_BODY_ERRORS, tags=["knowledge"])
-def search(body: SearchRequest, store: Store) -> Response:
+async def search(body: SearchRequest, store: Store) -> Response:
     """Concepts most similar to the query text (vector search), best first."""
-    hits = store.store().vector_search(text=body.query, k=body.top_k)
+    hits = await blocking(lambda: store.store().vector_search(text=body.query, k=body.top_k))
     return json_response(
         {"results": [{"concept_id": h.concept_id, "content": h.content, "similarity": h.score} for h in hits]}
     )
 
 
 @router.get("/concepts/{concept_id}", response_model=ConceptOut, responses={**_ERRORS, **_NOT_FOUND}, tags=["concepts"])
-def get_concept(concept_id: ConceptId, store: Store) -> ConceptOut:
+async def get_concept(concept_id: ConceptId, store: Store) -> ConceptOut:
     """One concept by id."""
-    concept = store.store().query_concept(concept_id)
+    concept = await blocking(lambda: store.store().query_concept(concept_id))
     if concept is None:
         raise NotFound(f"no concept with id {concept_id}", field="concept_id")
     return ConceptOut.model_validate(as_dict(concept))
@@ -126,7 +128,7 @@ def get_concept(concept_id: ConceptId, store: Store) -> ConceptOut:
 
 @router.get("/concepts/{concept_id}/neighbors", response_model=NeighborsResponse,
             responses={**_ERRORS, **_NOT_FOUND}, tags=["concepts"])
-def get_neighbors(
+async def get_neighbors(
     concept_id: ConceptId,
     store: Store,
     direction: Annotated[Literal["out", "in", "both"], Query(description="out, in or both.")] = "both",
@@ -135,12 +137,16 @@ def get_neighbors(
     limit: Annotated[int, Query(ge=1, le=NEIGHBOR_LIMIT_MAX, description="MAX_NEIGHBORS at most.")] = 100,
 ) -> NeighborsResponse:
     """The concepts linked to one concept, with the type and confidence of each link."""
-    s = store.store()
-    neighbors = s.get_neighbors(concept_id, types=type, min_confidence=min_confidence, direction=direction,
-                                limit=limit)
-    if not neighbors and s.query_concept(concept_id) is None:
-        raise NotFound(f"no concept with id {concept_id}", field="concept_id")
-    concepts = s.query_concepts([n.concept_id for n in neighbors]) if neighbors else []
+
+    def read() -> tuple[list[Any], list[Any]]:
+        s = store.store()
+        neighbors = s.get_neighbors(concept_id, types=type, min_confidence=min_confidence, direction=direction,
+                                    limit=limit)
+        if not neighbors and s.query_concept(concept_id) is None:
+            raise NotFound(f"no concept with id {concept_id}", field="concept_id")
+        return neighbors, s.query_concepts([n.concept_id for n in neighbors]) if neighbors else []
+
+    neighbors, concepts = await blocking(read)
     return NeighborsResponse(
         concept_id=concept_id,
         neighbors=[
@@ -153,17 +159,17 @@ def get_neighbors(
 
 @router.delete("/concepts/{concept_id}", response_model=DeleteResponse, dependencies=[Depends(require_token)],
                responses={**_MUTATING_ERRORS, **_NOT_FOUND}, tags=["concepts"])
-def delete_concept(concept_id: ConceptId, store: Store) -> DeleteResponse:
+async def delete_concept(concept_id: ConceptId, store: Store) -> DeleteResponse:
     """Delete a concept with its links and vector."""
-    if not store.store().delete_concept(concept_id):
+    if not await blocking(lambda: store.store().delete_concept(concept_id)):
         raise NotFound(f"no concept with id {concept_id}", field="concept_id")
     return DeleteResponse(concept_id=concept_id, deleted=True)
 
 
 @router.get("/stats", responses=_ERRORS, tags=["service"])
-def stats(request: Request, store: Store) -> dict[str, Any]:
+async def stats(request: Request, store: Store) -> dict[str, Any]:
     """Counts and state of the store, as the storage server reports them."""
-    st = store.store().stats()
+    st = await blocking(lambda: store.store().stats())
     metrics = request.app.state.metrics
     metrics.concepts.set(st.concepts)
     metrics.associations.set(st.associations)
