@@ -14,6 +14,7 @@ import math
 import zlib
 from array import array
 from collections import Counter
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -42,6 +43,34 @@ def term_hash(term: str) -> int:
     return zlib.crc32(term.encode("utf-8"))
 
 
+class _TailPostings:
+    """One term's postings in the tail, in growable arrays (appended to under the state lock)."""
+
+    __slots__ = ("docs", "tfs", "lengths")
+
+    def __init__(self, docs: array, tfs: array, lengths: array) -> None:
+        self.docs, self.tfs, self.lengths = docs, tfs, lengths
+
+    @classmethod
+    def of(cls, tail: Table, doc_table: Table, positions: Sequence[int] | np.ndarray) -> _TailPostings:
+        docs = tail["doc"][positions]
+        return cls(array("i", docs.astype(np.int32).tobytes()), array("B", tail["tf"][positions].tobytes()),
+                   array("i", doc_table["length"][docs].astype(np.int32).tobytes()))
+
+    def add(self, row: int, tf: int, length: int) -> None:
+        self.docs.append(row)
+        self.tfs.append(tf)
+        self.lengths.append(length)
+
+    @staticmethod
+    def array(values: array, dtype: type) -> np.ndarray:
+        """A numpy copy (a view would stop the array from growing while it lives)."""
+        view = np.frombuffer(values, dtype=dtype)
+        out = view.copy()
+        del view
+        return out
+
+
 class TextIndex:
     def __init__(self) -> None:
         self.tail = Table(POSTING_SCHEMA)
@@ -53,33 +82,33 @@ class TextIndex:
         self.base_len = np.empty(0, dtype=np.int32)  # each base posting's document length (not stored)
         self.total_len = 0  # tokens over live documents
         self.live_docs = 0
-        # term -> tail position (int) or positions (array 'i'); None: rebuild before the next query
-        self._tail_map: dict[int, int | array] | None = {}
+        # term -> its one tail position, or its tail postings; None: rebuild before the next query
+        self._tail_map: dict[int, int | _TailPostings] | None = {}
         self._acc = np.zeros(0, dtype=np.float64)  # scratch: score per row, all zero between queries
 
-    def _index_tail(self, first: int, terms: list[int]) -> None:
+    def _index_tail(self, first: int, terms: list[int], row: int, tfs: list[int], length: int) -> None:
         m = self._tail_map
         if m is None:
             return
-        for pos, h in enumerate(terms, first):
+        for pos, (h, tf) in enumerate(zip(terms, tfs, strict=True), first):
             old = m.get(h)
             if old is None:
                 m[h] = pos
             elif isinstance(old, int):
-                m[h] = array("i", (old, pos))
+                m[h] = _TailPostings.of(self.tail, self.docs, [old, pos])
             else:
-                old.append(pos)
+                old.add(row, tf, length)
 
-    def _tail_positions(self) -> dict[int, int | array]:
+    def _tail_positions(self) -> dict[int, int | _TailPostings]:
         """The term map of the tail, rebuilt with one sort when a load left it unset."""
         if self._tail_map is None:
             n = self.tail.n
             terms = self.tail["term"][:n]
             order = np.argsort(terms, kind="stable").astype(np.int32)
             uniq, starts, counts = np.unique(terms[order], return_index=True, return_counts=True)
-            m: dict[int, int | array] = {}
+            m: dict[int, int | _TailPostings] = {}
             for h, a, c in zip(uniq.tolist(), starts.tolist(), counts.tolist(), strict=True):
-                m[h] = int(order[a]) if c == 1 else array("i", order[a:a + c].tobytes())
+                m[h] = int(order[a]) if c == 1 else _TailPostings.of(self.tail, self.docs, order[a:a + c])
             self._tail_map = m
         return self._tail_map
 
@@ -96,10 +125,11 @@ class TextIndex:
         first = self.tail.append(len(counts))
         sl = slice(first, first + len(counts))
         terms = list(counts)
+        tfs = [min(c, 255) for c in counts.values()]
         self.tail["term"][sl] = terms
         self.tail["doc"][sl] = row
-        self.tail["tf"][sl] = [min(c, 255) for c in counts.values()]
-        self._index_tail(first, terms)
+        self.tail["tf"][sl] = tfs
+        self._index_tail(first, terms, row, tfs, length)
         if self.tail.n > max(COMPACT_MIN_TAIL, len(self.base_doc) // 2):
             self.compact()
 
@@ -138,15 +168,16 @@ class TextIndex:
             parts_d.append(self.base_doc[a:b])
             parts_t.append(self.base_tf[a:b])
             parts_l.append(self.base_len[a:b])
-        pos = self._tail_positions().get(h) if self.tail.n else None
-        if pos is not None:
-            # an array view is dropped before any append (appends need the state lock too)
-            pos = [pos] if isinstance(pos, int) else np.frombuffer(pos, dtype=np.int32)  # type: ignore[assignment]
-            docs = self.tail["doc"][pos]
+        entry = self._tail_positions().get(h) if self.tail.n else None
+        if isinstance(entry, int):
+            docs = self.tail["doc"][entry:entry + 1]
             parts_d.append(docs)
-            parts_t.append(self.tail["tf"][pos])
+            parts_t.append(self.tail["tf"][entry:entry + 1])
             parts_l.append(self.docs["length"][docs])
-            del pos
+        elif entry is not None:
+            parts_d.append(entry.array(entry.docs, np.int32))
+            parts_t.append(entry.array(entry.tfs, np.uint8))
+            parts_l.append(entry.array(entry.lengths, np.int32))
         if not parts_d:
             return _NO_DOCS, _NO_TFS, _NO_DOCS
         if len(parts_d) == 1:
