@@ -10,7 +10,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from sutra_stack.reasoning.text import Entity, make_entity, split_clauses, strip_end
+from sutra_stack.reasoning.text import Entity, content_words, make_entity, split_clauses, strip_end
+
+# Words that name a relation ("a kind of", "leads to", "part of"), not a thing: they are no topic
+# of a question, and alone they are no entity a fact mentions.
+RELATION_WORDS = frozenset(
+    content_words("cause causes lead leads result results trigger effect effects consequence reason kind type sort "
+                  "example form contain contains include includes consist made part component mean means refer "
+                  "stand word name term short happen happens come comes occur follow follows precede next thing "
+                  "category belong similar another called known before after precede")
+)
 
 
 @dataclass(frozen=True, slots=True)

@@ -29,7 +29,7 @@ from sutra_stack.limits import (
     MAX_QUERY_IDS,
     MAX_SOURCE_BYTES,
 )
-from sutra_stack.reasoning.extract import MULTI_VALUED, relations_in_sentence
+from sutra_stack.reasoning.extract import MULTI_VALUED, RELATION_WORDS, relations_in_sentence
 from sutra_stack.reasoning.models import LearnItem, LearnResult
 from sutra_stack.reasoning.text import mentioned_entities, normalize, split_sentences
 from sutra_stack.storage.api import KnowledgeStore
@@ -155,7 +155,7 @@ def plan_text(text: str, meta: dict[str, Any], learned_at: float, order: int, wh
             if rel.family not in MULTI_VALUED:
                 plan.slots.append((f"{rel.subject.key}|{rel.family}", sid, rel.subject.id, rel.type))
         for ent in mentioned_entities(sentence):
-            if ent.key in argument_keys:
+            if ent.key in argument_keys or ent.key in RELATION_WORDS:  # "kind" in "a kind of" is no thing
                 continue
             concept(ent.id, ent.key, "entity")
             edge(sid, ent.id, "semantic", MENTION)

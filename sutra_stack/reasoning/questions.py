@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from sutra_stack.reasoning.extract import MULTI_VALUED, verb_lemma
+from sutra_stack.reasoning.extract import MULTI_VALUED, RELATION_WORDS, verb_lemma
 from sutra_stack.reasoning.text import Entity, content_words, make_entity, strip_end
 
 FORWARD, BACKWARD = "forward", "backward"
@@ -177,14 +177,6 @@ def _parse(q: str, chain: bool) -> Frame:
                     fam += " " + m.group("p").lower()
                 return Frame(frozenset({fam}), direction, x, chain=chain, verb_prefix=prefix)
     return Frame(None, FORWARD, None, chain=chain)
-
-
-RELATION_WORDS = frozenset(
-    content_words("cause causes lead leads result results trigger effect effects consequence reason kind type sort "
-                  "example form contain contains include includes consist made part component mean means refer "
-                  "stand word name term short happen happens come comes occur follow follows precede next thing "
-                  "category belong similar another called known before after precede")
-)
 
 
 def topic_words(question: str) -> list[str]:

@@ -247,3 +247,28 @@ def test_id_lookup_across_folds_and_trailing_zero_bytes(monkeypatch: pytest.Monk
     eng.learn_batch([ConceptInput(content=f"filler2 {i}") for i in range(20)])
     assert eng.query_concept(ids[3]).content == "relearned"
     assert eng.query_concept(ids[-1]).content == f"folded {len(ids) - 1}"
+
+
+def test_relearning_associations_of_a_hub_updates_them_from_either_side(eng: Engine) -> None:
+    """A concept with many links (an entity most facts mention): relearning any link, out of it
+    or into it, updates that link and adds no second one; deleted links are not found again."""
+    hub = eng.learn_concept("the hub")
+    spokes = eng.learn_batch([ConceptInput(f"spoke {i}") for i in range(60)])
+    eng.learn_associations([AssociationInput(hub, s, "semantic", 0.5) for s in spokes]
+                           + [AssociationInput(s, hub, "causal", 0.5) for s in spokes])
+    edges = eng.stats().associations
+    eng.learn_associations([AssociationInput(hub, spokes[3], "semantic", 0.9),
+                            AssociationInput(spokes[57], hub, "causal", 0.8),
+                            AssociationInput(spokes[0], hub, "causal", 0.7)])
+    assert eng.stats().associations == edges
+    out = {n.concept_id: n.confidence for n in eng.get_neighbors(hub, direction="out", limit=1000)}
+    into = {n.concept_id: n.confidence for n in eng.get_neighbors(hub, direction="in", limit=1000)}
+    assert out[spokes[3]] == pytest.approx(0.9) and out[spokes[4]] == pytest.approx(0.5)
+    assert into[spokes[57]] == pytest.approx(0.8) and into[spokes[0]] == pytest.approx(0.7)
+    assert eng.delete_association(hub, spokes[3], "semantic")
+    eng.learn_association(hub, spokes[3], "semantic", 0.6)  # a new link again, not the deleted one
+    assert eng.stats().associations == edges
+    out = {n.concept_id: n.confidence for n in eng.get_neighbors(hub, direction="out", limit=1000)}
+    assert out[spokes[3]] == pytest.approx(0.6)
+    eng.learn_association(spokes[3], spokes[4], "causal", 0.5)  # between two spokes: new
+    assert eng.stats().associations == edges + 1

@@ -155,11 +155,20 @@ class Graph:
             i = int(nxt[i])
 
     def find_edge(self, src: int, dst: int, type_code: int) -> int:
+        """The live edge src -> dst of a type, or -1. An edge is on both src's out list and dst's
+        in list: the two are walked in step, so a hub (an entity many facts mention) costs the
+        length of the shorter list, not its own degree."""
         e = self.edges
-        dsts, types = e["dst"], e["type"]
-        for i in self.out_edges(src):
-            if dsts[i] == dst and types[i] == type_code:
+        dsts, srcs, types = e["dst"], e["src"], e["type"]
+        nxt_out, nxt_in, alive = e["next_out"], e["next_in"], e["alive"]
+        i = int(self.concepts["head_out"][src])
+        j = int(self.concepts["head_in"][dst])
+        while i >= 0 and j >= 0:
+            if dsts[i] == dst and types[i] == type_code and alive[i]:
                 return i
+            if srcs[j] == src and types[j] == type_code and alive[j]:
+                return j
+            i, j = int(nxt_out[i]), int(nxt_in[j])
         return -1
 
     def add_edge(self, src: int, dst: int, type_code: int, conf: float, weight: float, created: float) -> int:
