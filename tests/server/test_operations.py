@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import random
 import uuid
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -150,6 +151,36 @@ def test_async_client(server: StorageServerHandle, door: str) -> None:
             await c.flush()
             with pytest.raises(InvalidArgument, match="concept_id"):
                 await c.query_concept("not-an-id")
+
+    asyncio.run(main())
+
+
+@pytest.mark.parametrize("door", ("auto", "grpc"))
+def test_async_learn_stream(server: StorageServerHandle, door: str) -> None:
+    tag = uuid.uuid4().hex[:8]
+    batches = [[ConceptInput(f"astream {tag} {door} {i} {j}") for j in range(30)] for i in range(3)]
+    expected = [content_id(b.content) for batch in batches for b in batch]
+
+    async def produce(items: list[list[ConceptInput]],
+                      fail_after: int | None = None) -> AsyncIterator[list[ConceptInput]]:
+        for i, batch in enumerate(items):
+            if i == fail_after:
+                raise RuntimeError("the source of the batches broke")
+            await asyncio.sleep(0)
+            yield batch
+
+    async def main() -> None:
+        async with AsyncStorageClient(addresses(server)[door]) as c:
+            assert await c.learn_stream(iter(batches[:1])) == expected[:30]  # a plain iterable
+            assert await c.learn_stream(produce(batches)) == expected  # an async one
+            assert all(x is not None for x in await c.query_concepts(expected))
+            with pytest.raises(InvalidArgument, match=r"LearnStream message 1 .*items\[0\]\.content"):
+                await c.learn_stream(produce([[ConceptInput(f"ok {tag}")], [ConceptInput("")]]))
+            with pytest.raises(RuntimeError, match="source of the batches broke"):
+                await c.learn_stream(produce(batches, fail_after=2))
+            assert await c.learn_stream([]) == []
+            # The client still serves other calls afterwards.
+            assert (await c.query_concept(expected[0])) is not None
 
     asyncio.run(main())
 

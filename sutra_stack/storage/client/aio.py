@@ -2,14 +2,17 @@
 
 On the fast door it keeps one connection and pipelines: every call writes its frame at once
 and waits for the answer with its id, so `asyncio.gather` of many calls shares one round
-trip. On `grpc://` it runs the blocking gRPC transport in a worker thread.
+trip. On `grpc://` it runs the blocking gRPC transport in a worker thread, and so does
+`learn_stream` (gRPC's client stream) on any address, as StorageClient's does.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Sequence
+import queue
+import threading
+from collections.abc import AsyncIterable, Iterable, Iterator, Sequence
 from itertools import count
 from typing import Any
 
@@ -97,6 +100,62 @@ class _Pipe:
         return reply.get("result")
 
 
+_END = object()
+
+
+async def _stream_async(transport: GrpcTransport, batches: AsyncIterable[Sequence[ConceptInput]]) -> list[str]:
+    """`transport.learn_stream` fed from an async iterable through a small thread-safe queue."""
+    loop = asyncio.get_running_loop()
+    pipe: queue.Queue[Any] = queue.Queue(maxsize=2)
+    over = threading.Event()  # set when this call ends: neither side waits on the queue any more
+    failed: list[BaseException] = []
+
+    def put(item: Any) -> None:
+        while not over.is_set():
+            with contextlib.suppress(queue.Full):
+                pipe.put(item, timeout=0.1)
+                return
+
+    def requests() -> Iterator[list[dict[str, Any]]]:
+        while True:
+            try:
+                item = pipe.get(timeout=0.1)
+            except queue.Empty:
+                if over.is_set():
+                    raise Unavailable("learn_stream was abandoned by its caller") from None
+                continue
+            if item is _END:
+                if failed:  # raising here makes grpc cancel the call instead of ending it
+                    raise Unavailable("learn_stream: the batches could not be read")
+                return
+            yield codec.batch_args(item, codec.concept_item)["items"]
+
+    async def feed() -> None:
+        try:
+            async for batch in batches:
+                await loop.run_in_executor(None, put, batch)
+        except Exception as e:  # noqa: BLE001 - raised to the caller once the stream is cancelled
+            failed.append(e)
+        await loop.run_in_executor(None, put, _END)
+
+    feeder = loop.create_task(feed())
+    try:
+        ids = await asyncio.to_thread(transport.learn_stream, requests())
+    except SutraError:
+        await asyncio.wait({feeder}, timeout=1.0)
+        if failed:
+            raise failed[0] from None
+        raise
+    finally:
+        over.set()
+        feeder.cancel()
+        with contextlib.suppress(BaseException):
+            await feeder
+    if failed:
+        raise failed[0]
+    return ids
+
+
 class AsyncStorageClient(ClientBase):
     """A KnowledgeStore served by a storage server, for asyncio code."""
 
@@ -170,6 +229,20 @@ class AsyncStorageClient(ClientBase):
 
     async def learn_batch(self, items: Sequence[ConceptInput]) -> list[str]:
         return await self._call("learn_batch", codec.batch_args(items, codec.concept_item))
+
+    async def learn_stream(self, batches: Iterable[Sequence[ConceptInput]] | AsyncIterable[Sequence[ConceptInput]]
+                           ) -> list[str]:
+        """Bulk load over gRPC's client stream: one message per batch, ids in input order.
+
+        `batches` may be a plain or an async iterable. An async one is read on this loop while
+        the stream runs in a worker thread (at most two batches wait ahead of it); if it raises,
+        the stream is cancelled and its exception is raised here (batches already sent stay
+        stored, as with StorageClient.learn_stream)."""
+        transport = self._grpc_transport()
+        if not isinstance(batches, AsyncIterable):
+            items = (codec.batch_args(b, codec.concept_item)["items"] for b in batches)
+            return await asyncio.to_thread(transport.learn_stream, items)
+        return await _stream_async(transport, batches)
 
     async def learn_association(self, source: str, target: str, type: str = "semantic", confidence: float = 1.0,
                                 weight: float = 1.0) -> None:
