@@ -185,3 +185,21 @@ def test_the_depth_limit_bounds_how_many_facts_are_joined(taught: Reasoner) -> N
     assert taught.ask("Is a penguin a vertebrate?", max_depth=4).kind == "path"
     shallow = taught.ask("Is a penguin a vertebrate?", max_depth=2)
     assert shallow.kind != "path"
+
+
+def test_searches_leave_out_the_question_words_but_keep_a_question_made_only_of_them() -> None:
+    from sutra_stack.reasoning.asker import search_query
+
+    assert search_query("Where is the sensor 12 located now?") == "sensor 12 located"
+    assert search_query("What is it?") == "What is it?"  # nothing but stopwords: search as asked
+
+
+def test_a_fact_mentioning_a_relation_word_does_not_link_it_as_an_entity(reasoner: Reasoner) -> None:
+    """'kind' in 'X is a kind of Y' names the relation: no entity concept for it, so facts of
+    that shape are not all linked to one hub."""
+    reasoner.learn_batch(["A sparrow is a kind of bird.", "A trout is a kind of fish."])
+    from sutra_stack.reasoning.text import entity_id
+
+    store = reasoner.store
+    assert store.query_concept(entity_id("kind")) is None
+    assert store.query_concept(entity_id("bird")) is not None
