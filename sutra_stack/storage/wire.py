@@ -35,6 +35,8 @@ HEADER_SIZE = HEADER.size
 
 def encode_default(obj: Any) -> Any:
     """msgpack `default` hook: the model dataclasses as plain maps (what `to_dict` gives, faster)."""
+    if isinstance(obj, SearchHit):  # the most frequent first: searches return lists of them
+        return {"concept_id": obj.concept_id, "score": obj.score, "content": obj.content}
     if isinstance(obj, Concept):
         return {
             "id": obj.id, "content": obj.content, "strength": obj.strength, "confidence": obj.confidence,
@@ -44,8 +46,6 @@ def encode_default(obj: Any) -> Any:
     if isinstance(obj, Neighbor):
         return {"concept_id": obj.concept_id, "type": obj.type, "confidence": obj.confidence,
                 "weight": obj.weight, "direction": obj.direction}
-    if isinstance(obj, SearchHit):
-        return {"concept_id": obj.concept_id, "score": obj.score, "content": obj.content}
     if isinstance(obj, Path):
         return {"concepts": obj.concepts, "hops": obj.hops, "confidence": obj.confidence}
     if isinstance(obj, Hop):

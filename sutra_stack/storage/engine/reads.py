@@ -21,6 +21,20 @@ from sutra_stack.storage.engine.paths import best_paths
 from sutra_stack.storage.engine.state import State
 from sutra_stack.storage.model import ASSOCIATION_TYPES, Concept, Hop, Neighbor, Path, SearchHit, check_id
 
+_SHORT: dict[float, float] = {}  # float32 column value (as a double) → `as_float` of it
+_SHORT_MAX = 4096
+
+
+def _short_float(x: float) -> float:
+    """`as_float` of a float32 column value, remembered: a store holds few distinct strengths and
+    confidences, and formatting one costs more than the rest of a concept's read."""
+    r = _SHORT.get(x)
+    if r is None:
+        r = as_float(x)  # type: ignore[arg-type]
+        if len(_SHORT) < _SHORT_MAX:
+            _SHORT[x] = r
+    return r
+
 
 class ReadsMixin:
     _lock: threading.RLock
@@ -37,14 +51,22 @@ class ReadsMixin:
         return row
 
     def _concept(self, row: int) -> Concept:
+        """The concept in `row`. Each column is read with `.item()` (a Python scalar, no NumPy
+        scalar object in between): one lookup runs with cold caches after the network hop, where
+        every NumPy call costs several times what it does in a loop."""
         g = self._state.graph
-        c = g.concepts
-        meta = g.meta_of(row)
+        cols = g.concepts.cols
+        off = cols["content_off"].item(row)
+        meta_len = cols["meta_len"].item(row)
         return Concept(
-            id=g.id_hex(row), content=g.content_of(row), strength=as_float(c["strength"][row]),
-            confidence=as_float(c["confidence"][row]), created=float(c["created"][row]),
-            last_accessed=float(c["last_accessed"][row]), access_count=int(c["access_count"][row]),
-            metadata=json.loads(meta) if meta else {},
+            id=cols["ids"].item(row).ljust(16, b"\0").hex(),  # like `id_hex`: "S" values drop trailing NULs
+            content=g.content.get(off, cols["content_len"].item(row)).decode("utf-8"),
+            strength=_short_float(cols["strength"].item(row)),
+            confidence=_short_float(cols["confidence"].item(row)),
+            created=cols["created"].item(row),
+            last_accessed=cols["last_accessed"].item(row),
+            access_count=cols["access_count"].item(row),
+            metadata=json.loads(g.meta.get(cols["meta_off"].item(row), meta_len)) if meta_len else {},
         )
 
     def query_concept(self, concept_id: str) -> Concept | None:

@@ -73,18 +73,35 @@ def _flat(desc: Any) -> bool:
     return all(fd.message_type is None and not fd.is_repeated and fd.name != "metadata_json" for fd in desc.fields)
 
 
-_FLAT: dict[Any, bool] = {}
+# Per request message: None when it has messages, lists or metadata; else its fields as
+# (name, has presence). A scalar field without presence counts as set when it is not its
+# default (falsy) value — exactly what `ListFields` reports, without building its list.
+_PLANS: dict[Any, tuple[tuple[str, bool], ...] | None] = {}
+
+
+def _plan(desc: Any) -> tuple[tuple[str, bool], ...] | None:
+    if desc not in _PLANS:
+        _PLANS[desc] = tuple((fd.name, fd.has_presence) for fd in desc.fields) if _flat(desc) else None
+    return _PLANS[desc]
 
 
 def request_args(msg: Message) -> dict[str, Any]:
     """The fields a caller set in a request message, as operation arguments."""
-    desc = msg.DESCRIPTOR
-    flat = _FLAT.get(desc)
-    if flat is None:
-        flat = _FLAT[desc] = _flat(desc)
-    if flat:  # the common case (ids, queries, numbers): the set fields as they are
-        return {fd.name: value for fd, value in msg.ListFields()}
-    out: dict[str, Any] = {}
+    plan = _PLANS.get(msg.DESCRIPTOR, ())
+    if plan == ():
+        plan = _plan(msg.DESCRIPTOR)
+    if plan is not None:  # the common case (ids, queries, numbers): the set fields as they are
+        out: dict[str, Any] = {}
+        for name, presence in plan:
+            if presence:
+                if msg.HasField(name):
+                    out[name] = getattr(msg, name)
+            else:
+                value = getattr(msg, name)
+                if value:
+                    out[name] = value
+        return out
+    out = {}
     for fd, value in msg.ListFields():
         name = fd.name
         if fd.message_type is not None:
@@ -136,8 +153,14 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def build(cls: type[Message], fields: dict[str, Any]) -> Message:
+def build(cls: type[Message], fields: Any) -> Message:
+    """A message from a wire map (or a model object, as `encode_default` maps it)."""
+    if type(fields) is dict and _plan(cls.DESCRIPTOR) is not None and all(type(v) in _SCALARS for v in fields.values()):
+        return cls(**{k: v for k, v in fields.items() if v is not None})  # what `_plain` gives, directly
     return cls(**_plain(fields))
+
+
+_SCALARS = frozenset((str, int, float, bool, bytes, type(None)))
 
 
 def _concept_message(c: Any) -> pb.Concept:
