@@ -153,10 +153,10 @@ class ReadsMixin:
         and numpy calls cost more than they do in a micro-benchmark when they run between
         hnswlib searches (cold caches)."""
         g = self._state.graph
-        c = g.concepts
-        n = c.n
-        alive, offs, lens = memoryview(c["alive"]), memoryview(c["content_off"]), memoryview(c["content_len"])
-        ids = memoryview(c["ids"].view(np.uint8))  # 16 bytes a row, zero-padded like `id_hex`
+        n = g.concepts.n
+        cols = g.concepts.cols
+        alive, offs, lens = memoryview(cols["alive"]), memoryview(cols["content_off"]), memoryview(cols["content_len"])
+        ids = memoryview(cols["ids"]).cast("B")  # 16 bytes a row, zero-padded like `id_hex`
         text = memoryview(g.content.buf)
         out = []
         for r, s in zip(rows, scores, strict=True):
