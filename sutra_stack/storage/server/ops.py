@@ -93,6 +93,24 @@ class Op:
     write: bool = False  # refused when the server is read-only
     inline: bool = False  # runs on the fast door's event loop (cheap, never waits on disk)
     needs_engine: bool = True  # False: answers while the store is still loading
+    # Derived from `params` (for `args`): whether every value passes as it is, the defaults, the required names.
+    plain: bool = field(init=False, default=False)
+    defaults: dict[str, Any] = field(init=False, default_factory=dict)
+    required: frozenset[str] = field(init=False, default=frozenset())
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "plain", all(check is _same for check, _ in self.params.values()))
+        object.__setattr__(self, "defaults", {k: d for k, (_, d) in self.params.items() if d is not _MISSING})
+        object.__setattr__(self, "required", frozenset(k for k, (_, d) in self.params.items() if d is _MISSING))
+
+    def args(self, args: Any) -> dict[str, Any]:
+        """`bind(self.params, args)`; a map of known fields with every required one, for an
+        operation whose values all pass as they are, is completed with the defaults directly."""
+        if self.plain and type(args) is dict and args.keys() <= self.params.keys() and self.required <= args.keys():
+            return {**self.defaults, **args}
+        if args is None:
+            args = {}
+        return bind(self.params, args) if self.params or args else {}
 
 
 FIND_PATHS_PARAMS: dict[str, tuple[Checker, Any]] = {

@@ -26,7 +26,7 @@ from sutra_stack.errors import (
     Unavailable,
 )
 from sutra_stack.storage.server.metrics import Metrics
-from sutra_stack.storage.server.ops import OPS, Op, bind
+from sutra_stack.storage.server.ops import OPS, Op
 from sutra_stack.storage.wire import PROTOCOL_VERSION
 
 log = logging.getLogger("sutra.storage.server")
@@ -122,7 +122,7 @@ class StorageService:
         try:
             if self.state is not State.SERVING or (op.write and self.read_only):
                 self._admit(op)  # raises (the common case, serving and allowed, skips the call)
-            kwargs = bind(op.params, {} if args is None else args) if op.params or args else {}
+            kwargs = op.args(args)
             return self._run[op.name](**kwargs)
         except SutraError as e:
             code = e.code
