@@ -20,6 +20,7 @@ from sutra_stack.storage.model import AssociationInput, ConceptInput
 
 Checker = Callable[[Any, str], Any]
 _MISSING = object()
+_F32LE = np.dtype("<f4")  # made once: a dtype given as a string is parsed on every call
 
 
 def _same(v: Any, name: str) -> Any:
@@ -32,7 +33,7 @@ def _vector(v: Any, name: str) -> Any:
         if len(v) % 4:
             raise InvalidArgument(f"{name} as bytes must be little-endian float32 (a multiple of 4 bytes), "
                                   f"got {len(v)} bytes", field=name)
-        return np.frombuffer(v, dtype="<f4")
+        return np.frombuffer(v, dtype=_F32LE)
     return v  # the engine checks numbers, dimension and finiteness
 
 
