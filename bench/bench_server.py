@@ -5,7 +5,8 @@ Limits, measured in this run (the work the project's anchor scripts do):
     does), and again with the echo server in a process of its own, as our server is;
   * a raw asyncio TCP length-prefixed echo with one blocking client: in one process (as the anchor
     script does) and with the echo server in a process of its own;
-  * raw hnswlib knn_query (k=10, ef=64, one query at a time, one thread) on the server's own index file;
+  * raw hnswlib knn_query (k=10, ef=64, one query at a time, one thread) on the server's own index file
+    (and again with the index on 2 MiB pages, as the server's is);
   * the engine's own learn_batch (batches of 1,000, fsync always) in a fresh process.
 Then a real server process (`python -m sutra_stack.storage.server`) and:
   * query_concept through StorageClient on the fast door, one client  (target ≥ 0.50× raw TCP echo),
@@ -27,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import random
 import shutil
@@ -39,7 +41,6 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable
-from concurrent import futures
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +53,7 @@ import hnswlib  # noqa: E402
 from sutra_stack.storage import AsyncStorageClient, StorageClient  # noqa: E402
 from sutra_stack.storage.engine import Engine  # noqa: E402
 from sutra_stack.storage.engine.embedders import HashEmbedder  # noqa: E402
+from sutra_stack.storage.engine.vectors import _on_huge_pages as on_huge_pages  # noqa: E402
 from sutra_stack.storage.model import ConceptInput  # noqa: E402
 from tests.support.storage_server import storage_server  # noqa: E402
 
@@ -90,14 +92,17 @@ def report(label: str, anchor_label: str, figures: tuple[float, float, float], t
           f"ratio {ratio:5.2f}× {tgt}{verdict}", flush=True)
 
 
-ECHO_SERVER = """
-import sys, time
+ECHO = """
 from concurrent import futures
 import grpc
 srv = grpc.server(futures.ThreadPoolExecutor(max_workers=8))
 srv.add_generic_rpc_handlers((grpc.method_handlers_generic_handler(
     "t.Echo", {"E": grpc.unary_unary_rpc_method_handler(lambda req, ctx: req)}),))
-print(srv.add_insecure_port("127.0.0.1:0"), flush=True)
+port = srv.add_insecure_port("127.0.0.1:0")
+"""
+ECHO_SERVER = ECHO + """
+import sys
+print(port, flush=True)
 srv.start()
 sys.stdin.read()
 """
@@ -115,10 +120,9 @@ class GrpcEcho:
             assert self.proc.stdout is not None
             port = int(self.proc.stdout.readline())
         else:
-            self.srv = grpc.server(futures.ThreadPoolExecutor(max_workers=8))
-            self.srv.add_generic_rpc_handlers((grpc.method_handlers_generic_handler(
-                "t.Echo", {"E": grpc.unary_unary_rpc_method_handler(lambda req, ctx: req)}),))
-            port = self.srv.add_insecure_port("127.0.0.1:0")
+            code: dict[str, Any] = {}
+            exec(ECHO, code)  # the same server as the child's
+            self.srv, port = code["srv"], code["port"]
             self.srv.start()
         self.ch = grpc.insecure_channel(f"127.0.0.1:{port}")
         self.call = self.ch.unary_unary("/t.Echo/E")
@@ -137,19 +141,21 @@ class GrpcEcho:
             self.proc.wait()
 
 
-TCP_ECHO_SERVER = """
-import asyncio, struct, sys
+TCP_ECHO = """
+import asyncio, struct
+async def echo(r, w):
+    try:
+        while True:
+            hdr = await r.readexactly(4)
+            (m,) = struct.unpack(">I", hdr)
+            w.write(hdr + await r.readexactly(m))
+            await w.drain()
+    except (asyncio.IncompleteReadError, ConnectionError):
+        pass
+"""
+TCP_ECHO_SERVER = TCP_ECHO + """
 async def main():
-    async def h(r, w):
-        try:
-            while True:
-                hdr = await r.readexactly(4)
-                (m,) = struct.unpack(">I", hdr)
-                w.write(hdr + await r.readexactly(m))
-                await w.drain()
-        except (asyncio.IncompleteReadError, ConnectionError):
-            pass
-    s = await asyncio.start_server(h, "127.0.0.1", 0)
+    s = await asyncio.start_server(echo, "127.0.0.1", 0)
     print(s.sockets[0].getsockname()[1], flush=True)
     await asyncio.sleep(10**9)
 asyncio.run(main())
@@ -167,21 +173,11 @@ class TcpEcho:
             assert self.proc.stdout is not None
             self._connect(int(self.proc.stdout.readline()))
             return
-        ready, holder = threading.Event(), []
+        ready, holder, code = threading.Event(), [], {}
+        exec(TCP_ECHO, code)  # the same handler as the child's
 
         async def serve() -> None:
-            async def h(r: asyncio.StreamReader, w: asyncio.StreamWriter) -> None:
-                try:
-                    while True:
-                        hdr = await r.readexactly(4)
-                        (m,) = struct.unpack(">I", hdr)
-                        body = await r.readexactly(m)
-                        w.write(hdr + body)
-                        await w.drain()
-                except (asyncio.IncompleteReadError, ConnectionError):
-                    pass
-
-            s = await asyncio.start_server(h, "127.0.0.1", 0)
+            s = await asyncio.start_server(code["echo"], "127.0.0.1", 0)
             holder.append(s.sockets[0].getsockname()[1])
             ready.set()
             await asyncio.sleep(10**9)
@@ -213,9 +209,14 @@ class TcpEcho:
             self.proc.wait()
 
 
-def raw_hnsw(index_file: Path, n: int) -> hnswlib.Index:
+def raw_hnsw(index_file: Path, n: int, huge_pages: bool = False) -> hnswlib.Index:
+    """The index file loaded by hnswlib itself; `huge_pages`: on 2 MiB pages, as the server's is."""
     idx = hnswlib.Index(space="cosine", dim=DIM)
-    idx.load_index(str(index_file), max_elements=n + 1000)
+    with on_huge_pages() if huge_pages else contextlib.nullcontext():
+        idx.load_index(str(index_file), max_elements=n + 1000)
+    for t in threading.enumerate():  # wait for the pages to be collapsed
+        if t.name == "index-huge-pages":
+            t.join(120)
     idx.set_ef(EF)
     idx.set_num_threads(1)
     return idx
@@ -335,8 +336,10 @@ def _fast_and_vector(a: argparse.Namespace, srv: Any, workdir: Path, sample: lis
     tcp.close()
     print(f"vector search k={K} ef={EF}, one query at a time:", flush=True)
     queries = HashEmbedder(DIM).embed(texts(a.queries, 5_000_000))
-    idx = raw_hnsw(sorted((workdir / "store").glob("index-*.bin*"))[-1], a.n)
+    index_file = sorted((workdir / "store").glob("index-*.bin*"))[-1]
+    idx, big = raw_hnsw(index_file, a.n), raw_hnsw(index_file, a.n, huge_pages=True)
     raw = lambda i: idx.knn_query(queries[i % len(queries)], k=K)  # noqa: E731
+    raw_big = lambda i: big.knn_query(queries[i % len(queries)], k=K)  # noqa: E731
     with StorageClient(srv.address) as c:
         assert len(c.vector_search(vector=queries[0], k=K, ef=EF)) == K
         ours = lambda i: c.vector_search(vector=queries[i % len(queries)], k=K, ef=EF)  # noqa: E731
@@ -347,6 +350,8 @@ def _fast_and_vector(a: argparse.Namespace, srv: Any, workdir: Path, sample: lis
         served = lambda: 1 / (1 / loop_rate(raw, a.queries) + 1 / tcp_out.rate(a.calls))  # noqa: E731
         report("vector_search via StorageClient (fast door)", "knn_query + TCP echo round trip",
                paired(served, lambda: loop_rate(ours, a.queries), r), None)
+        report("vector_search via StorageClient (fast door)", "raw knn_query, 2 MiB pages",
+               paired(lambda: loop_rate(raw_big, a.queries), lambda: loop_rate(ours, a.queries), r), None)
     tcp_out.close()
     copy = workdir / "store-copy"
     shutil.copytree(workdir / "store", copy, ignore=shutil.ignore_patterns("LOCK"))
