@@ -31,7 +31,7 @@ def _short_float(x: float) -> float:
     r = _SHORT.get(x)
     if r is None:
         r = as_float(x)  # type: ignore[arg-type]
-        if len(_SHORT) < _SHORT_MAX:
+        if len(_SHORT) < _SHORT_MAX and x != 0.0:  # 0.0 and -0.0 are one key: keep each zero's sign
             _SHORT[x] = r
     return r
 
