@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import socket
 import struct
-import threading
 from typing import Any
 
 import msgpack
@@ -27,6 +26,7 @@ import numpy as np
 from sutra_stack.errors import InvalidArgument, ResourceExhausted, SutraError, Unavailable
 from sutra_stack.limits import MAX_MESSAGE_BYTES
 from sutra_stack.storage.model import Concept, Hop, Neighbor, Path, SearchHit, StoreStats
+from sutra_stack.storage.packing import ThreadPacker
 
 PROTOCOL_VERSION = 1
 HEADER = struct.Struct(">I")
@@ -61,29 +61,7 @@ def encode_default(obj: Any) -> Any:
     raise TypeError(f"cannot encode {type(obj).__name__} on the fast door")
 
 
-_packer_options: dict[str, Any] = {"default": encode_default, "use_bin_type": True}
-_local = threading.local()
-_PACKER_KEEP = 1 << 20  # a packer whose buffer grew past this (a big batch) is not kept
-
-
-def _packb(obj: Any) -> bytes:
-    """msgpack.packb with one Packer per thread, kept between calls.
-
-    `msgpack.packb` makes a Packer per call, and each Packer mallocs a 256 KiB buffer: above
-    glibc's mmap threshold, so every frame cost an mmap and a munmap, and the munmap of a
-    multi-threaded process interrupts every CPU its threads ran on (TLB shootdown) — tens of
-    microseconds per frame in a VM."""
-    packer = getattr(_local, "packer", None)
-    if packer is None:
-        packer = _local.packer = msgpack.Packer(**_packer_options)
-    try:
-        body = packer.pack(obj)
-    except BaseException:
-        _local.packer = None  # start the next frame from a fresh buffer
-        raise
-    if len(body) > _PACKER_KEEP:
-        _local.packer = None  # let a big batch's buffer go
-    return body
+_packb = ThreadPacker(default=encode_default, use_bin_type=True).packb
 
 
 def pack(obj: Any) -> bytes:

@@ -15,6 +15,7 @@ from typing import Any
 import msgpack
 
 from sutra_stack.errors import DataLoss
+from sutra_stack.storage.packing import ThreadPacker
 
 RECORD_VERSION = 1
 
@@ -22,8 +23,11 @@ LEARN, ASSOCIATE, DELETE_CONCEPT, DELETE_ASSOCIATION = "L", "A", "D", "X"
 OPS = frozenset((LEARN, ASSOCIATE, DELETE_CONCEPT, DELETE_ASSOCIATION))
 
 
+_packb = ThreadPacker(use_bin_type=True).packb
+
+
 def encode(op: str, ts: float, body: Any) -> bytes:
-    return msgpack.packb([RECORD_VERSION, op, ts, body], use_bin_type=True)
+    return _packb([RECORD_VERSION, op, ts, body])
 
 
 def decode(payload: bytes, where: str = "WAL record") -> tuple[str, float, Any]:
