@@ -6,7 +6,9 @@ import math
 from collections import Counter
 
 import numpy as np
+import pytest
 
+from sutra_stack.storage.engine import textindex
 from sutra_stack.storage.engine.embedders import tokenize
 from sutra_stack.storage.engine.textindex import K1, B, TextIndex
 
@@ -106,9 +108,13 @@ def test_ties_at_the_cut_keep_the_oldest_rows() -> None:
     assert ix.search("words", 4, alive)[0].tolist() == [0, 2, 4, 5]
 
 
-def test_pruned_search_equals_reference_on_skewed_vocabulary() -> None:
+@pytest.mark.parametrize("prune_from", [0, textindex.PRUNE_MIN_POSTINGS])
+def test_pruned_search_equals_reference_on_skewed_vocabulary(monkeypatch: pytest.MonkeyPatch,
+                                                              prune_from: int) -> None:
     """Rare and common terms, repeats and varied lengths: the search that skips scoring common
-    terms once they cannot change the top k returns exactly the full BM25 ranking."""
+    terms once they cannot change the top k returns exactly the full BM25 ranking (pruning
+    tried on every query, and only from its default size on)."""
+    monkeypatch.setattr(textindex, "PRUNE_MIN_POSTINGS", prune_from)
     rng = np.random.default_rng(7)
     vocab = [f"w{i}" for i in range(400)]
     p = 1.0 / np.arange(1, len(vocab) + 1)  # Zipf: w0 is in most documents, w399 in few

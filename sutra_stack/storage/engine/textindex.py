@@ -30,6 +30,7 @@ POSTING_SCHEMA: dict[str, tuple[str, float | int | bytes]] = {
 }
 DOC_SCHEMA: dict[str, tuple[str, float | int | bytes]] = {"length": ("int32", 0)}
 COMPACT_MIN_TAIL = 256 * 1024
+PRUNE_MIN_POSTINGS = 2048  # postings after a query's rarest term from which pruning is tried
 _NO_DOCS = np.empty(0, dtype=np.int32)
 _NO_TFS = np.empty(0, dtype=np.uint8)
 
@@ -212,16 +213,18 @@ class TextIndex:
             return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float32)
         lists.sort(key=lambda t: (t[0], t[1]))  # rarest first, ties by term
         weights = [math.log(1.0 + (n_docs - df + 0.5) / (df + 0.5)) * (K1 + 1) for df, *_ in lists]
-        # the most a term can add to a document: its largest tf in its shortest document
-        most = []
-        for w, (_, _, _, tfs, dls) in zip(weights, lists, strict=True):
-            tf_max = float(tfs.max())
-            most.append(w * tf_max / (tf_max + c0 + c1 * float(dls.min())))
-        left = [sum(most[j:]) for j in range(len(most))] + [0.0]
         if len(lists) == 1:  # one term: its documents are distinct, nothing to sum
             _, _, docs, tfs, dls = lists[0]
             tf = tfs.astype(np.float64)
             return self._top(docs, tf * weights[0] / (tf + (dls * c1 + c0)), k)
+        # the most each term can add to a document (its largest tf in its shortest document),
+        # summed over the terms from j on; pruning only pays when later terms have many postings
+        left = [0.0] * (len(lists) + 1)
+        if sum(t[0] for t in lists[1:]) >= PRUNE_MIN_POSTINGS:
+            for j in range(len(lists) - 1, -1, -1):
+                _, _, _, tfs, dls = lists[j]
+                tf_max = float(tfs.max())
+                left[j] = left[j + 1] + weights[j] * tf_max / (tf_max + c0 + c1 * float(dls.min()))
         acc = self._scratch(len(self.docs["length"]))
         cand_parts: list[np.ndarray] = []
         found = 0
@@ -247,7 +250,7 @@ class TextIndex:
                 cand_parts.append(fresh)
                 found += len(fresh)
                 acc[docs] = cur + part
-                if probe is None and found >= k:
+                if probe is None and found >= k and left[j + 1] > 0.0:
                     probe = np.concatenate(cand_parts)
                 if probe is not None and left[j + 1] > 0.0 and left[j + 1] < _kth(acc[probe], k) * (1.0 - 1e-9):
                     closed = np.sort(np.concatenate(cand_parts))
