@@ -40,6 +40,12 @@ def _kth(scores: np.ndarray, k: int) -> float:
     return float(np.partition(scores, len(scores) - k)[len(scores) - k])
 
 
+def _bm25(tfs: np.ndarray, lengths: np.ndarray, weight: float, c0: float, c1: float) -> np.ndarray:
+    """One term's BM25 score in each document: weight = idf * (K1 + 1), length norm c0 + c1 * dl."""
+    tf = tfs.astype(np.float64)
+    return tf * weight / (tf + (lengths * c1 + c0))
+
+
 def term_hash(term: str) -> int:
     return zlib.crc32(term.encode("utf-8"))
 
@@ -215,8 +221,7 @@ class TextIndex:
         weights = [math.log(1.0 + (n_docs - df + 0.5) / (df + 0.5)) * (K1 + 1) for df, *_ in lists]
         if len(lists) == 1:  # one term: its documents are distinct, nothing to sum
             _, _, docs, tfs, dls = lists[0]
-            tf = tfs.astype(np.float64)
-            return self._top(docs, tf * weights[0] / (tf + (dls * c1 + c0)), k)
+            return self._top(docs, _bm25(tfs, dls, weights[0], c0, c1), k)
         # the most each term can add to a document (its largest tf in its shortest document),
         # summed over the terms from j on; pruning only pays when later terms have many postings
         left = [0.0] * (len(lists) + 1)
@@ -240,11 +245,9 @@ class TextIndex:
                     else:
                         sel = np.flatnonzero(acc[docs] > 0.0)
                     if len(sel):
-                        d, tf = docs[sel], tfs[sel].astype(np.float64)
-                        acc[d] += tf * w / (tf + (dls[sel] * c1 + c0))
+                        acc[docs[sel]] += _bm25(tfs[sel], dls[sel], w, c0, c1)
                     continue
-                tf = tfs.astype(np.float64)
-                part = tf * w / (tf + (dls * c1 + c0))
+                part = _bm25(tfs, dls, w, c0, c1)
                 cur = acc[docs]
                 fresh = docs[cur == 0.0]
                 cand_parts.append(fresh)
