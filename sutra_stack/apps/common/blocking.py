@@ -2,18 +2,18 @@
 
 Starlette runs plain `def` routes through anyio's worker threads, whose bookkeeping per call
 (capacity limiter, cancel scope, context copy) costs more CPU than a storage round trip.
-Routes that call the storage server are `async def` and `await blocking(fn, ...)` instead: one
+Routes that call the storage server are `async def` and `await blocking(fn)` instead: one
 `run_in_executor` on a pool of BLOCKING_THREADS threads, made on first use in each process.
+Health probes run their checks on it too.
 """
 
 from __future__ import annotations
 
 import asyncio
-import functools
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from sutra_stack.limits import BLOCKING_THREADS
 
@@ -31,7 +31,6 @@ def _executor() -> ThreadPoolExecutor:
     return _pool
 
 
-async def blocking(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-    """Run `fn(*args, **kwargs)` on the blocking pool and return (or raise) what it does."""
-    call = functools.partial(fn, *args, **kwargs) if kwargs else fn
-    return await asyncio.get_running_loop().run_in_executor(_executor(), call, *([] if kwargs else args))
+async def blocking(fn: Callable[[], T]) -> T:
+    """Run `fn()` on the blocking pool and return (or raise) what it does."""
+    return await asyncio.get_running_loop().run_in_executor(_executor(), fn)

@@ -7,18 +7,20 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from sutra_stack.apps.common.blocking import blocking
+
 PROBE_TIMEOUT_SECONDS = 2.0
 
 
 async def probe(check: Callable[[], Any], timeout: float = PROBE_TIMEOUT_SECONDS) -> dict[str, Any]:
-    """Run the blocking `check` in a thread; report {"status": "up"|"down", "latency_ms", ...}.
+    """Run the blocking `check` on the blocking pool; report {"status": "up"|"down", "latency_ms", ...}.
 
     A dataclass (or object with `to_dict`) returned by the check is merged into the report
     (e.g. storage stats give `concepts` and `associations`).
     """
     t0 = time.perf_counter()
     try:
-        result = await asyncio.wait_for(asyncio.to_thread(check), timeout)
+        result = await asyncio.wait_for(blocking(check), timeout)
     except TimeoutError:
         return {"status": "down", "error": f"no answer within {timeout:g}s"}
     except Exception as e:  # noqa: BLE001 - a probe reports, it does not raise
