@@ -7,6 +7,7 @@ numpy only, vectorised over a batch. `sentence-transformers`: a local model (opt
 
 from __future__ import annotations
 
+import math
 import re
 import zlib
 from collections.abc import Mapping, Sequence
@@ -118,7 +119,11 @@ class HashEmbedder:
                     gap = gaps[key] = (g % dim, -gw if (g >> 31) & 1 else gw)
                 acc[gap[0]] += gap[1]
             prev_h, prev_last = h, raw[-1]
-        return normalize_rows(np.asarray([acc], dtype=np.float64).astype(np.float32))
+        row = np.asarray(acc, dtype=np.float64)
+        norm = math.sqrt(float(row.dot(row)))  # what normalize_rows does, without its per-call overhead
+        if norm == 0.0:
+            return normalize_rows(row.astype(np.float32)[None, :])
+        return (row / norm).astype(np.float32)[None, :]
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         if len(texts) == 1:
