@@ -45,9 +45,22 @@ EDGE_SCHEMA: dict[str, tuple[str, float | int | bytes]] = {
 FOLD_RECENT = 16_384  # ids learned since the last fold before they are merged into the sorted base
 
 
-def as_float(x: np.floating) -> float:
-    """A float32 column value as the shortest decimal that round-trips (0.9, not 0.899999976)."""
-    return float(str(np.float32(x)))
+_SHORTEST: dict[float, float] = {}  # float32 column value → its shortest round-tripping decimal
+_SHORTEST_MAX = 4096
+
+
+def as_float(x: np.floating | float) -> float:
+    """A float32 column value as the shortest decimal that round-trips (0.9, not 0.899999976).
+
+    Remembered: a store holds few distinct strengths, confidences and weights, and formatting
+    one costs more than the rest of a concept's read. Zeros are not remembered (0.0 and -0.0
+    are one key; each keeps its sign)."""
+    r = _SHORTEST.get(x)  # type: ignore[call-overload]
+    if r is None:
+        r = float(str(np.float32(x)))
+        if len(_SHORTEST) < _SHORTEST_MAX and x != 0.0 and x == x:
+            _SHORTEST[float(x)] = r
+    return r
 
 
 class IdIndex:
@@ -125,15 +138,15 @@ class Graph:
         return -1
 
     def content_of(self, row: int) -> str:
-        c = self.concepts
-        return self.content.get(int(c["content_off"][row]), int(c["content_len"][row])).decode("utf-8")
+        cols = self.concepts.cols  # `.item()`: Python scalars, no NumPy scalar in between (a hot read)
+        return self.content.get(cols["content_off"].item(row), cols["content_len"].item(row)).decode("utf-8")
 
     def meta_of(self, row: int) -> bytes:
         c = self.concepts
         return self.meta.get(int(c["meta_off"][row]), int(c["meta_len"][row]))
 
     def id_hex(self, row: int) -> str:
-        return bytes(self.concepts["ids"][row]).ljust(16, b"\0").hex()
+        return self.concepts.cols["ids"].item(row).ljust(16, b"\0").hex()  # "S" values drop trailing NULs
 
     # --- edges -----------------------------------------------------------------------------
     def out_edges(self, row: int) -> Iterator[int]:

@@ -21,20 +21,6 @@ from sutra_stack.storage.engine.paths import best_paths
 from sutra_stack.storage.engine.state import State
 from sutra_stack.storage.model import ASSOCIATION_TYPES, Concept, Hop, Neighbor, Path, SearchHit, check_id
 
-_SHORT: dict[float, float] = {}  # float32 column value (as a double) → `as_float` of it
-_SHORT_MAX = 4096
-
-
-def _short_float(x: float) -> float:
-    """`as_float` of a float32 column value, remembered: a store holds few distinct strengths and
-    confidences, and formatting one costs more than the rest of a concept's read."""
-    r = _SHORT.get(x)
-    if r is None:
-        r = as_float(x)  # type: ignore[arg-type]
-        if len(_SHORT) < _SHORT_MAX and x != 0.0:  # 0.0 and -0.0 are one key: keep each zero's sign
-            _SHORT[x] = r
-    return r
-
 
 class ReadsMixin:
     _lock: threading.RLock
@@ -56,13 +42,12 @@ class ReadsMixin:
         every NumPy call costs several times what it does in a loop."""
         g = self._state.graph
         cols = g.concepts.cols
-        off = cols["content_off"].item(row)
         meta_len = cols["meta_len"].item(row)
         return Concept(
-            id=cols["ids"].item(row).ljust(16, b"\0").hex(),  # like `id_hex`: "S" values drop trailing NULs
-            content=g.content.get(off, cols["content_len"].item(row)).decode("utf-8"),
-            strength=_short_float(cols["strength"].item(row)),
-            confidence=_short_float(cols["confidence"].item(row)),
+            id=g.id_hex(row),
+            content=g.content_of(row),
+            strength=as_float(cols["strength"].item(row)),
+            confidence=as_float(cols["confidence"].item(row)),
             created=cols["created"].item(row),
             last_accessed=cols["last_accessed"].item(row),
             access_count=cols["access_count"].item(row),
