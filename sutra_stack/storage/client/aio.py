@@ -128,7 +128,7 @@ async def _stream_async(transport: GrpcTransport, batches: AsyncIterable[Sequenc
                 if failed:  # raising here makes grpc cancel the call instead of ending it
                     raise Unavailable("learn_stream: the batches could not be read")
                 return
-            yield codec.batch_args(item, codec.concept_item)["items"]
+            yield codec.stream_items(item)
 
     async def feed() -> None:
         try:
@@ -168,15 +168,13 @@ class AsyncStorageClient(ClientBase):
 
     def _grpc_transport(self) -> GrpcTransport:
         if self._grpc is None:
-            self._grpc = GrpcTransport(self.host, self.port, token=self._token, tls_ca=self._tls_ca,
-                                       timeout=self._timeout)
+            self._grpc = self._new_grpc()
         return self._grpc
 
     async def _open(self) -> _Pipe:
         if not self._fast_port:
             # A channel of its own, closed at once: an idle gRPC channel keeps threads busy.
-            grpc_t = GrpcTransport(self.host, self.port, token=self._token, tls_ca=self._tls_ca,
-                                   timeout=self._timeout)
+            grpc_t = self._new_grpc()
             try:
                 info = check_protocol(await asyncio.to_thread(grpc_t.call, "server_info", None),
                                       f"grpc://{self.host}:{self.port}")
@@ -240,7 +238,7 @@ class AsyncStorageClient(ClientBase):
         stored, as with StorageClient.learn_stream)."""
         transport = self._grpc_transport()
         if not isinstance(batches, AsyncIterable):
-            items = (codec.batch_args(b, codec.concept_item)["items"] for b in batches)
+            items = (codec.stream_items(b) for b in batches)
             return await asyncio.to_thread(transport.learn_stream, items)
         return await _stream_async(transport, batches)
 

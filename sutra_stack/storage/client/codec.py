@@ -104,6 +104,11 @@ def batch_args(items: Sequence[Any], make: Any) -> dict[str, Any]:
     return {"items": [make(i) for i in items]}
 
 
+def stream_items(batch: Sequence[Any]) -> list[dict[str, Any]]:
+    """One LearnStream message's concept maps."""
+    return batch_args(batch, concept_item)["items"]
+
+
 def neighbors_args(concept_id: str, types: Sequence[str] | None, min_confidence: float, direction: str,
                    limit: int) -> dict[str, Any]:
     out: dict[str, Any] = {"concept_id": concept_id, "min_confidence": min_confidence, "direction": direction,

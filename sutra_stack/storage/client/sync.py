@@ -40,6 +40,10 @@ class ClientBase:
         self._tls = tls_context(tls_ca)
         self._grpc: GrpcTransport | None = None
 
+    def _new_grpc(self) -> GrpcTransport:
+        """A gRPC transport to this client's server, with its credentials."""
+        return GrpcTransport(self.host, self.port, token=self._token, tls_ca=self._tls_ca, timeout=self._timeout)
+
 
 def resolve(address: str | None, token: str | None, tls_ca: str | None) -> tuple[str, str | None, str | None]:
     """Fill what the caller left out from the SUTRA_STORAGE_* settings."""
@@ -69,13 +73,12 @@ class StorageClient(ClientBase):
         if self._grpc is None:
             with self._lock:
                 if self._grpc is None:
-                    self._grpc = GrpcTransport(self.host, self.port, token=self._token, tls_ca=self._tls_ca,
-                                               timeout=self._timeout)
+                    self._grpc = self._new_grpc()
         return self._grpc
 
     def _discover(self) -> FastTransport:
         # A channel of its own, closed at once: an idle gRPC channel keeps threads busy in this process.
-        grpc_t = GrpcTransport(self.host, self.port, token=self._token, tls_ca=self._tls_ca, timeout=self._timeout)
+        grpc_t = self._new_grpc()
         try:
             info = check_protocol(grpc_t.call("server_info", None), f"grpc://{self.host}:{self.port}")
         finally:
@@ -124,7 +127,7 @@ class StorageClient(ClientBase):
 
     def learn_stream(self, batches: Iterable[Sequence[ConceptInput]]) -> list[str]:
         """Bulk load over gRPC's client stream: one message per batch, ids in input order."""
-        return self._grpc_transport().learn_stream(codec.batch_args(b, codec.concept_item)["items"] for b in batches)
+        return self._grpc_transport().learn_stream(codec.stream_items(b) for b in batches)
 
     def learn_association(self, source: str, target: str, type: str = "semantic", confidence: float = 1.0,
                           weight: float = 1.0) -> None:
