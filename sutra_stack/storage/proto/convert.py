@@ -80,16 +80,15 @@ _PLANS: dict[Any, tuple[tuple[str, bool], ...] | None] = {}
 
 
 def _plan(desc: Any) -> tuple[tuple[str, bool], ...] | None:
-    if desc not in _PLANS:
-        _PLANS[desc] = tuple((fd.name, fd.has_presence) for fd in desc.fields) if _flat(desc) else None
-    return _PLANS[desc]
+    plan = _PLANS.get(desc, ())
+    if plan == ():
+        plan = _PLANS[desc] = tuple((fd.name, fd.has_presence) for fd in desc.fields) if _flat(desc) else None
+    return plan
 
 
 def request_args(msg: Message) -> dict[str, Any]:
     """The fields a caller set in a request message, as operation arguments."""
-    plan = _PLANS.get(msg.DESCRIPTOR, ())
-    if plan == ():
-        plan = _plan(msg.DESCRIPTOR)
+    plan = _plan(msg.DESCRIPTOR)
     if plan is not None:  # the common case (ids, queries, numbers): the set fields as they are
         out: dict[str, Any] = {}
         for name, presence in plan:
