@@ -20,6 +20,7 @@ from typing import Any
 
 from sutra_stack.config import Settings, settings_from_env
 from sutra_stack.errors import ConfigError, SutraError
+from sutra_stack.storage.server.door_loop import DoorLoop
 from sutra_stack.storage.server.fast_door import FastDoor
 from sutra_stack.storage.server.grpc_door import GrpcDoor
 from sutra_stack.storage.server.metrics import Metrics
@@ -96,8 +97,9 @@ class StorageServer:
             token=opts.token, read_only=opts.read_only, embedder=settings["embedder.kind"],
             dimension=settings["embedder.dimension"], tls=self.tls is not None, metrics=self.metrics,
         )
-        self.grpc = GrpcDoor(self.service)
-        self.fast = FastDoor(self.service)
+        self.doors = DoorLoop()
+        self.grpc = GrpcDoor(self.service, self.doors)
+        self.fast = FastDoor(self.service, self.doors)
         self.engine: Any = None
         self.grpc_port = 0
         self.fast_port = 0
@@ -140,17 +142,23 @@ class StorageServer:
         """Stop accepting, let calls in flight finish, snapshot, close."""
         log.info("stopping: no new calls; waiting for calls in flight")
         self.grpc.set_serving(False)
-        self.fast.stop_accepting()
-        stopped = self.grpc.server.stop(grace)  # refuses new RPCs now, cancels stragglers after `grace`
-        self.service.stopping()  # new calls on open fast-door connections get UNAVAILABLE
-        self.fast.close()  # waits for its calls in flight and sends their answers
-        if not stopped.wait(grace + 1):
-            log.warning("gRPC calls still running after %.0fs; closing anyway", grace)
+        self.close_doors(grace)
         if self.engine is not None:
             t0 = time.monotonic()
             self.engine.close()
             log.info("store closed (snapshot taken) in %.2fs", time.monotonic() - t0)
         log.info("stopped")
+
+    def close_doors(self, grace: float) -> None:
+        """Refuse new calls on both doors, let those in flight finish and answer, then stop the loop."""
+        self.fast.stop_accepting()
+        self.grpc.begin_stop(grace)  # refuses new RPCs now, cancels stragglers after `grace`
+        self.service.stopping()  # new calls on open fast-door connections get UNAVAILABLE
+        if not self.grpc.stop(grace):
+            log.warning("gRPC calls still running after %.0fs; closing anyway", grace)
+        self.doors.drain_pool()  # fast-door calls in flight finish; their answers are queued on the loop
+        self.fast.close_connections()
+        self.doors.stop()
 
 
 def serve(opts: ServeOptions, settings: Settings) -> int:
@@ -188,8 +196,7 @@ def serve(opts: ServeOptions, settings: Settings) -> int:
         err = failure[0]
         msg = err.message if isinstance(err, SutraError) else f"{type(err).__name__}: {err}"
         log.error("cannot open the store at %s: %s", opts.path, msg)
-        server.grpc.stop(0)
-        server.fast.close()
+        server.close_doors(0)
         return 3
     server.shutdown()
     return 0

@@ -1,8 +1,8 @@
 """The fast door: length-prefixed MessagePack over TCP (see `storage/wire.py` for the protocol).
 
-An asyncio event loop in its own thread. Cheap reads (`Op.inline`) run right on the loop,
-so a query costs one read, one decode, one engine call and one write; writes and other slow
-operations go to a thread pool so concurrent writers share the engine's group commit.
+It runs on the doors' event loop (`door_loop.py`): cheap reads (`Op.inline`) run right on
+the loop, so a query costs one read, one decode, one engine call and one write; writes and
+other slow operations go to the shared pool so concurrent writers share the group commit.
 Pipelined requests are answered by id; at most `MAX_PIPELINED_REQUESTS` wait per connection
 (the door stops reading until some finish). A frame whose length exceeds `MAX_MESSAGE_BYTES`,
 or that is not MessagePack, gets an error frame and closes that connection only; so does a
@@ -12,15 +12,11 @@ connection that has not said hello within `HELLO_TIMEOUT_SECONDS`.
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import contextlib
 import logging
 import socket
 import ssl
-import threading
 from typing import Any
-
-import uvloop
 
 from sutra_stack.errors import (
     FailedPrecondition,
@@ -31,6 +27,7 @@ from sutra_stack.errors import (
     Unavailable,
 )
 from sutra_stack.limits import HELLO_TIMEOUT_SECONDS, MAX_MESSAGE_BYTES, MAX_PIPELINED_REQUESTS
+from sutra_stack.storage.server.door_loop import DoorLoop
 from sutra_stack.storage.server.ops import Op
 from sutra_stack.storage.server.service import StorageService
 from sutra_stack.storage.wire import HEADER, HEADER_SIZE, PROTOCOL_VERSION, error_body, pack, unpack
@@ -197,43 +194,38 @@ class _Connection(asyncio.Protocol):
 
 
 class FastDoor:
-    """Runs the fast door's event loop in a thread of its own."""
+    """The fast door's listening socket and connections, on the doors' event loop."""
 
-    def __init__(self, service: StorageService, *, workers: int = 32) -> None:
+    def __init__(self, service: StorageService, doors: DoorLoop) -> None:
         self.service = service
-        self.executor = concurrent.futures.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="fast")
-        self.loop = uvloop.new_event_loop()
+        self.loop = doors.loop
+        self.executor = doors.executor
+        self._doors = doors
         self.connections: set[_Connection] = set()
         self._server: asyncio.Server | None = None
-        self._thread = threading.Thread(target=self.loop.run_forever, name="fast-door", daemon=True)
 
     def bind(self, host: str, port: int, tls: ssl.SSLContext | None = None) -> int:
         """Listen on host:port (0: any free port); returns the bound port."""
-        self._thread.start()
 
         async def make() -> asyncio.Server:
             return await self.loop.create_server(lambda: _Connection(self), host, port, ssl=tls,
                                                  reuse_address=True, backlog=512)
 
-        self._server = asyncio.run_coroutine_threadsafe(make(), self.loop).result(30)
+        self._server = self._doors.run(make())
         return int(self._server.sockets[0].getsockname()[1])
 
     def stop_accepting(self) -> None:
         if self._server is not None:
             self.loop.call_soon_threadsafe(self._server.close)
 
-    def close(self) -> None:
-        """Let calls in flight finish and answer, then close every connection and stop the loop."""
-        # Once the pool has drained, every answer is already queued on the loop, ahead of `shut`;
-        # closing a transport still sends what it has buffered.
-        self.executor.shutdown(wait=True, cancel_futures=False)
+    def close_connections(self) -> None:
+        """Close every connection once what is queued for it is sent (after the pool has drained,
+        every answer is already queued on the loop, ahead of this)."""
 
-        def shut() -> None:
+        async def shut() -> None:
             for conn in list(self.connections):
                 if conn.transport is not None:
                     conn.transport.close()
-            self.loop.call_later(0.05, self.loop.stop)
 
         if self.loop.is_running():
-            self.loop.call_soon_threadsafe(shut)
-            self._thread.join(5)
+            self._doors.run(shut(), 5)

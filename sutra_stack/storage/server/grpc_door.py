@@ -1,24 +1,28 @@
 """The gRPC door: `sutra.storage.StorageService`, grpc.health.v1 and server reflection.
 
-A thin adapter: each RPC turns its request message into operation arguments, calls the
-service layer, and turns the result (or the SutraError) into a response (or a status). The
-token travels as `authorization: Bearer <token>` metadata; health and reflection need none.
+A thin adapter on grpc.aio, served from the doors' event loop (`door_loop.py`): each RPC
+turns its request message into operation arguments, calls the service layer, and turns the
+result (or the SutraError) into a response (or a status). Cheap reads (`Op.inline`) run on
+the loop itself, as on the fast door; writes and other slow operations run in the shared
+pool. The token travels as `authorization: Bearer <token>` metadata; health and reflection
+need none.
 """
 
 from __future__ import annotations
 
+import concurrent.futures
 import logging
-from collections.abc import Callable, Iterator
-from concurrent import futures
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
-from sutra_stack.errors import InvalidArgument, SutraError
+from sutra_stack.errors import InvalidArgument, SutraError, Unavailable
 from sutra_stack.limits import MAX_MESSAGE_BYTES
 from sutra_stack.storage.proto.convert import LEARN_STREAM, RPCS, SERVICE_NAME, Rpc, request_args, result_message
+from sutra_stack.storage.server.door_loop import DoorLoop
 from sutra_stack.storage.server.ops import OPS, Op
 from sutra_stack.storage.server.service import StorageService
 
@@ -29,6 +33,7 @@ SERVER_OPTIONS = [
     ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
     ("grpc.so_reuseport", 0),  # a second server on the same port must fail, not share it
 ]
+SHUTTING_DOWN = "the storage server is shutting down; retry against its replacement"
 
 
 class _Malformed:
@@ -56,22 +61,28 @@ def _status(err: SutraError) -> grpc.StatusCode:
     return getattr(grpc.StatusCode, err.code, grpc.StatusCode.UNKNOWN)
 
 
-def _token(context: grpc.ServicerContext) -> str | None:
-    for key, value in context.invocation_metadata():
+def _token(context: grpc.aio.ServicerContext) -> str | None:
+    for key, value in context.invocation_metadata() or ():
         if key == "authorization":
             scheme, _, token = str(value).partition(" ")
             return token.strip() if scheme.lower() == "bearer" else str(value)
     return None
 
 
-class GrpcDoor:
-    """Owns the grpc.Server: StorageService + health + reflection on one port."""
+Handler = Callable[[Any, grpc.aio.ServicerContext], Awaitable[Any]]
 
-    def __init__(self, service: StorageService, *, workers: int = 32) -> None:
+
+class GrpcDoor:
+    """Owns the grpc.aio server: StorageService + health + reflection on one port."""
+
+    def __init__(self, service: StorageService, doors: DoorLoop) -> None:
         self.service = service
-        self.health = health.HealthServicer()
-        self.server = grpc.server(futures.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="grpc"),
-                                  options=SERVER_OPTIONS)
+        self._doors = doors
+        self._stopping: concurrent.futures.Future[None] | None = None
+        self.server, self.health = doors.run(self._make())
+
+    async def _make(self) -> tuple[grpc.aio.Server, Any]:
+        server = grpc.aio.server(options=SERVER_OPTIONS)
         handlers: dict[str, grpc.RpcMethodHandler] = {}
         for name, rpc in RPCS.items():
             handlers[rpc.method] = grpc.unary_unary_rpc_method_handler(
@@ -80,72 +91,120 @@ class GrpcDoor:
         handlers[LEARN_STREAM.method] = grpc.stream_unary_rpc_method_handler(
             self._learn_stream, request_deserializer=_parser(LEARN_STREAM.request),
             response_serializer=LEARN_STREAM.response.SerializeToString)
-        # Registered methods: grpc core matches the method itself and hands over its handler,
-        # without the per-call generic lookup (a HandlerCallDetails and a walk over handlers).
-        self.server.add_registered_method_handlers(SERVICE_NAME, handlers)
-        health_pb2_grpc.add_HealthServicer_to_server(self.health, self.server)
-        reflection.enable_server_reflection(
-            (SERVICE_NAME, health.SERVICE_NAME, reflection.SERVICE_NAME), self.server)
-        self.set_serving(False)
+        # Registered methods: grpc core matches the method itself and hands over its handler.
+        server.add_registered_method_handlers(SERVICE_NAME, handlers)
+        servicer = health.aio.HealthServicer()
+        health_pb2_grpc.add_HealthServicer_to_server(servicer, server)
+        reflection.enable_server_reflection((SERVICE_NAME, health.SERVICE_NAME, reflection.SERVICE_NAME), server)
+        for name in ("", SERVICE_NAME):
+            await servicer.set(name, health_pb2.HealthCheckResponse.NOT_SERVING)
+        return server, servicer
 
     def bind(self, host: str, port: int, tls: tuple[bytes, bytes] | None = None) -> int:
-        """Listen on host:port (0: any free port); returns the bound port."""
+        """Listen on host:port (0: any free port); returns the bound port (0 when it cannot bind)."""
         addr = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
-        if tls is not None:
-            bound = self.server.add_secure_port(addr, grpc.ssl_server_credentials([(tls[1], tls[0])]))
-        else:
-            bound = self.server.add_insecure_port(addr)
-        return bound
+
+        async def add() -> int:
+            if tls is not None:
+                return self.server.add_secure_port(addr, grpc.ssl_server_credentials([(tls[1], tls[0])]))
+            return self.server.add_insecure_port(addr)
+
+        try:
+            return self._doors.run(add())
+        except RuntimeError:  # grpcio raises where it cannot bind (older versions return 0)
+            return 0
 
     def start(self) -> None:
-        self.server.start()
+        self._doors.run(self.server.start())
 
     def set_serving(self, serving: bool) -> None:
         status = (health_pb2.HealthCheckResponse.SERVING if serving
                   else health_pb2.HealthCheckResponse.NOT_SERVING)
-        for name in ("", SERVICE_NAME):
-            self.health.set(name, status)
 
-    def stop(self, grace: float) -> None:
-        """Stop accepting calls, let those in flight finish (up to `grace` seconds)."""
-        self.server.stop(grace).wait(grace + 1)
+        async def put() -> None:
+            for name in ("", SERVICE_NAME):
+                await self.health.set(name, status)
+
+        self._doors.run(put())
+
+    def begin_stop(self, grace: float) -> concurrent.futures.Future[None]:
+        """Refuse new calls now; calls in flight get `grace` seconds. The future is done when they are."""
+        if self._stopping is None:
+            self._stopping = self._doors.submit(self.server.stop(grace))
+        return self._stopping
+
+    def stop(self, grace: float) -> bool:
+        """Stop accepting calls, let those in flight finish (up to `grace` seconds); False if some did not."""
+        try:
+            self.begin_stop(grace).result(grace + 1)
+        except concurrent.futures.TimeoutError:
+            return False
+        return True
 
     # --- handlers --------------------------------------------------------------------------
-    def _unary(self, op: Op, rpc: Rpc) -> Callable[[Any, grpc.ServicerContext], Any]:
+    def _unary(self, op: Op, rpc: Rpc) -> Handler:
         service = self.service
         call = service.call
         respond = result_message
         needs_token = service.needs_token  # the token is fixed when the service is made
+        loop, pool = self._doors.loop, self._doors.executor
 
-        def handle(request: Any, context: grpc.ServicerContext) -> Any:
+        def answer(request: Any) -> Any:
+            if type(request) is _Malformed:
+                raise InvalidArgument(request.reason, field="request")
+            return respond(rpc, call(op, request_args(request), "grpc"))
+
+        async def inline(request: Any, context: grpc.aio.ServicerContext) -> Any:
             try:
                 if needs_token:
                     service.authenticate(_token(context))
-                if type(request) is _Malformed:
-                    raise InvalidArgument(request.reason, field="request")
-                return respond(rpc, call(op, request_args(request), "grpc"))
+                return answer(request)
             except SutraError as e:
-                context.abort(_status(e), e.message)
+                await context.abort(_status(e), e.message)
 
+        async def pooled(request: Any, context: grpc.aio.ServicerContext) -> Any:
+            try:
+                if needs_token:
+                    service.authenticate(_token(context))
+                try:
+                    work = loop.run_in_executor(pool, answer, request)
+                except RuntimeError:  # the pool is shutting down with the server
+                    raise Unavailable(SHUTTING_DOWN) from None
+                return await work
+            except SutraError as e:
+                await context.abort(_status(e), e.message)
+
+        handle = inline if op.inline else pooled
         handle.__name__ = rpc.method
         return handle
 
-    def _learn_stream(self, requests: Iterator[Any], context: grpc.ServicerContext) -> Any:
-        """Each streamed message is one batch, written as it arrives; returns every id in order."""
+    async def _learn_stream(self, requests: AsyncIterator[Any], context: grpc.aio.ServicerContext) -> Any:
+        """Each streamed message is one batch, written (in the pool) as it arrives; returns every id in order."""
         service = self.service
         op = OPS["learn_batch"]
+        loop, pool = self._doors.loop, self._doors.executor
         ids: list[str] = []
+
+        def write(i: int, request: Any) -> list[str]:
+            if type(request) is _Malformed:
+                raise InvalidArgument(f"LearnStream message {i}: {request.reason}", field="request")
+            try:
+                return list(service.call(op, request_args(request), "grpc"))
+            except SutraError as e:
+                e.message = f"LearnStream message {i} (after {len(ids)} concepts were stored): {e.message}"
+                raise
+
         try:
             if service.needs_token:
                 service.authenticate(_token(context))
-            for i, request in enumerate(requests):
-                if type(request) is _Malformed:
-                    raise InvalidArgument(f"LearnStream message {i}: {request.reason}", field="request")
+            i = 0
+            async for request in requests:
                 try:
-                    ids.extend(service.call(op, request_args(request), "grpc"))
-                except SutraError as e:
-                    e.message = f"LearnStream message {i} (after {len(ids)} concepts were stored): {e.message}"
-                    raise
+                    work = loop.run_in_executor(pool, write, i, request)
+                except RuntimeError:
+                    raise Unavailable(SHUTTING_DOWN) from None
+                ids.extend(await work)
+                i += 1
             return result_message(LEARN_STREAM, ids)
         except SutraError as e:
-            context.abort(_status(e), e.message)
+            await context.abort(_status(e), e.message)
