@@ -79,13 +79,14 @@ def _writer(client: StorageClient, acked: list[str], stop: threading.Event, batc
         acked.extend(ids)
 
 
-def test_sigterm_during_bulk_load_loses_no_acknowledged_write(tmp_path: Path) -> None:
+@pytest.mark.parametrize("door", ["fast", "grpc"])
+def test_sigterm_during_bulk_load_loses_no_acknowledged_write(tmp_path: Path, door: str) -> None:
     data = tmp_path / "data"
     acked: list[str] = []
     stop = threading.Event()
     errors: list[BaseException] = []
     with storage_server(data, env={"SUTRA_EMBEDDING_DIM": "64"}) as srv:
-        client = StorageClient(srv.address)
+        client = StorageClient(srv.address if door == "fast" else srv.grpc_address)
         writers = [threading.Thread(target=_writer, args=(client, acked, stop, 50, errors)) for _ in range(3)]
         for w in writers:
             w.start()
