@@ -134,21 +134,18 @@ class ReadsMixin:
         return paths
 
     def _hits(self, rows: Sequence[int], scores: Sequence[float]) -> list[SearchHit]:
-        """Search hits for live rows. Plain Python over memoryviews of the columns: k is small,
-        and numpy calls cost more than they do in a micro-benchmark when they run between
-        hnswlib searches (cold caches)."""
+        """Search hits for live rows. Plain Python with `.item()` reads: k is small, and after an
+        hnswlib search every read misses the caches, so the fewer steps per hit the better."""
         g = self._state.graph
         n = g.concepts.n
         cols = g.concepts.cols
-        alive, offs, lens = memoryview(cols["alive"]), memoryview(cols["content_off"]), memoryview(cols["content_len"])
-        ids = memoryview(cols["ids"]).cast("B")  # 16 bytes a row, zero-padded like `id_hex`
-        text = memoryview(g.content.buf)
+        alive, offs, lens, ids = cols["alive"].item, cols["content_off"].item, cols["content_len"].item, cols["ids"].item
+        text = g.content.buf
         out = []
         for r, s in zip(rows, scores, strict=True):
-            if 0 <= r < n and alive[r]:
-                o = offs[r]
-                out.append(SearchHit(concept_id=ids[16 * r:16 * r + 16].hex(), score=s,
-                                     content=str(text[o:o + lens[r]], "utf-8")))
+            if 0 <= r < n and alive(r):
+                o = offs(r)  # ids: "S" values drop trailing NULs, so pad back to 16 bytes (as `id_hex`)
+                out.append(SearchHit(ids(r).ljust(16, b"\0").hex(), s, text[o:o + lens(r)].tobytes().decode()))
         return out
 
     def _query_vector(self, vector: Sequence[float]) -> np.ndarray:
@@ -156,7 +153,7 @@ class ReadsMixin:
         anything else goes through `validate.vector` for its error (or its scaling of huge values)."""
         try:
             arr = np.asarray(vector, dtype=np.float32)
-            if arr.shape == (self.dimension,) and 0.0 < float(np.dot(arr, arr)) < math.inf:
+            if arr.shape == (self.dimension,) and 0.0 < float(arr.dot(arr)) < math.inf:
                 return arr
         except (TypeError, ValueError):
             pass
@@ -165,8 +162,9 @@ class ReadsMixin:
     def vector_search(
         self, *, vector: Sequence[float] | None = None, text: str | None = None, k: int = 10, ef: int | None = None
     ) -> list[SearchHit]:
-        kk = v.integer(k, "k", 1, limits.MAX_SEARCH_K, "MAX_SEARCH_K")
-        if ef is not None:
+        kk = k if type(k) is int and 1 <= k <= limits.MAX_SEARCH_K else v.integer(
+            k, "k", 1, limits.MAX_SEARCH_K, "MAX_SEARCH_K")
+        if ef is not None and not (type(ef) is int and limits.MIN_EF <= ef <= limits.MAX_EF):
             ef = v.integer(ef, "ef", limits.MIN_EF, limits.MAX_EF, "MAX_EF")
         if (vector is None) == (text is None):
             raise InvalidArgument("give exactly one of vector or text", field="vector")

@@ -94,21 +94,25 @@ class Op:
     write: bool = False  # refused when the server is read-only
     inline: bool = False  # runs on the fast door's event loop (cheap, never waits on disk)
     needs_engine: bool = True  # False: answers while the store is still loading
-    # Derived from `params` (for `args`): whether every value passes as it is, the defaults, the required names.
-    plain: bool = field(init=False, default=False)
+    # Derived from `params` (for `args`): the fields whose values are checked here, the defaults, the required names.
+    checked: tuple[tuple[str, Checker], ...] = field(init=False, default=())
     defaults: dict[str, Any] = field(init=False, default_factory=dict)
     required: frozenset[str] = field(init=False, default=frozenset())
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "plain", all(check is _same for check, _ in self.params.values()))
+        object.__setattr__(self, "checked", tuple((k, c) for k, (c, _) in self.params.items() if c is not _same))
         object.__setattr__(self, "defaults", {k: d for k, (_, d) in self.params.items() if d is not _MISSING})
         object.__setattr__(self, "required", frozenset(k for k, (_, d) in self.params.items() if d is _MISSING))
 
     def args(self, args: Any) -> dict[str, Any]:
-        """`bind(self.params, args)`; a map of known fields with every required one, for an
-        operation whose values all pass as they are, is completed with the defaults directly."""
-        if self.plain and type(args) is dict and args.keys() <= self.params.keys() and self.required <= args.keys():
-            return {**self.defaults, **args}
+        """`bind(self.params, args)`; a map of known fields with every required one is completed
+        with the defaults directly, and only the fields that have a checker are checked."""
+        if type(args) is dict and args.keys() <= self.params.keys() and self.required <= args.keys():
+            out = {**self.defaults, **args}
+            for key, check in self.checked:
+                if key in args:
+                    out[key] = check(args[key], key)
+            return out
         if args is None:
             args = {}
         return bind(self.params, args) if self.params or args else {}
