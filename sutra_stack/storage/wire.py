@@ -31,6 +31,7 @@ from sutra_stack.storage.packing import ThreadPacker
 PROTOCOL_VERSION = 1
 HEADER = struct.Struct(">I")
 HEADER_SIZE = HEADER.size
+F32LE = np.dtype("<f4")  # made once: a dtype given as a string is parsed on every call
 
 
 def encode_default(obj: Any) -> Any:
@@ -55,13 +56,21 @@ def encode_default(obj: Any) -> Any:
     if isinstance(obj, (tuple, set, frozenset)):
         return list(obj)
     if isinstance(obj, np.ndarray) and obj.ndim == 1 and obj.dtype == np.float32:
-        return obj.astype("<f4", copy=False).tobytes()  # a vector: bytes of little-endian float32
+        return obj.astype(F32LE, copy=False).tobytes()  # a vector: bytes of little-endian float32
     if hasattr(obj, "tolist"):  # numpy scalars and other arrays
         return obj.tolist()
     raise TypeError(f"cannot encode {type(obj).__name__} on the fast door")
 
 
+def _encode_request(obj: Any) -> Any:
+    """`encode_default` for requests: a vector, the usual value a client sends that is not plain, first."""
+    if type(obj) is np.ndarray and obj.ndim == 1 and obj.dtype == F32LE:
+        return obj.tobytes()
+    return encode_default(obj)
+
+
 _packb = ThreadPacker(default=encode_default, use_bin_type=True).packb
+_packb_request = ThreadPacker(default=_encode_request, use_bin_type=True).packb
 
 
 def pack(obj: Any) -> bytes:
@@ -72,9 +81,9 @@ def pack(obj: Any) -> bytes:
 
 def pack_request(obj: Any) -> bytes:
     """A frame a client is about to send, refused here when the server would refuse it."""
-    frame = pack(obj)
-    check_length(len(frame) - HEADER_SIZE)
-    return frame
+    body = _packb_request(obj)
+    check_length(len(body))
+    return HEADER.pack(len(body)) + body
 
 
 def unpack(body: bytes | memoryview) -> Any:

@@ -139,7 +139,8 @@ class ReadsMixin:
         g = self._state.graph
         n = g.concepts.n
         cols = g.concepts.cols
-        alive, offs, lens, ids = cols["alive"].item, cols["content_off"].item, cols["content_len"].item, cols["ids"].item
+        alive, ids = cols["alive"].item, cols["ids"].item
+        offs, lens = cols["content_off"].item, cols["content_len"].item
         text = g.content.buf
         out = []
         for r, s in zip(rows, scores, strict=True):

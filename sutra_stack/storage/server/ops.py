@@ -17,10 +17,10 @@ import numpy as np
 
 from sutra_stack.errors import InvalidArgument
 from sutra_stack.storage.model import AssociationInput, ConceptInput
+from sutra_stack.storage.wire import F32LE
 
 Checker = Callable[[Any, str], Any]
 _MISSING = object()
-_F32LE = np.dtype("<f4")  # made once: a dtype given as a string is parsed on every call
 
 
 def _same(v: Any, name: str) -> Any:
@@ -33,7 +33,7 @@ def _vector(v: Any, name: str) -> Any:
         if len(v) % 4:
             raise InvalidArgument(f"{name} as bytes must be little-endian float32 (a multiple of 4 bytes), "
                                   f"got {len(v)} bytes", field=name)
-        return np.frombuffer(v, dtype=_F32LE)
+        return np.frombuffer(v, dtype=F32LE)
     return v  # the engine checks numbers, dimension and finiteness
 
 
