@@ -79,10 +79,12 @@ class GrpcDoor:
         self.service = service
         self._doors = doors
         self._stopping: concurrent.futures.Future[None] | None = None
-        self.server, self.health = doors.run(self._make())
+        self.server: grpc.aio.Server
+        self.health: Any
+        doors.run(self._make())
 
-    async def _make(self) -> tuple[grpc.aio.Server, Any]:
-        server = grpc.aio.server(options=SERVER_OPTIONS)
+    async def _make(self) -> None:
+        self.server = server = grpc.aio.server(options=SERVER_OPTIONS)
         handlers: dict[str, grpc.RpcMethodHandler] = {}
         for name, rpc in RPCS.items():
             handlers[rpc.method] = grpc.unary_unary_rpc_method_handler(
@@ -93,12 +95,10 @@ class GrpcDoor:
             response_serializer=LEARN_STREAM.response.SerializeToString)
         # Registered methods: grpc core matches the method itself and hands over its handler.
         server.add_registered_method_handlers(SERVICE_NAME, handlers)
-        servicer = health.aio.HealthServicer()
-        health_pb2_grpc.add_HealthServicer_to_server(servicer, server)
+        self.health = health.aio.HealthServicer()
+        health_pb2_grpc.add_HealthServicer_to_server(self.health, server)
         reflection.enable_server_reflection((SERVICE_NAME, health.SERVICE_NAME, reflection.SERVICE_NAME), server)
-        for name in ("", SERVICE_NAME):
-            await servicer.set(name, health_pb2.HealthCheckResponse.NOT_SERVING)
-        return server, servicer
+        await self._set_health(False)
 
     def bind(self, host: str, port: int, tls: tuple[bytes, bytes] | None = None) -> int:
         """Listen on host:port (0: any free port); returns the bound port (0 when it cannot bind)."""
@@ -118,14 +118,13 @@ class GrpcDoor:
         self._doors.run(self.server.start())
 
     def set_serving(self, serving: bool) -> None:
+        self._doors.run(self._set_health(serving))
+
+    async def _set_health(self, serving: bool) -> None:
         status = (health_pb2.HealthCheckResponse.SERVING if serving
                   else health_pb2.HealthCheckResponse.NOT_SERVING)
-
-        async def put() -> None:
-            for name in ("", SERVICE_NAME):
-                await self.health.set(name, status)
-
-        self._doors.run(put())
+        for name in ("", SERVICE_NAME):
+            await self.health.set(name, status)
 
     def begin_stop(self, grace: float) -> concurrent.futures.Future[None]:
         """Refuse new calls now; calls in flight get `grace` seconds. The future is done when they are."""
