@@ -185,11 +185,12 @@ def test_async_learn_stream(server: StorageServerHandle, door: str) -> None:
     asyncio.run(main())
 
 
-def test_one_client_shared_by_threads(server: StorageServerHandle) -> None:
+@pytest.mark.parametrize("door", ["auto", "grpc"])
+def test_one_client_shared_by_threads(server: StorageServerHandle, door: str) -> None:
     from concurrent.futures import ThreadPoolExecutor
 
     tag = uuid.uuid4().hex[:8]
-    with StorageClient(server.address) as c, ThreadPoolExecutor(8) as pool:
+    with StorageClient(addresses(server)[door]) as c, ThreadPoolExecutor(8) as pool:
         ids = list(pool.map(lambda i: c.learn_concept(f"threads {tag} {i}"), range(200)))
         assert ids == [content_id(f"threads {tag} {i}") for i in range(200)]
         got = list(pool.map(c.query_concept, ids))
