@@ -139,14 +139,13 @@ class ReadsMixin:
         g = self._state.graph
         n = g.concepts.n
         cols = g.concepts.cols
-        alive, ids = cols["alive"].item, cols["ids"].item
-        offs, lens = cols["content_off"].item, cols["content_len"].item
-        text = g.content.buf
+        alive, offs, lens = cols["alive"].item, cols["content_off"].item, cols["content_len"].item
+        id_hex, text = g.id_hex, g.content.buf
         out = []
         for r, s in zip(rows, scores, strict=True):
             if 0 <= r < n and alive(r):
-                o = offs(r)  # ids: "S" values drop trailing NULs, so pad back to 16 bytes (as `id_hex`)
-                out.append(SearchHit(ids(r).ljust(16, b"\0").hex(), s, text[o:o + lens(r)].tobytes().decode()))
+                o = offs(r)
+                out.append(SearchHit(id_hex(r), s, text[o:o + lens(r)].tobytes().decode()))
         return out
 
     def _query_vector(self, vector: Sequence[float]) -> np.ndarray:
@@ -163,9 +162,8 @@ class ReadsMixin:
     def vector_search(
         self, *, vector: Sequence[float] | None = None, text: str | None = None, k: int = 10, ef: int | None = None
     ) -> list[SearchHit]:
-        kk = k if type(k) is int and 1 <= k <= limits.MAX_SEARCH_K else v.integer(
-            k, "k", 1, limits.MAX_SEARCH_K, "MAX_SEARCH_K")
-        if ef is not None and not (type(ef) is int and limits.MIN_EF <= ef <= limits.MAX_EF):
+        kk = v.integer(k, "k", 1, limits.MAX_SEARCH_K, "MAX_SEARCH_K")
+        if ef is not None:
             ef = v.integer(ef, "ef", limits.MIN_EF, limits.MAX_EF, "MAX_EF")
         if (vector is None) == (text is None):
             raise InvalidArgument("give exactly one of vector or text", field="vector")

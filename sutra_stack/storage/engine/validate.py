@@ -31,6 +31,8 @@ def number(value: object, field: str, lo: float, hi: float) -> float:
 
 
 def integer(value: object, field: str, lo: int, hi: int, limit_name: str = "") -> int:
+    if type(value) is int and lo <= value <= hi:  # the common case, on every search: no further checks
+        return value
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
         raise InvalidArgument(f"{field} must be an integer, got {type(value).__name__}", field=field)
     if not lo <= int(value) <= hi:

@@ -12,10 +12,13 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import threading
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
 import uvloop
+
+from sutra_stack.errors import Unavailable
+from sutra_stack.storage.server.service import SHUTTING_DOWN
 
 T = TypeVar("T")
 
@@ -38,6 +41,13 @@ class DoorLoop:
     def run(self, coro: Coroutine[Any, Any, T], timeout: float = 30.0) -> T:
         """Run `coro` on the loop and wait for its result (call from other threads)."""
         return self.submit(coro).result(timeout)
+
+    def to_pool(self, fn: Callable[..., T], *args: Any) -> asyncio.Future[T]:
+        """Run `fn(*args)` in the pool (call on the loop); Unavailable once the pool has been drained."""
+        try:
+            return self.loop.run_in_executor(self.executor, fn, *args)
+        except RuntimeError:  # the pool is shutting down with the server
+            raise Unavailable(SHUTTING_DOWN) from None
 
     def drain_pool(self) -> None:
         """Let every operation in the pool finish (their answers are then queued on the loop); refuse new ones."""

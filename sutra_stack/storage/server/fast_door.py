@@ -130,10 +130,9 @@ class _Connection(asyncio.Protocol):
             self._answer(rid, op, msg.get("args"))
             return
         try:
-            fut = self.door.loop.run_in_executor(self.door.executor, self.service.call, op, msg.get("args"), "fast")
-        except RuntimeError:  # the pool is shutting down with the server
-            self._send(error_body(Unavailable("the storage server is shutting down; retry against its "
-                                              "replacement"), rid))
+            fut = self.door.doors.to_pool(self.service.call, op, msg.get("args"), "fast")
+        except Unavailable as e:
+            self._send(error_body(e, rid))
             return
         self.inflight += 1
         if self.inflight >= MAX_PIPELINED_REQUESTS and not self.paused and self.transport is not None:
@@ -199,8 +198,7 @@ class FastDoor:
     def __init__(self, service: StorageService, doors: DoorLoop) -> None:
         self.service = service
         self.loop = doors.loop
-        self.executor = doors.executor
-        self._doors = doors
+        self.doors = doors
         self.connections: set[_Connection] = set()
         self._server: asyncio.Server | None = None
 
@@ -211,7 +209,7 @@ class FastDoor:
             return await self.loop.create_server(lambda: _Connection(self), host, port, ssl=tls,
                                                  reuse_address=True, backlog=512)
 
-        self._server = self._doors.run(make())
+        self._server = self.doors.run(make())
         return int(self._server.sockets[0].getsockname()[1])
 
     def stop_accepting(self) -> None:
@@ -228,4 +226,4 @@ class FastDoor:
                     conn.transport.close()
 
         if self.loop.is_running():
-            self._doors.run(shut(), 5)
+            self.doors.run(shut(), 5)

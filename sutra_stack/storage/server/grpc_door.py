@@ -19,7 +19,7 @@ import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
-from sutra_stack.errors import InvalidArgument, SutraError, Unavailable
+from sutra_stack.errors import InvalidArgument, SutraError
 from sutra_stack.limits import MAX_MESSAGE_BYTES
 from sutra_stack.storage.proto.convert import LEARN_STREAM, RPCS, SERVICE_NAME, Rpc, request_args, result_message
 from sutra_stack.storage.server.door_loop import DoorLoop
@@ -33,7 +33,6 @@ SERVER_OPTIONS = [
     ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
     ("grpc.so_reuseport", 0),  # a second server on the same port must fail, not share it
 ]
-SHUTTING_DOWN = "the storage server is shutting down; retry against its replacement"
 
 
 class _Malformed:
@@ -146,7 +145,7 @@ class GrpcDoor:
         call = service.call
         respond = result_message
         needs_token = service.needs_token  # the token is fixed when the service is made
-        loop, pool = self._doors.loop, self._doors.executor
+        to_pool = self._doors.to_pool
 
         def answer(request: Any) -> Any:
             if type(request) is _Malformed:
@@ -165,11 +164,7 @@ class GrpcDoor:
             try:
                 if needs_token:
                     service.authenticate(_token(context))
-                try:
-                    work = loop.run_in_executor(pool, answer, request)
-                except RuntimeError:  # the pool is shutting down with the server
-                    raise Unavailable(SHUTTING_DOWN) from None
-                return await work
+                return await to_pool(answer, request)
             except SutraError as e:
                 await context.abort(_status(e), e.message)
 
@@ -181,7 +176,6 @@ class GrpcDoor:
         """Each streamed message is one batch, written (in the pool) as it arrives; returns every id in order."""
         service = self.service
         op = OPS["learn_batch"]
-        loop, pool = self._doors.loop, self._doors.executor
         ids: list[str] = []
 
         def write(i: int, request: Any) -> list[str]:
@@ -198,11 +192,7 @@ class GrpcDoor:
                 service.authenticate(_token(context))
             i = 0
             async for request in requests:
-                try:
-                    work = loop.run_in_executor(pool, write, i, request)
-                except RuntimeError:
-                    raise Unavailable(SHUTTING_DOWN) from None
-                ids.extend(await work)
+                ids.extend(await self._doors.to_pool(write, i, request))
                 i += 1
             return result_message(LEARN_STREAM, ids)
         except SutraError as e:

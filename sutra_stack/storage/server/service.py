@@ -32,6 +32,9 @@ from sutra_stack.storage.wire import PROTOCOL_VERSION
 log = logging.getLogger("sutra.storage.server")
 
 
+SHUTTING_DOWN = "the storage server is shutting down; retry against its replacement"
+
+
 class State(enum.Enum):
     LOADING = "loading"
     SERVING = "serving"
@@ -108,7 +111,7 @@ class StorageService:
         if state is not State.SERVING and op.needs_engine:
             if state is State.LOADING:
                 raise Unavailable("the storage server is still loading its data; retry in a moment")
-            raise Unavailable("the storage server is shutting down; retry against its replacement")
+            raise Unavailable(SHUTTING_DOWN)
         if op.write and self.read_only:
             raise FailedPrecondition(
                 f"{op.name} refused: the storage server is read-only (storage.read_only / SUTRA_STORAGE_READ_ONLY)"
