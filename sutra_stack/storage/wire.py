@@ -36,7 +36,9 @@ F32LE = np.dtype("<f4")  # made once: a dtype given as a string is parsed on eve
 
 def encode_default(obj: Any) -> Any:
     """msgpack `default` hook: the model dataclasses as plain maps (what `to_dict` gives, faster)."""
-    if isinstance(obj, SearchHit):  # the most frequent first: searches return lists of them
+    if isinstance(obj, np.ndarray) and obj.ndim == 1 and obj.dtype == np.float32:  # what clients send most
+        return obj.astype(F32LE, copy=False).tobytes()  # a vector: bytes of little-endian float32
+    if isinstance(obj, SearchHit):  # what the server sends most: searches return lists of them
         return {"concept_id": obj.concept_id, "score": obj.score, "content": obj.content}
     if isinstance(obj, Concept):
         return {
@@ -55,22 +57,12 @@ def encode_default(obj: Any) -> Any:
         return obj.to_dict()
     if isinstance(obj, (tuple, set, frozenset)):
         return list(obj)
-    if isinstance(obj, np.ndarray) and obj.ndim == 1 and obj.dtype == np.float32:
-        return obj.astype(F32LE, copy=False).tobytes()  # a vector: bytes of little-endian float32
     if hasattr(obj, "tolist"):  # numpy scalars and other arrays
         return obj.tolist()
     raise TypeError(f"cannot encode {type(obj).__name__} on the fast door")
 
 
-def _encode_request(obj: Any) -> Any:
-    """`encode_default` for requests: a vector, the usual value a client sends that is not plain, first."""
-    if type(obj) is np.ndarray and obj.ndim == 1 and obj.dtype == F32LE:
-        return obj.tobytes()
-    return encode_default(obj)
-
-
 _packb = ThreadPacker(default=encode_default, use_bin_type=True).packb
-_packb_request = ThreadPacker(default=_encode_request, use_bin_type=True).packb
 
 
 def pack(obj: Any) -> bytes:
@@ -81,7 +73,7 @@ def pack(obj: Any) -> bytes:
 
 def pack_request(obj: Any) -> bytes:
     """A frame a client is about to send, refused here when the server would refuse it."""
-    body = _packb_request(obj)
+    body = _packb(obj)
     check_length(len(body))
     return HEADER.pack(len(body)) + body
 
