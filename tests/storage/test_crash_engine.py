@@ -54,10 +54,10 @@ def test_second_process_is_refused_while_a_writer_holds_the_store(tmp_path: Path
     log = tmp_path / "writer.out"
     argv = [PYTHON, "-m", "tests.storage.crash_writer", "engine", str(tmp_path), "0", "1"]
 
-    def ready() -> bool:
-        return any(x.startswith("ready") for x in read_lines(log))
+    def holds_a_write() -> bool:  # the writer says "ready" before its first write: wait for an acknowledged one
+        return any(x.startswith("ack c ") for x in read_lines(log))
 
-    with running(argv, log=log, ready=ready, timeout=60) as p, \
+    with running(argv, log=log, ready=holds_a_write, timeout=60) as p, \
             pytest.raises(FailedPrecondition, match=rf"data directory .* is in use by process {p.pid}"):
         Engine.open(tmp_path / "store", ENGINE_SETTINGS)
     # once the holder is gone (stopped by `running`), the store opens
