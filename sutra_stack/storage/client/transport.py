@@ -149,6 +149,11 @@ def rpc_error(e: grpc.RpcError, address: str) -> SutraError:
     name = code.name if code is not None else "UNKNOWN"
     if name == "UNAVAILABLE" and "storage server" not in details:
         details = f"cannot reach the storage server at {address}: {details}; {HINT}"
+    elif name == "CANCELLED":
+        # This client never cancels a call, so the server did: grpc core cancels calls that reached
+        # a stopping server before a handler took them. That is the server going away, not an error.
+        return Unavailable(f"the storage server at {address} cancelled the call as it stopped; retry against "
+                           "its replacement (a write may or may not have been applied)")
     return SutraError.from_code(name, details)
 
 
