@@ -17,6 +17,9 @@ Then a real server process (`python -m sutra_stack.storage.server`) and:
     and beside what a search served over a socket can reach: knn_query + one bare TCP round trip;
   * bulk learn through LearnBatch (fast door) and LearnStream (gRPC), batches of 1,000, fsync always,
     on a fresh store each                                               (target ≥ 0.70× the engine).
+StorageClient runs as it ships: its waiting thread busy-polls for up to `storage.busy_poll_us`
+(1,000 µs) before it sleeps. The echo clients block in recv; a row with busy-poll off (0) is
+printed beside each client figure, so both are in the same run.
 The machine is shared, so each figure alternates with its limit --repeats times; the ratio printed
 is the median of the per-round ratios.
 
@@ -328,6 +331,12 @@ def _fast_and_vector(a: argparse.Namespace, srv: Any, workdir: Path, sample: lis
                paired(lambda: tcp.rate(a.calls), lambda: loop_rate(one, a.calls), r), 0.50)
         report("StorageClient fast door, 1 client", "raw TCP echo, server process",
                paired(lambda: tcp_out.rate(a.calls), lambda: loop_rate(one, a.calls), r), 0.50)
+    with StorageClient(srv.address, busy_poll_us=0) as c:
+        still = lambda i: c.query_concept(sample[i % 4096])  # noqa: E731
+        loop_rate(still, 200)
+        report("  the same, busy-poll off", "raw TCP echo, server process",
+               paired(lambda: tcp_out.rate(a.calls), lambda: loop_rate(still, a.calls), r), None)
+    with StorageClient(srv.address) as c:
         report("StorageClient.query_concepts, batches of 100", "raw TCP echo, server process",
                paired(lambda: tcp_out.rate(a.calls), lambda: _batch_rate(c, sample, a.calls * 10), r), None)
     report("AsyncStorageClient fast door, 64 pipelined", "raw TCP echo, server process",
@@ -352,6 +361,11 @@ def _fast_and_vector(a: argparse.Namespace, srv: Any, workdir: Path, sample: lis
                paired(served, lambda: loop_rate(ours, a.queries), r), None)
         report("vector_search via StorageClient (fast door)", "raw knn_query, 2 MiB pages",
                paired(lambda: loop_rate(raw_big, a.queries), lambda: loop_rate(ours, a.queries), r), None)
+    with StorageClient(srv.address, busy_poll_us=0) as c:
+        still = lambda i: c.vector_search(vector=queries[i % len(queries)], k=K, ef=EF)  # noqa: E731
+        loop_rate(still, 100)
+        report("  the same, busy-poll off", "raw hnswlib knn_query",
+               paired(lambda: loop_rate(raw, a.queries), lambda: loop_rate(still, a.queries), r), None)
     tcp_out.close()
     copy = workdir / "store-copy"
     shutil.copytree(workdir / "store", copy, ignore=shutil.ignore_patterns("LOCK"))

@@ -24,7 +24,7 @@ from typing import Any
 from dotenv import dotenv_values
 
 from sutra_stack.errors import ConfigError
-from sutra_stack.limits import DEFAULT_MAX_CONCEPTS
+from sutra_stack.limits import DEFAULT_BUSY_POLL_US, DEFAULT_MAX_CONCEPTS, MAX_BUSY_POLL_US
 
 CONFIG_FILENAME = "sutra.toml"
 ENV_FILENAME = ".env"
@@ -62,6 +62,8 @@ SETTINGS: tuple[Setting, ...] = (
     _s("storage.tls_cert", str, "", "TLS certificate (PEM) for both storage doors (empty: plaintext)."),
     _s("storage.tls_key", str, "", "TLS private key (PEM) for both storage doors."),
     _s("storage.tls_ca", str, "", "CA certificate clients use to verify the storage server."),
+    _s("storage.busy_poll_us", int, DEFAULT_BUSY_POLL_US, "How long a StorageClient thread polls the fast "
+       "door for an answer before it sleeps, in microseconds (0: never poll).", minimum=0, maximum=MAX_BUSY_POLL_US),
     _s("storage.fsync", str, "always", "When WAL writes reach the disk before they are acknowledged.",
        choices=("always", "everysec", "off")),
     _s("storage.wal_segment_bytes", int, 64 * 1024 * 1024, "Size at which the WAL moves to a new segment.",

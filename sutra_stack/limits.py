@@ -45,6 +45,8 @@ MAX_MESSAGE_BYTES = 64 * 1024 * 1024  # one gRPC message or msgpack frame
 MAX_REQUEST_BODY_BYTES = 16 * 1024 * 1024  # one REST request body
 MAX_PIPELINED_REQUESTS = 1_024  # unanswered requests on one fast-door connection
 HELLO_TIMEOUT_SECONDS = 10.0  # a fast-door connection must say hello within this
+DEFAULT_BUSY_POLL_US = 1_000  # how long StorageClient polls for a quick answer before it sleeps
+MAX_BUSY_POLL_US = 10_000
 
 # --- reasoning -----------------------------------------------------------------------------
 MAX_LEARN_TEXT_BYTES = 256 * 1024  # one /learn text before it is split into sentences

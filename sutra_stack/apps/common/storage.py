@@ -8,7 +8,7 @@ from sutra_stack.config import Settings
 
 
 def connect_storage(settings: Settings, address: str | None = None) -> Any:
-    """A StorageClient for `address` (default: setting `storage.server`) with the storage token and CA."""
+    """A StorageClient for `address` (default: setting `storage.server`) with the storage token, CA and busy-poll."""
     from sutra_stack.storage import StorageClient
 
     kwargs: dict[str, Any] = {}
@@ -16,4 +16,4 @@ def connect_storage(settings: Settings, address: str | None = None) -> Any:
         kwargs["token"] = settings["storage.token"]
     if settings["storage.tls_ca"]:
         kwargs["tls_ca"] = settings["storage.tls_ca"]
-    return StorageClient(address or settings["storage.server"], **kwargs)
+    return StorageClient(address or settings["storage.server"], busy_poll_us=settings["storage.busy_poll_us"], **kwargs)

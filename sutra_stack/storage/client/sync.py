@@ -13,7 +13,8 @@ import threading
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sutra_stack.errors import NotFound, Unavailable
+from sutra_stack.errors import InvalidArgument, NotFound, Unavailable
+from sutra_stack.limits import MAX_BUSY_POLL_US
 from sutra_stack.storage.client import codec
 from sutra_stack.storage.client.codec import DEFAULT_TIMEOUT, check_protocol, parse_address
 from sutra_stack.storage.client.transport import FastTransport, GrpcTransport, tls_context
@@ -57,12 +58,29 @@ def resolve(address: str | None, token: str | None, tls_ca: str | None) -> tuple
     return address, token or None, tls_ca or None
 
 
+def busy_poll_seconds(busy_poll_us: int | None) -> float:
+    """The polling budget in seconds: the setting when None; refused outside 0..MAX_BUSY_POLL_US."""
+    if busy_poll_us is None:
+        from sutra_stack.config import settings_from_env
+
+        busy_poll_us = settings_from_env()["storage.busy_poll_us"]
+    if type(busy_poll_us) is not int or not 0 <= busy_poll_us <= MAX_BUSY_POLL_US:
+        raise InvalidArgument(f"busy_poll_us must be a whole number of microseconds from 0 to "
+                              f"MAX_BUSY_POLL_US={MAX_BUSY_POLL_US}, got {busy_poll_us!r:.20}", field="busy_poll_us")
+    return busy_poll_us / 1e6
+
+
 class StorageClient(ClientBase):
-    """A KnowledgeStore served by a storage server (plus backup, health, server_info)."""
+    """A KnowledgeStore served by a storage server (plus backup, health, server_info).
+
+    `busy_poll_us`: how long a thread polls the fast door for an answer before it sleeps
+    (default: setting `storage.busy_poll_us`; 0: never poll; see `transport.py`).
+    """
 
     def __init__(self, address: str | None = None, *, token: str | None = None, tls_ca: str | None = None,
-                 timeout: float = DEFAULT_TIMEOUT) -> None:
+                 timeout: float = DEFAULT_TIMEOUT, busy_poll_us: int | None = None) -> None:
         super().__init__(address, token=token, tls_ca=tls_ca, timeout=timeout)
+        self._busy_poll = busy_poll_seconds(busy_poll_us)
         self._fast: FastTransport | None = None
         self._lock = threading.Lock()
         self._connect_lock = threading.Lock()
@@ -86,7 +104,7 @@ class StorageClient(ClientBase):
         if not info.get("fast_port"):
             raise Unavailable(f"the storage server at {self.address} has no fast door; use grpc://{self.address}")
         return FastTransport(self.host, int(info["fast_port"]), token=self._token, tls=self._tls,
-                             timeout=self._timeout)
+                             timeout=self._timeout, busy_poll=self._busy_poll)
 
     def _fast_transport(self) -> FastTransport:
         fast = self._fast
@@ -97,7 +115,8 @@ class StorageClient(ClientBase):
                 if self._closed:
                     raise Unavailable("this StorageClient is closed")
                 self._fast = FastTransport(self.host, self.port, token=self._token, tls=self._tls,
-                                           timeout=self._timeout) if self.scheme == "tcp" else self._discover()
+                                           timeout=self._timeout, busy_poll=self._busy_poll,
+                                           ) if self.scheme == "tcp" else self._discover()
             return self._fast
 
     def _call(self, op: str, args: dict[str, Any] | None = None) -> Any:
