@@ -64,11 +64,18 @@ def as_float(x: np.floating | float) -> float:
 
 
 class IdIndex:
-    """id bytes → row: a sorted base array (from the last snapshot) plus a dict of newer rows."""
+    """id bytes → row: a sorted base array (from the last snapshot) plus a dict of newer rows.
+
+    The base has a directory by the ids' first two bytes (65,537 offsets), so a lookup reads
+    the directory and the few keys that share its prefix instead of binary-searching the whole
+    array: at 100K ids that is 2–3 cache lines and pages touched instead of ≈ 17, each a miss
+    when a lookup runs after a network hop (ids are hashes or random, so buckets stay small;
+    ids that share a prefix only make their bucket's search longer)."""
 
     def __init__(self) -> None:
         self.base_keys = np.empty(0, dtype="S16")
         self.base_rows = np.empty(0, dtype=np.int32)
+        self.directory = _directory(self.base_keys)
         self.recent: dict[bytes, int] = {}
 
     def get(self, key: bytes) -> int:
@@ -76,11 +83,20 @@ class IdIndex:
         row = self.recent.get(key)
         if row is not None:
             return row
+        prefix = (key[0] << 8) | key[1]
+        directory = self.directory
+        lo, hi = directory.item(prefix), directory.item(prefix + 1)
         keys = self.base_keys
-        if len(keys):
-            i = int(np.searchsorted(keys, key))
-            if i < len(keys) and keys[i] == key.rstrip(b"\0"):  # numpy "S" values drop trailing NULs
-                return int(self.base_rows[i])
+        want = key.rstrip(b"\0")  # numpy "S" values drop trailing NULs (and sort as if padded)
+        while lo < hi:
+            mid = (lo + hi) >> 1
+            k = keys.item(mid)
+            if k < want:
+                lo = mid + 1
+            elif k == want:
+                return self.base_rows.item(mid)
+            else:
+                hi = mid
         return -1
 
     def put(self, key: bytes, row: int) -> None:
@@ -102,8 +118,7 @@ class IdIndex:
         present[inside] = self.base_keys[pos[inside]] == keys[inside]
         self.base_rows[pos[present]] = rows[present]  # re-learned after a delete: the new row wins
         new = ~present
-        self.base_keys = np.insert(self.base_keys, pos[new], keys[new])
-        self.base_rows = np.insert(self.base_rows, pos[new], rows[new])
+        self.set_base(np.insert(self.base_keys, pos[new], keys[new]), np.insert(self.base_rows, pos[new], rows[new]))
         self.recent = {}
 
     @staticmethod
@@ -115,14 +130,23 @@ class IdIndex:
         return keys[order], rows[order]
 
     def set_base(self, keys: np.ndarray, rows: np.ndarray) -> None:
-        self.base_keys, self.base_rows = keys, rows
+        directory = _directory(keys)  # made first: a reader never sees new keys with an old directory
+        self.base_keys, self.base_rows, self.directory = keys, rows, directory
+
+
+def _directory(keys: np.ndarray) -> np.ndarray:
+    """For sorted S16 `keys`: entry p is the index of the first key whose first two bytes are ≥ p
+    (65,537 entries, the last is len(keys))."""
+    raw = np.ascontiguousarray(keys).view(np.uint8).reshape(-1, 16) if len(keys) else np.zeros((0, 16), np.uint8)
+    prefixes = (raw[:, 0].astype(np.int32) << 8) | raw[:, 1]
+    return np.searchsorted(prefixes, np.arange(65_537, dtype=np.int32)).astype(np.int64)
 
 
 class Graph:
     """Concepts and associations in columns, with content/metadata blobs."""
 
     def __init__(self) -> None:
-        self.concepts = Table(CONCEPT_SCHEMA)
+        self.concepts = Table(CONCEPT_SCHEMA, rowwise=True)  # read a row at a time
         self.edges = Table(EDGE_SCHEMA)
         self.content = Blob()
         self.meta = Blob()
