@@ -137,9 +137,10 @@ class IdIndex:
 def _directory(keys: np.ndarray) -> np.ndarray:
     """For sorted S16 `keys`: entry p is the index of the first key whose first two bytes are ≥ p
     (65,537 entries, the last is len(keys))."""
-    raw = np.ascontiguousarray(keys).view(np.uint8).reshape(-1, 16) if len(keys) else np.zeros((0, 16), np.uint8)
-    prefixes = (raw[:, 0].astype(np.int32) << 8) | raw[:, 1]
-    return np.searchsorted(prefixes, np.arange(65_537, dtype=np.int32)).astype(np.int64)
+    prefixes = np.ascontiguousarray(keys).view(">u2")[::8]  # each key's first two bytes, big-endian
+    directory = np.zeros(65_537, dtype=np.int64)
+    np.cumsum(np.bincount(prefixes, minlength=65_536), out=directory[1:])
+    return directory
 
 
 class Graph:
