@@ -142,6 +142,7 @@ class Persistence:
         self.meta = meta
         header = snap.read_header(path)
         lsn = 0
+        settle: list[threading.Thread] = []  # started once the store is open
         if header is not None:
             # Three things at once: the index file's checksum and the arrays' read run on threads
             # without the GIL while hnswlib's load_index (which holds it) runs here.
@@ -149,8 +150,8 @@ class Persistence:
             reader = snap.SnapshotReader(path, headroom=1.25)
             c = reader.header["counters"]
             try:
-                eng._state.vectors.load(index.path, max_elements=int(c["concept_rows"] * 1.25) + 1,
-                                        live=c["vectors"])
+                settle = eng._state.vectors.load(index.path, max_elements=int(c["concept_rows"] * 1.25) + 1,
+                                                 live=c["vectors"])
             except Exception as e:  # noqa: BLE001 - hnswlib raises RuntimeError on a bad file
                 index.result()  # a checksum mismatch explains it best
                 reader.result()
@@ -176,6 +177,8 @@ class Persistence:
             expected += 1
         eng._applied_lsn = expected - 1
         eng._log = self.wal
+        for thread in settle:
+            thread.start()
 
     # --- snapshots -------------------------------------------------------------------------
     def maybe_snapshot(self) -> None:

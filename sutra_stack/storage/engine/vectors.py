@@ -72,10 +72,12 @@ def _big_anonymous_regions() -> set[tuple[int, int]]:
 
 
 @contextlib.contextmanager
-def _on_huge_pages() -> Iterator[None]:
+def _on_huge_pages(later: list[threading.Thread] | None = None) -> Iterator[None]:
     """Ask for 2 MiB pages under the big blocks hnswlib allocates inside the block: pages
     touched from now on come huge, and a thread collapses those already filled (a loaded
-    index) without holding up the caller. Best effort: nothing changes where it is refused."""
+    index) without holding up the caller. With `later`, the thread is left there unstarted:
+    collapsing holds the process's memory map, so page faults elsewhere (the rest of opening
+    a store) would wait on it. Best effort: nothing changes where it is refused."""
     before = _big_anonymous_regions()
     yield
     new = sorted(_big_anonymous_regions() - before)
@@ -97,7 +99,11 @@ def _on_huge_pages() -> Iterator[None]:
             madvise(first, size, _MADV_COLLAPSE)
 
     if spans:
-        threading.Thread(target=collapse, name="index-huge-pages", daemon=True).start()
+        thread = threading.Thread(target=collapse, name="index-huge-pages", daemon=True)
+        if later is None:
+            thread.start()
+        else:
+            later.append(thread)
 
 
 class _Pending:
@@ -211,15 +217,19 @@ class VectorIndex:
                     self._cv.notify_all()
 
     # --- life cycle ------------------------------------------------------------------------
-    def load(self, path: Path, max_elements: int, live: int) -> None:
-        """Load an index file; `live` is the number of live vectors the snapshot recorded."""
+    def load(self, path: Path, max_elements: int, live: int) -> list[threading.Thread]:
+        """Load an index file; `live` is the number of live vectors the snapshot recorded. Returns
+        the thread that moves the loaded index onto 2 MiB pages, for the caller to start once
+        the rest of the store is open."""
         idx = hnswlib.Index(space="cosine", dim=self.dim)
-        with _on_huge_pages():
+        later: list[threading.Thread] = []
+        with _on_huge_pages(later):
             idx.load_index(str(path), max_elements=max(max_elements, INITIAL_CAPACITY))
         idx.set_ef(self.ef)
         self._index = idx
         self._slots = idx.element_count
         self.count = live
+        return later
 
     def save(self, path: Path) -> None:
         """Write the index file (between `freeze()` and `thaw_step()`: no insert runs meanwhile).
