@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 MIN_CAPACITY = 1024
-PACK_ROWS = 16_384  # rows packed at a time when loading a row-wise table (≈ 1.5 MiB of records)
+PACK_ROWS = 16_384  # rows copied at a time into a row-wise table (≈ 1.5 MiB of records)
 
 
 class Table:
@@ -46,8 +46,7 @@ class Table:
             return
         new_cap = max(self.cap * 2, need, MIN_CAPACITY)
         cols = self._empty(new_cap)
-        for name, arr in cols.items():
-            arr[: self.n] = self.cols[name][: self.n]
+        _copy_rows(cols, self.cols, self.n)
         self.cols = cols
         self.cap = new_cap
 
@@ -74,12 +73,17 @@ class Table:
             cols = {name: buffers[name] for name in self.schema}
         else:
             cols = self._empty(cap)
-            pairs = [(cols[name], buffers[name]) for name in self.schema]
-            for start in range(0, n, PACK_ROWS):  # block by block: each block's records stay in cache
-                end = min(start + PACK_ROWS, n)
-                for dst, src in pairs:
-                    dst[start:end] = src[start:end]
+            _copy_rows(cols, buffers, n)
         self.n, self.cap, self.cols = n, cap, cols
+
+
+def _copy_rows(dst: dict[str, np.ndarray], src: dict[str, np.ndarray], n: int) -> None:
+    """Rows [0, n) of every column of `src` into `dst`, block by block: when `dst` is a record
+    array, each block's records stay in cache while all its fields are written."""
+    for start in range(0, n, PACK_ROWS):
+        end = min(start + PACK_ROWS, n)
+        for name, arr in dst.items():
+            arr[start:end] = src[name][start:end]
 
 
 class Blob:
