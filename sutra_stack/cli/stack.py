@@ -24,7 +24,7 @@ from sutra_stack.cli import app
 from sutra_stack.config import CONFIG_FILENAME, load_config
 from sutra_stack.errors import SutraError, Unavailable
 from sutra_stack.supervisor.control import call
-from sutra_stack.supervisor.logs import Console, read_lines
+from sutra_stack.supervisor.logs import Console, read_history
 from sutra_stack.supervisor.manager import AlreadyRunning, Manager, control_path, log_dir, run_dir
 from sutra_stack.supervisor.spec import StackSpec, builtin_stack_text, load_stack
 
@@ -213,54 +213,22 @@ def logs(
         raise _fail("-n must be ≥ 0")
     width = max(len(x) for x in names)
     colour = Console(colour=sys.stdout.isatty(), width=width)
-    entries = []
+    entries, tails = [], {}
     for s in names:
-        entries += [(ts, s, text) for ts, text in read_lines(ld, s, n, _since(since))]
+        lines, tails[s] = read_history(ld, s, n, _since(since))
+        entries += [(ts, s, text) for ts, text in lines]
     entries.sort(key=lambda e: e[0])
     for ts, s, text in entries:
         colour.write_lines(s, [f"{ts} {text}".encode()])
     if not follow:
         return
-    state = {s: _Tail(ld / f"{s}.log") for s in names}
     try:
         while True:
-            for s, tail in state.items():
+            for s, tail in tails.items():
                 colour.write_lines(s, tail.new_lines())
             time.sleep(0.2)
     except KeyboardInterrupt:
         return
-
-
-class _Tail:
-    """New whole lines of a log file across rotations (the rest of `name.log.1` is read first)."""
-
-    def __init__(self, path: Path) -> None:
-        self.path, self.partial = path, b""
-        st = path.stat() if path.exists() else None
-        self.ino, self.offset = (st.st_ino, st.st_size) if st else (None, 0)
-
-    def _read(self, path: Path, start: int) -> int:
-        with open(path, "rb") as f:
-            f.seek(start)
-            data = f.read()
-        self.partial += data
-        return start + len(data)
-
-    def new_lines(self) -> list[bytes]:
-        try:
-            st = self.path.stat()
-        except FileNotFoundError:
-            return []
-        if st.st_ino != self.ino:  # rotated (or created): finish the old file, then start the new one
-            old = self.path.with_name(self.path.name + ".1")
-            if self.ino is not None and old.exists() and old.stat().st_ino == self.ino:
-                self._read(old, self.offset)
-            self.ino, self.offset = st.st_ino, 0
-        if st.st_size > self.offset:
-            self.offset = self._read(self.path, self.offset)
-        lines = self.partial.split(b"\n")
-        self.partial = lines.pop()
-        return lines
 
 
 def _service_cmd(cmd: str, service: str, config: Path | None) -> None:

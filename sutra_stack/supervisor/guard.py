@@ -11,12 +11,12 @@ import contextlib
 import os
 import signal
 import sys
+import time
 
 
-def kill_marked(needle: str, exact: bool = False) -> int:
-    """SIGKILL every process whose environment holds `needle` (exact variable, or a prefix)."""
-    me, n = os.getpid(), 0
-    data = needle.encode()
+def _marked(needle: bytes, exact: bool) -> set[int]:
+    """Pids of processes whose environment holds `needle` (exact variable, or a prefix)."""
+    me, found = os.getpid(), set()
     for entry in os.scandir("/proc"):
         if not entry.name.isdigit() or int(entry.name) == me:
             continue
@@ -25,13 +25,30 @@ def kill_marked(needle: str, exact: bool = False) -> int:
                 env = f.read()
         except OSError:
             continue
-        for item in env.split(b"\0"):
-            if (item == data) if exact else item.startswith(data):
-                with contextlib.suppress(ProcessLookupError, PermissionError):
-                    os.kill(int(entry.name), signal.SIGKILL)
-                    n += 1
-                break
-    return n
+        if any((item == needle) if exact else item.startswith(needle) for item in env.split(b"\0")):
+            found.add(int(entry.name))
+    return found
+
+
+def kill_marked(needle: str, exact: bool = False, pause: float = 0.02, limit: float = 3.0) -> int:
+    """SIGKILL every process whose environment holds `needle`; the number of processes killed.
+
+    One pass is not enough: a process forked just before its parent died may be in the middle
+    of exec, when its environment reads as empty. So passes repeat, `pause` apart, until two
+    in a row find no process not already killed (or `limit` seconds pass).
+    """
+    data, killed, quiet = needle.encode(), set(), 0
+    deadline = time.monotonic() + limit
+    while quiet < 2 and time.monotonic() < deadline:
+        fresh = _marked(data, exact) - killed
+        for pid in fresh:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(pid, signal.SIGKILL)
+        killed |= fresh
+        quiet = 0 if fresh else quiet + 1
+        if quiet < 2:
+            time.sleep(pause)
+    return len(killed)
 
 
 def main() -> None:
@@ -39,8 +56,7 @@ def main() -> None:
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     while os.read(0, 4096):
         pass
-    for _ in range(3):  # a second pass catches anything forked during the first
-        kill_marked(sys.argv[1])
+    kill_marked(sys.argv[1])
 
 
 if __name__ == "__main__":

@@ -175,14 +175,61 @@ def log_files(log_dir: Path, name: str) -> list[Path]:
 
 def read_lines(log_dir: Path, name: str, n: int | None = None, since: float | None = None) -> list[tuple[str, str]]:
     """(timestamp, text) of a service's last n lines (all when n is None), at or after `since`."""
+    return read_history(log_dir, name, n, since)[0]
+
+
+def read_history(log_dir: Path, name: str, n: int | None = None,
+                 since: float | None = None) -> tuple[list[tuple[str, str]], LogTail]:
+    """The lines `read_lines` gives, and a `LogTail` that starts right after the last of them.
+
+    A line written while the history is read is either in the history or the first the tail
+    gives, never in both and never in neither.
+    """
     out: list[tuple[str, str]] = []
+    ino, offset = None, 0
+    base = log_dir / f"{name}.log"
     for path in log_files(log_dir, name):
         with open(path, "rb") as f:
+            pos = 0
             for raw in f:
-                ts, _, text = raw.rstrip(b"\n").partition(b" ")
+                if not raw.endswith(b"\n"):
+                    break  # a line still being written: the tail gives it once it is whole
+                pos += len(raw)
+                ts, _, text = raw[:-1].partition(b" ")
                 out.append((ts.decode(errors="replace"), text.decode(errors="replace")))
+            if path == base:
+                ino, offset = os.fstat(f.fileno()).st_ino, pos
     if since is not None:
         cut = datetime.fromtimestamp(since, UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
         out = [x for x in out if x[0] >= cut]
-    return out[-n:] if n is not None else out
+    return (out[-n:] if n is not None else out), LogTail(base, ino, offset)
 
+
+class LogTail:
+    """New whole lines of a log file across rotations (the rest of `name.log.1` is read first)."""
+
+    def __init__(self, path: Path, ino: int | None, offset: int) -> None:
+        self.path, self.partial, self.ino, self.offset = path, b"", ino, offset
+
+    def _read(self, path: Path, start: int) -> int:
+        with open(path, "rb") as f:
+            f.seek(start)
+            data = f.read()
+        self.partial += data
+        return start + len(data)
+
+    def new_lines(self) -> list[bytes]:
+        try:
+            st = self.path.stat()
+        except FileNotFoundError:
+            return []
+        if st.st_ino != self.ino:  # rotated (or created): finish the old file, then start the new one
+            old = self.path.with_name(self.path.name + ".1")
+            if self.ino is not None and old.exists() and old.stat().st_ino == self.ino:
+                self._read(old, self.offset)
+            self.ino, self.offset = st.st_ino, 0
+        if st.st_size > self.offset:
+            self.offset = self._read(self.path, self.offset)
+        lines = self.partial.split(b"\n")
+        self.partial = lines.pop()
+        return lines

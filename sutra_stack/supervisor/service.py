@@ -73,7 +73,7 @@ class Service:
 
     async def cleanup(self, child: Child) -> None:
         child.signal_group(signal.SIGKILL)  # the group outlived its leader
-        if child.kill_descendants():
+        if await asyncio.to_thread(child.kill_descendants):
             self.mgr.note(f"{self.spec.name}: killed descendants of pid {child.pid} left behind")
         pump: Pump = child.pump  # type: ignore[attr-defined]
         with contextlib.suppress(TimeoutError):

@@ -5,11 +5,14 @@ from __future__ import annotations
 import json
 import os
 import signal
+import subprocess
 import sys
+import time
 from pathlib import Path
 
 import psutil
 
+from sutra_stack.supervisor.guard import kill_marked
 from tests.support.procs import free_port, port_open, wait_until
 
 from .helpers import CHILDREN, alive, child, supervisor, wait_gone, write_config
@@ -29,6 +32,15 @@ readiness = {{ kind = "http", port = {port}, path = "/", period = 0.1 }}
 """
 
 
+def workers(uvicorn_pid: int) -> int:
+    """How many of uvicorn's children are workers (spawned `spawn_main`), not its helper."""
+    try:
+        kids = psutil.Process(uvicorn_pid).children()
+        return sum("spawn_main" in " ".join(k.cmdline()) for k in kids)
+    except psutil.Error:
+        return 0
+
+
 def tree(tmp_path: Path, sup_pid: int) -> list[int]:
     """Every descendant of the supervisor once each test child has forked what it forks."""
     for name in ("forker", "shell"):
@@ -43,8 +55,8 @@ def test_kill_9_of_the_supervisor_leaves_no_descendant(tmp_path: Path) -> None:
     port = free_port()
     write_config(tmp_path, services(tmp_path, port))
     with supervisor(tmp_path, timeout=60) as sup:
-        wait_until(lambda: len(psutil.Process(sup.status()["workers"]["pid"]).children()) >= 2, 30,
-                   what="two uvicorn workers")
+        # both workers, not just the first beside multiprocessing's resource tracker
+        wait_until(lambda: workers(sup.status()["workers"]["pid"]) == 2, 30, what="two uvicorn workers")
         pids = tree(tmp_path, sup.proc.pid)
         grandchild = int((tmp_path / "forker.pids").read_text().split()[1])
         # the grandchild left the service's process group: only the marker finds it
@@ -90,4 +102,38 @@ restart = "no"
         assert alive(grandchild)
         sup.wait_state("leaver", "exited")
         wait_gone([main, grandchild])
-        assert "killed descendants of pid" in sup.events()
+        # the sweep runs beside the exit, off the restart path: its note follows shortly
+        wait_until(lambda: "killed descendants of pid" in sup.events(), 10, what="the sweep's note")
+
+
+RESPAWNER = """
+import subprocess, sys, time
+while True:  # like a worker pool: keep starting children, never wait for them
+    subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    time.sleep(0.002)
+"""
+
+
+def test_the_sweep_catches_children_spawned_while_it_runs(tmp_path: Path) -> None:
+    marker = f"SUTRA_TEST_MARK=sweep-{os.getpid()}-{tmp_path.name}"
+    env = {**os.environ, "SUTRA_TEST_MARK": marker.split("=", 1)[1]}
+    spawner = subprocess.Popen([sys.executable, "-c", RESPAWNER], env=env)
+    try:
+        wait_until(lambda: len(psutil.Process(spawner.pid).children()) >= 20, 30, what="children spawning")
+        killed = kill_marked(marker, exact=True)
+        spawner.wait(5)
+        assert killed >= 21
+        time.sleep(0.3)  # anything the sweep missed would be running by now
+        left = [p.pid for p in psutil.process_iter() if _carries(p, marker)]
+        assert left == [], f"marked processes outlived the sweep: {left}"
+    finally:
+        if spawner.poll() is None:
+            spawner.kill()
+            spawner.wait()
+
+
+def _carries(p: psutil.Process, marker: str) -> bool:
+    try:
+        return p.status() != psutil.STATUS_ZOMBIE and marker.split("=", 1)[1] == p.environ().get("SUTRA_TEST_MARK")
+    except psutil.Error:
+        return False
