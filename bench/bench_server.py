@@ -58,6 +58,7 @@ from sutra_stack.storage.engine import Engine  # noqa: E402
 from sutra_stack.storage.engine.embedders import HashEmbedder  # noqa: E402
 from sutra_stack.storage.engine.vectors import _on_huge_pages as on_huge_pages  # noqa: E402
 from sutra_stack.storage.model import ConceptInput  # noqa: E402
+from sutra_stack.storage.server import GRPC_EXPERIMENTS as SERVER_GRPC_EXPERIMENTS  # noqa: E402 (grpc is in: no effect here)
 from tests.support.storage_server import storage_server  # noqa: E402
 
 DIM, K, EF, BATCH = 384, 10, 64, 1000
@@ -114,12 +115,12 @@ sys.stdin.read()
 class GrpcEcho:
     """grpcio sync unary echo (bytes in/out): in this process (as the anchor script does) or in a child."""
 
-    def __init__(self, own_process: bool) -> None:
+    def __init__(self, own_process: bool, env: dict[str, str] | None = None) -> None:
         self.proc: subprocess.Popen[str] | None = None
         self.srv: grpc.Server | None = None
         if own_process:
             self.proc = subprocess.Popen([sys.executable, "-c", ECHO_SERVER], stdin=subprocess.PIPE,
-                                         stdout=subprocess.PIPE, text=True)
+                                         stdout=subprocess.PIPE, text=True, env={**os.environ, **(env or {})})
             assert self.proc.stdout is not None
             port = int(self.proc.stdout.readline())
         else:
@@ -380,6 +381,9 @@ def _grpc(a: argparse.Namespace, srv: Any, sample: list[str]) -> None:
     r = a.repeats
     print("QueryConcept over gRPC:", flush=True)
     echo_in, echo_out = GrpcEcho(own_process=False), GrpcEcho(own_process=True)
+    # The storage server turns gRPC's EventEngine listener off (storage/server/__init__.py); an
+    # echo server with the same setting shows what of the figure is that setting, not our code.
+    echo_same = GrpcEcho(own_process=True, env={"GRPC_EXPERIMENTS": SERVER_GRPC_EXPERIMENTS})
     with StorageClient(srv.grpc_address) as g:
         gone = lambda i: g.query_concept(sample[i % 4096])  # noqa: E731
         loop_rate(gone, 200)
@@ -387,12 +391,16 @@ def _grpc(a: argparse.Namespace, srv: Any, sample: list[str]) -> None:
                paired(lambda: echo_in.rate(a.calls // 2), lambda: loop_rate(gone, a.calls // 2), r), 0.80)
         report("QueryConcept over gRPC (StorageClient grpc://)", "grpcio echo, server process",
                paired(lambda: echo_out.rate(a.calls // 2), lambda: loop_rate(gone, a.calls // 2), r), 0.80)
+        report("QueryConcept over gRPC (StorageClient grpc://)",
+               f"grpcio echo, server process, GRPC_EXPERIMENTS={SERVER_GRPC_EXPERIMENTS}",
+               paired(lambda: echo_same.rate(a.calls // 2), lambda: loop_rate(gone, a.calls // 2), r), 0.80)
         # The same door, service layer and client without the engine's read: what is left is ours.
         info = lambda _i: g.server_info()  # noqa: E731
         report("  ServerInfo over gRPC (door + client, no engine)", "grpcio echo, server process",
                paired(lambda: echo_out.rate(a.calls // 2), lambda: loop_rate(info, a.calls // 2), r), None)
     echo_in.close()
     echo_out.close()
+    echo_same.close()
 
 
 def _bulk(a: argparse.Namespace, workdir: Path) -> None:
