@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from sutra_stack.supervisor.logs import log_files, read_lines
+from sutra_stack.supervisor.logs import log_files, read_history, read_lines
 from tests.support.procs import ROOT, child_env, wait_until
 
 from .helpers import child, write_config
@@ -69,3 +69,19 @@ def test_rotation_keeps_n_files(tmp_path: Path) -> None:
     assert [f.name for f in files] == ["svc.log.3", "svc.log.2", "svc.log.1", "svc.log"]
     got = [int(t.split()[1]) for _, t in read_lines(tmp_path, "svc")]
     assert got == list(range(got[0], 1000)) and got[0] > 0  # the oldest were dropped, the rest in order
+
+
+def test_following_starts_right_after_the_history_it_printed(tmp_path: Path) -> None:
+    log = tmp_path / "svc.log"
+    log.write_bytes(b"t1 one\nt2 two\nt3 thr")  # the last line is still being written
+    lines, tail = read_history(tmp_path, "svc", n=1)
+    assert lines == [("t2", "two")]  # a partial line is not history
+    with open(log, "ab") as f:
+        f.write(b"ee\nt4 four\n")  # written after the history was read, before the tail's first look
+    assert tail.new_lines() == [b"t3 three", b"t4 four"]
+    assert tail.new_lines() == []
+    log.rename(tmp_path / "svc.log.1")  # rotation: the rest of the old file first, then the new one
+    with open(tmp_path / "svc.log.1", "ab") as f:
+        f.write(b"t5 five\n")
+    log.write_bytes(b"t6 six\n")
+    assert tail.new_lines() == [b"t5 five", b"t6 six"]
