@@ -132,6 +132,26 @@ def check_record(data: bytes, pos: int, expected_lsn: int | None) -> str | None:
     return None
 
 
+def cut_short(data: bytes, pos: int) -> bool:
+    """Whether the invalid record at `pos` (the last thing in the file) was cut short by a crash,
+    rather than being a complete record that fails its checksum.
+
+    Cut short: its header or payload runs past the end of the file, or the file ends in zeros that
+    reach into it (a power cut can leave a write's length on disk with its last blocks unwritten,
+    which read back as zeros; an all-zero header is such a record too). A complete record that
+    fails its checksum with anything else in its last byte was written whole: damage to it is
+    corruption of a write that may have been acknowledged.
+    """
+    n, rh = len(data), RECORD_HEADER.size
+    if n - pos < rh:
+        return True
+    length, _crc, _lsn = RECORD_HEADER.unpack_from(data, pos)
+    end = pos + rh + length
+    if length > MAX_WAL_RECORD_BYTES or end > n:
+        return True
+    return data[end - 1] == 0 and data.count(0, end) == n - end
+
+
 def find_valid_record_after(data: bytes, start: int, min_lsn: int) -> int | None:
     """Offset of the first valid record at or after `start` carrying an lsn >= min_lsn, if any.
 

@@ -1,8 +1,9 @@
 """Reading a write-ahead log directory back: listing segments, repairing a torn tail, replaying.
 
-The one place that decides what is a torn tail (a partial or zeroed last record of the newest
-segment, safe to truncate: it was never acknowledged) and what is corruption (anything else:
-DataLoss naming the file and byte offset, nothing truncated).
+The one place that decides what is a torn tail (a last record of the newest segment cut short,
+or whose end is still zeros: safe to truncate, it was never acknowledged) and what is
+corruption (anything else, including a complete last record that fails its checksum: DataLoss
+naming the file and byte offset, nothing truncated).
 """
 
 from __future__ import annotations
@@ -76,8 +77,16 @@ def recover_newest(segments: list[Segment], ops: FileOps) -> int:
                 f"follows at offset {follower}, so this is not a torn tail. Refusing to start rather than "
                 "drop acknowledged writes: restore from a backup or move the segment aside"
             )
-        log.warning("WAL segment %s has a torn tail at offset %d (%s): truncating %d unacknowledged bytes "
-                    "after lsn %d", seg.path, bad.offset, bad.reason, len(data) - reader.end, reader.next_lsn - 1)
+        if not fmt.cut_short(data, bad.offset):
+            raise DataLoss(
+                f"WAL segment {seg.path} is corrupt at offset {bad.offset}: {bad.reason} in its last record "
+                f"(lsn {reader.next_lsn}), which is complete, so it was written whole and may have been "
+                "acknowledged; this is not a torn tail. Refusing to start rather than drop it: restore from a "
+                "backup or move the segment aside"
+            )
+        log.warning("WAL segment %s has a torn tail at offset %d (%s): the last record was cut short by a "
+                    "crash before it was acknowledged; truncating its %d bytes after lsn %d",
+                    seg.path, bad.offset, bad.reason, len(data) - reader.end, reader.next_lsn - 1)
         fd = ops.open(seg.path, os.O_WRONLY)
         try:
             ops.ftruncate(fd, reader.end)
