@@ -18,6 +18,7 @@ starting at the first failed lsn, or, if that fails too, turns read-only, and lo
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import threading
@@ -215,6 +216,57 @@ class WriteAheadLog:
         """Delete whole segments whose records all have lsn ≤ `lsn` (never the current segment)."""
         with self._files.lock:
             self._files.drop_through(lsn)
+
+    def resume_writes(self) -> str:
+        """Return a log that turned read-only after a disk failure to writing: open a new segment at
+        the next lsn. Returns the new segment's path ("" when the log was not read-only: nothing done).
+
+        Nothing else is written (a half-made segment the failure could not remove is removed first;
+        bytes of the failed write left in the old segment are skipped on replay, as after any
+        failure). When that or the new segment fails, the log stays read-only and FailedPrecondition
+        names the OS error.
+        """
+        with self._cond:
+            if self._closed:
+                raise FailedPrecondition(f"the write-ahead log in {self._dir} is closed")
+            if not self._files.read_only:
+                return ""
+            self._quiesce()
+            self._writing = True
+        try:
+            with self._files.lock:
+                path = self._reopen_after_failure()
+        finally:
+            with self._cond:
+                self._next_lsn = self._files.written_lsn + 1
+                self._writing = False
+                self._cond.notify_all()
+        return path
+
+    def _reopen_after_failure(self) -> str:
+        """With the io lock held and nothing in flight: the work of `resume_writes`."""
+        files, ops = self._files, self._files.ops
+        cur = files.segments[-1] if files.segments else None
+        try:
+            if files._poisoned:  # the failure left a half-made next segment it could not remove
+                leftover = self._dir / fmt.segment_name(cur.seq + 1 if cur is not None else 1)
+                with contextlib.suppress(FileNotFoundError):
+                    ops.unlink(leftover)
+                ops.fsync_dir(self._dir)
+                files._poisoned = False
+            files.create(files.written_lsn + 1)
+        except OSError as e:
+            what = os.strerror(e.errno) if e.errno else str(e)
+            where = e.filename or self._dir
+            log.error("WAL in %s stays READ-ONLY: resuming writes failed: %s (%s)", self._dir, what, where)
+            raise FailedPrecondition(f"cannot resume writes: {what} ({where}); the write-ahead log in {self._dir} "
+                                     "stays read-only: free space or fix the disk, then try again") from None
+        files.read_only = False
+        files.read_only_reason = ""
+        new = files.segments[-1]
+        log.warning("WAL in %s accepts writes again: new segment %s starts at lsn %d", self._dir, new.path,
+                    new.first_lsn)
+        return str(new.path)
 
     def close(self) -> None:
         """Write what is pending, fsync, and close. Later appends raise FailedPrecondition."""
