@@ -12,6 +12,7 @@ CONCEPT_ID_HEX_CHARS = 32  # 16 bytes, lowercase hex, on every wire
 # --- concepts ------------------------------------------------------------------------------
 MAX_CONTENT_BYTES = 64 * 1024  # one concept's text
 MAX_METADATA_BYTES = 8 * 1024  # one concept's metadata, JSON-encoded
+MAX_METADATA_DEPTH = 32  # levels of objects and lists in one concept's metadata (the top object is level 1)
 MIN_DIMENSION = 2
 MAX_DIMENSION = 4096
 MAX_BATCH_ITEMS = 10_000  # concepts or associations in one batch call
@@ -39,6 +40,9 @@ MAX_EF_CONSTRUCTION = 4_096
 
 # --- write-ahead log -----------------------------------------------------------------------
 MAX_WAL_RECORD_BYTES = 80 * 1024 * 1024  # one WAL record (a mutation or a whole batch); above MAX_MESSAGE_BYTES
+
+# --- backups -------------------------------------------------------------------------------
+MAX_BACKUP_NAME_CHARS = 64  # the name of one online backup, a folder under storage.backup_dir
 
 # --- wire ----------------------------------------------------------------------------------
 MAX_MESSAGE_BYTES = 64 * 1024 * 1024  # one gRPC message or msgpack frame
