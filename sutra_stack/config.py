@@ -141,7 +141,7 @@ def coerce(setting: Setting, value: Any, where: str) -> Any:
     if setting.choices is not None and out not in setting.choices:
         raise ConfigError(
             f"{where}: {setting.key} must be one of {', '.join(setting.choices)}, got {out!r:.60}"
-            + _did_you_mean(str(out), setting.choices),
+            + _did_you_mean(str(out), list(setting.choices)),
             field=setting.key,
         )
     if setting.minimum is not None and out < setting.minimum:
@@ -267,8 +267,9 @@ def load_config(
     """Read sutra.toml (given, or found in cwd), .env and the environment, and check them all."""
     cwd = cwd or Path.cwd()
     environ = dict(os.environ if environ is None else environ)
+    cfg_path: Path | None
     if path is not None:
-        cfg_path: Path | None = Path(path)
+        cfg_path = Path(path)
         if not cfg_path.is_file():
             raise ConfigError(f"config file {cfg_path} does not exist (run `sutra init` to write one)")
     else:

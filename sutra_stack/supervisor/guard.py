@@ -37,7 +37,8 @@ def kill_marked(needle: str, exact: bool = False, pause: float = 0.02, limit: fl
     of exec, when its environment reads as empty. So passes repeat, `pause` apart, until two
     in a row find no process not already killed (or `limit` seconds pass).
     """
-    data, killed, quiet = needle.encode(), set(), 0
+    data, quiet = needle.encode(), 0
+    killed: set[int] = set()
     deadline = time.monotonic() + limit
     while quiet < 2 and time.monotonic() < deadline:
         fresh = _marked(data, exact) - killed

@@ -201,7 +201,7 @@ class SentenceTransformerEmbedder:
         self._model = SentenceTransformer(model)
         model_dim = getattr(self._model, "get_embedding_dimension", None) or \
             self._model.get_sentence_embedding_dimension  # the older name (sentence-transformers < 5.2)
-        got = int(model_dim())
+        got = int(model_dim() or 0)
         if got != dimension:
             raise FailedPrecondition(f"model {model} gives {got} dimensions but embedder.dimension is {dimension}")
         self.dimension = dimension

@@ -55,7 +55,7 @@ def as_float(x: np.floating | float) -> float:
     Remembered: a store holds few distinct strengths, confidences and weights, and formatting
     one costs more than the rest of a concept's read. Zeros are not remembered (0.0 and -0.0
     are one key; each keeps its sign)."""
-    r = _SHORTEST.get(x)  # type: ignore[call-overload]
+    r = _SHORTEST.get(x)  # type: ignore[arg-type]  # a numpy float32 hashes as its float value
     if r is None:
         r = float(str(np.float32(x)))
         if len(_SHORTEST) < _SHORTEST_MAX and x != 0.0 and x == x:

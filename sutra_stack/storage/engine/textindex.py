@@ -72,7 +72,7 @@ class _TailPostings:
     @staticmethod
     def array(values: array, dtype: type) -> np.ndarray:
         """A numpy copy (a view would stop the array from growing while it lives)."""
-        view = np.frombuffer(values, dtype=dtype)
+        view: np.ndarray = np.frombuffer(values, dtype=dtype)
         out = view.copy()
         del view
         return out
