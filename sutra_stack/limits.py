@@ -52,6 +52,20 @@ HELLO_TIMEOUT_SECONDS = 10.0  # a fast-door connection must say hello within thi
 DEFAULT_BUSY_POLL_US = 1_000  # how long StorageClient polls for a quick answer before it sleeps
 MAX_BUSY_POLL_US = 10_000
 
+# --- connections (every door) --------------------------------------------------------------
+MAX_HELLO_FRAME_BYTES = 4 * 1024  # the one frame a fast-door connection may send before its hello succeeds
+MAX_BUFFERED_BYTES = 256 * 1024 * 1024  # unfinished fast-door frames buffered across all connections
+DEFAULT_MAX_CONNECTIONS = 1_024  # open connections per storage door / per sutra-api worker (settings)
+DEFAULT_IDLE_TIMEOUT_SECONDS = 300.0  # a storage connection with nothing in flight is closed after this
+DEFAULT_FRAME_TIMEOUT_SECONDS = 60.0  # a started fast-door frame must be finished within this
+DEFAULT_MAX_CONNECTION_AGE_SECONDS = 3_600.0  # a gRPC connection is asked to go away after this
+GRPC_AGE_GRACE_SECONDS = 300.0  # calls on a gRPC connection past its age get this long to finish
+GRPC_KEEPALIVE_SECONDS = 60.0  # the gRPC door pings a connection quiet for this long (dead peers)
+GRPC_KEEPALIVE_TIMEOUT_SECONDS = 20.0  # ... and closes it when the ping is not answered within this
+MAX_GRPC_STREAMS_PER_CONNECTION = 256  # concurrent calls on one gRPC connection (more wait their turn)
+DEFAULT_HTTP_REQUEST_TIMEOUT_SECONDS = 30.0  # an HTTP request's headers and body must arrive within this
+TRIM_AFTER_BYTES = 8 * 1024 * 1024  # a storage message this large returns freed memory to the OS afterwards
+
 # --- reasoning -----------------------------------------------------------------------------
 MAX_LEARN_TEXT_BYTES = 256 * 1024  # one /learn text before it is split into sentences
 MAX_ASK_PATHS = 20

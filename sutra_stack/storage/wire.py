@@ -8,6 +8,10 @@ Conversation on one TCP connection:
   server → {"hello": {"version": ..., "server_version": ...}}   or {"error": {...}} and close
   client → {"id": 7, "op": "query_concept", "args": {"concept_id": "…"}}   (any number, pipelined)
   server → {"id": 7, "result": …}   or {"id": 7, "error": {"code": "NOT_FOUND", "message": "…"}}
+  server → {"error": {...}} (no id) and close: the connection is over. With `"closed": "idle"`
+           the server closed a connection that had nothing in flight (`idle_timeout` seconds,
+           given in the hello answer) and read no request sent after that: send it again.
+Before the hello succeeds a frame may be at most `MAX_HELLO_FRAME_BYTES` long.
 Vectors (`vector`, `embedding`) travel as a list of numbers or as bytes of little-endian float32
 (what StorageClient sends: no per-number encoding). Responses carry the request's id and may
 come back in any order. Results are the shapes of
@@ -31,6 +35,7 @@ from sutra_stack.storage.model import Concept, Hop, Neighbor, Path, SearchHit, S
 from sutra_stack.storage.packing import ThreadPacker
 
 PROTOCOL_VERSION = 1
+CLOSED_IDLE = "idle"  # the "closed" field of the frame that closes an idle connection
 HEADER = struct.Struct(">I")
 HEADER_SIZE = HEADER.size
 F32LE = np.dtype("<f4")  # made once: a dtype given as a string is parsed on every call

@@ -3,7 +3,10 @@
 Both take an operation name and its wire arguments and return the wire result, raising the
 `sutra_stack.errors` family. The fast transport keeps idle connections in a pool, so each
 thread of a shared client talks on a connection of its own with no hand-off between threads;
-a connection the server closed is noticed before it is reused.
+a connection the server closed is noticed before it is reused. The server closes connections
+idle for its `idle_timeout` (told in the hello): a pooled connection idle for half that long is
+not reused, and a request the server answers with its idle-closing frame (`"closed": "idle"`:
+it was not read) is sent again on a new connection, so an idle close never fails a call.
 
 While it waits for an answer, one thread at a time busy-polls its connection for up to
 `busy_poll` seconds before it sleeps in recv (never over TLS). Quick reads are answered within
@@ -19,7 +22,7 @@ import socket
 import ssl
 import threading
 from itertools import count
-from time import perf_counter
+from time import monotonic, perf_counter
 from typing import Any
 
 import grpc
@@ -28,7 +31,7 @@ from sutra_stack.errors import InvalidArgument, SutraError, Unavailable
 from sutra_stack.limits import MAX_MESSAGE_BYTES
 from sutra_stack.storage.client.codec import check_protocol
 from sutra_stack.storage.proto.convert import LEARN_STREAM, RPCS, SERVICE_NAME, build, message_result
-from sutra_stack.storage.wire import PROTOCOL_VERSION, FrameReader, pack, pack_request, raise_error
+from sutra_stack.storage.wire import CLOSED_IDLE, PROTOCOL_VERSION, FrameReader, pack, pack_request, raise_error
 
 HINT = "is `sutra storage serve` running there? (the address comes from SUTRA_STORAGE_SERVER)"
 
@@ -40,12 +43,13 @@ def tls_context(ca: str | None) -> ssl.SSLContext | None:
 
 
 class _Conn:
-    __slots__ = ("sock", "reader", "ids")
+    __slots__ = ("sock", "reader", "ids", "idle_since")
 
     def __init__(self, sock: socket.socket) -> None:
         self.sock = sock
         self.reader = FrameReader(sock)
         self.ids = count(1)
+        self.idle_since = 0.0  # monotonic time it went back to the pool
 
     def alive(self) -> bool:
         """False when the server closed the connection while it sat in the pool."""
@@ -102,6 +106,7 @@ class FastTransport:
         self._idle: list[_Conn] = []
         self._lock = threading.Lock()
         self.info: dict[str, Any] | None = None
+        self._max_idle = float("inf")  # half the server's idle_timeout, once a hello told it
         # Polling reads the descriptor directly: only a plain socket with a timeout is non-blocking.
         self._poll = BusyPoll(busy_poll if tls is None and timeout and timeout > 0 else 0.0)
 
@@ -129,6 +134,9 @@ class FastTransport:
             conn.close()
             raise_error(reply["error"])
         self.info = check_protocol(reply.get("hello") or {}, self.address)
+        idle = self.info.get("idle_timeout")
+        if isinstance(idle, (int, float)) and idle > 0:
+            self._max_idle = idle / 2
         return conn
 
     def _checkout(self) -> _Conn:
@@ -137,12 +145,32 @@ class FastTransport:
                 conn = self._idle.pop() if self._idle else None
             if conn is None:
                 return self.connect()
-            if conn.alive():
+            if monotonic() - conn.idle_since < self._max_idle and conn.alive():
                 return conn
-            conn.close()
+            conn.close()  # closed by the server, or about to be for idling
 
     def call(self, op: str, args: dict[str, Any] | None) -> Any:
         conn = self._checkout()
+        reply, rid = self._exchange(conn, op, args)
+        if reply.get("id") != rid and reply.get("closed") == CLOSED_IDLE:
+            # The server closed the connection for idling just as the request left, and read none of it.
+            conn.close()
+            conn = self.connect()
+            reply, rid = self._exchange(conn, op, args)
+        if reply.get("id") != rid:
+            conn.close()
+            if "error" in reply:
+                raise_error(reply["error"])
+            raise Unavailable(f"the storage server at {self.address} answered out of turn; connection dropped")
+        conn.idle_since = monotonic()
+        with self._lock:
+            self._idle.append(conn)
+        if "error" in reply:
+            raise_error(reply["error"])
+        return reply.get("result")
+
+    def _exchange(self, conn: _Conn, op: str, args: dict[str, Any] | None) -> tuple[Any, int]:
+        """Send one request on `conn` and read its answer (the connection is closed if that fails)."""
         rid = next(conn.ids)
         start = perf_counter()
         until = self._poll.begin(op, start)
@@ -164,16 +192,7 @@ class FastTransport:
         finally:
             if until:
                 self._poll.end()
-        if reply.get("id") != rid:
-            conn.close()
-            if "error" in reply:
-                raise_error(reply["error"])
-            raise Unavailable(f"the storage server at {self.address} answered out of turn; connection dropped")
-        with self._lock:
-            self._idle.append(conn)
-        if "error" in reply:
-            raise_error(reply["error"])
-        return reply.get("result")
+        return reply, rid
 
     def close(self) -> None:
         with self._lock:

@@ -20,7 +20,7 @@ from typing import Any
 
 from sutra_stack.config import Settings, settings_from_env
 from sutra_stack.errors import ConfigError, SutraError
-from sutra_stack.storage.server.door_loop import DoorLoop
+from sutra_stack.storage.server.door_loop import DoorLimits, DoorLoop
 from sutra_stack.storage.server.fast_door import FastDoor
 from sutra_stack.storage.server.grpc_door import GrpcDoor
 from sutra_stack.storage.server.metrics import Metrics
@@ -98,8 +98,9 @@ class StorageServer:
             dimension=settings["embedder.dimension"], tls=self.tls is not None, metrics=self.metrics,
         )
         self.doors = DoorLoop()
-        self.grpc = GrpcDoor(self.service, self.doors)
-        self.fast = FastDoor(self.service, self.doors)
+        limits = DoorLimits.from_settings(settings)
+        self.grpc = GrpcDoor(self.service, self.doors, limits)
+        self.fast = FastDoor(self.service, self.doors, limits)
         self.engine: Any = None
         self.grpc_port = 0
         self.fast_port = 0

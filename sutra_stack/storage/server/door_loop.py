@@ -4,7 +4,7 @@ One uvloop event loop in a thread of its own serves the gRPC door (grpc.aio) and
 (asyncio.Protocol). Cheap reads (`Op.inline`) run right on the loop, so a read is one wake-up
 and no hand-off between threads, whichever door it came through; writes and other slow
 operations go to one thread pool, so concurrent writers of both doors share the engine's
-group commit.
+group commit. `DoorLimits` holds what both doors enforce on their connections.
 """
 
 from __future__ import annotations
@@ -12,17 +12,40 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import threading
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Mapping
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import uvloop
 
 from sutra_stack.errors import Unavailable
+from sutra_stack.limits import (
+    DEFAULT_FRAME_TIMEOUT_SECONDS,
+    DEFAULT_IDLE_TIMEOUT_SECONDS,
+    DEFAULT_MAX_CONNECTION_AGE_SECONDS,
+    DEFAULT_MAX_CONNECTIONS,
+)
 from sutra_stack.storage.server.service import SHUTTING_DOWN
 
 T = TypeVar("T")
 
 POOL_WORKERS = 32  # threads for slow operations (writes wait on the group commit)
+
+
+@dataclass(frozen=True)
+class DoorLimits:
+    """What each door enforces on its connections (settings `storage.max_connections`, ...)."""
+
+    max_connections: int = DEFAULT_MAX_CONNECTIONS
+    idle_timeout: float = DEFAULT_IDLE_TIMEOUT_SECONDS
+    frame_timeout: float = DEFAULT_FRAME_TIMEOUT_SECONDS
+    max_connection_age: float = DEFAULT_MAX_CONNECTION_AGE_SECONDS
+
+    @classmethod
+    def from_settings(cls, settings: Mapping[str, Any]) -> DoorLimits:
+        return cls(max_connections=settings["storage.max_connections"], idle_timeout=settings["storage.idle_timeout"],
+                   frame_timeout=settings["storage.frame_timeout"],
+                   max_connection_age=settings["storage.max_connection_age"])
 
 
 class DoorLoop:

@@ -7,6 +7,16 @@ Pipelined requests are answered by id; at most `MAX_PIPELINED_REQUESTS` wait per
 (the door stops reading until some finish). A frame whose length exceeds `MAX_MESSAGE_BYTES`,
 or that is not MessagePack, gets an error frame and closes that connection only; so does a
 connection that has not said hello within `HELLO_TIMEOUT_SECONDS`.
+
+Memory and connections are bounded before and after the hello: until the hello succeeds a
+frame may be `MAX_HELLO_FRAME_BYTES` long; unfinished frames of all connections together may
+hold `MAX_BUFFERED_BYTES` (a frame that would pass it gets RESOURCE_EXHAUSTED and its
+connection is closed, so the server keeps serving the others); `storage.max_connections`
+connections are served and the next one is answered RESOURCE_EXHAUSTED and closed. One sweep
+timer closes connections that have had nothing in flight and sent nothing for
+`storage.idle_timeout` seconds (with a parting `{"error": ..., "closed": "idle"}` frame: a
+request sent meanwhile was not read) and connections whose frame has taken longer than
+`storage.frame_timeout` seconds to arrive.
 """
 
 from __future__ import annotations
@@ -26,18 +36,34 @@ from sutra_stack.errors import (
     SutraError,
     Unavailable,
 )
-from sutra_stack.limits import HELLO_TIMEOUT_SECONDS, MAX_MESSAGE_BYTES, MAX_PIPELINED_REQUESTS
-from sutra_stack.storage.server.door_loop import DoorLoop
+from sutra_stack.limits import (
+    HELLO_TIMEOUT_SECONDS,
+    MAX_BUFFERED_BYTES,
+    MAX_HELLO_FRAME_BYTES,
+    MAX_MESSAGE_BYTES,
+    MAX_PIPELINED_REQUESTS,
+    TRIM_AFTER_BYTES,
+)
+from sutra_stack.storage.server.door_loop import DoorLimits, DoorLoop
+from sutra_stack.storage.server.memory import MemoryTrimmer
 from sutra_stack.storage.server.ops import Op
 from sutra_stack.storage.server.service import StorageService
-from sutra_stack.storage.wire import HEADER, HEADER_SIZE, PROTOCOL_VERSION, error_body, pack, unpack
+from sutra_stack.storage.wire import (
+    CLOSED_IDLE,
+    HEADER,
+    HEADER_SIZE,
+    PROTOCOL_VERSION,
+    error_body,
+    pack,
+    unpack,
+)
 
 log = logging.getLogger("sutra.storage.server")
 
 
 class _Connection(asyncio.Protocol):
     __slots__ = ("door", "service", "transport", "buf", "authed", "inflight", "paused", "closing", "peer",
-                 "hello_timer")
+                 "hello_timer", "held", "active", "quiet_since", "frame_since")
 
     def __init__(self, door: FastDoor) -> None:
         self.door = door
@@ -50,18 +76,30 @@ class _Connection(asyncio.Protocol):
         self.closing = False
         self.peer = ""
         self.hello_timer: asyncio.TimerHandle | None = None
+        self.held = 0  # bytes of unfinished frames counted against MAX_BUFFERED_BYTES
+        self.active = False  # bytes arrived since the last sweep
+        self.quiet_since = 0.0  # loop time since which nothing arrived (as seen by the sweep)
+        self.frame_since = 0.0  # loop time the unfinished frame in `buf` started (0: none)
 
     # --- asyncio callbacks -----------------------------------------------------------------
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport  # type: ignore[assignment]
+        door = self.door
+        peer = transport.get_extra_info("peername")
+        self.peer = f"{peer[0]}:{peer[1]}" if peer else "?"
+        self.quiet_since = door.loop.time()
+        if len(door.connections) >= door.limits.max_connections:
+            self._fatal(ResourceExhausted(
+                f"the fast door has {len(door.connections)} connections open, the most storage.max_connections="
+                f"{door.limits.max_connections} allows; close idle clients or raise the setting",
+                field="connections"))
+            return
         sock = transport.get_extra_info("socket")
         if sock is not None:
             with contextlib.suppress(OSError):
                 sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        peer = transport.get_extra_info("peername")
-        self.peer = f"{peer[0]}:{peer[1]}" if peer else "?"
-        self.door.connections.add(self)
-        self.hello_timer = self.door.loop.call_later(HELLO_TIMEOUT_SECONDS, self._no_hello)
+        door.connections.add(self)
+        self.hello_timer = door.loop.call_later(HELLO_TIMEOUT_SECONDS, self._no_hello)
 
     def _no_hello(self) -> None:
         if not self.authed and not self.closing:
@@ -72,14 +110,22 @@ class _Connection(asyncio.Protocol):
         self.closing = True
         if self.hello_timer is not None:
             self.hello_timer.cancel()
+        self._hold(0)
+        self.buf = bytearray()
         self.door.connections.discard(self)
 
     def data_received(self, data: bytes) -> None:
+        self.active = True
+        if self.closing:
+            return
         buf = self.buf
-        if not buf and len(data) >= HEADER_SIZE and HEADER.unpack_from(data)[0] == len(data) - HEADER_SIZE:
+        if not buf and self.authed and len(data) >= HEADER_SIZE and \
+                HEADER.unpack_from(data)[0] == len(data) - HEADER_SIZE:
             self._frame(memoryview(data)[HEADER_SIZE:])  # the common case: one whole frame, decoded in place
             return
         buf += data
+        finished = False
+        want = 0
         while not self.closing and len(buf) >= HEADER_SIZE:
             (n,) = HEADER.unpack_from(buf)
             if n > MAX_MESSAGE_BYTES:
@@ -87,26 +133,77 @@ class _Connection(asyncio.Protocol):
                     f"frame of {n} bytes exceeds MAX_MESSAGE_BYTES={MAX_MESSAGE_BYTES}; send smaller batches",
                     field="frame"))
                 return
+            if not self.authed and n > MAX_HELLO_FRAME_BYTES:
+                self._fatal(ResourceExhausted(
+                    f"frame of {n} bytes before a successful hello exceeds MAX_HELLO_FRAME_BYTES="
+                    f"{MAX_HELLO_FRAME_BYTES}; the first frame must be the hello", field="hello"))
+                return
             end = HEADER_SIZE + n
             if len(buf) < end:
+                want = end
                 break
-            body = bytes(buf[HEADER_SIZE:end])
+            body = bytes(memoryview(buf)[HEADER_SIZE:end])
             del buf[:end]
+            finished = True
             self._frame(body)
+            if n >= TRIM_AFTER_BYTES:
+                self.door.trimmer.note(n)
+        if self.closing:
+            return
+        if not buf:
+            if self.held:  # a large frame went through: let its buffer go
+                self.buf = bytearray()
+                self._hold(0)
+            self.frame_since = 0.0
+            return
+        if not self._hold(max(want, len(buf))):
+            self._fatal(ResourceExhausted(
+                f"the fast door is already buffering {self.door.buffered} bytes of unfinished frames, near "
+                f"MAX_BUFFERED_BYTES={MAX_BUFFERED_BYTES}; retry later or send smaller batches", field="frame"))
+            return
+        if finished or not self.frame_since:
+            self.frame_since = self.door.loop.time()
+
+    def _hold(self, nbytes: int) -> bool:
+        """Count `nbytes` of unfinished frames for this connection; False (nothing counted) past the door's cap."""
+        door = self.door
+        grow = nbytes - self.held
+        if grow > 0 and door.buffered + grow > MAX_BUFFERED_BYTES:
+            return False
+        door.buffered += grow
+        self.held = nbytes
+        return True
 
     # --- frames ----------------------------------------------------------------------------
     def _send(self, obj: Any) -> None:
         if self.transport is not None and not self.transport.is_closing():
             self.transport.write(pack(obj))
 
-    def _fatal(self, err: SutraError) -> None:
+    def _fatal(self, err: SutraError, **extra: Any) -> None:
         """Answer with an error, then close this connection (the server keeps serving others)."""
         log.warning("fast door: closing connection from %s: %s", self.peer, err.message)
         self.closing = True
-        self.buf.clear()
-        self._send(error_body(err))
+        self.buf = bytearray()
+        self._hold(0)
+        self._send({**error_body(err), **extra})
         if self.transport is not None:
             self.transport.close()
+
+    def sweep(self, now: float, limits: DoorLimits) -> None:
+        """Close this connection if its frame is overdue, or if it has idled too long (the door's sweep)."""
+        if self.closing:
+            return
+        if self.buf and self.frame_since and not self.paused and now - self.frame_since > limits.frame_timeout:
+            self._fatal(InvalidArgument(
+                f"a frame was not finished within storage.frame_timeout={limits.frame_timeout:g}s", field="frame"))
+        elif self.active:
+            self.active = False
+            self.quiet_since = now
+        elif not self.buf and not self.inflight and now - self.quiet_since >= limits.idle_timeout:
+            self._fatal(Unavailable(
+                f"closing a connection idle for storage.idle_timeout={limits.idle_timeout:g}s; "
+                "a request sent meanwhile was not read: send it again on a new connection",
+                field="connection"), closed=CLOSED_IDLE)
 
     def _frame(self, body: bytes | memoryview) -> None:
         try:
@@ -189,18 +286,30 @@ class _Connection(asyncio.Protocol):
         if self.hello_timer is not None:
             self.hello_timer.cancel()
         info = self.service.call(self.service.lookup("server_info"), None, "fast")
-        self._send({"hello": info})
+        self._send({"hello": {**info, "idle_timeout": self.door.limits.idle_timeout}})
 
 
 class FastDoor:
     """The fast door's listening socket and connections, on the doors' event loop."""
 
-    def __init__(self, service: StorageService, doors: DoorLoop) -> None:
+    def __init__(self, service: StorageService, doors: DoorLoop, limits: DoorLimits | None = None) -> None:
         self.service = service
         self.loop = doors.loop
         self.doors = doors
+        self.limits = limits or DoorLimits()
         self.connections: set[_Connection] = set()
+        self.buffered = 0  # bytes of unfinished frames held by all connections (MAX_BUFFERED_BYTES)
+        self.trimmer = MemoryTrimmer(doors.loop, lambda fn: doors.loop.run_in_executor(doors.executor, fn))
         self._server: asyncio.Server | None = None
+        self._sweeper: asyncio.TimerHandle | None = None
+        # Time-outs are checked this often: a connection closes at most a period after it is due.
+        self._period = min(1.0, max(0.05, min(self.limits.idle_timeout, self.limits.frame_timeout) / 4))
+
+    def _sweep(self) -> None:
+        now = self.loop.time()
+        for conn in list(self.connections):
+            conn.sweep(now, self.limits)
+        self._sweeper = self.loop.call_later(self._period, self._sweep)
 
     def bind(self, host: str, port: int, tls: ssl.SSLContext | None = None) -> int:
         """Listen on host:port (0: any free port); returns the bound port."""
@@ -210,11 +319,19 @@ class FastDoor:
                                                  reuse_address=True, backlog=512)
 
         self._server = self.doors.run(make())
+        if self._sweeper is None:
+            self.loop.call_soon_threadsafe(self._sweep)
         return int(self._server.sockets[0].getsockname()[1])
 
     def stop_accepting(self) -> None:
         if self._server is not None:
             self.loop.call_soon_threadsafe(self._server.close)
+
+        def stop_sweeping() -> None:  # connections left are closed by close_connections
+            if self._sweeper is not None:
+                self._sweeper.cancel()
+
+        self.loop.call_soon_threadsafe(stop_sweeping)
 
     def close_connections(self) -> None:
         """Close every connection once what is queued for it is sent (after the pool has drained,

@@ -5,7 +5,18 @@ turns its request message into operation arguments, calls the service layer, and
 result (or the SutraError) into a response (or a status). Cheap reads (`Op.inline`) run on
 the loop itself, as on the fast door; writes and other slow operations run in the shared
 pool. The token travels as `authorization: Bearer <token>` metadata; health and reflection
-need none.
+need none. When a token is required, an interceptor checks it from the call's metadata before
+the request message is read: a caller without it is refused without its message (up to
+`MAX_MESSAGE_BYTES`) ever being buffered whole.
+
+Connections (`server_options`): at most `storage.max_connections` (grpc core closes the next
+one), `MAX_GRPC_STREAMS_PER_CONNECTION` calls at once on each, HTTP/2 settings due within
+`HELLO_TIMEOUT_SECONDS`, closed after `storage.idle_timeout` seconds without a call, asked to go
+away after `storage.max_connection_age` seconds (calls in flight get `GRPC_AGE_GRACE_SECONDS`
+more, so a call whose request never finishes is cut there), and pinged after
+`GRPC_KEEPALIVE_SECONDS` of quiet so that dead peers are dropped. grpc clients reconnect by
+themselves after a GOAWAY. Client pings stay under grpc's default policy (StorageClient sends
+none without data), so no client is sent away for `too_many_pings`.
 """
 
 from __future__ import annotations
@@ -20,19 +31,44 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
 from sutra_stack.errors import InvalidArgument, SutraError
-from sutra_stack.limits import MAX_MESSAGE_BYTES
+from sutra_stack.limits import (
+    GRPC_AGE_GRACE_SECONDS,
+    GRPC_KEEPALIVE_SECONDS,
+    GRPC_KEEPALIVE_TIMEOUT_SECONDS,
+    HELLO_TIMEOUT_SECONDS,
+    MAX_GRPC_STREAMS_PER_CONNECTION,
+    MAX_MESSAGE_BYTES,
+)
 from sutra_stack.storage.proto.convert import LEARN_STREAM, RPCS, SERVICE_NAME, Rpc, request_args, result_message
-from sutra_stack.storage.server.door_loop import DoorLoop
+from sutra_stack.storage.server.door_loop import DoorLimits, DoorLoop
+from sutra_stack.storage.server.memory import MemoryTrimmer
 from sutra_stack.storage.server.ops import OPS, Op
 from sutra_stack.storage.server.service import StorageService
 
 log = logging.getLogger("sutra.storage.server")
 
-SERVER_OPTIONS = [
-    ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
-    ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
-    ("grpc.so_reuseport", 0),  # a second server on the same port must fail, not share it
-]
+
+
+def _ms(seconds: float) -> int:
+    return max(1, int(seconds * 1000))
+
+
+def server_options(limits: DoorLimits) -> list[tuple[str, Any]]:
+    """grpc core's channel arguments for the door (each one honoured by grpc core's HTTP/2 server)."""
+    return [
+        ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
+        ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
+        ("grpc.so_reuseport", 0),  # a second server on the same port must fail, not share it
+        ("grpc.max_allowed_incoming_connections", limits.max_connections),
+        ("grpc.max_concurrent_streams", MAX_GRPC_STREAMS_PER_CONNECTION),
+        ("grpc.server_handshake_timeout_ms", _ms(HELLO_TIMEOUT_SECONDS)),
+        ("grpc.max_connection_idle_ms", _ms(limits.idle_timeout)),
+        ("grpc.max_connection_age_ms", _ms(limits.max_connection_age)),
+        ("grpc.max_connection_age_grace_ms", _ms(GRPC_AGE_GRACE_SECONDS)),
+        ("grpc.keepalive_time_ms", _ms(GRPC_KEEPALIVE_SECONDS)),
+        ("grpc.keepalive_timeout_ms", _ms(GRPC_KEEPALIVE_TIMEOUT_SECONDS)),
+        ("grpc.http2.max_pings_without_data", 0),  # keep probing a call whose peer went silent
+    ]
 
 
 class _Malformed:
@@ -44,10 +80,12 @@ class _Malformed:
         self.reason = reason
 
 
-def _parser(cls: Any) -> Callable[[bytes], Any]:
+def _parser(cls: Any, trimmer: MemoryTrimmer) -> Callable[[bytes], Any]:
     parse = cls.FromString
+    note = trimmer.note
 
     def deserialize(data: bytes) -> Any:
+        note(len(data))
         try:
             return parse(data)
         except Exception as e:  # noqa: BLE001 - DecodeError and friends
@@ -60,12 +98,38 @@ def _status(err: SutraError) -> grpc.StatusCode:
     return getattr(grpc.StatusCode, err.code, grpc.StatusCode.UNKNOWN)
 
 
-def _token(context: grpc.aio.ServicerContext) -> str | None:
-    for key, value in context.invocation_metadata() or ():
+def _token(metadata: Any) -> str | None:
+    for key, value in metadata or ():
         if key == "authorization":
             scheme, _, token = str(value).partition(" ")
             return token.strip() if scheme.lower() == "bearer" else str(value)
     return None
+
+
+def _refusal(code: grpc.StatusCode, message: str) -> grpc.RpcMethodHandler:
+    """A handler that answers `code` at once and never reads the request (a request-streaming
+    handler reads only when asked, so grpc core drops the caller's message without buffering it)."""
+
+    async def refuse(requests: Any, context: grpc.aio.ServicerContext) -> Any:
+        await context.abort(code, message)
+
+    return grpc.stream_unary_rpc_method_handler(refuse)
+
+
+class _TokenCheck(grpc.aio.ServerInterceptor):
+    """Checks the token of every StorageService call from its metadata, before its message is read."""
+
+    def __init__(self, service: StorageService) -> None:
+        self.service = service
+        self.prefix = f"/{SERVICE_NAME}/"
+
+    async def intercept_service(self, continuation: Any, details: grpc.HandlerCallDetails) -> Any:
+        if details.method.startswith(self.prefix):  # health and reflection need no token
+            try:
+                self.service.authenticate(_token(details.invocation_metadata))
+            except SutraError as e:
+                return _refusal(_status(e), e.message)
+        return await continuation(details)
 
 
 Handler = Callable[[Any, grpc.aio.ServicerContext], Awaitable[Any]]
@@ -74,23 +138,26 @@ Handler = Callable[[Any, grpc.aio.ServicerContext], Awaitable[Any]]
 class GrpcDoor:
     """Owns the grpc.aio server: StorageService + health + reflection on one port."""
 
-    def __init__(self, service: StorageService, doors: DoorLoop) -> None:
+    def __init__(self, service: StorageService, doors: DoorLoop, limits: DoorLimits | None = None) -> None:
         self.service = service
         self._doors = doors
+        self.limits = limits or DoorLimits()
+        self.trimmer = MemoryTrimmer(doors.loop, lambda fn: doors.loop.run_in_executor(doors.executor, fn))
         self._stopping: concurrent.futures.Future[None] | None = None
         self.server: grpc.aio.Server
         self.health: Any
         doors.run(self._make())
 
     async def _make(self) -> None:
-        self.server = server = grpc.aio.server(options=SERVER_OPTIONS)
+        interceptors = [_TokenCheck(self.service)] if self.service.needs_token else []
+        self.server = server = grpc.aio.server(options=server_options(self.limits), interceptors=interceptors)
         handlers: dict[str, grpc.RpcMethodHandler] = {}
         for name, rpc in RPCS.items():
             handlers[rpc.method] = grpc.unary_unary_rpc_method_handler(
-                self._unary(OPS[name], rpc), request_deserializer=_parser(rpc.request),
+                self._unary(OPS[name], rpc), request_deserializer=_parser(rpc.request, self.trimmer),
                 response_serializer=rpc.response.SerializeToString)
         handlers[LEARN_STREAM.method] = grpc.stream_unary_rpc_method_handler(
-            self._learn_stream, request_deserializer=_parser(LEARN_STREAM.request),
+            self._learn_stream, request_deserializer=_parser(LEARN_STREAM.request, self.trimmer),
             response_serializer=LEARN_STREAM.response.SerializeToString)
         # Registered methods: grpc core matches the method itself and hands over its handler.
         server.add_registered_method_handlers(SERVICE_NAME, handlers)
@@ -144,7 +211,6 @@ class GrpcDoor:
         service = self.service
         call = service.call
         respond = result_message
-        needs_token = service.needs_token  # the token is fixed when the service is made
         to_pool = self._doors.to_pool
 
         def answer(request: Any) -> Any:
@@ -152,18 +218,15 @@ class GrpcDoor:
                 raise InvalidArgument(request.reason, field="request")
             return respond(rpc, call(op, request_args(request), "grpc"))
 
+        # The token, when one is required, was checked by _TokenCheck before the request was read.
         async def inline(request: Any, context: grpc.aio.ServicerContext) -> Any:
             try:
-                if needs_token:
-                    service.authenticate(_token(context))
                 return answer(request)
             except SutraError as e:
                 await context.abort(_status(e), e.message)
 
         async def pooled(request: Any, context: grpc.aio.ServicerContext) -> Any:
             try:
-                if needs_token:
-                    service.authenticate(_token(context))
                 return await to_pool(answer, request)
             except SutraError as e:
                 await context.abort(_status(e), e.message)
@@ -188,8 +251,6 @@ class GrpcDoor:
                 raise
 
         try:
-            if service.needs_token:
-                service.authenticate(_token(context))
             i = 0
             async for request in requests:
                 ids.extend(await self._doors.to_pool(write, i, request))

@@ -1,0 +1,75 @@
+"""Giving memory back to the OS after large messages, for both doors.
+
+A large request (a batch of many concepts, up to `MAX_MESSAGE_BYTES`) passes through buffers
+that glibc's malloc keeps once they are freed: its arenas grow and are not shrunk, so a few
+large messages leave the server holding hundreds of MiB it no longer uses. After a message of
+`TRIM_AFTER_BYTES` or more, `MemoryTrimmer.note` schedules `malloc_trim(0)` once large messages
+have stopped for `TRIM_INTERVAL_SECONDS`, and once more a little later (in the doors' pool, so
+the loop never waits for it). Elsewhere than glibc it does nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ctypes
+import ctypes.util
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from sutra_stack.limits import TRIM_AFTER_BYTES
+
+log = logging.getLogger("sutra.storage.server")
+
+TRIM_INTERVAL_SECONDS = 1.0  # a trim waits until no large message has come for this long
+TRIMS_AFTER_LARGE = 2  # trims after the last large message: soon, and again 8 intervals later
+
+
+def _malloc_trim() -> Callable[[int], Any] | None:
+    name = ctypes.util.find_library("c")
+    try:
+        fn = ctypes.CDLL(name or "libc.so.6").malloc_trim
+    except (OSError, AttributeError):
+        return None
+    fn.argtypes = [ctypes.c_size_t]
+    fn.restype = ctypes.c_int
+    return fn  # type: ignore[no-any-return]
+
+
+class MemoryTrimmer:
+    """Schedules `malloc_trim` once large messages have come and gone (call `note` on the loop)."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, run: Callable[[Callable[[], Any]], Any]) -> None:
+        self.loop = loop
+        self._run = run  # hands a function to a worker thread
+        self._trim = _malloc_trim()
+        self._last = 0.0  # loop time of the last large message
+        self._pending = 0  # trims still to do after it
+        self.trims = 0
+
+    def note(self, nbytes: int) -> None:
+        """A message of `nbytes` was just read or answered; trim soon after it if it was a large one."""
+        if nbytes >= TRIM_AFTER_BYTES and self._trim is not None:
+            self._last = self.loop.time()
+            if not self._pending:
+                self.loop.call_later(TRIM_INTERVAL_SECONDS, self._check)
+            self._pending = TRIMS_AFTER_LARGE
+
+    def _check(self) -> None:
+        quiet = self.loop.time() - self._last
+        if quiet < TRIM_INTERVAL_SECONDS:  # more large messages came: wait for them to pass
+            self.loop.call_later(TRIM_INTERVAL_SECONDS - quiet, self._check)
+            return
+        self._pending -= 1
+        try:
+            self._run(self._do)
+        except Exception:  # noqa: BLE001 - the pool is shutting down: nothing to give back for
+            self._pending = 0
+            return
+        if self._pending:  # once more later, for what the requests still held at the first trim
+            self.loop.call_later(TRIM_INTERVAL_SECONDS * 8, self._check)
+
+    def _do(self) -> None:
+        if self._trim is not None:
+            self._trim(0)
+            self.trims += 1
