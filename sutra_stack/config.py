@@ -84,8 +84,6 @@ SETTINGS: tuple[Setting, ...] = (
     _s("storage.max_concepts", int, DEFAULT_MAX_CONCEPTS, "Capacity cap: writes past it are refused.",
        minimum=1),
     _s("storage.read_only", bool, False, "Serve reads only."),
-    # embeddings
-    _s("embedder.kind", str, "hash", "Embedder used when a caller sends no vector.",
     _s("storage.max_connections", int, DEFAULT_MAX_CONNECTIONS, "Open connections each storage door accepts; "
        "the fast door answers the next one with RESOURCE_EXHAUSTED, gRPC closes it.", minimum=1),
     _s("storage.idle_timeout", float, DEFAULT_IDLE_TIMEOUT_SECONDS, "Seconds a storage connection with no call in "
@@ -94,6 +92,8 @@ SETTINGS: tuple[Setting, ...] = (
        "arrive once its first byte has.", minimum=0.1),
     _s("storage.max_connection_age", float, DEFAULT_MAX_CONNECTION_AGE_SECONDS, "Seconds after which a gRPC "
        "connection is asked to go away (calls in flight get GRPC_AGE_GRACE_SECONDS more).", minimum=1),
+    # embeddings
+    _s("embedder.kind", str, "hash", "Embedder used when a caller sends no vector.",
        env="SUTRA_EMBEDDER", choices=("hash", "sentence-transformers", "http")),
     _s("embedder.dimension", int, 384, "Vector dimension.", env="SUTRA_EMBEDDING_DIM", minimum=2, maximum=4096),
     _s("embedder.model", str, "", "Model path or name (sentence-transformers, http)."),
@@ -108,12 +108,12 @@ SETTINGS: tuple[Setting, ...] = (
     _s("api.port", int, 8000, "Port of sutra-api.", minimum=0, maximum=65535),
     _s("api.workers", int, 1, "uvicorn workers of sutra-api.", minimum=1, maximum=64),
     _s("api.token", str, "", "Bearer token for sutra-api's mutating routes (empty: none).", secret=True),
-    # logging
-    _s("log.level", str, "INFO", "Log level of every process.",
     _s("api.request_timeout", float, DEFAULT_HTTP_REQUEST_TIMEOUT_SECONDS, "Seconds an HTTP request's headers "
        "and body may take to arrive; a slower one is answered 408 and closed.", minimum=0.1),
     _s("api.max_connections", int, DEFAULT_MAX_CONNECTIONS, "Open connections each sutra-api worker accepts; "
        "the next one is answered 503.", minimum=1),
+    # logging
+    _s("log.level", str, "INFO", "Log level of every process.",
        choices=("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")),
 )
 
