@@ -115,3 +115,32 @@ def import_command(file: Path = typer.Argument(..., help="JSON-lines file writte
         return f"imported {c} concepts and {a} associations into {path}"
 
     _maintain(run)
+
+
+# --- admin calls to a running storage server -------------------------------------------------
+@storage_app.command("resume-writes")
+def resume_writes_command(
+    storage: str = typer.Option(None, "--storage", metavar="HOST:PORT",
+                                help="Storage server address (default: setting storage.server)."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON instead of text."),
+) -> None:
+    """Return a store that turned read-only after a disk failure to writing, without a restart.
+
+    Free space (or fix the disk) first: the server opens a new WAL segment and accepts writes
+    again; if it cannot, it says why and stays read-only. Needs the storage token when one is set
+    (SUTRA_STORAGE_TOKEN). A store configured read-only (storage.read_only) is refused."""
+    import json
+
+    from sutra_stack.apps.common.storage import connect_storage
+    from sutra_stack.config import settings_from_env
+    from sutra_stack.errors import SutraError
+
+    try:
+        settings = settings_from_env()
+        address = storage or settings["storage.server"]
+        with connect_storage(settings, address) as client:
+            result = client.resume_writes()
+    except SutraError as e:
+        typer.echo(f"error: {e.message}", err=True)
+        raise typer.Exit(2 if e.code == "INVALID_ARGUMENT" else 1) from None
+    typer.echo(json.dumps(result, indent=2) if as_json else f"{address}: {result['message']}")

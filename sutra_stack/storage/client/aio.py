@@ -302,6 +302,10 @@ class AsyncStorageClient(ClientBase):
     async def backup(self, path: str) -> str:
         return str((await self._call("backup", {"path": str(path)}))["path"])
 
+    async def resume_writes(self) -> dict[str, Any]:
+        """See `StorageClient.resume_writes`."""
+        return dict(await self._call("resume_writes"))
+
     async def health(self) -> dict[str, Any]:
         return dict(await self._call("health"))
 

@@ -211,6 +211,12 @@ class StorageClient(ClientBase):
         """An online, consistent copy of the store into `path`, a directory on the server's machine."""
         return str(self._call("backup", {"path": str(path)})["path"])
 
+    def resume_writes(self) -> dict[str, Any]:
+        """Return a store that turned read-only after a disk failure to writing (an admin call: it
+        needs the storage token when one is set). {"resumed", "read_only", "message"}; raises
+        FailedPrecondition when the store is configured read-only or the resume fails (the OS error)."""
+        return dict(self._call("resume_writes"))
+
     def health(self) -> dict[str, Any]:
         """{"status": "SERVING" | "NOT_SERVING", "state", "read_only", "concepts"}."""
         return dict(self._call("health"))

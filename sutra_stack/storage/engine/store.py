@@ -38,6 +38,7 @@ from sutra_stack.storage.engine.embedders import Embedder, make_embedder
 from sutra_stack.storage.engine.reads import ReadsMixin
 from sutra_stack.storage.engine.snapshot import FORMAT_VERSION
 from sutra_stack.storage.engine.state import State
+from sutra_stack.storage.engine.writable import WritableMixin
 from sutra_stack.storage.model import AssociationInput, ConceptInput, StoreStats, check_id, content_id
 
 log = logging.getLogger(__name__)
@@ -80,7 +81,7 @@ def resolve_settings(settings: Mapping[str, Any] | None, overrides: Mapping[str,
     return out
 
 
-class Engine(ReadsMixin):
+class Engine(ReadsMixin, WritableMixin):
     def __init__(self, settings: Mapping[str, Any] | None = None, *, embedder: Embedder | None = None) -> None:
         _tune_malloc()
         self.settings = resolve_settings(settings)
@@ -103,6 +104,7 @@ class Engine(ReadsMixin):
         self._inflight = 0
         self._reserved = 0  # concepts validated but not yet applied (capacity check)
         self._read_only = bool(s["storage.read_only"])
+        self._init_writable()
         self._closed = False
         self.last_snapshot: float | None = None
         self.loaded = threading.Event()  # set once recovery is done and the store answers
@@ -183,9 +185,13 @@ class Engine(ReadsMixin):
             raise FailedPrecondition("the store is closed")
         if not self.loaded.is_set():
             raise Unavailable("the store is still loading; retry shortly")
-        if self._read_only or self._log.read_only:
-            raise FailedPrecondition("the store is read-only (storage.read_only, or the WAL turned read-only "
-                                     "after a disk failure; see the log)")
+        if self._read_only:
+            raise FailedPrecondition("the store is read-only (storage.read_only / SUTRA_STORAGE_READ_ONLY)")
+        if self._log.read_only:
+            self._note_log_state()
+            raise FailedPrecondition("the store is read-only: its write-ahead log turned read-only after a disk "
+                                     "failure (see the server log); reads are still served. Free space or fix the "
+                                     "disk, then run `sutra storage resume-writes`", field="read_only")
 
     def _write(self, op: str, ts: float, body: Any, reserve: int = 0) -> Any:
         payload = records.encode(op, ts, body)
@@ -201,6 +207,7 @@ class Engine(ReadsMixin):
                 self._inflight -= 1
                 self._reserved -= reserve
                 self._drain_locked()
+            self._note_log_state()
             raise
         with self._cv:
             self._inflight -= 1
@@ -347,6 +354,8 @@ class Engine(ReadsMixin):
                 capacity=self.max_concepts,
             )
         st.memory_bytes = int(psutil.Process().memory_info().rss)
+        if st.read_only != self._log_read_only_seen and not self._read_only:
+            self._note_log_state()
         return st
 
     def flush(self) -> None:

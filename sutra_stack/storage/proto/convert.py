@@ -20,6 +20,9 @@ from sutra_stack.storage.proto import storage_pb2 as pb
 from sutra_stack.storage.wire import encode_default
 
 SERVICE_NAME = "sutra.storage.StorageService"
+# The grpc.health.v1 service name that is SERVING only while the store accepts writes ("" and
+# SERVICE_NAME stay SERVING while reads are served, also when the store is read-only).
+WRITABLE_HEALTH_NAME = "sutra.storage.writable"
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +55,7 @@ RPCS: dict[str, Rpc] = {
     "stats": Rpc("GetStats", pb.Empty, pb.StatsResponse, None),
     "flush": Rpc("Flush", pb.Empty, pb.Empty, ""),
     "backup": Rpc("Backup", pb.BackupRequest, pb.BackupResponse, None),
+    "resume_writes": Rpc("ResumeWrites", pb.Empty, pb.ResumeWritesResponse, None),
 }
 LEARN_STREAM = Rpc("LearnStream", pb.LearnBatchRequest, pb.ConceptIdsResponse, "concept_ids", stream=True)
 

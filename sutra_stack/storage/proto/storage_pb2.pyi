@@ -343,3 +343,13 @@ class BackupResponse(_message.Message):
     PATH_FIELD_NUMBER: _ClassVar[int]
     path: str
     def __init__(self, path: _Optional[str] = ...) -> None: ...
+
+class ResumeWritesResponse(_message.Message):
+    __slots__ = ("resumed", "read_only", "message")
+    RESUMED_FIELD_NUMBER: _ClassVar[int]
+    READ_ONLY_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    resumed: bool
+    read_only: bool
+    message: str
+    def __init__(self, resumed: _Optional[bool] = ..., read_only: _Optional[bool] = ..., message: _Optional[str] = ...) -> None: ...

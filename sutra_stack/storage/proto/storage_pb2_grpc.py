@@ -134,6 +134,11 @@ class StorageServiceStub:
                 request_serializer=storage__pb2.BackupRequest.SerializeToString,
                 response_deserializer=storage__pb2.BackupResponse.FromString,
                 _registered_method=True)
+        self.ResumeWrites = channel.unary_unary(
+                '/sutra.storage.StorageService/ResumeWrites',
+                request_serializer=storage__pb2.Empty.SerializeToString,
+                response_deserializer=storage__pb2.ResumeWritesResponse.FromString,
+                _registered_method=True)
 
 
 class StorageServiceServicer:
@@ -263,6 +268,16 @@ class StorageServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ResumeWrites(self, request, context):
+        """Return a store that turned read-only after a disk failure to writing: the write-ahead log
+        opens a new segment at the next lsn (nothing else is written). A writable store is left
+        alone (resumed = false); a store configured read-only answers FAILED_PRECONDITION, and so
+        does a resume that fails (the OS error; the store stays read-only).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_StorageServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -365,6 +380,11 @@ def add_StorageServiceServicer_to_server(servicer, server):
                     servicer.Backup,
                     request_deserializer=storage__pb2.BackupRequest.FromString,
                     response_serializer=storage__pb2.BackupResponse.SerializeToString,
+            ),
+            'ResumeWrites': grpc.unary_unary_rpc_method_handler(
+                    servicer.ResumeWrites,
+                    request_deserializer=storage__pb2.Empty.FromString,
+                    response_serializer=storage__pb2.ResumeWritesResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -907,6 +927,33 @@ class StorageService:
             '/sutra.storage.StorageService/Backup',
             storage__pb2.BackupRequest.SerializeToString,
             storage__pb2.BackupResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ResumeWrites(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/sutra.storage.StorageService/ResumeWrites',
+            storage__pb2.Empty.SerializeToString,
+            storage__pb2.ResumeWritesResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -39,7 +39,15 @@ from sutra_stack.limits import (
     MAX_GRPC_STREAMS_PER_CONNECTION,
     MAX_MESSAGE_BYTES,
 )
-from sutra_stack.storage.proto.convert import LEARN_STREAM, RPCS, SERVICE_NAME, Rpc, request_args, result_message
+from sutra_stack.storage.proto.convert import (
+    LEARN_STREAM,
+    RPCS,
+    SERVICE_NAME,
+    WRITABLE_HEALTH_NAME,
+    Rpc,
+    request_args,
+    result_message,
+)
 from sutra_stack.storage.server.door_loop import DoorLimits, DoorLoop
 from sutra_stack.storage.server.memory import MemoryTrimmer
 from sutra_stack.storage.server.ops import OPS, Op
@@ -146,6 +154,8 @@ class GrpcDoor:
         self._stopping: concurrent.futures.Future[None] | None = None
         self.server: grpc.aio.Server
         self.health: Any
+        self._serving = False
+        service.on_writable_change(self._writable_changed)
         doors.run(self._make())
 
     async def _make(self) -> None:
@@ -187,10 +197,32 @@ class GrpcDoor:
         self._doors.run(self._set_health(serving))
 
     async def _set_health(self, serving: bool) -> None:
+        """"" and SERVICE_NAME: serving (reads answered); WRITABLE_HEALTH_NAME: serving and writable."""
+        self._serving = serving
         status = (health_pb2.HealthCheckResponse.SERVING if serving
                   else health_pb2.HealthCheckResponse.NOT_SERVING)
         for name in ("", SERVICE_NAME):
             await self.health.set(name, status)
+        await self._set_writable()
+
+    async def _set_writable(self) -> None:
+        writable = self._serving and self.service.writable
+        await self.health.set(WRITABLE_HEALTH_NAME, health_pb2.HealthCheckResponse.SERVING if writable
+                              else health_pb2.HealthCheckResponse.NOT_SERVING)
+
+    def _writable_changed(self, writable: bool) -> None:
+        """The store turned read-only or resumed writing (called on the thread that noticed): flip the
+        writable health name on the loop; it reads the state there, so the last change wins."""
+        if writable:
+            log.warning("the store accepts writes again: health %s is SERVING", WRITABLE_HEALTH_NAME)
+        else:
+            log.error("the store is READ-ONLY: health %s is NOT_SERVING; reads are still served",
+                      WRITABLE_HEALTH_NAME)
+        coro = self._set_writable()
+        try:
+            self._doors.submit(coro)
+        except RuntimeError:  # the doors' loop has stopped: nobody is left to ask
+            coro.close()
 
     def begin_stop(self, grace: float) -> concurrent.futures.Future[None]:
         """Refuse new calls now; calls in flight get `grace` seconds. The future is done when they are."""

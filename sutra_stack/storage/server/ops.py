@@ -156,5 +156,8 @@ OPS: dict[str, Op] = {
         Op("stats", "GetStats", inline=True),
         Op("flush", "Flush", write=True),
         Op("backup", "Backup", {"path": (_same, _MISSING)}),
+        # Returns a store whose WAL turned read-only after a disk failure to writing (not a `write`:
+        # it is what a read-only store accepts); it waits on the disk, so it runs in the pool.
+        Op("resume_writes", "ResumeWrites"),
     )
 }

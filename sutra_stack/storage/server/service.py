@@ -13,6 +13,7 @@ import enum
 import hmac
 import logging
 import time
+from collections.abc import Callable
 from typing import Any
 
 from sutra_stack import __version__ as SERVER_VERSION
@@ -67,6 +68,7 @@ class StorageService:
         self.metrics = metrics or Metrics()
         self._info = {"embedder": embedder, "dimension": dimension, "format_version": 0}
         self._run = {name: getattr(self, "_op_" + name) for name in OPS}  # resolved once, not per call
+        self._writable_listeners: list[Callable[[bool], None]] = []
 
     # --- lifecycle -------------------------------------------------------------------------
     def loaded(self, engine: Any) -> None:
@@ -80,6 +82,32 @@ class StorageService:
             log.exception("could not read store stats after loading")
         self.state = State.SERVING
         self.metrics.bind_engine(engine)
+        watch = getattr(engine, "on_writable_change", None)
+        if watch is not None:
+            watch(self._writable_changed)
+
+    # --- writability (the store may turn read-only after a disk failure, and be resumed) ----
+    def on_writable_change(self, listener: Callable[[bool], None]) -> None:
+        """Call `listener(writable)` when the store turns read-only after a disk failure or resumes writing."""
+        self._writable_listeners.append(listener)
+
+    def _writable_changed(self, writable: bool) -> None:
+        for listener in list(self._writable_listeners):
+            try:
+                listener(writable)
+            except Exception:  # noqa: BLE001 - a listener must not break the write that noticed
+                log.exception("a writability listener failed")
+
+    @property
+    def store_read_only(self) -> bool:
+        """Configured read-only, or the store's WAL turned read-only after a disk failure."""
+        engine = self.engine
+        return self.read_only or (engine is not None and not getattr(engine, "writable", True))
+
+    @property
+    def writable(self) -> bool:
+        """Serving and accepting writes (what the gRPC health name for writes reports)."""
+        return self.state is State.SERVING and not self.store_read_only
 
     def stopping(self) -> None:
         """Refuse new calls (UNAVAILABLE); calls already running finish (each door waits for its own)."""
@@ -144,7 +172,7 @@ class StorageService:
             "protocol_version": PROTOCOL_VERSION,
             "fast_port": self.fast_port,
             **self._info,
-            "read_only": self.read_only,
+            "read_only": self.store_read_only,
             "tls": self.tls,
             "state": self.state.value,
         }
@@ -160,9 +188,17 @@ class StorageService:
         return {
             "status": "SERVING" if serving else "NOT_SERVING",
             "state": self.state.value,
-            "read_only": self.read_only,
+            "read_only": self.store_read_only,
             "concepts": concepts,
         }
+
+    def _op_resume_writes(self) -> dict[str, Any]:
+        if self.read_only:
+            raise FailedPrecondition("this storage server is configured read-only (storage.read_only / "
+                                     "SUTRA_STORAGE_READ_ONLY): change the setting and restart to accept writes; "
+                                     "resume-writes only returns a store to writing after a disk failure",
+                                     field="storage.read_only")
+        return dict(self.engine.resume_writes())
 
     def _op_backup(self, path: str) -> dict[str, Any]:
         if not path:
