@@ -30,7 +30,7 @@ import msgpack
 import numpy as np
 
 from sutra_stack.errors import InvalidArgument, ResourceExhausted, SutraError, Unavailable
-from sutra_stack.limits import MAX_MESSAGE_BYTES
+from sutra_stack.limits import MAX_MESSAGE_BYTES, MAX_METADATA_DEPTH
 from sutra_stack.storage.model import Concept, Hop, Neighbor, Path, SearchHit, StoreStats
 from sutra_stack.storage.packing import ThreadPacker
 
@@ -89,6 +89,9 @@ def unpack(body: bytes | memoryview) -> Any:
     """Decode one frame body; InvalidArgument when it is not MessagePack."""
     try:
         return msgpack.unpackb(body, raw=False, strict_map_key=False)
+    except (msgpack.exceptions.StackError, RecursionError):  # MessagePack's own bound (1,024 levels)
+        raise InvalidArgument(f"malformed frame: nested too deep to decode; metadata may nest at most "
+                              f"MAX_METADATA_DEPTH = {MAX_METADATA_DEPTH} levels", field="frame") from None
     except Exception as e:  # noqa: BLE001 - msgpack raises several unrelated types
         raise InvalidArgument(f"malformed frame: not MessagePack ({type(e).__name__})", field="frame") from None
 

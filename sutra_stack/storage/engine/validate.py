@@ -15,6 +15,7 @@ import numpy as np
 
 from sutra_stack import limits
 from sutra_stack.errors import InvalidArgument
+from sutra_stack.storage import nesting
 from sutra_stack.storage.model import ASSOCIATION_TYPES, AssociationInput, ConceptInput, check_id, check_type
 
 TYPE_CODES: dict[str, int] = {t: i for i, t in enumerate(ASSOCIATION_TYPES)}
@@ -80,6 +81,7 @@ def metadata(value: object, field: str) -> bytes:
         return b""
     if not isinstance(value, dict):
         raise InvalidArgument(f"{field} must be a JSON object, got {type(value).__name__}", field=field)
+    nesting.check_value(value, field)  # before json.dumps, which recurses
     try:
         raw = json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode("utf-8")
     except (TypeError, ValueError) as e:

@@ -16,6 +16,7 @@ import numpy as np
 from google.protobuf.message import Message
 
 from sutra_stack.errors import InvalidArgument
+from sutra_stack.storage import nesting
 from sutra_stack.storage.proto import storage_pb2 as pb
 from sutra_stack.storage.wire import encode_default
 
@@ -60,15 +61,16 @@ RPCS: dict[str, Rpc] = {
 LEARN_STREAM = Rpc("LearnStream", pb.LearnBatchRequest, pb.ConceptIdsResponse, "concept_ids", stream=True)
 
 
-def _metadata_in(text: str) -> dict[str, Any]:
+def _metadata_in(text: str, field: str = "metadata_json") -> dict[str, Any]:
     if not text:
         return {}
+    nesting.check_json(text, field)  # before json.loads, which recurses
     try:
         value = json.loads(text)
     except ValueError as e:
-        raise InvalidArgument(f"metadata_json is not valid JSON: {e}", field="metadata_json") from None
+        raise InvalidArgument(f"{field} is not valid JSON: {e}", field=field) from None
     if not isinstance(value, dict):
-        raise InvalidArgument("metadata_json must be a JSON object", field="metadata_json")
+        raise InvalidArgument(f"{field} must be a JSON object", field=field)
     return value
 
 
@@ -90,8 +92,8 @@ def _plan(desc: Any) -> tuple[tuple[str, bool], ...] | None:
     return plan
 
 
-def request_args(msg: Message) -> dict[str, Any]:
-    """The fields a caller set in a request message, as operation arguments."""
+def request_args(msg: Message, where: str = "") -> dict[str, Any]:
+    """The fields a caller set in a request message, as operation arguments (`where`: the prefix errors name)."""
     plan = _plan(msg.DESCRIPTOR)
     if plan is not None:  # the common case (ids, queries, numbers): the set fields as they are
         out: dict[str, Any] = {}
@@ -108,11 +110,12 @@ def request_args(msg: Message) -> dict[str, Any]:
     for fd, value in msg.ListFields():
         name = fd.name
         if fd.message_type is not None:
-            value = [request_args(v) for v in value] if fd.is_repeated else request_args(value)
+            value = ([request_args(v, f"{where}{name}[{i}].") for i, v in enumerate(value)] if fd.is_repeated
+                     else request_args(value, f"{where}{name}."))
         elif fd.is_repeated:
             value = list(value)
         if name == "metadata_json":
-            name, value = "metadata", _metadata_in(value)
+            name, value = "metadata", _metadata_in(value, where + name)
         out[name] = value
     return out
 
