@@ -14,7 +14,7 @@ import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console as RichConsole
@@ -151,9 +151,34 @@ def _fmt_secs(s: float | None) -> str:
     return f"{s // 3600}h{s % 3600 // 60:02d}m" if s >= 3600 else f"{s // 60}m{s % 60:02d}s"
 
 
+def _mark_read_only(stack: StackSpec, rows: list[dict[str, Any]]) -> None:
+    """`read_only` on each row: True when a running gRPC service (the storage server) answers that it
+    serves reads but refuses writes (its writable health name is NOT_SERVING), else False."""
+    targets = {}
+    for r in rows:
+        r["read_only"] = False
+        spec = stack.services.get(r["name"])
+        probes = (spec.readiness, spec.liveness) if spec is not None else ()
+        grpc_probe = next((p for p in probes if p is not None and p.kind == "grpc"), None)
+        if grpc_probe is not None and r.get("pid"):
+            targets[r["name"]] = grpc_probe
+    if not targets:
+        return
+    from sutra_stack.storage.proto.convert import WRITABLE_HEALTH_NAME
+    from sutra_stack.supervisor.probes import grpc_serving
+
+    async def ask() -> list[bool | None]:
+        return await asyncio.gather(*(grpc_serving(p.host, p.port, WRITABLE_HEALTH_NAME, p.timeout)
+                                      for p in targets.values()))
+
+    for name, writable in zip(targets, asyncio.run(ask()), strict=True):
+        next(r for r in rows if r["name"] == name)["read_only"] = writable is False
+
+
 @app.command()
 def status(config: ConfigOpt = None, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
-    """One row per service: state, pid, uptime, restarts, health, ports, CPU, memory, last exit."""
+    """One row per service: state (READ-ONLY when a store refuses writes), pid, uptime, restarts, health,
+    ports, CPU, memory, last exit."""
     _, stack = _load(config)
     try:
         out = call(control_path(stack), {"cmd": "status"}, timeout=10)
@@ -163,6 +188,7 @@ def status(config: ConfigOpt = None, as_json: Annotated[bool, typer.Option("--js
         rows = [{"name": n, "state": "stopped", "pid": None, "restarts": 0, "uptime": None, "health": "",
                  "ports": [], "cpu_percent": 0.0, "memory_bytes": 0, "last_exit": None, "last_error": ""}
                 for n in stack.services]
+    _mark_read_only(stack, rows)
     if as_json:
         typer.echo(json.dumps(rows, indent=2))
         return
@@ -174,7 +200,8 @@ def status(config: ConfigOpt = None, as_json: Annotated[bool, typer.Option("--js
     for col in ("SERVICE", "STATE", "PID", "UPTIME", "RESTARTS", "HEALTH", "PORTS", "CPU", "MEMORY", "EXIT"):
         t.add_column(col)
     for r in rows:
-        t.add_row(r["name"], r["state"], str(r["pid"] or "-"), _fmt_secs(r["uptime"]), str(r["restarts"]),
+        state = f"{r['state']} READ-ONLY" if r["read_only"] else r["state"]
+        t.add_row(r["name"], state, str(r["pid"] or "-"), _fmt_secs(r["uptime"]), str(r["restarts"]),
                   (r["last_error"] or r["health"] or "-")[:50], ",".join(r["ports"]) or "-",
                   f"{r['cpu_percent']:.0f}%" if r["pid"] else "-", _fmt_bytes(r["memory_bytes"]),
                   "-" if r["last_exit"] is None else str(r["last_exit"]))

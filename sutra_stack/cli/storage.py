@@ -132,11 +132,11 @@ def resume_writes_command(
     import json
 
     from sutra_stack.apps.common.storage import connect_storage
-    from sutra_stack.config import settings_from_env
+    from sutra_stack.config import load_config
     from sutra_stack.errors import SutraError
 
     try:
-        settings = settings_from_env()
+        settings = load_config().settings  # sutra.toml and .env here, then SUTRA_* variables
         address = storage or settings["storage.server"]
         with connect_storage(settings, address) as client:
             result = client.resume_writes()

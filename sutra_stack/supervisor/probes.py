@@ -88,50 +88,62 @@ async def probe_grpc(p: ProbeSpec) -> tuple[bool, str]:
     """The real grpc.health.v1.Health/Check call, over plaintext HTTP/2 (h2), one connection per probe.
 
     Speaking the protocol with h2 keeps grpcio (≈15 MB) out of the supervisor."""
+    status, detail = await grpc_health(p.host, p.port, p.service, p.timeout)
+    return status == 1, detail
+
+
+async def grpc_serving(host: str, port: int, service: str, timeout: float) -> bool | None:
+    """True when health `service` is SERVING, False when it answers otherwise, None when there is no answer."""
+    status, _ = await grpc_health(host, port, service, timeout)
+    return None if status is None else status == 1
+
+
+async def grpc_health(host: str, port: int, service: str, timeout: float) -> tuple[int | None, str]:
+    """(ServingStatus, detail) of one grpc.health.v1 Check of `service`; (None, detail) without an answer."""
     import h2.config  # noqa: PLC0415
     import h2.connection  # noqa: PLC0415
     import h2.events  # noqa: PLC0415
 
-    target = f"{p.host}:{p.port}"
+    target = f"{host}:{port}"
     w = None
     try:
-        async with asyncio.timeout(p.timeout):
-            r, w = await asyncio.open_connection(p.host, p.port)
+        async with asyncio.timeout(timeout):
+            r, w = await asyncio.open_connection(host, port)
             conn = h2.connection.H2Connection(h2.config.H2Configuration(client_side=True, header_encoding="utf-8"))
             conn.initiate_connection()
             conn.send_headers(1, [(":method", "POST"), (":scheme", "http"), (":authority", target),
                                   (":path", "/grpc.health.v1.Health/Check"), ("content-type", "application/grpc"),
                                   ("te", "trailers")])
-            conn.send_data(1, _health_request(p.service), end_stream=True)
+            conn.send_data(1, _health_request(service), end_stream=True)
             w.write(conn.data_to_send())
-            body, headers = b"", {}
+            body, headers = b"", dict[str, str]()
             done = False
             while not done:
                 data = await r.read(65536)
                 if not data:
-                    return False, f"grpc health {target}: connection closed"
+                    return None, f"grpc health {target}: connection closed"
                 for ev in conn.receive_data(data):
                     if isinstance(ev, h2.events.DataReceived):
                         body += ev.data
                         conn.acknowledge_received_data(ev.flow_controlled_length, ev.stream_id)
                     elif isinstance(ev, (h2.events.ResponseReceived, h2.events.TrailersReceived)):
-                        headers.update(dict(ev.headers))
+                        headers.update((str(k), str(v)) for k, v in ev.headers)  # str: header_encoding
                     elif isinstance(ev, (h2.events.StreamEnded, h2.events.StreamReset, h2.events.ConnectionTerminated)):
                         done = True
                 w.write(conn.data_to_send())
     except (OSError, TimeoutError) as e:
-        return False, f"grpc health {target}: UNAVAILABLE ({e.__class__.__name__}: {e})"
+        return None, f"grpc health {target}: UNAVAILABLE ({e.__class__.__name__}: {e})"
     except Exception as e:  # noqa: BLE001 - a server that is not HTTP/2 / gRPC
-        return False, f"grpc health {target}: not a gRPC answer ({e.__class__.__name__})"
+        return None, f"grpc health {target}: not a gRPC answer ({e.__class__.__name__})"
     finally:
         if w is not None:
             w.close()
     code = int(headers.get("grpc-status", "0") or 0)
     if code != 0:
         name = _GRPC_CODES[code] if code < len(_GRPC_CODES) else str(code)
-        return False, f"grpc health {target}: {name} {headers.get('grpc-message', '')}".rstrip()
+        return None, f"grpc health {target}: {name} {headers.get('grpc-message', '')}".rstrip()
     status = _health_status(body) if len(body) >= 5 else 0
-    return status == 1, f"grpc health {target}: {_HEALTH_STATUS.get(status, str(status))}"
+    return status, f"grpc health {target}: {_HEALTH_STATUS.get(status, str(status))}"
 
 
 async def probe_exec(p: ProbeSpec, env: dict[str, str], cwd: Path) -> tuple[bool, str]:

@@ -10,6 +10,7 @@ from fastapi import FastAPI
 
 from sutra_stack.apps.api.deps import StoreHandle
 from sutra_stack.apps.api.metrics import ApiMetrics, RequestMetrics
+from sutra_stack.apps.api.readonly import install_read_only_handler
 from sutra_stack.apps.api.routes import router
 from sutra_stack.apps.common.bodylimit import BodySizeLimit
 from sutra_stack.apps.common.errors import CatchAll, install_error_handlers
@@ -44,6 +45,7 @@ def create_app(settings: Settings | None = None, store_factory: Callable[[], Any
     app.state.metrics = metrics
     app.state.token = settings["api.token"]
     install_error_handlers(app)
+    install_read_only_handler(app)
     app.include_router(router)
     app.add_middleware(CatchAll)
     app.add_middleware(RequestMetrics, metrics=metrics)  # type: ignore[arg-type]

@@ -42,6 +42,9 @@ class ApiMetrics:
                                   registry=self.registry, multiprocess_mode="mostrecent")
         self.storage_up = Gauge("sutra_api_storage_up", "1 when the last storage call succeeded.",
                                 registry=self.registry, multiprocess_mode="mostrecent")
+        self.storage_read_only = Gauge(
+            "sutra_api_storage_read_only", "1 when the store refused writes at the last look (read-only).",
+            registry=self.registry, multiprocess_mode="mostrecent")
 
     def render(self) -> bytes:
         if multiprocess_metrics_dir():

@@ -53,8 +53,10 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
     500: _err("An unexpected error; the message names its type, details are in the server log."),
 }
 _BODY_ERRORS = {**_ERRORS, 413: _err("The request body is over MAX_REQUEST_BODY_BYTES.")}
-_MUTATING_ERRORS = {**_BODY_ERRORS, 401: _err("Missing or wrong bearer token (when SUTRA_API_TOKEN is set).")}
-_NOT_FOUND = {404: _err("No concept with that id.")}
+_MUTATING_ERRORS = {**_BODY_ERRORS, 401: _err("Missing or wrong bearer token (when SUTRA_API_TOKEN is set)."),
+                    503: _err("The storage server cannot be reached right now (or refused this service's token), "
+                              "or the store is read-only: the message says so and what the operator does.")}
+_NOT_FOUND: dict[int | str, dict[str, Any]] = {404: _err("No concept with that id.")}
 
 
 def as_dict(obj: Any) -> dict[str, Any]:
@@ -173,20 +175,39 @@ async def stats(request: Request, store: Store) -> dict[str, Any]:
     metrics = request.app.state.metrics
     metrics.concepts.set(st.concepts)
     metrics.associations.set(st.associations)
+    metrics.storage_read_only.set(1 if st.read_only else 0)
     return as_dict(st)
+
+
+async def probe_storage(request: Request) -> dict[str, Any]:
+    """The storage probe of /health, /ready and /metrics: status, latency, counts and `read_only`
+    (a read-only store still serves reads: it stays up and ready)."""
+    seen: list[Any] = []
+
+    def check() -> Any:
+        st = request.app.state.store.store().stats()
+        seen.append(st)
+        return st
+
+    storage = await probe(check)
+    if seen and storage["status"] == "up":
+        storage["read_only"] = bool(seen[0].read_only)
+        request.app.state.metrics.storage_read_only.set(1 if storage["read_only"] else 0)
+    return storage
 
 
 @router.get("/health", tags=["service"])
 async def health(request: Request) -> dict[str, Any]:
     """Liveness: 200 while this process works, with the storage server's status inside."""
-    storage = await probe(lambda: request.app.state.store.store().stats())
+    storage = await probe_storage(request)
     return {"status": "ok", "service": "sutra-api", "storage": storage}
 
 
 @router.get("/ready", tags=["service"], responses={503: {"description": "Storage is not reachable yet."}})
 async def ready(request: Request) -> JSONResponse:
-    """Readiness: 200 once the storage server answers, 503 until then."""
-    storage = await probe(lambda: request.app.state.store.store().stats())
+    """Readiness: 200 once the storage server answers, 503 until then. A read-only store (after a disk
+    failure, or configured) still answers reads: ready, with `storage.read_only` true."""
+    storage = await probe_storage(request)
     ok = storage["status"] == "up"
     return JSONResponse({"ready": ok, "storage": storage}, status_code=200 if ok else 503)
 
@@ -195,7 +216,7 @@ async def ready(request: Request) -> JSONResponse:
 async def metrics(request: Request) -> Response:
     """Prometheus text: requests and latency per route, storage call latency, concept and edge gauges."""
     m = request.app.state.metrics
-    st = await probe(lambda: request.app.state.store.store().stats())
+    st = await probe_storage(request)
     if st["status"] == "up":
         m.concepts.set(st["concepts"])
         m.associations.set(st["associations"])
