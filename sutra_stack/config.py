@@ -60,6 +60,8 @@ def _s(key: str, type_: type, default: Any, help: str, **kw: Any) -> Setting:
 SETTINGS: tuple[Setting, ...] = (
     # storage server
     _s("storage.path", str, "./knowledge", "Data directory of the storage server."),
+    _s("storage.backup_dir", str, "", "Directory online backups go into, one 0700 folder per backup name "
+       "(empty: <storage.path>-backups, beside the data directory); never the data directory or inside it."),
     _s("storage.host", str, "127.0.0.1", "Address the storage server binds."),
     _s("storage.port", int, 50051, "gRPC port of the storage server.", minimum=0, maximum=65535),
     _s("storage.fast_port", int, 50052, "MessagePack TCP port of the storage server.", minimum=0, maximum=65535),

@@ -162,7 +162,7 @@ def test_two_client_processes_see_each_others_writes(tmp_path: Path) -> None:
 
 
 def test_online_backup_during_writes_restores_a_consistent_store(tmp_path: Path) -> None:
-    backup_dir = tmp_path / "backup"
+    backup_dir = (tmp_path / "data-backups" / "during-writes").resolve()  # under the default storage.backup_dir
     acked: list[str] = []
     attempted: list[str] = []
     stop = threading.Event()
@@ -186,7 +186,7 @@ def test_online_backup_during_writes_restores_a_consistent_store(tmp_path: Path)
         while len(acked) < 400:
             time.sleep(0.01)
         before = list(acked)
-        assert c.backup(str(backup_dir)) == str(backup_dir)
+        assert c.backup(backup_dir.name) == str(backup_dir)
         time.sleep(0.2)
         stop.set()
         t.join(30)

@@ -106,8 +106,9 @@ def test_every_operation(server: StorageServerHandle, door: str, tmp_path: Path)
 
         with pytest.raises(InvalidArgument, match="content"):
             c.learn_concept("")
-        dest = tmp_path / f"backup-{door}"
-        assert c.backup(str(dest)) == str(dest)
+        name = f"backup-{door}-{uuid.uuid4().hex[:8]}"  # a name: it goes under storage.backup_dir
+        dest = Path(c.backup(name))
+        assert dest.name == name and dest.parent == server.path.with_name(server.path.name + "-backups").resolve()
         assert any(dest.iterdir())
 
 

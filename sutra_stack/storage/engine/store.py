@@ -32,6 +32,7 @@ from sutra_stack.errors import (
     ResourceExhausted,
     Unavailable,
 )
+from sutra_stack.storage import backups
 from sutra_stack.storage.engine import records
 from sutra_stack.storage.engine import validate as v
 from sutra_stack.storage.engine.embedders import Embedder, make_embedder
@@ -155,6 +156,8 @@ class Engine(ReadsMixin, WritableMixin):
         """Online, consistent backup into the empty directory `dest` while writes go on."""
         if self._persist is None:
             raise FailedPrecondition("an in-memory store has nothing to back up")
+        if self._read_only or self._log.read_only:  # an online backup takes a snapshot and seals the WAL
+            raise FailedPrecondition(backups.READ_ONLY, field="read_only")
         self._persist.backup(Path(dest))
 
     @property

@@ -20,6 +20,7 @@ from typing import Any
 
 from sutra_stack.config import Settings, settings_from_env
 from sutra_stack.errors import ConfigError, SutraError
+from sutra_stack.storage import backups
 from sutra_stack.storage.server.door_loop import DoorLimits, DoorLoop
 from sutra_stack.storage.server.fast_door import FastDoor
 from sutra_stack.storage.server.grpc_door import GrpcDoor
@@ -96,6 +97,7 @@ class StorageServer:
         self.service = StorageService(
             token=opts.token, read_only=opts.read_only, embedder=settings["embedder.kind"],
             dimension=settings["embedder.dimension"], tls=self.tls is not None, metrics=self.metrics,
+            backup_dir=backups.backup_dir(settings.get("storage.backup_dir", ""), opts.path),
         )
         self.doors = DoorLoop()
         limits = DoorLimits.from_settings(settings)

@@ -12,20 +12,22 @@ from __future__ import annotations
 import enum
 import hmac
 import logging
+import shutil
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from sutra_stack import __version__ as SERVER_VERSION
 from sutra_stack.errors import (
     FailedPrecondition,
     Internal,
-    InvalidArgument,
     NotFound,
     SutraError,
     Unauthenticated,
     Unavailable,
 )
+from sutra_stack.storage import backups
 from sutra_stack.storage.server.metrics import Metrics
 from sutra_stack.storage.server.ops import OPS, Op
 from sutra_stack.storage.wire import PROTOCOL_VERSION
@@ -58,10 +60,12 @@ class StorageService:
         dimension: int = 0,
         tls: bool = False,
         metrics: Metrics | None = None,
+        backup_dir: Path | None = None,
     ) -> None:
         self._token = token.encode()
         self.read_only = read_only
         self.tls = tls
+        self.backup_dir = backup_dir  # where Backup writes, one folder per name; None: no online backups
         self.fast_port = 0
         self.engine: Any = None
         self.state = State.LOADING
@@ -200,11 +204,20 @@ class StorageService:
                                      field="storage.read_only")
         return dict(self.engine.resume_writes())
 
-    def _op_backup(self, path: str) -> dict[str, Any]:
-        if not path:
-            raise InvalidArgument("path must name a directory on the server", field="path")
-        self.engine.backup(path)
-        return {"path": path}
+    def _op_backup(self, path: Any) -> dict[str, Any]:
+        """`path` is a name (the wire field keeps its old name): the backup goes to `<backup_dir>/<path>`."""
+        if self.backup_dir is None:
+            raise FailedPrecondition("this storage server takes no online backups (it has no storage.backup_dir)")
+        backups.check_name(path, self.backup_dir)
+        if self.store_read_only:
+            raise FailedPrecondition(backups.READ_ONLY, field="read_only")
+        dest = backups.new_backup_folder(self.backup_dir, self.engine.path, path)
+        try:
+            self.engine.backup(dest)
+        except BaseException:
+            shutil.rmtree(dest, ignore_errors=True)  # no half-written backup is left to be mistaken for one
+            raise
+        return {"path": str(dest)}
 
     # --- operations the engine implements --------------------------------------------------
     def _op_learn_concept(self, **kw: Any) -> str:
