@@ -51,7 +51,7 @@ class SegmentFiles:
 
     def read_only_error(self) -> FailedPrecondition:
         return FailedPrecondition(f"the write-ahead log in {self.dir} is read-only: {self.read_only_reason}; "
-                                  "fix the disk and restart to accept writes again")
+                                  "free space or fix the disk, then run `sutra storage resume-writes` (or restart)")
 
     # --- writing ---------------------------------------------------------------------------
     def write(self, data: bytes, first_lsn: int, count: int, rotate: bool) -> Exception | None:

@@ -119,7 +119,8 @@ def test_a_full_disk_turns_the_store_read_only_visibly_and_resume_writes_returns
         resumed = sutra("storage", "resume-writes", "--storage", srv.address, token=TOKEN)
         assert resumed.returncode == 0, resumed.stderr
         assert "writes resumed" in resumed.stdout
-        assert health_status(srv.host, srv.port, WRITABLE_HEALTH_NAME) == "SERVING"
+        wait_until(lambda: health_status(srv.host, srv.port, WRITABLE_HEALTH_NAME) == "SERVING", 10,
+                   what="the writable health name to turn SERVING again")
         assert grpcurl_health(srv, "") == "SERVING"
         after = c.learn_concept(f"written after the resume {uuid.uuid4().hex}")
         assert not c.stats().read_only and c.query_concept(after) is not None

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.support.procs import free_port
+from tests.support.procs import free_port, wait_until
 from tests.support.tmpfs import fill_disk, small_tmpfs
 
 from .helpers import supervisor, sutra
@@ -93,8 +93,9 @@ def test_read_only_store_is_visible_in_the_stack_and_resumed_without_restart(tmp
             assert httpx.get(f"{base}/concepts/{known}", timeout=10).status_code == 200
 
             # `sutra status` shows READ-ONLY for storage only.
-            rows = status_rows(tmp_path)
-            assert rows["storage"]["read_only"] is True and rows["api"]["read_only"] is False
+            wait_until(lambda: status_rows(tmp_path)["storage"]["read_only"] is True, 10,
+                       what="sutra status to show storage read-only")
+            assert status_rows(tmp_path)["api"]["read_only"] is False
             table = sutra(tmp_path, "status")
             assert table.returncode == 0 and "READ-ONLY" in table.stdout, table.stdout
             storage_line = next(line for line in table.stdout.splitlines() if line.lstrip().startswith("storage"))
@@ -119,7 +120,8 @@ def test_read_only_store_is_visible_in_the_stack_and_resumed_without_restart(tmp
             assert httpx.get(f"{base}/ready", timeout=10).json()["storage"]["read_only"] is False
             assert httpx.get(f"{base}/stats", timeout=10).json()["read_only"] is False
             assert api_gauge(base, "sutra_api_storage_read_only") == 0
-            assert status_rows(tmp_path)["storage"]["read_only"] is False
+            wait_until(lambda: status_rows(tmp_path)["storage"]["read_only"] is False, 10,
+                       what="sutra status to show storage writable again")
             assert "READ-ONLY" not in sutra(tmp_path, "status").stdout
             after = sup.status()
             assert after["storage"]["pid"] == before["storage"]["pid"] and after["storage"]["restarts"] == 0

@@ -36,11 +36,6 @@ class WritableMixin:
         self._writable_lock = threading.Lock()
 
     @property
-    def configured_read_only(self) -> bool:
-        """Read-only because the settings say so (not resumable)."""
-        return self._read_only
-
-    @property
     def writable(self) -> bool:
         return not (self._read_only or self._log.read_only)
 

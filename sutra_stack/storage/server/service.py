@@ -197,12 +197,7 @@ class StorageService:
         }
 
     def _op_resume_writes(self) -> dict[str, Any]:
-        if self.read_only:
-            raise FailedPrecondition("this storage server is configured read-only (storage.read_only / "
-                                     "SUTRA_STORAGE_READ_ONLY): change the setting and restart to accept writes; "
-                                     "resume-writes only returns a store to writing after a disk failure",
-                                     field="storage.read_only")
-        return dict(self.engine.resume_writes())
+        return dict(self.engine.resume_writes())  # refuses a store configured read-only
 
     def _op_backup(self, path: Any) -> dict[str, Any]:
         """`path` is a name (the wire field keeps its old name): the backup goes to `<backup_dir>/<path>`."""
