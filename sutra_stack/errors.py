@@ -8,6 +8,16 @@ went wrong.
 from __future__ import annotations
 
 
+def shown(value: object, limit: int = 60) -> str:
+    """A caller's value as an error message quotes it: a string, bytes or number as its repr cut to `limit`
+    characters; anything else by its type (the repr of a list or map recurses as deep as it nests)."""
+    if isinstance(value, (str, bytes)):
+        return repr(value[:limit])[:limit]
+    if value is None or isinstance(value, (bool, int, float)):
+        return repr(value)[:limit]
+    return f"a {type(value).__name__}"
+
+
 class SutraError(Exception):
     """Base of every error the stack raises on purpose."""
 

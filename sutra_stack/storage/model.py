@@ -11,7 +11,7 @@ import re
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Literal
 
-from sutra_stack.errors import InvalidArgument
+from sutra_stack.errors import InvalidArgument, shown
 from sutra_stack.limits import CONCEPT_ID_HEX_CHARS
 
 ASSOCIATION_TYPES: tuple[str, ...] = ("semantic", "causal", "temporal", "hierarchical", "compositional")
@@ -29,7 +29,7 @@ def check_id(value: object, field_name: str = "concept_id") -> str:
     """Return `value` if it is a well-formed concept id, else raise InvalidArgument naming the field."""
     if not isinstance(value, str) or not _ID_RE.match(value):
         raise InvalidArgument(
-            f"{field_name} must be {CONCEPT_ID_HEX_CHARS} lowercase hex characters, got {value!r:.60}",
+            f"{field_name} must be {CONCEPT_ID_HEX_CHARS} lowercase hex characters, got {shown(value)}",
             field=field_name,
         )
     return value
@@ -38,7 +38,7 @@ def check_id(value: object, field_name: str = "concept_id") -> str:
 def check_type(value: object, field_name: str = "type") -> str:
     if value not in ASSOCIATION_TYPES:
         raise InvalidArgument(
-            f"{field_name} must be one of {', '.join(ASSOCIATION_TYPES)}, got {value!r:.40}",
+            f"{field_name} must be one of {', '.join(ASSOCIATION_TYPES)}, got {shown(value, 40)}",
             field=field_name,
         )
     return value  # type: ignore[return-value]

@@ -133,3 +133,48 @@ def test_storage_client_gets_the_limit_by_name(server: StorageServerHandle, door
             c.learn_batch([ConceptInput(f"ok {uuid.uuid4().hex}"),
                            ConceptInput(f"deep {uuid.uuid4().hex}", metadata=nested(LIMIT + 1))])
         assert c.health()["status"] == "SERVING"
+
+
+def nested_list_msgpack(levels: int) -> bytes:
+    """[[...[1]...]] `levels` deep, under MessagePack's own bound but past Python's recursion limit."""
+    return b"\x91" * levels + b"\x01"
+
+
+def request_frame(rid: int, op: bytes, args: bytes) -> bytes:
+    p = msgpack.packb
+    return b"\x83" + p("id") + p(rid) + p("op") + op + p("args") + args
+
+
+def test_deeply_nested_values_in_other_fields_are_answered_by_code(server: StorageServerHandle) -> None:
+    """A list nested 1,000 levels where a string belongs: the error quotes its type, not its (recursive) repr."""
+    p, deep = msgpack.packb, nested_list_msgpack(1_000)
+    uid = uuid.uuid4().hex
+    cases = [  # (op, args, code, a phrase of the message)
+        (deep, p({}), "UNIMPLEMENTED", "unknown operation a list"),
+        (p("query_concept"), b"\x81" + p("concept_id") + deep, "INVALID_ARGUMENT", "concept_id"),
+        (p("get_neighbors"), b"\x82" + p("concept_id") + p(uid) + p("direction") + deep, "INVALID_ARGUMENT",
+         "direction"),
+        (p("delete_association"), b"\x83" + p("source") + p(uid) + p("target") + p(uuid.uuid4().hex) + p("type")
+         + deep, "INVALID_ARGUMENT", "type"),
+        (p("backup"), b"\x81" + p("path") + deep, "INVALID_ARGUMENT", "path must be a backup name"),
+    ]
+    conn = RawFast(server.fast_port)
+    try:
+        for rid, (op, args, code, phrase) in enumerate(cases, start=1):
+            conn.send_body(request_frame(rid, op, args))
+            reply = conn.recv()
+            assert reply["id"] == rid and reply["error"]["code"] == code, reply
+            assert phrase in reply["error"]["message"], reply
+        assert conn.call("health", None, rid=99)["result"]["status"] == "SERVING"
+    finally:
+        conn.close()
+    hello = RawFast(server.fast_port, hello=False)
+    try:
+        hello.send_body(b"\x81" + p("hello") + b"\x82" + p("version") + deep + p("token") + p(""))
+        reply = hello.recv()
+        assert reply["error"]["code"] == "FAILED_PRECONDITION" and "a list" in reply["error"]["message"], reply
+    finally:
+        hello.close()
+    with StorageClient(server.fast_address) as c:
+        assert c.health()["status"] == "SERVING"
+    assert "Traceback" not in server.log_text()

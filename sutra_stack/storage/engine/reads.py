@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from sutra_stack import limits
-from sutra_stack.errors import InvalidArgument, NotFound
+from sutra_stack.errors import InvalidArgument, NotFound, shown
 from sutra_stack.storage.engine import validate as v
 from sutra_stack.storage.engine.embedders import Embedder
 from sutra_stack.storage.engine.graph import as_float
@@ -79,7 +79,8 @@ class ReadsMixin:
         codes = v.type_filter(types)
         min_c = v.number(min_confidence, "min_confidence", 0.0, 1.0)
         if direction not in v.DIRECTIONS:
-            raise InvalidArgument(f"direction must be one of out, in, both, got {direction!r:.20}", field="direction")
+            raise InvalidArgument(f"direction must be one of out, in, both, got {shown(direction, 20)}",
+                                  field="direction")
         lim = v.integer(limit, "limit", 1, limits.MAX_NEIGHBORS, "MAX_NEIGHBORS")
         out: list[Neighbor] = []
         with self._lock:

@@ -35,6 +35,7 @@ from sutra_stack.errors import (
     ResourceExhausted,
     SutraError,
     Unavailable,
+    shown,
 )
 from sutra_stack.limits import (
     HELLO_TIMEOUT_SECONDS,
@@ -274,7 +275,7 @@ class _Connection(asyncio.Protocol):
         version = hello.get("version")
         if version != PROTOCOL_VERSION:
             self._fatal(FailedPrecondition(
-                f"protocol version {version!r:.20} is not spoken here: this server speaks version "
+                f"protocol version {shown(version, 20)} is not spoken here: this server speaks version "
                 f"{PROTOCOL_VERSION}; upgrade the client or the server so they match", field="hello.version"))
             return
         try:

@@ -26,6 +26,7 @@ from sutra_stack.errors import (
     SutraError,
     Unauthenticated,
     Unavailable,
+    shown,
 )
 from sutra_stack.storage import backups
 from sutra_stack.storage.server.metrics import Metrics
@@ -135,7 +136,7 @@ class StorageService:
     def lookup(self, name: Any) -> Op:
         op = OPS.get(name) if isinstance(name, str) else None
         if op is None:
-            raise UnknownOperation(f"unknown operation {name!r:.60}; known: {', '.join(OPS)}", field="op")
+            raise UnknownOperation(f"unknown operation {shown(name)}; known: {', '.join(OPS)}", field="op")
         return op
 
     def _admit(self, op: Op) -> None:
