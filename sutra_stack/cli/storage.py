@@ -62,11 +62,21 @@ StoreOpt = typer.Option(None, "--storage", help="Data directory (default: storag
 @storage_app.command("backup")
 def backup_command(dest: Path = typer.Argument(..., help="Empty directory to copy the store into."),
                    storage: str = StoreOpt) -> None:
-    """Copy a stopped store (snapshot, index, WAL) into DEST. Refuses while a server holds the store."""
-    from sutra_stack.storage import maintenance
+    """Copy a stopped store (snapshot, index, WAL) into DEST. Refuses while a server holds the store,
+    and a DEST that is the data directory, inside it or contains it."""
+    from sutra_stack.errors import FailedPrecondition
+    from sutra_stack.storage import backups, maintenance
 
     path = _store_path(storage)
-    _maintain(lambda: f"backed up {path} to {dest}: {len(maintenance.backup(path, dest))} files")
+
+    def run() -> str:
+        problem = backups.overlap(dest, path)
+        if problem:
+            raise FailedPrecondition(f"backup destination {dest} {problem}: choose a folder outside it, such as "
+                                     f"{backups.default_backup_dir(path) / 'NAME'}", field="dest")
+        return f"backed up {path} to {dest}: {len(maintenance.backup(path, dest))} files"
+
+    _maintain(run)
 
 
 @storage_app.command("restore")

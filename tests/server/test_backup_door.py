@@ -178,3 +178,19 @@ def test_a_backup_dir_overlapping_the_data_directory_stops_the_start(tmp_path: P
     assert "storage.backup_dir" in out.stderr and "data directory" in out.stderr, out.stderr
     assert "Traceback" not in out.stderr
     assert not (tmp_path / "data" / "backups").exists()
+
+
+@pytest.mark.parametrize("dest", ["data", "data/wal/wal-99999999.log", "data/backup", "."])
+def test_the_offline_backup_refuses_a_destination_overlapping_the_store(tmp_path: Path, dest: str) -> None:
+    data = tmp_path / "data"
+    with storage_server(data, env=FAST_ENV) as srv, StorageClient(srv.address) as c:
+        c.learn_concept("a stopped store")
+    before = tree(data)
+    out = subprocess.run([PYTHON, "-m", "sutra_stack", "storage", "backup", str(tmp_path / dest), "--storage",
+                          str(data)], cwd=ROOT, env=child_env(FAST_ENV), capture_output=True, text=True, timeout=120)
+    assert out.returncode == 1, out.stdout + out.stderr
+    assert "data directory" in out.stderr and "Traceback" not in out.stderr, out.stderr
+    assert tree(data) == before
+    ok = subprocess.run([PYTHON, "-m", "sutra_stack", "storage", "backup", str(tmp_path / "elsewhere"), "--storage",
+                         str(data)], cwd=ROOT, env=child_env(FAST_ENV), capture_output=True, text=True, timeout=120)
+    assert ok.returncode == 0, ok.stderr
