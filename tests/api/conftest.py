@@ -34,8 +34,9 @@ def _alive(url: str) -> bool:
 
 @contextlib.contextmanager
 def start_api(storage: str, tmp: Path, *, token: str = "", workers: int = 1, name: str = "api",
-              storage_token: str = "") -> Iterator[Api]:
-    """Run `python -m sutra_stack.apps.api` against the storage server at `storage` until the block ends."""
+              storage_token: str = "", extra_env: dict[str, str] | None = None) -> Iterator[Api]:
+    """Run `python -m sutra_stack.apps.api` against the storage server at `storage` until the block ends
+    (`extra_env`: more SUTRA_* settings)."""
     port = free_port()
     env = {
         "SUTRA_API_HOST": "127.0.0.1",
@@ -48,6 +49,7 @@ def start_api(storage: str, tmp: Path, *, token: str = "", workers: int = 1, nam
         env["SUTRA_API_TOKEN"] = token
     if storage_token:
         env["SUTRA_STORAGE_TOKEN"] = storage_token
+    env.update(extra_env or {})
     url = f"http://127.0.0.1:{port}"
     log = tmp / f"{name}-{port}.log"
     with running([PYTHON, "-m", "sutra_stack.apps.api"], env=env, ready=lambda: _alive(url),

@@ -3,7 +3,9 @@
 `serve("pkg.module:factory", ...)` is the one way app processes start: with `workers > 1`
 uvicorn's process manager shares the one listening socket between worker processes, and
 prometheus-client's multiprocess mode gets a private directory so that metrics add up across
-workers.
+workers. Every connection is served by `httpguard.GuardedHttpProtocol`: a request must arrive
+whole within `api.request_timeout` seconds, and each worker serves at most `api.max_connections`
+connections; uvicorn itself closes keep-alive connections idle for `timeout_keep_alive` (5 s).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import tempfile
 import uvicorn
 from uvicorn.supervisors import Multiprocess
 
+from sutra_stack.apps.common.httpguard import guard
 from sutra_stack.apps.common.sockets import handover_server
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"  # prometheus-client's own switch for multiprocess mode
@@ -46,8 +49,17 @@ def serve(
     workers: int = 1,
     sock: socket.socket | None = None,
     log_level: str = "INFO",
+    request_timeout: float | None = None,
+    max_connections: int | None = None,
 ) -> None:
-    """Serve the app factory `app_ref` ("module:function") until SIGTERM/SIGINT."""
+    """Serve the app factory `app_ref` ("module:function") until SIGTERM/SIGINT. The request
+    time-out and connection limit default to the settings api.request_timeout / api.max_connections."""
+    if request_timeout is None or max_connections is None:
+        from sutra_stack.config import settings_from_env  # noqa: PLC0415
+
+        settings = settings_from_env()
+        request_timeout = settings["api.request_timeout"] if request_timeout is None else request_timeout
+        max_connections = settings["api.max_connections"] if max_connections is None else max_connections
     level = log_level.lower()
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     config = uvicorn.Config(
@@ -59,6 +71,7 @@ def serve(
         timeout_graceful_shutdown=10,
         lifespan="on",
     )
+    guard(config, request_timeout=request_timeout, max_connections=max_connections)
     if sock is None:
         sock = bind(host, port)
     if workers > 1:
