@@ -17,9 +17,12 @@ from sutra_stack import limits
 from sutra_stack.errors import AlreadyExists, ConfigError, FailedPrecondition, InvalidArgument
 
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
-READ_ONLY = ("backup refused: the store is read-only, and an online backup writes a snapshot; stop the server "
-             "and copy the stopped store with `sutra storage backup DEST --storage PATH` (after a disk failure, "
-             "`sutra storage resume-writes` lets online backups run again)")
+# A server configured read-only (storage.read_only) writes nothing into its data directory, and an online
+# backup would (a snapshot, a new WAL segment). A store that turned read-only after a disk failure is not
+# refused here: copying what it has to another disk is what an operator may need most.
+READ_ONLY = ("backup refused: this storage server is configured read-only (storage.read_only), and an online "
+             "backup writes a snapshot into the data directory; stop the server and copy the stopped store with "
+             "`sutra storage backup DEST --storage PATH`")
 NAME_RULE = (f"1 to {limits.MAX_BACKUP_NAME_CHARS} letters, digits, '.', '_' or '-', starting with a letter or "
              f"digit (limit MAX_BACKUP_NAME_CHARS = {limits.MAX_BACKUP_NAME_CHARS})")
 

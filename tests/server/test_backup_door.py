@@ -195,25 +195,3 @@ def test_the_offline_backup_refuses_a_destination_overlapping_the_store(tmp_path
                          str(data)], cwd=ROOT, env=child_env(FAST_ENV), capture_output=True, text=True, timeout=120)
     assert ok.returncode == 0, ok.stderr
 
-
-def test_a_store_read_only_after_a_disk_failure_refuses_backups_until_writes_resume(tmp_path: Path) -> None:
-    from tests.support.tmpfs import fill_disk, small_tmpfs
-
-    from .test_read_only_resume import ENV, write_until_read_only
-
-    where = tmp_path / "bk"  # off the full disk
-    with small_tmpfs(tmp_path / "mnt") as mnt, storage_server(
-            mnt / "data", log=tmp_path / "storage.log", env={**ENV, "SUTRA_STORAGE_BACKUP_DIR": str(where)}) as srv, \
-            StorageClient(srv.address) as c:
-        fill_disk(mnt / "filler")
-        write_until_read_only(c)
-        for address in (srv.grpc_address, srv.fast_address):
-            with StorageClient(address) as door, pytest.raises(FailedPrecondition) as exc:
-                door.backup("while-the-disk-is-full")
-            assert "read-only" in str(exc.value) and "resume-writes" in str(exc.value)
-        assert not (where / "while-the-disk-is-full").exists()
-        (mnt / "filler").unlink()
-        assert c.resume_writes()["resumed"] is True
-        assert Path(c.backup("after-the-resume")) == where / "after-the-resume"
-        assert (where / "after-the-resume" / "store.json").is_file()
-    assert "Traceback" not in (tmp_path / "storage.log").read_text()

@@ -156,8 +156,8 @@ class Engine(ReadsMixin, WritableMixin):
         """Online, consistent backup into the empty directory `dest` while writes go on."""
         if self._persist is None:
             raise FailedPrecondition("an in-memory store has nothing to back up")
-        if self._read_only or self._log.read_only:  # an online backup takes a snapshot and seals the WAL
-            raise FailedPrecondition(backups.READ_ONLY, field="read_only")
+        if self._read_only:  # configured read-only: an online backup would write a snapshot and seal the WAL
+            raise FailedPrecondition(backups.READ_ONLY, field="storage.read_only")
         self._persist.backup(Path(dest))
 
     @property

@@ -205,8 +205,8 @@ class StorageService:
         if self.backup_dir is None:
             raise FailedPrecondition("this storage server takes no online backups (it has no storage.backup_dir)")
         backups.check_name(path, self.backup_dir)
-        if self.store_read_only:
-            raise FailedPrecondition(backups.READ_ONLY, field="read_only")
+        if self.read_only:
+            raise FailedPrecondition(backups.READ_ONLY, field="storage.read_only")
         dest = backups.new_backup_folder(self.backup_dir, self.engine.path, path)
         try:
             self.engine.backup(dest)
