@@ -208,7 +208,8 @@ class StorageClient(ClientBase):
 
     # --- the server's own ------------------------------------------------------------------
     def backup(self, path: str) -> str:
-        """An online, consistent copy of the store into `path`, a directory on the server's machine."""
+        """An online, consistent copy of the store into a new folder named `path` (a name such as "nightly-1",
+        not a path) under the server's storage.backup_dir; returns the folder's path on the server's machine."""
         return str(self._call("backup", {"path": str(path)})["path"])
 
     def resume_writes(self) -> dict[str, Any]:

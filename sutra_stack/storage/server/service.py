@@ -213,6 +213,7 @@ class StorageService:
         except BaseException:
             shutil.rmtree(dest, ignore_errors=True)  # no half-written backup is left to be mistaken for one
             raise
+        log.info("online backup written to %s", dest)
         return {"path": str(dest)}
 
     # --- operations the engine implements --------------------------------------------------
