@@ -101,14 +101,15 @@ class _CallCollector(Collector):
         for (op, door, code), n in sorted(calls.items()):
             c.add_metric((op, door, code), n)
         yield c
-        h = HistogramMetricFamily("sutra_storage_call_seconds", "Latency of storage operations.", labels=("op",))
+        latency = HistogramMetricFamily("sutra_storage_call_seconds", "Latency of storage operations.",
+                                        labels=("op",))
         for op, acc in sorted(hist.items()):
             cumulative, buckets = 0.0, []
-            for bound, n in zip((*[str(b) for b in BUCKETS], "+Inf"), acc[:-1], strict=True):
-                cumulative += n
+            for bound, count in zip((*[str(b) for b in BUCKETS], "+Inf"), acc[:-1], strict=True):
+                cumulative += count
                 buckets.append((bound, cumulative))
-            h.add_metric((op,), buckets, acc[-1])
-        yield h
+            latency.add_metric((op,), buckets, acc[-1])
+        yield latency
 
 
 class Metrics:
