@@ -207,7 +207,7 @@ def message_result(rpc: Rpc, msg: Message) -> Any:
     if rpc.key is None:
         return message_wire(msg)
     if rpc.response is pb.ConceptSlots:
-        return [_concept_wire(s.concept) if s.HasField("concept") else None for s in msg.items]
+        return [_concept_wire(s.concept) if s.HasField("concept") else None for s in msg.items]  # type: ignore[attr-defined]
     value = getattr(msg, rpc.key)
     if rpc.response.DESCRIPTOR.fields_by_name[rpc.key].message_type is not None:
         return [message_wire(v) for v in value]
