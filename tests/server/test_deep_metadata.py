@@ -178,3 +178,20 @@ def test_deeply_nested_values_in_other_fields_are_answered_by_code(server: Stora
     with StorageClient(server.fast_address) as c:
         assert c.health()["status"] == "SERVING"
     assert "Traceback" not in server.log_text()
+
+
+def test_grpc_message_nested_past_protobufs_bound_is_an_invalid_argument(server: StorageServerHandle) -> None:
+    """Unknown groups nested 10,000 deep in a LearnConcept message: protobuf's own bound (100) answers it."""
+    with grpc.insecure_channel(server.address) as ch:
+        raw = ch.unary_unary(f"/{SERVICE_NAME}/LearnConcept", request_serializer=lambda b: b,
+                             response_deserializer=lambda b: b)
+        content = f"nested groups {uuid.uuid4().hex}".encode()
+        for levels in (101, 10_000):
+            body = b"\x0a" + bytes([len(content)]) + content + b"\x7b" * levels + b"\x7c" * levels  # field 15 groups
+            with pytest.raises(grpc.RpcError) as exc:
+                raw(body, timeout=30)
+            assert exc.value.code() == grpc.StatusCode.INVALID_ARGUMENT, exc.value.details()
+            assert "malformed LearnConceptRequest" in exc.value.details()
+    with StorageClient(server.address) as c:
+        assert c.health()["status"] == "SERVING"
+    assert "Traceback" not in server.log_text()
