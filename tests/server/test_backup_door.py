@@ -67,7 +67,7 @@ def test_paths_and_bad_names_are_refused_and_change_nothing(server: StorageServe
         c.flush()
         data_before = tree(server.path)
         backups_before = sorted(os.listdir(backup_dir)) if backup_dir.exists() else []
-        for bad in NOT_NAMES:
+        for bad in [*NOT_NAMES, str(server.path / "wal" / "wal-99999999.log"), str(backup_dir / "x")]:
             with pytest.raises(InvalidArgument) as exc:
                 c.backup(bad)
             message = str(exc.value)
