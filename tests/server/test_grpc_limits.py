@@ -21,7 +21,7 @@ from tests.support.procs import wait_until
 from tests.support.storage_server import StorageServerHandle, storage_server
 
 from .conftest import FAST_ENV, TOKEN
-from .memwatch import PeakRss
+from .memwatch import PeakRss, rss
 from .test_fast_door_limits import established
 
 MiB = 1024 * 1024
@@ -62,6 +62,22 @@ def test_unauthenticated_60mb_calls_are_refused_before_they_are_read(token_serve
     assert peak.growth < 300 * MiB, f"RSS grew by {peak.growth / MiB:.0f} MiB"
     with StorageClient(token_server.grpc_address, token=TOKEN) as c:
         assert c.health()["status"] == "SERVING"
+
+
+def test_memory_of_large_requests_is_given_back(token_server: StorageServerHandle) -> None:
+    """Eight 60 MB requests (refused for their content's size, after being read whole): the server's
+    resident memory returns to near where it was instead of staying up by their size."""
+    big = "x" * 60_000_000
+    start = rss(token_server.proc.pid)
+    codes: list[grpc.StatusCode] = []
+    threads = [threading.Thread(target=lambda: codes.append(_learn(token_server, big, TOKEN))) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(180)
+    assert codes == [grpc.StatusCode.INVALID_ARGUMENT] * 8
+    wait_until(lambda: rss(token_server.proc.pid) - start < 400 * MiB, timeout=60,
+               what="the server to give back the memory of the large requests")
 
 
 def test_the_token_is_still_checked_on_every_storage_call(token_server: StorageServerHandle) -> None:
