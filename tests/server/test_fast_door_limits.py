@@ -4,6 +4,7 @@ frame naming the limit or setting, and the server keeps serving everyone else.""
 
 from __future__ import annotations
 
+import asyncio
 import struct
 import threading
 import time
@@ -14,7 +15,7 @@ import psutil
 import pytest
 
 from sutra_stack import limits
-from sutra_stack.storage import StorageClient
+from sutra_stack.storage import AsyncStorageClient, StorageClient
 from sutra_stack.storage.wire import CLOSED_IDLE
 from tests.support.procs import wait_until
 from tests.support.storage_server import StorageServerHandle, storage_server
@@ -194,3 +195,18 @@ def test_storage_client_survives_keeping_a_connection_past_the_idle_time_out(lim
         wait_until(lambda: established(limited, limited.fast_port) == 0, timeout=IDLE * 10,
                    what="the server closing the idle connection")
         assert c.health()["status"] == "SERVING"
+
+
+def test_async_client_carries_on_across_idle_closes(limited: StorageServerHandle) -> None:
+    async def main() -> None:
+        async with AsyncStorageClient(limited.fast_address, token=TOKEN) as c:
+            for keep in (False, True, False):
+                assert (await c.health())["status"] == "SERVING"
+                if keep:  # as a client that was told no idle time-out: the server's close is what it sees
+                    assert c._pipe is not None
+                    c._pipe.max_idle = float("inf")
+                await asyncio.to_thread(wait_until, lambda: established(limited, limited.fast_port) == 0,
+                                        IDLE * 10, 0.02, "the server closing the idle connection")
+            assert (await c.stats()).concepts >= 0
+
+    asyncio.run(main())

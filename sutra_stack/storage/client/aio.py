@@ -3,7 +3,9 @@
 On the fast door it keeps one connection and pipelines: every call writes its frame at once
 and waits for the answer with its id, so `asyncio.gather` of many calls shares one round
 trip. On `grpc://` it runs the blocking gRPC transport in a worker thread, and so does
-`learn_stream` (gRPC's client stream) on any address, as StorageClient's does.
+`learn_stream` (gRPC's client stream) on any address, as StorageClient's does. Like
+StorageClient it does not reuse a connection idle for half the server's `idle_timeout`, and a
+call the server closed unread (its idle-closing frame) is sent again on a new connection.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import queue
 import threading
 from collections.abc import AsyncIterable, Iterable, Iterator, Sequence
 from itertools import count
+from time import monotonic
 from typing import Any
 
 from sutra_stack.errors import NotFound, SutraError, Unavailable
@@ -32,6 +35,7 @@ from sutra_stack.storage.model import (
     StoreStats,
 )
 from sutra_stack.storage.wire import (
+    CLOSED_IDLE,
     HEADER,
     PROTOCOL_VERSION,
     check_length,
@@ -40,6 +44,10 @@ from sutra_stack.storage.wire import (
     raise_error,
     unpack,
 )
+
+
+class _IdleClosed(Unavailable):
+    """The server closed the connection for idling; it read no request sent after that."""
 
 
 class _Pipe:
@@ -51,6 +59,12 @@ class _Pipe:
         self.ids = count(1)
         self.dead: BaseException | None = None
         self.task: asyncio.Task[None] | None = None
+        self.max_idle = float("inf")  # half the server's idle_timeout, once its hello told it
+        self.last = monotonic()  # when the last answer came (or the connection was made)
+
+    def stale(self) -> bool:
+        """True when it is dead, or idle long enough for the server to be about to close it."""
+        return self.dead is not None or (not self.pending and monotonic() - self.last >= self.max_idle)
 
     async def read_frame(self) -> Any:
         head = await self.reader.readexactly(HEADER.size)
@@ -63,9 +77,12 @@ class _Pipe:
             while True:
                 msg = await self.read_frame()
                 fut = self.pending.pop(msg.get("id"), None)
+                self.last = monotonic()
                 if fut is None:
                     if "error" in msg:  # a connection-level error (the server closes after it)
                         err = msg["error"]
+                        if msg.get("closed") == CLOSED_IDLE:
+                            raise _IdleClosed(str(err.get("message", "")))
                         raise SutraError.from_code(err.get("code", "INTERNAL"), err.get("message", ""))
                     continue
                 if not fut.done():
@@ -201,22 +218,33 @@ class AsyncStorageClient(ClientBase):
         if "error" in reply:
             writer.close()
             raise_error(reply["error"])
-        check_protocol(reply.get("hello") or {}, where)
+        info = check_protocol(reply.get("hello") or {}, where)
+        idle = info.get("idle_timeout")
+        if isinstance(idle, (int, float)) and idle > 0:
+            pipe.max_idle = idle / 2
         pipe.task = asyncio.get_running_loop().create_task(pipe.run())
+        return pipe
+
+    async def _live_pipe(self) -> _Pipe:
+        pipe = self._pipe
+        if pipe is None or pipe.stale():
+            if self._connecting is None:
+                self._connecting = asyncio.Lock()
+            async with self._connecting:
+                pipe = self._pipe
+                if pipe is None or pipe.stale():
+                    if pipe is not None and pipe.dead is None:
+                        pipe.fail(Unavailable("connection retired before the server's idle time-out"))
+                    pipe = self._pipe = await self._open()
         return pipe
 
     async def _call(self, op: str, args: dict[str, Any] | None = None) -> Any:
         if self.scheme == "grpc":
             return await asyncio.to_thread(self._grpc_transport().call, op, args)
-        pipe = self._pipe
-        if pipe is None or pipe.dead is not None:
-            if self._connecting is None:
-                self._connecting = asyncio.Lock()
-            async with self._connecting:
-                pipe = self._pipe
-                if pipe is None or pipe.dead is not None:
-                    pipe = self._pipe = await self._open()
-        return await pipe.call(op, args)
+        try:
+            return await (await self._live_pipe()).call(op, args)
+        except _IdleClosed:  # closed for idling just as the request left: the server read none of it
+            return await (await self._live_pipe()).call(op, args)
 
     # --- KnowledgeStore, as coroutines ------------------------------------------------------
     async def learn_concept(self, content: str, *, concept_id: str | None = None,
