@@ -3,6 +3,7 @@
 `fcntl.flock` on `<dir>/LOCK`, which holds the owner's pid for the error message. The kernel
 drops the lock when its holder dies (even by SIGKILL), so a stale LOCK file never blocks a
 restart. The file itself is left in place on release (removing it would race a new holder).
+The directory is made private to its owner (0700; a wider one is narrowed), the file 0600.
 
 A process forked by the holder (the engine writes snapshots from a forked child) shares the
 lock on purpose: while such a child lives it may still rename files into the directory, so a
@@ -13,10 +14,15 @@ from __future__ import annotations
 
 import errno
 import fcntl
+import logging
 import os
+import stat
 from pathlib import Path
 
 from sutra_stack.errors import FailedPrecondition
+from sutra_stack.storage.wal_io import DIR_MODE, FILE_MODE
+
+log = logging.getLogger(__name__)
 
 LOCK_NAME = "LOCK"
 
@@ -36,8 +42,8 @@ class DirectoryLock:
     def acquire(self) -> None:
         if self._fd is not None:
             return
-        self.directory.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        make_private_dir(self.directory)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, FILE_MODE)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError as e:
@@ -70,6 +76,16 @@ class DirectoryLock:
 
     def __exit__(self, *exc: object) -> None:
         self.release()
+
+
+def make_private_dir(directory: Path) -> None:
+    """Create `directory` 0700 (parents too), or narrow an existing one to its owner."""
+    directory.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
+    mode = stat.S_IMODE(directory.stat().st_mode)
+    if mode & 0o077:
+        os.chmod(directory, mode & DIR_MODE)
+        log.warning("directory %s was open to other users (mode %o); made it %o",
+                    directory, mode, mode & DIR_MODE)
 
 
 def _read_pid(fd: int) -> int | None:

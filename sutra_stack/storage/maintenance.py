@@ -12,10 +12,11 @@ from pathlib import Path
 from typing import IO, Any
 
 from sutra_stack.errors import FailedPrecondition, InvalidArgument, SutraError
+from sutra_stack.storage import wal_io
 from sutra_stack.storage.engine import Engine
 from sutra_stack.storage.engine import snapshot as snap
+from sutra_stack.storage.engine.backup_copy import copy_store_files
 from sutra_stack.storage.engine.graph import as_float
-from sutra_stack.storage.engine.persistence import copy_store_files
 from sutra_stack.storage.lockfile import DirectoryLock
 from sutra_stack.storage.model import ASSOCIATION_TYPES, AssociationInput, ConceptInput
 
@@ -47,10 +48,11 @@ def restore(src: Path, path: Path) -> list[str]:
                                      "restore into a new directory or move the old one away")
         staging = path / ".restore"
         copied = copy_store_files(src, staging)
+        ops = wal_io.current()
         for name in sorted(staging.iterdir()):
-            name.rename(path / name.name)
+            ops.rename(name, path / name.name)
         staging.rmdir()
-        snap.fsync_dir(path)
+        ops.fsync_dir(path)
         return copied
 
 

@@ -29,7 +29,7 @@ from pathlib import Path
 from sutra_stack.errors import FailedPrecondition, InvalidArgument, Unavailable
 from sutra_stack.limits import MAX_WAL_RECORD_BYTES
 from sutra_stack.storage import wal_format as fmt
-from sutra_stack.storage.wal_io import DEFAULT_FILE_OPS, FileOps
+from sutra_stack.storage.wal_io import FileOps, current
 from sutra_stack.storage.wal_recovery import replay_segments
 from sutra_stack.storage.wal_segments import SegmentFiles
 
@@ -89,7 +89,7 @@ class WriteAheadLog:
         self._exclusive = 0  # rotate/close/skip waiting for quiet: no new leader, so they get it
         self._closed = False
         try:
-            self._files = SegmentFiles(self._dir, file_ops or DEFAULT_FILE_OPS, fsync, segment_bytes)
+            self._files = SegmentFiles(self._dir, file_ops or current(), fsync, segment_bytes)
         except OSError as e:
             raise Unavailable(f"cannot open the write-ahead log in {self._dir}: "
                               f"{os.strerror(e.errno) if e.errno else e} ({e.filename or self._dir})") from e

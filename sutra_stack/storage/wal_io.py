@@ -1,20 +1,28 @@
-"""The low-level file operations the write-ahead log performs, behind one small seam.
+"""The low-level file operations a store performs on its disk, behind one small seam.
 
-Like SQLite's VFS: the WAL never calls `os` directly for anything that changes the disk, it
-calls a `FileOps`. The default is the real `os` functions; tests substitute a layer that
-injects EIO/ENOSPC or records every write and fsync to simulate a power cut.
+Like SQLite's VFS: the WAL, the snapshot writer and backups never call `os` directly for
+anything that changes the disk, they call a `FileOps`. The default is the real `os` functions;
+tests substitute a layer that injects EIO/ENOSPC or records every write and fsync to simulate a
+power cut. `use(ops)` installs one process-wide (a store takes the one in effect when it opens).
+
+Everything a store creates is private to its owner: directories 0700, files 0600.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import Iterator
 from pathlib import Path
+
+FILE_MODE = 0o600
+DIR_MODE = 0o700
 
 
 class FileOps:
     """Real file operations (the default)."""
 
-    def open(self, path: Path, flags: int, mode: int = 0o644) -> int:
+    def open(self, path: Path, flags: int, mode: int = FILE_MODE) -> int:
         return os.open(path, flags, mode)
 
     def write(self, fd: int, data: bytes | memoryview) -> int:
@@ -31,6 +39,10 @@ class FileOps:
 
     def unlink(self, path: Path) -> None:
         os.unlink(path)
+
+    def rename(self, src: Path, dst: Path) -> None:
+        """Atomically replace `dst` by `src` (durable once the directory is fsynced)."""
+        os.replace(src, dst)
 
     def fsync_dir(self, path: Path) -> None:
         """Make creates, renames and deletes in directory `path` durable."""
@@ -49,12 +61,12 @@ class FileOps:
             p = p.parent
         for d in reversed(missing):
             try:
-                os.mkdir(d)
+                os.mkdir(d, DIR_MODE)
             except FileExistsError:
                 continue
             self.fsync_dir(d.parent)
 
-    def write_all(self, fd: int, data: bytes) -> None:
+    def write_all(self, fd: int, data: bytes | memoryview) -> None:
         """Write every byte of `data` (os.write may write less than asked)."""
         n = self.write(fd, data)
         if n == len(data):
@@ -70,3 +82,20 @@ class FileOps:
 
 
 DEFAULT_FILE_OPS = FileOps()
+_current: FileOps = DEFAULT_FILE_OPS
+
+
+def current() -> FileOps:
+    """The file operations stores opened from now on use."""
+    return _current
+
+
+@contextlib.contextmanager
+def use(ops: FileOps) -> Iterator[FileOps]:
+    """Stores opened inside the block use `ops` (for their whole life); the previous one after."""
+    global _current
+    before, _current = _current, ops
+    try:
+        yield ops
+    finally:
+        _current = before

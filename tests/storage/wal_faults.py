@@ -16,10 +16,11 @@ import os
 import random
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sutra_stack.storage.wal_io import FileOps
+from sutra_stack.storage.wal_io import FILE_MODE, FileOps
 
 
 class CountingOps(FileOps):
@@ -60,18 +61,30 @@ class _Armed:
 
 
 class FaultyOps(FileOps):
-    """Fails the next `times` calls of an operation with `err` (a partial write first, if asked)."""
+    """Fails the next `times` calls of an operation with `err` (a partial write first, if asked).
 
-    def __init__(self) -> None:
+    Operations: create (an open that may create), write, fsync, fsync_dir, ftruncate, unlink,
+    rename. With `only`, just the calls on paths it accepts count (a file's path is the one it
+    was opened with; fsync_dir's is the directory's)."""
+
+    def __init__(self, only: Callable[[Path], bool] | None = None) -> None:
         self.armed: list[_Armed] = []
         self.failures = 0
         self.lock = threading.Lock()
+        self.only = only
+        self._paths: dict[int, Path] = {}
 
     def arm(self, op: str, err: int = errno.EIO, times: int = 1, partial: bool = False, skip: int = 0) -> None:
         with self.lock:
             self.armed.append(_Armed(op, err, times, partial, skip))
 
-    def _take(self, op: str) -> _Armed | None:
+    def disarm(self) -> None:
+        with self.lock:
+            self.armed.clear()
+
+    def _take(self, op: str, path: Path | None = None) -> _Armed | None:
+        if self.only is not None and (path is None or not self.only(Path(path))):
+            return None
         with self.lock:
             for a in self.armed:
                 if a.op == op and a.times > 0:
@@ -83,13 +96,19 @@ class FaultyOps(FileOps):
                     return a
         return None
 
-    def open(self, path: Path, flags: int, mode: int = 0o644) -> int:
-        if (flags & os.O_CREAT) and (a := self._take("create")):
+    def open(self, path: Path, flags: int, mode: int = FILE_MODE) -> int:
+        if (flags & os.O_CREAT) and (a := self._take("create", path)):
             raise OSError(a.err, os.strerror(a.err), str(path))
-        return super().open(path, flags, mode)
+        fd = super().open(path, flags, mode)
+        self._paths[fd] = Path(path)
+        return fd
+
+    def close(self, fd: int) -> None:
+        self._paths.pop(fd, None)
+        super().close(fd)
 
     def write(self, fd: int, data: bytes | memoryview) -> int:
-        a = self._take("write")
+        a = self._take("write", self._paths.get(fd))
         if a is not None:
             if a.partial and len(data) > 1:
                 super().write(fd, bytes(data[: len(data) // 2]))
@@ -97,28 +116,34 @@ class FaultyOps(FileOps):
         return super().write(fd, data)
 
     def fsync(self, fd: int) -> None:
-        a = self._take("fsync")
+        a = self._take("fsync", self._paths.get(fd))
         if a is not None:
             raise OSError(a.err, os.strerror(a.err))
         super().fsync(fd)
 
     def fsync_dir(self, path: Path) -> None:
-        a = self._take("fsync_dir")
+        a = self._take("fsync_dir", path)
         if a is not None:
             raise OSError(a.err, os.strerror(a.err))
         super().fsync_dir(path)
 
     def ftruncate(self, fd: int, size: int) -> None:
-        a = self._take("ftruncate")
+        a = self._take("ftruncate", self._paths.get(fd))
         if a is not None:
             raise OSError(a.err, os.strerror(a.err))
         super().ftruncate(fd, size)
 
     def unlink(self, path: Path) -> None:
-        a = self._take("unlink")
+        a = self._take("unlink", path)
         if a is not None:
             raise OSError(a.err, os.strerror(a.err))
         super().unlink(path)
+
+    def rename(self, src: Path, dst: Path) -> None:
+        a = self._take("rename", dst)
+        if a is not None:
+            raise OSError(a.err, os.strerror(a.err))
+        super().rename(src, dst)
 
 
 @dataclass
@@ -134,7 +159,7 @@ class RecordingOps(FileOps):
         with self._lock:
             self.events.append(event)
 
-    def open(self, path: Path, flags: int, mode: int = 0o644) -> int:
+    def open(self, path: Path, flags: int, mode: int = FILE_MODE) -> int:
         with self._lock:
             existed = os.path.exists(path)
             fd = super().open(path, flags, mode)

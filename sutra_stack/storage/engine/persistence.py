@@ -5,25 +5,33 @@ Directory layout: `LOCK`, `store.json` (embedder, dimension, last snapshot lsn),
 and replays the WAL after its lsn; anything missing or corrupt raises DataLoss naming the file
 instead of starting empty. Snapshots run on a background thread (WAL size / interval), on
 `flush()` and on close, while writes keep flowing.
+
+Nothing is dropped from the WAL until a snapshot is whole on disk: each file is read back and
+checked before it is renamed into place (see `snapshot`), and checked again in place before
+store.json is updated and the WAL segments it covers are deleted. A failed snapshot removes what
+it made and leaves the previous one in charge; the WAL keeps every write.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import os
-import shutil
 import threading
 import time
 import traceback
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 import numpy as np
 
-from sutra_stack.errors import DataLoss, FailedPrecondition, Internal
+from sutra_stack.errors import DataLoss, FailedPrecondition, Internal, SutraError
+from sutra_stack.storage import wal_io
 from sutra_stack.storage.engine import records
 from sutra_stack.storage.engine import snapshot as snap
+from sutra_stack.storage.engine.backup_copy import WAL_DIR, copy_store_files, disk_error
 from sutra_stack.storage.engine.graph import IdIndex
 from sutra_stack.storage.engine.state import State
 from sutra_stack.storage.engine.vectors import die_with_parent, fork_is_safe
@@ -34,8 +42,8 @@ if TYPE_CHECKING:
     from sutra_stack.storage.engine.store import Engine
 
 log = logging.getLogger(__name__)
-WAL_DIR = "wal"
 THAW_CHUNK = 512
+__all__ = ["Persistence", "copy_store_files"]
 
 
 def state_arrays(state: State, copy: bool = True) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
@@ -74,19 +82,81 @@ def _add_id_base(arrays: dict[str, np.ndarray]) -> None:
 
 
 def _child_write(path: Path, header: dict[str, Any], arrays: dict[str, np.ndarray], vectors: Any,
-                 parent: int) -> NoReturn:
-    """In the forked snapshot child: write the files and exit, touching no lock of the parent."""
+                 parent: int, elements: int, ops: wal_io.FileOps, report: int) -> NoReturn:
+    """In the forked snapshot child: write the files and exit, touching no lock of the parent.
+    A failure is reported on the pipe `report` (errno and message) and by the exit status."""
     code = 1
     try:
         die_with_parent(parent)
         _add_id_base(arrays)
-        snap.write_snapshot(path, header, arrays, vectors.save_here)
+        snap.write_snapshot(path, header, arrays, vectors.save_here, ops=ops, elements=elements)
         code = 0
-    except BaseException:  # noqa: BLE001 - reported through the exit status
+    except BaseException as e:  # noqa: BLE001 - reported through the pipe and the exit status
+        with contextlib.suppress(Exception):
+            why = {"errno": e.errno if isinstance(e, OSError) else None, "filename": getattr(e, "filename", None),
+                   "message": e.message if isinstance(e, SutraError) else str(e), "type": type(e).__name__}
+            os.write(report, json.dumps(why).encode("utf-8")[:60000])
         with contextlib.suppress(OSError):  # raw write: sys.stderr's lock may be held by a parent thread
             os.write(2, traceback.format_exc().encode("utf-8", "replace"))
     finally:
         os._exit(code)
+
+
+def _failure(path: Path, e: BaseException) -> SutraError:
+    """What a failed snapshot raises: the disk's error (RESOURCE_EXHAUSTED when it is full), or a
+    written file that did not read back whole, with the file named."""
+    if isinstance(e, OSError):
+        return disk_error(e, f"writing a snapshot of {path}; the WAL keeps every write and the previous "
+                             "snapshot stays in charge")
+    msg = e.message if isinstance(e, SutraError) else f"{type(e).__name__}: {e}"
+    return Internal(f"snapshot of {path} failed: {msg}; the WAL keeps every write and the previous snapshot "
+                    "stays in charge")
+
+
+def _child_failure(path: Path, report: bytes, status: int) -> SutraError:
+    try:
+        why = json.loads(report)
+    except ValueError:
+        return Internal(f"the snapshot child writing {path} failed (status {status}); the WAL keeps every write "
+                        "and the previous snapshot stays in charge")
+    if why.get("errno"):
+        return _failure(path, OSError(why["errno"], why["message"], why.get("filename")))
+    return _failure(path, Internal(why["message"]))
+
+
+@contextlib.contextmanager
+def _frozen_state(eng: Engine) -> Iterator[None]:
+    """Hold the state lock with the vector index frozen: every vector of the applied records is in
+    the index, later ones wait in its pending buffer (until `_thaw`).
+
+    The vectors of an applied record are inserted by the thread that wrote it, outside the state
+    lock but after taking it once more to collect its result; so the wait for those inserts must
+    not hold the state lock: wait without it, then freeze under it if nothing was claimed meanwhile.
+    """
+    vectors = eng._state.vectors
+    while True:
+        eng._lock.acquire()
+        with vectors._cv:
+            if not vectors._unindexed:
+                vectors._frozen = True
+                break
+        eng._lock.release()
+        with vectors._cv:
+            while vectors._unindexed:
+                vectors._cv.wait()
+    try:
+        yield
+    except BaseException:
+        _thaw(vectors)
+        raise
+    finally:
+        eng._lock.release()
+
+
+def _thaw(vectors: Any) -> None:
+    """Fold vectors that arrived during the snapshot into the index (no state lock needed)."""
+    while not vectors.thaw_step(THAW_CHUNK):
+        pass
 
 
 class Persistence:
@@ -94,6 +164,7 @@ class Persistence:
         self.engine = engine
         self.path = path
         self.lock = DirectoryLock(path)
+        self.ops = wal_io.current()  # every change this store makes to its disk goes through it
         self.wal: WriteAheadLog | None = None
         self.snapshot_lsn = 0
         self.meta: dict[str, Any] = {}
@@ -131,7 +202,7 @@ class Persistence:
                 raise DataLoss(f"{path} holds store files ({', '.join(sorted(leftovers)[:5])}) but no "
                                f"{snap.STORE_META_NAME}; refusing to start empty over them")
             meta = {"format_version": snap.FORMAT_VERSION, **want, "created": time.time(), "snapshot_lsn": 0}
-            snap.write_store_meta(path, meta)
+            snap.write_store_meta(path, meta, self.ops)
         for key in ("embedder", "dimension"):
             if meta.get(key) != want[key]:
                 raise FailedPrecondition(
@@ -166,7 +237,8 @@ class Persistence:
                            f"{path / snap.SNAPSHOT_NAME} is missing; refusing to start without it")
         self.snapshot_lsn = lsn
         s = eng.settings
-        self.wal = WriteAheadLog(wal_dir, fsync=s["storage.fsync"], segment_bytes=int(s["storage.wal_segment_bytes"]))
+        self.wal = WriteAheadLog(wal_dir, fsync=s["storage.fsync"], segment_bytes=int(s["storage.wal_segment_bytes"]),
+                                 file_ops=self.ops)
         expected = lsn + 1
         for got, payload in self.wal.replay(lsn):
             if got != expected:
@@ -177,6 +249,7 @@ class Persistence:
             expected += 1
         eng._applied_lsn = expected - 1
         eng._log = self.wal
+        self._remove_leftovers(header)
         for thread in settle:
             thread.start()
 
@@ -200,6 +273,9 @@ class Persistence:
                 log.exception("snapshot of %s failed; the WAL keeps every write", self.path)
 
     def snapshot(self) -> None:
+        """Write a snapshot of the state now; then drop the WAL it covers. Raises (RESOURCE_EXHAUSTED
+        on a full disk, INTERNAL otherwise, the file named) if it could not be written whole; the
+        previous snapshot then stays in charge and the WAL keeps every write."""
         eng = self.engine
         with self._snap_lock:
             wal = self.wal
@@ -209,40 +285,61 @@ class Persistence:
                 wal.rotate()  # so the segments holding records ≤ lsn can be dropped afterwards
             vectors = eng._state.vectors
             forking = fork_is_safe()
+            before = snap.read_header(self.path)
             t0 = time.perf_counter()
-            with eng._lock:
+            with _frozen_state(eng):
                 lsn = eng._applied_lsn
-                if lsn == self.snapshot_lsn and (self.path / snap.SNAPSHOT_NAME).exists():
+                if lsn == self.snapshot_lsn and before is not None:
+                    self._thaw()
                     return
                 arrays, counters = state_arrays(eng._state, copy=not forking)
                 now = time.time()
                 header = {"lsn": lsn, "created": now, "embedder": eng.embedder.kind, "dimension": eng.dimension,
                           "counters": counters}
-                vectors.freeze()
+                elements = vectors._index.element_count  # frozen: nothing is inserted until the thaw
                 # A forked child sees this moment's memory (copy-on-write) and writes it while we go
                 # on: the state lock is held only for the fork, not for copying or writing.
                 parent = os.getpid()
+                report = (-1, -1)
                 try:
+                    if forking:
+                        report = os.pipe()
                     pid = os.fork() if forking else -1
                 except BaseException:
+                    for fd in report:
+                        if fd >= 0:
+                            os.close(fd)
                     self._thaw()
                     raise
                 if pid == 0:
-                    _child_write(self.path, header, arrays, vectors, parent)
+                    os.close(report[0])
+                    _child_write(self.path, header, arrays, vectors, parent, elements, self.ops, report[1])
             stall = time.perf_counter() - t0
             try:
-                index_path = self.path / snap.index_name(lsn)
                 if pid > 0:
+                    os.close(report[1])
                     _, status = os.waitpid(pid, 0)
+                    with os.fdopen(report[0], "rb") as r:
+                        why = r.read()
                     if not os.WIFEXITED(status) or os.WEXITSTATUS(status) != 0:
-                        raise Internal(f"the snapshot child writing {self.path} failed (status {status})")
+                        raise _child_failure(self.path, why, status)
                 else:
                     _add_id_base(arrays)
-                    snap.write_snapshot(self.path, header, arrays, vectors.save)
+                    try:
+                        snap.write_snapshot(self.path, header, arrays, vectors.save, ops=self.ops, elements=elements)
+                    except Exception as e:  # noqa: BLE001 - reported as the family's error
+                        raise _failure(self.path, e) from None
+                index_path = self._check_in_place(lsn)
+                self.meta["snapshot_lsn"] = lsn
+                try:
+                    snap.write_store_meta(self.path, self.meta, self.ops)
+                except OSError as e:
+                    raise _failure(self.path, e) from None
+            except BaseException:
+                self._remove_leftovers(before)
+                raise
             finally:
                 self._thaw()
-            self.meta["snapshot_lsn"] = lsn
-            snap.write_store_meta(self.path, self.meta)
             self.snapshot_lsn = lsn
             eng.last_snapshot = now
             self.longest_stall = max(self.longest_stall, stall)
@@ -251,23 +348,55 @@ class Persistence:
             wal.drop_through(lsn)
             for old in self.path.glob("index-*.bin*"):
                 if old.name != index_path.name:
-                    old.unlink(missing_ok=True)
+                    with contextlib.suppress(OSError):
+                        self.ops.unlink(old)
 
-    def _thaw(self) -> float:
-        """Fold vectors that arrived during the snapshot into the index (no state lock needed)."""
-        while not self.engine._state.vectors.thaw_step(THAW_CHUNK):
-            pass
-        return 0.0
+    def _check_in_place(self, lsn: int) -> Path:
+        """The snapshot in place is the one just written (each file was read back and checked before
+        its rename): storage.dat's header and size, the index file's size. Returns the index file."""
+        try:
+            header = snap.read_header(self.path)
+            if header is None or int(header["lsn"]) != lsn:
+                raise DataLoss(f"{self.path / snap.SNAPSHOT_NAME} is not the snapshot at lsn {lsn} just written")
+            path = self.path / header["index_file"]
+            if not path.exists() or path.stat().st_size != header["index_size"]:
+                raise DataLoss(f"index file {path} is not the {header['index_size']} bytes just written")
+        except (OSError, DataLoss) as e:
+            raise _failure(self.path, e) from None
+        return path
+
+    def _remove_leftovers(self, before: dict[str, Any] | None) -> None:
+        """Remove temp files and index files that neither storage.dat nor the snapshot in charge before
+        (`before`) names: what a failed or killed snapshot left."""
+        try:
+            now = snap.read_header(self.path)
+        except (OSError, DataLoss):
+            return  # storage.dat cannot be read: touch nothing
+        keep = {h["index_file"] for h in (before, now) if h is not None}
+        for p in self.path.iterdir():
+            if p.name.endswith(".tmp") or (p.name.startswith("index-") and p.name not in keep):
+                with contextlib.suppress(OSError):
+                    self.ops.unlink(p)
+
+    def _thaw(self) -> None:
+        _thaw(self.engine._state.vectors)
 
     # --- backup / close --------------------------------------------------------------------
     def backup(self, dest: Path) -> None:
-        """A consistent copy while writes go on: snapshot, seal the WAL, copy the sealed files."""
-        self.snapshot()
+        """A consistent copy while writes go on: snapshot, seal the WAL, copy the sealed files. When
+        no new snapshot can be written (a full disk), the copy takes the last good one and the WAL
+        after it."""
+        try:
+            self.snapshot()
+        except SutraError as e:
+            log.warning("backup of %s goes on without a new snapshot: %s", self.path, e.message)
         with self._snap_lock:
             wal = self.wal
             assert wal is not None
-            wal.rotate()
-            copy_store_files(self.path, dest, skip_newest_segment=True)
+            sealed = not wal.read_only
+            if sealed:
+                wal.rotate()
+            copy_store_files(self.path, dest, skip_newest_segment=sealed, ops=self.ops)
 
     def close(self) -> None:
         self._stop.set()
@@ -281,29 +410,3 @@ class Persistence:
             if self.wal is not None:
                 self.wal.close()
             self.lock.release()
-
-
-def copy_store_files(src: Path, dest: Path, *, skip_newest_segment: bool = False) -> list[str]:
-    """Copy store.json, the snapshot and the WAL segments of `src` into `dest` (made if missing)."""
-    dest.mkdir(parents=True, exist_ok=True)
-    if any(dest.iterdir()):
-        raise FailedPrecondition(f"backup destination {dest} is not empty")
-    copied = []
-    header = snap.read_header(src)
-    names = [snap.STORE_META_NAME, snap.SNAPSHOT_NAME]
-    if header is not None:
-        names.append(header["index_file"])
-    for name in names:
-        if (src / name).exists():
-            shutil.copy2(src / name, dest / name)
-            copied.append(name)
-    segs = sorted((src / WAL_DIR).glob("*")) if (src / WAL_DIR).is_dir() else []
-    if skip_newest_segment and len(segs) > 1:
-        segs = segs[:-1]
-    (dest / WAL_DIR).mkdir(exist_ok=True)
-    for seg in segs:
-        shutil.copy2(seg, dest / WAL_DIR / seg.name)
-        copied.append(f"{WAL_DIR}/{seg.name}")
-    for d in (dest / WAL_DIR, dest):
-        snap.fsync_dir(d)
-    return copied

@@ -4,12 +4,21 @@ hnswlib index file it names (`index-<lsn>.bin`).
 `storage.dat` layout: magic `SUTRASNP`, format version (u32), header length (u32), header
 CRC32 (u32), the JSON header, then each array's bytes at the offset the header gives, each
 with its own 64-bit word-sum checksum (memory speed; the index file carries one too).
-Files are written to `*.tmp`, fsynced, renamed, and the directory fsynced;
-`storage.dat` is renamed last, so it always names an index file that is complete on disk.
+Every change to the disk goes through the store's `FileOps` (the seam the WAL uses). Each file
+is written to a fresh `*.tmp` (created 0600 with O_EXCL, so nothing of an earlier failed try is
+taken for it), fsynced, then read back and checked before it is renamed into place: the index
+file against the size its hnswlib header calls for (hnswlib ignores write errors and leaves a
+cut-off file on a full disk) with its checksum computed from what was read back, storage.dat
+array by array against the checksums of the arrays in memory. An index file gets a name no
+file in the directory has. `storage.dat` is renamed last, so it always names an index file that
+is complete on disk; a failed write removes what it made and leaves the previous snapshot in
+charge.
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import json
 import mmap
 import os
@@ -23,6 +32,9 @@ from typing import Any
 import numpy as np
 
 from sutra_stack.errors import DataLoss
+from sutra_stack.storage import wal_io
+from sutra_stack.storage.engine import index_file
+from sutra_stack.storage.wal_io import FileOps
 
 FORMAT_VERSION = 1
 MAGIC = b"SUTRASNP"
@@ -31,14 +43,7 @@ STORE_META_NAME = "store.json"
 _PREFIX = struct.Struct("<8sIII")
 _ALIGN = 1  # no padding: every byte of the file is covered by a checksum
 _CHUNK = 16 * 1024 * 1024
-
-
-def fsync_dir(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+_FULL_BELOW = 1 << 20  # a cut-off index file on a disk with less free than this: the disk is full
 
 
 def file_sum(path: Path) -> int:
@@ -53,39 +58,97 @@ def file_sum(path: Path) -> int:
             del arr
 
 
-def _fsync_file(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
+def fsync_path(path: Path, ops: FileOps | None = None) -> None:
+    ops = ops or wal_io.current()
+    fd = ops.open(path, os.O_RDONLY)
     try:
-        os.fsync(fd)
+        ops.fsync(fd)
     finally:
-        os.close(fd)
+        ops.close(fd)
 
 
-def write_atomic(path: Path, data: bytes) -> None:
+def create_fresh(path: Path, ops: FileOps) -> int:
+    """Open `path` as a new, empty, private file for writing (a stale one is removed first)."""
+    with contextlib.suppress(FileNotFoundError):
+        ops.unlink(path)
+    return ops.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, wal_io.FILE_MODE)
+
+
+def write_atomic(path: Path, data: bytes, ops: FileOps | None = None) -> None:
+    ops = ops or wal_io.current()
     tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "wb") as f:
-        f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
-    fsync_dir(path.parent)
+    fd = create_fresh(tmp, ops)
+    try:
+        ops.write_all(fd, data)
+        ops.fsync(fd)
+    except BaseException:
+        ops.close(fd)
+        with contextlib.suppress(OSError):
+            ops.unlink(tmp)
+        raise
+    ops.close(fd)
+    ops.rename(tmp, path)
+    ops.fsync_dir(path.parent)
 
 
-def index_name(lsn: int) -> str:
-    return f"index-{lsn:020d}.bin"
+def index_name(lsn: int, attempt: int = 0) -> str:
+    return f"index-{lsn:020d}.bin" if attempt == 0 else f"index-{lsn:020d}-{attempt}.bin"
+
+
+def fresh_index_path(directory: Path, lsn: int) -> Path:
+    """An index file name for `lsn` that no file in `directory` has (nor its temp file)."""
+    attempt = 0
+    while True:
+        path = directory / index_name(lsn, attempt)
+        if not path.exists() and not path.with_name(path.name + ".tmp").exists():
+            return path
+        attempt += 1
 
 
 def write_snapshot(directory: Path, header: dict[str, Any], arrays: dict[str, np.ndarray],
-                   save_index: Callable[[Path], None]) -> Path:
-    """Write the index file and storage.dat atomically; returns the index file's path."""
-    index_path = directory / index_name(int(header["lsn"]))
-    tmp_index = index_path.with_name(index_path.name + ".tmp")
-    save_index(tmp_index)
-    _fsync_file(tmp_index)
-    header = dict(header, format_version=FORMAT_VERSION, index_file=index_path.name,
-                  index_size=tmp_index.stat().st_size, index_sum=file_sum(tmp_index))
-    os.replace(tmp_index, index_path)
+                   save_index: Callable[[Path], None], *, ops: FileOps | None = None,
+                   elements: int | None = None) -> Path:
+    """Write, check and put in place the index file and storage.dat; returns the index file's path.
 
+    `elements` is the number of elements the index holds (its file must say so). On any failure
+    the files this call made are removed and storage.dat still names the previous index file."""
+    ops = ops or wal_io.current()
+    index_path = fresh_index_path(directory, int(header["lsn"]))
+    tmp_index = index_path.with_name(index_path.name + ".tmp")
+    target = directory / SNAPSHOT_NAME
+    tmp = target.with_name(SNAPSHOT_NAME + ".tmp")
+    placed = False
+    try:
+        ops.close(create_fresh(tmp_index, ops))  # hnswlib truncates it and keeps its mode
+        save_index(tmp_index)
+        fsync_path(tmp_index, ops)
+        try:
+            size = index_file.check_whole(tmp_index, elements)
+        except DataLoss as e:
+            st = os.statvfs(directory)
+            free = st.f_bavail * st.f_frsize
+            if free < _FULL_BELOW:  # what a writer that ignores its errors leaves on a full disk
+                raise OSError(errno.ENOSPC, f"{os.strerror(errno.ENOSPC)}: {e.message}; {free} bytes free",
+                              str(tmp_index)) from None
+            raise
+        header = dict(header, format_version=FORMAT_VERSION, index_file=index_path.name,
+                      index_size=size, index_sum=file_sum(tmp_index), index_elements=elements)
+        ops.rename(tmp_index, index_path)
+        ops.fsync_dir(directory)
+        _write_data_file(tmp, header, arrays, ops)
+        ops.rename(tmp, target)
+        placed = True
+        ops.fsync_dir(directory)
+    except BaseException:
+        for p in (tmp_index, tmp) if placed else (tmp_index, tmp, index_path):
+            with contextlib.suppress(OSError):
+                ops.unlink(p)
+        raise
+    return index_path
+
+
+def _write_data_file(tmp: Path, header: dict[str, Any], arrays: dict[str, np.ndarray], ops: FileOps) -> None:
+    """storage.dat's bytes into `tmp`, fsynced, then read back and checked array by array."""
     entries = []
     offset = 0
     for name, arr in arrays.items():
@@ -93,23 +156,44 @@ def write_snapshot(directory: Path, header: dict[str, Any], arrays: dict[str, np
         entries.append({"name": name, "dtype": arr.dtype.str, "shape": list(arr.shape), "offset": offset,
                         "nbytes": int(arr.nbytes), "sum": array_sum(arr)})
         offset += (arr.nbytes + _ALIGN - 1) // _ALIGN * _ALIGN
-    header["arrays"] = entries
+    header = dict(header, arrays=entries)
     head = json.dumps(header, separators=(",", ":")).encode("utf-8")
-    base = (_PREFIX.size + len(head) + _ALIGN - 1) // _ALIGN * _ALIGN
-    target = directory / SNAPSHOT_NAME
-    tmp = target.with_name(SNAPSHOT_NAME + ".tmp")
-    with open(tmp, "wb") as f:
-        f.write(_PREFIX.pack(MAGIC, FORMAT_VERSION, len(head), zlib.crc32(head)))
-        f.write(head)
-        for entry, arr in zip(entries, arrays.values(), strict=True):
-            f.seek(base + entry["offset"])
-            f.write(memoryview(np.ascontiguousarray(arr)).cast("B"))
-        f.truncate(base + offset)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, target)
-    fsync_dir(directory)
-    return index_path
+    fd = create_fresh(tmp, ops)
+    try:
+        ops.write_all(fd, _PREFIX.pack(MAGIC, FORMAT_VERSION, len(head), zlib.crc32(head)) + head)
+        for arr in arrays.values():  # _ALIGN is 1: the arrays follow each other with no gap
+            raw = np.ascontiguousarray(arr).reshape(-1).view(np.uint8)
+            for at in range(0, len(raw), _CHUNK):
+                ops.write_all(fd, raw[at : at + _CHUNK].data)
+        ops.fsync(fd)
+    finally:
+        ops.close(fd)
+    check_data_file(tmp)
+
+
+def check_data_file(path: Path) -> dict[str, Any]:
+    """Read storage.dat (or its temp file) back through mmap: header, size, every array's checksum.
+    Returns the header; DataLoss naming the file, the array and the offset if anything is off."""
+    with open(path, "rb") as f:
+        header, base = _read_header(path, f)
+        size = f.seek(0, 2)
+        entries = header["arrays"]
+        want = base + sum(e["nbytes"] for e in entries)
+        if size != want:
+            raise DataLoss(f"snapshot {path} is {size} bytes, its header calls for {want}")
+        if size == 0:
+            return header
+        with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as mm:
+            for e in entries:
+                view = np.frombuffer(mm, dtype=np.uint8, count=e["nbytes"], offset=base + e["offset"])
+                try:
+                    ok = array_sum(view) == e["sum"]
+                finally:
+                    del view
+                if not ok:
+                    raise DataLoss(f"snapshot {path}: checksum mismatch in array {e['name']} "
+                                   f"(offset {base + e['offset']}, {e['nbytes']} bytes)")
+    return header
 
 
 def array_sum(arr: np.ndarray) -> int:
@@ -223,11 +307,12 @@ def read_snapshot(directory: Path, headroom: float = 1.0
 
 def verify(directory: Path) -> dict[str, Any] | None:
     """Check every byte of a snapshot (storage.dat and its index file); the header, or None."""
-    header = read_header(directory)
-    if header is not None:
-        check = IndexCheck(directory, header)
-        read_snapshot(directory)
-        check.result()
+    if not (directory / SNAPSHOT_NAME).exists():
+        return None
+    header = check_data_file(directory / SNAPSHOT_NAME)
+    check = IndexCheck(directory, header)
+    index_file.check_whole(check.path, header.get("index_elements"))
+    check.result()
     return header
 
 
@@ -273,5 +358,5 @@ def read_store_meta(directory: Path) -> dict[str, Any] | None:
         raise DataLoss(f"{path} is not valid JSON (offset 0)") from None
 
 
-def write_store_meta(directory: Path, meta: dict[str, Any]) -> None:
-    write_atomic(directory / STORE_META_NAME, json.dumps(meta, indent=1).encode("utf-8"))
+def write_store_meta(directory: Path, meta: dict[str, Any], ops: FileOps | None = None) -> None:
+    write_atomic(directory / STORE_META_NAME, json.dumps(meta, indent=1).encode("utf-8"), ops)
