@@ -3,8 +3,10 @@
 Directory layout: `LOCK`, `store.json` (embedder, dimension, last snapshot lsn), `storage.dat`
 + `index-<lsn>.bin` (the snapshot), `wal/` (the write-ahead log). Recovery loads the snapshot
 and replays the WAL after its lsn; anything missing or corrupt raises DataLoss naming the file
-instead of starting empty. Snapshots run on a background thread (WAL size / interval), on
-`flush()` and on close, while writes keep flowing.
+instead of starting empty. Snapshots run on a background thread, on `flush()` and on close, while
+writes keep flowing; the thread wakes when replaying the WAL after a crash would pass
+storage.recovery_target_seconds (WAL bytes / the measured replay rate), when the WAL passes
+storage.snapshot_wal_bytes, and every storage.snapshot_interval.
 
 Nothing is dropped from the WAL until a snapshot is whole on disk: each file is read back and
 checked before it is renamed into place (see `snapshot`), and checked again in place before
@@ -43,6 +45,11 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 THAW_CHUNK = 512
+# WAL replay rate assumed until a start replays enough to measure it (bytes of log per second):
+# measured by bench/bench_recovery.py (100K concepts of the built-in embedder, dimension 384,
+# ef_construction 200, 2 vCPUs).
+DEFAULT_REPLAY_BYTES_PER_SECOND = 4 * 1024 * 1024
+MIN_MEASURED_REPLAY_BYTES = 4 * 1024 * 1024  # a replay this long measures the rate
 __all__ = ["Persistence", "copy_store_files"]
 
 
@@ -175,6 +182,8 @@ class Persistence:
         self.longest_stall = 0.0  # seconds the state lock was held by the last snapshots
         self.snapshots_taken = 0
         self.last_duration = 0.0  # seconds the last snapshot took from start to files in place
+        self.replay_rate = float(DEFAULT_REPLAY_BYTES_PER_SECOND)  # WAL bytes replayed per second
+        self.wake_bytes = 0  # WAL size at which the snapshotter is woken
 
     # --- open ------------------------------------------------------------------------------
     def open(self) -> None:
@@ -240,6 +249,8 @@ class Persistence:
         self.wal = WriteAheadLog(wal_dir, fsync=s["storage.fsync"], segment_bytes=int(s["storage.wal_segment_bytes"]),
                                  file_ops=self.ops)
         expected = lsn + 1
+        replayed = 0
+        t0 = time.perf_counter()
         for got, payload in self.wal.replay(lsn):
             if got != expected:
                 raise DataLoss(f"WAL in {wal_dir} continues at lsn {got} after lsn {expected - 1}: records are "
@@ -247,6 +258,8 @@ class Persistence:
             op, ts, body = records.decode(payload, f"WAL {wal_dir} record lsn {got}")
             eng._state.apply(op, ts, body)
             expected += 1
+            replayed += len(payload) + 16
+        self._set_wake_bytes(replayed, time.perf_counter() - t0)
         eng._applied_lsn = expected - 1
         eng._log = self.wal
         self._remove_leftovers(header)
@@ -254,10 +267,29 @@ class Persistence:
             thread.start()
 
     # --- snapshots -------------------------------------------------------------------------
-    def maybe_snapshot(self) -> None:
-        """Called after writes (state lock held): wake the snapshotter when the WAL is big."""
+    def _set_wake_bytes(self, replayed: int, seconds: float) -> None:
+        """The WAL size that wakes the snapshotter: storage.snapshot_wal_bytes, or less when replaying
+        that much after a crash would take longer than storage.recovery_target_seconds at the replay
+        rate (measured by this start when it replayed enough, else DEFAULT_REPLAY_BYTES_PER_SECOND)."""
+        s = self.engine.settings
+        if replayed >= MIN_MEASURED_REPLAY_BYTES and seconds > 0:
+            self.replay_rate = replayed / seconds
+            log.info("replayed %d bytes of WAL in %.2f s (%.1f MB/s)", replayed, seconds, self.replay_rate / 1e6)
+        target = float(s["storage.recovery_target_seconds"])
+        limit = int(s["storage.snapshot_wal_bytes"])
+        self.wake_bytes = min(limit, max(4096, int(target * self.replay_rate))) if target > 0 else limit
+
+    @property
+    def recovery_estimate(self) -> float:
+        """Seconds a restart after a crash now would spend replaying the WAL (an estimate)."""
         wal = self.wal
-        if wal is not None and wal.size_bytes >= int(self.engine.settings["storage.snapshot_wal_bytes"]):
+        return wal.size_bytes / self.replay_rate if wal is not None else 0.0
+
+    def maybe_snapshot(self) -> None:
+        """Called after writes (state lock held): wake the snapshotter when the WAL is big enough that
+        replaying it would pass the recovery target, or past storage.snapshot_wal_bytes."""
+        wal = self.wal
+        if wal is not None and wal.size_bytes >= self.wake_bytes:
             self._wake.set()
 
     def _run(self) -> None:
