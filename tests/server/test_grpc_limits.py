@@ -13,7 +13,7 @@ import grpc
 import pytest
 
 from sutra_stack import limits
-from sutra_stack.errors import Unauthenticated
+from sutra_stack.errors import Unauthenticated, Unavailable
 from sutra_stack.storage import StorageClient
 from sutra_stack.storage.proto import storage_pb2 as pb
 from sutra_stack.storage.proto.convert import SERVICE_NAME
@@ -105,6 +105,9 @@ def test_connections_past_the_limit_are_closed_and_silent_ones_dropped(limited: 
     try:
         wait_until(lambda: _closed(socks[-1]), timeout=10, what="the connection past the limit to be closed")
         assert not _closed(socks[0])  # those within the limit stay until their handshake time-out
+        with StorageClient(limited.grpc_address, token=TOKEN) as c, \
+                pytest.raises(Unavailable, match="storage.max_connections"):
+            c.stats()
         # None of them sent the HTTP/2 preface: each is dropped once HELLO_TIMEOUT_SECONDS pass.
         wait_until(lambda: all(_closed(s) for s in socks), timeout=limits.HELLO_TIMEOUT_SECONDS + 20,
                    what="connections that never spoke HTTP/2 to be dropped")

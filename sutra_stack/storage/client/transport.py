@@ -210,7 +210,10 @@ def rpc_error(e: grpc.RpcError, address: str) -> SutraError:
     details = e.details() or ""  # type: ignore[attr-defined]
     name = code.name if code is not None else "UNKNOWN"
     if name == "UNAVAILABLE" and "storage server" not in details:
-        details = f"cannot reach the storage server at {address}: {details}; {HINT}"
+        hint = HINT
+        if "Socket closed" in details or "reset by peer" in details:  # accepted, then closed at once
+            hint = "the server closed the connection at once: it may have storage.max_connections open already"
+        details = f"cannot reach the storage server at {address}: {details}; {hint}"
     elif name == "CANCELLED":
         # This client never cancels a call, so the server did: grpc core cancels calls that reached
         # a stopping server before a handler took them. That is the server going away, not an error.
