@@ -64,6 +64,8 @@ GRPC_KEEPALIVE_SECONDS = 60.0  # the gRPC door pings a connection quiet for this
 GRPC_KEEPALIVE_TIMEOUT_SECONDS = 20.0  # ... and closes it when the ping is not answered within this
 MAX_GRPC_STREAMS_PER_CONNECTION = 256  # concurrent calls on one gRPC connection (more wait their turn)
 DEFAULT_HTTP_REQUEST_TIMEOUT_SECONDS = 30.0  # an HTTP request's headers and body must arrive within this
+HTTP_KEEP_ALIVE_SECONDS = 5.0  # sutra-api closes a keep-alive connection idle between requests for this long
+MAX_HTTP_HEADER_BYTES = 64 * 1024  # an HTTP request line and headers together
 TRIM_AFTER_BYTES = 8 * 1024 * 1024  # a storage message this large returns freed memory to the OS afterwards
 
 # --- reasoning -----------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from sutra_stack import limits
 from tests.support.storage_server import StorageServerHandle
 
 from .conftest import Api, start_api
@@ -104,3 +105,25 @@ def test_the_connection_over_the_limit_gets_503(guarded: Api) -> None:
             s.close()
     assert status == 503, error
     assert f"api.max_connections={MAX_CONNECTIONS}" in error["message"]
+
+
+def test_headers_past_their_limit_get_431(guarded: Api) -> None:
+    sock = _connect(guarded)
+    try:
+        sock.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\nX-Pad: ")
+        try:
+            for _ in range(limits.MAX_HTTP_HEADER_BYTES // 4096 + 4):  # one header that never ends
+                sock.sendall(b"a" * 4096)
+        except OSError:
+            pass  # closed by the server already
+        status, error = _error(_read_all(sock))
+    finally:
+        sock.close()
+    assert status == 431, error
+    assert "MAX_HTTP_HEADER_BYTES" in error["message"]
+
+
+def test_large_headers_within_the_limit_are_served(guarded: Api) -> None:
+    with guarded.client() as c:
+        r = c.get("/health", headers={"X-Pad": "a" * (limits.MAX_HTTP_HEADER_BYTES // 2)})
+    assert r.status_code == 200

@@ -1,12 +1,14 @@
 """uvicorn's HTTP protocol with a request read time-out and a connection limit.
 
-uvicorn closes a keep-alive connection that idles between requests (`timeout_keep_alive`) but
-waits forever for a request whose headers or body arrive slowly, and for a connection that
-never sends one. `GuardedHttpProtocol` gives each request `api.request_timeout` seconds from
-its first byte (or from the connection opening) until its body is complete; a request still
-unfinished then is answered 408 and its connection closed (the app, if it was reading the body,
-sees the client disconnect). A connection beyond `api.max_connections` (per worker) is answered
-503 and closed at once. Both answers are the REST apps' JSON error shape, naming the setting.
+uvicorn closes a keep-alive connection that idles between requests (`timeout_keep_alive`,
+`HTTP_KEEP_ALIVE_SECONDS`) but waits forever for a request whose headers or body arrive slowly,
+and for a connection that never sends one; with httptools it also buffers headers of any size.
+`GuardedHttpProtocol` gives each request `api.request_timeout` seconds from its first byte (or
+from the connection opening) until its body is complete; a request still unfinished then is
+answered 408 and its connection closed (the app, if it was reading the body, sees the client
+disconnect). Headers still unfinished after `MAX_HTTP_HEADER_BYTES` are answered 431. A
+connection beyond `api.max_connections` (per worker) is answered 503 and closed at once. Each
+answer is the REST apps' JSON error shape, naming the limit or setting.
 
 `serve.py` selects it through `uvicorn.Config(http=GuardedHttpProtocol)` and passes the two
 values as attributes of the config (`guard(config, ...)`), which workers receive pickled.
@@ -21,7 +23,12 @@ from typing import Any
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
-from sutra_stack.limits import DEFAULT_HTTP_REQUEST_TIMEOUT_SECONDS, DEFAULT_MAX_CONNECTIONS
+from sutra_stack.limits import (
+    DEFAULT_HTTP_REQUEST_TIMEOUT_SECONDS,
+    DEFAULT_MAX_CONNECTIONS,
+    HTTP_KEEP_ALIVE_SECONDS,
+    MAX_HTTP_HEADER_BYTES,
+)
 
 log = logging.getLogger("sutra.api")
 
@@ -29,6 +36,7 @@ log = logging.getLogger("sutra.api")
 def guard(config: Any, *, request_timeout: float, max_connections: int) -> Any:
     """Make `config` (a uvicorn.Config) serve with GuardedHttpProtocol and these two limits."""
     config.http = GuardedHttpProtocol
+    config.timeout_keep_alive = HTTP_KEEP_ALIVE_SECONDS
     config.request_timeout = request_timeout
     config.max_connections = max_connections
     return config
@@ -49,6 +57,8 @@ class GuardedHttpProtocol(HttpToolsProtocol):
         self.request_timeout: float = getattr(config, "request_timeout", DEFAULT_HTTP_REQUEST_TIMEOUT_SECONDS)
         self.max_connections: int = getattr(config, "max_connections", DEFAULT_MAX_CONNECTIONS)
         self._read_timer: asyncio.TimerHandle | None = None
+        self._in_headers = False  # a request has begun and its headers are not complete yet
+        self._header_bytes = 0  # bytes received while they were not
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
@@ -75,9 +85,24 @@ class GuardedHttpProtocol(HttpToolsProtocol):
             self._read_timer.cancel()
             self._read_timer = None
 
+    def data_received(self, data: bytes) -> None:
+        super().data_received(data)
+        if self._in_headers and not self.transport.is_closing():
+            self._header_bytes += len(data)  # all of it went to headers that are still not complete
+            if self._header_bytes > MAX_HTTP_HEADER_BYTES:
+                self._answer_and_close(b"431 Request Header Fields Too Large", "RESOURCE_EXHAUSTED",
+                                       f"the request line and headers passed MAX_HTTP_HEADER_BYTES="
+                                       f"{MAX_HTTP_HEADER_BYTES} bytes")
+
     def on_message_begin(self) -> None:
         super().on_message_begin()
+        self._in_headers = True
+        self._header_bytes = 0
         self._arm()
+
+    def on_headers_complete(self) -> None:
+        self._in_headers = False
+        super().on_headers_complete()
 
     def on_message_complete(self) -> None:
         self._disarm()
