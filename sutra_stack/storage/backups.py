@@ -15,6 +15,8 @@ from pathlib import Path
 
 from sutra_stack import limits
 from sutra_stack.errors import AlreadyExists, ConfigError, FailedPrecondition, InvalidArgument
+from sutra_stack.storage.lockfile import make_private_dir
+from sutra_stack.storage.wal_io import DIR_MODE
 
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 # A server configured read-only (storage.read_only) writes nothing into its data directory, and an online
@@ -67,19 +69,19 @@ def check_name(name: object, where: Path, field: str = "path") -> str:
 
 
 def new_backup_folder(where: Path, data_path: str | Path, name: object, field: str = "path") -> Path:
-    """Check `name`, then make `<where>/<name>` (0700, in `where` made 0700 if missing); it must not exist yet."""
+    """Check `name`, then make `<where>/<name>` (0700, in `where` made or narrowed to 0700); it must not exist yet."""
     name = check_name(name, where, field)
     problem = overlap(where, data_path)
     if problem:
         raise FailedPrecondition(f"backup refused: storage.backup_dir {where} {problem} now; fix it and restart")
     try:
-        where.mkdir(mode=0o700, parents=True, exist_ok=True)
+        make_private_dir(where)  # made 0700, or narrowed to its owner if it was open to others
     except OSError as e:
         raise FailedPrecondition(f"cannot make storage.backup_dir {where}: {e.strerror or e}",
                                  field="storage.backup_dir") from None
     dest = where / name
     try:
-        os.mkdir(dest, 0o700)  # fails if anything is there, a dangling link included
+        os.mkdir(dest, DIR_MODE)  # fails if anything is there, a dangling link included
     except FileExistsError:
         raise AlreadyExists(f"backup {name!r} already exists in {where}; choose a new name", field=field) from None
     except OSError as e:

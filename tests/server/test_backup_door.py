@@ -135,8 +135,12 @@ def test_a_read_only_server_refuses_backups_and_says_what_to_do(tmp_path: Path) 
     assert tree(data).keys() == before.keys()
 
 
-def test_a_configured_backup_dir_is_made_private_and_used(tmp_path: Path) -> None:
+@pytest.mark.parametrize("existing", [False, True])
+def test_a_configured_backup_dir_is_made_private_and_used(tmp_path: Path, existing: bool) -> None:
     where = tmp_path / "elsewhere" / "sutra-backups"
+    if existing:  # made by someone else, open to other users: narrowed to its owner
+        where.mkdir(parents=True)
+        where.chmod(0o755)
     with storage_server(tmp_path / "data", env=FAST_ENV | {"SUTRA_STORAGE_BACKUP_DIR": str(where)}) as srv, \
             StorageClient(srv.address) as c:
         c.learn_concept("configured backup dir")
