@@ -44,6 +44,9 @@ def test_a_named_backup_goes_under_the_backup_dir_in_private_folders(server: Sto
         folder = backup_dir / name
         assert (folder / "store.json").is_file() and any(folder.iterdir())
         assert mode(backup_dir) == 0o700 and mode(folder) == 0o700
+        inside = list(folder.rglob("*"))
+        assert inside and all(mode(f) == (0o700 if f.is_dir() else 0o600) for f in inside), \
+            {str(f): oct(mode(f)) for f in inside}
         with pytest.raises(AlreadyExists) as exc:
             c.backup(name)
         assert name in str(exc.value) and str(backup_dir.resolve()) in str(exc.value)
