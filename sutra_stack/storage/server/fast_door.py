@@ -180,9 +180,9 @@ class _Connection(asyncio.Protocol):
         if self.transport is not None and not self.transport.is_closing():
             self.transport.write(pack(obj))
 
-    def _fatal(self, err: SutraError, **extra: Any) -> None:
+    def _fatal(self, err: SutraError, level: int = logging.WARNING, **extra: Any) -> None:
         """Answer with an error, then close this connection (the server keeps serving others)."""
-        log.warning("fast door: closing connection from %s: %s", self.peer, err.message)
+        log.log(level, "fast door: closing connection from %s: %s", self.peer, err.message)
         self.closing = True
         self.buf = bytearray()
         self._hold(0)
@@ -204,7 +204,7 @@ class _Connection(asyncio.Protocol):
             self._fatal(Unavailable(
                 f"closing a connection idle for storage.idle_timeout={limits.idle_timeout:g}s; "
                 "a request sent meanwhile was not read: send it again on a new connection",
-                field="connection"), closed=CLOSED_IDLE)
+                field="connection"), logging.DEBUG, closed=CLOSED_IDLE)  # routine: clients reconnect
 
     def _frame(self, body: bytes | memoryview) -> None:
         try:
@@ -253,6 +253,8 @@ class _Connection(asyncio.Protocol):
         if self.paused and self.inflight < MAX_PIPELINED_REQUESTS // 2 and self.transport is not None:
             self.paused = False
             self.transport.resume_reading()
+            if self.buf:  # its frame could not arrive while reading was paused: its time starts again
+                self.frame_since = self.door.loop.time()
         err = fut.exception()
         if err is None:
             try:
