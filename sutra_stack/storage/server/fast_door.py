@@ -26,7 +26,7 @@ import contextlib
 import logging
 import socket
 import ssl
-from typing import Any
+from typing import Any, cast
 
 from sutra_stack.errors import (
     FailedPrecondition,
@@ -318,8 +318,9 @@ class FastDoor:
         """Listen on host:port (0: any free port); returns the bound port."""
 
         async def make() -> asyncio.Server:
-            return await self.loop.create_server(lambda: _Connection(self), host, port, ssl=tls,
-                                                 reuse_address=True, backlog=512)
+            server = await self.loop.create_server(lambda: _Connection(self), host, port, ssl=tls,
+                                                   reuse_address=True, backlog=512)
+            return cast(asyncio.Server, server)  # uvloop's server has what asyncio.Server has
 
         self._server = self.doors.run(make())
         if self._sweeper is None:
