@@ -14,7 +14,7 @@ import concurrent.futures
 import threading
 from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 import uvloop
 
@@ -68,7 +68,7 @@ class DoorLoop:
     def to_pool(self, fn: Callable[..., T], *args: Any) -> asyncio.Future[T]:
         """Run `fn(*args)` in the pool (call on the loop); Unavailable once the pool has been drained."""
         try:
-            return cast("asyncio.Future[T]", self.loop.run_in_executor(self.executor, fn, *args))  # uvloop's stub
+            return self.loop.run_in_executor(self.executor, fn, *args)  # type: ignore[return-value]  # uvloop's stub
         except RuntimeError:  # the pool is shutting down with the server
             raise Unavailable(SHUTTING_DOWN) from None
 
