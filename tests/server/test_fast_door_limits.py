@@ -98,7 +98,7 @@ def test_unfinished_frames_share_one_buffer_cap(token_server: StorageServerHandl
             conn.close()
     # Closed connections give their share back: a whole large frame is read and answered again.
     body = packb({"id": 5, "op": "health", "args": None, "padding": b"\x00" * frame})
-    wait_until(lambda: bystander.call("health", None)["result"]["status"] == "SERVING", what="bystander")
+    wait_until(lambda: established(token_server, token_server.fast_port) == 1, what="the others to be closed")
     bystander.send_body(body)
     reply = bystander.recv()
     assert reply["id"] == 5 and reply["result"]["status"] == "SERVING", reply
