@@ -21,14 +21,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import pytest  # noqa: E402
-
 from sutra_stack.storage.engine import Engine  # noqa: E402
 from sutra_stack.storage.wal import WriteAheadLog  # noqa: E402
-from tests.storage.crash_fs import FsRecorder  # noqa: E402
 from tests.storage.crash_harness import EngineLedger, kill_cycle  # noqa: E402
 from tests.storage.crash_writer import ENGINE_SETTINGS, payload_for  # noqa: E402
 from tests.storage.test_crash_powerloss import busy_engine  # noqa: E402
+from tests.storage.wal_faults import RecordingOps  # noqa: E402
 
 
 def soak_wal(base: Path, cycles: int, rng: random.Random) -> int:
@@ -68,21 +66,17 @@ def soak_engine(base: Path, cycles: int, rng: random.Random) -> tuple[int, int]:
 def soak_power(base: Path, cuts: int, rng: random.Random) -> int:
     root = base / "store"
     root.mkdir(parents=True)
-    rec = FsRecorder(root)
-    mp = pytest.MonkeyPatch()
-    rec.install(mp)
-    try:
-        busy_engine(root, rec, seconds=3.0)
-    finally:
-        mp.undo()
-    points = sorted(rng.sample(range(len(rec.events) + 1), min(cuts, len(rec.events) + 1)))
+    rec = RecordingOps(root)
+    busy_engine(root, rec, seconds=3.0)
+    events = rec.events
+    points = sorted(rng.sample(range(len(events) + 1), min(cuts, len(events) + 1)))
     for n, k in enumerate(points):
         dest = base / f"cut{n}"
         ledger = EngineLedger()
-        ledger.add([list(m) for m in rec.rebuild(k, dest)])
+        ledger.add([list(m) for m in rec.rebuild(k, dest, random.Random(k) if n % 2 else None)])
         with Engine.open(dest, ENGINE_SETTINGS) as eng:
             try:
-                ledger.check(eng, f"power cut at event {k} of {len(rec.events)}")
+                ledger.check(eng, f"power cut at event {k} of {len(events)}")
             except AssertionError as e:
                 raise SystemExit(str(e)) from None
         shutil.rmtree(dest)

@@ -1,6 +1,7 @@
-"""Simulated power cuts through the real Engine: WAL, snapshots, store.json and segment drops, all
-recorded at the `os` boundary; at every cut only fsynced bytes and fsynced directory entries
-survive, and every acknowledged concept, association and delete must be there on reopen."""
+"""Simulated power cuts through the real Engine: WAL, snapshots (written by a forked child, the
+index file by hnswlib), store.json and segment drops, all recorded at the store's FileOps seam;
+at every cut only fsynced bytes and fsynced directory entries survive, and every acknowledged
+concept, association and delete must be there on reopen."""
 
 from __future__ import annotations
 
@@ -11,17 +12,19 @@ from pathlib import Path
 
 import pytest
 
+from sutra_stack.storage import wal_io
 from sutra_stack.storage.engine import Engine
 from sutra_stack.storage.model import ConceptInput
-from tests.storage.crash_fs import FsRecorder
 from tests.storage.crash_harness import EngineLedger
 from tests.storage.crash_writer import ENGINE_SETTINGS, TYPES, content_for
+from tests.storage.wal_faults import RecordingOps
 
 CUTS = 60
 
 
-def busy_engine(root: Path, rec: FsRecorder, seconds: float) -> None:
-    eng = Engine.open(root, ENGINE_SETTINGS)
+def busy_engine(root: Path, rec: RecordingOps, seconds: float, settings: dict | None = None) -> None:
+    with wal_io.use(rec):
+        eng = Engine.open(root, settings or ENGINE_SETTINGS)
     stop = time.monotonic() + seconds
 
     def writer(t: int) -> None:
@@ -64,46 +67,48 @@ def busy_engine(root: Path, rec: FsRecorder, seconds: float) -> None:
     eng.close()
 
 
-def test_power_cuts_through_the_engine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def snapshots_in(events: list[tuple]) -> int:
+    return sum(1 for e in events if e[0] == "rename" and e[2] == "storage.dat")
+
+
+def test_power_cuts_through_the_engine(tmp_path: Path) -> None:
     root = tmp_path / "store"
     root.mkdir()
-    rec = FsRecorder(root)
-    rec.install(monkeypatch)
-    try:
-        busy_engine(root, rec, seconds=1.5)
-    finally:
-        monkeypatch.undo()
-    kinds = [e[0] for e in rec.events]
-    assert kinds.count("mark") > 100, "the workload acknowledged too little to be a test"
-    snapshots = sum(1 for e in rec.events if e[0] == "dir" and e[1] == "." and "storage.dat" in e[2])
-    assert snapshots > 2, "no snapshot was taken during the run"
+    rec = RecordingOps(root)
+    busy_engine(root, rec, seconds=1.5)
+    events = rec.events
+    assert sum(1 for e in events if e[0] == "mark") > 100, "the workload acknowledged too little to be a test"
+    assert snapshots_in(events) > 2, "no snapshot was taken during the run"
+    assert any(e[0] == "content" for e in events), "no index file written past the seam was recorded"
     rng = random.Random(5)
-    cuts = sorted(rng.sample(range(len(rec.events) + 1), min(CUTS, len(rec.events) + 1))) + [len(rec.events)]
+    cuts = sorted(rng.sample(range(len(events) + 1), min(CUTS, len(events) + 1))) + [len(events)]
+    # and a cut right after every step of one snapshot that can change what survives: its files'
+    # fsyncs, renames, directory fsyncs, store.json and the WAL drop
+    first = next(i for i, e in enumerate(events) if e[0] == "create" and e[1].startswith("index-"))
+    last = next(i for i, e in enumerate(events) if i > first and e[0] == "unlink" and e[1].startswith("wal/"))
+    steps = [i for i in range(first, last + 1) if events[i][0] in ("content", "fsync", "rename", "fsync_dir", "unlink")]
+    cuts = sorted(set(cuts) | {i + 1 for i in steps} | {first})
     for n, k in enumerate(cuts):
         dest = tmp_path / f"cut{n}"
-        marks = rec.rebuild(k, dest)
+        marks = rec.rebuild(k, dest, random.Random(k) if n % 2 else None)
         ledger = EngineLedger()
         ledger.add([list(m) for m in marks])
         with Engine.open(dest, ENGINE_SETTINGS) as eng:
-            ledger.check(eng, f"cut at event {k} of {len(rec.events)}")
+            ledger.check(eng, f"cut at event {k} of {len(events)}")
 
 
 @pytest.mark.parametrize("policy", ["everysec", "off"])
-def test_power_cuts_under_relaxed_fsync_policies_never_stop_the_store(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, policy: str
-) -> None:
+def test_power_cuts_under_relaxed_fsync_policies_never_stop_the_store(tmp_path: Path, policy: str) -> None:
     """Acknowledged writes may be lost under everysec/off, but every cut opens (the log moves past a
     snapshot that is ahead of it) and takes new writes that survive the next reopen."""
     settings = dict(ENGINE_SETTINGS, **{"storage.fsync": policy})
-    monkeypatch.setattr("tests.storage.test_crash_powerloss.ENGINE_SETTINGS", settings)
     root = tmp_path / "store"
     root.mkdir()
-    rec = FsRecorder(root)
-    with monkeypatch.context() as m:
-        rec.install(m)
-        busy_engine(root, rec, seconds=1.0)
+    rec = RecordingOps(root)
+    busy_engine(root, rec, seconds=1.0, settings=settings)
+    events = rec.events
     rng = random.Random(8)
-    for n, k in enumerate(sorted(rng.sample(range(len(rec.events) + 1), 30))):
+    for n, k in enumerate(sorted(rng.sample(range(len(events) + 1), 30))):
         dest = tmp_path / f"cut{n}"
         rec.rebuild(k, dest)
         with Engine.open(dest, settings) as eng:

@@ -225,3 +225,34 @@ def test_snapshots_from_the_server_process_and_from_a_forked_child_are_both_chec
             assert leftovers(store) == []
             ops.on = False
         check_store(store, acked)
+
+
+@pytest.mark.parametrize("err", [errno.ENOSPC, errno.EIO])
+@pytest.mark.parametrize("op", ("create", "write", "fsync", "fsync_dir"))
+def test_a_fault_at_any_step_of_a_backup_fails_it_and_leaves_no_files(tmp_path: Path, op: str, err: int) -> None:
+    store = tmp_path / "s"
+    ops = FaultyOps(only=lambda p: any(part.startswith("backup-") for part in p.parts))
+    with wal_io.use(ops):
+        eng = Engine.open(store, SETTINGS)
+    try:
+        acked = {eng.learn_concept(f"backed up {i}"): f"backed up {i}" for i in range(60)}
+        step = 0
+        while True:
+            dest = tmp_path / f"backup-{step}"
+            ops.arm(op, err, skip=step)
+            try:
+                eng.backup(dest)
+            except SutraError as e:
+                assert os.strerror(err) in str(e) and str(dest) in str(e), e
+                assert not [p for p in dest.rglob("*") if p.is_file()], f"step {step}: a failed backup left files"
+                step += 1
+                continue
+            finally:
+                ops.disarm()
+            break
+        assert step >= 1, f"no {op} of a backup failed"
+        acked[eng.learn_concept("after the backups")] = "after the backups"
+    finally:
+        eng.close()
+    check_store(dest, {k: v for k, v in acked.items() if v != "after the backups"})
+    check_store(store, acked)

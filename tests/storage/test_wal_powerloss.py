@@ -81,12 +81,12 @@ def check_cut(events: list[tuple], k: int, dest: Path, sent: dict[bytes, int], r
 
 @pytest.mark.parametrize(("seed", "torn"), [(1, False), (2, True), (3, True)])
 def test_power_cuts_never_lose_an_acknowledged_record(tmp_path: Path, seed: int, torn: bool) -> None:
-    ops = RecordingOps()
     live = tmp_path / "live"
     live.mkdir()
+    ops = RecordingOps(live)
     sent = busy_log(live, ops, seed)
     events = ops.events
-    acks = sum(1 for e in events if e[0] == "ack")
+    acks = sum(1 for e in events if e[:2] == ("mark", "ack"))
     assert acks >= THREADS * PER_THREAD  # batches of 3 may overshoot a thread's count
     assert sum(1 for e in events if e[0] == "fsync") < acks  # group commit shared fsyncs
     rng = random.Random(seed)
@@ -96,24 +96,32 @@ def test_power_cuts_never_lose_an_acknowledged_record(tmp_path: Path, seed: int,
 
 
 def test_power_cut_model_drops_unsynced_bytes_and_names(tmp_path: Path) -> None:
-    """The simulator itself: bytes after the last fsync and names after the last directory fsync vanish."""
+    """The simulator itself: bytes after the last fsync of their file and entries after the last
+    fsync of their directory vanish; a rename counts once its directory is fsynced."""
+    a, b, c = (1, 1), (1, 2), (1, 3)
     events = [
-        ("create", "a"), ("write", "a", 0, b"hello"), ("fsync", "a"), ("fsync_dir",),
-        ("write", "a", 5, b" world"),
-        ("create", "b"), ("write", "b", 0, b"x"), ("fsync", "b"),
+        ("create", "a", a), ("write", a, 0, b"hello"), ("fsync", a), ("fsync_dir", "."),
+        ("write", a, 5, b" world"),
+        ("create", "b", b), ("write", b, 0, b"x"), ("fsync", b),
         ("unlink", "a"),
+        ("mkdir", "d"), ("create", "d/c.tmp", c), ("content", c, b"from C"), ("fsync", c),
+        ("rename", "d/c.tmp", "d/c"), ("fsync_dir", "d"),
     ]
     power_cut(events, len(events), tmp_path / "all")
     assert {p.name: p.read_bytes() for p in (tmp_path / "all").iterdir()} == {"a": b"hello"}
     power_cut(events, 3, tmp_path / "early")
     assert list((tmp_path / "early").iterdir()) == []  # a's name was never made durable
+    power_cut([*events, ("fsync_dir", ".")], len(events) + 1, tmp_path / "later")
+    got = {str(p.relative_to(tmp_path / "later")): p.read_bytes() for p in (tmp_path / "later").rglob("*")
+           if p.is_file()}
+    assert got == {"b": b"x", "d/c": b"from C"}
 
 
 class _FailingRecordingOps(FaultyOps, RecordingOps):
     """Records every operation and fails some writes/fsyncs (EIO/ENOSPC) on the way."""
 
-    def __init__(self) -> None:
-        RecordingOps.__init__(self)
+    def __init__(self, root: Path) -> None:
+        RecordingOps.__init__(self, root)
         FaultyOps.__init__(self)
 
 
@@ -121,8 +129,9 @@ class _FailingRecordingOps(FaultyOps, RecordingOps):
 def test_power_cuts_after_failed_writes_and_fsyncs(tmp_path: Path, seed: int) -> None:
     """Failed groups move the log to new segments; cut anywhere: acknowledged records are all there
     and a record whose append raised never comes back once the failure was reported."""
-    ops = _FailingRecordingOps()
     live = tmp_path / "live"
+    live.mkdir()
+    ops = _FailingRecordingOps(live)
     wal = WriteAheadLog(live, segment_bytes=4096, file_ops=ops)
     rng = random.Random(seed)
     for i in range(300):
@@ -135,7 +144,7 @@ def test_power_cuts_after_failed_writes_and_fsyncs(tmp_path: Path, seed: int) ->
             ops.mark("failed", p)
     wal.close()
     assert not wal.read_only
-    failed_total = sum(1 for e in ops.events if e[0] == "failed")
+    failed_total = sum(1 for e in ops.events if e[:2] == ("mark", "failed"))
     assert failed_total >= 5, "too few injected failures to be a test"
     cuts = sorted(rng.sample(range(len(ops.events) + 1), 120))
     for n, k in enumerate(cuts):
