@@ -38,9 +38,9 @@ def limited(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StorageServerH
 
 
 def established(srv: StorageServerHandle, port: int) -> int:
-    """How many connections the server holds open on its `port`."""
+    """How many connections the server holds open on its `port` (its side not closed yet)."""
     return sum(1 for c in psutil.Process(srv.proc.pid).net_connections("tcp")
-               if c.laddr and c.laddr.port == port and c.status == psutil.CONN_ESTABLISHED)
+               if c.laddr and c.laddr.port == port and c.status in (psutil.CONN_ESTABLISHED, psutil.CONN_CLOSE_WAIT))
 
 
 def _flood(port: int, frame_len: int, total: int, hello: bool) -> None:
