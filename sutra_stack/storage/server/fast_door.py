@@ -200,7 +200,8 @@ class _Connection(asyncio.Protocol):
         elif self.active:
             self.active = False
             self.quiet_since = now
-        elif not self.buf and not self.inflight and now - self.quiet_since >= limits.idle_timeout:
+        elif not self.buf and not self.inflight and now - self.quiet_since >= limits.idle_timeout and \
+                self.transport is not None and not self.transport.get_write_buffer_size():  # answers all sent
             self._fatal(Unavailable(
                 f"closing a connection idle for storage.idle_timeout={limits.idle_timeout:g}s; "
                 "a request sent meanwhile was not read: send it again on a new connection",
