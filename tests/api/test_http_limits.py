@@ -42,6 +42,19 @@ def _read_all(sock: socket.socket) -> bytes:
         out += chunk
 
 
+def _read_response(sock: socket.socket) -> bytes:
+    """One whole response (status line, headers and its content-length body) from a kept-alive connection."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        data += sock.recv(65536)
+    head, _, body = data.partition(b"\r\n\r\n")
+    length = next(int(line.split(b":", 1)[1]) for line in head.split(b"\r\n")
+                  if line.lower().startswith(b"content-length:"))
+    while len(body) < length:
+        body += sock.recv(65536)
+    return head + b"\r\n\r\n" + body
+
+
 def _error(response: bytes) -> tuple[int, dict]:
     head, _, body = response.partition(b"\r\n\r\n")
     status = int(head.split(b" ", 2)[1])
@@ -127,3 +140,17 @@ def test_large_headers_within_the_limit_are_served(guarded: Api) -> None:
     with guarded.client() as c:
         r = c.get("/health", headers={"X-Pad": "a" * (limits.MAX_HTTP_HEADER_BYTES // 2)})
     assert r.status_code == 200
+
+
+def test_a_keep_alive_connection_waiting_between_requests_is_not_timed_out(guarded: Api) -> None:
+    """The request time-out runs while a request arrives, not while the connection waits for the next."""
+    sock = _connect(guarded)
+    try:
+        for last in (False, True):
+            close = b"Connection: close\r\n" if last else b""
+            sock.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\n" + close + b"\r\n")
+            assert _read_response(sock).startswith(b"HTTP/1.1 200")
+            if not last:
+                time.sleep(TIMEOUT * 2)  # longer than the request time-out, shorter than keep-alive
+    finally:
+        sock.close()
