@@ -154,6 +154,9 @@ def main() -> None:
           f"~{snap_open:.1f} s; crash restart with the size limit only: up to {worst_old:.0f} s of replay "
           f"({min(SIZE_LIMIT, m * per_concept) / 1e6:.0f} MB at {rate / 1e6:.1f} MB/s) + the snapshot; with the "
           f"target: about {DEFAULT_TARGET:g} s of replay + the WAL written during one snapshot + the snapshot")
+    amp = rows[f"target {DEFAULT_TARGET:g} s"]["snap"] / max(1, rows[f"target {DEFAULT_TARGET:g} s"]["wal"])
+    print(f"snapshot write amplification with the target grows with the store (each snapshot writes all of it): "
+          f"~{amp * m / n:.0f}x for a bulk load to {m:,} (scaled linearly, not measured)")
     print(f"replay rate measured: {rate / 1e6:.2f} MB/s (DEFAULT_REPLAY_BYTES_PER_SECOND assumes "
           f"{4 * 1024 * 1024 / 1e6:.2f} MB/s); stores in {base}")
 

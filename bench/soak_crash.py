@@ -25,8 +25,8 @@ from sutra_stack.storage.engine import Engine  # noqa: E402
 from sutra_stack.storage.wal import WriteAheadLog  # noqa: E402
 from tests.storage.crash_harness import EngineLedger, kill_cycle  # noqa: E402
 from tests.storage.crash_writer import ENGINE_SETTINGS, payload_for  # noqa: E402
+from tests.storage.power_cut import RecordingOps  # noqa: E402
 from tests.storage.test_crash_powerloss import busy_engine  # noqa: E402
-from tests.storage.wal_faults import RecordingOps  # noqa: E402
 
 
 def soak_wal(base: Path, cycles: int, rng: random.Random) -> int:

@@ -17,7 +17,7 @@ from sutra_stack.storage.engine import Engine
 from sutra_stack.storage.model import ConceptInput
 from tests.storage.crash_harness import EngineLedger
 from tests.storage.crash_writer import ENGINE_SETTINGS, TYPES, content_for
-from tests.storage.wal_faults import RecordingOps
+from tests.storage.power_cut import RecordingOps
 
 CUTS = 60
 

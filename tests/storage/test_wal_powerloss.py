@@ -15,7 +15,8 @@ import pytest
 
 from sutra_stack.errors import SutraError
 from sutra_stack.storage.wal import WriteAheadLog
-from tests.storage.wal_faults import FaultyOps, RecordingOps, power_cut
+from tests.storage.power_cut import RecordingOps, power_cut
+from tests.storage.wal_faults import FaultyOps
 
 THREADS = 6
 PER_THREAD = 40

@@ -17,26 +17,20 @@ it made and leaves the previous one in charge; the WAL keeps every write.
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 import os
 import threading
 import time
-import traceback
-from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
-from sutra_stack.errors import DataLoss, FailedPrecondition, Internal, SutraError
+from sutra_stack.errors import DataLoss, FailedPrecondition, SutraError
 from sutra_stack.storage import wal_io
 from sutra_stack.storage.engine import records
 from sutra_stack.storage.engine import snapshot as snap
-from sutra_stack.storage.engine.backup_copy import WAL_DIR, copy_store_files, disk_error
-from sutra_stack.storage.engine.graph import IdIndex
-from sutra_stack.storage.engine.state import State
-from sutra_stack.storage.engine.vectors import die_with_parent, fork_is_safe
+from sutra_stack.storage.engine import snapshot_state as st
+from sutra_stack.storage.engine.backup_copy import WAL_DIR, copy_store_files
+from sutra_stack.storage.engine.vectors import fork_is_safe
 from sutra_stack.storage.lockfile import DirectoryLock
 from sutra_stack.storage.wal import WriteAheadLog
 
@@ -44,126 +38,12 @@ if TYPE_CHECKING:
     from sutra_stack.storage.engine.store import Engine
 
 log = logging.getLogger(__name__)
-THAW_CHUNK = 512
-# WAL replay rate assumed until a start replays enough to measure it (bytes of log per second):
-# measured by bench/bench_recovery.py (100K concepts of the built-in embedder, dimension 384,
-# ef_construction 200, 2 vCPUs).
+# WAL replay rate assumed until a start replays enough to measure it (bytes of log per second).
+# bench/bench_recovery.py on 2 vCPUs (100K concepts, built-in embedder, dimension 384,
+# ef_construction 200): 3.8 MB/s replaying 164 MB, 5.6 MB/s replaying 16 MB.
 DEFAULT_REPLAY_BYTES_PER_SECOND = 4 * 1024 * 1024
 MIN_MEASURED_REPLAY_BYTES = 4 * 1024 * 1024  # a replay this long measures the rate
 __all__ = ["Persistence", "copy_store_files"]
-
-
-def state_arrays(state: State, copy: bool = True) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
-    """Every array of the state (copies, or views for a forked child), and its counters (call with
-    the state lock held)."""
-    g, t = state.graph, state.text
-    arrays: dict[str, np.ndarray] = {}
-    for name, arr in g.concepts.arrays().items():
-        arrays["c." + name] = arr.copy() if copy else arr
-    for name, arr in g.edges.arrays().items():
-        arrays["e." + name] = arr.copy() if copy else arr
-    arrays["content"] = g.content.array().copy() if copy else g.content.array()
-    arrays["meta"] = g.meta.array().copy() if copy else g.meta.array()
-    for name, arr in t.arrays().items():
-        arrays["t." + name] = arr.copy() if copy else arr
-    counters = {"concept_rows": g.concepts.n, "edge_rows": g.edges.n, "live_concepts": g.live_concepts,
-                "live_edges": g.live_edges, "text_total_len": t.total_len, "text_live_docs": t.live_docs,
-                "vectors": state.vectors.count}
-    return arrays, counters
-
-
-def load_state(state: State, header: dict[str, Any], arrays: dict[str, tuple[np.ndarray, int]]) -> None:
-    g, t = state.graph, state.text
-    c = header["counters"]
-    g.concepts.adopt(c["concept_rows"], {k[2:]: b for k, (b, _) in arrays.items() if k.startswith("c.")})
-    g.edges.adopt(c["edge_rows"], {k[2:]: b for k, (b, _) in arrays.items() if k.startswith("e.")})
-    g.content.adopt(*arrays["content"])
-    g.meta.adopt(*arrays["meta"])
-    g.ids.set_base(arrays["ids.keys"][0][: arrays["ids.keys"][1]], arrays["ids.rows"][0][: arrays["ids.rows"][1]])
-    g.live_concepts, g.live_edges = c["live_concepts"], c["live_edges"]
-    t.load({k[2:]: v for k, v in arrays.items() if k.startswith("t.")}, c["text_total_len"], c["text_live_docs"])
-
-
-def _add_id_base(arrays: dict[str, np.ndarray]) -> None:
-    arrays["ids.keys"], arrays["ids.rows"] = IdIndex.build(arrays["c.ids"], arrays["c.alive"])
-
-
-def _child_write(path: Path, header: dict[str, Any], arrays: dict[str, np.ndarray], vectors: Any,
-                 parent: int, elements: int, ops: wal_io.FileOps, report: int) -> NoReturn:
-    """In the forked snapshot child: write the files and exit, touching no lock of the parent.
-    A failure is reported on the pipe `report` (errno and message) and by the exit status."""
-    code = 1
-    try:
-        die_with_parent(parent)
-        _add_id_base(arrays)
-        snap.write_snapshot(path, header, arrays, vectors.save_here, ops=ops, elements=elements)
-        code = 0
-    except BaseException as e:  # noqa: BLE001 - reported through the pipe and the exit status
-        with contextlib.suppress(Exception):
-            why = {"errno": e.errno if isinstance(e, OSError) else None, "filename": getattr(e, "filename", None),
-                   "message": e.message if isinstance(e, SutraError) else str(e), "type": type(e).__name__}
-            os.write(report, json.dumps(why).encode("utf-8")[:60000])
-        with contextlib.suppress(OSError):  # raw write: sys.stderr's lock may be held by a parent thread
-            os.write(2, traceback.format_exc().encode("utf-8", "replace"))
-    finally:
-        os._exit(code)
-
-
-def _failure(path: Path, e: BaseException) -> SutraError:
-    """What a failed snapshot raises: the disk's error (RESOURCE_EXHAUSTED when it is full), or a
-    written file that did not read back whole, with the file named."""
-    if isinstance(e, OSError):
-        return disk_error(e, f"writing a snapshot of {path}; the WAL keeps every write and the previous "
-                             "snapshot stays in charge")
-    msg = e.message if isinstance(e, SutraError) else f"{type(e).__name__}: {e}"
-    return Internal(f"snapshot of {path} failed: {msg}; the WAL keeps every write and the previous snapshot "
-                    "stays in charge")
-
-
-def _child_failure(path: Path, report: bytes, status: int) -> SutraError:
-    try:
-        why = json.loads(report)
-    except ValueError:
-        return Internal(f"the snapshot child writing {path} failed (status {status}); the WAL keeps every write "
-                        "and the previous snapshot stays in charge")
-    if why.get("errno"):
-        return _failure(path, OSError(why["errno"], why["message"], why.get("filename")))
-    return _failure(path, Internal(why["message"]))
-
-
-@contextlib.contextmanager
-def _frozen_state(eng: Engine) -> Iterator[None]:
-    """Hold the state lock with the vector index frozen: every vector of the applied records is in
-    the index, later ones wait in its pending buffer (until `_thaw`).
-
-    The vectors of an applied record are inserted by the thread that wrote it, outside the state
-    lock but after taking it once more to collect its result; so the wait for those inserts must
-    not hold the state lock: wait without it, then freeze under it if nothing was claimed meanwhile.
-    """
-    vectors = eng._state.vectors
-    while True:
-        eng._lock.acquire()
-        with vectors._cv:
-            if not vectors._unindexed:
-                vectors._frozen = True
-                break
-        eng._lock.release()
-        with vectors._cv:
-            while vectors._unindexed:
-                vectors._cv.wait()
-    try:
-        yield
-    except BaseException:
-        _thaw(vectors)
-        raise
-    finally:
-        eng._lock.release()
-
-
-def _thaw(vectors: Any) -> None:
-    """Fold vectors that arrived during the snapshot into the index (no state lock needed)."""
-    while not vectors.thaw_step(THAW_CHUNK):
-        pass
 
 
 class Persistence:
@@ -238,7 +118,7 @@ class Persistence:
                 raise DataLoss(f"index file {index.path} could not be loaded: {e}") from None
             arrays = reader.result()
             index.result()
-            load_state(eng._state, reader.header, arrays)
+            st.load_state(eng._state, reader.header, arrays)
             lsn = int(header["lsn"])
             eng.last_snapshot = float(header["created"])
         elif int(meta.get("snapshot_lsn", 0)) > 0:
@@ -319,12 +199,12 @@ class Persistence:
             forking = fork_is_safe()
             before = snap.read_header(self.path)
             t0 = time.perf_counter()
-            with _frozen_state(eng):
+            with st.frozen_state(eng):
                 lsn = eng._applied_lsn
                 if lsn == self.snapshot_lsn and before is not None:
                     self._thaw()
                     return
-                arrays, counters = state_arrays(eng._state, copy=not forking)
+                arrays, counters = st.state_arrays(eng._state, copy=not forking)
                 now = time.time()
                 header = {"lsn": lsn, "created": now, "embedder": eng.embedder.kind, "dimension": eng.dimension,
                           "counters": counters}
@@ -345,7 +225,7 @@ class Persistence:
                     raise
                 if pid == 0:
                     os.close(report[0])
-                    _child_write(self.path, header, arrays, vectors, parent, elements, self.ops, report[1])
+                    st.child_write(self.path, header, arrays, vectors, parent, elements, self.ops, report[1])
             stall = time.perf_counter() - t0
             try:
                 if pid > 0:
@@ -354,19 +234,19 @@ class Persistence:
                     with os.fdopen(report[0], "rb") as r:
                         why = r.read()
                     if not os.WIFEXITED(status) or os.WEXITSTATUS(status) != 0:
-                        raise _child_failure(self.path, why, status)
+                        raise st.child_failure(self.path, why, status)
                 else:
-                    _add_id_base(arrays)
+                    st.add_id_base(arrays)
                     try:
                         snap.write_snapshot(self.path, header, arrays, vectors.save, ops=self.ops, elements=elements)
                     except Exception as e:  # noqa: BLE001 - reported as the family's error
-                        raise _failure(self.path, e) from None
+                        raise st.failure(self.path, e) from None
                 index_path = self._check_in_place(lsn)
                 self.meta["snapshot_lsn"] = lsn
                 try:
                     snap.write_store_meta(self.path, self.meta, self.ops)
                 except OSError as e:
-                    raise _failure(self.path, e) from None
+                    raise st.failure(self.path, e) from None
             except BaseException:
                 self._remove_leftovers(before)
                 raise
@@ -394,7 +274,7 @@ class Persistence:
             if not path.exists() or path.stat().st_size != header["index_size"]:
                 raise DataLoss(f"index file {path} is not the {header['index_size']} bytes just written")
         except (OSError, DataLoss) as e:
-            raise _failure(self.path, e) from None
+            raise st.failure(self.path, e) from None
         return path
 
     def _remove_leftovers(self, before: dict[str, Any] | None) -> None:
@@ -411,7 +291,7 @@ class Persistence:
                     self.ops.unlink(p)
 
     def _thaw(self) -> None:
-        _thaw(self.engine._state.vectors)
+        st.thaw(self.engine._state.vectors)
 
     # --- backup / close --------------------------------------------------------------------
     def backup(self, dest: Path) -> None:

@@ -259,7 +259,7 @@ class SnapshotReader:
 
     def _run(self) -> None:
         try:
-            views = [memoryview(buf[:n]).cast("B") for buf, n in self.buffers.values() if buf[:n].nbytes]
+            views = [buf[:n].reshape(-1).view(np.uint8).data for buf, n in self.buffers.values() if buf[:n].nbytes]
             offset = self._base
             self._started.set()
             while views:
