@@ -28,10 +28,10 @@ up: install
 
 lint: dev
 	$(VENV)/bin/ruff check sutra_stack tests bench
+	$(VENV)/bin/mypy
 
-## make test: install test dependencies, run ruff and every test.
-test: dev
-	$(VENV)/bin/ruff check sutra_stack tests bench
+## make test: install test dependencies, run ruff, mypy and every test.
+test: lint
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 proto: dev
