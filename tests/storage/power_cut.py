@@ -282,7 +282,7 @@ def power_cut(events: list[tuple], k: int, dest: Path, rng: random.Random | None
             marks.append(ev[1:])
 
     def build(rel: str, target: Path) -> None:
-        target.mkdir(parents=True, exist_ok=True)
+        target.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
         entries = dict(listed.get(rel, {}))
         todo = pending.get(rel, [])
         if rng is not None and todo:
