@@ -56,10 +56,21 @@ def leftovers(store: Path) -> list[str]:
                   if p.name.endswith(".tmp") or (p.name.startswith("index-") and p.name != named))
 
 
+def snapshots_fork(monkeypatch: pytest.MonkeyPatch, forking: bool) -> None:
+    """Choose where snapshots are written: a forked child, or the store's own process (what a
+    server with gRPC's fork support on does). With grpc loaded its fork support setting decides."""
+    import grpc  # noqa: F401
+
+    monkeypatch.setenv("GRPC_ENABLE_FORK_SUPPORT", "false" if forking else "true")
+    assert fork_is_safe() == forking
+
+
+@pytest.mark.parametrize("forking", [True, False], ids=["forked", "in-process"])
 @pytest.mark.parametrize("err", [errno.ENOSPC, errno.EIO])
 @pytest.mark.parametrize("op", SNAPSHOT_OPS)
 def test_a_fault_at_any_step_of_a_snapshot_keeps_the_wal_and_the_previous_snapshot(
-        tmp_path: Path, op: str, err: int) -> None:
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, op: str, err: int, forking: bool) -> None:
+    snapshots_fork(monkeypatch, forking)
     store = tmp_path / "s"
     ops = FaultyOps(only=not_wal)
     acked: dict[str, str] = {}
@@ -87,6 +98,7 @@ def test_a_fault_at_any_step_of_a_snapshot_keeps_the_wal_and_the_previous_snapsh
                 else:  # it failed after the new storage.dat was renamed in (its directory fsync, store.json):
                     # the previous index file stays, in case the rename never reaches the disk
                     assert leftovers(store) == [good["index_file"]], f"step {step}: {leftovers(store)}"
+                    good = now  # the one in charge before the next try
                 check_store(store, acked)
                 step += 1
                 continue
@@ -209,11 +221,8 @@ def test_a_full_disk_never_yields_a_snapshot_that_cannot_be_loaded(small_disk: P
 def test_snapshots_from_the_server_process_and_from_a_forked_child_are_both_checked(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The same cut-off index is caught whether the snapshot is written in a forked child or here."""
-    import grpc  # noqa: F401 - with grpc loaded, its fork support setting decides whether snapshots fork
-
     for forking in (True, False):
-        monkeypatch.setenv("GRPC_ENABLE_FORK_SUPPORT", "false" if forking else "true")
-        assert fork_is_safe() == forking
+        snapshots_fork(monkeypatch, forking)
         store = tmp_path / f"fork{forking}"
         ops = CutOffIndex(0.5)
         with wal_io.use(ops), Engine.open(store, SETTINGS) as eng:
