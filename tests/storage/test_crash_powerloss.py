@@ -1,7 +1,7 @@
 """Simulated power cuts through the real Engine: WAL, snapshots (written by a forked child, the
-index file by hnswlib), store.json and segment drops, all recorded at the store's FileOps seam;
-at every cut only fsynced bytes and fsynced directory entries survive, and every acknowledged
-concept, association and delete must be there on reopen."""
+index file by hnswlib), store.json, segment drops and online backups, all recorded at the store's
+FileOps seam; at every cut only fsynced bytes and fsynced directory entries survive, and every
+acknowledged concept, association and delete must be there on reopen."""
 
 from __future__ import annotations
 
@@ -59,9 +59,16 @@ def busy_engine(root: Path, rec: RecordingOps, seconds: float, settings: dict | 
     ts = [threading.Thread(target=writer, args=(t,)) for t in range(3)]
     for t in ts:
         t.start()
+    n = 0
     while time.monotonic() < stop:
         time.sleep(0.15)
-        eng.flush()  # explicit snapshots besides the ones the WAL size triggers
+        if n % 3 == 2:  # an online backup (snapshot, sealed segment, copy) while the writers go on
+            dest = root.parent / f"{root.name}-backup-{n}"
+            rec.mark("backup", dest.name)
+            eng.backup(dest)
+        else:
+            eng.flush()  # explicit snapshots besides the ones the WAL size triggers
+        n += 1
     for t in ts:
         t.join(timeout=60)
     eng.close()
@@ -80,6 +87,16 @@ def test_power_cuts_through_the_engine(tmp_path: Path) -> None:
     assert sum(1 for e in events if e[0] == "mark") > 100, "the workload acknowledged too little to be a test"
     assert snapshots_in(events) > 2, "no snapshot was taken during the run"
     assert any(e[0] == "content" for e in events), "no index file written past the seam was recorded"
+    backups = [e[2] for e in events if e[:2] == ("mark", "backup")]
+    assert backups, "no backup was taken during the run"
+    for name in backups:  # each backup, taken amid writes and snapshots, holds every write acknowledged before it
+        at = events.index(("mark", "backup", name))
+        ledger = EngineLedger()
+        ledger.add([list(e[1:]) for e in events[:at] if e[0] == "mark"])
+        # a delete sent after the backup began may or may not be in it
+        ledger.in_doubt |= {e[3] for e in events[at:] if e[:3] == ("mark", "will", "d")}
+        with Engine.open(tmp_path / name, ENGINE_SETTINGS) as eng:
+            ledger.check(eng, f"backup {name}")
     rng = random.Random(5)
     cuts = sorted(rng.sample(range(len(events) + 1), min(CUTS, len(events) + 1))) + [len(events)]
     # and a cut right after every step of one snapshot that can change what survives: its files'
