@@ -36,7 +36,7 @@ sys.path.insert(0, str(ROOT))
 from sutra_stack.limits import MAX_BATCH_ITEMS  # noqa: E402
 from sutra_stack.reasoning import Reasoner  # noqa: E402
 from sutra_stack.reasoning.learner import plan_text  # noqa: E402
-from sutra_stack.storage.api import KnowledgeStore  # noqa: E402
+from sutra_stack.storage.store_protocol import KnowledgeStore  # noqa: E402
 
 FACTS_PER_GROUP = 7
 CONCEPTS_PER_GROUP = 21  # measured: 7 facts, 13 entities, and the shared machines

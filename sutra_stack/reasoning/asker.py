@@ -22,8 +22,8 @@ from sutra_stack.reasoning.extract import MULTI_VALUED, Relation, family_type, r
 from sutra_stack.reasoning.models import Answer
 from sutra_stack.reasoning.questions import BACKWARD, Frame, parse_question, topic_words
 from sutra_stack.reasoning.text import STOPWORDS, Entity, content_words, split_sentences, words
-from sutra_stack.storage.api import KnowledgeStore
-from sutra_stack.storage.model import Concept, Path, SearchHit, content_id
+from sutra_stack.storage.model import Concept, GraphPath, SearchHit, content_id
+from sutra_stack.storage.store_protocol import KnowledgeStore
 
 SEARCH_K = 20  # candidates from each search
 PATHS_PER_ANSWER = 4  # paths asked of the store per wanted path (votes need several)
@@ -167,7 +167,7 @@ def endpoints(frame: Frame, cands: Candidates) -> tuple[list[str], list[str]]:
     return (limited, known) if frame.direction == BACKWARD else (known, limited)
 
 
-def valid_path(path: Path, frame: Frame, relations: dict[str, list[Relation]]) -> tuple[bool, list[str], bool]:
+def valid_path(path: GraphPath, frame: Frame, relations: dict[str, list[Relation]]) -> tuple[bool, list[str], bool]:
     """Whether every fact on the path states an accepted relation between its neighbours.
 
     Returns (valid, fact ids on the path, superseded-by-a-later-fact seen). A fact → fact hop
@@ -205,7 +205,7 @@ def ask(store: KnowledgeStore, question: str, *, max_paths: int = 5, max_depth: 
     hits = fuse(*_search(store, question))
     relations, entities = parse_contents(_worth_parsing(frame, hits))
     cands = Candidates(hits, relations, entities)
-    paths: list[Path] = []
+    paths: list[GraphPath] = []
     read: dict[str, Concept] = {}  # concepts on the paths, when the path search returned them
     if frame.known is not None and frame.families is not None:
         starts, targets = endpoints(frame, cands)
@@ -255,7 +255,7 @@ def search_query(question: str) -> str:
 
 
 def _find_paths(store: KnowledgeStore, frame: Frame, starts: list[str], targets: list[str], depth: int,
-                k: int, read: dict[str, Concept]) -> list[Path]:
+                k: int, read: dict[str, Concept]) -> list[GraphPath]:
     """One path search along the association types the asked relation can use (and temporal
     links between facts), pruned below MIN_PATH_CONFIDENCE. A concept deleted since the
     searches were answered means no paths. When the store returns the concepts on the paths
@@ -280,8 +280,8 @@ def _fetch(store: KnowledgeStore, ids: list[str]) -> dict[str, Concept]:
     return {c.id: c for c in store.query_concepts(ids) if c is not None}
 
 
-def _follow_chain(store: KnowledgeStore, frame: Frame, cands: Candidates, paths: list[Path], max_paths: int,
-                  max_depth: int, read: dict[str, Concept]) -> list[Path]:
+def _follow_chain(store: KnowledgeStore, frame: Frame, cands: Candidates, paths: list[GraphPath], max_paths: int,
+                  max_depth: int, read: dict[str, Concept]) -> list[GraphPath]:
     """For "what does X ultimately cause": follow the relation from the answers found, one fact
     per round, while the depth allows; the paths then run from X to the end of the chain."""
     depth_used = 2

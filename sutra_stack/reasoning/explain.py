@@ -13,14 +13,14 @@ import math
 from sutra_stack.reasoning.extract import MULTI_VALUED, Relation
 from sutra_stack.reasoning.models import Answer, PathStep, ReasoningPath
 from sutra_stack.reasoning.questions import BACKWARD, Frame
-from sutra_stack.storage.model import Concept, Path, SearchHit
+from sutra_stack.storage.model import Concept, GraphPath, SearchHit
 
 LONE_OUTLIER = 0.8  # factor for an answer with one path when a rival has several
 LIST_SHARE = 0.5  # other answers listed with the best when their confidence reaches this share of it
 MAX_LISTED = 5
 DIRECT_BASE, DIRECT_SPAN = 0.25, 0.25  # a direct match's confidence: 0.25 + 0.25 × relevance
 
-Voted = tuple[Path, list[str], bool]  # (path, facts on it, went through a learned-later hop)
+Voted = tuple[GraphPath, list[str], bool]  # (path, facts on it, went through a learned-later hop)
 
 
 def _content(concepts: dict[str, Concept], cid: str) -> str:
@@ -34,7 +34,7 @@ def _learned(concepts: dict[str, Concept], cid: str) -> tuple[float, int, str]:
     return (float(md.get("learned_at", c.created if c else 0.0)), int(md.get("order", 0)), cid)
 
 
-def to_reasoning_path(path: Path, concepts: dict[str, Concept]) -> ReasoningPath:
+def to_reasoning_path(path: GraphPath, concepts: dict[str, Concept]) -> ReasoningPath:
     steps = [PathStep(path.concepts[0], _content(concepts, path.concepts[0]))]
     for hop in path.hops:
         steps.append(PathStep(hop.target, _content(concepts, hop.target), hop.type, hop.confidence))

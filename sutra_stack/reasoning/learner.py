@@ -32,8 +32,8 @@ from sutra_stack.limits import (
 from sutra_stack.reasoning.extract import MULTI_VALUED, RELATION_WORDS, relations_in_sentence
 from sutra_stack.reasoning.models import LearnItem, LearnResult
 from sutra_stack.reasoning.text import mentioned_entities, normalize, split_sentences
-from sutra_stack.storage.api import KnowledgeStore
 from sutra_stack.storage.model import AssociationInput, ConceptInput, content_id
+from sutra_stack.storage.store_protocol import KnowledgeStore
 
 # Confidences of the structural rules (the relation rules carry their own, in extract.py).
 TEXT_HAS_SENTENCE = 0.95  # a multi-sentence text → each of its sentences (compositional)

@@ -12,7 +12,7 @@ from typing import Any
 from sutra_stack.reasoning.asker import ask as _ask
 from sutra_stack.reasoning.learner import coerce_item, learn_texts
 from sutra_stack.reasoning.models import Answer, LearnItem, LearnResult
-from sutra_stack.storage.api import KnowledgeStore
+from sutra_stack.storage.store_protocol import KnowledgeStore
 
 
 class Reasoner:

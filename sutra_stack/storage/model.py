@@ -119,7 +119,7 @@ class Hop(_Wire):
 
 
 @dataclass(slots=True)
-class Path(_Wire):
+class GraphPath(_Wire):
     """A chain of concepts; confidence is the product of the hops' confidences."""
 
     concepts: list[str]
@@ -127,7 +127,7 @@ class Path(_Wire):
     confidence: float
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Path:
+    def from_dict(cls, data: dict[str, Any]) -> GraphPath:
         return cls(
             concepts=list(data["concepts"]),
             hops=[Hop.from_dict(h) for h in data["hops"]],

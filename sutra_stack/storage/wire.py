@@ -31,7 +31,7 @@ import numpy as np
 
 from sutra_stack.errors import InvalidArgument, ResourceExhausted, SutraError, Unavailable
 from sutra_stack.limits import MAX_MESSAGE_BYTES, MAX_METADATA_DEPTH
-from sutra_stack.storage.model import Concept, Hop, Neighbor, Path, SearchHit, StoreStats
+from sutra_stack.storage.model import Concept, GraphPath, Hop, Neighbor, SearchHit, StoreStats
 from sutra_stack.storage.packing import ThreadPacker
 
 PROTOCOL_VERSION = 1
@@ -56,7 +56,7 @@ def encode_default(obj: Any) -> Any:
     if isinstance(obj, Neighbor):
         return {"concept_id": obj.concept_id, "type": obj.type, "confidence": obj.confidence,
                 "weight": obj.weight, "direction": obj.direction}
-    if isinstance(obj, Path):
+    if isinstance(obj, GraphPath):
         return {"concepts": obj.concepts, "hops": obj.hops, "confidence": obj.confidence}
     if isinstance(obj, Hop):
         return {"source": obj.source, "target": obj.target, "type": obj.type, "confidence": obj.confidence}

@@ -29,7 +29,7 @@ from sutra_stack.supervisor.process import become_subreaper, kill_all, reap_orph
 from sutra_stack.supervisor.service import Service
 from sutra_stack.supervisor.sockets import SocketSet
 from sutra_stack.supervisor.spec import StackSpec
-from sutra_stack.supervisor.states import State
+from sutra_stack.supervisor.states import ServiceState
 
 
 def run_dir(stack: StackSpec) -> Path:
@@ -90,7 +90,7 @@ class Manager:
     def note(self, text: str) -> None:
         self.events.note(text)
 
-    def on_transition(self, name: str, old: State, new: State, why: str) -> None:
+    def on_transition(self, name: str, old: ServiceState, new: ServiceState, why: str) -> None:
         self.note(f"{name}: {old} -> {new}" + (f" ({why})" if why else ""))
         waiters, self._waiters = self._waiters, []
         for w in waiters:
@@ -109,9 +109,9 @@ class Manager:
             dep = self.services[d.name]
             st = dep.sm.state
             ok = (
-                (d.condition == "started" and st in (State.RUNNING, State.READY))
-                or (d.condition == "healthy" and st == State.READY)
-                or (d.condition == "completed" and st == State.EXITED and dep.last_exit == 0)
+                (d.condition == "started" and st in (ServiceState.RUNNING, ServiceState.READY))
+                or (d.condition == "healthy" and st == ServiceState.READY)
+                or (d.condition == "completed" and st == ServiceState.EXITED and dep.last_exit == 0)
             )
             if not ok:
                 missing.append(f"{d.name} ({d.condition}, now {st})")

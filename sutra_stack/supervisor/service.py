@@ -23,7 +23,7 @@ from sutra_stack.supervisor.process import Child, resolve_argv
 from sutra_stack.supervisor.restart import RestartPolicy
 from sutra_stack.supervisor.sockets import accepting, inodes
 from sutra_stack.supervisor.spec import ServiceSpec
-from sutra_stack.supervisor.states import ALIVE, TRANSITIONS, State, StateMachine
+from sutra_stack.supervisor.states import ALIVE, TRANSITIONS, ServiceState, StateMachine
 
 if TYPE_CHECKING:
     from sutra_stack.supervisor.manager import Manager
@@ -143,7 +143,7 @@ class Service:
             ok, detail = await self.probe_until_ready(child, None)
             if not ok or self.child is not child:
                 return
-            self.sm.to(State.READY, detail)
+            self.sm.to(ServiceState.READY, detail)
         p = self.spec.liveness
         if p is None:
             return
@@ -156,7 +156,7 @@ class Service:
                 self.health = f"liveness failed {failures}/{p.failure_threshold}: {detail}"
             if failures >= p.failure_threshold:
                 self.mgr.note(f"{self.spec.name}: liveness failed {failures} times ({detail}), restarting")
-                self.sm.to(State.RUNNING, "liveness failed")
+                self.sm.to(ServiceState.RUNNING, "liveness failed")
                 child.unhealthy = True
                 child.signal_group(self.spec.stop_signal)
                 await self._sleep_or_exit(child, self.spec.stop_timeout)
@@ -167,20 +167,20 @@ class Service:
     # ---- the run loop ----------------------------------------------------------------------
     async def run(self, wait_deps: Callable[[Service], Any]) -> None:
         while True:
-            self.sm.to(State.STARTING, "wanted")
+            self.sm.to(ServiceState.STARTING, "wanted")
             await wait_deps(self)
             try:
                 child = self.spawn()
             except OSError as e:
                 self.last_error = f"cannot start: {e}"
                 self.mgr.note(f"{self.spec.name}: {self.last_error}")
-                self.sm.to(State.FATAL, self.last_error)
+                self.sm.to(ServiceState.FATAL, self.last_error)
                 return
             self.child = child
-            self.sm.to(State.RUNNING, f"pid {child.pid}")
+            self.sm.to(ServiceState.RUNNING, f"pid {child.pid}")
             self.monitor = asyncio.create_task(self.watch_health(child, ready=False))
             if self.spec.readiness is None:
-                self.sm.to(State.READY, "no readiness probe")
+                self.sm.to(ServiceState.READY, "no readiness probe")
             while True:
                 cur = self.child
                 assert cur is not None
@@ -198,12 +198,12 @@ class Service:
             self.mgr.note(f"{self.spec.name}: pid {cur.pid} exited: {decision.why}")
             if decision.fatal:
                 self.last_error = decision.why
-                self.sm.to(State.FATAL, decision.why)
+                self.sm.to(ServiceState.FATAL, decision.why)
                 return
             if not decision.restart:
-                self.sm.to(State.EXITED, decision.why)
+                self.sm.to(ServiceState.EXITED, decision.why)
                 return
-            self.sm.to(State.BACKOFF, decision.why)
+            self.sm.to(ServiceState.BACKOFF, decision.why)
             if decision.delay:
                 await asyncio.sleep(decision.delay)
 
@@ -219,8 +219,8 @@ class Service:
         e = task.exception()
         self.last_error = f"supervisor error: {e.__class__.__name__}: {e}"
         self.mgr.note(f"{self.spec.name}: {self.last_error}")
-        if State.FATAL in TRANSITIONS[self.sm.state]:
-            self.sm.to(State.FATAL, self.last_error)
+        if ServiceState.FATAL in TRANSITIONS[self.sm.state]:
+            self.sm.to(ServiceState.FATAL, self.last_error)
 
     async def stop(self, why: str = "stop") -> None:
         if self.task is not None:
@@ -232,14 +232,14 @@ class Service:
             self.monitor.cancel()
         child, self.child = self.child, None
         if child is not None:
-            if self.sm.state in (State.STARTING, State.RUNNING, State.READY):
-                self.sm.to(State.STOPPING, why)
+            if self.sm.state in (ServiceState.STARTING, ServiceState.RUNNING, ServiceState.READY):
+                self.sm.to(ServiceState.STOPPING, why)
             await self.terminate(child)
             self.last_exit = child.returncode
         if self.cleanups:
             await asyncio.gather(*self.cleanups, return_exceptions=True)
-        if self.sm.state != State.STOPPED:
-            self.sm.to(State.STOPPED, why)
+        if self.sm.state != ServiceState.STOPPED:
+            self.sm.to(ServiceState.STOPPED, why)
 
     # ---- reload ----------------------------------------------------------------------------
     async def reload(self, why: str, wait_deps: Callable[[Service], Any]) -> bool:

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 
-class State(enum.StrEnum):
+class ServiceState(enum.StrEnum):
     STOPPED = "stopped"  # not running and not wanted
     STARTING = "starting"  # wanted: waiting for dependencies, spawning
     RUNNING = "running"  # process alive, readiness not (yet) passed
@@ -25,8 +25,8 @@ class State(enum.StrEnum):
     FATAL = "fatal"  # could not be (re)started: too many restarts or spawn failed
 
 
-S = State
-TRANSITIONS: dict[State, frozenset[State]] = {
+S = ServiceState
+TRANSITIONS: dict[ServiceState, frozenset[ServiceState]] = {
     S.STOPPED: frozenset({S.STARTING}),
     S.STARTING: frozenset({S.RUNNING, S.READY, S.BACKOFF, S.EXITED, S.FATAL, S.STOPPING, S.STOPPED}),
     S.RUNNING: frozenset({S.READY, S.BACKOFF, S.EXITED, S.FATAL, S.STOPPING}),
@@ -46,12 +46,12 @@ class IllegalTransition(RuntimeError):
 @dataclass
 class StateMachine:
     name: str
-    on_change: Callable[[str, State, State, str], None] | None = None
-    state: State = S.STOPPED
+    on_change: Callable[[str, ServiceState, ServiceState, str], None] | None = None
+    state: ServiceState = S.STOPPED
     since: float = field(default_factory=time.time)
-    history: list[tuple[float, State, str]] = field(default_factory=list)
+    history: list[tuple[float, ServiceState, str]] = field(default_factory=list)
 
-    def to(self, new: State, why: str = "") -> None:
+    def to(self, new: ServiceState, why: str = "") -> None:
         old = self.state
         if new == old:
             return

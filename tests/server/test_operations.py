@@ -202,7 +202,7 @@ def test_one_client_shared_by_threads(server: StorageServerHandle, door: str) ->
 def test_clients_have_the_knowledge_store_signatures(cls: type) -> None:
     import inspect
 
-    from sutra_stack.storage.api import KnowledgeStore
+    from sutra_stack.storage.store_protocol import KnowledgeStore
 
     names = [n for n, v in vars(KnowledgeStore).items() if callable(v) and not n.startswith("_")]
     assert len(names) >= 14

@@ -8,28 +8,29 @@ import pytest
 
 from sutra_stack.supervisor.restart import RestartPolicy
 from sutra_stack.supervisor.spec import ServiceSpec
-from sutra_stack.supervisor.states import TRANSITIONS, IllegalTransition, State, StateMachine
+from sutra_stack.supervisor.states import TRANSITIONS, IllegalTransition, StateMachine
+from sutra_stack.supervisor.states import S as S
 
 
 def test_transitions_are_checked_and_reported() -> None:
-    seen: list[tuple[str, State, State, str]] = []
+    seen: list[tuple[str, S, S, str]] = []
     sm = StateMachine("api", lambda *a: seen.append(a))
-    for s in (State.STARTING, State.RUNNING, State.READY, State.STOPPING, State.STOPPED):
+    for s in (S.STARTING, S.RUNNING, S.READY, S.STOPPING, S.STOPPED):
         sm.to(s, "why")
     assert [(a, b) for _, a, b, _ in seen] == [
-        (State.STOPPED, State.STARTING), (State.STARTING, State.RUNNING), (State.RUNNING, State.READY),
-        (State.READY, State.STOPPING), (State.STOPPING, State.STOPPED)]
-    assert [h[1] for h in sm.history] == [State.STARTING, State.RUNNING, State.READY, State.STOPPING, State.STOPPED]
+        (S.STOPPED, S.STARTING), (S.STARTING, S.RUNNING), (S.RUNNING, S.READY),
+        (S.READY, S.STOPPING), (S.STOPPING, S.STOPPED)]
+    assert [h[1] for h in sm.history] == [S.STARTING, S.RUNNING, S.READY, S.STOPPING, S.STOPPED]
     with pytest.raises(IllegalTransition, match="stopped -> ready"):
-        sm.to(State.READY)
-    assert sm.state == State.STOPPED and len(seen) == 5  # an illegal move changes nothing
+        sm.to(S.READY)
+    assert sm.state == S.STOPPED and len(seen) == 5  # an illegal move changes nothing
 
 
 def test_every_state_can_be_left_and_stopped_is_reachable() -> None:
-    assert set(TRANSITIONS) == set(State)
+    assert set(TRANSITIONS) == set(S)
     for s, nxt in TRANSITIONS.items():
         assert nxt, s
-        assert State.STOPPED in nxt or State.STOPPING in nxt or s == State.STOPPED
+        assert S.STOPPED in nxt or S.STOPPING in nxt or s == S.STOPPED
 
 
 def spec(**kw: object) -> ServiceSpec:

@@ -29,8 +29,8 @@ from sutra_stack.storage.model import (
     AssociationInput,
     Concept,
     ConceptInput,
+    GraphPath,
     Neighbor,
-    Path,
     SearchHit,
     StoreStats,
 )
@@ -299,7 +299,7 @@ class AsyncStorageClient(ClientBase):
             "get_neighbors", codec.neighbors_args(concept_id, types, min_confidence, direction, limit)))
 
     async def find_paths(self, starts: Sequence[str], targets: Sequence[str], *, max_depth: int = 4, k: int = 3,
-                         min_confidence: float = 0.0, types: Sequence[str] | None = None) -> list[Path]:
+                         min_confidence: float = 0.0, types: Sequence[str] | None = None) -> list[GraphPath]:
         return codec.paths(await self._call(
             "find_paths", codec.paths_args(starts, targets, max_depth, k, min_confidence, types)))
 
@@ -316,7 +316,7 @@ class AsyncStorageClient(ClientBase):
 
     async def find_paths_with_concepts(self, starts: Sequence[str], targets: Sequence[str], *, max_depth: int = 4,
                                        k: int = 3, min_confidence: float = 0.0,
-                                       types: Sequence[str] | None = None) -> tuple[list[Path], list[Concept]]:
+                                       types: Sequence[str] | None = None) -> tuple[list[GraphPath], list[Concept]]:
         """find_paths, and the concepts on the paths found (each once, by id), in one round trip."""
         return codec.paths_with_concepts(await self._call(
             "find_paths_with_concepts", codec.paths_args(starts, targets, max_depth, k, min_confidence, types)))

@@ -17,9 +17,9 @@ from sutra_stack.storage.model import (
     AssociationInput,
     Concept,
     ConceptInput,
+    GraphPath,
     Hop,
     Neighbor,
-    Path,
     SearchHit,
     StoreStats,
 )
@@ -159,9 +159,10 @@ def neighbors(items: list[dict[str, Any]]) -> list[Neighbor]:
     return [Neighbor(d["concept_id"], d["type"], d["confidence"], d["weight"], d["direction"]) for d in items]
 
 
-def paths(items: list[dict[str, Any]]) -> list[Path]:
-    return [Path(list(d["concepts"]), [Hop(h["source"], h["target"], h["type"], h["confidence"]) for h in d["hops"]],
-                 d["confidence"]) for d in items]
+def paths(items: list[dict[str, Any]]) -> list[GraphPath]:
+    return [GraphPath(list(d["concepts"]),
+                      [Hop(h["source"], h["target"], h["type"], h["confidence"]) for h in d["hops"]],
+                      d["confidence"]) for d in items]
 
 
 def hits(items: list[dict[str, Any]]) -> list[SearchHit]:
@@ -172,7 +173,7 @@ def candidates(d: dict[str, Any]) -> tuple[list[SearchHit], list[SearchHit]]:
     return hits(d["vector_hits"]), hits(d["text_hits"])
 
 
-def paths_with_concepts(d: dict[str, Any]) -> tuple[list[Path], list[Concept]]:
+def paths_with_concepts(d: dict[str, Any]) -> tuple[list[GraphPath], list[Concept]]:
     return paths(d["paths"]), [concept(c) for c in d["concepts"]]
 
 

@@ -19,7 +19,7 @@ from sutra_stack.storage.engine.embedders import Embedder
 from sutra_stack.storage.engine.graph import as_float
 from sutra_stack.storage.engine.paths import best_paths
 from sutra_stack.storage.engine.state import State
-from sutra_stack.storage.model import ASSOCIATION_TYPES, Concept, Hop, Neighbor, Path, SearchHit, check_id
+from sutra_stack.storage.model import ASSOCIATION_TYPES, Concept, GraphPath, Hop, Neighbor, SearchHit, check_id
 
 
 class ReadsMixin:
@@ -112,7 +112,7 @@ class ReadsMixin:
         k: int = 3,
         min_confidence: float = 0.0,
         types: Sequence[str] | None = None,
-    ) -> list[Path]:
+    ) -> list[GraphPath]:
         s_ids = v.id_list(starts, "starts", limits.MAX_PATH_ENDPOINTS, "MAX_PATH_ENDPOINTS")
         t_ids = v.id_list(targets, "targets", limits.MAX_PATH_ENDPOINTS, "MAX_PATH_ENDPOINTS")
         depth = v.integer(max_depth, "max_depth", 1, limits.MAX_PATH_DEPTH, "MAX_PATH_DEPTH")
@@ -131,7 +131,7 @@ class ReadsMixin:
                 ids = [g.id_hex(r) for r in rows]
                 hop_list = [Hop(source=ids[j], target=ids[j + 1], type=ASSOCIATION_TYPES[int(e["type"][h])],
                                 confidence=as_float(e["confidence"][h])) for j, h in enumerate(hops)]
-                paths.append(Path(concepts=ids, hops=hop_list, confidence=conf))
+                paths.append(GraphPath(concepts=ids, hops=hop_list, confidence=conf))
         return paths
 
     def _hits(self, rows: Sequence[int], scores: Sequence[float]) -> list[SearchHit]:

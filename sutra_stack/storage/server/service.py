@@ -39,7 +39,7 @@ log = logging.getLogger("sutra.storage.server")
 SHUTTING_DOWN = "the storage server is shutting down; retry against its replacement"
 
 
-class State(enum.Enum):
+class ServingState(enum.Enum):
     LOADING = "loading"
     SERVING = "serving"
     STOPPING = "stopping"
@@ -69,7 +69,7 @@ class StorageService:
         self.backup_dir = backup_dir  # where Backup writes, one folder per name; None: no online backups
         self.fast_port = 0
         self.engine: Any = None
-        self.state = State.LOADING
+        self.state = ServingState.LOADING
         self.metrics = metrics or Metrics()
         self._info = {"embedder": embedder, "dimension": dimension, "format_version": 0}
         self._run = {name: getattr(self, "_op_" + name) for name in OPS}  # resolved once, not per call
@@ -85,7 +85,7 @@ class StorageService:
             self.read_only = self.read_only or bool(st.read_only)
         except Exception:  # noqa: BLE001 - info is best effort; serving does not depend on it
             log.exception("could not read store stats after loading")
-        self.state = State.SERVING
+        self.state = ServingState.SERVING
         self.metrics.bind_engine(engine)
         watch = getattr(engine, "on_writable_change", None)
         if watch is not None:
@@ -112,11 +112,11 @@ class StorageService:
     @property
     def writable(self) -> bool:
         """Serving and accepting writes (what the gRPC health name for writes reports)."""
-        return self.state is State.SERVING and not self.store_read_only
+        return self.state is ServingState.SERVING and not self.store_read_only
 
     def stopping(self) -> None:
         """Refuse new calls (UNAVAILABLE); calls already running finish (each door waits for its own)."""
-        self.state = State.STOPPING
+        self.state = ServingState.STOPPING
 
     # --- checks ----------------------------------------------------------------------------
     @property
@@ -141,8 +141,8 @@ class StorageService:
 
     def _admit(self, op: Op) -> None:
         state = self.state
-        if state is not State.SERVING and op.needs_engine:
-            if state is State.LOADING:
+        if state is not ServingState.SERVING and op.needs_engine:
+            if state is ServingState.LOADING:
                 raise Unavailable("the storage server is still loading its data; retry in a moment")
             raise Unavailable(SHUTTING_DOWN)
         if op.write and self.read_only:
@@ -156,7 +156,7 @@ class StorageService:
         t0 = time.perf_counter()
         code = "OK"
         try:
-            if self.state is not State.SERVING or (op.write and self.read_only):
+            if self.state is not ServingState.SERVING or (op.write and self.read_only):
                 self._admit(op)  # raises (the common case, serving and allowed, skips the call)
             kwargs = op.args(args)
             return self._run[op.name](**kwargs)
@@ -183,7 +183,7 @@ class StorageService:
         }
 
     def _op_health(self) -> dict[str, Any]:
-        serving = self.state is State.SERVING
+        serving = self.state is ServingState.SERVING
         concepts = 0
         if serving:
             try:

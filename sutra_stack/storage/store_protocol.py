@@ -14,8 +14,8 @@ from sutra_stack.storage.model import (
     AssociationInput,
     Concept,
     ConceptInput,
+    GraphPath,
     Neighbor,
-    Path,
     SearchHit,
     StoreStats,
 )
@@ -78,7 +78,7 @@ class KnowledgeStore(Protocol):
         k: int = 3,
         min_confidence: float = 0.0,
         types: Sequence[str] | None = None,
-    ) -> list[Path]:
+    ) -> list[GraphPath]:
         """The k most confident simple paths from any start to any target (best-first)."""
         ...
 
