@@ -8,8 +8,7 @@ import pytest
 
 from sutra_stack.supervisor.restart import RestartPolicy
 from sutra_stack.supervisor.spec import ServiceSpec
-from sutra_stack.supervisor.states import TRANSITIONS, IllegalTransition, StateMachine
-from sutra_stack.supervisor.states import S as S
+from sutra_stack.supervisor.states import TRANSITIONS, IllegalTransition, S, StateMachine
 
 
 def test_transitions_are_checked_and_reported() -> None:
