@@ -19,8 +19,9 @@ Figures (each printed with its anchor, the ratio and the target ratio):
 
 Usage: python bench/bench_engine.py [--n 100000] [--open-sizes 100000,1000000] [--writers-n 8000]
        [--queries 1000] [--rss-n 100000] [--skip build,search,writers,open,rss] [--dir DIR]
-       [--build-efc 200] [--stall-only N (with --dir)]
-A quick run: python bench/bench_engine.py --n 5000 --open-sizes 5000 --writers-n 800 --rss-n 5000
+       [--build-efc 200] [--stall-only N (with --dir)] [--quick] [--baseline REV [--rounds 3]]
+A quick run (--quick): --n 5000 --open-sizes 5000 --writers-n 800 --rss-n 5000 --queries 500
+Against another revision, in the same run (bench/baseline.py): --baseline HEAD~1 --quick
 """
 
 from __future__ import annotations
@@ -39,8 +40,9 @@ from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+import baseline  # bench/baseline.py: which tree's sutra_stack this run measures
+
+baseline.setup_path()
 
 import hnswlib  # noqa: E402
 import numpy as np  # noqa: E402
@@ -90,6 +92,7 @@ def interleaved(n: int, *runs: Callable[[int], object], block: int = 50, rounds:
 
 
 def row(label: str, value: float, unit: str, anchor: float, anchor_label: str, target: str, ratio: float) -> None:
+    baseline.record(label, value, unit, anchor=anchor, higher_is_better=unit not in ("s", "bytes"))
     fmt = ".3f" if unit == "s" else ".1f"
     print(f"{label:<44} {value:>10{fmt}} {unit:<10} | {anchor_label:<34} {anchor:>10{fmt}} | ratio {ratio:5.2f} "
           f"(target {target})", flush=True)
@@ -123,6 +126,7 @@ def bench_build_and_search(n: int, n_queries: int, writers_n: int, workdir: Path
         eng.learn_batch([ConceptInput(content=c) for c in corpus[i:i + BATCH]])
     t_eng = time.perf_counter() - t
     print(f"(hash embedding alone: {n / t_embed:.0f} texts/s; the engine's figure includes it)")
+    baseline.record("hash embedding alone", n / t_embed, "texts/s")
     row(f"bulk learn {n}x{DIM}, batches of {BATCH}, fsync always", n / t_eng, "concepts/s", n / t_raw,
         "raw add_items, same batches", "≥ 0.70", t_raw / t_eng)
 
@@ -273,6 +277,7 @@ def stall_probe(eng: Engine, n: int) -> None:
     print(f"snapshot of {n} concepts took {t_snap:.1f}s while {len(lat)} writes went on; longest write "
           f"{max(lat) * 1000:.0f} ms (before the snapshot: {base * 1000:.0f} ms); longest state-lock hold "
           f"{eng.longest_snapshot_stall * 1000:.0f} ms", flush=True)
+    baseline.record(f"snapshot of {n} concepts, longest write", max(lat) * 1000, "ms", higher_is_better=False)
 
 
 def bench_open(n: int, workdir: Path, efc: int) -> None:
@@ -333,6 +338,9 @@ def bench_rss(n: int, workdir: Path) -> None:
         "≤ 1.00", per_c / 2560.0)
 
 
+QUICK = {"n": 5000, "open_sizes": "5000", "writers_n": 800, "rss_n": 5000, "queries": 500}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--n", type=int, default=100_000)
@@ -345,7 +353,13 @@ def main() -> None:
     ap.add_argument("--rss-child", type=int, default=0)
     ap.add_argument("--stall-only", type=int, default=0, help="snapshot stall probe on the --dir store of this size")
     ap.add_argument("--build-efc", type=int, default=EFC, help="ef_construction of the stores built for --open-sizes")
+    ap.add_argument("--quick", action="store_true", help="small sizes (a few minutes on 2 cores): " + str(QUICK))
+    baseline.add_arguments(ap)
     a = ap.parse_args()
+    if a.quick:
+        ap.set_defaults(**QUICK)
+        a = ap.parse_args()
+    baseline.compare_if_asked(__file__, a)
     workdir = Path(a.dir) if a.dir else Path(tempfile.mkdtemp(prefix="bench-engine-"))
     workdir.mkdir(parents=True, exist_ok=True)
     if a.rss_child:

@@ -1,0 +1,77 @@
+"""bench/baseline.py: `--baseline REV` runs a benchmark against REV's code and this tree's, each side
+importing its own sutra_stack, and leaves no checkout behind."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "bench"))
+
+import baseline  # noqa: E402
+
+# A trivial benchmark: where its sutra_stack and tests.support came from, and one figure.
+PROBE = """
+import argparse, sys
+import baseline
+
+baseline.setup_path()
+import sutra_stack
+import tests.support.procs as procs
+
+ap = argparse.ArgumentParser()
+ap.add_argument("--size", type=int, default=1)
+baseline.add_arguments(ap)
+a = ap.parse_args()
+baseline.compare_if_asked(__file__, a)
+print("support", procs.ROOT)
+baseline.record("probe size", a.size, "items")
+baseline.record("probe size", a.size * 2, "items", anchor=a.size, higher_is_better=False)
+"""
+
+
+def test_compare_against_head_imports_each_tree_and_removes_the_checkout(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    script = tmp_path / "probe.py"
+    script.write_text(PROBE)
+    result = baseline.compare(script, ["--size", "7", "--baseline", "HEAD", "--rounds=2"], "HEAD", rounds=2)
+    out = capsys.readouterr().out
+
+    assert result.failures == [] and result.exit_code == 0
+    checkout = result.baseline_tree
+    assert not checkout.exists(), "the temporary checkout is removed at the end"
+    # each side imported sutra_stack (and the tests.support that starts servers) from its own tree
+    assert result.modules["this"] == {str(ROOT / "sutra_stack" / "__init__.py")}
+    assert result.modules["baseline"] == {str(checkout / "sutra_stack" / "__init__.py")}
+    assert f"[baseline 1/2] support {checkout}" in out and f"[this 2/2] support {ROOT}" in out
+    # the script ran with its own options, not --baseline again, twice per side
+    probe, second = result.figures["probe size"], result.figures["probe size #2"]
+    assert probe.values == {"baseline": [7.0, 7.0], "this": [7.0, 7.0]}
+    assert second.anchors == {"baseline": [7.0, 7.0], "this": [7.0, 7.0]} and not second.higher
+    assert probe.verdict() == "within spread"
+    assert "probe size #2" in out and "(lower is better)" in out
+
+
+def test_a_side_that_imports_another_tree_is_a_failure(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    script = tmp_path / "probe.py"
+    # a benchmark that puts this checkout first itself, whatever tree it was given
+    script.write_text(PROBE.replace("baseline.setup_path()", f"sys.path.insert(0, {str(ROOT)!r})"))
+    result = baseline.compare(script, [], "HEAD", rounds=1)
+    assert result.exit_code == 1
+    assert any(f.startswith("the baseline run imported sutra_stack from " + str(ROOT)) for f in result.failures)
+    assert "FAILED: the baseline run" in capsys.readouterr().out
+
+
+def test_verdict_follows_the_figure_direction() -> None:
+    fig = baseline.Figure("rate", "/s", higher=True)
+    fig.values = {"baseline": [100.0, 102.0], "this": [90.0, 91.0]}
+    assert fig.verdict() == "worse"
+    fig.higher = False
+    assert fig.verdict() == "better"
+    # over the anchor the load cancels out: this run was slower only because the machine was
+    fig.higher = True
+    fig.anchors = {"baseline": [200.0, 204.0], "this": [180.0, 182.0]}
+    assert fig.verdict() == "within spread"
