@@ -7,6 +7,8 @@ went wrong.
 
 from __future__ import annotations
 
+import enum
+
 
 def shown(value: object, limit: int = 60) -> str:
     """A caller's value as an error message quotes it: a string, bytes or number as its repr cut to `limit`
@@ -18,15 +20,26 @@ def shown(value: object, limit: int = 60) -> str:
     return f"a {type(value).__name__}"
 
 
+class Reason(enum.Enum):
+    """Why a connection-level error happened, set where it is raised: what callers decide a retry on
+    (never the message's text)."""
+
+    UNREACHABLE = "unreachable"  # no connection could be made: nothing was sent
+    CLOSED_IDLE = "closed_idle"  # the server closed the connection for idling and read nothing sent after
+    CONNECTION_LOST = "connection_lost"  # lost during a call: a write may or may not have been applied
+    TIMED_OUT = "timed_out"  # no answer in time: a write may or may not have been applied
+
+
 class SutraError(Exception):
     """Base of every error the stack raises on purpose."""
 
     code: str = "INTERNAL"
 
-    def __init__(self, message: str, *, field: str | None = None) -> None:
+    def __init__(self, message: str, *, field: str | None = None, reason: Reason | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.field = field
+        self.reason = reason
 
     def to_dict(self) -> dict[str, str]:
         out = {"code": self.code, "message": self.message}

@@ -20,16 +20,13 @@ come back in any order. Results are the shapes of
 
 from __future__ import annotations
 
-import os
-import socket
 import struct
-from time import perf_counter
 from typing import Any
 
 import msgpack
 import numpy as np
 
-from sutra_stack.errors import InvalidArgument, ResourceExhausted, SutraError, Unavailable
+from sutra_stack.errors import InvalidArgument, ResourceExhausted, SutraError
 from sutra_stack.limits import MAX_MESSAGE_BYTES, MAX_METADATA_DEPTH
 from sutra_stack.storage.model import Concept, GraphPath, Hop, Neighbor, SearchHit, StoreStats
 from sutra_stack.storage.packing import ThreadPacker
@@ -115,59 +112,3 @@ def raise_error(error: dict[str, Any]) -> None:
     """Turn an `{"code", "message"}` error map from the wire back into the exception family."""
     raise SutraError.from_code(str(error.get("code", "INTERNAL")), str(error.get("message", "")),
                                error.get("field"))
-
-
-class FrameReader:
-    """Reads frames from a blocking socket, keeping bytes that arrive ahead of time (pipelining)."""
-
-    __slots__ = ("sock", "buf", "limit")
-
-    def __init__(self, sock: socket.socket, limit: int = MAX_MESSAGE_BYTES) -> None:
-        self.sock = sock
-        self.buf = bytearray()
-        self.limit = limit
-
-    def read(self, poll_until: float = 0.0) -> Any:
-        """The next frame. With `poll_until` (a `time.perf_counter` instant), first poll for it
-        until then: only for a plain socket with a timeout (its descriptor is non-blocking)."""
-        buf = self.buf
-        if not buf:  # the common case: one whole answer in one recv, decoded without copying
-            chunk = self._poll(poll_until) if poll_until else None
-            if chunk is None:
-                chunk = self.sock.recv(65536)
-            if not chunk:
-                raise Unavailable("the storage server closed the connection")
-            if len(chunk) >= HEADER_SIZE:
-                (n,) = HEADER.unpack_from(chunk)
-                if n + HEADER_SIZE == len(chunk):
-                    check_length(n, self.limit)
-                    return unpack(memoryview(chunk)[HEADER_SIZE:])
-            buf += chunk
-        while True:
-            if len(buf) >= HEADER_SIZE:
-                (n,) = HEADER.unpack_from(buf)
-                check_length(n, self.limit)
-                end = HEADER_SIZE + n
-                if len(buf) >= end:
-                    body = bytes(buf[HEADER_SIZE:end])
-                    del buf[:end]
-                    return unpack(body)
-                want = end - len(buf)
-            else:
-                want = HEADER_SIZE
-            chunk = self.sock.recv(max(want, 65536))
-            if not chunk:
-                raise Unavailable("the storage server closed the connection")
-            buf += chunk
-
-    def _poll(self, until: float) -> bytes | None:
-        """Busy-poll for the first bytes of an answer; None once `until` has passed. An answer due
-        within microseconds is then taken without the sleep and wake-up of a blocking recv, which
-        on a virtual machine cost about as much as a quick read itself."""
-        fd = self.sock.fileno()
-        while True:
-            try:
-                return os.read(fd, 65536)
-            except BlockingIOError:
-                if perf_counter() >= until:
-                    return None

@@ -8,7 +8,8 @@ from typing import Any
 
 import msgpack
 
-from sutra_stack.storage.wire import PROTOCOL_VERSION, FrameReader, pack
+from sutra_stack.storage.client.transport import FrameReader
+from sutra_stack.storage.wire import PROTOCOL_VERSION, pack
 
 
 class RawFast:

@@ -15,8 +15,8 @@ from sutra_stack.config import settings_from_env
 from sutra_stack.errors import ConfigError, InvalidArgument, Unavailable
 from sutra_stack.limits import MAX_BUSY_POLL_US
 from sutra_stack.storage import StorageClient
-from sutra_stack.storage.client.transport import BusyPoll
-from sutra_stack.storage.wire import FrameReader, pack
+from sutra_stack.storage.client.transport import BusyPoll, FrameReader
+from sutra_stack.storage.wire import pack
 from tests.support.storage_server import storage_server
 
 from .conftest import FAST_ENV

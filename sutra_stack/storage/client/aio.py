@@ -19,12 +19,13 @@ from itertools import count
 from time import monotonic
 from typing import Any
 
-from sutra_stack.errors import NotFound, SutraError, Unavailable
+from sutra_stack.errors import NotFound, Reason, SutraError, Unavailable
 from sutra_stack.limits import MAX_MESSAGE_BYTES
 from sutra_stack.storage.client import codec
-from sutra_stack.storage.client.codec import DEFAULT_TIMEOUT, check_protocol
+from sutra_stack.storage.client.codec import DEFAULT_TIMEOUT
 from sutra_stack.storage.client.sync import ClientBase
 from sutra_stack.storage.client.transport import HINT, GrpcTransport
+from sutra_stack.storage.frames import FrameDecoder, closing_error, fast_port, hello_frame, hello_info, max_idle
 from sutra_stack.storage.model import (
     AssociationInput,
     Concept,
@@ -34,20 +35,7 @@ from sutra_stack.storage.model import (
     SearchHit,
     StoreStats,
 )
-from sutra_stack.storage.wire import (
-    CLOSED_IDLE,
-    HEADER,
-    PROTOCOL_VERSION,
-    check_length,
-    pack,
-    pack_request,
-    raise_error,
-    unpack,
-)
-
-
-class _IdleClosed(Unavailable):
-    """The server closed the connection for idling; it read no request sent after that."""
+from sutra_stack.storage.wire import pack_request, raise_error, unpack
 
 
 class _Pipe:
@@ -59,6 +47,7 @@ class _Pipe:
         self.ids = count(1)
         self.dead: BaseException | None = None
         self.task: asyncio.Task[None] | None = None
+        self.frames = FrameDecoder()
         self.max_idle = float("inf")  # half the server's idle_timeout, once its hello told it
         self.last = monotonic()  # when the last answer came (or the connection was made)
 
@@ -67,10 +56,18 @@ class _Pipe:
         return self.dead is not None or (not self.pending and monotonic() - self.last >= self.max_idle)
 
     async def read_frame(self) -> Any:
-        head = await self.reader.readexactly(HEADER.size)
-        (n,) = HEADER.unpack(head)
-        check_length(n, MAX_MESSAGE_BYTES)
-        return unpack(await self.reader.readexactly(n))
+        frames = self.frames
+        while True:
+            frame = frames.next()
+            if frame is not None:
+                return unpack(frame)
+            data = await self.reader.read(1 << 16)
+            if not data:
+                raise asyncio.IncompleteReadError(bytes(frames.buf), None)
+            body = frames.whole(data)
+            if body is not None:
+                return unpack(body)
+            frames.feed(data)
 
     async def run(self) -> None:
         try:
@@ -80,18 +77,17 @@ class _Pipe:
                 self.last = monotonic()
                 if fut is None:
                     if "error" in msg:  # a connection-level error (the server closes after it)
-                        err = msg["error"]
-                        if msg.get("closed") == CLOSED_IDLE:
-                            raise _IdleClosed(str(err.get("message", "")))
-                        raise SutraError.from_code(err.get("code", "INTERNAL"), err.get("message", ""))
+                        raise closing_error(msg, self.address)
                     continue
                 if not fut.done():
                     fut.set_result(msg)
         except (asyncio.IncompleteReadError, OSError) as e:
             self.fail(Unavailable(f"lost the connection to the storage server at {self.address}: "
-                                  f"{type(e).__name__}; a write may or may not have been applied"))
+                                  f"{type(e).__name__}; a write may or may not have been applied",
+                                  reason=Reason.CONNECTION_LOST))
         except BaseException as e:  # noqa: BLE001 - every waiter must learn why
-            self.fail(e if isinstance(e, SutraError) else Unavailable(f"connection to {self.address} failed: {e}"))
+            self.fail(e if isinstance(e, SutraError) else Unavailable(f"connection to {self.address} failed: {e}",
+                                                                      reason=Reason.CONNECTION_LOST))
             if isinstance(e, asyncio.CancelledError):
                 raise
 
@@ -193,13 +189,9 @@ class AsyncStorageClient(ClientBase):
             # A channel of its own, closed at once: an idle gRPC channel keeps threads busy.
             grpc_t = self._new_grpc()
             try:
-                info = check_protocol(await asyncio.to_thread(grpc_t.call, "server_info", None),
-                                      f"grpc://{self.host}:{self.port}")
+                self._fast_port = fast_port(await asyncio.to_thread(grpc_t.call, "server_info", None), grpc_t.address)
             finally:
                 grpc_t.close()
-            if not info.get("fast_port"):
-                raise Unavailable(f"the storage server at {self.address} has no fast door; use grpc://")
-            self._fast_port = int(info["fast_port"])
         where = f"tcp://{self.host}:{self._fast_port}"
         try:
             reader, writer = await asyncio.wait_for(asyncio.open_connection(
@@ -207,21 +199,21 @@ class AsyncStorageClient(ClientBase):
         except (OSError, TimeoutError) as e:
             if self.scheme == "auto":
                 self._fast_port = 0  # ask again next time: the server may have moved
-            raise Unavailable(f"cannot reach the storage server at {where}: {e}; {HINT}") from None
+            raise Unavailable(f"cannot reach the storage server at {where}: {e}; {HINT}",
+                              reason=Reason.UNREACHABLE) from None
         pipe = _Pipe(reader, writer, where)
-        writer.write(pack({"hello": {"version": PROTOCOL_VERSION, "token": self._token or ""}}))
+        writer.write(hello_frame(self._token))
         try:
             reply = await asyncio.wait_for(pipe.read_frame(), self._timeout)
         except (asyncio.IncompleteReadError, OSError) as e:
             writer.close()
-            raise Unavailable(f"the storage server at {where} dropped the connection during the hello: {e}") from None
-        if "error" in reply:
+            raise Unavailable(f"the storage server at {where} dropped the connection during the hello: {e}",
+                              reason=Reason.UNREACHABLE) from None
+        try:
+            pipe.max_idle = max_idle(hello_info(reply, where))
+        except SutraError:
             writer.close()
-            raise_error(reply["error"])
-        info = check_protocol(reply.get("hello") or {}, where)
-        idle = info.get("idle_timeout")
-        if isinstance(idle, (int, float)) and idle > 0:
-            pipe.max_idle = idle / 2
+            raise
         pipe.task = asyncio.get_running_loop().create_task(pipe.run())
         return pipe
 
@@ -243,8 +235,11 @@ class AsyncStorageClient(ClientBase):
             return await asyncio.to_thread(self._grpc_transport().call, op, args)
         try:
             return await (await self._live_pipe()).call(op, args)
-        except _IdleClosed:  # closed for idling just as the request left: the server read none of it
-            return await (await self._live_pipe()).call(op, args)
+        except Unavailable as e:
+            if e.reason is not Reason.CLOSED_IDLE:
+                raise
+        # Closed for idling just as the request left: the server read none of it.
+        return await (await self._live_pipe()).call(op, args)
 
     # --- KnowledgeStore, as coroutines ------------------------------------------------------
     async def learn_concept(self, content: str, *, concept_id: str | None = None,

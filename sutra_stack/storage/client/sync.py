@@ -13,11 +13,12 @@ import threading
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sutra_stack.errors import InvalidArgument, NotFound, Unavailable
+from sutra_stack.errors import InvalidArgument, NotFound, Reason, Unavailable
 from sutra_stack.limits import MAX_BUSY_POLL_US
 from sutra_stack.storage.client import codec
-from sutra_stack.storage.client.codec import DEFAULT_TIMEOUT, check_protocol, parse_address
+from sutra_stack.storage.client.codec import DEFAULT_TIMEOUT, parse_address
 from sutra_stack.storage.client.transport import FastTransport, GrpcTransport, tls_context
+from sutra_stack.storage.frames import fast_port
 from sutra_stack.storage.model import (
     AssociationInput,
     Concept,
@@ -98,12 +99,10 @@ class StorageClient(ClientBase):
         # A channel of its own, closed at once: an idle gRPC channel keeps threads busy in this process.
         grpc_t = self._new_grpc()
         try:
-            info = check_protocol(grpc_t.call("server_info", None), f"grpc://{self.host}:{self.port}")
+            port = fast_port(grpc_t.call("server_info", None), grpc_t.address)
         finally:
             grpc_t.close()
-        if not info.get("fast_port"):
-            raise Unavailable(f"the storage server at {self.address} has no fast door; use grpc://{self.address}")
-        return FastTransport(self.host, int(info["fast_port"]), token=self._token, tls=self._tls,
+        return FastTransport(self.host, port, token=self._token, tls=self._tls,
                              timeout=self._timeout, busy_poll=self._busy_poll)
 
     def _fast_transport(self) -> FastTransport:
@@ -126,7 +125,7 @@ class StorageClient(ClientBase):
         try:
             return fast.call(op, args)
         except Unavailable as e:
-            if self.scheme != "auto" or "cannot reach" not in e.message:
+            if self.scheme != "auto" or e.reason is not Reason.UNREACHABLE:
                 raise
         # The fast port stopped answering: the server may have restarted on another port.
         with self._lock:

@@ -17,6 +17,7 @@ an operation whose last answer took longer (a write waiting for fsync) sleeps at
 from __future__ import annotations
 
 import contextlib
+import os
 import select
 import socket
 import ssl
@@ -27,11 +28,11 @@ from typing import Any
 
 import grpc
 
-from sutra_stack.errors import InvalidArgument, SutraError, Unavailable
+from sutra_stack.errors import InvalidArgument, Reason, SutraError, Unavailable
 from sutra_stack.limits import MAX_MESSAGE_BYTES
-from sutra_stack.storage.client.codec import check_protocol
+from sutra_stack.storage.frames import FrameDecoder, closing_error, hello_frame, hello_info, max_idle
 from sutra_stack.storage.proto.convert import LEARN_STREAM, RPCS, SERVICE_NAME, build, message_result
-from sutra_stack.storage.wire import CLOSED_IDLE, PROTOCOL_VERSION, FrameReader, pack, pack_request, raise_error
+from sutra_stack.storage.wire import pack_request, raise_error, unpack
 
 HINT = "is `sutra storage serve` running there? (the address comes from SUTRA_STORAGE_SERVER)"
 
@@ -40,6 +41,52 @@ def tls_context(ca: str | None) -> ssl.SSLContext | None:
     if not ca:
         return None
     return ssl.create_default_context(cafile=ca)
+
+
+class FrameReader:
+    """Reads frames from a blocking socket through a FrameDecoder, keeping bytes that arrive ahead
+    of time (pipelining)."""
+
+    __slots__ = ("sock", "frames")
+
+    def __init__(self, sock: socket.socket, limit: int = MAX_MESSAGE_BYTES) -> None:
+        self.sock = sock
+        self.frames = FrameDecoder(limit)
+
+    def read(self, poll_until: float = 0.0) -> Any:
+        """The next frame. With `poll_until` (a `time.perf_counter` instant), first poll for it
+        until then: only for a plain socket with a timeout (its descriptor is non-blocking)."""
+        frames = self.frames
+        if not frames.buf:  # the common case: one whole answer in one recv, decoded without copying
+            chunk = self._poll(poll_until) if poll_until else None
+            if chunk is None:
+                chunk = self.sock.recv(65536)
+            if not chunk:
+                raise Unavailable("the storage server closed the connection", reason=Reason.CONNECTION_LOST)
+            body = frames.whole(chunk)
+            if body is not None:
+                return unpack(body)
+            frames.feed(chunk)
+        while True:
+            frame = frames.next()
+            if frame is not None:
+                return unpack(frame)
+            chunk = self.sock.recv(max(frames.wanted() - len(frames.buf), 65536))
+            if not chunk:
+                raise Unavailable("the storage server closed the connection", reason=Reason.CONNECTION_LOST)
+            frames.feed(chunk)
+
+    def _poll(self, until: float) -> bytes | None:
+        """Busy-poll for the first bytes of an answer; None once `until` has passed. An answer due
+        within microseconds is then taken without the sleep and wake-up of a blocking recv, which
+        on a virtual machine cost about as much as a quick read itself."""
+        fd = self.sock.fileno()
+        while True:
+            try:
+                return os.read(fd, 65536)
+            except BlockingIOError:
+                if perf_counter() >= until:
+                    return None
 
 
 class _Conn:
@@ -121,22 +168,22 @@ class FastTransport:
             raise Unavailable(f"TLS handshake with the storage server at {self.address} failed: {e.reason}; "
                               "check SUTRA_STORAGE_TLS_CA names the CA that signed the server's certificate") from None
         except OSError as e:
-            raise Unavailable(f"cannot reach the storage server at {self.address}: {e.strerror or e}; {HINT}") from None
+            raise Unavailable(f"cannot reach the storage server at {self.address}: {e.strerror or e}; {HINT}",
+                              reason=Reason.UNREACHABLE) from None
         conn = _Conn(sock)
         try:
-            sock.sendall(pack({"hello": {"version": PROTOCOL_VERSION, "token": self._token or ""}}))
+            sock.sendall(hello_frame(self._token))
             reply = conn.reader.read()
         except (OSError, Unavailable) as e:
             conn.close()
             raise Unavailable(f"the storage server at {self.address} dropped the connection during the hello: "
-                              f"{e}; {HINT}") from None
-        if "error" in reply:
+                              f"{e}; {HINT}", reason=Reason.UNREACHABLE) from None
+        try:
+            self.info = hello_info(reply, self.address)
+        except SutraError:
             conn.close()
-            raise_error(reply["error"])
-        self.info = check_protocol(reply.get("hello") or {}, self.address)
-        idle = self.info.get("idle_timeout")
-        if isinstance(idle, (int, float)) and idle > 0:
-            self._max_idle = idle / 2
+            raise
+        self._max_idle = max_idle(self.info)
         return conn
 
     def _checkout(self) -> _Conn:
@@ -152,16 +199,17 @@ class FastTransport:
     def call(self, op: str, args: dict[str, Any] | None) -> Any:
         conn = self._checkout()
         reply, rid = self._exchange(conn, op, args)
-        if reply.get("id") != rid and reply.get("closed") == CLOSED_IDLE:
-            # The server closed the connection for idling just as the request left, and read none of it.
-            conn.close()
-            conn = self.connect()
-            reply, rid = self._exchange(conn, op, args)
         if reply.get("id") != rid:
             conn.close()
-            if "error" in reply:
-                raise_error(reply["error"])
-            raise Unavailable(f"the storage server at {self.address} answered out of turn; connection dropped")
+            err = closing_error(reply, self.address)
+            if err.reason is not Reason.CLOSED_IDLE:
+                raise err
+            # The server closed the connection for idling just as the request left, and read none of it.
+            conn = self.connect()
+            reply, rid = self._exchange(conn, op, args)
+            if reply.get("id") != rid:
+                conn.close()
+                raise closing_error(reply, self.address)
         conn.idle_since = monotonic()
         with self._lock:
             self._idle.append(conn)
@@ -181,11 +229,11 @@ class FastTransport:
         except TimeoutError:
             conn.close()
             raise Unavailable(f"no answer from the storage server at {self.address} within {self._timeout:g}s "
-                              f"({op}); it may be overloaded") from None
+                              f"({op}); it may be overloaded", reason=Reason.TIMED_OUT) from None
         except (OSError, Unavailable) as e:
             conn.close()
             raise Unavailable(f"lost the connection to the storage server at {self.address} during {op}: {e}; "
-                              "a write may or may not have been applied") from None
+                              "a write may or may not have been applied", reason=Reason.CONNECTION_LOST) from None
         except SutraError:
             conn.close()
             raise

@@ -29,48 +29,37 @@ import ssl
 from typing import Any, cast
 
 from sutra_stack.errors import (
-    FailedPrecondition,
     Internal,
     InvalidArgument,
     ResourceExhausted,
     SutraError,
     Unavailable,
-    shown,
 )
 from sutra_stack.limits import (
     HELLO_TIMEOUT_SECONDS,
     MAX_BUFFERED_BYTES,
-    MAX_HELLO_FRAME_BYTES,
-    MAX_MESSAGE_BYTES,
     MAX_PIPELINED_REQUESTS,
     TRIM_AFTER_BYTES,
 )
+from sutra_stack.storage.frames import FrameDecoder, hello_token
 from sutra_stack.storage.server.door_loop import DoorLimits, DoorLoop
 from sutra_stack.storage.server.memory import MemoryTrimmer
 from sutra_stack.storage.server.ops import Op
 from sutra_stack.storage.server.service import StorageService
-from sutra_stack.storage.wire import (
-    CLOSED_IDLE,
-    HEADER,
-    HEADER_SIZE,
-    PROTOCOL_VERSION,
-    error_body,
-    pack,
-    unpack,
-)
+from sutra_stack.storage.wire import CLOSED_IDLE, error_body, pack, unpack
 
 log = logging.getLogger("sutra.storage.server")
 
 
 class _Connection(asyncio.Protocol):
-    __slots__ = ("door", "service", "transport", "buf", "authed", "inflight", "paused", "closing", "peer",
+    __slots__ = ("door", "service", "transport", "frames", "authed", "inflight", "paused", "closing", "peer",
                  "hello_timer", "held", "active", "quiet_since", "frame_since")
 
     def __init__(self, door: FastDoor) -> None:
         self.door = door
         self.service = door.service
         self.transport: asyncio.Transport | None = None
-        self.buf = bytearray()
+        self.frames = FrameDecoder(hello=True)  # until the hello succeeds, one frame of MAX_HELLO_FRAME_BYTES
         self.authed = False
         self.inflight = 0
         self.paused = False
@@ -80,7 +69,7 @@ class _Connection(asyncio.Protocol):
         self.held = 0  # bytes of unfinished frames counted against MAX_BUFFERED_BYTES
         self.active = False  # bytes arrived since the last sweep
         self.quiet_since = 0.0  # loop time since which nothing arrived (as seen by the sweep)
-        self.frame_since = 0.0  # loop time the unfinished frame in `buf` started (0: none)
+        self.frame_since = 0.0  # loop time the unfinished frame in `frames` started (0: none)
 
     # --- asyncio callbacks -----------------------------------------------------------------
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -112,52 +101,41 @@ class _Connection(asyncio.Protocol):
         if self.hello_timer is not None:
             self.hello_timer.cancel()
         self._hold(0)
-        self.buf = bytearray()
+        self.frames.clear()
         self.door.connections.discard(self)
 
     def data_received(self, data: bytes) -> None:
         self.active = True
         if self.closing:
             return
-        buf = self.buf
-        if not buf and self.authed and len(data) >= HEADER_SIZE and \
-                HEADER.unpack_from(data)[0] == len(data) - HEADER_SIZE:
-            self._frame(memoryview(data)[HEADER_SIZE:])  # the common case: one whole frame, decoded in place
+        frames = self.frames
+        body = frames.whole(data)
+        if body is not None:
+            self._frame(body)  # the common case: one whole frame, decoded in place
             return
-        buf += data
+        frames.feed(data)
         finished = False
-        want = 0
-        while not self.closing and len(buf) >= HEADER_SIZE:
-            (n,) = HEADER.unpack_from(buf)
-            if n > MAX_MESSAGE_BYTES:
-                self._fatal(ResourceExhausted(
-                    f"frame of {n} bytes exceeds MAX_MESSAGE_BYTES={MAX_MESSAGE_BYTES}; send smaller batches",
-                    field="frame"))
-                return
-            if not self.authed and n > MAX_HELLO_FRAME_BYTES:
-                self._fatal(ResourceExhausted(
-                    f"frame of {n} bytes before a successful hello exceeds MAX_HELLO_FRAME_BYTES="
-                    f"{MAX_HELLO_FRAME_BYTES}; the first frame must be the hello", field="hello"))
-                return
-            end = HEADER_SIZE + n
-            if len(buf) < end:
-                want = end
-                break
-            body = bytes(memoryview(buf)[HEADER_SIZE:end])
-            del buf[:end]
-            finished = True
-            self._frame(body)
-            if n >= TRIM_AFTER_BYTES:
-                self.door.trimmer.note(n)
+        try:
+            while not self.closing:
+                frame = frames.next()
+                if frame is None:
+                    break
+                finished = True
+                self._frame(frame)
+                if len(frame) >= TRIM_AFTER_BYTES:
+                    self.door.trimmer.note(len(frame))
+        except ResourceExhausted as e:  # a frame past its limit (MAX_MESSAGE_BYTES, MAX_HELLO_FRAME_BYTES)
+            self._fatal(e)
+            return
         if self.closing:
             return
-        if not buf:
+        if not frames.buf:
             if self.held:  # a large frame went through: let its buffer go
-                self.buf = bytearray()
+                frames.clear()
                 self._hold(0)
             self.frame_since = 0.0
             return
-        if not self._hold(max(want, len(buf))):
+        if not self._hold(frames.wanted()):
             self._fatal(ResourceExhausted(
                 f"the fast door is already buffering {self.door.buffered} bytes of unfinished frames, near "
                 f"MAX_BUFFERED_BYTES={MAX_BUFFERED_BYTES}; retry later or send smaller batches", field="frame"))
@@ -184,7 +162,7 @@ class _Connection(asyncio.Protocol):
         """Answer with an error, then close this connection (the server keeps serving others)."""
         log.log(level, "fast door: closing connection from %s: %s", self.peer, err.message)
         self.closing = True
-        self.buf = bytearray()
+        self.frames.clear()
         self._hold(0)
         self._send({**error_body(err), **extra})
         if self.transport is not None:
@@ -194,13 +172,13 @@ class _Connection(asyncio.Protocol):
         """Close this connection if its frame is overdue, or if it has idled too long (the door's sweep)."""
         if self.closing:
             return
-        if self.buf and self.frame_since and not self.paused and now - self.frame_since > limits.frame_timeout:
+        if self.frames.buf and self.frame_since and not self.paused and now - self.frame_since > limits.frame_timeout:
             self._fatal(InvalidArgument(
                 f"a frame was not finished within storage.frame_timeout={limits.frame_timeout:g}s", field="frame"))
         elif self.active:
             self.active = False
             self.quiet_since = now
-        elif not self.buf and not self.inflight and now - self.quiet_since >= limits.idle_timeout and \
+        elif not self.frames.buf and not self.inflight and now - self.quiet_since >= limits.idle_timeout and \
                 self.transport is not None and not self.transport.get_write_buffer_size():  # answers all sent
             self._fatal(Unavailable(
                 f"closing a connection idle for storage.idle_timeout={limits.idle_timeout:g}s; "
@@ -254,7 +232,7 @@ class _Connection(asyncio.Protocol):
         if self.paused and self.inflight < MAX_PIPELINED_REQUESTS // 2 and self.transport is not None:
             self.paused = False
             self.transport.resume_reading()
-            if self.buf:  # its frame could not arrive while reading was paused: its time starts again
+            if self.frames.buf:  # its frame could not arrive while reading was paused: its time starts again
                 self.frame_since = self.door.loop.time()
         err = fut.exception()
         if err is None:
@@ -269,24 +247,13 @@ class _Connection(asyncio.Protocol):
             self._send(error_body(Internal(f"{type(err).__name__}: {err}"), rid))
 
     def _hello(self, msg: dict[str, Any]) -> None:
-        hello = msg.get("hello")
-        if not isinstance(hello, dict):
-            self._fatal(InvalidArgument(
-                f'the first frame must be {{"hello": {{"version": {PROTOCOL_VERSION}, "token": ...}}}}',
-                field="hello"))
-            return
-        version = hello.get("version")
-        if version != PROTOCOL_VERSION:
-            self._fatal(FailedPrecondition(
-                f"protocol version {shown(version, 20)} is not spoken here: this server speaks version "
-                f"{PROTOCOL_VERSION}; upgrade the client or the server so they match", field="hello.version"))
-            return
         try:
-            self.service.authenticate(hello.get("token"))
+            self.service.authenticate(hello_token(msg))
         except SutraError as e:
             self._fatal(e)
             return
         self.authed = True
+        self.frames.hello_done()
         if self.hello_timer is not None:
             self.hello_timer.cancel()
         info = self.service.call(self.service.lookup("server_info"), None, "fast")
