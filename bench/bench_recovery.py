@@ -40,7 +40,7 @@ SIZE_LIMIT = next(s.default for s in SETTINGS if s.key == "storage.snapshot_wal_
 _LEARN = r"""
 import json, os, sys, time
 from pathlib import Path
-from sutra_stack.storage import wal_io
+from sutra_stack.storage.wal import fileops
 from sutra_stack.storage.engine import Engine
 from sutra_stack.storage.model import ConceptInput
 
@@ -48,12 +48,12 @@ path, n, target, counts = Path(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3]
 log = os.open(counts, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
 
 
-class Counting(wal_io.FileOps):
+class Counting(fileops.FileOps):
     # bytes written, by kind; appended to a file so that forked snapshot children count too
     def __init__(self):
         self.names = {}
 
-    def open(self, p, flags, mode=wal_io.FILE_MODE):
+    def open(self, p, flags, mode=fileops.FILE_MODE):
         fd = super().open(p, flags, mode)
         self.names[fd] = Path(p)
         return fd
@@ -76,7 +76,7 @@ class Counting(wal_io.FileOps):
 
 
 settings = {"storage.recovery_target_seconds": target, "storage.snapshot_interval": 600.0}
-with wal_io.use(Counting()):
+with fileops.use(Counting()):
     eng = Engine.open(path, settings)
 t0 = time.perf_counter()
 for start in range(0, n, 1000):

@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from sutra_stack.storage.wal import WriteAheadLog  # noqa: E402
-from sutra_stack.storage.wal_io import FileOps  # noqa: E402
+from sutra_stack.storage.wal.fileops import FileOps  # noqa: E402
 
 
 class _CountingOps(FileOps):

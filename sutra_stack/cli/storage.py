@@ -65,7 +65,8 @@ def backup_command(dest: Path = typer.Argument(..., help="Empty directory to cop
     """Copy a stopped store (snapshot, index, WAL) into DEST. Refuses while a server holds the store,
     and a DEST that is the data directory, inside it or contains it."""
     from sutra_stack.errors import FailedPrecondition
-    from sutra_stack.storage import backups, maintenance
+    from sutra_stack.storage import backups
+    from sutra_stack.storage.engine import maintenance
 
     path = _store_path(storage)
 
@@ -83,7 +84,7 @@ def backup_command(dest: Path = typer.Argument(..., help="Empty directory to cop
 def restore_command(src: Path = typer.Argument(..., help="A directory written by `sutra storage backup`."),
                     storage: str = StoreOpt) -> None:
     """Restore a backup into the (missing or empty) data directory."""
-    from sutra_stack.storage import maintenance
+    from sutra_stack.storage.engine import maintenance
 
     path = _store_path(storage)
     _maintain(lambda: f"restored {src} into {path}: {len(maintenance.restore(src, path))} files")
@@ -95,7 +96,7 @@ def export_command(file: Path = typer.Option(..., "--jsonl", help="JSON-lines fi
                    vectors: bool = typer.Option(False, "--vectors", help="Include each concept's vector.")) -> None:
     """Export a stopped store as JSON lines: concepts first, then associations."""
     from sutra_stack.config import settings_from_env
-    from sutra_stack.storage import maintenance
+    from sutra_stack.storage.engine import maintenance
 
     path = _store_path(storage)
 
@@ -115,7 +116,7 @@ def import_command(file: Path = typer.Argument(..., help="JSON-lines file writte
                    storage: str = StoreOpt) -> None:
     """Learn every record of a JSONL export into a stopped store (created if missing)."""
     from sutra_stack.config import settings_from_env
-    from sutra_stack.storage import maintenance
+    from sutra_stack.storage.engine import maintenance
 
     path = _store_path(storage)
 

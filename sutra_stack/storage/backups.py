@@ -15,8 +15,8 @@ from pathlib import Path
 
 from sutra_stack import limits
 from sutra_stack.errors import AlreadyExists, ConfigError, FailedPrecondition, InvalidArgument
-from sutra_stack.storage.lockfile import make_private_dir
-from sutra_stack.storage.wal_io import DIR_MODE
+from sutra_stack.storage.engine.lockfile import make_private_dir
+from sutra_stack.storage.wal.fileops import DIR_MODE
 
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 # A server configured read-only (storage.read_only) writes nothing into its data directory, and an online

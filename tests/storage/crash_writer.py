@@ -24,7 +24,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from sutra_stack.storage.lockfile import DirectoryLock
+from sutra_stack.storage.engine.lockfile import DirectoryLock
 from sutra_stack.storage.model import ConceptInput
 from sutra_stack.storage.wal import WriteAheadLog
 

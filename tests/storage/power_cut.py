@@ -19,7 +19,7 @@ import weakref
 from pathlib import Path
 from typing import Any
 
-from sutra_stack.storage.wal_io import DIR_MODE, FILE_MODE, FileOps
+from sutra_stack.storage.wal.fileops import DIR_MODE, FILE_MODE, FileOps
 
 _LEN = struct.Struct("<I")
 

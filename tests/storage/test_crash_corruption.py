@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from sutra_stack.errors import DataLoss
-from sutra_stack.storage import wal_format as fmt
 from sutra_stack.storage.engine import Engine
+from sutra_stack.storage.wal import framing as fmt
 from tests.storage.crash_writer import ENGINE_SETTINGS
 
 NO_SNAPSHOTS = dict(ENGINE_SETTINGS, **{"storage.snapshot_wal_bytes": 1 << 40, "storage.wal_segment_bytes": 8192})

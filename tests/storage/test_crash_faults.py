@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from sutra_stack.errors import FailedPrecondition, Unavailable
-from sutra_stack.storage import wal_io
 from sutra_stack.storage.engine import Engine
 from sutra_stack.storage.model import content_id
+from sutra_stack.storage.wal import fileops
 from tests.storage.crash_writer import ENGINE_SETTINGS
 from tests.storage.wal_faults import FaultyOps
 
@@ -28,7 +28,7 @@ def wal_faults() -> FaultyOps:
 def test_failed_writes_raise_and_the_store_moves_on(tmp_path: Path) -> None:
     store = tmp_path / "s"
     faults = wal_faults()
-    with wal_io.use(faults):
+    with fileops.use(faults):
         eng = Engine.open(store, SETTINGS)
     rng = random.Random(9)
     acked: dict[str, str] = {}
@@ -60,7 +60,7 @@ def test_failed_writes_raise_and_the_store_moves_on(tmp_path: Path) -> None:
 def test_store_turns_read_only_when_no_new_segment_can_be_made(tmp_path: Path) -> None:
     store = tmp_path / "s"
     faults = wal_faults()
-    with wal_io.use(faults):
+    with fileops.use(faults):
         eng = Engine.open(store, SETTINGS)
     kept = eng.learn_concept("written before the disk failed")
     try:

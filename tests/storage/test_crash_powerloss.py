@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from sutra_stack.storage import wal_io
 from sutra_stack.storage.engine import Engine
 from sutra_stack.storage.model import ConceptInput
+from sutra_stack.storage.wal import fileops
 from tests.storage.crash_harness import EngineLedger
 from tests.storage.crash_writer import ENGINE_SETTINGS, TYPES, content_for
 from tests.storage.power_cut import RecordingOps
@@ -23,7 +23,7 @@ CUTS = 60
 
 
 def busy_engine(root: Path, rec: RecordingOps, seconds: float, settings: dict | None = None) -> None:
-    with wal_io.use(rec):
+    with fileops.use(rec):
         eng = Engine.open(root, settings or ENGINE_SETTINGS)
     stop = time.monotonic() + seconds
 

@@ -10,8 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from sutra_stack.storage import maintenance
-from sutra_stack.storage.engine import Engine
+from sutra_stack.storage.engine import Engine, maintenance
 
 SETTINGS = {"embedder.dimension": 16, "storage.fsync": "off", "storage.snapshot_interval": 0.0}
 

@@ -20,11 +20,11 @@ from pathlib import Path
 import pytest
 
 from sutra_stack.errors import SutraError
-from sutra_stack.storage import wal_io
 from sutra_stack.storage.engine import Engine
 from sutra_stack.storage.engine import snapshot as snap
 from sutra_stack.storage.engine.vectors import fork_is_safe
-from sutra_stack.storage.wal_io import FileOps
+from sutra_stack.storage.wal import fileops
+from sutra_stack.storage.wal.fileops import FileOps
 from tests.storage.wal_faults import FaultyOps
 
 SETTINGS = {"embedder.dimension": 32, "storage.fsync": "always", "storage.snapshot_wal_bytes": 1 << 40,
@@ -41,7 +41,7 @@ def check_store(where: Path, acked: dict[str, str], settings: dict | None = None
     copy = where.parent / (where.name + "-reopened")
     shutil.rmtree(copy, ignore_errors=True)
     shutil.copytree(where, copy, ignore=shutil.ignore_patterns("LOCK"))
-    with wal_io.use(wal_io.DEFAULT_FILE_OPS), Engine.open(copy, settings or SETTINGS) as eng:
+    with fileops.use(fileops.DEFAULT_FILE_OPS), Engine.open(copy, settings or SETTINGS) as eng:
         got = eng.query_concepts(list(acked))
         assert [c.content if c else None for c in got] == list(acked.values())
         assert eng.stats().concepts == len(acked)
@@ -74,7 +74,7 @@ def test_a_fault_at_any_step_of_a_snapshot_keeps_the_wal_and_the_previous_snapsh
     store = tmp_path / "s"
     ops = FaultyOps(only=not_wal)
     acked: dict[str, str] = {}
-    with wal_io.use(ops):
+    with fileops.use(ops):
         eng = Engine.open(store, SETTINGS)
     try:
         for i in range(40):
@@ -136,7 +136,7 @@ def test_an_index_file_cut_off_by_its_writer_fails_the_snapshot(tmp_path: Path, 
     store = tmp_path / "s"
     ops = CutOffIndex(keep)
     acked: dict[str, str] = {}
-    with wal_io.use(ops), Engine.open(store, SETTINGS) as eng:
+    with fileops.use(ops), Engine.open(store, SETTINGS) as eng:
         for i in range(200):
             acked[eng.learn_concept(f"concept {i}")] = f"concept {i}"
         eng.flush()
@@ -225,7 +225,7 @@ def test_snapshots_from_the_server_process_and_from_a_forked_child_are_both_chec
         snapshots_fork(monkeypatch, forking)
         store = tmp_path / f"fork{forking}"
         ops = CutOffIndex(0.5)
-        with wal_io.use(ops), Engine.open(store, SETTINGS) as eng:
+        with fileops.use(ops), Engine.open(store, SETTINGS) as eng:
             acked = {eng.learn_concept(f"c {i}"): f"c {i}" for i in range(100)}
             ops.on = True
             with pytest.raises(SutraError, match="index file"):
@@ -241,7 +241,7 @@ def test_snapshots_from_the_server_process_and_from_a_forked_child_are_both_chec
 def test_a_fault_at_any_step_of_a_backup_fails_it_and_leaves_no_files(tmp_path: Path, op: str, err: int) -> None:
     store = tmp_path / "s"
     ops = FaultyOps(only=lambda p: any(part.startswith("backup-") for part in p.parts))
-    with wal_io.use(ops):
+    with fileops.use(ops):
         eng = Engine.open(store, SETTINGS)
     try:
         acked = {eng.learn_concept(f"backed up {i}"): f"backed up {i}" for i in range(60)}

@@ -15,9 +15,9 @@ import pytest
 
 from sutra_stack.errors import DataLoss, FailedPrecondition, InvalidArgument
 from sutra_stack.limits import MAX_WAL_RECORD_BYTES
-from sutra_stack.storage import wal_format as fmt
-from sutra_stack.storage.lockfile import DirectoryLock
-from sutra_stack.storage.wal import MAX_INFLIGHT_FSYNCS, WriteAheadLog
+from sutra_stack.storage.engine.lockfile import DirectoryLock
+from sutra_stack.storage.wal import framing as fmt
+from sutra_stack.storage.wal.log import MAX_INFLIGHT_FSYNCS, WriteAheadLog
 from tests.storage.wal_faults import CountingOps
 
 
@@ -204,7 +204,7 @@ def test_foreign_files_are_ignored(tmp_path: Path) -> None:
 _HOLD = """
 import sys, time
 from pathlib import Path
-from sutra_stack.storage.lockfile import DirectoryLock
+from sutra_stack.storage.engine.lockfile import DirectoryLock
 lock = DirectoryLock(Path(sys.argv[1]))
 lock.acquire()
 print("locked", flush=True)
@@ -273,7 +273,7 @@ def test_rotate_and_drop_under_continuous_writers(tmp_path: Path) -> None:
 _HOLD_AND_FORK = """
 import os, sys, time
 from pathlib import Path
-from sutra_stack.storage.lockfile import DirectoryLock
+from sutra_stack.storage.engine.lockfile import DirectoryLock
 lock = DirectoryLock(Path(sys.argv[1]))
 lock.acquire()
 child = os.fork()

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from sutra_stack.errors import DataLoss
-from sutra_stack.storage import wal_format as fmt
 from sutra_stack.storage.wal import WriteAheadLog
+from sutra_stack.storage.wal import framing as fmt
 
 N = 20
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from sutra_stack.errors import DataLoss
-from sutra_stack.storage import wal_format as fmt
 from sutra_stack.storage.wal import WriteAheadLog
+from sutra_stack.storage.wal import framing as fmt
 from tests.storage.test_wal_corruption import N, build, payload, record_offsets, replay_all
 
 

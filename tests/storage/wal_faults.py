@@ -1,6 +1,6 @@
 """File-operation layers for durability tests, substituted at the store's `FileOps` seam (like
 SQLite's VFS): the WAL, snapshots, store.json and backups all make their changes through it.
-Pass one to `WriteAheadLog(file_ops=...)`, or install it with `wal_io.use(ops)` before opening an
+Pass one to `WriteAheadLog(file_ops=...)`, or install it with `fileops.use(ops)` before opening an
 Engine. These are the one fault layer and the one power-cut harness of the suites.
 
 - `CountingOps`: real operations, counting fsyncs, optionally slowed like a real disk.
@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from sutra_stack.storage.wal_io import FILE_MODE, FileOps
+from sutra_stack.storage.wal.fileops import FILE_MODE, FileOps
 
 
 class CountingOps(FileOps):

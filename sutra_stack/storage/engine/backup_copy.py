@@ -17,10 +17,10 @@ import zlib
 from pathlib import Path
 
 from sutra_stack.errors import DataLoss, FailedPrecondition, Internal, ResourceExhausted, SutraError
-from sutra_stack.storage import wal_io
 from sutra_stack.storage.engine import snapshot as snap
-from sutra_stack.storage.lockfile import make_private_dir
-from sutra_stack.storage.wal_io import FileOps
+from sutra_stack.storage.engine.lockfile import make_private_dir
+from sutra_stack.storage.wal import fileops
+from sutra_stack.storage.wal.fileops import FileOps
 
 WAL_DIR = "wal"
 _CHUNK = 8 * 1024 * 1024
@@ -30,7 +30,7 @@ def copy_store_files(src: Path, dest: Path, *, skip_newest_segment: bool = False
                      ops: FileOps | None = None) -> list[str]:
     """Copy store.json, the snapshot and the WAL segments of `src` into `dest` (made if missing,
     must be empty); returns the files copied."""
-    ops = ops or wal_io.current()
+    ops = ops or fileops.current()
     make_private_dir(dest)
     if any(dest.iterdir()):
         raise FailedPrecondition(f"backup destination {dest} is not empty")
@@ -76,7 +76,7 @@ def _copy_file(src: Path, dest: Path, ops: FileOps) -> None:
     """Copy one file through `ops`, fsync it, and compare what reads back with what was read."""
     want = 0
     size = 0
-    fd = ops.open(dest, os.O_WRONLY | os.O_CREAT | os.O_EXCL, wal_io.FILE_MODE)
+    fd = ops.open(dest, os.O_WRONLY | os.O_CREAT | os.O_EXCL, fileops.FILE_MODE)
     try:
         with open(src, "rb") as f:
             while chunk := f.read(_CHUNK):

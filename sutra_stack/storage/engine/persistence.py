@@ -25,14 +25,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sutra_stack.errors import DataLoss, FailedPrecondition, SutraError
-from sutra_stack.storage import wal_io
 from sutra_stack.storage.engine import records
 from sutra_stack.storage.engine import snapshot as snap
 from sutra_stack.storage.engine import snapshot_state as st
 from sutra_stack.storage.engine.backup_copy import WAL_DIR, copy_store_files
+from sutra_stack.storage.engine.lockfile import DirectoryLock
 from sutra_stack.storage.engine.vectors import fork_is_safe
-from sutra_stack.storage.lockfile import DirectoryLock
-from sutra_stack.storage.wal import WriteAheadLog
+from sutra_stack.storage.wal import WriteAheadLog, fileops
 
 if TYPE_CHECKING:
     from sutra_stack.storage.engine.store import Engine
@@ -51,7 +50,7 @@ class Persistence:
         self.engine = engine
         self.path = path
         self.lock = DirectoryLock(path)
-        self.ops = wal_io.current()  # every change this store makes to its disk goes through it
+        self.ops = fileops.current()  # every change this store makes to its disk goes through it
         self.wal: WriteAheadLog | None = None
         self.snapshot_lsn = 0
         self.meta: dict[str, Any] = {}

@@ -18,13 +18,13 @@ from sutra_stack.storage.engine import validate as v
 from sutra_stack.storage.engine.embedders import Embedder
 from sutra_stack.storage.engine.graph import as_float
 from sutra_stack.storage.engine.paths import best_paths
-from sutra_stack.storage.engine.state import State
+from sutra_stack.storage.engine.state import StoreState
 from sutra_stack.storage.model import ASSOCIATION_TYPES, Concept, GraphPath, Hop, Neighbor, SearchHit, check_id
 
 
 class ReadsMixin:
     _lock: threading.RLock
-    _state: State
+    _state: StoreState
     embedder: Embedder
     dimension: int
 

@@ -32,9 +32,9 @@ from typing import Any
 import numpy as np
 
 from sutra_stack.errors import DataLoss
-from sutra_stack.storage import wal_io
 from sutra_stack.storage.engine import index_file
-from sutra_stack.storage.wal_io import FileOps
+from sutra_stack.storage.wal import fileops
+from sutra_stack.storage.wal.fileops import FileOps
 
 FORMAT_VERSION = 1
 MAGIC = b"SUTRASNP"
@@ -59,7 +59,7 @@ def file_sum(path: Path) -> int:
 
 
 def fsync_path(path: Path, ops: FileOps | None = None) -> None:
-    ops = ops or wal_io.current()
+    ops = ops or fileops.current()
     fd = ops.open(path, os.O_RDONLY)
     try:
         ops.fsync(fd)
@@ -71,11 +71,11 @@ def create_fresh(path: Path, ops: FileOps) -> int:
     """Open `path` as a new, empty, private file for writing (a stale one is removed first)."""
     with contextlib.suppress(FileNotFoundError):
         ops.unlink(path)
-    return ops.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, wal_io.FILE_MODE)
+    return ops.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, fileops.FILE_MODE)
 
 
 def write_atomic(path: Path, data: bytes, ops: FileOps | None = None) -> None:
-    ops = ops or wal_io.current()
+    ops = ops or fileops.current()
     tmp = path.with_name(path.name + ".tmp")
     fd = create_fresh(tmp, ops)
     try:
@@ -112,7 +112,7 @@ def write_snapshot(directory: Path, header: dict[str, Any], arrays: dict[str, np
 
     `elements` is the number of elements the index holds (its file must say so). On any failure
     the files this call made are removed and storage.dat still names the previous index file."""
-    ops = ops or wal_io.current()
+    ops = ops or fileops.current()
     index_path = fresh_index_path(directory, int(header["lsn"]))
     tmp_index = index_path.with_name(index_path.name + ".tmp")
     target = directory / SNAPSHOT_NAME

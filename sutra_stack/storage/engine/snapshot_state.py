@@ -18,12 +18,12 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import numpy as np
 
 from sutra_stack.errors import Internal, SutraError
-from sutra_stack.storage import wal_io
 from sutra_stack.storage.engine import snapshot as snap
 from sutra_stack.storage.engine.backup_copy import disk_error
 from sutra_stack.storage.engine.graph import IdIndex
-from sutra_stack.storage.engine.state import State
+from sutra_stack.storage.engine.state import StoreState
 from sutra_stack.storage.engine.vectors import die_with_parent
+from sutra_stack.storage.wal import fileops
 
 if TYPE_CHECKING:
     from sutra_stack.storage.engine.store import Engine
@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 THAW_CHUNK = 512
 
 
-def state_arrays(state: State, copy: bool = True) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+def state_arrays(state: StoreState, copy: bool = True) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
     """Every array of the state (copies, or views for a forked child), and its counters (call with
     the state lock held)."""
     g, t = state.graph, state.text
@@ -50,7 +50,7 @@ def state_arrays(state: State, copy: bool = True) -> tuple[dict[str, np.ndarray]
     return arrays, counters
 
 
-def load_state(state: State, header: dict[str, Any], arrays: dict[str, tuple[np.ndarray, int]]) -> None:
+def load_state(state: StoreState, header: dict[str, Any], arrays: dict[str, tuple[np.ndarray, int]]) -> None:
     g, t = state.graph, state.text
     c = header["counters"]
     g.concepts.adopt(c["concept_rows"], {k[2:]: b for k, (b, _) in arrays.items() if k.startswith("c.")})
@@ -67,7 +67,7 @@ def add_id_base(arrays: dict[str, np.ndarray]) -> None:
 
 
 def child_write(path: Path, header: dict[str, Any], arrays: dict[str, np.ndarray], vectors: Any,
-                 parent: int, elements: int, ops: wal_io.FileOps, report: int) -> NoReturn:
+                 parent: int, elements: int, ops: fileops.FileOps, report: int) -> NoReturn:
     """In the forked snapshot child: write the files and exit, touching no lock of the parent.
     A failure is reported on the pipe `report` (errno and message) and by the exit status."""
     code = 1

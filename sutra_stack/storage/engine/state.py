@@ -19,7 +19,7 @@ from sutra_stack.storage.engine.textindex import TextIndex
 from sutra_stack.storage.engine.vectors import VectorIndex
 
 
-class State:
+class StoreState:
     def __init__(self, dim: int, *, m: int, ef_construction: int, ef: int) -> None:
         self.dim = dim
         self.graph = Graph()

@@ -38,7 +38,7 @@ from sutra_stack.storage.engine import validate as v
 from sutra_stack.storage.engine.embedders import Embedder, make_embedder
 from sutra_stack.storage.engine.reads import ReadsMixin
 from sutra_stack.storage.engine.snapshot import FORMAT_VERSION
-from sutra_stack.storage.engine.state import State
+from sutra_stack.storage.engine.state import StoreState
 from sutra_stack.storage.engine.writable import WritableMixin
 from sutra_stack.storage.model import AssociationInput, ConceptInput, StoreStats, check_id, content_id
 
@@ -96,7 +96,7 @@ class Engine(ReadsMixin, WritableMixin):
         self.path: Path | None = None
         self._lock = threading.RLock()
         self._cv = threading.Condition(self._lock)
-        self._state = State(self.dimension, m=int(s["index.m"]), ef_construction=int(s["index.ef_construction"]),
+        self._state = StoreState(self.dimension, m=int(s["index.m"]), ef_construction=int(s["index.ef_construction"]),
                             ef=int(s["index.ef"]))
         self._log: Any = MemoryLog()
         self._applied_lsn = 0

@@ -12,13 +12,13 @@ from pathlib import Path
 from typing import IO, Any
 
 from sutra_stack.errors import FailedPrecondition, InvalidArgument, SutraError
-from sutra_stack.storage import wal_io
 from sutra_stack.storage.engine import Engine
 from sutra_stack.storage.engine import snapshot as snap
 from sutra_stack.storage.engine.backup_copy import copy_store_files
 from sutra_stack.storage.engine.graph import as_float
-from sutra_stack.storage.lockfile import DirectoryLock
+from sutra_stack.storage.engine.lockfile import DirectoryLock
 from sutra_stack.storage.model import ASSOCIATION_TYPES, AssociationInput, ConceptInput
+from sutra_stack.storage.wal import fileops
 
 IMPORT_BATCH = 1000
 
@@ -48,7 +48,7 @@ def restore(src: Path, path: Path) -> list[str]:
                                      "restore into a new directory or move the old one away")
         staging = path / ".restore"
         copied = copy_store_files(src, staging)
-        ops = wal_io.current()
+        ops = fileops.current()
         for name in sorted(staging.iterdir()):
             ops.rename(name, path / name.name)
         staging.rmdir()

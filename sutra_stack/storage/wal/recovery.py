@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sutra_stack.errors import DataLoss
-from sutra_stack.storage import wal_format as fmt
-from sutra_stack.storage.wal_io import FileOps
+from sutra_stack.storage.wal import framing as fmt
+from sutra_stack.storage.wal.fileops import FileOps
 
 log = logging.getLogger("sutra_stack.storage.wal")
 

@@ -20,7 +20,7 @@ import stat
 from pathlib import Path
 
 from sutra_stack.errors import FailedPrecondition
-from sutra_stack.storage.wal_io import DIR_MODE, FILE_MODE
+from sutra_stack.storage.wal.fileops import DIR_MODE, FILE_MODE
 
 log = logging.getLogger(__name__)
 

@@ -17,9 +17,9 @@ import threading
 from pathlib import Path
 
 from sutra_stack.errors import FailedPrecondition, Unavailable
-from sutra_stack.storage import wal_format as fmt
-from sutra_stack.storage.wal_io import FileOps
-from sutra_stack.storage.wal_recovery import Segment, list_segments, recover_newest
+from sutra_stack.storage.wal import framing as fmt
+from sutra_stack.storage.wal.fileops import FileOps
+from sutra_stack.storage.wal.recovery import Segment, list_segments, recover_newest
 
 log = logging.getLogger("sutra_stack.storage.wal")
 

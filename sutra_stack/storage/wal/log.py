@@ -1,7 +1,7 @@
 """The write-ahead log: every mutation is framed, checksummed and made durable before it is acknowledged.
 
 Owns group commit and the API over the segment files of one directory (`wal-<seq>.log`:
-format in `wal_format`, files in `wal_segments`, recovery in `wal_recovery`).
+format in `framing`, files in `segments`, recovery in `recovery`).
 
 Group commit: appenders queue their encoded records into the open group under a mutex; the
 first one that finds no write in progress becomes the leader, takes the whole group, writes it
@@ -28,10 +28,10 @@ from pathlib import Path
 
 from sutra_stack.errors import FailedPrecondition, InvalidArgument, Unavailable
 from sutra_stack.limits import MAX_WAL_RECORD_BYTES
-from sutra_stack.storage import wal_format as fmt
-from sutra_stack.storage.wal_io import FileOps, current
-from sutra_stack.storage.wal_recovery import replay_segments
-from sutra_stack.storage.wal_segments import SegmentFiles
+from sutra_stack.storage.wal import framing as fmt
+from sutra_stack.storage.wal.fileops import FileOps, current
+from sutra_stack.storage.wal.recovery import replay_segments
+from sutra_stack.storage.wal.segments import SegmentFiles
 
 log = logging.getLogger(__name__)
 

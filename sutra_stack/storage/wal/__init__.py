@@ -1,0 +1,7 @@
+"""The write-ahead log: group commit (`log`), the record and segment format (`framing`), the
+segment files (`segments`), reading a log back (`recovery`) and the file-operation seam every
+change to the store's disk goes through (`fileops`)."""
+
+from sutra_stack.storage.wal.log import FSYNC_POLICIES, WriteAheadLog
+
+__all__ = ["FSYNC_POLICIES", "WriteAheadLog"]
