@@ -133,7 +133,7 @@ stable_after = 0.2
     finally:
         sup.close()
     bare, bare_pre = [], []
-    from sutra_stack.supervisor.process import _child_setup  # noqa: PLC0415
+    from sutra_stack.supervisor.process import _child_setup
 
     for _ in range(crashes):
         for out, pre in ((bare, None), (bare_pre, _child_setup([], None))):
@@ -191,8 +191,8 @@ reload = "none"
 
 
 def _serving(port: int) -> bool:
-    import grpc  # noqa: PLC0415
-    from grpc_health.v1 import health_pb2  # noqa: PLC0415
+    import grpc
+    from grpc_health.v1 import health_pb2
 
     with grpc.insecure_channel(f"127.0.0.1:{port}") as ch:
         resp = ch.unary_unary("/grpc.health.v1.Health/Check",

@@ -189,7 +189,7 @@ def ask(
     reasoner, store, address = _reasoner(storage)
     try:
         answer = reasoner.ask(question, max_paths=max_paths, max_depth=max_depth)
-    except Exception as e:  # noqa: BLE001
+    except Exception as e:  # noqa: BLE001 - turned into a clear message
         _explain(e, address)
     finally:
         _close(store)
@@ -207,7 +207,7 @@ def stats(storage: str | None = StorageOpt, as_json: bool = JsonOpt) -> None:
     _, store, address = _reasoner(storage)
     try:
         st = store.stats()
-    except Exception as e:  # noqa: BLE001
+    except Exception as e:  # noqa: BLE001 - turned into a clear message
         _explain(e, address)
     finally:
         _close(store)

@@ -78,7 +78,7 @@ class ControlServer:
                                    "config": mgr.stack.where}, "services": mgr.status()}
         if cmd == "logs":
             n = int(req.get("n", 100))
-            from sutra_stack.supervisor.manager import log_dir  # noqa: PLC0415
+            from sutra_stack.supervisor.manager import log_dir
 
             names = [service] if service else list(mgr.services)
             return {"lines": {s: read_lines(log_dir(mgr.stack), s, n) for s in names}}

@@ -78,7 +78,7 @@ class Console:
         if p is None:
             text = f"{name:<{self.width}} | "
             if self.colour:
-                from rich.style import Style  # noqa: PLC0415 - only for a terminal
+                from rich.style import Style  # only for a terminal
 
                 colour = "white" if name == "sutra" else COLOURS[len(self._prefixes) % len(COLOURS)]
                 text = Style(color=colour, bold=True).render(text)

@@ -185,8 +185,8 @@ class Manager:
 
     async def run(self, names: list[str] | None = None) -> None:
         """Supervise until SIGINT/SIGTERM or `down`; everything is stopped on the way out."""
-        from sutra_stack.supervisor.control import ControlServer  # noqa: PLC0415
-        from sutra_stack.supervisor.reload import watch  # noqa: PLC0415
+        from sutra_stack.supervisor.control import ControlServer
+        from sutra_stack.supervisor.reload import watch
 
         self.lock()
         loop = asyncio.get_running_loop()

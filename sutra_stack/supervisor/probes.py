@@ -100,9 +100,9 @@ async def grpc_serving(host: str, port: int, service: str, timeout: float) -> bo
 
 async def grpc_health(host: str, port: int, service: str, timeout: float) -> tuple[int | None, str]:
     """(ServingStatus, detail) of one grpc.health.v1 Check of `service`; (None, detail) without an answer."""
-    import h2.config  # noqa: PLC0415
-    import h2.connection  # noqa: PLC0415
-    import h2.events  # noqa: PLC0415
+    import h2.config
+    import h2.connection
+    import h2.events
 
     target = f"{host}:{port}"
     w = None
@@ -147,7 +147,7 @@ async def grpc_health(host: str, port: int, service: str, timeout: float) -> tup
 
 
 async def probe_exec(p: ProbeSpec, env: dict[str, str], cwd: Path) -> tuple[bool, str]:
-    from sutra_stack.supervisor.process import resolve_argv, run_exec  # noqa: PLC0415
+    from sutra_stack.supervisor.process import resolve_argv, run_exec
 
     try:
         argv = resolve_argv(p.command, env, cwd)

@@ -43,7 +43,7 @@ def test_hash_embedder_puts_shared_words_close() -> None:
 class _Handler(BaseHTTPRequestHandler):
     dim = 8
 
-    def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+    def do_POST(self) -> None:  # http.server's naming
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
         if self.path != "/v1/embeddings" or self.headers.get("Authorization") != "Bearer k":
             self.send_response(401)
@@ -97,7 +97,7 @@ def test_http_embedder_unreachable_and_misconfigured() -> None:
         HttpEmbedder("http://127.0.0.1:9", "m", 8, timeout=2).embed(["x"])
 
 
-def test_read_only_store_refuses_writes_but_answers_reads(tmp_path) -> None:  # noqa: ANN001
+def test_read_only_store_refuses_writes_but_answers_reads(tmp_path) -> None:
     with Engine.open(tmp_path, {"storage.fsync": "off"}) as eng:
         cid = eng.learn_concept("kept")
     with Engine.open(tmp_path, {"storage.fsync": "off", "storage.read_only": True}) as eng:

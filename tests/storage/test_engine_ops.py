@@ -207,7 +207,7 @@ def test_concurrent_writers_and_readers(eng: Engine) -> None:
         try:
             for i in range(100):
                 eng.learn_concept(f"writer {w} item {i}")
-        except BaseException as e:  # noqa: BLE001
+        except BaseException as e:  # noqa: BLE001 - the test reports it after joining
             errors.append(e)
 
     def reader() -> None:
@@ -215,7 +215,7 @@ def test_concurrent_writers_and_readers(eng: Engine) -> None:
             for _ in range(100):
                 eng.vector_search(text="writer item", k=3)
                 eng.text_search("writer", k=3)
-        except BaseException as e:  # noqa: BLE001
+        except BaseException as e:  # noqa: BLE001 - the test reports it after joining
             errors.append(e)
 
     threads = [threading.Thread(target=writer, args=(w,)) for w in range(4)] + [threading.Thread(target=reader)]

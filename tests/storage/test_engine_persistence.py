@@ -240,7 +240,7 @@ def test_snapshots_while_writers_learn_and_delete_lose_nothing(tmp_path: Path) -
                         eng.delete_concept(cid)
                         deleted.append(cid)
                     i += 1
-            except BaseException as e:  # noqa: BLE001
+            except BaseException as e:  # noqa: BLE001 - the test reports it after joining
                 errors.append(e)
 
         threads = [threading.Thread(target=writer, args=(w,)) for w in range(3)]

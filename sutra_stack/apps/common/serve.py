@@ -55,7 +55,7 @@ def serve(
     """Serve the app factory `app_ref` ("module:function") until SIGTERM/SIGINT. The request
     time-out and connection limit default to the settings api.request_timeout / api.max_connections."""
     if request_timeout is None or max_connections is None:
-        from sutra_stack.config import settings_from_env  # noqa: PLC0415
+        from sutra_stack.config import settings_from_env
 
         settings = settings_from_env()
         request_timeout = settings["api.request_timeout"] if request_timeout is None else request_timeout

@@ -73,10 +73,10 @@ def handover_server(config: Any, drain: float = 5.0) -> Any:
     down as uvicorn does. A second signal, or
     SIGINT, exits at once as usual. Use it like `uvicorn.Server(config)`.
     """
-    import asyncio  # noqa: PLC0415
-    import signal  # noqa: PLC0415
+    import asyncio
+    import signal
 
-    import uvicorn  # noqa: PLC0415
+    import uvicorn
 
     class HandoverServer(uvicorn.Server):
         async def serve(self, sockets: list[socket.socket] | None = None) -> None:

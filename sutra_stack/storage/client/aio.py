@@ -85,7 +85,7 @@ class _Pipe:
             self.fail(Unavailable(f"lost the connection to the storage server at {self.address}: "
                                   f"{type(e).__name__}; a write may or may not have been applied",
                                   reason=Reason.CONNECTION_LOST))
-        except BaseException as e:  # noqa: BLE001 - every waiter must learn why
+        except BaseException as e:  # every waiter must learn why
             self.fail(e if isinstance(e, SutraError) else Unavailable(f"connection to {self.address} failed: {e}",
                                                                       reason=Reason.CONNECTION_LOST))
             if isinstance(e, asyncio.CancelledError):

@@ -13,6 +13,6 @@ if "grpc" not in sys.modules:
     # then uses gRPC in the child, so turn it off unless the operator chose otherwise.
     os.environ.setdefault("GRPC_ENABLE_FORK_SUPPORT", "false")
 
-from sutra_stack.storage.engine.store import Engine  # noqa: E402
+from sutra_stack.storage.engine.store import Engine
 
 __all__ = ["Engine"]

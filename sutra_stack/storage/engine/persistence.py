@@ -180,7 +180,7 @@ class Persistence:
             self._wake.clear()
             try:
                 self.snapshot()
-            except Exception:  # noqa: BLE001 - keep serving; the next trigger tries again
+            except Exception:  # keep serving; the next trigger tries again
                 log.exception("snapshot of %s failed; the WAL keeps every write", self.path)
 
     def snapshot(self) -> None:

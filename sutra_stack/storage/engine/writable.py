@@ -56,7 +56,7 @@ class WritableMixin:
         for listener in list(self._writable_listeners):
             try:
                 listener(not ro and not self._read_only)
-            except Exception:  # noqa: BLE001 - a listener must not break the write path
+            except Exception:  # a listener must not break the write path
                 log.exception("a writability listener failed")
 
     def resume_writes(self) -> dict[str, Any]:

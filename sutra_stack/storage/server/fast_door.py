@@ -223,7 +223,7 @@ class _Connection(asyncio.Protocol):
             self._send({"id": rid, "result": result})
         except SutraError as e:
             self._send(error_body(e, rid))
-        except Exception as e:  # noqa: BLE001 - an unencodable result is a bug; answer, keep serving
+        except Exception as e:  # an unencodable result is a bug; answer, keep serving
             log.exception("fast door: cannot encode the result of %s", op.name)
             self._send(error_body(Internal(f"{op.name}: cannot encode result: {e}"), rid))
 
@@ -238,7 +238,7 @@ class _Connection(asyncio.Protocol):
         if err is None:
             try:
                 self._send({"id": rid, "result": fut.result()})
-            except Exception as e:  # noqa: BLE001
+            except Exception as e:  # an unencodable result is a bug; answer, keep serving
                 log.exception("fast door: cannot encode a result")
                 self._send(error_body(Internal(f"cannot encode result: {e}"), rid))
         elif isinstance(err, SutraError):

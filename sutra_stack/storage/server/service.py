@@ -83,7 +83,7 @@ class StorageService:
             st = engine.stats()
             self._info = {"embedder": st.embedder, "dimension": st.dimension, "format_version": st.format_version}
             self.read_only = self.read_only or bool(st.read_only)
-        except Exception:  # noqa: BLE001 - info is best effort; serving does not depend on it
+        except Exception:  # info is best effort; serving does not depend on it
             log.exception("could not read store stats after loading")
         self.state = ServingState.SERVING
         self.metrics.bind_engine(engine)
@@ -100,7 +100,7 @@ class StorageService:
         for listener in list(self._writable_listeners):
             try:
                 listener(writable)
-            except Exception:  # noqa: BLE001 - a listener must not break the write that noticed
+            except Exception:  # a listener must not break the write that noticed
                 log.exception("a writability listener failed")
 
     @property
@@ -163,7 +163,7 @@ class StorageService:
         except SutraError as e:
             code = e.code
             raise
-        except Exception as e:  # noqa: BLE001 - anything else is a bug: say so, keep serving
+        except Exception as e:  # anything else is a bug: say so, keep serving
             code = "INTERNAL"
             log.exception("operation %s failed", op.name)
             raise Internal(f"{op.name} failed inside the storage server: {type(e).__name__}: {e}") from None
@@ -188,7 +188,7 @@ class StorageService:
         if serving:
             try:
                 concepts = int(self.engine.stats().concepts)
-            except Exception:  # noqa: BLE001 - a health probe must answer
+            except Exception:  # a health probe must answer
                 log.exception("stats failed during a health check")
         return {
             "status": "SERVING" if serving else "NOT_SERVING",

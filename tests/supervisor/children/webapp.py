@@ -10,9 +10,9 @@ import sys
 import uvicorn
 
 sys.path.insert(0, os.environ["APP_DIR"])
-import version  # noqa: E402
+import version
 
-from sutra_stack.apps.common.sockets import handover_server, inherited_sockets  # noqa: E402
+from sutra_stack.apps.common.sockets import handover_server, inherited_sockets
 
 
 async def app(scope, receive, send):  # type: ignore[no-untyped-def]
