@@ -16,7 +16,7 @@ import difflib
 import os
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -131,7 +131,8 @@ _BOOL_TRUE = {"1", "true", "yes", "on"}
 _BOOL_FALSE = {"0", "false", "no", "off", ""}
 
 
-def _did_you_mean(word: str, options: list[str] | set[str] | frozenset[str]) -> str:
+def did_you_mean(word: str, options: Iterable[str]) -> str:
+    """' (did you mean 'x'?)' with the option closest to a misspelt `word`, or '' (config errors)."""
     close = difflib.get_close_matches(word, sorted(options), n=1)
     return f" (did you mean {close[0]!r}?)" if close else ""
 
@@ -166,7 +167,7 @@ def coerce(setting: Setting, value: Any, where: str) -> Any:
     if setting.choices is not None and out not in setting.choices:
         raise ConfigError(
             f"{where}: {setting.key} must be one of {', '.join(setting.choices)}, got {out!r:.60}"
-            + _did_you_mean(str(out), list(setting.choices)),
+            + did_you_mean(str(out), list(setting.choices)),
             field=setting.key,
         )
     if setting.minimum is not None and out < setting.minimum:
@@ -333,14 +334,14 @@ def load_config(
             raw[section] = table
             continue
         if section not in SETTING_SECTIONS:
-            raise ConfigError(f"{where}: unknown section [{section}]" + _did_you_mean(section, known_sections))
+            raise ConfigError(f"{where}: unknown section [{section}]" + did_you_mean(section, known_sections))
         if not isinstance(table, dict):
             raise ConfigError(f"{where}: {section} must be a table ([{section}])")
         for name, value in table.items():
             key = f"{section}.{name}"
             setting = BY_KEY.get(key)
             if setting is None:
-                raise ConfigError(f"{where}: unknown key {key}" + _did_you_mean(key, set(BY_KEY)), field=key)
+                raise ConfigError(f"{where}: unknown key {key}" + did_you_mean(key, set(BY_KEY)), field=key)
             values[key] = coerce(setting, value, where)
             explicit.add(key)
     for source_name, source in ((str(env_path), dotenv), ("environment", environ)):

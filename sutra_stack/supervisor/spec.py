@@ -20,7 +20,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from sutra_stack.config import BY_KEY, LoadedConfig
+from sutra_stack.config import BY_KEY, LoadedConfig, did_you_mean
 from sutra_stack.errors import ConfigError
 from sutra_stack.limits import (
     DEFAULT_LOG_BACKUPS,
@@ -28,7 +28,7 @@ from sutra_stack.limits import (
     MAX_LISTEN_SOCKETS,
     MAX_SERVICES,
 )
-from sutra_stack.supervisor.tables import PROBE_KEYS, SERVICE_KEYS, SUPERVISOR_KEYS, Reader, did_you_mean
+from sutra_stack.supervisor.tables import PROBE_KEYS, SERVICE_KEYS, SUPERVISOR_KEYS, Reader
 
 CONDITIONS = ("started", "healthy", "completed")
 RESTART_POLICIES = ("no", "on-failure", "always")

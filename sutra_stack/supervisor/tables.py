@@ -8,10 +8,10 @@ for an unknown key, a "did you mean".
 
 from __future__ import annotations
 
-import difflib
 import re
 from typing import Any
 
+from sutra_stack.config import did_you_mean
 from sutra_stack.errors import ConfigError
 
 SERVICE_KEYS: dict[str, str] = {
@@ -54,11 +54,6 @@ SUPERVISOR_KEYS: dict[str, str] = {
     "reload_debounce": "seconds of quiet after a file change before reloading",
     "state_dir": "directory for logs/ and run/ (relative to the config file)",
 }
-
-
-def did_you_mean(word: str, options: Any) -> str:
-    close = difflib.get_close_matches(word, sorted(options), n=1)
-    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 class Reader:

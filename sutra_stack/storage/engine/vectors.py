@@ -176,19 +176,6 @@ class VectorIndex:
         self.count = 0  # live vectors (index + pending + claimed)
 
     # --- the gate --------------------------------------------------------------------------
-    def _enter(self) -> None:
-        """Fast path of `_use()` for searches: count as a user unless a resize runs."""
-        with self._cv:
-            while self._resizing:
-                self._cv.wait()
-            self._users += 1
-
-    def _leave(self) -> None:
-        with self._cv:
-            self._users -= 1
-            if not self._users and self._resizing:
-                self._cv.notify_all()
-
     @contextlib.contextmanager
     def _use(self, new_slots: int = 0) -> Iterator[None]:
         with self._cv:

@@ -55,10 +55,6 @@ def record_header(lsn: int, payload: bytes, pcrc: int | None = None) -> bytes:
     return RECORD_HEADER.pack(n, crc, lsn)
 
 
-def encode_record(lsn: int, payload: bytes, pcrc: int | None = None) -> bytes:
-    return record_header(lsn, payload, pcrc) + payload
-
-
 def decode_header(head: bytes, path: Path) -> int:
     """Validate a segment header and return its first lsn, or raise DataLoss naming the file."""
     if len(head) < HEADER_SIZE:
