@@ -242,7 +242,7 @@ def _search(store: KnowledgeStore, question: str) -> tuple[list[SearchHit], list
     query = search_query(question)
     both = getattr(store, "search_candidates", None)
     if both is not None:
-        return both(query, k=SEARCH_K)  # type: ignore[no-any-return]
+        return both(query, k=SEARCH_K)
     return store.vector_search(text=query, k=SEARCH_K), store.text_search(query, k=SEARCH_K)
 
 
@@ -271,7 +271,7 @@ def _find_paths(store: KnowledgeStore, frame: Frame, starts: list[str], targets:
     except NotFound:
         return []
     read.update((c.id, c) for c in concepts)
-    return paths  # type: ignore[no-any-return]
+    return paths
 
 
 def _fetch(store: KnowledgeStore, ids: list[str]) -> dict[str, Concept]:

@@ -41,7 +41,7 @@ def check_type(value: object, field_name: str = "type") -> str:
             f"{field_name} must be one of {', '.join(ASSOCIATION_TYPES)}, got {shown(value, 40)}",
             field=field_name,
         )
-    return value  # type: ignore[return-value]
+    return value
 
 
 class _Wire:

@@ -81,7 +81,7 @@ class Service:
         pump.close()
         task = asyncio.current_task()
         if task in self.cleanups:
-            self.cleanups.discard(task)  # type: ignore[arg-type]
+            self.cleanups.discard(task)
 
     # ---- probes ----------------------------------------------------------------------------
     async def probe_until_ready(self, child: Child, timeout: float | None) -> tuple[bool, str]:

@@ -48,8 +48,8 @@ def create_app(settings: Settings | None = None, store_factory: Callable[[], Any
     install_read_only_handler(app)
     app.include_router(router)
     app.add_middleware(CatchAll)
-    app.add_middleware(RequestMetrics, metrics=metrics)  # type: ignore[arg-type]
-    app.add_middleware(BodySizeLimit, max_bytes=MAX_REQUEST_BODY_BYTES)  # type: ignore[arg-type]
+    app.add_middleware(RequestMetrics, metrics=metrics)
+    app.add_middleware(BodySizeLimit, max_bytes=MAX_REQUEST_BODY_BYTES)
     return app
 
 

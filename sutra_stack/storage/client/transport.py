@@ -254,8 +254,8 @@ _OPTIONS = [("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
 
 
 def rpc_error(e: grpc.RpcError, address: str) -> SutraError:
-    code = e.code()  # type: ignore[attr-defined]
-    details = e.details() or ""  # type: ignore[attr-defined]
+    code = e.code()
+    details = e.details() or ""
     name = code.name if code is not None else "UNKNOWN"
     if name == "UNAVAILABLE" and "storage server" not in details:
         hint = HINT

@@ -192,7 +192,7 @@ class SentenceTransformerEmbedder:
         if not model:
             raise FailedPrecondition("embedder.model must name a local sentence-transformers model path")
         try:
-            from sentence_transformers import SentenceTransformer  # type: ignore[import-not-found]
+            from sentence_transformers import SentenceTransformer
         except ImportError:
             raise FailedPrecondition(
                 "embedder.kind = sentence-transformers needs the extra: "

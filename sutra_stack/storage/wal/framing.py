@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import struct
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -93,7 +94,7 @@ class RecordReader:
         self.end = HEADER_SIZE
         self.bad: BadRecord | None = None
 
-    def __iter__(self):  # type: ignore[no-untyped-def]
+    def __iter__(self) -> Iterator[tuple[int, bytes]]:
         data, n, pos = self.data, len(self.data), HEADER_SIZE
         rh = RECORD_HEADER.size
         while pos < n:

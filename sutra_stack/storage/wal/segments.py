@@ -64,10 +64,10 @@ class SegmentFiles:
                 self.seal_and_open(first_lsn)
                 cur = self.segments[-1]
             if count:
-                self.ops.write_all(self.fd, data)  # type: ignore[arg-type]
+                self.ops.write_all(self.fd, data)
                 self.dirty = True
                 if self.policy == "always":
-                    self.ops.fsync(self.fd)  # type: ignore[arg-type]
+                    self.ops.fsync(self.fd)
                     self.dirty = False
                 cur.size += len(data)
                 self.total_bytes += len(data)
