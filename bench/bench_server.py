@@ -24,7 +24,9 @@ The machine is shared, so each figure alternates with its limit --repeats times;
 is the median of the per-round ratios.
 
 Usage: python bench/bench_server.py [--n 100000] [--bulk 20000] [--calls 3000] [--repeats 5] [--dir DIR]
-A quick run: python bench/bench_server.py --n 10000 --bulk 4000 --calls 2000 --queries 500 --repeats 3
+       [--quick] [--baseline REV [--rounds 3]]
+A quick run (--quick): --n 10000 --bulk 4000 --calls 2000 --queries 500 --repeats 3
+Against another revision, in the same run (bench/baseline.py): --baseline HEAD~1 --quick
 """
 
 from __future__ import annotations
@@ -47,8 +49,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+import baseline  # bench/baseline.py: which tree's sutra_stack this run measures
+
+TREE = baseline.setup_path()
 
 import grpc  # noqa: E402
 import hnswlib  # noqa: E402
@@ -90,6 +93,7 @@ def paired(anchor: Callable[[], float], ours: Callable[[], float], repeats: int)
 
 def report(label: str, anchor_label: str, figures: tuple[float, float, float], target: float | None) -> None:
     anchor, value, ratio = figures
+    baseline.record(f"{label.strip()} | {anchor_label}", value, "/s", anchor=anchor)
     verdict = "" if target is None else (" ok" if ratio >= target else " BELOW TARGET")
     tgt = f"target ≥ {target:.2f}×" if target is not None else "(reported)"
     print(f"  {label:<50} {value:>9,.0f}/s | {anchor_label:<28} {anchor:>9,.0f}/s | "
@@ -260,7 +264,7 @@ def bulk_engine_rate(workdir: Path, items: list[str]) -> float:
     shutil.rmtree(d, ignore_errors=True)
     texts_file = workdir / "bulk-texts.txt"
     texts_file.write_text("\n".join(items) + "\n", encoding="utf-8")
-    out = subprocess.run([sys.executable, "-c", ENGINE_BULK, str(ROOT), str(d), str(texts_file), str(BATCH)],
+    out = subprocess.run([sys.executable, "-c", ENGINE_BULK, str(TREE), str(d), str(texts_file), str(BATCH)],
                          capture_output=True, text=True, check=True, timeout=3600)
     shutil.rmtree(d, ignore_errors=True)
     return float(out.stdout.strip().splitlines()[-1])
@@ -278,6 +282,9 @@ def bulk_server_rate(workdir: Path, name: str, items: list[str], stream: bool) -
     return rate
 
 
+QUICK = {"n": 10_000, "bulk": 4_000, "calls": 2_000, "queries": 500, "repeats": 3}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--n", type=int, default=100_000, help="concepts in the store searched")
@@ -288,7 +295,13 @@ def main() -> None:
     ap.add_argument("--dir", type=Path, default=None)
     ap.add_argument("--only", choices=("all", "grpc"), default="all",
                     help="grpc: fill the store, then measure only the QueryConcept-over-gRPC rows")
+    ap.add_argument("--quick", action="store_true", help="small sizes (a few minutes on 2 cores): " + str(QUICK))
+    baseline.add_arguments(ap)
     a = ap.parse_args()
+    if a.quick:
+        ap.set_defaults(**QUICK)
+        a = ap.parse_args()
+    baseline.compare_if_asked(__file__, a)
     workdir = a.dir or Path(tempfile.mkdtemp(prefix="bench-server-"))
     workdir.mkdir(parents=True, exist_ok=True)
     r = a.repeats
@@ -304,7 +317,9 @@ def main() -> None:
             ids: list[str] = []
             for i in range(0, a.n, BATCH):
                 ids += c.learn_batch([ConceptInput(x) for x in texts(min(BATCH, a.n - i), 1_000_000 + i)])
-            print(f"  filled in {time.perf_counter() - t:.1f}s", flush=True)
+            spent = time.perf_counter() - t
+            print(f"  filled in {spent:.1f}s", flush=True)
+            baseline.record("fill: learn_batch via StorageClient, fsync off", a.n / spent, "concepts/s")
             c.flush()
         rng = random.Random(1)
         sample = [ids[rng.randrange(len(ids))] for _ in range(4096)]
