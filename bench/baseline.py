@@ -181,20 +181,19 @@ class Comparison:
         return 1 if self.failures else 0
 
 
-def run_side(script: Path, argv: Sequence[str], side: str, under_test: Path, figures: Path, label: str,
-             python: str = sys.executable) -> list[dict[str, Any]]:
-    """One run of `script` against `under_test`, its output printed with `label` in front; its figures."""
+def run_side(script: Path, argv: Sequence[str], under_test: Path, figures: Path, label: str,
+             python: str = sys.executable) -> tuple[int, list[dict[str, Any]]]:
+    """One run of `script` against `under_test`, its output printed with `label` in front: its exit
+    status and the figures it recorded."""
     figures.unlink(missing_ok=True)
     proc = subprocess.Popen([python, str(script), *argv], cwd=under_test, env=side_env(under_test, figures),
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1)
     assert proc.stdout is not None
     for line in proc.stdout:
         print(f"[{label}] {line}", end="", flush=True)
-    if proc.wait() != 0:
-        raise RuntimeError(f"{side} run of {script.name} exited with {proc.returncode}")
-    if not figures.exists():
-        return []
-    return [json.loads(x) for x in figures.read_text(encoding="utf-8").splitlines() if x]
+    code = proc.wait()
+    got = [json.loads(x) for x in figures.read_text(encoding="utf-8").splitlines() if x] if figures.exists() else []
+    return code, got
 
 
 def compare(script: str | Path, argv: Sequence[str], rev: str, rounds: int = 3, this_rev: str = "",
@@ -218,8 +217,10 @@ def compare(script: str | Path, argv: Sequence[str], rev: str, rounds: int = 3, 
               f"this = {this_name}; {rounds} rounds, baseline then this in each", flush=True)
         for r in range(rounds):
             for side in SIDES:
-                got = run_side(script, args, side, trees[side], Path(tmp) / f"{side}{r}.jsonl",
-                               f"{side} {r + 1}/{rounds}", python)
+                code, got = run_side(script, args, trees[side], Path(tmp) / f"{side}{r}.jsonl",
+                                     f"{side} {r + 1}/{rounds}", python)
+                if code != 0:  # its figures so far still count; the rest show as not measured
+                    failures.append(f"the {side} run {r + 1} of {script.name} exited with {code}")
                 for fig in got:
                     mod = str(fig["module"])
                     modules[side].add(mod)

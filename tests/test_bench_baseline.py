@@ -75,3 +75,12 @@ def test_verdict_follows_the_figure_direction() -> None:
     fig.higher = True
     fig.anchors = {"baseline": [200.0, 204.0], "this": [180.0, 182.0]}
     assert fig.verdict() == "within spread"
+
+
+def test_a_run_that_fails_is_reported_and_its_figures_still_count(tmp_path: Path) -> None:
+    script = tmp_path / "probe.py"
+    script.write_text(PROBE + "sys.exit(3)\n")
+    result = baseline.compare(script, [], "HEAD", rounds=1)
+    assert result.exit_code == 1
+    assert result.failures == [f"the {side} run 1 of probe.py exited with 3" for side in ("baseline", "this")]
+    assert result.figures["probe size"].values == {"baseline": [1.0], "this": [1.0]}
