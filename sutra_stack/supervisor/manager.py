@@ -22,10 +22,11 @@ from typing import Any
 
 from dotenv import dotenv_values
 
+from sutra_stack import libc
 from sutra_stack.config import LoadedConfig
 from sutra_stack.errors import FailedPrecondition, NotFound
 from sutra_stack.supervisor.logs import Console, ServiceLog
-from sutra_stack.supervisor.process import become_subreaper, kill_all, reap_orphans, start_guard
+from sutra_stack.supervisor.process import kill_all, reap_orphans, start_guard
 from sutra_stack.supervisor.service import Service
 from sutra_stack.supervisor.sockets import SocketSet
 from sutra_stack.supervisor.spec import StackSpec
@@ -193,7 +194,7 @@ class Manager:
         try:
             for n in self.stack.order(names):
                 self.sockets.bind(n, self.stack.services[n].listen)
-            become_subreaper()
+            libc.become_subreaper()
             self._guard = start_guard(self.id)
             for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):  # HUP: the terminal went away
                 loop.add_signal_handler(sig, self._on_stop_signal)

@@ -4,7 +4,7 @@
   group, then SIGKILLs whatever is left of it, including descendants that left the group
   (found by the instance marker in their environment).
 - The child asks the kernel for SIGKILL when its parent dies (PR_SET_PDEATHSIG, set after
-  fork with prctl through ctypes), and the supervisor is a child subreaper
+  fork through `sutra_stack.libc`), and the supervisor is a child subreaper
   (PR_SET_CHILD_SUBREAPER), so orphaned grandchildren come back to it and are reaped.
 - A small guard process (`guard.py`) holds a pipe from the supervisor; when the supervisor
   dies, even by SIGKILL, the pipe closes and the guard kills every process that carries
@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import ctypes
 import fcntl
 import os
 import shutil
@@ -30,30 +29,21 @@ from pathlib import Path
 
 import psutil
 
+from sutra_stack import libc
 from sutra_stack.supervisor.guard import kill_marked
 from sutra_stack.supervisor.sockets import SD_LISTEN_FDS_START
 
-PR_SET_PDEATHSIG = 1
-PR_SET_CHILD_SUBREAPER = 36
 MARKER_VAR = "SUTRA_SUPERVISOR_MARK"  # value: "<supervisor id>/<service>/<instance>"
-_libc = ctypes.CDLL(None, use_errno=True)
-_prctl = _libc.prctl
-_prctl.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong]
 _known_pids: set[int] = set()  # children the supervisor waits for itself (not orphans)
 _live: dict[int, Child] = {}  # every running child (services, instances being stopped, probes)
 _supervisor_id = "none"  # set by start_guard; the prefix of every marker this supervisor hands out
-
-
-def become_subreaper() -> None:
-    if _prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0:
-        raise OSError(ctypes.get_errno(), "prctl(PR_SET_CHILD_SUBREAPER) failed")
 
 
 def _child_setup(fds: list[int], env: dict[str, str] | None) -> Callable[[], None]:
     """What runs in the child between fork and exec (no asyncio, no locks)."""
 
     def setup() -> None:
-        _prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        libc.set_parent_death_signal(signal.SIGKILL)
         if os.getppid() == 1:  # the supervisor already died between fork and prctl
             os._exit(1)
         if fds:

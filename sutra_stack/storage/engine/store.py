@@ -8,9 +8,6 @@ while they touch memory, never across an fsync. `Engine.open(path, settings)` re
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
-import functools
 import heapq
 import logging
 import threading
@@ -43,15 +40,6 @@ from sutra_stack.storage.engine.writable import WritableMixin
 from sutra_stack.storage.model import AssociationInput, ConceptInput, StoreStats, check_id, content_id
 
 log = logging.getLogger(__name__)
-_M_MMAP_THRESHOLD = -3
-
-
-@functools.cache
-def _tune_malloc() -> None:
-    """Serve large blocks (the engine's growing arrays) from mmap, so that memory freed when an
-    array doubles goes back to the system instead of staying resident in glibc's heap."""
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL("libc.so.6").mallopt(_M_MMAP_THRESHOLD, 256 * 1024)
 
 
 class MemoryLog:
@@ -84,7 +72,6 @@ def resolve_settings(settings: Mapping[str, Any] | None, overrides: Mapping[str,
 
 class Engine(ReadsMixin, WritableMixin):
     def __init__(self, settings: Mapping[str, Any] | None = None, *, embedder: Embedder | None = None) -> None:
-        _tune_malloc()
         self.settings = resolve_settings(settings)
         s = self.settings
         self.embedder = embedder or make_embedder(s)

@@ -16,7 +16,6 @@ over the whole block, and with 4 KiB pages most of those reads also miss the TLB
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import os
 import signal
 import sys
@@ -27,11 +26,11 @@ from pathlib import Path
 import hnswlib
 import numpy as np
 
+from sutra_stack import libc
 from sutra_stack.errors import Internal
 
 INITIAL_CAPACITY = 1024
 _HUGE_PAGE = 2 << 20
-_MADV_HUGEPAGE, _MADV_COLLAPSE = 14, 25  # linux/mman.h
 _EMPTY_ROWS = np.empty(0, dtype=np.int64)
 _EMPTY_SIMS = np.empty(0, dtype=np.float32)
 
@@ -39,8 +38,7 @@ _EMPTY_SIMS = np.empty(0, dtype=np.float32)
 def die_with_parent(parent: int) -> None:
     """In a forked snapshot child: be killed when the parent dies (no orphan may finish renaming
     snapshot files after a crash, or keep the directory lock)."""
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    libc.set_parent_death_signal(signal.SIGKILL)
     if os.getppid() != parent:  # the parent died before prctl took effect
         os._exit(1)
 
@@ -83,20 +81,15 @@ def _on_huge_pages(later: list[threading.Thread] | None = None) -> Iterator[None
     new = sorted(_big_anonymous_regions() - before)
     if not new:
         return
-    try:
-        madvise = ctypes.CDLL(None, use_errno=True).madvise
-        madvise.argtypes = (ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int)
-    except (OSError, AttributeError):
-        return
     spans = []
     for start, end in new:
         first, last = -(-start // _HUGE_PAGE) * _HUGE_PAGE, end // _HUGE_PAGE * _HUGE_PAGE
-        if last > first and madvise(first, last - first, _MADV_HUGEPAGE) == 0:
+        if last > first and libc.madvise(first, last - first, libc.MADV_HUGEPAGE) == 0:
             spans.append((first, last - first))
 
     def collapse() -> None:  # ctypes releases the GIL: searches go on meanwhile
         for first, size in spans:
-            madvise(first, size, _MADV_COLLAPSE)
+            libc.madvise(first, size, libc.MADV_COLLAPSE)
 
     if spans:
         thread = threading.Thread(target=collapse, name="index-huge-pages", daemon=True)

@@ -1,7 +1,5 @@
-"""`python -m sutra_stack.storage.server`: run the storage server (same as `sutra storage serve`)."""
+"""`python -m sutra_stack.storage.server`: run the storage server (`sutra storage serve`, same flags)."""
 
-import sys
+from sutra_stack.storage.server.command import main
 
-from sutra_stack.storage.server.app import main
-
-sys.exit(main())
+main()

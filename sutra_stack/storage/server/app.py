@@ -18,9 +18,11 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from sutra_stack.config import Settings, settings_from_env
+from sutra_stack.config import Settings
 from sutra_stack.errors import ConfigError, SutraError
 from sutra_stack.storage import backups
+from sutra_stack.storage.engine import Engine
+from sutra_stack.storage.engine.vectors import fork_is_safe
 from sutra_stack.storage.server.door_loop import DoorLimits, DoorLoop
 from sutra_stack.storage.server.fast_door import FastDoor
 from sutra_stack.storage.server.grpc_door import GrpcDoor
@@ -79,10 +81,8 @@ def setup_logging(level: str) -> None:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s", force=True)
 
 
-def open_engine(path: str, settings: Settings, read_only: bool) -> Any:
+def open_engine(path: str, settings: Settings, read_only: bool) -> Engine:
     """Open (or create) the store at `path` with the engine's settings."""
-    from sutra_stack.storage.engine import Engine
-
     return Engine.open(path, {**settings, "storage.read_only": read_only})
 
 
@@ -134,6 +134,11 @@ class StorageServer:
     def load(self) -> None:
         t0 = time.monotonic()
         log.info("loading store %s", self.opts.path)
+        if fork_is_safe():
+            log.info("snapshots are written by a forked child")
+        else:
+            log.warning("snapshots are written in this process, stalling writes while they run: gRPC's fork "
+                        "support is on (GRPC_ENABLE_FORK_SUPPORT, read when grpc was imported)")
         self.engine = open_engine(self.opts.path, self.settings, self.opts.read_only)
         self.service.loaded(self.engine)
         self.grpc.set_serving(True)
@@ -203,22 +208,3 @@ def serve(opts: ServeOptions, settings: Settings) -> int:
         return 3
     server.shutdown()
     return 0
-
-
-def main(argv: list[str] | None = None) -> int:
-    """`python -m sutra_stack.storage.server [--storage DIR] [--host H] [--port P] [--fast-port P]`."""
-    import argparse
-
-    p = argparse.ArgumentParser(prog="python -m sutra_stack.storage.server", description=__doc__)
-    p.add_argument("--storage", dest="path")
-    p.add_argument("--host")
-    p.add_argument("--port", type=int)
-    p.add_argument("--fast-port", type=int)
-    a = p.parse_args(argv)
-    try:
-        settings = settings_from_env()
-        opts = ServeOptions.from_settings(settings, path=a.path, host=a.host, port=a.port, fast_port=a.fast_port)
-    except SutraError as e:
-        print(f"error: {e.message}", file=sys.stderr)
-        return 2
-    return serve(opts, settings)
