@@ -81,6 +81,8 @@ class _Pipe:
                     continue
                 if not fut.done():
                     fut.set_result(msg)
+        except SutraError as e:  # the server's closing frame (Unavailable is an OSError: caught first)
+            self.fail(e)
         except (asyncio.IncompleteReadError, OSError) as e:
             self.fail(Unavailable(f"lost the connection to the storage server at {self.address}: "
                                   f"{type(e).__name__}; a write may or may not have been applied",
