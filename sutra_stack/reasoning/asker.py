@@ -1,9 +1,9 @@
 """Asking: find candidates, search paths once, let the paths vote, explain the answer.
 
 Store calls per question: one vector_search, one text_search, one find_paths, one
-query_concepts for the concepts on the paths. A store that offers the composites
-(StorageClient: `search_candidates`, `find_paths_with_concepts`) answers the first two and the
-last two in one round trip each. A direct match reads its few relevant candidates instead (or
+query_concepts for the concepts on the paths. A `BatchedStore` (the StorageClient) answers the
+first two and the last two in one round trip each (`search_candidates`,
+`find_paths_with_concepts`). A direct match reads its few relevant candidates instead (or
 as well); a chain question ("ultimately", "eventually") adds a text_search and a find_paths per
 further fact it follows. Everything is ordered by score,
 then by id, so the same store and question always give the same answer.
@@ -23,7 +23,7 @@ from sutra_stack.reasoning.models import Answer
 from sutra_stack.reasoning.questions import BACKWARD, Frame, parse_question, topic_words
 from sutra_stack.reasoning.text import STOPWORDS, Entity, content_words, split_sentences, words
 from sutra_stack.storage.model import Concept, GraphPath, SearchHit, content_id
-from sutra_stack.storage.store_protocol import KnowledgeStore
+from sutra_stack.storage.store_protocol import BatchedStore, KnowledgeStore
 
 SEARCH_K = 20  # candidates from each search
 PATHS_PER_ANSWER = 4  # paths asked of the store per wanted path (votes need several)
@@ -199,10 +199,13 @@ def valid_path(path: GraphPath, frame: Frame, relations: dict[str, list[Relation
     return bool(facts), facts, later
 
 
-def ask(store: KnowledgeStore, question: str, *, max_paths: int = 5, max_depth: int = 4) -> Answer:
+def ask(store: KnowledgeStore, question: str, *, max_paths: int = 5, max_depth: int = 4,
+        batched: BatchedStore | None = None) -> Answer:
+    """Answer `question` from `store`. `batched` is the same store when it is a `BatchedStore`
+    (`batched_view` says; `Reasoner` asks once, as a runtime Protocol check costs microseconds)."""
     question = check_question(question, max_paths, max_depth)
     frame = _parse(question)
-    hits = fuse(*_search(store, question))
+    hits = fuse(*_search(store, batched, question))
     relations, entities = parse_contents(_worth_parsing(frame, hits))
     cands = Candidates(hits, relations, entities)
     paths: list[GraphPath] = []
@@ -210,9 +213,10 @@ def ask(store: KnowledgeStore, question: str, *, max_paths: int = 5, max_depth: 
     if frame.known is not None and frame.families is not None:
         starts, targets = endpoints(frame, cands)
         if starts and targets:
-            paths = _find_paths(store, frame, starts, targets, max_depth, max_paths * PATHS_PER_ANSWER, read)
+            paths = _find_paths(store, batched, frame, starts, targets, max_depth, max_paths * PATHS_PER_ANSWER,
+                                read)
         if frame.chain and frame.other is None and paths:
-            paths = _follow_chain(store, frame, cands, paths, max_paths, max_depth, read)
+            paths = _follow_chain(store, batched, frame, cands, paths, max_paths, max_depth, read)
     on_paths = sorted({i for p in paths for i in p.concepts})
     read.update(_fetch(store, [i for i in on_paths if i not in read]))
     concepts = {i: read[i] for i in on_paths if i in read}
@@ -237,12 +241,17 @@ def ask(store: KnowledgeStore, question: str, *, max_paths: int = 5, max_depth: 
                          relevance=min(1.0, best[1]))
 
 
-def _search(store: KnowledgeStore, question: str) -> tuple[list[SearchHit], list[SearchHit]]:
+def batched_view(store: KnowledgeStore) -> BatchedStore | None:
+    """`store` as a `BatchedStore` when it is one, else None."""
+    return store if isinstance(store, BatchedStore) else None
+
+
+def _search(store: KnowledgeStore, batched: BatchedStore | None,
+            question: str) -> tuple[list[SearchHit], list[SearchHit]]:
     """The vector and the text search for the question (one round trip when the store can)."""
     query = search_query(question)
-    both = getattr(store, "search_candidates", None)
-    if both is not None:
-        return both(query, k=SEARCH_K)
+    if batched is not None:
+        return batched.search_candidates(query, k=SEARCH_K)
     return store.vector_search(text=query, k=SEARCH_K), store.text_search(query, k=SEARCH_K)
 
 
@@ -254,20 +263,19 @@ def search_query(question: str) -> str:
     return " ".join(kept) if kept else question
 
 
-def _find_paths(store: KnowledgeStore, frame: Frame, starts: list[str], targets: list[str], depth: int,
-                k: int, read: dict[str, Concept]) -> list[GraphPath]:
+def _find_paths(store: KnowledgeStore, batched: BatchedStore | None, frame: Frame, starts: list[str],
+                targets: list[str], depth: int, k: int, read: dict[str, Concept]) -> list[GraphPath]:
     """One path search along the association types the asked relation can use (and temporal
     links between facts), pruned below MIN_PATH_CONFIDENCE. A concept deleted since the
     searches were answered means no paths. When the store returns the concepts on the paths
     with them, they go into `read`."""
     types = sorted({family_type(f) for f in frame.families or ()} | {"temporal"})
-    with_concepts = getattr(store, "find_paths_with_concepts", None)
     try:
-        if with_concepts is None:
+        if batched is None:
             return store.find_paths(starts, targets, max_depth=depth, k=k, min_confidence=MIN_PATH_CONFIDENCE,
                                     types=types)
-        paths, concepts = with_concepts(starts, targets, max_depth=depth, k=k, min_confidence=MIN_PATH_CONFIDENCE,
-                                        types=types)
+        paths, concepts = batched.find_paths_with_concepts(starts, targets, max_depth=depth, k=k,
+                                                           min_confidence=MIN_PATH_CONFIDENCE, types=types)
     except NotFound:
         return []
     read.update((c.id, c) for c in concepts)
@@ -280,8 +288,8 @@ def _fetch(store: KnowledgeStore, ids: list[str]) -> dict[str, Concept]:
     return {c.id: c for c in store.query_concepts(ids) if c is not None}
 
 
-def _follow_chain(store: KnowledgeStore, frame: Frame, cands: Candidates, paths: list[GraphPath], max_paths: int,
-                  max_depth: int, read: dict[str, Concept]) -> list[GraphPath]:
+def _follow_chain(store: KnowledgeStore, batched: BatchedStore | None, frame: Frame, cands: Candidates,
+                  paths: list[GraphPath], max_paths: int, max_depth: int, read: dict[str, Concept]) -> list[GraphPath]:
     """For "what does X ultimately cause": follow the relation from the answers found, one fact
     per round, while the depth allows; the paths then run from X to the end of the chain."""
     depth_used = 2
@@ -308,7 +316,8 @@ def _follow_chain(store: KnowledgeStore, frame: Frame, cands: Candidates, paths:
         depth_used += 2
         known = [frame.known.id] if frame.known else []
         starts, targets = (sorted(ends), known) if frame.direction == BACKWARD else (known, sorted(ends))
-        all_paths.extend(_find_paths(store, frame, starts, targets, depth_used, max_paths * PATHS_PER_ANSWER, read))
+        all_paths.extend(_find_paths(store, batched, frame, starts, targets, depth_used,
+                                     max_paths * PATHS_PER_ANSWER, read))
     return all_paths
 
 

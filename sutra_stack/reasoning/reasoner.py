@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sutra_stack.reasoning.asker import ask as _ask
+from sutra_stack.reasoning.asker import batched_view
 from sutra_stack.reasoning.learner import coerce_item, learn_texts
 from sutra_stack.reasoning.models import Answer, LearnItem, LearnResult
 from sutra_stack.storage.store_protocol import KnowledgeStore
@@ -20,6 +21,7 @@ class Reasoner:
 
     def __init__(self, store: KnowledgeStore) -> None:
         self.store = store
+        self._batched = batched_view(store)  # checked once: a runtime Protocol check is not free
 
     def learn(self, text: str, *, source: str | None = None, metadata: dict[str, Any] | None = None) -> LearnResult:
         """Learn one text: its sentences, the entities they mention, the relations they state.
@@ -39,4 +41,4 @@ class Reasoner:
 
     def ask(self, question: str, *, max_paths: int = 5, max_depth: int = 4) -> Answer:
         """Answer a question with the reasoning paths that support it (see `Answer.kind`)."""
-        return _ask(self.store, question, max_paths=max_paths, max_depth=max_depth)
+        return _ask(self.store, question, max_paths=max_paths, max_depth=max_depth, batched=self._batched)

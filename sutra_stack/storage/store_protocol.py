@@ -3,12 +3,16 @@
 The engine implements it in-process; the server exposes it unchanged through both doors; the
 StorageClient implements it over the network. Reasoning code is written against this Protocol,
 so it runs the same on an in-process engine and on a remote server.
+
+`BatchedStore` is the second interface: the composite reads a remote store answers in one round
+trip (the StorageClient has them; the engine, where a call costs no round trip, does not). The
+asker checks for it with isinstance instead of probing attribute names.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from sutra_stack.storage.model import (
     AssociationInput,
@@ -92,4 +96,26 @@ class KnowledgeStore(Protocol):
 
     def flush(self) -> None:
         """Take a snapshot now."""
+        ...
+
+
+@runtime_checkable
+class BatchedStore(Protocol):
+    """The composite reads of a store that pays a round trip per call (see the module docstring)."""
+
+    def search_candidates(self, text: str, k: int = 10) -> tuple[list[SearchHit], list[SearchHit]]:
+        """(vector_search(text=text, k=k), text_search(text, k)) in one call."""
+        ...
+
+    def find_paths_with_concepts(
+        self,
+        starts: Sequence[str],
+        targets: Sequence[str],
+        *,
+        max_depth: int = 4,
+        k: int = 3,
+        min_confidence: float = 0.0,
+        types: Sequence[str] | None = None,
+    ) -> tuple[list[GraphPath], list[Concept]]:
+        """find_paths, and the concepts on the paths found (each once, by id), in one call."""
         ...

@@ -180,3 +180,23 @@ def test_token_lets_the_right_caller_write(storage: StorageServerHandle, tmp_pat
         assert r.status_code == 200
         assert anon.post("/learn", json={"content": "Anonymous writes fail."}).status_code == 401
         assert anon.get(f"/concepts/{r.json()['concept_id']}").status_code == 200
+
+
+def storage_calls(http: httpx.Client) -> dict[str, float]:
+    """Storage calls made so far by operation, from /metrics (successful and failed)."""
+    counts: dict[str, float] = {}
+    pattern = r'sutra_api_storage_call_duration_seconds_count\{operation="(\w+)",outcome="\w+"\} ([0-9.e+]+)'
+    for op, n in re.findall(pattern, http.get("/metrics").text):
+        counts[op] = counts.get(op, 0.0) + float(n)
+    return counts
+
+
+def test_an_ask_reaches_storage_in_two_batched_calls(learned: list[dict], http: httpx.Client) -> None:
+    before = storage_calls(http)
+    r = http.post("/ask", json={"question": "What does smoking cause?"})
+    assert r.status_code == 200 and r.json()["paths"], r.text
+    after = storage_calls(http)
+    made = {op: n - before.get(op, 0.0) for op, n in after.items() if n != before.get(op, 0.0)}
+    made.pop("stats", None)  # /metrics itself reads the store's stats
+    # the metered store is still a BatchedStore: both searches in one call, the paths with their concepts in another
+    assert made == {"search_candidates": 1.0, "find_paths_with_concepts": 1.0}

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from typing import Any
 
 from fastapi import FastAPI
 
@@ -17,14 +16,16 @@ from sutra_stack.apps.common.errors import CatchAll, install_error_handlers
 from sutra_stack.apps.common.storage import connect_storage
 from sutra_stack.config import Settings, settings_from_env
 from sutra_stack.limits import MAX_REQUEST_BODY_BYTES
+from sutra_stack.storage.store_protocol import KnowledgeStore
 
 
-def storage_client_factory(settings: Settings) -> Callable[[], Any]:
+def storage_client_factory(settings: Settings) -> Callable[[], KnowledgeStore]:
     """How the API reaches storage: a StorageClient for `storage.server`, with `storage.token`."""
     return lambda: connect_storage(settings)
 
 
-def create_app(settings: Settings | None = None, store_factory: Callable[[], Any] | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None,
+               store_factory: Callable[[], KnowledgeStore] | None = None) -> FastAPI:
     """Build sutra-api. `store_factory` makes the KnowledgeStore (default: a StorageClient)."""
     settings = settings or settings_from_env()
     metrics = ApiMetrics()

@@ -11,12 +11,16 @@ import hmac
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING
 
 from fastapi import HTTPException, Request
 
-from sutra_stack.apps.api.metrics import ApiMetrics, MeteredStore
+from sutra_stack.apps.api.metrics import ApiMetrics, metered
 from sutra_stack.errors import SutraError, Unavailable
+from sutra_stack.storage.store_protocol import KnowledgeStore
+
+if TYPE_CHECKING:
+    from sutra_stack.reasoning import Reasoner
 
 RETRY_SECONDS = 0.25
 
@@ -24,13 +28,14 @@ RETRY_SECONDS = 0.25
 class StoreHandle:
     """The process's one store (wrapped in metrics) and one Reasoner over it, made on first use."""
 
-    def __init__(self, factory: Callable[[], Any], metrics: ApiMetrics, address: str = "") -> None:
+    def __init__(self, factory: Callable[[], KnowledgeStore], metrics: ApiMetrics, address: str = "") -> None:
         self._factory = factory
         self._metrics = metrics
         self._address = address
         self._lock = threading.Lock()
-        self._store: MeteredStore | None = None
-        self._reasoner: Any = None
+        self._inner: KnowledgeStore | None = None  # what the factory made (closed by `close`)
+        self._store: KnowledgeStore | None = None  # the same, metered
+        self._reasoner: Reasoner | None = None
         self._next_try = 0.0
         self._last_error = ""
 
@@ -38,7 +43,7 @@ class StoreHandle:
     def address(self) -> str:
         return self._address
 
-    def store(self) -> MeteredStore:
+    def store(self) -> KnowledgeStore:
         store = self._store
         if store is not None:
             return store
@@ -48,7 +53,8 @@ class StoreHandle:
                 if now < self._next_try:
                     raise Unavailable(self._last_error)
                 try:
-                    self._store = MeteredStore(self._factory(), self._metrics)
+                    self._inner = self._factory()
+                    self._store = metered(self._inner, self._metrics)
                 except (ConnectionError, OSError, SutraError) as e:
                     self._next_try = now + RETRY_SECONDS
                     msg = getattr(e, "message", None) or str(e) or type(e).__name__
@@ -59,7 +65,7 @@ class StoreHandle:
                     raise Unavailable(self._last_error) from None
             return self._store
 
-    def reasoner(self) -> Any:
+    def reasoner(self) -> Reasoner:
         reasoner = self._reasoner
         if reasoner is not None:
             return reasoner
@@ -72,10 +78,10 @@ class StoreHandle:
             return self._reasoner
 
     def close(self) -> None:
-        store = self._store
-        self._store = None
+        inner = self._inner
+        self._inner = self._store = None
         self._reasoner = None
-        close = getattr(store.inner, "close", None) if store is not None else None
+        close = getattr(inner, "close", None)  # a StorageClient has one; the KnowledgeStore protocol does not
         if close is not None:
             close()
 

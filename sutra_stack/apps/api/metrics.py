@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.multiprocess import MultiProcessCollector
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from sutra_stack.apps.common.serve import multiprocess_metrics_dir
+from sutra_stack.storage.store_protocol import KnowledgeStore
 
 _LATENCY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
@@ -54,19 +55,24 @@ class ApiMetrics:
         return generate_latest(self.registry)
 
 
-class MeteredStore:
-    """A KnowledgeStore that times every call into `storage_latency` and delegates it unchanged."""
+def metered(inner: KnowledgeStore, metrics: ApiMetrics) -> KnowledgeStore:
+    """`inner`, every call timed into `storage_latency`: a `MeteredStore` with the inner store's type.
 
-    def __init__(self, inner: Any, metrics: ApiMetrics) -> None:
+    The proxy answers every attribute of `inner` (a `BatchedStore` stays one for isinstance), so
+    the one cast here is what lets callers see the store's methods typed, not as attributes.
+    """
+    return cast(KnowledgeStore, MeteredStore(inner, metrics))
+
+
+class MeteredStore:
+    """Delegates every attribute to the store it wraps, timing each method call (see `metered`)."""
+
+    def __init__(self, inner: KnowledgeStore, metrics: ApiMetrics) -> None:
         self._inner = inner
         self._metrics = metrics
-        self._wrapped: dict[str, Callable[..., Any]] = {}
+        self._wrapped: dict[str, Callable[..., object]] = {}
 
-    @property
-    def inner(self) -> Any:
-        return self._inner
-
-    def __getattr__(self, name: str) -> Any:
+    def __getattr__(self, name: str) -> object:
         attr = getattr(self._inner, name)
         if name.startswith("_") or not callable(attr):
             return attr
@@ -77,7 +83,7 @@ class MeteredStore:
             failed = hist.labels(name, "error")
             up = self._metrics.storage_up
 
-            def fn(*args: Any, **kwargs: Any) -> Any:
+            def fn(*args: Any, **kwargs: Any) -> object:
                 t0 = time.perf_counter()
                 try:
                     out = getattr(self._inner, name)(*args, **kwargs)

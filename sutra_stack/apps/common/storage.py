@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sutra_stack.config import Settings
 
+if TYPE_CHECKING:
+    from sutra_stack.storage.client import StorageClient
 
-def connect_storage(settings: Settings, address: str | None = None) -> Any:
+
+def connect_storage(settings: Settings, address: str | None = None) -> StorageClient:
     """A StorageClient for `address` (default: setting `storage.server`) with the storage token, CA and busy-poll."""
     from sutra_stack.storage import StorageClient
 
