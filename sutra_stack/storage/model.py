@@ -1,15 +1,21 @@
 """The data model shared by the engine, both server doors, the client and the apps.
 
-Plain dataclasses with `to_dict` / `from_dict`, so that the msgpack door, the gRPC door and
-the REST apps move the same shapes. Ids are 32 lowercase hex characters everywhere.
+The dataclasses below are the one source of each record's fields. Everything that moves a
+record is derived from them once, at import: `codec(cls)` gives its wire map (what the msgpack
+door sends; `storage.proto` has a message with the same fields, checked by `proto.convert`),
+its `to_dict` and its decoder, and the REST schemas of `apps.api.schemas` are built from the
+same fields. Adding a field means editing its dataclass here and its message in
+`storage.proto`, nothing else. Ids are 32 lowercase hex characters everywhere.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import asdict, dataclass, field, fields
-from typing import Any, Literal
+import types
+from collections.abc import Callable, Mapping
+from dataclasses import MISSING, dataclass, field, fields
+from typing import Any, Generic, Literal, Self, TypeVar, Union, get_args, get_origin, get_type_hints
 
 from sutra_stack.errors import InvalidArgument, shown
 from sutra_stack.limits import CONCEPT_ID_HEX_CHARS
@@ -45,15 +51,20 @@ def check_type(value: object, field_name: str = "type") -> str:
 
 
 class _Wire:
-    """to_dict / from_dict for the dataclasses below (unknown keys are ignored on read)."""
+    """to_dict / from_dict for the dataclasses below, through their derived `codec`."""
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)  # type: ignore[call-overload]
+        """The fields as a map, nested records as maps too (containers are shared, not copied)."""
+        return CODECS[type(self)].to_dict(self)
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]):  # type: ignore[no-untyped-def]
-        names = {f.name for f in fields(cls)}  # type: ignore[arg-type]
-        return cls(**{k: v for k, v in data.items() if k in names})
+    def from_dict(cls, data: Mapping[str, Any]) -> Self:
+        """The record from a map of its fields: a field with a default may be missing, unknown keys
+        are ignored; a missing required field is InvalidArgument naming it."""
+        try:
+            return codec(cls).decode(data)
+        except KeyError as e:
+            raise InvalidArgument(f"{cls.__name__}: {e.args[0]} is required", field=str(e.args[0])) from None
 
 
 @dataclass(slots=True)
@@ -126,14 +137,6 @@ class GraphPath(_Wire):
     hops: list[Hop]
     confidence: float
 
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> GraphPath:
-        return cls(
-            concepts=list(data["concepts"]),
-            hops=[Hop.from_dict(h) for h in data["hops"]],
-            confidence=data["confidence"],
-        )
-
 
 @dataclass(slots=True)
 class SearchHit(_Wire):
@@ -157,3 +160,115 @@ class StoreStats(_Wire):
     read_only: bool = False
     fsync_policy: str = "always"
     capacity: int = 0  # the configured concept cap
+
+
+# --- what is derived from the dataclasses above, once, at import ------------------------------
+RECORDS: tuple[type, ...] = (
+    ConceptInput, Concept, AssociationInput, Association, Neighbor, Hop, GraphPath, SearchHit, StoreStats,
+)
+R = TypeVar("R")
+
+
+@dataclass(frozen=True, slots=True)
+class RecordField:
+    """One field of a record, as every encoder sees it."""
+
+    name: str
+    type: Any  # the resolved annotation, e.g. `str`, `float | None`, `list[Hop]`
+    required: bool  # no default: a decoder reads it with `d[name]`
+    default: Any  # the default value (MISSING when required or made by `factory`)
+    factory: Callable[[], Any] | None  # the default factory (`metadata`: dict)
+    record: type | None  # the field is a list of these records (`GraphPath.hops`)
+    json: bool  # a JSON object (`metadata`): gRPC carries it as a JSON text in `<name>_json`
+    optional: bool  # may be None
+
+
+def _field_of(cls: type, f: Any, hint: Any) -> RecordField:
+    args = get_args(hint)
+    optional = (get_origin(hint) in (Union, types.UnionType)) and type(None) in args
+    inner = next(a for a in args if a is not type(None)) if optional else hint
+    record = None
+    if get_origin(inner) is list and get_args(inner) and get_args(inner)[0] in RECORDS:
+        record = get_args(inner)[0]
+    factory = None if f.default_factory is MISSING else f.default_factory
+    required = f.default is MISSING and factory is None
+    if not f.init or f.kw_only:
+        raise TypeError(f"{cls.__name__}.{f.name}: every record field is a positional __init__ argument")
+    return RecordField(f.name, hint, required, f.default, factory, record, get_origin(inner) is dict, optional)
+
+
+def record_fields(cls: type) -> tuple[RecordField, ...]:
+    """The fields of a record dataclass (any dataclass of this shape), in order."""
+    hints = get_type_hints(cls)
+    return tuple(_field_of(cls, f, hints[f.name]) for f in fields(cls))
+
+
+@dataclass(frozen=True, slots=True)
+class RecordCodec(Generic[R]):
+    """A record's encoders and decoder, compiled from its fields (as fast as written out by hand)."""
+
+    cls: type[R]
+    fields: tuple[RecordField, ...]
+    wire: Callable[[R], dict[str, Any]]  # every field; nested records stay objects (msgpack's `default` maps them)
+    to_dict: Callable[[R], dict[str, Any]]  # every field; nested records as maps too
+    decode: Callable[[Mapping[str, Any]], R]  # from a wire map: `d[name]` or its default; unknown keys ignored
+
+
+def compile_function(signature: str, body: str, env: dict[str, Any]) -> Any:
+    """`def <signature>: return <body>`, compiled in `env` (how the codecs here and in `proto.convert`
+    are derived from the fields: as fast as written out by hand)."""
+    namespace: dict[str, Any] = {}
+    exec(f"def {signature}:\n    return {body}\n", env, namespace)  # the source is built from field names only
+    return namespace[signature.partition("(")[0]]
+
+
+def make_codec(cls: type[R], nested: Mapping[type, RecordCodec[Any]] | None = None) -> RecordCodec[R]:
+    """Compile `cls`'s codec; `nested`: the codecs of the records its fields hold (default: CODECS)."""
+    nested = CODECS if nested is None else nested
+    flds = record_fields(cls)
+    env: dict[str, Any] = {"cls": cls}
+    wire, deep, args = [], [], []
+    for i, f in enumerate(flds):
+        n = f.name
+        wire.append(f"{n!r}: o.{n}")
+        if f.record is not None:
+            env[f"to_dict_{i}"], env[f"decode_{i}"] = nested[f.record].to_dict, nested[f.record].decode
+            deep.append(f"{n!r}: [to_dict_{i}(x) for x in o.{n}]")
+            value = f"[decode_{i}(x) for x in d[{n!r}]]"
+        else:
+            deep.append(f"{n!r}: o.{n}")
+            value = f"d[{n!r}]"
+        if f.factory is not None:
+            env[f"factory_{i}"] = f.factory
+            value = f"(d.get({n!r}) or factory_{i}())"
+        elif not f.required:
+            env[f"default_{i}"] = f.default
+            value = f"d.get({n!r}, default_{i})"
+        args.append(value)
+    return RecordCodec(
+        cls, flds,
+        wire=compile_function("wire(o)", "{" + ", ".join(wire) + "}", env),
+        to_dict=compile_function("to_dict(o)", "{" + ", ".join(deep) + "}", env),
+        decode=compile_function("decode(d)", "cls(" + ", ".join(args) + ")", env),
+    )
+
+
+CODECS: dict[type, RecordCodec[Any]] = {}
+
+
+def _register(cls: type) -> None:
+    for f in record_fields(cls):
+        if f.record is not None and f.record not in CODECS:
+            _register(f.record)  # the records a field holds first: its codec calls theirs
+    CODECS[cls] = make_codec(cls)
+
+
+for _cls in RECORDS:
+    if _cls not in CODECS:
+        _register(_cls)
+JSON_FIELDS: frozenset[str] = frozenset(f.name for c in CODECS.values() for f in c.fields if f.json)
+
+
+def codec(cls: type[R]) -> RecordCodec[R]:
+    """The codec of one record class."""
+    return CODECS[cls]

@@ -14,8 +14,8 @@ Conversation on one TCP connection:
 Before the hello succeeds a frame may be at most `MAX_HELLO_FRAME_BYTES` long.
 Vectors (`vector`, `embedding`) travel as a list of numbers or as bytes of little-endian float32
 (what StorageClient sends: no per-number encoding). Responses carry the request's id and may
-come back in any order. Results are the shapes of
-`storage.model` (`to_dict`), which `encode_default` produces without going through `asdict`.
+come back in any order. Results are the records of `storage.model` as maps of their fields
+(`encode_default`, through the encoders derived from the model).
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ import numpy as np
 
 from sutra_stack.errors import InvalidArgument, ResourceExhausted, SutraError
 from sutra_stack.limits import MAX_MESSAGE_BYTES, MAX_METADATA_DEPTH
-from sutra_stack.storage.model import Concept, GraphPath, Hop, Neighbor, SearchHit, StoreStats
+from sutra_stack.storage.model import CODECS
 from sutra_stack.storage.packing import ThreadPacker
 
 PROTOCOL_VERSION = 1
@@ -36,29 +36,17 @@ CLOSED_IDLE = "idle"  # the "closed" field of the frame that closes an idle conn
 HEADER = struct.Struct(">I")
 HEADER_SIZE = HEADER.size
 F32LE = np.dtype("<f4")  # made once: a dtype given as a string is parsed on every call
+_RECORD_MAPS = {cls: c.wire for cls, c in CODECS.items()}  # derived from the model's fields at import
 
 
 def encode_default(obj: Any) -> Any:
-    """msgpack `default` hook: the model dataclasses as plain maps (what `to_dict` gives, faster)."""
+    """msgpack `default` hook: a model record as the map of its fields (`model.codec(cls).wire`; its
+    nested records come back through here), a float32 vector as bytes."""
+    to_map = _RECORD_MAPS.get(type(obj))
+    if to_map is not None:  # what the server sends most: concepts, search hits, neighbors, paths
+        return to_map(obj)
     if isinstance(obj, np.ndarray) and obj.ndim == 1 and obj.dtype == np.float32:  # what clients send most
         return obj.astype(F32LE, copy=False).tobytes()  # a vector: bytes of little-endian float32
-    if isinstance(obj, SearchHit):  # what the server sends most: searches return lists of them
-        return {"concept_id": obj.concept_id, "score": obj.score, "content": obj.content}
-    if isinstance(obj, Concept):
-        return {
-            "id": obj.id, "content": obj.content, "strength": obj.strength, "confidence": obj.confidence,
-            "created": obj.created, "last_accessed": obj.last_accessed, "access_count": obj.access_count,
-            "metadata": obj.metadata,
-        }
-    if isinstance(obj, Neighbor):
-        return {"concept_id": obj.concept_id, "type": obj.type, "confidence": obj.confidence,
-                "weight": obj.weight, "direction": obj.direction}
-    if isinstance(obj, GraphPath):
-        return {"concepts": obj.concepts, "hops": obj.hops, "confidence": obj.confidence}
-    if isinstance(obj, Hop):
-        return {"source": obj.source, "target": obj.target, "type": obj.type, "confidence": obj.confidence}
-    if isinstance(obj, StoreStats):
-        return obj.to_dict()
     if isinstance(obj, (tuple, set, frozenset)):
         return list(obj)
     if hasattr(obj, "tolist"):  # numpy scalars and other arrays

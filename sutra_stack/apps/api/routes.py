@@ -27,10 +27,11 @@ from sutra_stack.apps.api.schemas import (
     LearnBatchResponse,
     LearnRequest,
     LearnResponse,
-    NeighborOut,
     NeighborsResponse,
     SearchRequest,
     SearchResponse,
+    neighbor_out,
+    search_result,
 )
 from sutra_stack.apps.common.blocking import blocking
 from sutra_stack.apps.common.health import probe
@@ -114,9 +115,7 @@ async def ask(body: AskRequest, store: Store) -> Response:
 async def search(body: SearchRequest, store: Store) -> Response:
     """Concepts most similar to the query text (vector search), best first."""
     hits = await blocking(lambda: store.store().vector_search(text=body.query, k=body.top_k))
-    return json_response(
-        {"results": [{"concept_id": h.concept_id, "content": h.content, "similarity": h.score} for h in hits]}
-    )
+    return json_response({"results": [search_result(h) for h in hits]})
 
 
 @router.get("/concepts/{concept_id}", response_model=ConceptOut, responses={**_ERRORS, **_NOT_FOUND}, tags=["concepts"])
@@ -149,14 +148,11 @@ async def get_neighbors(
         return neighbors, s.query_concepts([n.concept_id for n in neighbors]) if neighbors else []
 
     neighbors, concepts = await blocking(read)
-    return NeighborsResponse(
-        concept_id=concept_id,
-        neighbors=[
-            NeighborOut(concept_id=n.concept_id, content=c.content if c is not None else None, type=n.type,
-                        confidence=n.confidence, weight=n.weight, direction=n.direction)
-            for n, c in zip(neighbors, concepts, strict=True)
-        ],
-    )
+    return NeighborsResponse.model_validate({
+        "concept_id": concept_id,
+        "neighbors": [neighbor_out(n, c.content if c is not None else None)
+                      for n, c in zip(neighbors, concepts, strict=True)],
+    })
 
 
 @router.delete("/concepts/{concept_id}", response_model=DeleteResponse, dependencies=[Depends(require_token)],

@@ -1,15 +1,18 @@
 """Request and response models of sutra-api, with every field's limit taken from `limits.py`.
 
 Text limits are in UTF-8 bytes (what the storage server counts), checked by validators that
-name the field and the limit; texts must be valid Unicode (no lone surrogates).
+name the field and the limit; texts must be valid Unicode (no lone surrogates). The models of
+storage records (`ConceptOut`, `NeighborOut`, `SearchResult`) are built from the records'
+fields in `storage.model`, so a field added there appears here too.
 """
 
 from __future__ import annotations
 
 import json
-from typing import Any, Literal
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator
 
 from sutra_stack.limits import (
     CONCEPT_ID_HEX_CHARS,
@@ -23,6 +26,7 @@ from sutra_stack.limits import (
     MAX_SEARCH_K,
     MAX_SOURCE_BYTES,
 )
+from sutra_stack.storage.model import Concept, Neighbor, SearchHit, record_fields
 
 ID_PATTERN = rf"^[0-9a-f]{{{CONCEPT_ID_HEX_CHARS}}}$"
 
@@ -180,34 +184,42 @@ class SearchRequest(BaseModel):
         return check_text(v, MAX_QUERY_BYTES, "MAX_QUERY_BYTES")
 
 
-class SearchResult(BaseModel):
-    concept_id: str
-    content: str
-    similarity: float
+def record_model(record: type, name: str, doc: str, *, rename: Mapping[str, str] | None = None,
+                 extra: Mapping[str, Any] | None = None) -> type[BaseModel]:
+    """A response model with every field of `record` (a `storage.model` dataclass), each required and of
+    the field's type, named as `rename` says; then the `extra` fields (name → (type, FieldInfo))."""
+    rename = rename or {}
+    spec: dict[str, Any] = {rename.get(f.name, f.name): (f.type, ...) for f in record_fields(record)}
+    return create_model(name, __doc__=doc, **spec, **(extra or {}))
+
+
+# A search hit's `score` is `similarity` in the REST API (it answers vector searches only).
+SEARCH_RESULT_NAMES = {"score": "similarity"}
+
+
+def search_result(hit: SearchHit) -> dict[str, Any]:
+    """A search hit as a `SearchResult` body."""
+    return {SEARCH_RESULT_NAMES.get(k, k): v for k, v in hit.to_dict().items()}
+
+
+def neighbor_out(neighbor: Neighbor, content: str | None) -> dict[str, Any]:
+    """A neighbor and its concept's content (None when it was deleted meanwhile) as a `NeighborOut` body."""
+    return {**neighbor.to_dict(), "content": content}
+
+
+if TYPE_CHECKING:  # to mypy, plain models; at run time each has its record's fields
+    ConceptOut = BaseModel
+    NeighborOut = BaseModel
+    SearchResult = BaseModel
+else:
+    ConceptOut = record_model(Concept, "ConceptOut", "One concept.")
+    NeighborOut = record_model(Neighbor, "NeighborOut", "A concept linked to the one asked about, and the link.",
+                               extra={"content": (str | None, Field(description="The linked concept's text."))})
+    SearchResult = record_model(SearchHit, "SearchResult", "One hit, best first.", rename=SEARCH_RESULT_NAMES)
 
 
 class SearchResponse(BaseModel):
     results: list[SearchResult]
-
-
-class ConceptOut(BaseModel):
-    id: str
-    content: str
-    strength: float
-    confidence: float
-    created: float
-    last_accessed: float
-    access_count: int
-    metadata: dict[str, Any]
-
-
-class NeighborOut(BaseModel):
-    concept_id: str
-    content: str | None
-    type: str
-    confidence: float
-    weight: float
-    direction: str
 
 
 class NeighborsResponse(BaseModel):

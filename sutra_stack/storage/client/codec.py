@@ -1,7 +1,8 @@
 """What the sync and async clients share: building operation arguments and decoding results.
 
-Arguments are the wire maps of `server/ops.py`; results arrive in the wire shapes of
-`storage.model` (from either door) and leave as the model's dataclasses.
+Arguments are the wire maps of `server/ops.py`; results arrive as the wire maps of
+`storage.model`'s records (from either door) and leave as the records, through the decoders
+derived from the model (`model.codec`).
 """
 
 from __future__ import annotations
@@ -18,10 +19,10 @@ from sutra_stack.storage.model import (
     Concept,
     ConceptInput,
     GraphPath,
-    Hop,
     Neighbor,
     SearchHit,
     StoreStats,
+    codec,
 )
 from sutra_stack.storage.wire import PROTOCOL_VERSION
 
@@ -70,22 +71,22 @@ def _vec(v: Any) -> Any:
     return arr if arr.ndim == 1 else v
 
 
+_concept_input_map = codec(ConceptInput).wire
+_association_input_map = codec(AssociationInput).wire
+_UNSET_IF_NONE = frozenset(f.name for f in codec(ConceptInput).fields if f.optional and f.default is None)
+
+
 def concept_args(content: Any, concept_id: Any = None, embedding: Any = None, strength: Any = 1.0,
                  confidence: Any = 1.0, metadata: Any = None) -> dict[str, Any]:
-    out: dict[str, Any] = {"content": content, "strength": strength, "confidence": confidence}
-    if concept_id is not None:
-        out["concept_id"] = concept_id
-    if embedding is not None:
-        out["embedding"] = _vec(embedding)
-    if metadata is not None:
-        out["metadata"] = metadata
-    return out
+    return concept_item(ConceptInput(content, concept_id, embedding, strength, confidence, metadata))
 
 
 def concept_item(item: Any) -> dict[str, Any]:
+    """A concept to learn (a ConceptInput or a map of its fields) as a wire map, the embedding as
+    float32: fields left out when None (a ConceptInput's only when None is their default)."""
     if isinstance(item, ConceptInput):
-        return concept_args(item.content, item.concept_id, item.embedding, item.strength, item.confidence,
-                            item.metadata)
+        return {k: (_vec(v) if k == "embedding" else v) for k, v in _concept_input_map(item).items()
+                if v is not None or k not in _UNSET_IF_NONE}
     if isinstance(item, dict):
         return {k: (_vec(v) if k == "embedding" else v) for k, v in item.items() if v is not None}
     return item  # the server names what is wrong with it
@@ -93,8 +94,7 @@ def concept_item(item: Any) -> dict[str, Any]:
 
 def association_item(item: Any) -> dict[str, Any]:
     if isinstance(item, AssociationInput):
-        return {"source": item.source, "target": item.target, "type": item.type,
-                "confidence": item.confidence, "weight": item.weight}
+        return _association_input_map(item)
     return item
 
 
@@ -146,9 +146,10 @@ def delete_association_args(source: str, target: str, type: str | None) -> dict[
 
 
 # --- results ---------------------------------------------------------------------------------
-def concept(d: dict[str, Any]) -> Concept:
-    return Concept(d["id"], d["content"], d["strength"], d["confidence"], d["created"], d["last_accessed"],
-                   d["access_count"], d.get("metadata") or {})
+concept = codec(Concept).decode
+_neighbor = codec(Neighbor).decode
+_path = codec(GraphPath).decode
+_hit = codec(SearchHit).decode
 
 
 def concepts(items: list[Any]) -> list[Concept | None]:
@@ -156,17 +157,15 @@ def concepts(items: list[Any]) -> list[Concept | None]:
 
 
 def neighbors(items: list[dict[str, Any]]) -> list[Neighbor]:
-    return [Neighbor(d["concept_id"], d["type"], d["confidence"], d["weight"], d["direction"]) for d in items]
+    return [_neighbor(d) for d in items]
 
 
 def paths(items: list[dict[str, Any]]) -> list[GraphPath]:
-    return [GraphPath(list(d["concepts"]),
-                      [Hop(h["source"], h["target"], h["type"], h["confidence"]) for h in d["hops"]],
-                      d["confidence"]) for d in items]
+    return [_path(d) for d in items]
 
 
 def hits(items: list[dict[str, Any]]) -> list[SearchHit]:
-    return [SearchHit(d["concept_id"], d["score"], d["content"]) for d in items]
+    return [_hit(d) for d in items]
 
 
 def candidates(d: dict[str, Any]) -> tuple[list[SearchHit], list[SearchHit]]:
@@ -178,4 +177,4 @@ def paths_with_concepts(d: dict[str, Any]) -> tuple[list[GraphPath], list[Concep
 
 
 def stats(d: dict[str, Any]) -> StoreStats:
-    return StoreStats.from_dict(d)
+    return codec(StoreStats).decode(d)

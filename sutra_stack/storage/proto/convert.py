@@ -1,22 +1,39 @@
 """Protobuf ↔ the fast door's wire shapes, for the gRPC door and StorageClient's gRPC transport.
 
 Request fields are named exactly like the operation's arguments (see `server/ops.py`), so one
-generic conversion serves every RPC; the one quirk is `metadata`, a JSON object carried in
-`metadata_json`. `RPCS` says, per operation, which messages it uses and under which response
-field its result travels.
+generic conversion serves every RPC; the one quirk is a JSON object field of the model
+(`metadata`), carried as its JSON text in `<name>_json`. `RPCS` says, per operation, which
+messages it uses and under which response field its result travels. `RECORD_MESSAGES` pairs each
+record of `storage.model` with its message, checked field for field at import; the concept's
+message is built and read by code compiled from those fields (the hot path of QueryConcept).
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, get_args, get_origin
 
 import numpy as np
 from google.protobuf.message import Message
 
 from sutra_stack.errors import InvalidArgument
 from sutra_stack.storage import nesting
+from sutra_stack.storage.model import (
+    JSON_FIELDS,
+    AssociationInput,
+    Concept,
+    ConceptInput,
+    GraphPath,
+    Hop,
+    Neighbor,
+    RecordField,
+    SearchHit,
+    StoreStats,
+    compile_function,
+    record_fields,
+)
 from sutra_stack.storage.proto import storage_pb2 as pb
 from sutra_stack.storage.wire import encode_default
 
@@ -60,6 +77,73 @@ RPCS: dict[str, Rpc] = {
 }
 LEARN_STREAM = Rpc("LearnStream", pb.LearnBatchRequest, pb.ConceptIdsResponse, "concept_ids", stream=True)
 
+# Each record of storage.model and its message in storage.proto: the same fields by name, a JSON
+# object field as `<name>_json`, a list of records as a repeated field of their message.
+RECORD_MESSAGES: dict[type, type[Message]] = {
+    ConceptInput: pb.LearnConceptRequest, Concept: pb.Concept, AssociationInput: pb.LearnAssociationRequest,
+    Neighbor: pb.Neighbor, Hop: pb.Hop, GraphPath: pb.Path, SearchHit: pb.SearchHit, StoreStats: pb.StatsResponse,
+}
+_JSON_WIRE = {f"{name}_json": name for name in JSON_FIELDS}  # message field → operation argument
+_JSON_TEXT = json.JSONEncoder(separators=(",", ":")).encode  # made once (json.dumps makes one per call)
+_FD = type(pb.Concept.DESCRIPTOR.fields[0])
+_SCALAR_TYPES: dict[Any, frozenset[int]] = {
+    str: frozenset((_FD.CPPTYPE_STRING,)),
+    float: frozenset((_FD.CPPTYPE_DOUBLE, _FD.CPPTYPE_FLOAT)),
+    int: frozenset((_FD.CPPTYPE_INT32, _FD.CPPTYPE_INT64, _FD.CPPTYPE_UINT32, _FD.CPPTYPE_UINT64)),
+    bool: frozenset((_FD.CPPTYPE_BOOL,)),
+}
+
+
+def proto_name(f: RecordField) -> str:
+    """The name of a record field in its message."""
+    return f"{f.name}_json" if f.json else f.name
+
+
+def message_mismatches(record: type, message: type[Message]) -> list[str]:
+    """Where a record's fields (storage.model) and its message's (storage.proto) disagree: a field
+    missing on either side, or carried as another kind of value. Empty when they match."""
+    desc = message.DESCRIPTOR
+    where = f"message {desc.name} in storage.proto"
+    out = []
+    for f in record_fields(record):
+        name = proto_name(f)
+        fd = desc.fields_by_name.get(name)
+        if fd is None:
+            out.append(f"{record.__name__}.{f.name} has no field {name} in {where}")
+            continue
+        inner = next((a for a in get_args(f.type) if a is not type(None)), f.type) if f.optional else f.type
+        is_list = get_origin(inner) is list
+        if f.record is not None:
+            want = RECORD_MESSAGES.get(f.record)
+            ok = fd.is_repeated and want is not None and fd.message_type is want.DESCRIPTOR
+            kind = f"repeated {want.DESCRIPTOR.name if want else f.record.__name__}"
+        elif f.json:
+            ok, kind = fd.cpp_type == _FD.CPPTYPE_STRING and not fd.is_repeated, "string (JSON text)"
+        else:
+            scalar = get_args(inner)[0] if is_list else inner
+            ok = fd.is_repeated == is_list and fd.cpp_type in _SCALAR_TYPES.get(scalar, ())
+            if ok and f.optional and scalar is not str and not is_list and not fd.has_presence:
+                ok = False  # None and 0 would arrive alike
+            kind = ("repeated " if is_list else "optional " if f.optional and scalar is not str else "") + \
+                getattr(scalar, "__name__", str(scalar))
+        if not ok:
+            out.append(f"{record.__name__}.{f.name} is {f.type}; field {name} of {where} must be {kind}")
+    names = {proto_name(f) for f in record_fields(record)}
+    out += [f"field {fd.name} of {where} has no field in {record.__name__} (storage.model)"
+            for fd in desc.fields if fd.name not in names]
+    return out
+
+
+def check_record_messages() -> None:
+    """TypeError naming every field where storage.model and storage.proto disagree."""
+    problems = [p for record, message in RECORD_MESSAGES.items() for p in message_mismatches(record, message)]
+    if problems:
+        raise TypeError("storage.model and storage.proto disagree (edit both, then run `make proto`): "
+                        + "; ".join(problems))
+
+
+check_record_messages()  # at import: the doors below would drop or refuse such a field
+
 
 def _metadata_in(text: str, field: str = "metadata_json") -> dict[str, Any]:
     if not text:
@@ -76,7 +160,7 @@ def _metadata_in(text: str, field: str = "metadata_json") -> dict[str, Any]:
 
 def _flat(desc: Any) -> bool:
     """True when every field of a message is a plain scalar (not repeated, not a message, not metadata)."""
-    return all(fd.message_type is None and not fd.is_repeated and fd.name != "metadata_json" for fd in desc.fields)
+    return all(fd.message_type is None and not fd.is_repeated and fd.name not in _JSON_WIRE for fd in desc.fields)
 
 
 # Per request message: None when it has messages, lists or metadata; else its fields as
@@ -96,17 +180,27 @@ def request_args(msg: Message, where: str = "") -> dict[str, Any]:
     """The fields a caller set in a request message, as operation arguments (`where`: the prefix errors name)."""
     plan = _plan(msg.DESCRIPTOR)
     if plan is not None:  # the common case (ids, queries, numbers): the set fields as they are
-        out: dict[str, Any] = {}
-        for name, presence in plan:
-            if presence:
-                if msg.HasField(name):
-                    out[name] = getattr(msg, name)
-            else:
-                value = getattr(msg, name)
-                if value:
-                    out[name] = value
-        return out
-    out = {}
+        return _planned_args(msg, plan)
+    return _listed_args(msg, where)
+
+
+def _planned_args(msg: Message, plan: tuple[tuple[str, bool], ...]) -> dict[str, Any]:
+    """`_listed_args` of a flat message, through its plan."""
+    out: dict[str, Any] = {}
+    for name, presence in plan:
+        if presence:
+            if msg.HasField(name):
+                out[name] = getattr(msg, name)
+        else:
+            value = getattr(msg, name)
+            if value:
+                out[name] = value
+    return out
+
+
+def _listed_args(msg: Message, where: str) -> dict[str, Any]:
+    """The general path: every field `ListFields` reports, nested messages and JSON texts converted."""
+    out: dict[str, Any] = {}
     for fd, value in msg.ListFields():
         name = fd.name
         if fd.message_type is not None:
@@ -114,8 +208,8 @@ def request_args(msg: Message, where: str = "") -> dict[str, Any]:
                      else request_args(value, f"{where}{name}."))
         elif fd.is_repeated:
             value = list(value)
-        if name == "metadata_json":
-            name, value = "metadata", _metadata_in(value, where + name)
+        if name in _JSON_WIRE:
+            name, value = _JSON_WIRE[name], _metadata_in(value, where + name)
         out[name] = value
     return out
 
@@ -132,8 +226,8 @@ def message_wire(msg: Message) -> dict[str, Any]:
             value = None
         elif fd.message_type is not None:
             value = message_wire(value)
-        if name == "metadata_json":
-            name, value = "metadata", (json.loads(value) if value else {})
+        if name in _JSON_WIRE:
+            name, value = _JSON_WIRE[name], (json.loads(value) if value else {})
         out[name] = value
     return out
 
@@ -151,8 +245,8 @@ def _plain(value: Any) -> Any:
         for k, v in value.items():
             if v is None:
                 continue
-            if k == "metadata":
-                out["metadata_json"] = json.dumps(v, separators=(",", ":")) if v else ""
+            if k in JSON_FIELDS:
+                out[f"{k}_json"] = _JSON_TEXT(v) if v else ""
             else:
                 out[k] = _plain(v)
         return out
@@ -169,19 +263,34 @@ def build(cls: type[Message], fields: Any) -> Message:
 _SCALARS = frozenset((str, int, float, bool, bytes, type(None)))
 
 
+def message_codec(record: type) -> tuple[Callable[[Any], Any], Callable[[Any], dict[str, Any]]]:
+    """(record → its message, message → wire map) for a flat record (scalars and JSON objects, never
+    None), compiled from its fields: what `build` and `message_wire` give, without their generic walk."""
+    message = RECORD_MESSAGES[record]
+    env: dict[str, Any] = {"message": message, "dumps": _JSON_TEXT, "loads": json.loads}
+    to_message, to_wire = [], []
+    for f in record_fields(record):
+        if f.record is not None or (f.optional and not f.json):
+            raise TypeError(f"{record.__name__}.{f.name}: only flat records get a compiled message codec")
+        n, m = f.name, proto_name(f)
+        if f.json:
+            to_message.append(f"{m}=dumps(o.{n}) if o.{n} else ''")
+            to_wire.append(f"{n!r}: loads(m.{m}) if m.{m} else {{}}")
+        else:
+            to_message.append(f"{m}=o.{n}")
+            to_wire.append(f"{n!r}: m.{m}")
+    return (compile_function("to_message(o)", f"message({', '.join(to_message)})", env),
+            compile_function("to_wire(m)", "{" + ", ".join(to_wire) + "}", env))
+
+
+_concept_fast, _concept_wire = message_codec(Concept)
+
+
 def _concept_message(c: Any) -> pb.Concept:
     """A Concept (the model's) as its message, without the generic mapping (the hot path)."""
     if isinstance(c, dict):
         return build(pb.Concept, c)  # type: ignore[return-value]
-    return pb.Concept(id=c.id, content=c.content, strength=c.strength, confidence=c.confidence, created=c.created,
-                      last_accessed=c.last_accessed, access_count=c.access_count,
-                      metadata_json=json.dumps(c.metadata, separators=(",", ":")) if c.metadata else "")
-
-
-def _concept_wire(m: pb.Concept) -> dict[str, Any]:
-    return {"id": m.id, "content": m.content, "strength": m.strength, "confidence": m.confidence,
-            "created": m.created, "last_accessed": m.last_accessed, "access_count": m.access_count,
-            "metadata": json.loads(m.metadata_json) if m.metadata_json else {}}
+    return _concept_fast(c)
 
 
 def result_message(rpc: Rpc, result: Any) -> Message:
@@ -203,7 +312,7 @@ def message_result(rpc: Rpc, msg: Message) -> Any:
     if rpc.key == "":
         return None
     if rpc.response is pb.Concept:
-        return _concept_wire(msg)  # type: ignore[arg-type]
+        return _concept_wire(msg)
     if rpc.key is None:
         return message_wire(msg)
     if rpc.response is pb.ConceptSlots:
