@@ -221,11 +221,11 @@ def compare(script: str | Path, argv: Sequence[str], rev: str, rounds: int = 3, 
                                      f"{side} {r + 1}/{rounds}", python)
                 if code != 0:  # its figures so far still count; the rest show as not measured
                     failures.append(f"the {side} run {r + 1} of {script.name} exited with {code}")
+                imported = {str(fig["module"]) for fig in got}
+                modules[side] |= imported
+                failures += [f"the {side} run {r + 1} imported sutra_stack from {mod}, not from {trees[side]}"
+                             for mod in sorted(imported) if not Path(mod).resolve().is_relative_to(trees[side])]
                 for fig in got:
-                    mod = str(fig["module"])
-                    modules[side].add(mod)
-                    if not Path(mod).resolve().is_relative_to(trees[side]):
-                        failures.append(f"the {side} run imported sutra_stack from {mod}, not from {trees[side]}")
                     f = figures.setdefault(str(fig["name"]), Figure(str(fig["name"]), str(fig["unit"]),
                                                                     bool(fig["higher"])))
                     f.values[side].append(float(fig["value"]))

@@ -9,6 +9,9 @@ the 2 cores go to the server). Targets: ask p50 ≤ 5 ms, p95 ≤ 15 ms, ≥ 1,0
 learn/batch ≥ 2,000 concepts/s.
 
 Usage: python bench/bench_api.py [--concepts 100000] [--workers 1] [--clients 16] [--seconds 5]
+       [--quick] [--baseline REV [--rounds 3]]
+A quick run (--quick): --concepts 10000 --seconds 2 --asks 200 --learn-items 2100
+Against another revision, in the same run (bench/baseline.py): --baseline HEAD~1 --quick
 (--workers defaults to the stack's own default, api.workers = 1: on two cores one API process
 beside the storage server spends less CPU per ask than two, which also share their metrics
 through files.)
@@ -29,18 +32,16 @@ import threading
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+import baseline  # bench/baseline.py: which tree's sutra_stack this run measures
 
+baseline.setup_path()
+
+import gen_store  # noqa: E402  (the reasoning benchmark's store templates, beside this script)
 import httpx  # noqa: E402
 import psutil  # noqa: E402
 
 from sutra_stack.reasoning import Reasoner  # noqa: E402
 from sutra_stack.storage import StorageClient  # noqa: E402
-
-sys.path.insert(0, str(ROOT / "bench"))
-import gen_store  # noqa: E402  (the reasoning benchmark's store templates)
-
 from tests.support.procs import free_port, running, wait_until  # noqa: E402
 
 PY = sys.executable
@@ -160,6 +161,26 @@ def row(name: str, figure: str, target: str, storage_only: str, ratio: str) -> N
     print(f"{name:<34} {figure:>14} {target:>12} {storage_only:>16} {ratio:>8}")
 
 
+QUICK = {"concepts": 10_000, "seconds": 2.0, "asks": 200, "learn_items": 2_100}
+
+
+def record_figures(api_lat: list[float], lib_lat: list[float], conc_lat: list[float], rates: tuple[int, int],
+                   cpu: tuple[tuple[float, float], tuple[float, float]], learn: tuple[float, float],
+                   trips: float) -> None:
+    """The table's figures, for --baseline (sutra-api's, then storage-only's: both are our code)."""
+    for side, lat, rate, (app, storage), learned in (("sutra-api", api_lat, rates[0], cpu[0], learn[0]),
+                                                       ("storage-only", lib_lat, rates[1], cpu[1], learn[1])):
+        baseline.record(f"{side}: ask p50, 1 client", pct(lat, 50), "ms", higher_is_better=False)
+        baseline.record(f"{side}: ask p95, 1 client", pct(lat, 95), "ms", higher_is_better=False)
+        baseline.record(f"{side}: asks/s, concurrent", rate, "/s")
+        baseline.record(f"{side}: CPU per ask, app side", app, "ms", higher_is_better=False)
+        baseline.record(f"{side}: CPU per ask, storage server", storage, "ms", higher_is_better=False)
+        baseline.record(f"{side}: asks/s 2 free cores would allow", 2000 / (app + storage), "/s")
+        baseline.record(f"{side}: learn batch", learned, "concepts/s")
+    baseline.record("sutra-api: ask p95, concurrent", pct(conc_lat, 95), "ms", higher_is_better=False)
+    baseline.record("storage round trips per ask", trips, "calls", higher_is_better=False)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--concepts", type=int, default=100_000)
@@ -169,7 +190,13 @@ def main() -> None:
     ap.add_argument("--asks", type=int, default=500)
     ap.add_argument("--learn-items", type=int, default=6000)
     ap.add_argument("--batch", type=int, default=500)
+    ap.add_argument("--quick", action="store_true", help="small sizes (a few minutes on 2 cores): " + str(QUICK))
+    baseline.add_arguments(ap)
     args = ap.parse_args()
+    if args.quick:
+        ap.set_defaults(**QUICK)
+        args = ap.parse_args()
+    baseline.compare_if_asked(__file__, args)
 
     tmp = Path(tempfile.mkdtemp(prefix="bench-api-"))
     sport, fport, aport = free_port(), free_port(), free_port()
@@ -261,6 +288,8 @@ def main() -> None:
         print(f"storage calls per ask through the API (calls × mean latency, from its /metrics): {split}; "
               f"{trips:.2f} round trips per ask in all")
         print(f"answers of {sum(kinds.values())} asks: {kinds} (path: through reasoning paths, direct: best match)")
+        record_figures(api_lat, lib_lat, conc_lat, (api_rate, lib_rate), (cpu_api, cpu_lib), (api_learn, lib_learn),
+                       trips)
         print()
         row("figure", "sutra-api", "target", "storage-only", "ratio")
         row("POST /ask p50 (1 client)", f"{pct(api_lat, 50):.2f} ms", "≤ 5 ms", f"{pct(lib_lat, 50):.2f} ms",

@@ -25,13 +25,13 @@ from __future__ import annotations
 import argparse
 import random
 import statistics
-import sys
 import time
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+import baseline  # bench/baseline.py: which tree's sutra_stack this run measures
+
+baseline.setup_path()
 
 from sutra_stack.limits import MAX_BATCH_ITEMS  # noqa: E402
 from sutra_stack.reasoning import Reasoner  # noqa: E402

@@ -61,7 +61,8 @@ def test_a_side_that_imports_another_tree_is_a_failure(tmp_path: Path, capsys: p
     script.write_text(PROBE.replace("baseline.setup_path()", f"sys.path.insert(0, {str(ROOT)!r})"))
     result = baseline.compare(script, [], "HEAD", rounds=1)
     assert result.exit_code == 1
-    assert any(f.startswith("the baseline run imported sutra_stack from " + str(ROOT)) for f in result.failures)
+    assert result.failures == [f"the baseline run 1 imported sutra_stack from {ROOT / 'sutra_stack' / '__init__.py'}, "
+                               f"not from {result.baseline_tree}"]
     assert "FAILED: the baseline run" in capsys.readouterr().out
 
 
