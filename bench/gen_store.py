@@ -196,7 +196,7 @@ def main() -> None:
     engine = Engine.open(args.path) if args.path else Engine.in_memory()
     timed = TimedStore(engine)
     t0 = time.perf_counter()
-    n_facts = fill(timed, args.concepts)  # type: ignore[arg-type]
+    n_facts = fill(timed, args.concepts)
     build = time.perf_counter() - t0
     st = engine.stats()
     print(f"store: {st.concepts} concepts, {st.associations} associations from {n_facts} template facts "
@@ -204,7 +204,7 @@ def main() -> None:
     print(f"learn_batch: {st.concepts / build:,.0f} concepts/s end to end in-process; time inside the store "
           f"{timed.seconds:.1f} s ({timed.seconds / build:.0%}); target for the API >= 2,000 concepts/s")
     qs = question_set(n_facts, args.asks)
-    reasoner = Reasoner(timed)  # type: ignore[arg-type]
+    reasoner = Reasoner(timed)
     for q, _e, _k in qs[:50]:
         reasoner.ask(q)  # warm up
     kinds: dict[str, int] = {}
