@@ -31,8 +31,9 @@ def make_store(path: Path) -> list[str]:
 
 def records(path: Path) -> list[dict]:
     recs = [json.loads(line) for line in path.read_text().splitlines()]
-    for r in recs:
+    for r in recs:  # the times a store keeps are the import's, not the exported ones
         r.pop("created", None)
+        r.pop("last_accessed", None)
     return sorted(recs, key=json.dumps)
 
 

@@ -17,7 +17,7 @@ from sutra_stack.storage.engine import snapshot as snap
 from sutra_stack.storage.engine.backup_copy import copy_store_files
 from sutra_stack.storage.engine.graph import as_float
 from sutra_stack.storage.engine.lockfile import DirectoryLock
-from sutra_stack.storage.model import ASSOCIATION_TYPES, AssociationInput, ConceptInput
+from sutra_stack.storage.model import ASSOCIATION_TYPES, Association, AssociationInput, ConceptInput
 from sutra_stack.storage.wal import fileops
 
 IMPORT_BATCH = 1000
@@ -57,7 +57,10 @@ def restore(src: Path, path: Path) -> list[str]:
 
 
 def iter_records(engine: Engine, *, vectors: bool = False) -> Iterator[dict[str, Any]]:
-    """Every live concept, then every live association, as export records."""
+    """Every live concept, then every live association, as export records: `kind` ("concept" or
+    "association") and the fields of the model's `Concept` (with `embedding` when `vectors`) or
+    `Association`. Importing reads the fields of `ConceptInput` (`id` as its `concept_id`) and of
+    `AssociationInput` from them."""
     with engine._lock:
         st = engine._state
         g = st.graph
@@ -65,21 +68,18 @@ def iter_records(engine: Engine, *, vectors: bool = False) -> Iterator[dict[str,
         for row in range(c.n):
             if not c["alive"][row]:
                 continue
-            meta = g.meta_of(row)
-            rec: dict[str, Any] = {
-                "kind": "concept", "id": g.id_hex(row), "content": g.content_of(row),
-                "strength": as_float(c["strength"][row]), "confidence": as_float(c["confidence"][row]),
-                "created": float(c["created"][row]), "metadata": json.loads(meta) if meta else {},
-            }
+            rec: dict[str, Any] = {"kind": "concept", **engine._concept(row).to_dict()}
             if vectors:
                 rec["embedding"] = [round(float(x), 7) for x in st.vectors.get(row)]
             yield rec
         for i in range(e.n):
             if not e["alive"][i]:
                 continue
-            yield {"kind": "association", "source": g.id_hex(int(e["src"][i])), "target": g.id_hex(int(e["dst"][i])),
-                   "type": ASSOCIATION_TYPES[int(e["type"][i])], "confidence": as_float(e["confidence"][i]),
-                   "weight": as_float(e["weight"][i])}
+            association = Association(
+                source=g.id_hex(int(e["src"][i])), target=g.id_hex(int(e["dst"][i])),
+                type=ASSOCIATION_TYPES[int(e["type"][i])], confidence=as_float(e["confidence"][i]),
+                weight=as_float(e["weight"][i]), created=float(e["created"][i]))
+            yield {"kind": "association", **association.to_dict()}
 
 
 def export_jsonl(path: Path, out: IO[str], settings: Mapping[str, Any] | None = None, *,
@@ -121,16 +121,10 @@ def import_jsonl(path: Path, lines: IO[str], settings: Mapping[str, Any] | None 
                     raise ValueError("not an object")
                 kind = rec.get("kind")
                 if kind == "concept":
-                    concepts.append(ConceptInput(content=rec["content"], concept_id=rec.get("id"),
-                                                 embedding=rec.get("embedding"),
-                                                 strength=rec.get("strength", 1.0),
-                                                 confidence=rec.get("confidence", 1.0),
-                                                 metadata=rec.get("metadata") or None))
+                    concepts.append(ConceptInput.from_dict(
+                        {**rec, "concept_id": rec.get("id"), "metadata": rec.get("metadata") or None}))
                 elif kind == "association":
-                    assocs.append(AssociationInput(source=rec["source"], target=rec["target"],
-                                                   type=rec.get("type", "semantic"),
-                                                   confidence=rec.get("confidence", 1.0),
-                                                   weight=rec.get("weight", 1.0)))
+                    assocs.append(AssociationInput.from_dict(rec))
                 else:
                     raise ValueError(f"kind must be concept or association, got {kind!r:.30}")
                 if len(concepts) >= IMPORT_BATCH:
