@@ -109,7 +109,7 @@ class Persistence:
             reader = snap.SnapshotReader(path, headroom=1.25)
             c = reader.header["counters"]
             try:
-                settle = eng._state.vectors.load(index.path, max_elements=int(c["concept_rows"] * 1.25) + 1,
+                settle = eng.state.vectors.load(index.path, max_elements=int(c["concept_rows"] * 1.25) + 1,
                                                  live=c["vectors"])
             except Exception as e:  # noqa: BLE001 - hnswlib raises RuntimeError on a bad file
                 index.result()  # a checksum mismatch explains it best
@@ -117,7 +117,7 @@ class Persistence:
                 raise DataLoss(f"index file {index.path} could not be loaded: {e}") from None
             arrays = reader.result()
             index.result()
-            st.load_state(eng._state, reader.header, arrays)
+            st.load_state(eng.state, reader.header, arrays)
             lsn = int(header["lsn"])
             eng.last_snapshot = float(header["created"])
         elif int(meta.get("snapshot_lsn", 0)) > 0:
@@ -130,17 +130,17 @@ class Persistence:
         expected = lsn + 1
         replayed = 0
         t0 = time.perf_counter()
+        state = eng.state
         for got, payload in self.wal.replay(lsn):
             if got != expected:
                 raise DataLoss(f"WAL in {wal_dir} continues at lsn {got} after lsn {expected - 1}: records are "
                                "missing (a deleted segment?)")
             op, ts, body = records.decode(payload, f"WAL {wal_dir} record lsn {got}")
-            eng._state.apply(op, ts, body)
+            state.apply(op, ts, body)
             expected += 1
             replayed += len(payload) + 16
         self._set_wake_bytes(replayed, time.perf_counter() - t0)
-        eng._applied_lsn = expected - 1
-        eng._log = self.wal
+        eng.recovered(self.wal, expected - 1)
         self._remove_leftovers(header)
         for thread in settle:
             thread.start()
@@ -194,20 +194,20 @@ class Persistence:
                 return
             if not wal.read_only:
                 wal.rotate()  # so the segments holding records ≤ lsn can be dropped afterwards
-            vectors = eng._state.vectors
+            vectors = eng.state.vectors
             forking = fork_is_safe()
             before = snap.read_header(self.path)
             t0 = time.perf_counter()
             with st.frozen_state(eng):
-                lsn = eng._applied_lsn
+                lsn = eng.applied_lsn
                 if lsn == self.snapshot_lsn and before is not None:
                     self._thaw()
                     return
-                arrays, counters = st.state_arrays(eng._state, copy=not forking)
+                arrays, counters = st.state_arrays(eng.state, copy=not forking)
                 now = time.time()
                 header = {"lsn": lsn, "created": now, "embedder": eng.embedder.kind, "dimension": eng.dimension,
                           "counters": counters}
-                elements = vectors._index.element_count  # frozen: nothing is inserted until the thaw
+                elements = vectors.element_count  # frozen: nothing is inserted until the thaw
                 # A forked child sees this moment's memory (copy-on-write) and writes it while we go
                 # on: the state lock is held only for the fork, not for copying or writing.
                 parent = os.getpid()
@@ -290,7 +290,7 @@ class Persistence:
                     self.ops.unlink(p)
 
     def _thaw(self) -> None:
-        st.thaw(self.engine._state.vectors)
+        st.thaw(self.engine.state.vectors)
 
     # --- backup / close --------------------------------------------------------------------
     def backup(self, dest: Path) -> None:

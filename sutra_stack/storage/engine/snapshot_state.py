@@ -118,24 +118,20 @@ def frozen_state(eng: Engine) -> Iterator[None]:
     lock but after taking it once more to collect its result; so the wait for those inserts must
     not hold the state lock: wait without it, then freeze under it if nothing was claimed meanwhile.
     """
-    vectors = eng._state.vectors
+    vectors, lock = eng.state.vectors, eng.state_lock
     while True:
-        eng._lock.acquire()
-        with vectors._cv:
-            if not vectors._unindexed:
-                vectors._frozen = True
-                break
-        eng._lock.release()
-        with vectors._cv:
-            while vectors._unindexed:
-                vectors._cv.wait()
+        lock.acquire()
+        if vectors.freeze_if_inserted():
+            break
+        lock.release()
+        vectors.wait_inserted()
     try:
         yield
     except BaseException:
         thaw(vectors)
         raise
     finally:
-        eng._lock.release()
+        lock.release()
 
 
 def thaw(vectors: Any) -> None:

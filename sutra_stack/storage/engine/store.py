@@ -33,10 +33,11 @@ from sutra_stack.storage import backups
 from sutra_stack.storage.engine import records
 from sutra_stack.storage.engine import validate as v
 from sutra_stack.storage.engine.embedders import Embedder, make_embedder
+from sutra_stack.storage.engine.persistence import Persistence
 from sutra_stack.storage.engine.reads import ReadsMixin
 from sutra_stack.storage.engine.snapshot import FORMAT_VERSION
 from sutra_stack.storage.engine.state import StoreState
-from sutra_stack.storage.engine.writable import WritableMixin
+from sutra_stack.storage.engine.writable import RecordLog, WritableMixin
 from sutra_stack.storage.model import AssociationInput, ConceptInput, StoreStats, check_id, content_id
 
 log = logging.getLogger(__name__)
@@ -85,7 +86,7 @@ class Engine(ReadsMixin, WritableMixin):
         self._cv = threading.Condition(self._lock)
         self._state = StoreState(self.dimension, m=int(s["index.m"]), ef_construction=int(s["index.ef_construction"]),
                             ef=int(s["index.ef"]))
-        self._log: Any = MemoryLog()
+        self._log: RecordLog = MemoryLog()
         self._applied_lsn = 0
         self._pending: list[tuple[int, str, float, Any]] = []
         self._results: dict[int, Any] = {}
@@ -96,7 +97,7 @@ class Engine(ReadsMixin, WritableMixin):
         self._closed = False
         self.last_snapshot: float | None = None
         self.loaded = threading.Event()  # set once recovery is done and the store answers
-        self._persist: Any = None  # the Persistence of an on-disk store
+        self._persist: Persistence | None = None  # of an on-disk store
 
     # --- life cycle ------------------------------------------------------------------------
     @classmethod
@@ -121,8 +122,6 @@ class Engine(ReadsMixin, WritableMixin):
         A server may construct the Engine, start `attach` on a thread and report NOT_SERVING
         until `loaded.is_set()`; writes before that raise Unavailable.
         """
-        from sutra_stack.storage.engine.persistence import Persistence
-
         if self._persist is not None or self.loaded.is_set():
             raise FailedPrecondition("this engine is already open")
         self.path = Path(path)
@@ -130,6 +129,28 @@ class Engine(ReadsMixin, WritableMixin):
         self._persist.open()
         self._state.defer_vectors = True
         self.loaded.set()
+
+    # --- the seam recovery and snapshots use ------------------------------------------------
+    @property
+    def state(self) -> StoreState:
+        """The in-memory state (graph, text index, vectors); hold `state_lock` while touching it."""
+        return self._state
+
+    @property
+    def state_lock(self) -> threading.RLock:
+        return self._lock
+
+    @property
+    def applied_lsn(self) -> int:
+        """The last record applied to the state (read with `state_lock` held for a snapshot's cut)."""
+        return self._applied_lsn
+
+    def recovered(self, log: Any, applied_lsn: int) -> None:
+        """Recovery is done: `log` (the WAL, replayed into the state through `applied_lsn`) takes the
+        writes from now on, numbering them after `applied_lsn`."""
+        with self._cv:
+            self._log = log
+            self._applied_lsn = applied_lsn
 
     def close(self) -> None:
         """Take a snapshot (for an on-disk store), close the WAL and release the directory."""

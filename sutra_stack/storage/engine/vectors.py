@@ -240,6 +240,20 @@ class VectorIndex:
         """Write the index file in this process (the snapshot child uses this: no gate, no fork)."""
         self._index.save_index(str(path))
 
+    def freeze_if_inserted(self) -> bool:
+        """Freeze (as `freeze`) if no claimed insert is unfinished; False, changing nothing, otherwise."""
+        with self._cv:
+            if self._unindexed:
+                return False
+            self._frozen = True
+            return True
+
+    def wait_inserted(self) -> None:
+        """Wait until every claimed insert has finished (without freezing)."""
+        with self._cv:
+            while self._unindexed:
+                self._cv.wait()
+
     def freeze(self) -> None:
         """Wait for claimed inserts to finish; from now on new vectors wait in the pending buffer."""
         with self._cv:
@@ -378,6 +392,11 @@ class VectorIndex:
             return pvecs[hit[0]].copy()
         with self._use():
             return np.asarray(self._index.get_items([row]), dtype=np.float32)[0]
+
+    @property
+    def element_count(self) -> int:
+        """Labels in the hnswlib index (deleted ones included; pending vectors not)."""
+        return int(self._index.element_count)
 
     @property
     def capacity(self) -> int:
