@@ -33,12 +33,13 @@ class FrameDecoder:
     first frames may be at most `MAX_HELLO_FRAME_BYTES` long until `hello_done()`. A frame past the
     limit raises ResourceExhausted naming it, as soon as its header is in."""
 
-    __slots__ = ("buf", "limit", "max")
+    __slots__ = ("buf", "limit", "max", "missing")
 
     def __init__(self, limit: int = MAX_MESSAGE_BYTES, *, hello: bool = False) -> None:
         self.buf = bytearray()
         self.limit = limit
         self.max = min(limit, MAX_HELLO_FRAME_BYTES) if hello else limit  # what the next frame may be
+        self.missing = HEADER_SIZE  # once `next()` answered None: bytes still to come before it can answer
 
     def hello_done(self) -> None:
         """The hello succeeded: frames may be `limit` long from now on."""
@@ -58,13 +59,16 @@ class FrameDecoder:
     def next(self) -> bytes | None:
         """The next whole frame's body (taken out of the buffer), or None until more bytes arrive."""
         buf = self.buf
-        if len(buf) < HEADER_SIZE:
+        have = len(buf)
+        if have < HEADER_SIZE:
+            self.missing = HEADER_SIZE - have
             return None
         (n,) = _unpack_header(buf)
         if n > self.max:
             raise self._too_large(n)
         end = HEADER_SIZE + n
-        if len(buf) < end:
+        if have < end:
+            self.missing = end - have
             return None
         body = bytes(memoryview(buf)[HEADER_SIZE:end])
         del buf[:end]

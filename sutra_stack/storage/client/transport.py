@@ -57,7 +57,8 @@ class FrameReader:
         """The next frame. With `poll_until` (a `time.perf_counter` instant), first poll for it
         until then: only for a plain socket with a timeout (its descriptor is non-blocking)."""
         frames = self.frames
-        if not frames.buf:  # the common case: one whole answer in one recv, decoded without copying
+        buf = frames.buf
+        if not buf:  # the common case: one whole answer in one recv, decoded without copying
             chunk = self._poll(poll_until) if poll_until else None
             if chunk is None:
                 chunk = self.sock.recv(65536)
@@ -66,15 +67,15 @@ class FrameReader:
             body = frames.whole(chunk)
             if body is not None:
                 return unpack(body)
-            frames.feed(chunk)
+            buf += chunk  # frames.feed, without the call
         while True:
             frame = frames.next()
             if frame is not None:
                 return unpack(frame)
-            chunk = self.sock.recv(max(frames.wanted() - len(frames.buf), 65536))
+            chunk = self.sock.recv(max(frames.missing, 65536))
             if not chunk:
                 raise Unavailable("the storage server closed the connection", reason=Reason.CONNECTION_LOST)
-            frames.feed(chunk)
+            buf += chunk
 
     def _poll(self, until: float) -> bytes | None:
         """Busy-poll for the first bytes of an answer; None once `until` has passed. An answer due
