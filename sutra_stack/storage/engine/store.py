@@ -37,7 +37,7 @@ from sutra_stack.storage.engine.persistence import Persistence
 from sutra_stack.storage.engine.reads import ReadsMixin
 from sutra_stack.storage.engine.snapshot import FORMAT_VERSION
 from sutra_stack.storage.engine.state import StoreState
-from sutra_stack.storage.engine.writable import WritableMixin
+from sutra_stack.storage.engine.writable import RecordLog, WritableMixin
 from sutra_stack.storage.model import AssociationInput, ConceptInput, StoreStats, check_id, content_id
 
 log = logging.getLogger(__name__)
@@ -86,7 +86,7 @@ class Engine(ReadsMixin, WritableMixin):
         self._cv = threading.Condition(self._lock)
         self._state = StoreState(self.dimension, m=int(s["index.m"]), ef_construction=int(s["index.ef_construction"]),
                             ef=int(s["index.ef"]))
-        self._log: Any = MemoryLog()
+        self._log: RecordLog = MemoryLog()
         self._applied_lsn = 0
         self._pending: list[tuple[int, str, float, Any]] = []
         self._results: dict[int, Any] = {}

@@ -12,19 +12,46 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 from sutra_stack.errors import FailedPrecondition
+from sutra_stack.storage.wal import WriteAheadLog
 
 log = logging.getLogger("sutra_stack.storage.engine")
 
 WritableListener = Callable[[bool], None]
 
 
+class RecordLog(Protocol):
+    """What the engine writes its records to: the WriteAheadLog, or the MemoryLog of a store that
+    keeps nothing (which numbers records and is never read-only)."""
+
+    @property
+    def read_only(self) -> bool: ...
+
+    @property
+    def last_lsn(self) -> int: ...
+
+    @property
+    def size_bytes(self) -> int: ...
+
+    @property
+    def segment_count(self) -> int: ...
+
+    @property
+    def fsync_policy(self) -> str: ...
+
+    def append(self, payload: bytes) -> int:
+        """Write one record; its lsn once it is as durable as the policy makes it."""
+        ...
+
+    def close(self) -> None: ...
+
+
 class WritableMixin:
     """Mixed into Engine: `_log` (the WAL or MemoryLog) and `_read_only` (configured) come from it."""
 
-    _log: Any
+    _log: RecordLog
     _read_only: bool
     _writable_listeners: list[WritableListener]
     _log_read_only_seen: bool
@@ -71,13 +98,13 @@ class WritableMixin:
                                      "SUTRA_STORAGE_READ_ONLY): change the setting and restart to accept writes; "
                                      "resume-writes only returns a store to writing after a disk failure",
                                      field="storage.read_only")
-        resume = getattr(self._log, "resume_writes", None)
-        if not self._log.read_only or resume is None:
+        wal = self._log
+        if not wal.read_only or not isinstance(wal, WriteAheadLog):
             self._note_log_state()
             return {"resumed": False, "read_only": False,
                     "message": "the store already accepts writes; nothing to do"}
         try:
-            segment = resume()
+            segment = wal.resume_writes()
         finally:
             self._note_log_state()
         if not segment:  # another caller resumed it meanwhile

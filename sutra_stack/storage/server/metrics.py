@@ -12,11 +12,14 @@ import logging
 import threading
 from bisect import bisect_left
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from prometheus_client import CollectorRegistry, start_http_server
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
 from prometheus_client.registry import Collector
+
+if TYPE_CHECKING:
+    from sutra_stack.storage.engine import Engine
 
 log = logging.getLogger("sutra.storage.server")
 
@@ -33,7 +36,7 @@ _STAT_GAUGES = (
 
 class _EngineCollector(Collector):
     def __init__(self) -> None:
-        self.engine: Any = None
+        self.engine: Engine | None = None
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
         engine = self.engine
@@ -123,7 +126,7 @@ class Metrics:
         self._engine = _EngineCollector()
         self.registry.register(self._engine)
 
-    def bind_engine(self, engine: Any) -> None:
+    def bind_engine(self, engine: Engine) -> None:
         self._engine.engine = engine
 
     def _tally(self) -> _Tally:

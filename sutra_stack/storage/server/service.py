@@ -16,7 +16,7 @@ import shutil
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sutra_stack import __version__ as SERVER_VERSION
 from sutra_stack.errors import (
@@ -32,6 +32,9 @@ from sutra_stack.storage import backups
 from sutra_stack.storage.server.metrics import Metrics
 from sutra_stack.storage.server.ops import OPS, Op
 from sutra_stack.storage.wire import PROTOCOL_VERSION
+
+if TYPE_CHECKING:
+    from sutra_stack.storage.engine import Engine
 
 log = logging.getLogger("sutra.storage.server")
 
@@ -52,6 +55,10 @@ class UnknownOperation(SutraError):
 class StorageService:
     """Dispatches one operation, by name, to the engine once it is loaded."""
 
+    # The open store, set by `loaded`. Until then there is none and every operation that needs it
+    # is refused (state LOADING), so the operations use it without a check per call.
+    engine: Engine
+
     def __init__(
         self,
         *,
@@ -68,7 +75,6 @@ class StorageService:
         self.tls = tls
         self.backup_dir = backup_dir  # where Backup writes, one folder per name; None: no online backups
         self.fast_port = 0
-        self.engine: Any = None
         self.state = ServingState.LOADING
         self.metrics = metrics or Metrics()
         self._info = {"embedder": embedder, "dimension": dimension, "format_version": 0}
@@ -76,7 +82,7 @@ class StorageService:
         self._writable_listeners: list[Callable[[bool], None]] = []
 
     # --- lifecycle -------------------------------------------------------------------------
-    def loaded(self, engine: Any) -> None:
+    def loaded(self, engine: Engine) -> None:
         """The store is open: start serving it."""
         self.engine = engine
         try:
@@ -87,9 +93,7 @@ class StorageService:
             log.exception("could not read store stats after loading")
         self.state = ServingState.SERVING
         self.metrics.bind_engine(engine)
-        watch = getattr(engine, "on_writable_change", None)
-        if watch is not None:
-            watch(self._writable_changed)
+        engine.on_writable_change(self._writable_changed)
 
     # --- writability (the store may turn read-only after a disk failure, and be resumed) ----
     def on_writable_change(self, listener: Callable[[bool], None]) -> None:
@@ -106,8 +110,8 @@ class StorageService:
     @property
     def store_read_only(self) -> bool:
         """Configured read-only, or the store's WAL turned read-only after a disk failure."""
-        engine = self.engine
-        return self.read_only or (engine is not None and not getattr(engine, "writable", True))
+        engine: Engine | None = getattr(self, "engine", None)  # none until loaded
+        return self.read_only or (engine is not None and not engine.writable)
 
     @property
     def writable(self) -> bool:
@@ -207,6 +211,8 @@ class StorageService:
         backups.check_name(path, self.backup_dir)
         if self.read_only:
             raise FailedPrecondition(backups.READ_ONLY, field="storage.read_only")
+        if self.engine.path is None:
+            raise FailedPrecondition("an in-memory store has nothing to back up")
         dest = backups.new_backup_folder(self.backup_dir, self.engine.path, path)
         try:
             self.engine.backup(dest)
