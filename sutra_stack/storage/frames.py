@@ -74,14 +74,6 @@ class FrameDecoder:
         del buf[:end]
         return body
 
-    def wanted(self) -> int:
-        """Bytes the buffer holds once the unfinished frame is whole (its length so far while its
-        header is incomplete); 0 when nothing is buffered."""
-        buf = self.buf
-        if len(buf) < HEADER_SIZE:
-            return len(buf)
-        return max(len(buf), HEADER_SIZE + _unpack_header(buf)[0])
-
     def clear(self) -> None:
         self.buf = bytearray()
 

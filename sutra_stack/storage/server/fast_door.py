@@ -113,7 +113,8 @@ class _Connection(asyncio.Protocol):
         if body is not None:
             self._frame(body)  # the common case: one whole frame, decoded in place
             return
-        frames.feed(data)
+        buf = frames.buf
+        buf += data  # frames.feed, without the call
         finished = False
         try:
             while not self.closing:
@@ -129,13 +130,13 @@ class _Connection(asyncio.Protocol):
             return
         if self.closing:
             return
-        if not frames.buf:
+        if not frames.buf:  # (a new buffer if a frame was refused)
             if self.held:  # a large frame went through: let its buffer go
                 frames.clear()
                 self._hold(0)
             self.frame_since = 0.0
             return
-        if not self._hold(frames.wanted()):
+        if not self._hold(len(frames.buf) + frames.missing):
             self._fatal(ResourceExhausted(
                 f"the fast door is already buffering {self.door.buffered} bytes of unfinished frames, near "
                 f"MAX_BUFFERED_BYTES={MAX_BUFFERED_BYTES}; retry later or send smaller batches", field="frame"))
