@@ -6,8 +6,9 @@ to its parser, calls `compare_if_asked(__file__, args)` once it has parsed them,
 figure it prints to `record()`.
 
 `compare` extracts revision REV (`git archive`) into a temporary folder, then runs the script
-(without `--baseline`/`--rounds`/`--this-rev`) `rounds` times per side, baseline then this tree
-(the work tree, or revision `--this-rev` extracted the same way), each run a
+(without `--baseline`/`--rounds`/`--this-rev`) `rounds` times per side against the baseline and
+this tree (the work tree, or revision `--this-rev` extracted the same way) in turn, the first of
+each round's pair changing sides from round to round (A B B A A B ...), each run a
 fresh process whose working directory, `PYTHONPATH` and `BENCH_TREE` name the tree under test, so
 that it and every process it starts (`python -m sutra_stack...`, tests.support's servers) import
 that tree's `sutra_stack` and `tests.support`. The measuring code is always this checkout's
@@ -214,9 +215,9 @@ def compare(script: str | Path, argv: Sequence[str], rev: str, rounds: int = 3, 
         tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-figures-"))
         trees = {"baseline": folder, "this": this}
         print(f"{script.name} {' '.join(args)}: baseline {rev} ({commit[:10]}) extracted to {folder}, "
-              f"this = {this_name}; {rounds} rounds, baseline then this in each", flush=True)
+              f"this = {this_name}; {rounds} rounds, each side in turn (A B B A ...)", flush=True)
         for r in range(rounds):
-            for side in SIDES:
+            for side in SIDES if r % 2 == 0 else SIDES[::-1]:  # A B B A ...: a drift in load favours neither
                 code, got = run_side(script, args, trees[side], Path(tmp) / f"{side}{r}.jsonl",
                                      f"{side} {r + 1}/{rounds}", python)
                 if code != 0:  # its figures so far still count; the rest show as not measured
