@@ -92,6 +92,20 @@ _SCALAR_TYPES: dict[Any, frozenset[int]] = {
     int: frozenset((_FD.CPPTYPE_INT32, _FD.CPPTYPE_INT64, _FD.CPPTYPE_UINT32, _FD.CPPTYPE_UINT64)),
     bool: frozenset((_FD.CPPTYPE_BOOL,)),
 }
+_PROTO_SCALARS = {_FD.CPPTYPE_STRING: "string", _FD.CPPTYPE_DOUBLE: "double", _FD.CPPTYPE_FLOAT: "float",
+                  _FD.CPPTYPE_INT32: "int32", _FD.CPPTYPE_INT64: "int64", _FD.CPPTYPE_UINT32: "uint32",
+                  _FD.CPPTYPE_UINT64: "uint64", _FD.CPPTYPE_BOOL: "bool", _FD.CPPTYPE_ENUM: "enum"}
+
+
+def _proto_kind(fd: Any) -> str:
+    """How storage.proto declares a field, e.g. `optional double`, `repeated Hop`."""
+    name = fd.message_type.name if fd.message_type is not None else _PROTO_SCALARS.get(fd.cpp_type, "?")
+    label = "repeated " if fd.is_repeated else "optional " if fd.has_presence and fd.message_type is None else ""
+    return label + name
+
+
+def _type_name(t: Any) -> str:
+    return t.__name__ if isinstance(t, type) else str(t)
 
 
 def proto_name(f: RecordField) -> str:
@@ -118,16 +132,18 @@ def message_mismatches(record: type, message: type[Message]) -> list[str]:
             ok = fd.is_repeated and want is not None and fd.message_type is want.DESCRIPTOR
             kind = f"repeated {want.DESCRIPTOR.name if want else f.record.__name__}"
         elif f.json:
-            ok, kind = fd.cpp_type == _FD.CPPTYPE_STRING and not fd.is_repeated, "string (JSON text)"
+            ok, kind = fd.cpp_type == _FD.CPPTYPE_STRING and not fd.is_repeated, "a string (the JSON text)"
         else:
             scalar = get_args(inner)[0] if is_list else inner
             ok = fd.is_repeated == is_list and fd.cpp_type in _SCALAR_TYPES.get(scalar, ())
             if ok and f.optional and scalar is not str and not is_list and not fd.has_presence:
                 ok = False  # None and 0 would arrive alike
             kind = ("repeated " if is_list else "optional " if f.optional and scalar is not str else "") + \
-                getattr(scalar, "__name__", str(scalar))
+                ("/".join(sorted(_PROTO_SCALARS[t] for t in _SCALAR_TYPES[scalar])) if scalar in _SCALAR_TYPES
+                 else f"a type for {_type_name(scalar)}")
         if not ok:
-            out.append(f"{record.__name__}.{f.name} is {f.type}; field {name} of {where} must be {kind}")
+            out.append(f"{record.__name__}.{f.name} is {_type_name(f.type)} but field {name} of {where} is "
+                       f"{_proto_kind(fd)}: it must be {kind}")
     names = {proto_name(f) for f in record_fields(record)}
     out += [f"field {fd.name} of {where} has no field in {record.__name__} (storage.model)"
             for fd in desc.fields if fd.name not in names]
