@@ -105,17 +105,18 @@ class Op:
         object.__setattr__(self, "required", frozenset(k for k, (_, d) in self.params.items() if d is _MISSING))
 
     def args(self, args: Any) -> dict[str, Any]:
-        """`bind(self.params, args)`; a map of known fields with every required one is completed
-        with the defaults directly, and only the fields that have a checker are checked."""
+        """`bind(self.params, args)`, no arguments (None) being an empty map; a map of known fields
+        with every required one is completed with the defaults directly, and only the fields that
+        have a checker are checked (tests/server/test_ops_equivalence.py holds the two equal)."""
+        if args is None:
+            args = {}
         if type(args) is dict and args.keys() <= self.params.keys() and self.required <= args.keys():
             out = {**self.defaults, **args}
             for key, check in self.checked:
                 if key in args:
                     out[key] = check(args[key], key)
             return out
-        if args is None:
-            args = {}
-        return bind(self.params, args) if self.params or args else {}
+        return bind(self.params, args)
 
 
 FIND_PATHS_PARAMS: dict[str, tuple[Checker, Any]] = {
