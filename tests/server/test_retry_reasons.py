@@ -103,11 +103,13 @@ def call(kind: str, address: str) -> Any:
     return asyncio.run(run())
 
 
+@pytest.mark.parametrize("scheme", ["tcp://", "grpc://", ""])
 @pytest.mark.parametrize("kind", ["sync", "async"])
-def test_nothing_listening_is_unreachable(kind: str) -> None:
+def test_nothing_listening_is_unreachable(kind: str, scheme: str) -> None:
     with pytest.raises(Unavailable) as exc:
-        call(kind, f"tcp://127.0.0.1:{free_port()}")
+        call(kind, f"{scheme}127.0.0.1:{free_port()}")
     assert exc.value.reason is Reason.UNREACHABLE
+    assert "cannot reach the storage server" in exc.value.message
 
 
 @pytest.mark.parametrize("kind", ["sync", "async"])

@@ -258,16 +258,19 @@ def rpc_error(e: grpc.RpcError, address: str) -> SutraError:
     code = e.code()
     details = e.details() or ""
     name = code.name if code is not None else "UNKNOWN"
+    # The server's own UNAVAILABLE errors name the storage server; grpc core's (no connection) do not.
+    # Only the wording of the message is chosen from grpc core's text; the reason is typed.
     if name == "UNAVAILABLE" and "storage server" not in details:
         hint = HINT
         if "Socket closed" in details or "reset by peer" in details:  # accepted, then closed at once
             hint = "the server closed the connection at once: it may have storage.max_connections open already"
-        details = f"cannot reach the storage server at {address}: {details}; {hint}"
-    elif name == "CANCELLED":
+        return Unavailable(f"cannot reach the storage server at {address}: {details}; {hint}",
+                           reason=Reason.UNREACHABLE)
+    if name == "CANCELLED":
         # This client never cancels a call, so the server did: grpc core cancels calls that reached
         # a stopping server before a handler took them. That is the server going away, not an error.
         return Unavailable(f"the storage server at {address} cancelled the call as it stopped; retry against "
-                           "its replacement (a write may or may not have been applied)")
+                           "its replacement (a write may or may not have been applied)", reason=Reason.CONNECTION_LOST)
     return SutraError.from_code(name, details)
 
 
