@@ -1,7 +1,8 @@
 """The fast door's wire format, shared by the server and StorageClient.
 
 A frame is a 4-byte big-endian length followed by that many bytes of MessagePack. The length
-is checked against `MAX_MESSAGE_BYTES` before anything is decoded.
+is checked against `MAX_MESSAGE_BYTES` before anything is decoded. Splitting a byte stream into
+frames and the hello are `storage/frames.py`'s, the one protocol core of the server and both clients.
 
 Conversation on one TCP connection:
   client → {"hello": {"version": PROTOCOL_VERSION, "token": "..."}}
