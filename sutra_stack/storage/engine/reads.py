@@ -8,7 +8,8 @@ from __future__ import annotations
 import json
 import math
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -16,10 +17,47 @@ from sutra_stack import limits
 from sutra_stack.errors import InvalidArgument, NotFound, shown
 from sutra_stack.storage.engine import validate as v
 from sutra_stack.storage.engine.embedders import Embedder
-from sutra_stack.storage.engine.graph import as_float
+from sutra_stack.storage.engine.graph import CONCEPT_SCHEMA, Graph, as_float
 from sutra_stack.storage.engine.paths import best_paths
 from sutra_stack.storage.engine.state import StoreState
-from sutra_stack.storage.model import ASSOCIATION_TYPES, Concept, GraphPath, Hop, Neighbor, SearchHit, check_id
+from sutra_stack.storage.model import (
+    ASSOCIATION_TYPES,
+    Concept,
+    GraphPath,
+    Hop,
+    Neighbor,
+    SearchHit,
+    check_id,
+    compile_function,
+    record_fields,
+)
+
+# Concept fields not held in a column of their name, and how row `r` gives them.
+_CONCEPT_READS = {
+    "id": "g.id_hex(r)",
+    "content": "g.content_of(r)",
+    "metadata": "(loads(g.meta.get(cols['meta_off'].item(r), n)) if (n := cols['meta_len'].item(r)) else {})",
+}
+
+
+def _concept_reader() -> Callable[[Graph, dict[str, Any], int], Concept]:
+    """`read(graph, columns, row)`: the Concept in a row, compiled from the model's fields: every field
+    but those of `_CONCEPT_READS` from the concept column of its name, float32 ones through `as_float`."""
+    args = []
+    for f in record_fields(Concept):
+        if f.name in _CONCEPT_READS:
+            args.append(_CONCEPT_READS[f.name])
+        elif f.name not in CONCEPT_SCHEMA:
+            raise TypeError(f"Concept.{f.name} has no column in the concept table (graph.CONCEPT_SCHEMA)")
+        elif np.dtype(CONCEPT_SCHEMA[f.name][0]) == np.float32:
+            args.append(f"as_float(cols[{f.name!r}].item(r))")
+        else:
+            args.append(f"cols[{f.name!r}].item(r)")
+    env = {"Concept": Concept, "as_float": as_float, "loads": json.loads}
+    return compile_function("read(g, cols, r)", f"Concept({', '.join(args)})", env)
+
+
+_read_concept = _concept_reader()
 
 
 class ReadsMixin:
@@ -41,18 +79,7 @@ class ReadsMixin:
         scalar object in between): one lookup runs with cold caches after the network hop, where
         every NumPy call costs several times what it does in a loop."""
         g = self._state.graph
-        cols = g.concepts.cols
-        meta_len = cols["meta_len"].item(row)
-        return Concept(
-            id=g.id_hex(row),
-            content=g.content_of(row),
-            strength=as_float(cols["strength"].item(row)),
-            confidence=as_float(cols["confidence"].item(row)),
-            created=cols["created"].item(row),
-            last_accessed=cols["last_accessed"].item(row),
-            access_count=cols["access_count"].item(row),
-            metadata=json.loads(g.meta.get(cols["meta_off"].item(row), meta_len)) if meta_len else {},
-        )
+        return _read_concept(g, g.concepts.cols, row)
 
     def query_concept(self, concept_id: str) -> Concept | None:
         key = bytes.fromhex(check_id(concept_id, "concept_id"))
