@@ -302,14 +302,14 @@ def load_config(
         cfg_path = find_config(cwd)
     root = cfg_path.resolve().parent if cfg_path else cwd.resolve()
 
-    env_path = Path(env_file) if env_file is not None else root / ENV_FILENAME
-    if env_file is not None and not env_path.is_file():
-        raise ConfigError(f"env file {env_path} does not exist")
+    env_candidate = Path(env_file) if env_file is not None else root / ENV_FILENAME
+    if env_file is not None and not env_candidate.is_file():
+        raise ConfigError(f"env file {env_candidate} does not exist")
     dotenv: dict[str, str] = {}
-    if env_path.is_file():
+    env_path: Path | None = None
+    if env_candidate.is_file():
+        env_path = env_candidate
         dotenv = {k: v for k, v in dotenv_values(env_path).items() if v is not None}
-    else:
-        env_path = None  # type: ignore[assignment]
 
     doc: dict[str, Any] = {}
     where = str(cfg_path) if cfg_path else "built-in config"

@@ -21,7 +21,7 @@ from rich.console import Console as RichConsole
 from rich.table import Table
 
 from sutra_stack.cli import app
-from sutra_stack.config import CONFIG_FILENAME, load_config
+from sutra_stack.config import CONFIG_FILENAME, LoadedConfig, load_config
 from sutra_stack.errors import SutraError, Unavailable
 from sutra_stack.supervisor.control import call
 from sutra_stack.supervisor.logs import Console, read_history
@@ -37,7 +37,7 @@ def _fail(e: SutraError | str, code: int = 1) -> typer.Exit:
     return typer.Exit(code)
 
 
-def _load(config: Path | None) -> tuple[object, StackSpec]:
+def _load(config: Path | None) -> tuple[LoadedConfig, StackSpec]:
     try:
         loaded = load_config(config)
         return loaded, load_stack(loaded)
@@ -71,7 +71,7 @@ def up(
         _up_detached(stack, names, order, config, timeout)
         return
     console = Console(width=max(8, *(len(n) for n in order), 5))
-    mgr = Manager(loaded, stack, console)  # type: ignore[arg-type]
+    mgr = Manager(loaded, stack, console)
     try:
         asyncio.run(mgr.run(names))
     except AlreadyRunning as e:

@@ -26,12 +26,16 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import psutil
 
 from sutra_stack import libc
 from sutra_stack.supervisor.guard import kill_marked
 from sutra_stack.supervisor.sockets import SD_LISTEN_FDS_START
+
+if TYPE_CHECKING:
+    from sutra_stack.supervisor.logs import Pump
 
 MARKER_VAR = "SUTRA_SUPERVISOR_MARK"  # value: "<supervisor id>/<service>/<instance>"
 _known_pids: set[int] = set()  # children the supervisor waits for itself (not orphans)
@@ -76,6 +80,8 @@ def resolve_argv(argv: tuple[str, ...], env: dict[str, str], cwd: Path) -> list[
 
 class Child:
     """One running process: spawned, watched through a pidfd, reaped, killed as a tree."""
+
+    pump: Pump  # what copies its output to the logs, set by the service that spawns it
 
     def __init__(self, argv: list[str], *, env: dict[str, str], cwd: Path, listen_fds: list[int],
                  marker: str) -> None:

@@ -54,7 +54,7 @@ class Service:
         marker = f"{self.mgr.id}/{self.spec.name}/{self.instances}"
         child = Child(argv, env=self.env, cwd=self.spec.cwd, listen_fds=self.mgr.sockets.fds(self.spec.name),
                       marker=marker)
-        child.pump = Pump(child.out_fd, self.log)  # type: ignore[attr-defined]
+        child.pump = Pump(child.out_fd, self.log)
         self.mgr.note(f"{self.spec.name}: spawned pid {child.pid}: {' '.join(argv)[:200]}")
         return child
 
@@ -75,7 +75,7 @@ class Service:
         child.signal_group(signal.SIGKILL)  # the group outlived its leader
         if await asyncio.to_thread(child.kill_descendants):
             self.mgr.note(f"{self.spec.name}: killed descendants of pid {child.pid} left behind")
-        pump: Pump = child.pump  # type: ignore[attr-defined]
+        pump = child.pump
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(asyncio.shield(pump.done), 2.0)
         pump.close()
