@@ -145,7 +145,7 @@ class Engine(ReadsMixin, WritableMixin):
         """The last record applied to the state (read with `state_lock` held for a snapshot's cut)."""
         return self._applied_lsn
 
-    def recovered(self, log: Any, applied_lsn: int) -> None:
+    def recovered(self, log: RecordLog, applied_lsn: int) -> None:
         """Recovery is done: `log` (the WAL, replayed into the state through `applied_lsn`) takes the
         writes from now on, numbering them after `applied_lsn`."""
         with self._cv:
