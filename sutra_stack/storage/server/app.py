@@ -103,7 +103,7 @@ class StorageServer:
         limits = DoorLimits.from_settings(settings)
         self.grpc = GrpcDoor(self.service, self.doors, limits)
         self.fast = FastDoor(self.service, self.doors, limits)
-        self.engine: Any = None
+        self.engine: Engine | None = None
         self.grpc_port = 0
         self.fast_port = 0
         self.metrics_port = 0
