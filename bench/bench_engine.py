@@ -300,6 +300,7 @@ def bench_open(n: int, workdir: Path, efc: int) -> None:
         hit = eng.vector_search(text=probe, k=1)[0]
         t_eng.append(time.perf_counter() - t)
         assert hit.content == probe, "the reopened store answered a wrong search"
+        assert eng._persist is not None  # an on-disk store
         eng._persist.snapshot_lsn = eng._applied_lsn  # bench: skip the close-time snapshot (nothing new)
         eng.close()
         del eng
