@@ -60,7 +60,7 @@ class GuardedHttpProtocol(HttpToolsProtocol):
         self._in_headers = False  # a request has begun and its headers are not complete yet
         self._header_bytes = 0  # bytes received while they were not
 
-    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]  # a stream's
         super().connection_made(transport)
         if len(self.connections) > self.max_connections:
             log.warning("refusing a connection: %d open, api.max_connections=%d", len(self.connections) - 1,

@@ -296,6 +296,7 @@ class Engine(ReadsMixin, WritableMixin):
         metadata: dict[str, Any] | None = None,
     ) -> str:
         self._check_writable()
+        # ConceptInput.embedding is typed list[float]; any float sequence is taken (checked_concept checks it)
         item = ConceptInput(content=content, concept_id=concept_id, embedding=embedding,  # type: ignore[arg-type]
                             strength=strength, confidence=confidence, metadata=metadata)
         body, new = self._prepare([item], [""])

@@ -371,7 +371,7 @@ class VectorIndex:
             rows, sims = rows[order], sims[order]
         if isinstance(rows, np.ndarray):
             return rows.tolist(), np.asarray(sims, dtype=np.float64).tolist()
-        return rows, sims  # type: ignore[return-value]
+        return rows, sims  # type: ignore[return-value]  # no pending rows: still the lists read above
 
     def _search_small(self, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         idx = self._index
