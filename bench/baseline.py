@@ -250,11 +250,12 @@ def spread(values: list[float]) -> str:
 def print_table(c: Comparison) -> None:
     for side in SIDES:
         print(f"{side}: sutra_stack imported from {', '.join(sorted(c.modules[side])) or '(no figures recorded)'}")
-    print(f"\n{'figure':<58} {'unit':<10} {'baseline median [min–max]':>28} {'this median [min–max]':>28} "
+    w = max([len("figure"), *(len(name) for name in c.figures)])
+    print(f"\n{'figure':<{w}} {'unit':<10} {'baseline median [min–max]':>28} {'this median [min–max]':>28} "
           f"{'this/baseline':>13} {'per round':>13} {'÷ anchor: this/baseline':>24}  verdict")
     for f in c.figures.values():
         if not f.complete(c.rounds):
-            print(f"{f.name:<58} (not measured in every round)")
+            print(f"{f.name:<{w}} (not measured in every round)")
             continue
         b, t = f.values["baseline"], f.values["this"]
         per_round = [x / y for x, y in zip(t, b, strict=True) if y]
@@ -265,7 +266,7 @@ def print_table(c: Comparison) -> None:
             ab, at = f.anchored("baseline"), f.anchored("this")
             anchored = f"{statistics.median(at) / statistics.median(ab):.2f} [{min(at) / max(ab):.2f}–" \
                        f"{max(at) / min(ab):.2f}]"
-        print(f"{f.name[:58]:<58} {f.unit:<10} {spread(b):>28} {spread(t):>28} {ratio:>13.3f} {rounds:>13} "
+        print(f"{f.name:<{w}} {f.unit:<10} {spread(b):>28} {spread(t):>28} {ratio:>13.3f} {rounds:>13} "
               f"{anchored:>24}  {f.verdict()}{'' if f.higher else ' (lower is better)'}")
     print("per round: this/baseline of each round's pair (min–max); ÷ anchor: the figure over the bare library "
           "or socket measured beside it in the same run, this/baseline of the medians [widest pairing]; "
