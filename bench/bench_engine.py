@@ -53,6 +53,11 @@ from sutra_stack.storage.engine.embedders import HashEmbedder, tokenize  # noqa:
 from sutra_stack.storage.engine.textindex import term_hash  # noqa: E402
 from sutra_stack.storage.model import AssociationInput, ConceptInput  # noqa: E402
 
+try:  # the engine measured as the storage server runs it: the server's process-wide tuning (malloc)
+    from sutra_stack.storage.server import tuning
+except ImportError:  # an older tree: its Engine tuned malloc itself
+    tuning = None  # type: ignore[assignment]
+
 DIM, M, EFC, EF, K, BATCH = 384, 16, 200, 64, 10, 1000
 TYPES = ["semantic", "causal", "temporal", "hierarchical", "compositional"]
 
@@ -343,6 +348,8 @@ QUICK = {"n": 5000, "open_sizes": "5000", "writers_n": 800, "rss_n": 5000, "quer
 
 
 def main() -> None:
+    if tuning is not None:
+        tuning.apply()
     ap = argparse.ArgumentParser()
     ap.add_argument("--n", type=int, default=100_000)
     ap.add_argument("--queries", type=int, default=1000)
