@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sutra_stack.errors import InvalidArgument, SutraError, Unavailable
-from sutra_stack.supervisor.logs import read_lines
+from sutra_stack.supervisor.logs import log_dir, read_lines
 
 if TYPE_CHECKING:
     from sutra_stack.supervisor.manager import Manager
@@ -78,8 +78,6 @@ class ControlServer:
                                    "config": mgr.stack.where}, "services": mgr.status()}
         if cmd == "logs":
             n = int(req.get("n", 100))
-            from sutra_stack.supervisor.manager import log_dir
-
             names = [service] if service else list(mgr.services)
             return {"lines": {s: read_lines(log_dir(mgr.stack), s, n) for s in names}}
         if cmd in ("start", "stop", "restart"):

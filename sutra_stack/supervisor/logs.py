@@ -16,12 +16,20 @@ import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from sutra_stack.limits import MAX_LOG_LINE_BYTES
 
+if TYPE_CHECKING:
+    from sutra_stack.supervisor.spec import StackSpec
+
 COLOURS = ("cyan", "magenta", "green", "yellow", "blue", "bright_red", "bright_cyan", "bright_magenta")
 READ_CHUNK = 256 * 1024
+
+
+def log_dir(stack: StackSpec) -> Path:
+    """Where a stack's service logs are written: `<supervisor.state_dir>/logs`."""
+    return stack.supervisor.state_dir / "logs"
 
 
 def stamp(t: float | None = None) -> bytes:

@@ -25,8 +25,10 @@ from dotenv import dotenv_values
 from sutra_stack import libc
 from sutra_stack.config import LoadedConfig
 from sutra_stack.errors import FailedPrecondition, NotFound
-from sutra_stack.supervisor.logs import Console, ServiceLog
+from sutra_stack.supervisor.control import ControlServer
+from sutra_stack.supervisor.logs import Console, ServiceLog, log_dir
 from sutra_stack.supervisor.process import kill_all, reap_orphans, start_guard
+from sutra_stack.supervisor.reload import watch
 from sutra_stack.supervisor.service import Service
 from sutra_stack.supervisor.sockets import SocketSet
 from sutra_stack.supervisor.spec import StackSpec
@@ -35,10 +37,6 @@ from sutra_stack.supervisor.states import ServiceState
 
 def run_dir(stack: StackSpec) -> Path:
     return stack.supervisor.state_dir / "run"
-
-
-def log_dir(stack: StackSpec) -> Path:
-    return stack.supervisor.state_dir / "logs"
 
 
 UNIX_PATH_MAX = 100  # sun_path holds 108 bytes on Linux; keep a margin
@@ -186,9 +184,6 @@ class Manager:
 
     async def run(self, names: list[str] | None = None) -> None:
         """Supervise until SIGINT/SIGTERM or `down`; everything is stopped on the way out."""
-        from sutra_stack.supervisor.control import ControlServer
-        from sutra_stack.supervisor.reload import watch
-
         self.lock()
         loop = asyncio.get_running_loop()
         try:
