@@ -8,6 +8,10 @@ The directory is made private to its owner (0700; a wider one is narrowed), the 
 A process forked by the holder (the engine writes snapshots from a forked child) shares the
 lock on purpose: while such a child lives it may still rename files into the directory, so a
 new store must not open it until the child is gone too.
+
+The lock holds the directory only while it stays where it was: remove it (`rm -rf`) and another
+store can be made at the same path with a LOCK of its own. `verify()` tells a store that this
+happened, so that it stops creating and deleting files by path there.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ import stat
 from pathlib import Path
 
 from sutra_stack.errors import FailedPrecondition
-from sutra_stack.storage.wal.fileops import DIR_MODE, FILE_MODE
+from sutra_stack.storage.wal.fileops import DIR_MODE, FILE_MODE, DirectoryLost
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +63,27 @@ class DirectoryLock:
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
         self._fd = fd
+
+    def verify(self) -> None:
+        """Raise DirectoryLost unless `<dir>/LOCK` is still the file this lock holds. Paths are
+        resolved anew on every call, so once the directory was removed (or moved) and another made
+        in its place, each file the store creates or deletes by path would land in that other one
+        (whose own LOCK another process may hold). A no-op when the lock is not held."""
+        fd = self._fd
+        if fd is None:
+            return
+        held = os.fstat(fd)
+        try:
+            now: os.stat_result | None = os.stat(self.path)
+        except FileNotFoundError:
+            now = None
+        if now is not None and held.st_nlink > 0 and (now.st_dev, now.st_ino) == (held.st_dev, held.st_ino):
+            return
+        raise DirectoryLost(
+            f"the data directory {self.directory} was removed or replaced while this store had it open "
+            f"(its lock file {self.path} is {'gone' if now is None else 'another file'}); nothing more is "
+            "written or deleted there: restart the store on the directory it should use"
+        )
 
     def release(self) -> None:
         fd, self._fd = self._fd, None

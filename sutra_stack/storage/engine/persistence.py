@@ -12,6 +12,11 @@ Nothing is dropped from the WAL until a snapshot is whole on disk: each file is 
 checked before it is renamed into place (see `snapshot`), and checked again in place before
 store.json is updated and the WAL segments it covers are deleted. A failed snapshot removes what
 it made and leaves the previous one in charge; the WAL keeps every write.
+
+Files are created and deleted by path, so a store whose directory was removed (and perhaps made
+anew by another store) while it was open must touch that path no more: the lock tells
+(`DirectoryLock.verify`), the WAL asks it before it creates or deletes a segment, and snapshots,
+their clean-up and backups ask it before they start and before they commit.
 """
 
 from __future__ import annotations
@@ -126,7 +131,7 @@ class Persistence:
         self.snapshot_lsn = lsn
         s = eng.settings
         self.wal = WriteAheadLog(wal_dir, fsync=s["storage.fsync"], segment_bytes=int(s["storage.wal_segment_bytes"]),
-                                 file_ops=self.ops)
+                                 file_ops=self.ops, guard=self.lock.verify)
         expected = lsn + 1
         replayed = 0
         t0 = time.perf_counter()
@@ -192,6 +197,7 @@ class Persistence:
             wal = self.wal
             if wal is None:
                 return
+            self._check_directory()
             if not wal.read_only:
                 wal.rotate()  # so the segments holding records ≤ lsn can be dropped afterwards
             vectors = eng.state.vectors
@@ -240,6 +246,7 @@ class Persistence:
                         snap.write_snapshot(self.path, header, arrays, vectors.save, ops=self.ops, elements=elements)
                     except Exception as e:  # noqa: BLE001 - reported as the family's error
                         raise st.failure(self.path, e) from None
+                self._check_directory()
                 index_path = self._check_in_place(lsn)
                 self.meta["snapshot_lsn"] = lsn
                 try:
@@ -278,7 +285,12 @@ class Persistence:
 
     def _remove_leftovers(self, before: dict[str, Any] | None) -> None:
         """Remove temp files and index files that neither storage.dat nor the snapshot in charge before
-        (`before`) names: what a failed or killed snapshot left."""
+        (`before`) names: what a failed or killed snapshot left. Nothing when the directory is lost."""
+        try:
+            self.lock.verify()
+        except fileops.DirectoryLost as e:
+            log.error("snapshot leftovers not removed: %s", e)
+            return
         try:
             now = snap.read_header(self.path)
         except (OSError, DataLoss):
@@ -288,6 +300,13 @@ class Persistence:
             if p.name.endswith(".tmp") or (p.name.startswith("index-") and p.name not in keep):
                 with contextlib.suppress(OSError):
                     self.ops.unlink(p)
+
+    def _check_directory(self) -> None:
+        """FailedPrecondition when the data directory is no longer this store's (see the module doc)."""
+        try:
+            self.lock.verify()
+        except fileops.DirectoryLost as e:
+            raise FailedPrecondition(str(e)) from None
 
     def _thaw(self) -> None:
         st.thaw(self.engine.state.vectors)
@@ -304,6 +323,7 @@ class Persistence:
         with self._snap_lock:
             wal = self.wal
             assert wal is not None
+            self._check_directory()  # or the copy would be of whatever is at that path now
             sealed = not wal.read_only
             if sealed:
                 wal.rotate()
@@ -316,7 +336,12 @@ class Persistence:
             self._thread.join()
         try:
             if self.wal is not None and not self.wal.read_only:
-                self.snapshot()
+                try:
+                    self._check_directory()
+                except FailedPrecondition as e:
+                    log.error("no snapshot on close: %s", e.message)
+                else:
+                    self.snapshot()
         finally:
             if self.wal is not None:
                 self.wal.close()

@@ -19,6 +19,11 @@ FILE_MODE = 0o600
 DIR_MODE = 0o700
 
 
+class DirectoryLost(OSError):
+    """A store's data directory was removed or replaced while the store had it open: its paths now
+    name another directory (maybe another store's), so nothing more may be created or deleted there."""
+
+
 class FileOps:
     """Real file operations (the default)."""
 

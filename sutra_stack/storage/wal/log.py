@@ -23,7 +23,7 @@ import logging
 import os
 import threading
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from sutra_stack.errors import FailedPrecondition, InvalidArgument, Unavailable
@@ -72,7 +72,10 @@ class WriteAheadLog:
         fsync: str = "always",
         segment_bytes: int = 64 * 1024 * 1024,
         file_ops: FileOps | None = None,
+        guard: Callable[[], None] | None = None,
     ) -> None:
+        """`guard`, if given, is called before a segment file is created or deleted and raises
+        fileops.DirectoryLost when the directory is no longer the store's (see SegmentFiles)."""
         if fsync not in FSYNC_POLICIES:
             raise InvalidArgument(f"fsync must be one of {', '.join(FSYNC_POLICIES)}, got {fsync!r}", field="fsync")
         if segment_bytes < 4096:
@@ -89,7 +92,7 @@ class WriteAheadLog:
         self._exclusive = 0  # rotate/close/skip waiting for quiet: no new leader, so they get it
         self._closed = False
         try:
-            self._files = SegmentFiles(self._dir, file_ops or current(), fsync, segment_bytes)
+            self._files = SegmentFiles(self._dir, file_ops or current(), fsync, segment_bytes, guard)
         except OSError as e:
             raise Unavailable(f"cannot open the write-ahead log in {self._dir}: "
                               f"{os.strerror(e.errno) if e.errno else e} ({e.filename or self._dir})") from e
@@ -248,6 +251,8 @@ class WriteAheadLog:
         files, ops = self._files, self._files.ops
         cur = files.segments[-1] if files.segments else None
         try:
+            if files.guard is not None:
+                files.guard()
             if files._poisoned:  # the failure left a half-made next segment it could not remove
                 leftover = self._dir / fmt.segment_name(cur.seq + 1 if cur is not None else 1)
                 with contextlib.suppress(FileNotFoundError):

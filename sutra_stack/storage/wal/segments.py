@@ -4,7 +4,9 @@
 them is called with its `lock` held (the group-commit leader, rotate, drop, close, and the
 everysec thread take it). Failure handling (fsyncgate): a failed write or fsync is never
 retried on the same file; the unacknowledged bytes are truncated away if possible and the log
-continues in a new segment, or — if that fails too — turns read-only.
+continues in a new segment, or — if that fails too — turns read-only. An optional `guard`
+(called before a segment is created or deleted, raising DirectoryLost) stops the log from creating
+or deleting files in a directory that is no longer its own: the log turns read-only instead.
 """
 
 from __future__ import annotations
@@ -14,19 +16,22 @@ import errno
 import logging
 import os
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 from sutra_stack.errors import FailedPrecondition, Unavailable
 from sutra_stack.storage.wal import framing as fmt
-from sutra_stack.storage.wal.fileops import FileOps
+from sutra_stack.storage.wal.fileops import DirectoryLost, FileOps
 from sutra_stack.storage.wal.recovery import Segment, list_segments, recover_newest
 
 log = logging.getLogger("sutra_stack.storage.wal")
 
 
 class SegmentFiles:
-    def __init__(self, directory: Path, ops: FileOps, policy: str, segment_bytes: int) -> None:
+    def __init__(self, directory: Path, ops: FileOps, policy: str, segment_bytes: int,
+                 guard: Callable[[], None] | None = None) -> None:
         self.dir = directory
+        self.guard = guard
         self.ops = ops
         self.policy = policy
         self.segment_bytes = segment_bytes
@@ -121,6 +126,8 @@ class SegmentFiles:
     def create(self, first_lsn: int) -> None:
         seq = self.segments[-1].seq + 1 if self.segments else 1
         path = self.dir / fmt.segment_name(seq)
+        if self.guard is not None:
+            self.guard()
         fd = self.ops.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND)
         try:
             self.ops.write_all(fd, fmt.encode_header(first_lsn))
@@ -167,7 +174,7 @@ class SegmentFiles:
             self.fd = None
         self.dirty = False
         restart = self.written_lsn + 1
-        if not self._poisoned:
+        if not self._poisoned and not isinstance(e, DirectoryLost):
             try:
                 self.create(restart)
                 log.warning("WAL moved to a new segment %s starting at lsn %d after the failure on %s",
@@ -193,6 +200,12 @@ class SegmentFiles:
     # --- maintenance -----------------------------------------------------------------------
     def drop_through(self, lsn: int) -> None:
         removed = 0
+        if self.guard is not None and len(self.segments) > 1 and self.segments[1].first_lsn - 1 <= lsn:
+            try:
+                self.guard()
+            except DirectoryLost as e:
+                log.error("WAL segments not deleted: %s", e)
+                return
         while len(self.segments) > 1 and self.segments[1].first_lsn - 1 <= lsn:
             seg = self.segments[0]
             try:
