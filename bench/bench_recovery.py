@@ -22,6 +22,7 @@ import argparse
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -32,6 +33,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from sutra_stack.config import SETTINGS  # noqa: E402
+from sutra_stack.errors import FailedPrecondition  # noqa: E402
+from sutra_stack.libc import set_parent_death_signal  # noqa: E402
+from sutra_stack.storage.engine.lockfile import DirectoryLock  # noqa: E402
 
 BATCH = 1_000
 DEFAULT_TARGET = next(s.default for s in SETTINGS if s.key == "storage.recovery_target_seconds")
@@ -102,17 +106,34 @@ print(json.dumps(out), flush=True)
 """
 
 
+def _die_with_parent() -> None:
+    # a bench killed mid-run (a timeout, Ctrl-C of the shell) must not leave its child learning into
+    # a store that the next run removes and makes anew at the same path
+    set_parent_death_signal(signal.SIGKILL)
+
+
 def run(code: str, *args: Any) -> dict[str, Any]:
     done = subprocess.run([sys.executable, "-c", code, *map(str, args)], cwd=ROOT, capture_output=True, text=True,
-                          env=dict(os.environ, PYTHONPATH=str(ROOT)))
+                          env=dict(os.environ, PYTHONPATH=str(ROOT)), preexec_fn=_die_with_parent)
     if done.returncode != 0:
         raise SystemExit(f"child failed:\n{done.stderr[-3000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+def clear(path: Path) -> None:
+    """Remove the store an earlier run left at `path`; refuse one that a live process has open."""
+    if path.exists():
+        try:
+            with DirectoryLock(path):
+                pass
+        except FailedPrecondition as e:
+            raise SystemExit(f"{e.message}; not removing it (choose another --dir)") from None
+    shutil.rmtree(path, ignore_errors=True)
+
+
 def measure(base: Path, n: int, target: float) -> dict[str, Any]:
     path = base / f"store-{target}"
-    shutil.rmtree(path, ignore_errors=True)
+    clear(path)
     counts = base / f"counts-{target}"
     counts.unlink(missing_ok=True)
     learned = run(_LEARN, path, n, target, counts)
