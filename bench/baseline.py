@@ -24,12 +24,15 @@ import argparse
 import contextlib
 import json
 import os
+import selectors
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
 import tarfile
 import tempfile
+import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -182,17 +185,43 @@ class Comparison:
         return 1 if self.failures else 0
 
 
+def exited(pid: int) -> bool:
+    """Whether child `pid` has exited, without reaping it."""
+    return os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None
+
+
 def run_side(script: Path, argv: Sequence[str], under_test: Path, figures: Path, label: str,
              python: str = sys.executable) -> tuple[int, list[dict[str, Any]]]:
     """One run of `script` against `under_test`, its output printed with `label` in front: its exit
-    status and the figures it recorded."""
+    status and the figures it recorded. The run is over when its process exits, not when its
+    output ends (a process it left behind may hold the output open): what is left of its process
+    group then is ended."""
     figures.unlink(missing_ok=True)
     proc = subprocess.Popen([python, str(script), *argv], cwd=under_test, env=side_env(under_test, figures),
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1)
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
     assert proc.stdout is not None
-    for line in proc.stdout:
-        print(f"[{label}] {line}", end="", flush=True)
+    fd, pending, exited_at = proc.stdout.fileno(), b"", None
+    with selectors.DefaultSelector() as sel:
+        sel.register(fd, selectors.EVENT_READ)
+        while True:
+            chunk = os.read(fd, 65536) if sel.select(0.2) else None
+            if chunk == b"":  # end of output
+                break
+            if chunk:
+                *lines, pending = (pending + chunk).split(b"\n")
+                for line in lines:
+                    print(f"[{label}] {line.decode(errors='replace')}", flush=True)
+            if exited_at is None and exited(proc.pid):
+                exited_at = time.monotonic()
+            if exited_at is not None and time.monotonic() - exited_at > 1.0:  # exited, output still held open
+                break
+    if pending:
+        print(f"[{label}] {pending.decode(errors='replace')}", flush=True)
+    os.waitid(os.P_PID, proc.pid, os.WEXITED | os.WNOWAIT)  # not reaped yet: its group id stays ours
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGKILL)  # what the run left behind in its group
     code = proc.wait()
+    proc.stdout.close()
     got = [json.loads(x) for x in figures.read_text(encoding="utf-8").splitlines() if x] if figures.exists() else []
     return code, got
 

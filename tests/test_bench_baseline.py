@@ -3,6 +3,8 @@ importing its own sutra_stack, and leaves no checkout behind."""
 
 from __future__ import annotations
 
+import functools
+import re
 import sys
 from pathlib import Path
 
@@ -12,6 +14,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
 
 import baseline  # noqa: E402
+
+from tests.support.procs import wait_until  # noqa: E402
 
 # A trivial benchmark: where its sutra_stack and tests.support came from, and one figure.
 PROBE = """
@@ -85,3 +89,25 @@ def test_a_run_that_fails_is_reported_and_its_figures_still_count(tmp_path: Path
     assert result.exit_code == 1
     assert result.failures == [f"the {side} run 1 of probe.py exited with 3" for side in ("baseline", "this")]
     assert result.figures["probe size"].values == {"baseline": [1.0], "this": [1.0]}
+
+
+def test_a_run_is_over_when_it_exits_even_if_what_it_started_holds_its_output(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    script = tmp_path / "probe.py"
+    # a benchmark that fails and leaves a process behind holding its output (an echo server, say)
+    script.write_text(PROBE + "import subprocess\n"
+                      "p = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(600)'])\n"
+                      "print('left', p.pid, flush=True)\nraise SystemExit(2)\n")
+    result = baseline.compare(script, [], "HEAD", rounds=1)
+    assert result.exit_code == 1 and result.figures["probe size"].values == {"baseline": [1.0], "this": [1.0]}
+    left = [int(pid) for pid in re.findall(r"\] left (\d+)", capsys.readouterr().out)]
+    assert len(left) == 2
+    for pid in left:  # ended with the run (at most a zombie until its new parent reaps it)
+        wait_until(functools.partial(gone, pid), 10, what=f"process {pid} gone")
+
+
+def gone(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split()[2] == "Z"
+    except FileNotFoundError:
+        return True
