@@ -120,6 +120,23 @@ def side_env(under_test: Path, figures: Path) -> dict[str, str]:
     return env
 
 
+PROBE = "import sutra_stack, tests.support.procs as p; print(sutra_stack.__file__); print(p.ROOT)"
+
+
+def probe_tree(under_test: Path, python: str = sys.executable) -> list[str]:
+    """What a process the run starts the way tests.support does (`python -m/-c` in procs.ROOT,
+    the run's environment) imports: failures, if that is not `under_test`'s code."""
+    done = subprocess.run([python, "-c", PROBE], cwd=under_test, env=side_env(under_test, under_test / "unused"),
+                          capture_output=True, text=True)
+    if done.returncode != 0:
+        return [f"a process started from {under_test} cannot import sutra_stack and tests.support: "
+                f"{done.stderr.strip().splitlines()[-1:]}"]
+    out = done.stdout.split("\n")
+    module, support_root = Path(out[0]).resolve(), Path(out[1]).resolve()
+    return [f"a process started from {under_test} imports {found}"
+            for found in (module, support_root) if not found.is_relative_to(under_test.resolve())]
+
+
 def compare_if_asked(script: str | Path, args: argparse.Namespace) -> None:
     """With --baseline: run the comparison instead of the benchmark and exit (1 if a side imported
     the wrong tree)."""
@@ -243,6 +260,8 @@ def compare(script: str | Path, argv: Sequence[str], rev: str, rounds: int = 3, 
             this_name = f"{this_rev} ({this_commit[:10]}) extracted to {this}"
         tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-figures-"))
         trees = {"baseline": folder, "this": this}
+        for t in trees.values():
+            failures += probe_tree(t, python)
         print(f"{script.name} {' '.join(args)}: baseline {rev} ({commit[:10]}) extracted to {folder}, "
               f"this = {this_name}; {rounds} rounds, each side in turn (A B B A ...)", flush=True)
         for r in range(rounds):

@@ -111,3 +111,17 @@ def gone(pid: int) -> bool:
         return Path(f"/proc/{pid}/stat").read_text().split()[2] == "Z"
     except FileNotFoundError:
         return True
+
+
+def test_the_tree_probe_names_a_tree_whose_processes_import_other_code(tmp_path: Path) -> None:
+    assert baseline.probe_tree(ROOT) == []
+    # a tree without sutra_stack (the installed one answers) whose tests.support starts processes elsewhere
+    (tmp_path / "tests" / "support").mkdir(parents=True)
+    (tmp_path / "tests" / "__init__.py").write_text("")
+    (tmp_path / "tests" / "support" / "__init__.py").write_text("")
+    (tmp_path / "tests" / "support" / "procs.py").write_text("ROOT = '/elsewhere'\n")
+    assert baseline.probe_tree(tmp_path) == [
+        f"a process started from {tmp_path} imports {ROOT / 'sutra_stack' / '__init__.py'}",
+        f"a process started from {tmp_path} imports /elsewhere"]
+    (tmp_path / "tests" / "support" / "procs.py").unlink()
+    assert "cannot import sutra_stack and tests.support" in baseline.probe_tree(tmp_path)[0]
