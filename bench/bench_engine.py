@@ -162,7 +162,7 @@ def bench_build_and_search(n: int, n_queries: int, writers_n: int, workdir: Path
     row(f"vector search k={K} ef={EF} (recall {rec_eng:.3f})", qps_eng, "QPS",
         qps_raw, f"raw knn_query (recall {rec_raw:.3f})", "≥ 0.80", qps_eng / qps_raw,
         name=f"vector search k={K} ef={EF}")
-    baseline.record(f"vector search recall@{K}", rec_eng, "recall", anchor=rec_raw)
+    baseline.record(f"vector search recall@{K}", float(rec_eng), "recall", anchor=float(rec_raw))
     row("  same, query vector as a Python list", qps_list, "QPS", qps_raw,
         "raw knn_query (numpy query)", "≥ 0.80", qps_list / qps_raw)
     bench_text(eng, corpus, n_queries)
