@@ -181,7 +181,8 @@ class TcpEcho:
             assert self.proc.stdout is not None
             self._connect(int(self.proc.stdout.readline()))
             return
-        ready, holder, code = threading.Event(), [], {}
+        ready, holder = threading.Event(), []
+        code: dict[str, Any] = {}
         exec(TCP_ECHO, code)  # the same handler as the child's
 
         async def serve() -> None:
@@ -378,10 +379,10 @@ def _fast_and_vector(a: argparse.Namespace, srv: Any, workdir: Path, sample: lis
         report("vector_search via StorageClient (fast door)", "raw knn_query, 2 MiB pages",
                paired(lambda: loop_rate(raw_big, a.queries), lambda: loop_rate(ours, a.queries), r), None)
     with StorageClient(srv.address, busy_poll_us=0) as c:
-        still = lambda i: c.vector_search(vector=queries[i % len(queries)], k=K, ef=EF)  # noqa: E731
-        loop_rate(still, 100)
+        still_search = lambda i: c.vector_search(vector=queries[i % len(queries)], k=K, ef=EF)  # noqa: E731
+        loop_rate(still_search, 100)
         report("  the same, busy-poll off", "raw hnswlib knn_query",
-               paired(lambda: loop_rate(raw, a.queries), lambda: loop_rate(still, a.queries), r), None)
+               paired(lambda: loop_rate(raw, a.queries), lambda: loop_rate(still_search, a.queries), r), None)
     tcp_out.close()
     copy = workdir / "store-copy"
     shutil.copytree(workdir / "store", copy, ignore=shutil.ignore_patterns("LOCK"))
