@@ -190,6 +190,8 @@ def _field_of(cls: type, f: Any, hint: Any) -> RecordField:
     record = None
     if get_origin(inner) is list and get_args(inner) and get_args(inner)[0] in RECORDS:
         record = get_args(inner)[0]
+    elif inner in RECORDS or any(a in RECORDS for a in get_args(inner)):
+        raise TypeError(f"{cls.__name__}.{f.name}: a record holds other records only as a list of them")
     factory = None if f.default_factory is MISSING else f.default_factory
     required = f.default is MISSING and factory is None
     if not f.init or f.kw_only:
@@ -231,19 +233,22 @@ def make_codec(cls: type[R], nested: Mapping[type, RecordCodec[Any]] | None = No
     for i, f in enumerate(flds):
         n = f.name
         wire.append(f"{n!r}: o.{n}")
-        if f.record is not None:
-            env[f"to_dict_{i}"], env[f"decode_{i}"] = nested[f.record].to_dict, nested[f.record].decode
-            deep.append(f"{n!r}: [to_dict_{i}(x) for x in o.{n}]")
-            value = f"[decode_{i}(x) for x in d[{n!r}]]"
-        else:
-            deep.append(f"{n!r}: o.{n}")
+        if f.required:
             value = f"d[{n!r}]"
-        if f.factory is not None:
+        elif f.factory is not None:
             env[f"factory_{i}"] = f.factory
             value = f"(d.get({n!r}) or factory_{i}())"
-        elif not f.required:
+        else:
             env[f"default_{i}"] = f.default
             value = f"d.get({n!r}, default_{i})"
+        if f.record is None:
+            deep.append(f"{n!r}: o.{n}")
+        else:
+            env[f"to_dict_{i}"], env[f"decode_{i}"] = nested[f.record].to_dict, nested[f.record].decode
+            deep.append(f"{n!r}: [to_dict_{i}(x) for x in o.{n}]" if not f.optional
+                        else f"{n!r}: (None if o.{n} is None else [to_dict_{i}(x) for x in o.{n}])")
+            value = (f"[decode_{i}(x) for x in {value}]" if not f.optional
+                     else f"(None if (v{i} := {value}) is None else [decode_{i}(x) for x in v{i}])")
         args.append(value)
     return RecordCodec(
         cls, flds,

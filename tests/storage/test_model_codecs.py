@@ -13,7 +13,7 @@ from typing import Any
 
 import msgpack
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sutra_stack import limits
@@ -161,6 +161,24 @@ def test_a_field_added_to_the_model_reaches_every_encoder_and_the_proto_check_na
         "Concept.updated has no field updated in message Concept in storage.proto"]
 
 
+@dataclasses.dataclass
+class Route:
+    """Record lists that may be missing or None (no record has one yet; a codec must still decode them)."""
+
+    hops: list[Hop] = dataclasses.field(default_factory=list)
+    detour: list[Hop] | None = None
+
+
+def test_record_lists_with_a_default_decode_their_records_and_one_nested_record_is_refused() -> None:
+    c: Any = make_codec(Route)
+    hop = Hop("a" * 32, "b" * 32, "causal", 0.5)
+    assert c.decode({}) == Route()
+    assert c.decode({"hops": [hop.to_dict()], "detour": [hop.to_dict()]}) == Route([hop], [hop])
+    assert c.to_dict(Route([hop])) == {"hops": [hop.to_dict()], "detour": None}
+    with pytest.raises(TypeError, match="only as a list of them"):
+        make_codec(dataclasses.make_dataclass("Leg", [("hop", Hop)]))
+
+
 def test_a_proto_field_missing_from_the_model_or_of_another_kind_is_named() -> None:
     assert convert.message_mismatches(variant(Concept, drop="access_count"), pb.Concept) == [
         "field access_count of message Concept in storage.proto has no field in Concept (storage.model)"]
@@ -274,7 +292,7 @@ LEARNED = st.builds(
 )
 
 
-@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=50, deadline=None)
 @given(st.lists(LEARNED, min_size=1, max_size=6))
 def test_the_engines_concept_read_equals_reading_each_field_from_its_column(engine: Engine,
                                                                          items: list[ConceptInput]) -> None:
