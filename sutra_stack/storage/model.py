@@ -216,11 +216,13 @@ class RecordCodec(Generic[R]):
     decode: Callable[[Mapping[str, Any]], R]  # from a wire map: `d[name]` or its default; unknown keys ignored
 
 
-def compile_function(signature: str, body: str, env: dict[str, Any]) -> Any:
-    """`def <signature>: return <body>`, compiled in `env` (how the codecs here and in `proto.convert`
-    are derived from the fields: as fast as written out by hand)."""
+def compile_function(signature: str, body: str | list[str], env: dict[str, Any]) -> Any:
+    """`def <signature>: return <body>` (or the statements of a list), compiled in `env`: how the
+    codecs here and elsewhere are derived from the fields, as fast as written out by hand."""
+    lines = body if isinstance(body, list) else [f"return {body}"]
     namespace: dict[str, Any] = {}
-    exec(f"def {signature}:\n    return {body}\n", env, namespace)  # the source is built from field names only
+    source = "".join(f"    {line}\n" for line in lines)
+    exec(f"def {signature}:\n{source}", env, namespace)  # the source is built from field names only
     return namespace[signature.partition("(")[0]]
 
 

@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 
 from sutra_stack import limits
 from sutra_stack.apps.api import schemas
+from sutra_stack.storage.client import codec as client_codec
 from sutra_stack.storage.engine import Engine
 from sutra_stack.storage.engine.graph import CONCEPT_SCHEMA, as_float
 from sutra_stack.storage.engine.maintenance import iter_records
@@ -45,6 +46,7 @@ from sutra_stack.storage.wire import pack, unpack
 HEX_ID = st.text("0123456789abcdef", min_size=32, max_size=32)
 NAME = st.text(max_size=20)
 NUMBER = st.floats(allow_nan=False, allow_infinity=False)
+FLOAT32 = st.floats(allow_nan=False, allow_infinity=False, width=32)  # what an embedding holds
 COUNT = st.integers(0, 2**64 - 1)
 JSON = st.recursive(
     st.none() | st.booleans() | st.integers(-(2**63), 2**63 - 1) | NUMBER | st.text(max_size=20),
@@ -55,7 +57,7 @@ METADATA = st.dictionaries(st.text(max_size=8), JSON, max_size=4)
 TYPE = st.sampled_from(ASSOCIATION_TYPES)
 
 RECORD_STRATEGIES: dict[type, st.SearchStrategy[Any]] = {
-    ConceptInput: st.builds(ConceptInput, NAME, st.none() | HEX_ID, st.none() | st.lists(NUMBER, max_size=8),
+    ConceptInput: st.builds(ConceptInput, NAME, st.none() | HEX_ID, st.none() | st.lists(FLOAT32, max_size=8),
                             NUMBER, NUMBER, st.none() | METADATA),
     Concept: st.builds(Concept, HEX_ID, NAME, NUMBER, NUMBER, NUMBER, NUMBER, COUNT, METADATA),
     AssociationInput: st.builds(AssociationInput, HEX_ID, HEX_ID, TYPE, NUMBER, NUMBER),
@@ -220,11 +222,21 @@ def test_concept_message_codec_equals_the_generic_build_and_read(concept: Concep
     assert convert.message_result(convert.RPCS["query_concepts"], slots) == [concept.to_dict(), None]
 
 
+@settings(max_examples=100, deadline=None)
+@given(RECORD_STRATEGIES[ConceptInput] | RECORD_STRATEGIES[AssociationInput])
+def test_request_item_maps_equal_the_records_fields_less_the_unset_ones(item: Any) -> None:
+    unset_if_none = {f.name for f in record_fields(type(item)) if f.default is None}
+    general = {k: (client_codec._vec(v) if k == "embedding" else v) for k, v in dataclasses.asdict(item).items()
+               if v is not None or k not in unset_if_none}
+    fast = client_codec.concept_item(item) if isinstance(item, ConceptInput) else client_codec.association_item(item)
+    assert unpack(pack(fast)[4:]) == unpack(pack(general)[4:])  # the same map (an embedding as float32 bytes)
+
+
 FD = type(pb.Concept.DESCRIPTOR.fields[0])
 SCALARS: dict[int, st.SearchStrategy[Any]] = {
     FD.CPPTYPE_STRING: st.text(max_size=20),
     FD.CPPTYPE_DOUBLE: NUMBER,
-    FD.CPPTYPE_FLOAT: st.floats(allow_nan=False, allow_infinity=False, width=32),
+    FD.CPPTYPE_FLOAT: FLOAT32,
     FD.CPPTYPE_UINT32: st.integers(0, 2**32 - 1),
     FD.CPPTYPE_UINT64: COUNT,
     FD.CPPTYPE_BOOL: st.booleans(),

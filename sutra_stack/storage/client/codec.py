@@ -23,6 +23,8 @@ from sutra_stack.storage.model import (
     SearchHit,
     StoreStats,
     codec,
+    compile_function,
+    record_fields,
 )
 from sutra_stack.storage.wire import PROTOCOL_VERSION
 
@@ -71,9 +73,19 @@ def _vec(v: Any) -> Any:
     return arr if arr.ndim == 1 else v
 
 
-_concept_input_map = codec(ConceptInput).wire
-_association_input_map = codec(AssociationInput).wire
-_UNSET_IF_NONE = frozenset(f.name for f in codec(ConceptInput).fields if f.optional and f.default is None)
+def _item_map(record: type, convert: dict[str, Any]) -> Any:
+    """`item_map(o)`: a request item (a ConceptInput, an AssociationInput) as its wire map, compiled from the
+    record's fields: a field whose default is None left out when None (the server applies its default),
+    `convert[name](value)` for a field that has one (the embedding as float32)."""
+    lines, always = [], []
+    for f in record_fields(record):
+        value = f"convert_{f.name}(o.{f.name})" if f.name in convert else f"o.{f.name}"
+        if f.optional and f.default is None:
+            lines.append(f"if o.{f.name} is not None: out[{f.name!r}] = {value}")
+        else:
+            always.append(f"{f.name!r}: {value}")
+    env = {f"convert_{name}": fn for name, fn in convert.items()}
+    return compile_function("item_map(o)", ["out = {" + ", ".join(always) + "}", *lines, "return out"], env)
 
 
 def concept_args(content: Any, concept_id: Any = None, embedding: Any = None, strength: Any = 1.0,
@@ -85,8 +97,7 @@ def concept_item(item: Any) -> dict[str, Any]:
     """A concept to learn (a ConceptInput or a map of its fields) as a wire map, the embedding as
     float32: fields left out when None (a ConceptInput's only when None is their default)."""
     if isinstance(item, ConceptInput):
-        return {k: (_vec(v) if k == "embedding" else v) for k, v in _concept_input_map(item).items()
-                if v is not None or k not in _UNSET_IF_NONE}
+        return _concept_input_map(item)
     if isinstance(item, dict):
         return {k: (_vec(v) if k == "embedding" else v) for k, v in item.items() if v is not None}
     return item  # the server names what is wrong with it
@@ -96,6 +107,10 @@ def association_item(item: Any) -> dict[str, Any]:
     if isinstance(item, AssociationInput):
         return _association_input_map(item)
     return item
+
+
+_concept_input_map = _item_map(ConceptInput, {"embedding": _vec})
+_association_input_map = _item_map(AssociationInput, {})
 
 
 def batch_args(items: Sequence[Any], make: Any) -> dict[str, Any]:
