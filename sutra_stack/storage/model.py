@@ -214,6 +214,7 @@ class RecordCodec(Generic[R]):
     wire: Callable[[R], dict[str, Any]]  # every field; nested records stay objects (msgpack's `default` maps them)
     to_dict: Callable[[R], dict[str, Any]]  # every field; nested records as maps too
     decode: Callable[[Mapping[str, Any]], R]  # from a wire map: `d[name]` or its default; unknown keys ignored
+    wire_source: str  # the source of `wire`'s map of `o`, for code compiled elsewhere
 
 
 def compile_function(signature: str, body: str | list[str], env: dict[str, Any]) -> Any:
@@ -252,11 +253,13 @@ def make_codec(cls: type[R], nested: Mapping[type, RecordCodec[Any]] | None = No
             value = (f"[decode_{i}(x) for x in {value}]" if not f.optional
                      else f"(None if (v{i} := {value}) is None else [decode_{i}(x) for x in v{i}])")
         args.append(value)
+    wire_source = "{" + ", ".join(wire) + "}"
     return RecordCodec(
         cls, flds,
-        wire=compile_function("wire(o)", "{" + ", ".join(wire) + "}", env),
+        wire=compile_function("wire(o)", wire_source, env),
         to_dict=compile_function("to_dict(o)", "{" + ", ".join(deep) + "}", env),
         decode=compile_function("decode(d)", "cls(" + ", ".join(args) + ")", env),
+        wire_source=wire_source,
     )
 
 

@@ -22,6 +22,7 @@ come back in any order. Results are the records of `storage.model` as maps of th
 from __future__ import annotations
 
 import struct
+from collections.abc import Callable
 from typing import Any
 
 import msgpack
@@ -29,7 +30,7 @@ import numpy as np
 
 from sutra_stack.errors import InvalidArgument, ResourceExhausted, SutraError
 from sutra_stack.limits import MAX_MESSAGE_BYTES, MAX_METADATA_DEPTH
-from sutra_stack.storage.model import CODECS
+from sutra_stack.storage.model import CODECS, Concept, GraphPath, Hop, Neighbor, SearchHit, compile_function
 from sutra_stack.storage.packing import ThreadPacker
 
 PROTOCOL_VERSION = 1
@@ -37,22 +38,33 @@ CLOSED_IDLE = "idle"  # the "closed" field of the frame that closes an idle conn
 HEADER = struct.Struct(">I")
 HEADER_SIZE = HEADER.size
 F32LE = np.dtype("<f4")  # made once: a dtype given as a string is parsed on every call
-_RECORD_MAPS = {cls: c.wire for cls, c in CODECS.items()}  # derived from the model's fields at import
 
 
-def encode_default(obj: Any) -> Any:
-    """msgpack `default` hook: a model record as the map of its fields (`model.codec(cls).wire`; its
-    nested records come back through here), a float32 vector as bytes."""
-    to_map = _RECORD_MAPS.get(type(obj))
-    if to_map is not None:  # what the server sends most: concepts, search hits, neighbors, paths
-        return to_map(obj)
-    if isinstance(obj, np.ndarray) and obj.ndim == 1 and obj.dtype == np.float32:  # what clients send most
-        return obj.astype(F32LE, copy=False).tobytes()  # a vector: bytes of little-endian float32
+def _encode_other(obj: Any) -> Any:
     if isinstance(obj, (tuple, set, frozenset)):
         return list(obj)
     if hasattr(obj, "tolist"):  # numpy scalars and other arrays
         return obj.tolist()
     raise TypeError(f"cannot encode {type(obj).__name__} on the fast door")
+
+
+def _compile_encode_default() -> Any:
+    """`encode_default`, compiled from the model: a float32 vector first (what clients send most), then
+    each record's map of its fields inline (`model.codec(cls).wire`'s source), the records servers send
+    most first; nested records come back through the hook."""
+    hot = (SearchHit, Concept, Neighbor, Hop, GraphPath)  # search hits, concepts, neighbors, paths
+    env: dict[str, Any] = {"ndarray": np.ndarray, "float32": np.float32, "F32LE": F32LE, "other": _encode_other}
+    lines = ["if isinstance(o, ndarray) and o.ndim == 1 and o.dtype == float32:",
+             "    return o.astype(F32LE, copy=False).tobytes()  # bytes of little-endian float32",
+             "t = type(o)"]
+    for i, cls in enumerate((*hot, *(c for c in CODECS if c not in hot))):
+        env[f"record_{i}"] = cls
+        lines.append(f"if t is record_{i}: return {CODECS[cls].wire_source}")
+    return compile_function("encode_default(o)", [*lines, "return other(o)"], env)
+
+
+encode_default: Callable[[Any], Any] = _compile_encode_default()
+"""msgpack `default` hook: a model record as the map of its fields, a float32 vector as bytes."""
 
 
 _packb = ThreadPacker(default=encode_default, use_bin_type=True).packb
