@@ -312,4 +312,4 @@ def test_the_engines_concept_read_equals_reading_each_field_from_its_column(engi
     g = engine._state.graph
     for cid in ids:
         row = g.row_of(bytes.fromhex(cid))
-        assert engine._concept(row) == concept_from_columns(engine, row) == engine.query_concept(cid)
+        assert engine.concept_at(row) == concept_from_columns(engine, row) == engine.query_concept(cid)

@@ -61,14 +61,14 @@ def iter_records(engine: Engine, *, vectors: bool = False) -> Iterator[dict[str,
     "association") and the fields of the model's `Concept` (with `embedding` when `vectors`) or
     `Association`. Importing reads the fields of `ConceptInput` (`id` as its `concept_id`) and of
     `AssociationInput` from them."""
-    with engine._lock:
-        st = engine._state
+    with engine.state_lock:
+        st = engine.state
         g = st.graph
         c, e = g.concepts, g.edges
         for row in range(c.n):
             if not c["alive"][row]:
                 continue
-            rec: dict[str, Any] = {"kind": "concept", **engine._concept(row).to_dict()}
+            rec: dict[str, Any] = {"kind": "concept", **engine.concept_at(row).to_dict()}
             if vectors:
                 rec["embedding"] = [round(float(x), 7) for x in st.vectors.get(row)]
             yield rec

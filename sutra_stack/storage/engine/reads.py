@@ -74,7 +74,7 @@ class ReadsMixin:
             raise NotFound(f"{field}: concept {concept_id} does not exist", field=field)
         return row
 
-    def _concept(self, row: int) -> Concept:
+    def concept_at(self, row: int) -> Concept:
         """The concept in `row`. Each column is read with `.item()` (a Python scalar, no NumPy
         scalar object in between): one lookup runs with cold caches after the network hop, where
         every NumPy call costs several times what it does in a loop."""
@@ -85,14 +85,14 @@ class ReadsMixin:
         key = bytes.fromhex(check_id(concept_id, "concept_id"))
         with self._lock:
             row = self._state.graph.row_of(key)
-            return self._concept(row) if row >= 0 else None
+            return self.concept_at(row) if row >= 0 else None
 
     def query_concepts(self, concept_ids: Sequence[str]) -> list[Concept | None]:
         ids = v.id_list(concept_ids, "concept_ids", limits.MAX_QUERY_IDS, "MAX_QUERY_IDS", allow_empty=True)
         with self._lock:
             g = self._state.graph
             rows = [g.row_of(bytes.fromhex(i)) for i in ids]
-            return [self._concept(r) if r >= 0 else None for r in rows]
+            return [self.concept_at(r) if r >= 0 else None for r in rows]
 
     def get_neighbors(
         self,
