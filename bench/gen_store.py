@@ -27,7 +27,7 @@ import random
 import statistics
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import baseline  # bench/baseline.py: which tree's sutra_stack this run measures
 
@@ -36,7 +36,9 @@ baseline.setup_path()
 from sutra_stack.limits import MAX_BATCH_ITEMS  # noqa: E402
 from sutra_stack.reasoning import Reasoner  # noqa: E402
 from sutra_stack.reasoning.learner import plan_text  # noqa: E402
-from sutra_stack.storage.store_protocol import KnowledgeStore  # noqa: E402
+
+if TYPE_CHECKING:  # a type only: --baseline runs this script against revisions where it lived elsewhere
+    from sutra_stack.storage.store_protocol import KnowledgeStore
 
 FACTS_PER_GROUP = 7
 CONCEPTS_PER_GROUP = 21  # measured: 7 facts, 13 entities, and the shared machines
