@@ -13,7 +13,6 @@ from __future__ import annotations
 import errno
 import os
 import shutil
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -26,6 +25,7 @@ from sutra_stack.storage.engine.vectors import fork_is_safe
 from sutra_stack.storage.wal import fileops
 from sutra_stack.storage.wal.fileops import FileOps
 from tests.storage.wal_faults import FaultyOps
+from tests.support.tmpfs import small_tmpfs
 
 SETTINGS = {"embedder.dimension": 32, "storage.fsync": "always", "storage.snapshot_wal_bytes": 1 << 40,
             "storage.snapshot_interval": 0.0, "index.ef_construction": 40, "storage.wal_segment_bytes": 16 * 1024}
@@ -159,16 +159,8 @@ def test_an_index_file_cut_off_by_its_writer_fails_the_snapshot(tmp_path: Path, 
 @pytest.fixture
 def small_disk(tmp_path: Path) -> Iterator[Path]:
     """An 8 MiB tmpfs mounted for the test (root only, as in CI)."""
-    mnt = tmp_path / "disk"
-    mnt.mkdir()
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", str(mnt)],
-                          capture_output=True, text=True)
-    if done.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here (needs root): {done.stderr.strip()}")
-    try:
+    with small_tmpfs(tmp_path / "disk", size="8m") as mnt:
         yield mnt
-    finally:
-        subprocess.run(["umount", "-l", str(mnt)], check=True)
 
 
 def test_a_full_disk_never_yields_a_snapshot_that_cannot_be_loaded(small_disk: Path, tmp_path: Path) -> None:
