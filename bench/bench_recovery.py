@@ -9,6 +9,7 @@ closing, as a crash does. Printed per configuration:
   * snapshot write amplification: bytes written by snapshots / bytes written to the WAL;
   * crash-restart time: Engine.open on the crashed store (snapshot + WAL replay), the WAL bytes
     it replayed and the replay rate;
+  * how long writes waited for a running snapshot (the target's backpressure) in all;
   * open from the snapshot: Engine.open after a clean close (what the target aims near).
 Larger N than the run allows is printed as an estimate scaled from the measured figures
 (snapshot open time and replay rate per byte), labelled as such.
@@ -89,7 +90,8 @@ for start in range(0, n, 1000):
 took = time.perf_counter() - t0
 p = eng._persist
 print(json.dumps({"rate": n / took, "seconds": took, "snapshots": p.snapshots_taken,
-                  "wal_now": p.wal.size_bytes, "wake_bytes": p.wake_bytes}), flush=True)
+                  "wal_now": p.wal.size_bytes, "wake_bytes": p.wake_bytes, "budget": p.budget_bytes,
+                  "waits": p.write_waits, "wait_seconds": p.write_wait_seconds}), flush=True)
 os._exit(0)  # a crash: no snapshot on the way out
 """
 
@@ -161,11 +163,11 @@ def main() -> None:
             f"target {DEFAULT_TARGET:g} s": measure(base, n, DEFAULT_TARGET)}
     print(f"\n{n:,} concepts, dimension 384, batches of {BATCH:,}, fsync always (machine: {os.cpu_count()} CPUs)")
     print(f"{'':24} {'learn/s':>9} {'snaps':>6} {'write amp':>10} {'WAL replayed':>13} {'crash restart':>14} "
-          f"{'open snapshot':>14}")
+          f"{'open snapshot':>14} {'writes waited':>14}")
     for name, r in rows.items():
         amp = r["snap"] / max(1, r["wal"])
         print(f"{name:24} {r['rate']:9.0f} {r['snapshots']:6d} {amp:9.2f}x {r['replayed'] / 1e6:11.1f}MB "
-              f"{r['crash_open']:13.2f}s {r['snapshot_open']:13.2f}s")
+              f"{r['crash_open']:13.2f}s {r['snapshot_open']:13.2f}s {r['wait_seconds']:13.1f}s")
     rate = max(r["replay_rate"] for r in rows.values())
     per_concept = rows["size only (target 0)"]["wal"] / n
     m = args.scale_to
@@ -174,7 +176,8 @@ def main() -> None:
     print(f"\nestimate at {m:,} concepts (scaled from the run above, not measured): opening the snapshot "
           f"~{snap_open:.1f} s; crash restart with the size limit only: up to {worst_old:.0f} s of replay "
           f"({min(SIZE_LIMIT, m * per_concept) / 1e6:.0f} MB at {rate / 1e6:.1f} MB/s) + the snapshot; with the "
-          f"target: about {DEFAULT_TARGET:g} s of replay + the WAL written during one snapshot + the snapshot")
+          f"target: about {DEFAULT_TARGET:g} s of replay + the snapshot (writers wait for a snapshot once the WAL "
+          f"holds that much)")
     amp = rows[f"target {DEFAULT_TARGET:g} s"]["snap"] / max(1, rows[f"target {DEFAULT_TARGET:g} s"]["wal"])
     print(f"snapshot write amplification with the target grows with the store (each snapshot writes all of it): "
           f"~{amp * m / n:.0f}x for a bulk load to {m:,} (scaled linearly, not measured)")

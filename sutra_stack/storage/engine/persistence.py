@@ -8,6 +8,12 @@ writes keep flowing; the thread wakes when replaying the WAL after a crash would
 storage.recovery_target_seconds (WAL bytes / the measured replay rate), when the WAL passes
 storage.snapshot_wal_bytes, and every storage.snapshot_interval.
 
+The recovery target is a bound, not a hint: a snapshot of a large store takes long, and what is
+written meanwhile stays in the WAL. So the snapshotter wakes early enough that the writes a
+snapshot lets in (measured on the last one) still fit in the target, and when the WAL reaches the
+target while a snapshot runs, writers wait (`admit`) until it is in place and the WAL it covers is
+dropped: a crash then replays at most about the target. With the target off (0) nothing waits.
+
 Nothing is dropped from the WAL until a snapshot is whole on disk: each file is read back and
 checked before it is renamed into place (see `snapshot`), and checked again in place before
 store.json is updated and the WAL segments it covers are deleted. A failed snapshot removes what
@@ -68,6 +74,12 @@ class Persistence:
         self.last_duration = 0.0  # seconds the last snapshot took from start to files in place
         self.replay_rate = float(DEFAULT_REPLAY_BYTES_PER_SECOND)  # WAL bytes replayed per second
         self.wake_bytes = 0  # WAL size at which the snapshotter is woken
+        self.budget_bytes = 0  # WAL size at which writers wait for a running snapshot (0: never)
+        self.written_during_snapshot = -1  # WAL bytes the last snapshot let in (-1: none taken yet)
+        self._room = threading.Condition(threading.Lock())  # writers waiting for the snapshot to end
+        self._snapshotting = False
+        self.write_waits = 0  # writes that waited for a snapshot (the recovery target's backpressure)
+        self.write_wait_seconds = 0.0
 
     # --- open ------------------------------------------------------------------------------
     def open(self) -> None:
@@ -144,24 +156,38 @@ class Persistence:
             state.apply(op, ts, body)
             expected += 1
             replayed += len(payload) + 16
-        self._set_wake_bytes(replayed, time.perf_counter() - t0)
+        self._measure_replay(replayed, time.perf_counter() - t0)
         eng.recovered(self.wal, expected - 1)
         self._remove_leftovers(header)
         for thread in settle:
             thread.start()
 
     # --- snapshots -------------------------------------------------------------------------
-    def _set_wake_bytes(self, replayed: int, seconds: float) -> None:
-        """The WAL size that wakes the snapshotter: storage.snapshot_wal_bytes, or less when replaying
-        that much after a crash would take longer than storage.recovery_target_seconds at the replay
-        rate (measured by this start when it replayed enough, else DEFAULT_REPLAY_BYTES_PER_SECOND)."""
-        s = self.engine.settings
+    def _measure_replay(self, replayed: int, seconds: float) -> None:
+        """Take this start's replay rate when it replayed enough to measure it, then set the thresholds."""
         if replayed >= MIN_MEASURED_REPLAY_BYTES and seconds > 0:
             self.replay_rate = replayed / seconds
             log.info("replayed %d bytes of WAL in %.2f s (%.1f MB/s)", replayed, seconds, self.replay_rate / 1e6)
+        self._set_thresholds()
+
+    def _set_thresholds(self) -> None:
+        """The WAL sizes that wake the snapshotter and that make writers wait.
+
+        The budget is what replaying in storage.recovery_target_seconds covers at the replay rate
+        (measured by this start when it replayed enough, else DEFAULT_REPLAY_BYTES_PER_SECOND).
+        The snapshotter wakes at the budget less what the last snapshot let in (half the budget
+        before any), with a margin as the store grows, and never later than
+        storage.snapshot_wal_bytes; writers wait at the budget while a snapshot runs."""
+        s = self.engine.settings
         target = float(s["storage.recovery_target_seconds"])
         limit = int(s["storage.snapshot_wal_bytes"])
-        self.wake_bytes = min(limit, max(4096, int(target * self.replay_rate))) if target > 0 else limit
+        if target <= 0:
+            self.budget_bytes, self.wake_bytes = 0, limit
+            return
+        budget = max(4096, int(target * self.replay_rate))
+        during = budget // 2 if self.written_during_snapshot < 0 else self.written_during_snapshot * 3 // 2
+        self.budget_bytes = budget
+        self.wake_bytes = min(limit, max(budget // 4, budget - during))
 
     @property
     def recovery_estimate(self) -> float:
@@ -171,10 +197,38 @@ class Persistence:
 
     def maybe_snapshot(self) -> None:
         """Called after writes (state lock held): wake the snapshotter when the WAL is big enough that
-        replaying it would pass the recovery target, or past storage.snapshot_wal_bytes."""
+        replaying it would come near the recovery target, or past storage.snapshot_wal_bytes."""
         wal = self.wal
         if wal is not None and wal.size_bytes >= self.wake_bytes:
             self._wake.set()
+
+    def admit(self) -> None:
+        """Called before a write is logged (no lock held): while a snapshot runs and the WAL already
+        holds the recovery target's worth of replay, wait until the snapshot is in place (or has
+        failed, or the store closes). Without a running snapshot nothing waits: one is woken."""
+        wal, budget = self.wal, self.budget_bytes
+        if wal is None or budget <= 0 or wal.size_bytes < budget:
+            return
+        self._wake.set()
+        t0 = time.perf_counter()
+        waited = False
+        with self._room:
+            while self._snapshotting and wal.size_bytes >= budget and not self._stop.is_set():
+                if not waited:
+                    waited = True
+                    if self.write_waits == 0:
+                        log.info("writes wait for the snapshot in progress: replaying the WAL (%d bytes) after a "
+                                 "crash would pass storage.recovery_target_seconds; raise it (or set 0) to let "
+                                 "bulk loads run on at the cost of longer crash restarts", wal.size_bytes)
+                self._room.wait(timeout=1.0)
+            if waited:
+                self.write_waits += 1
+                self.write_wait_seconds += time.perf_counter() - t0
+
+    def _snapshot_running(self, running: bool) -> None:
+        with self._room:
+            self._snapshotting = running
+            self._room.notify_all()
 
     def _run(self) -> None:
         interval = float(self.engine.settings["storage.snapshot_interval"])
@@ -192,82 +246,91 @@ class Persistence:
         """Write a snapshot of the state now; then drop the WAL it covers. Raises (RESOURCE_EXHAUSTED
         on a full disk, INTERNAL otherwise, the file named) if it could not be written whole; the
         previous snapshot then stays in charge and the WAL keeps every write."""
-        eng = self.engine
         with self._snap_lock:
-            wal = self.wal
-            if wal is None:
-                return
-            self._check_directory()
-            if not wal.read_only:
-                wal.rotate()  # so the segments holding records ≤ lsn can be dropped afterwards
-            vectors = eng.state.vectors
-            forking = fork_is_safe()
-            before = snap.read_header(self.path)
-            t0 = time.perf_counter()
-            with st.frozen_state(eng):
-                lsn = eng.applied_lsn
-                if lsn == self.snapshot_lsn and before is not None:
-                    self._thaw()
-                    return
-                arrays, counters = st.state_arrays(eng.state, copy=not forking)
-                now = time.time()
-                header = {"lsn": lsn, "created": now, "embedder": eng.embedder.kind, "dimension": eng.dimension,
-                          "counters": counters}
-                elements = vectors.element_count  # frozen: nothing is inserted until the thaw
-                # A forked child sees this moment's memory (copy-on-write) and writes it while we go
-                # on: the state lock is held only for the fork, not for copying or writing.
-                parent = os.getpid()
-                report = (-1, -1)
-                try:
-                    if forking:
-                        report = os.pipe()
-                    pid = os.fork() if forking else -1
-                except BaseException:
-                    for fd in report:
-                        if fd >= 0:
-                            os.close(fd)
-                    self._thaw()
-                    raise
-                if pid == 0:
-                    os.close(report[0])
-                    st.child_write(self.path, header, arrays, vectors, parent, elements, self.ops, report[1])
-            stall = time.perf_counter() - t0
+            self._snapshot_running(True)
             try:
-                if pid > 0:
-                    os.close(report[1])
-                    _, status = os.waitpid(pid, 0)
-                    with os.fdopen(report[0], "rb") as r:
-                        why = r.read()
-                    if not os.WIFEXITED(status) or os.WEXITSTATUS(status) != 0:
-                        raise st.child_failure(self.path, why, status)
-                else:
-                    st.add_id_base(arrays)
-                    try:
-                        snap.write_snapshot(self.path, header, arrays, vectors.save, ops=self.ops, elements=elements)
-                    except Exception as e:  # noqa: BLE001 - reported as the family's error
-                        raise st.failure(self.path, e) from None
-                self._check_directory()
-                index_path = self._check_in_place(lsn)
-                self.meta["snapshot_lsn"] = lsn
-                try:
-                    snap.write_store_meta(self.path, self.meta, self.ops)
-                except OSError as e:
-                    raise st.failure(self.path, e) from None
-            except BaseException:
-                self._remove_leftovers(before)
-                raise
+                self._snapshot_locked()
             finally:
+                self._snapshot_running(False)
+
+    def _snapshot_locked(self) -> None:
+        eng = self.engine
+        wal = self.wal
+        if wal is None:
+            return
+        self._check_directory()
+        if not wal.read_only:
+            wal.rotate()  # so the segments holding records ≤ lsn can be dropped afterwards
+        vectors = eng.state.vectors
+        forking = fork_is_safe()
+        before = snap.read_header(self.path)
+        t0 = time.perf_counter()
+        with st.frozen_state(eng):
+            lsn = eng.applied_lsn
+            if lsn == self.snapshot_lsn and before is not None:
                 self._thaw()
-            self.snapshot_lsn = lsn
-            eng.last_snapshot = now
-            self.longest_stall = max(self.longest_stall, stall)
-            self.snapshots_taken += 1
-            self.last_duration = time.perf_counter() - t0
-            wal.drop_through(lsn)
-            for old in self.path.glob("index-*.bin*"):
-                if old.name != index_path.name:
-                    with contextlib.suppress(OSError):
-                        self.ops.unlink(old)
+                return
+            arrays, counters = st.state_arrays(eng.state, copy=not forking)
+            now = time.time()
+            header = {"lsn": lsn, "created": now, "embedder": eng.embedder.kind, "dimension": eng.dimension,
+                      "counters": counters}
+            elements = vectors.element_count  # frozen: nothing is inserted until the thaw
+            # A forked child sees this moment's memory (copy-on-write) and writes it while we go
+            # on: the state lock is held only for the fork, not for copying or writing.
+            parent = os.getpid()
+            report = (-1, -1)
+            try:
+                if forking:
+                    report = os.pipe()
+                pid = os.fork() if forking else -1
+            except BaseException:
+                for fd in report:
+                    if fd >= 0:
+                        os.close(fd)
+                self._thaw()
+                raise
+            if pid == 0:
+                os.close(report[0])
+                st.child_write(self.path, header, arrays, vectors, parent, elements, self.ops, report[1])
+        stall = time.perf_counter() - t0
+        try:
+            if pid > 0:
+                os.close(report[1])
+                _, status = os.waitpid(pid, 0)
+                with os.fdopen(report[0], "rb") as r:
+                    why = r.read()
+                if not os.WIFEXITED(status) or os.WEXITSTATUS(status) != 0:
+                    raise st.child_failure(self.path, why, status)
+            else:
+                st.add_id_base(arrays)
+                try:
+                    snap.write_snapshot(self.path, header, arrays, vectors.save, ops=self.ops, elements=elements)
+                except Exception as e:  # noqa: BLE001 - reported as the family's error
+                    raise st.failure(self.path, e) from None
+            self._check_directory()
+            index_path = self._check_in_place(lsn)
+            self.meta["snapshot_lsn"] = lsn
+            try:
+                snap.write_store_meta(self.path, self.meta, self.ops)
+            except OSError as e:
+                raise st.failure(self.path, e) from None
+        except BaseException:
+            self._remove_leftovers(before)
+            raise
+        finally:
+            self._thaw()
+        self.snapshot_lsn = lsn
+        eng.last_snapshot = now
+        self.longest_stall = max(self.longest_stall, stall)
+        self.snapshots_taken += 1
+        self.last_duration = time.perf_counter() - t0
+        wal.drop_through(lsn)
+        self.written_during_snapshot = wal.size_bytes  # what came in since the cut
+        self._set_thresholds()
+        for old in self.path.glob("index-*.bin*"):
+            if old.name != index_path.name:
+                with contextlib.suppress(OSError):
+                    self.ops.unlink(old)
 
     def _check_in_place(self, lsn: int) -> Path:
         """The snapshot in place is the one just written (each file was read back and checked before

@@ -174,12 +174,14 @@ class Engine(ReadsMixin, WritableMixin):
         return self._persist.longest_stall if self._persist is not None else 0.0
 
     def metrics(self) -> dict[str, float]:
-        """Figures for the server's metrics: WAL group commits, records and fsyncs; snapshots taken
-        and how long the last one took (empty for an in-memory store)."""
+        """Figures for the server's metrics: WAL group commits, records and fsyncs; snapshots taken,
+        how long the last one took, and the writes that waited for one (the recovery target's
+        backpressure); empty for an in-memory store."""
         p = self._persist
         if p is None:
             return {}
-        out: dict[str, float] = {"snapshots_total": p.snapshots_taken, "snapshot_last_seconds": p.last_duration}
+        out: dict[str, float] = {"snapshots_total": p.snapshots_taken, "snapshot_last_seconds": p.last_duration,
+                                 "write_waits_total": p.write_waits, "write_wait_seconds_total": p.write_wait_seconds}
         if p.wal is not None:
             out.update(p.wal.counters())
         return out
@@ -209,6 +211,8 @@ class Engine(ReadsMixin, WritableMixin):
         if len(payload) > limits.MAX_WAL_RECORD_BYTES:
             raise InvalidArgument(f"items encode to {len(payload)} bytes, over the limit MAX_WAL_RECORD_BYTES = "
                                   f"{limits.MAX_WAL_RECORD_BYTES}; send smaller batches", field="items")
+        if self._persist is not None:
+            self._persist.admit()  # the recovery target's backpressure: no lock held here
         with self._cv:
             self._inflight += 1
         try:
