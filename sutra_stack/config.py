@@ -12,17 +12,19 @@ Precedence, lowest first: built-in defaults < `sutra.toml` < `SUTRA_*` in `.env`
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import os
 import re
 import tomllib
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from dotenv import dotenv_values
 
+from sutra_stack.config_errors import Problems, line_of
 from sutra_stack.errors import ConfigError
 from sutra_stack.limits import (
     DEFAULT_BUSY_POLL_US,
@@ -116,6 +118,9 @@ SETTINGS: tuple[Setting, ...] = (
        "and body may take to arrive; a slower one is answered 408 and closed.", minimum=0.1),
     _s("api.max_connections", int, DEFAULT_MAX_CONNECTIONS, "Open connections each sutra-api worker accepts; "
        "the next one is answered 503.", minimum=1),
+    _s("api.reload", str, "restart", "What a change to the code of the sutra_stack package does to sutra-api in "
+       "the built-in stack: restart (a new instance takes over on the same socket, no request fails) or none "
+       "(nothing is watched).", choices=("restart", "none")),
     # logging
     _s("log.level", str, "INFO", "Log level of every process.",
        choices=("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")),
@@ -137,10 +142,18 @@ def did_you_mean(word: str, options: Iterable[str]) -> str:
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
-def coerce(setting: Setting, value: Any, where: str) -> Any:
-    """Turn a TOML value or a variable's text into the setting's type, or raise ConfigError."""
+_TYPE_NAMES = {bool: "true or false (bool)", int: "an integer (int)", float: "a number (float)", str: "a string (str)"}
+
+
+def coerce(setting: Setting, value: Any, where: str, *, typed: bool = False) -> Any:
+    """Turn a TOML value or a variable's text into the setting's type, or raise ConfigError.
+
+    `typed`: the value is a TOML value written as such (not text from a variable or `${...}`), so it must
+    already have the setting's type: `workers = "2"` is refused, naming the type expected."""
     t = setting.type
     try:
+        if typed and isinstance(value, str) and t is not str:
+            raise ValueError
         if t is bool:
             if isinstance(value, bool):
                 out: Any = value
@@ -161,8 +174,14 @@ def coerce(setting: Setting, value: Any, where: str) -> Any:
                 raise ValueError
             out = value
     except (TypeError, ValueError):
+        hint = ""
+        if typed and isinstance(value, str):
+            with contextlib.suppress(ConfigError):
+                coerce(setting, value, where)
+                hint = " (a string: write it without quotes)"
         raise ConfigError(
-            f"{where}: {setting.key} must be {t.__name__}, got {value!r:.60}", field=setting.key
+            f"{where}: {setting.key} must be {_TYPE_NAMES.get(t, t.__name__)}, got {value!r:.60}{hint}",
+            field=setting.key,
         ) from None
     if setting.choices is not None and out not in setting.choices:
         raise ConfigError(
@@ -249,13 +268,18 @@ def interpolate(text: str, lookup: Mapping[str, str], where: str) -> str:
     return _INTERP.sub(repl, text)
 
 
-def _interpolate_tree(node: Any, lookup: Mapping[str, str], where: str) -> Any:
+def _interpolate_tree(node: Any, lookup: Mapping[str, str], where: str, key: str, problems: Problems) -> Any:
+    """`node` with every string interpolated; a string that cannot be is kept as written, its mistake recorded."""
     if isinstance(node, str):
-        return interpolate(node, lookup, where)
+        try:
+            return interpolate(node, lookup, f"{where}: {key}")
+        except ConfigError as e:
+            problems.add(ConfigError(e.message, field=key.split("[")[0]))
+            return node
     if isinstance(node, list):
-        return [_interpolate_tree(v, lookup, f"{where}[{i}]") for i, v in enumerate(node)]
+        return [_interpolate_tree(v, lookup, where, f"{key}[{i}]", problems) for i, v in enumerate(node)]
     if isinstance(node, dict):
-        return {k: _interpolate_tree(v, lookup, f"{where}.{k}") for k, v in node.items()}
+        return {k: _interpolate_tree(v, lookup, where, f"{key}.{k}" if key else k, problems) for k, v in node.items()}
     return node
 
 
@@ -269,6 +293,7 @@ class LoadedConfig:
     raw: dict[str, Any] = field(default_factory=dict)  # RAW_SECTIONS tables, interpolated
     dotenv: dict[str, str] = field(default_factory=dict)
     root: Path = field(default_factory=Path.cwd)  # directory relative paths are resolved against
+    text: str = ""  # the file's TOML text, to name the line of a mistake
 
     def child_env(self) -> dict[str, str]:
         """SUTRA_* variables that hand every setting to a child process."""
@@ -312,46 +337,110 @@ def load_config(
         dotenv = {k: v for k, v in dotenv_values(env_path).items() if v is not None}
 
     doc: dict[str, Any] = {}
+    text = ""
     where = str(cfg_path) if cfg_path else "built-in config"
     if cfg_path:
         try:
-            doc = tomllib.loads(cfg_path.read_text(encoding="utf-8"))
+            text = cfg_path.read_text(encoding="utf-8")
+            doc = tomllib.loads(text)
         except tomllib.TOMLDecodeError as e:
             raise ConfigError(f"{cfg_path}: not valid TOML: {e}") from None
         except UnicodeDecodeError:
             raise ConfigError(f"{cfg_path}: not UTF-8 text") from None
-    lookup = {**dotenv, **environ}
-    doc = _interpolate_tree(doc, lookup, where)
+    problems = Problems(where, text)
+    written = doc
+    doc = _interpolate_tree(doc, {**dotenv, **environ}, where, "", problems)
 
     values = {s.key: s.default for s in SETTINGS}
-    explicit: set[str] = set()
+    origin: dict[str, str] = {}  # where each explicit setting was given, for messages about it
     raw: dict[str, Any] = {}
     known_sections = SETTING_SECTIONS | RAW_SECTIONS
     for section, table in doc.items():
         if section in RAW_SECTIONS:
             if not isinstance(table, dict):
-                raise ConfigError(f"{where}: [{section}] must be a table")
-            raw[section] = table
+                problems.add(ConfigError(f"{where}: section '{section}' must be a table", field=section))
+            else:
+                raw[section] = table
             continue
         if section not in SETTING_SECTIONS:
-            raise ConfigError(f"{where}: unknown section [{section}]" + did_you_mean(section, known_sections))
+            problems.add(ConfigError(f"{where}: unknown section '{section}'" + did_you_mean(section, known_sections),
+                                     field=section))
+            continue
         if not isinstance(table, dict):
-            raise ConfigError(f"{where}: {section} must be a table ([{section}])")
+            problems.add(ConfigError(f"{where}: {section} must be a table (a [{section}] section)", field=section))
+            continue
         for name, value in table.items():
             key = f"{section}.{name}"
             setting = BY_KEY.get(key)
             if setting is None:
-                raise ConfigError(f"{where}: unknown key {key}" + did_you_mean(key, set(BY_KEY)), field=key)
-            values[key] = coerce(setting, value, where)
-            explicit.add(key)
+                problems.add(ConfigError(f"{where}: unknown key {key}" + did_you_mean(key, set(BY_KEY)), field=key))
+                continue
+            if any(e.field == key for _, e in problems.found):
+                continue  # its ${...} could not be expanded: said already
+            as_written = written[section][name]
+            try:
+                typed = not (isinstance(as_written, str) and "${" in as_written)  # text from ${...} is coerced
+                values[key] = coerce(setting, value, where, typed=typed)
+            except ConfigError as e:
+                problems.add(e)
+                continue
+            line = line_of(text, key)
+            origin[key] = f"{where}:{line}" if line else where
     for source_name, source in ((str(env_path), dotenv), ("environment", environ)):
-        for var, text in source.items():
+        for var, value in source.items():
             if not var.startswith("SUTRA_"):
                 continue
             setting = BY_ENV.get(var)
             if setting is None:
                 continue  # other parts (per-app variables) may read their own
-            values[setting.key] = coerce(setting, text, f"{source_name}: {var}")
-            explicit.add(setting.key)
-    _derive(values, explicit)
-    return LoadedConfig(cfg_path, env_path, Settings(values), raw, dotenv, root)
+            try:
+                values[setting.key] = coerce(setting, value, f"{source_name}: {var}")
+            except ConfigError as e:
+                problems.add(e)
+                continue
+            origin[setting.key] = f"{source_name}: {var}"
+    _derive(values, set(origin))
+    for clash in port_clashes(values, origin, where):
+        problems.add(clash)
+    loaded = LoadedConfig(cfg_path, env_path, Settings(values), raw, dotenv, root, text)
+    if problems:
+        for check in _SECTION_CHECKS:  # the other sections' mistakes in the same error
+            problems.extend(check(loaded))
+    problems.raise_if_any()
+    return loaded
+
+
+# Port settings, each with the host setting it binds on.
+PORT_SETTINGS: tuple[tuple[str, str], ...] = (
+    ("storage.port", "storage.host"), ("storage.fast_port", "storage.host"),
+    ("storage.metrics_port", "storage.host"), ("api.port", "api.host"),
+)
+_ANY_HOST = ("", "0.0.0.0", "::")
+
+
+def port_clashes(values: Mapping[str, Any], origin: Mapping[str, str], where: str) -> list[ConfigError]:
+    """Two port settings naming the same port (not 0) on overlapping addresses: one error per clash, named where
+    the later of the two was set (the file and line, or the variable)."""
+    out: list[ConfigError] = []
+    for i, (key, host_key) in enumerate(PORT_SETTINGS):
+        for other, other_host_key in PORT_SETTINGS[:i]:
+            port, host, other_host = values[key], values[host_key], values[other_host_key]
+            overlap = host == other_host or host in _ANY_HOST or other_host in _ANY_HOST
+            if port == 0 or port != values[other] or not overlap:
+                continue
+            named, second = (key, other) if key in origin or other not in origin else (other, key)
+            given = f" ({second} is set at {origin[second]})" if second in origin else ""
+            out.append(ConfigError(f"{origin.get(named, where)}: port clash: {named} and {second} are both {port}"
+                                   f"{given}: give each its own port", field=named))
+    return out
+
+
+SectionCheck = Callable[[LoadedConfig], Problems]
+_SECTION_CHECKS: list[SectionCheck] = []
+
+
+def register_section_check(check: SectionCheck) -> None:
+    """Add a reader of other sections (the supervisor's [services]): when the settings have mistakes,
+    `load_config` runs it too, so that one error lists every mistake of the file."""
+    if check not in _SECTION_CHECKS:
+        _SECTION_CHECKS.append(check)

@@ -60,8 +60,8 @@ def test_unset_variable_is_an_error(tmp_path: Path) -> None:
     ("text", "pattern"),
     [
         ("[storage]\nprot = 1\n", r"unknown key storage.prot \(did you mean 'storage.port'\?\)"),
-        ("[storag]\nport = 1\n", r"unknown section \[storag\] \(did you mean 'storage'\?\)"),
-        ('[storage]\nport = "many"\n', r"storage.port must be int"),
+        ("[storag]\nport = 1\n", r"sutra.toml:1: unknown section 'storag' \(did you mean 'storage'\?\)"),
+        ('[storage]\nport = "many"\n', r"sutra.toml:2: storage.port must be an integer \(int\), got 'many'$"),
         ("[storage]\nport = 70000\n", r"storage.port must be ≤ 65535"),
         ('[storage]\nfsync = "alwys"\n', r"fsync must be one of always, everysec, off.*did you mean 'always'"),
         ("[storage\n", r"not valid TOML"),
@@ -115,3 +115,44 @@ def test_storage_server_follows_the_storage_port_unless_set(tmp_path: Path) -> N
     explicit = {"SUTRA_STORAGE_PORT": "7000", "SUTRA_STORAGE_SERVER": "db.internal:50051"}
     assert settings_from_env(explicit)["storage.server"] == "db.internal:50051"
     assert settings_from_env({})["storage.server"] == "127.0.0.1:50051"
+
+
+def test_every_mistake_of_a_file_is_reported_at_once_with_its_line(tmp_path: Path) -> None:
+    p = write(tmp_path, '[storage]\nport = "x"\nfsync = "alwys"\n\n[api]\nworkers = "2"\nhost = 3\n[logg]\n')
+    with pytest.raises(ConfigError) as err:
+        load_config(cwd=tmp_path, environ={"SUTRA_STORAGE_READ_ONLY": "maybe"})
+    lines = str(err.value).splitlines()
+    assert lines[0] == f"{p}: 6 problems:"
+    assert lines[1].startswith(f"  {p}:2: storage.port must be an integer (int)")
+    assert lines[2].startswith(f"  {p}:3: storage.fsync must be one of always")
+    assert lines[3] == f"  {p}:6: api.workers must be an integer (int), got '2' (a string: write it without quotes)"
+    assert lines[4].startswith(f"  {p}:7: api.host must be a string (str), got 3")
+    assert lines[5] == f"  {p}:8: unknown section 'logg' (did you mean 'log'?)"
+    assert lines[6].startswith("  environment: SUTRA_STORAGE_READ_ONLY: storage.read_only must be true or false")
+
+
+def test_strings_from_interpolation_are_still_converted(tmp_path: Path) -> None:
+    write(tmp_path, '[api]\nworkers = "${WORKERS:-3}"\n')
+    assert load_config(cwd=tmp_path, environ={}).settings["api.workers"] == 3
+    assert load_config(cwd=tmp_path, environ={"WORKERS": "5"}).settings["api.workers"] == 5
+
+
+@pytest.mark.parametrize(("text", "environ", "pattern"), [
+    ("[storage]\nport = 6000\nfast_port = 6000\n", {},
+     r"sutra.toml:3: port clash: storage.fast_port and storage.port are both 6000 \(storage.port is set at .*:2\)"),
+    ("[api]\nport = 50052\n", {}, r"sutra.toml:2: port clash: api.port and storage.fast_port are both 50052"),
+    ("", {"SUTRA_STORAGE_METRICS_PORT": "8000"},
+     r"environment: SUTRA_STORAGE_METRICS_PORT: port clash: storage.metrics_port and api.port are both 8000"),
+])
+def test_port_clashes_are_named_where_they_were_set(tmp_path: Path, text: str, environ: dict[str, str],
+                                                    pattern: str) -> None:
+    write(tmp_path, text)
+    with pytest.raises(ConfigError, match=pattern):
+        load_config(cwd=tmp_path, environ=environ)
+
+
+def test_ports_may_repeat_on_other_addresses_or_be_zero(tmp_path: Path) -> None:
+    write(tmp_path, '[storage]\nport = 0\nfast_port = 0\n[api]\nhost = "127.0.0.2"\nport = 50051\n')
+    with pytest.raises(ConfigError, match="port clash"):  # storage.port is 50051 again below
+        load_config(cwd=tmp_path, environ={"SUTRA_STORAGE_PORT": "50051", "SUTRA_API_HOST": "0.0.0.0"})
+    assert load_config(cwd=tmp_path, environ={}).settings["api.port"] == 50051
