@@ -12,6 +12,7 @@ from sutra_stack.apps.api.metrics import ApiMetrics, RequestMetrics
 from sutra_stack.apps.api.readonly import install_read_only_handler
 from sutra_stack.apps.api.routes import router
 from sutra_stack.apps.common.bodylimit import BodySizeLimit
+from sutra_stack.apps.common.docs import docs_app
 from sutra_stack.apps.common.errors import CatchAll, install_error_handlers
 from sutra_stack.apps.common.storage import connect_storage
 from sutra_stack.config import Settings, settings_from_env
@@ -36,7 +37,7 @@ def create_app(settings: Settings | None = None,
         yield
         store.close()
 
-    app = FastAPI(
+    app = docs_app(  # /docs and /redoc with their assets served here, not from a CDN
         title="sutra-api",
         version="0.1.0",
         description="Teach the knowledge base text, ask it questions, and get answers with their reasoning paths.",
