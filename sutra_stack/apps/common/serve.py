@@ -6,6 +6,11 @@ prometheus-client's multiprocess mode gets a private directory so that metrics a
 workers. Every connection is served by `httpguard.GuardedHttpProtocol`: a request must arrive
 whole within `api.request_timeout` seconds, and each worker serves at most `api.max_connections`
 connections; uvicorn itself closes keep-alive connections idle for `timeout_keep_alive` (5 s).
+
+Under a service manager (`$NOTIFY_SOCKET`, `sutra_stack.notify`) the process that was started,
+uvicorn's manager when there are several workers, sends READY=1 once `ready_path` answers 200
+through the listening socket (the socket accepts and storage answers), STOPPING=1 on SIGTERM or
+SIGINT, and with several workers RELOADING=1 … READY=1 around a SIGHUP (a rolling restart).
 """
 
 from __future__ import annotations
@@ -15,10 +20,13 @@ import os
 import shutil
 import socket
 import tempfile
+import threading
+from typing import Any
 
 import uvicorn
 from uvicorn.supervisors import Multiprocess
 
+from sutra_stack import notify
 from sutra_stack.apps.common.httpguard import guard
 from sutra_stack.apps.common.sockets import handover_server
 
@@ -51,6 +59,7 @@ def serve(
     log_level: str = "INFO",
     request_timeout: float | None = None,
     max_connections: int | None = None,
+    ready_path: str = "/ready",
 ) -> None:
     """Serve the app factory `app_ref` ("module:function") until SIGTERM/SIGINT. The request
     time-out and connection limit default to the settings api.request_timeout / api.max_connections."""
@@ -74,15 +83,53 @@ def serve(
     guard(config, request_timeout=request_timeout, max_connections=max_connections)
     if sock is None:
         sock = bind(host, port)
+    stop_notifying = threading.Event()
+    notify.notify_when_http_ready(sock, ready_path, stop_notifying)
     if workers > 1:
         metrics_dir = tempfile.mkdtemp(prefix="sutra-metrics-")
         os.environ[MULTIPROC_ENV] = metrics_dir  # inherited by the workers before they import prometheus
         try:
-            Multiprocess(config, sockets=[sock]).run()
+            _NotifyingMultiprocess(config, [sock], stop_notifying).run()
         finally:
             shutil.rmtree(metrics_dir, ignore_errors=True)
     else:
         config.load_app()
         # Drains keep-alive connections on SIGTERM, so a reload that hands the socket to a new
         # instance fails no request.
-        handover_server(config).run(sockets=[sock])
+        server = handover_server(config)
+        handle_exit = server.handle_exit
+
+        def on_exit(sig: int, frame: Any) -> None:
+            if not stop_notifying.is_set():
+                stop_notifying.set()
+                notify.stopping()
+            handle_exit(sig, frame)
+
+        server.handle_exit = on_exit  # uvicorn installs it as the signal handler when it serves
+        server.run(sockets=[sock])
+
+
+class _NotifyingMultiprocess(Multiprocess):
+    """uvicorn's worker manager, telling the service manager about stops and rolling restarts."""
+
+    def __init__(self, config: uvicorn.Config, sockets: list[socket.socket], stop: threading.Event) -> None:
+        super().__init__(config, sockets=sockets)
+        self.stop_notifying = stop
+
+    def _stopping(self) -> None:
+        if not self.stop_notifying.is_set():
+            self.stop_notifying.set()
+            notify.stopping()
+
+    def handle_int(self) -> None:
+        self._stopping()
+        super().handle_int()
+
+    def handle_term(self) -> None:
+        self._stopping()
+        super().handle_term()
+
+    def handle_hup(self) -> None:
+        notify.reloading()
+        super().handle_hup()
+        notify.ready("workers restarted")

@@ -2,8 +2,9 @@
 
 Start-up binds the gRPC door (health NOT_SERVING) and the fast door, logs one line
 `listening grpc=HOST:PORT fast=HOST:PORT`, then opens the store; once it is loaded, health
-turns SERVING. On SIGTERM/SIGINT the server stops accepting, lets calls in flight finish,
-closes the engine (which takes a snapshot) and exits 0.
+turns SERVING and READY=1 goes to a service manager (`sutra_stack.notify`). On SIGTERM/SIGINT
+the server sends STOPPING=1, stops accepting, lets calls in flight finish, closes the engine
+(which takes a snapshot) and exits 0.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from sutra_stack import notify
 from sutra_stack.config import Settings
 from sutra_stack.errors import ConfigError, SutraError
 from sutra_stack.storage import backups
@@ -191,6 +193,7 @@ def serve(opts: ServeOptions, settings: Settings) -> int:
     def load() -> None:
         try:
             server.load()
+            notify.ready(f"serving grpc={opts.host}:{server.grpc_port} fast={opts.host}:{server.fast_port}")
         except BaseException as e:  # noqa: BLE001 - reported below, the process exits non-zero
             failure.append(e)
             stop.set()
@@ -206,5 +209,6 @@ def serve(opts: ServeOptions, settings: Settings) -> int:
         log.error("cannot open the store at %s: %s", opts.path, msg)
         server.close_doors(0)
         return 3
+    notify.stopping()
     server.shutdown()
     return 0
