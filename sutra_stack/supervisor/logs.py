@@ -11,6 +11,7 @@ line is dropped. Files rotate by size, between lines, keeping N (`name.log.1` ne
 from __future__ import annotations
 
 import asyncio
+import collections
 import os
 import sys
 import time
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
 
 COLOURS = ("cyan", "magenta", "green", "yellow", "blue", "bright_red", "bright_cyan", "bright_magenta")
 READ_CHUNK = 256 * 1024
+TAIL_LINES = 10  # last lines of output each pump keeps for error messages
 
 
 def log_dir(stack: StackSpec) -> Path:
@@ -139,6 +141,7 @@ class Pump:
 
     def __init__(self, fd: int, log: ServiceLog) -> None:
         self.fd, self.log, self.partial = fd, log, b""
+        self._tail: collections.deque[bytes] = collections.deque(maxlen=TAIL_LINES)
         os.set_blocking(fd, False)
         self.done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         asyncio.get_running_loop().add_reader(fd, self._readable)
@@ -160,6 +163,11 @@ class Pump:
             lines.append(self.partial)
             self.partial = b""
         self.log.emit(lines)
+        self._tail.extend(line for line in lines if line.strip())
+
+    def tail(self) -> list[str]:
+        """The last non-blank lines the child wrote (quoted when it exits before it is ready)."""
+        return [line.decode(errors="replace")[:300] for line in self._tail]
 
     def close(self) -> None:
         if self.done.done():
@@ -167,6 +175,7 @@ class Pump:
         asyncio.get_running_loop().remove_reader(self.fd)
         if self.partial:
             self.log.emit([self.partial])
+            self._tail.append(self.partial)
             self.partial = b""
         os.close(self.fd)
         self.done.set_result(None)
@@ -210,7 +219,7 @@ def read_history(log_dir: Path, name: str, n: int | None = None,
     if since is not None:
         cut = datetime.fromtimestamp(since, UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
         out = [x for x in out if x[0] >= cut]
-    return (out[-n:] if n is not None else out), LogTail(base, ino, offset)
+    return (out[max(0, len(out) - n):] if n is not None else out), LogTail(base, ino, offset)  # n = 0: none
 
 
 class LogTail:

@@ -26,12 +26,13 @@ from sutra_stack import libc
 from sutra_stack.config import LoadedConfig
 from sutra_stack.errors import FailedPrecondition, NotFound
 from sutra_stack.supervisor.control import ControlServer
+from sutra_stack.supervisor.events import DepsChanged
 from sutra_stack.supervisor.logs import Console, ServiceLog, log_dir
 from sutra_stack.supervisor.process import kill_all, reap_orphans, start_guard
 from sutra_stack.supervisor.reload import watch
 from sutra_stack.supervisor.service import Service
-from sutra_stack.supervisor.sockets import SocketSet
-from sutra_stack.supervisor.spec import StackSpec
+from sutra_stack.supervisor.sockets import SocketSet, inodes
+from sutra_stack.supervisor.spec import ServiceSpec, StackSpec
 from sutra_stack.supervisor.states import ServiceState
 
 
@@ -60,13 +61,15 @@ class AlreadyRunning(FailedPrecondition):
 
 
 class Manager:
+    """The stack: one `Service` actor per service, and the `Host` each of them asks (seams.py)."""
+
     def __init__(self, loaded: LoadedConfig, stack: StackSpec, console: Console | None = None) -> None:
         self.loaded, self.stack, self.console = loaded, stack, console
         self.id = uuid.uuid4().hex[:12]
         self.started = time.time()
         self.sockets = SocketSet()
         self.shutdown = asyncio.Event()
-        self._waiters: list[asyncio.Future[None]] = []
+        self.stack_ready_said = False
         sup = stack.supervisor
         self.events = ServiceLog("sutra", log_dir(stack), sup.log_max_bytes, sup.log_backups, console)
         base_env = {**os.environ, **loaded.child_env(), "PYTHONUNBUFFERED": "1"}
@@ -80,33 +83,45 @@ class Manager:
             env.update(spec.env)
             log = ServiceLog(name, log_dir(stack), sup.log_max_bytes, sup.log_backups, console)
             self.services[name] = Service(spec, self, log, env)
+        self.wanted: list[str] = []  # the services `sutra up` was asked for, with their dependencies
         self._lock_fd: int | None = None
         self._guard: Any = None
-        self._control: Any = None
+        self._control: ControlServer | None = None
         self._watcher: asyncio.Task[None] | None = None
 
-    # ---- events ----------------------------------------------------------------------------
+    # ---- the host of every service (seams.Host) ------------------------------------------
     def note(self, text: str) -> None:
         self.events.note(text)
 
     def on_transition(self, name: str, old: ServiceState, new: ServiceState, why: str) -> None:
         self.note(f"{name}: {old} -> {new}" + (f" ({why})" if why else ""))
-        waiters, self._waiters = self._waiters, []
-        for w in waiters:
-            if not w.done():
-                w.set_result(None)
+        if new == ServiceState.READY:
+            addrs = self.services[name].addresses(urls=True) if name in self.services else []
+            if addrs:
+                self.note(f"{name}: ready at {', '.join(addrs)}")
+        for svc in self.services.values():
+            if svc.spec.name != name:
+                svc.post(DepsChanged(name))
+        self._say_stack_ready(name, new)
 
-    async def changed(self) -> None:
-        fut = asyncio.get_running_loop().create_future()
-        self._waiters.append(fut)
-        await fut
+    def _say_stack_ready(self, name: str, new: ServiceState) -> None:
+        """One line once every wanted service is ready (or completed); again after it was not."""
+        if not self.wanted or name not in self.wanted:
+            return
+        done = all(self.services[n].state == ServiceState.READY
+                   or (self.services[n].state == ServiceState.EXITED and self.services[n].last_exit == 0)
+                   for n in self.wanted)
+        if done and not self.stack_ready_said:
+            self.stack_ready_said = True
+            self.note(f"stack ready: {', '.join(self.wanted)} (`sutra status` for details)")
+        elif not done and new in (ServiceState.STOPPING, ServiceState.BACKOFF, ServiceState.FATAL):
+            self.stack_ready_said = False
 
-    # ---- dependencies ----------------------------------------------------------------------
-    def _met(self, svc: Service) -> list[str]:
+    def deps_missing(self, spec: ServiceSpec) -> list[str]:
         missing = []
-        for d in svc.spec.depends_on:
+        for d in spec.depends_on:
             dep = self.services[d.name]
-            st = dep.sm.state
+            st = dep.state
             ok = (
                 (d.condition == "started" and st in (ServiceState.RUNNING, ServiceState.READY))
                 or (d.condition == "healthy" and st == ServiceState.READY)
@@ -116,17 +131,21 @@ class Manager:
                 missing.append(f"{d.name} ({d.condition}, now {st})")
         return missing
 
-    async def wait_deps(self, svc: Service) -> None:
-        said = ""
-        while missing := self._met(svc):
-            text = ", ".join(missing)
-            if text != said:
-                self.note(f"{svc.spec.name}: waiting for {text}")
-                said = text
-            await self.changed()
+    def listen_fds(self, name: str) -> list[int]:
+        return self.sockets.fds(name)
 
-    # ---- commands --------------------------------------------------------------------------
-    def _get(self, name: str) -> Service:
+    def release(self, name: str) -> None:
+        self.sockets.release(name)
+
+    def addresses(self, name: str) -> list[str]:
+        return self.sockets.addresses(name)
+
+    def inodes(self, name: str) -> set[int]:
+        return inodes(self.sockets.get(name))
+
+    # ---- commands (the control socket's seam) ----------------------------------------------
+    def service(self, name: str) -> Service:
+        """The service called `name`; NotFound naming the services there are."""
         if name not in self.services:
             raise NotFound(f"no service {name!r} (services: {', '.join(self.services)})")
         return self.services[name]
@@ -134,18 +153,14 @@ class Manager:
     def start(self, names: list[str] | None = None) -> list[str]:
         order = self.stack.order(names)
         for n in order:
-            self.services[n].policy.failures = 0
-            self.services[n].start(self.wait_deps)
+            self.services[n].start("wanted")
         return order
 
     async def stop(self, name: str) -> None:
-        await self._get(name).stop("stopped by request")
+        await self.service(name).stop("stopped by request")
 
     async def restart(self, name: str) -> None:
-        svc = self._get(name)
-        await svc.stop("restart requested")
-        svc.policy.failures = 0
-        svc.start(self.wait_deps)
+        await self.service(name).stop("restart requested", then_start=True)
 
     async def reload(self, names: list[str], why: str) -> None:
         """Reload the services (and what depends on them) in dependency order, never reload = none."""
@@ -154,8 +169,8 @@ class Manager:
             affected.add(n)
             affected.update(self.stack.dependents(n))
         for n in self.stack.services:
-            if n in affected and self.services[n].spec.reload != "none" and self.services[n].task is not None:
-                await self.services[n].reload(why, self.wait_deps)
+            if n in affected and self.services[n].spec.reload != "none":
+                await self.services[n].reload(why)
 
     async def down(self) -> None:
         """Stop every service, dependents before their dependencies."""
@@ -164,6 +179,15 @@ class Manager:
 
     def status(self) -> list[dict[str, Any]]:
         return [s.status() for s in self.services.values()]
+
+    def supervisor_status(self) -> dict[str, Any]:
+        return {"pid": os.getpid(), "uptime": round(time.time() - self.started, 3), "config": self.stack.where}
+
+    def log_dir(self) -> Path:
+        return log_dir(self.stack)
+
+    def data_dir(self) -> Path:
+        return (self.stack.root / self.loaded.settings["storage.path"]).resolve()
 
     # ---- lifetime --------------------------------------------------------------------------
     def lock(self) -> None:
@@ -197,7 +221,9 @@ class Manager:
             self._control = ControlServer(self, control_path(self.stack))
             await self._control.start()
             self.note(f"supervisor pid {os.getpid()} for {self.stack.where}; control socket {control_path(self.stack)}")
-            order = self.start(names)
+            for svc in self.services.values():
+                svc.run()
+            order = self.wanted = self.start(names)
             if any(self.services[n].spec.watch for n in order):
                 self._watcher = asyncio.create_task(watch(self, order))
             await self.shutdown.wait()
@@ -219,6 +245,8 @@ class Manager:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._watcher
         await self.down()
+        for svc in self.services.values():
+            await svc.close()
         if self._control is not None:
             await self._control.close()
         self.sockets.close()

@@ -32,7 +32,7 @@ import psutil
 
 from sutra_stack import libc
 from sutra_stack.supervisor.guard import kill_marked
-from sutra_stack.supervisor.sockets import SD_LISTEN_FDS_START
+from sutra_stack.supervisor.sockets import SD_LISTEN_FDS_START, accepting
 
 if TYPE_CHECKING:
     from sutra_stack.supervisor.logs import Pump
@@ -102,6 +102,7 @@ class Child:
             raise
         finally:
             os.close(w)
+        self.argv = argv
         self.pid = self.proc.pid
         _known_pids.add(self.pid)
         _live[self.pid] = self
@@ -131,6 +132,43 @@ class Child:
             return
         with contextlib.suppress(ProcessLookupError):
             os.kill(self.pid, sig)  # in case it left its group
+
+    async def finish(self) -> int:
+        """After the exit: SIGKILL what is left of its group and of its marked descendants, then let its
+        output drain (2 s at most); how many descendants were left behind."""
+        self.signal_group(signal.SIGKILL)  # the group outlived its leader
+        killed = await asyncio.to_thread(self.kill_descendants)
+        pump = getattr(self, "pump", None)
+        if pump is not None:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(asyncio.shield(pump.done), 2.0)
+            pump.close()
+        return killed
+
+    def tail(self) -> list[str]:
+        pump = getattr(self, "pump", None)
+        return [] if pump is None else pump.tail()
+
+    def listening(self) -> list[str]:
+        """host:port of each TCP socket the process or a descendant listens on (what `status` shows)."""
+        out: list[str] = []
+        try:
+            procs = [psutil.Process(self.pid), *psutil.Process(self.pid).children(recursive=True)]
+        except psutil.Error:
+            return out
+        for p in procs:
+            with contextlib.suppress(psutil.Error):
+                for c in p.net_connections(kind="tcp"):
+                    if c.status == psutil.CONN_LISTEN and c.laddr:
+                        ip = c.laddr.ip.removeprefix("::ffff:")  # an IPv4 address on a dual-stack socket
+                        addr = f"[{ip}]:{c.laddr.port}" if ":" in ip else f"{ip}:{c.laddr.port}"
+                        if addr not in out:
+                            out.append(addr)
+        return out
+
+    def accepting(self, inodes: set[int], full: bool) -> bool | None:
+        """Whether it (with `full`, or one of its descendants) waits for connections on one of `inodes`."""
+        return accepting([self.pid, *(self.descendant_pids() if full else [])], inodes)
 
     def kill_descendants(self) -> int:
         """SIGKILL every process still carrying this instance's marker (left behind by the group)."""

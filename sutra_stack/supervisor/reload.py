@@ -8,16 +8,24 @@ with `reload = "none"` (the storage server) are never reloaded.
 
 from __future__ import annotations
 
+import asyncio
 import fnmatch
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import watchfiles
 
-from sutra_stack.supervisor.spec import DEFAULT_WATCH_EXCLUDES, ServiceSpec
+from sutra_stack.supervisor.spec import DEFAULT_WATCH_EXCLUDES, ServiceSpec, StackSpec
 
-if TYPE_CHECKING:
-    from sutra_stack.supervisor.manager import Manager
+
+class Reloadable(Protocol):
+    """What watching asks of the supervisor (the manager)."""
+
+    stack: StackSpec
+    shutdown: asyncio.Event
+
+    def data_dir(self) -> Path: ...
+    async def reload(self, names: list[str], why: str) -> None: ...
 
 
 def excluded(path: Path, spec: ServiceSpec, data_dir: Path) -> bool:
@@ -39,15 +47,15 @@ def affected(changes: set[Path], specs: list[ServiceSpec], data_dir: Path) -> li
         for ch in changes:
             if excluded(ch, spec, data_dir):
                 continue
-            if any(ch == w or w in ch.parents for w in spec.watch):
+            if any(ch == w or w in ch.parents for w in (w.resolve() for w in spec.watch)):
                 out.append(spec.name)
                 break
     return out
 
 
-async def watch(mgr: Manager, names: list[str]) -> None:
+async def watch(mgr: Reloadable, names: list[str]) -> None:
     specs = [mgr.stack.services[n] for n in names if mgr.stack.services[n].watch]
-    data_dir = (mgr.stack.root / mgr.loaded.settings["storage.path"]).resolve()
+    data_dir = mgr.data_dir()
     paths = sorted({str(w) for s in specs for w in s.watch if w.exists()})
     if not paths:
         return
@@ -57,6 +65,6 @@ async def watch(mgr: Manager, names: list[str]) -> None:
         changes = {Path(p).resolve() for _, p in batch}
         hit = affected(changes, specs, data_dir)
         if hit:
-            shown = ", ".join(sorted(str(c.relative_to(mgr.stack.root)) if mgr.stack.root in c.parents else str(c)
-                                     for c in changes)[:3])
+            root = mgr.stack.root.resolve()
+            shown = ", ".join(sorted(str(c.relative_to(root)) if root in c.parents else str(c) for c in changes)[:3])
             await mgr.reload(hit, f"changed: {shown}")

@@ -35,10 +35,15 @@ def bind_listen(host: str, port: int, where: str = "") -> socket.socket:
 
 
 class SocketSet:
-    """The bound sockets of every service, by service name."""
+    """The bound sockets of every service, by service name.
+
+    A service's sockets are released (closed) while it is stopped or fatal, so its clients are
+    refused instead of waiting on a socket nobody accepts on; they are bound again when it starts.
+    """
 
     def __init__(self) -> None:
         self._by_service: dict[str, list[socket.socket]] = {}
+        self._addrs: dict[str, tuple[tuple[str, int], ...]] = {}
 
     def bind(self, service: str, addrs: tuple[tuple[str, int], ...]) -> list[socket.socket]:
         if service not in self._by_service:
@@ -51,13 +56,22 @@ class SocketSet:
                     s.close()
                 raise
             self._by_service[service] = socks
+            # port 0 picked a port: a release and a bind again keep it
+            self._addrs[service] = tuple((host, s.getsockname()[1]) for (host, _), s in zip(addrs, socks, strict=True))
         return self._by_service[service]
 
     def get(self, service: str) -> list[socket.socket]:
         return self._by_service.get(service, [])
 
     def fds(self, service: str) -> list[int]:
+        """The service's sockets' descriptors, bound again first if they were released."""
+        if service in self._addrs and service not in self._by_service:
+            self.bind(service, self._addrs[service])
         return [s.fileno() for s in self._by_service.get(service, [])]
+
+    def release(self, service: str) -> None:
+        for s in self._by_service.pop(service, []):
+            s.close()
 
     def addresses(self, service: str) -> list[str]:
         out = []

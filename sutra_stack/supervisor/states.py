@@ -26,12 +26,15 @@ class ServiceState(enum.StrEnum):
 
 
 S = ServiceState
+# Each state's possible next states, and nothing more: a move outside this table is a bug in the
+# supervisor and raises. STARTING has no instance yet (it waits for dependencies, then spawns);
+# STOPPING ends only in STOPPED, whatever happens meanwhile.
 TRANSITIONS: dict[ServiceState, frozenset[ServiceState]] = {
     S.STOPPED: frozenset({S.STARTING}),
-    S.STARTING: frozenset({S.RUNNING, S.READY, S.BACKOFF, S.EXITED, S.FATAL, S.STOPPING, S.STOPPED}),
+    S.STARTING: frozenset({S.RUNNING, S.FATAL, S.STOPPED}),  # spawned, could not spawn, stopped while waiting
     S.RUNNING: frozenset({S.READY, S.BACKOFF, S.EXITED, S.FATAL, S.STOPPING}),
-    S.READY: frozenset({S.RUNNING, S.BACKOFF, S.EXITED, S.FATAL, S.STOPPING}),
-    S.BACKOFF: frozenset({S.STARTING, S.STOPPED, S.FATAL}),
+    S.READY: frozenset({S.RUNNING, S.BACKOFF, S.EXITED, S.FATAL, S.STOPPING}),  # RUNNING: readiness lost
+    S.BACKOFF: frozenset({S.STARTING, S.STOPPED}),
     S.STOPPING: frozenset({S.STOPPED}),
     S.EXITED: frozenset({S.STARTING, S.STOPPED}),
     S.FATAL: frozenset({S.STARTING, S.STOPPED}),
@@ -49,6 +52,7 @@ class StateMachine:
     on_change: Callable[[str, ServiceState, ServiceState, str], None] | None = None
     state: ServiceState = S.STOPPED
     since: float = field(default_factory=time.time)
+    clock: Callable[[], float] = time.time  # wall time of each transition (injected in tests)
     history: list[tuple[float, ServiceState, str]] = field(default_factory=list)
 
     def to(self, new: ServiceState, why: str = "") -> None:
@@ -57,7 +61,7 @@ class StateMachine:
             return
         if new not in TRANSITIONS[old]:
             raise IllegalTransition(f"{self.name}: {old} -> {new} is not allowed ({why})")
-        self.state, self.since = new, time.time()
+        self.state, self.since = new, self.clock()
         self.history.append((self.since, new, why))
         del self.history[:-50]
         if self.on_change is not None:
