@@ -13,7 +13,7 @@ app = typer.Typer(
 )
 
 # Each module registers its commands on `app` when imported.
-from sutra_stack.cli import knowledge, stack, storage  # noqa: E402,F401
+from sutra_stack.cli import deploy, knowledge, stack, storage  # noqa: E402,F401
 
 
 def main() -> None:
