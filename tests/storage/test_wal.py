@@ -16,8 +16,8 @@ import pytest
 from sutra_stack.errors import DataLoss, FailedPrecondition, InvalidArgument
 from sutra_stack.limits import MAX_WAL_RECORD_BYTES
 from sutra_stack.storage.engine.lockfile import DirectoryLock
+from sutra_stack.storage.wal import MAX_INFLIGHT_FSYNCS, WriteAheadLog
 from sutra_stack.storage.wal import framing as fmt
-from sutra_stack.storage.wal.log import MAX_INFLIGHT_FSYNCS, WriteAheadLog
 from tests.storage.wal_faults import CountingOps
 
 
