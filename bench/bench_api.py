@@ -3,14 +3,17 @@
 Builds a store of ~100K concepts with bench/gen_store.py, then measures:
   * POST /ask latency (one client, sequential): p50 / p95, beside Reasoner.ask over StorageClient;
   * POST /ask throughput with concurrent clients, beside the same asks from threads over StorageClient;
-  * POST /learn/batch concepts/s end to end, beside Reasoner.learn_batch over StorageClient.
+  * POST /learn/batch concepts/s end to end, beside Reasoner.learn_batch over StorageClient;
+  * the routes that call the store without reasoning (GET /concepts/{id}, .../neighbors, POST /search,
+    GET /stats, DELETE /concepts/{id}): p50 / p95 with one client, and requests/s with --clients
+    clients for the first two.
 The load generator is a small asyncio HTTP/1.1 keep-alive client (cheaper than httpx, so more of
 the 2 cores go to the server). Targets: ask p50 ≤ 5 ms, p95 ≤ 15 ms, ≥ 1,000 asks/s;
 learn/batch ≥ 2,000 concepts/s.
 
 Usage: python bench/bench_api.py [--concepts 100000] [--workers 1] [--clients 16] [--seconds 5]
        [--quick] [--baseline REV [--rounds 3]]
-A quick run (--quick): --concepts 10000 --seconds 2 --asks 200 --learn-items 2100
+A quick run (--quick): --concepts 10000 --seconds 2 --asks 200 --learn-items 2100 --route-requests 300
 Against another revision, in the same run (bench/baseline.py): --baseline HEAD~1 --quick
 (--workers defaults to the stack's own default, api.workers = 1: on two cores one API process
 beside the storage server spends less CPU per ask than two, which also share their metrics
@@ -49,9 +52,11 @@ PY = sys.executable
 
 # --- a small HTTP/1.1 keep-alive load generator ---------------------------------------------
 
-def request_bytes(path: str, body: dict) -> bytes:
+def request_bytes(path: str, body: dict | None, method: str = "POST") -> bytes:
+    if body is None:
+        return f"{method} {path} HTTP/1.1\r\nHost: bench\r\n\r\n".encode()
     data = json.dumps(body).encode()
-    head = (f"POST {path} HTTP/1.1\r\nHost: bench\r\nContent-Type: application/json\r\n"
+    head = (f"{method} {path} HTTP/1.1\r\nHost: bench\r\nContent-Type: application/json\r\n"
             f"Content-Length: {len(data)}\r\n\r\n")
     return head.encode() + data
 
@@ -161,13 +166,51 @@ def row(name: str, figure: str, target: str, storage_only: str, ratio: str) -> N
     print(f"{name:<34} {figure:>14} {target:>12} {storage_only:>16} {ratio:>8}")
 
 
-QUICK = {"concepts": 10_000, "seconds": 2.0, "asks": 200, "learn_items": 2_100}
+QUICK = {"concepts": 10_000, "seconds": 2.0, "asks": 200, "learn_items": 2_100, "route_requests": 300}
+
+
+def route_requests(client: StorageClient, qs: list[str], n: int) -> dict[str, list[bytes]]:
+    """n requests for each route that calls the store without reasoning (the deletes remove concepts
+    learned for them here)."""
+    ids: list[str] = []
+    for q in qs:
+        ids += [h.concept_id for h in client.vector_search(text=q, k=5)]
+    ids = list(dict.fromkeys(ids))
+    doomed = [client.learn_concept(f"Route bench throwaway fact number {i}.") for i in range(n)]
+    return {
+        "GET /concepts/{id}": [request_bytes(f"/concepts/{ids[i % len(ids)]}", None, "GET") for i in range(n)],
+        "GET /concepts/{id}/neighbors": [request_bytes(f"/concepts/{ids[i % len(ids)]}/neighbors", None, "GET")
+                                         for i in range(n)],
+        "POST /search": [request_bytes("/search", {"query": qs[i % len(qs)], "top_k": 10}) for i in range(n)],
+        "GET /stats": [request_bytes("/stats", None, "GET")] * n,
+        "DELETE /concepts/{id}": [request_bytes(f"/concepts/{cid}", None, "DELETE") for cid in doomed],
+    }
+
+
+CONCURRENT_ROUTES = ("GET /concepts/{id}", "POST /search")  # also measured with --clients clients
+
+
+def measure_routes(port: int, reqs: dict[str, list[bytes]], clients: int, seconds: float
+                   ) -> dict[str, tuple[list[float], int]]:
+    """route -> (sequential latencies, concurrent requests/s or 0)."""
+    out = {}
+    for route, rs in reqs.items():
+        asyncio.run(http_sequential(port, rs[:20] if not route.startswith("DELETE") else []))  # warm up
+        lat = asyncio.run(http_sequential(port, rs))
+        rate = asyncio.run(http_concurrent(port, rs, clients, seconds))[0] if route in CONCURRENT_ROUTES else 0
+        out[route] = (lat, rate)
+    return out
 
 
 def record_figures(api_lat: list[float], lib_lat: list[float], conc_lat: list[float], rates: tuple[int, int],
                    cpu: tuple[tuple[float, float], tuple[float, float]], learn: tuple[float, float],
-                   trips: float) -> None:
+                   trips: float, routes: dict[str, tuple[list[float], int]]) -> None:
     """The table's figures, for --baseline (sutra-api's, then storage-only's: both are our code)."""
+    for route, (lat, rate) in routes.items():
+        baseline.record(f"sutra-api: {route} p50, 1 client", pct(lat, 50), "ms", higher_is_better=False)
+        baseline.record(f"sutra-api: {route} p95, 1 client", pct(lat, 95), "ms", higher_is_better=False)
+        if rate:
+            baseline.record(f"sutra-api: {route} /s, concurrent", rate, "/s")
     for side, lat, rate, (app, storage), learned in (("sutra-api", api_lat, rates[0], cpu[0], learn[0]),
                                                        ("storage-only", lib_lat, rates[1], cpu[1], learn[1])):
         baseline.record(f"{side}: ask p50, 1 client", pct(lat, 50), "ms", higher_is_better=False)
@@ -190,6 +233,8 @@ def main() -> None:
     ap.add_argument("--asks", type=int, default=500)
     ap.add_argument("--learn-items", type=int, default=6000)
     ap.add_argument("--batch", type=int, default=500)
+    ap.add_argument("--route-requests", type=int, default=1000,
+                    help="requests per storage route (concepts, neighbors, search, stats, delete)")
     ap.add_argument("--quick", action="store_true", help="small sizes (a few minutes on 2 cores): " + str(QUICK))
     baseline.add_arguments(ap)
     args = ap.parse_args()
@@ -244,6 +289,8 @@ def main() -> None:
             c1 = (cpu_seconds(os.getpid()), cpu_seconds(sproc.pid), cpu_seconds(aproc.pid))
             api_rate, conc_lat = asyncio.run(http_concurrent(aport, reqs, args.clients, args.seconds))
             c2 = (cpu_seconds(sproc.pid), cpu_seconds(aproc.pid))
+            routes = measure_routes(aport, route_requests(client, qs, args.route_requests), args.clients,
+                                    args.seconds / 2)
             lib_n, api_n = lib_rate * args.seconds, api_rate * args.seconds
             cpu_lib = ((c1[0] - c0[0]) / lib_n * 1000, (c1[1] - c0[1]) / lib_n * 1000)  # ms per ask: client, storage
             cpu_api = ((c2[1] - c1[2]) / api_n * 1000, (c2[0] - c1[1]) / api_n * 1000)  # ms per ask: API, storage
@@ -289,7 +336,7 @@ def main() -> None:
               f"{trips:.2f} round trips per ask in all")
         print(f"answers of {sum(kinds.values())} asks: {kinds} (path: through reasoning paths, direct: best match)")
         record_figures(api_lat, lib_lat, conc_lat, (api_rate, lib_rate), (cpu_api, cpu_lib), (api_learn, lib_learn),
-                       trips)
+                       trips, routes)
         print()
         row("figure", "sutra-api", "target", "storage-only", "ratio")
         row("POST /ask p50 (1 client)", f"{pct(api_lat, 50):.2f} ms", "≤ 5 ms", f"{pct(lib_lat, 50):.2f} ms",
@@ -309,6 +356,10 @@ def main() -> None:
             f"{cap_api / cap_lib:.2f}")
         row(f"POST /learn/batch ({args.batch}/call)", f"{api_learn:.0f} c/s", "≥ 2000 c/s", f"{lib_learn:.0f} c/s",
             f"{api_learn / max(lib_learn, 1):.2f}")
+        for route, (lat, rate) in routes.items():
+            row(f"{route} p50 / p95", f"{pct(lat, 50):.2f} ms", "", f"p95 {pct(lat, 95):.2f} ms", "")
+            if rate:
+                row(f"{route} rate ({args.clients} clients)", f"{rate} /s", "", "", "")
         print("\nCPU per ask is measured with psutil over the concurrent runs (app side = the API processes, or this"
               " process for storage-only); 'asks/s 2 free cores would allow' = 2 CPU-seconds / (app + storage CPU"
               " per ask), the load generator not counted: the figure on a machine not shared with other work.")
