@@ -5,7 +5,9 @@ and waits for the answer with its id, so `asyncio.gather` of many calls shares o
 trip. On `grpc://` it runs the blocking gRPC transport in a worker thread, and so does
 `learn_stream` (gRPC's client stream) on any address, as StorageClient's does. Like
 StorageClient it does not reuse a connection idle for half the server's `idle_timeout`, and a
-call the server closed unread (its idle-closing frame) is sent again on a new connection.
+call the server closed unread (its idle-closing frame) is sent again on a new connection, and a
+call unanswered within `timeout` raises Unavailable (TIMED_OUT) while the connection goes on
+serving the others (the late answer, if it comes, is dropped).
 Frames, the hello and discovery are the protocol core's (`storage/frames.py`), as StorageClient's.
 
 For code on an event loop it is the faster client: `bench/bench_app_client.py` (an asyncio app
@@ -50,6 +52,7 @@ class _Pipe:
     def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, address: str) -> None:
         self.reader, self.writer, self.address = reader, writer, address
         self.pending: dict[int, asyncio.Future[Any]] = {}
+        self.late: set[int] = set()  # ids of calls that timed out: their answers, if they come, are dropped
         self.ids = count(1)
         self.dead: BaseException | None = None
         self.task: asyncio.Task[None] | None = None
@@ -79,9 +82,13 @@ class _Pipe:
         try:
             while True:
                 msg = await self.read_frame()
-                fut = self.pending.pop(msg.get("id"), None)
+                rid = msg.get("id")
+                fut = self.pending.pop(rid, None)
                 self.last = monotonic()
                 if fut is None:
+                    if self.late and rid in self.late:  # the answer to a call that timed out
+                        self.late.discard(rid)
+                        continue
                     if "error" in msg:  # a connection-level error (the server closes after it)
                         raise closing_error(msg, self.address)
                     continue
@@ -99,6 +106,14 @@ class _Pipe:
             if isinstance(e, asyncio.CancelledError):
                 raise
 
+    def _expire(self, rid: int, op: str, timeout: float) -> None:
+        """No answer to request `rid` in time: its caller gets the error and a late answer is dropped."""
+        fut = self.pending.pop(rid, None)
+        if fut is not None and not fut.done():
+            self.late.add(rid)
+            fut.set_exception(Unavailable(f"no answer from the storage server at {self.address} within "
+                                          f"{timeout:g}s ({op}); it may be overloaded", reason=Reason.TIMED_OUT))
+
     def fail(self, err: BaseException) -> None:
         self.dead = err
         pending, self.pending = self.pending, {}
@@ -107,15 +122,22 @@ class _Pipe:
                 fut.set_exception(err)
         self.writer.close()
 
-    async def call(self, op: str, args: Any) -> Any:
+    async def call(self, op: str, args: Any, timeout: float) -> Any:
+        """Send one request and await its answer; Unavailable (TIMED_OUT) when none comes within
+        `timeout` seconds (the connection stays up for the calls pipelined beside it)."""
         rid = next(self.ids)
         frame = pack_request({"id": rid, "op": op, "args": args})
-        fut: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        loop = asyncio.get_running_loop()
+        fut: asyncio.Future[Any] = loop.create_future()
         self.pending[rid] = fut
-        self.writer.write(frame)
-        if self.writer.transport.get_write_buffer_size() > 1 << 20:
-            await self.writer.drain()
-        reply = await fut
+        timer = loop.call_later(timeout, self._expire, rid, op, timeout)
+        try:
+            self.writer.write(frame)
+            if self.writer.transport.get_write_buffer_size() > 1 << 20:
+                await self.writer.drain()
+            reply = await fut
+        finally:
+            timer.cancel()
         if "error" in reply:
             raise_error(reply["error"])
         return reply.get("result")
@@ -242,12 +264,12 @@ class AsyncStorageClient(ClientBase):
         if self.scheme == "grpc":
             return await asyncio.to_thread(self._grpc_transport().call, op, args)
         try:
-            return await (await self._live_pipe()).call(op, args)
+            return await (await self._live_pipe()).call(op, args, self._timeout)
         except Unavailable as e:
             if e.reason is not Reason.CLOSED_IDLE:
                 raise
         # Closed for idling just as the request left: the server read none of it.
-        return await (await self._live_pipe()).call(op, args)
+        return await (await self._live_pipe()).call(op, args, self._timeout)
 
     # --- KnowledgeStore, as coroutines ------------------------------------------------------
     async def learn_concept(self, content: str, *, concept_id: str | None = None,
