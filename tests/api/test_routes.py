@@ -200,3 +200,23 @@ def test_an_ask_reaches_storage_in_two_batched_calls(learned: list[dict], http: 
     made.pop("stats", None)  # /metrics itself reads the store's stats
     # the metered store is still a BatchedStore: both searches in one call, the paths with their concepts in another
     assert made == {"search_candidates": 1.0, "find_paths_with_concepts": 1.0}
+
+
+def test_each_storage_route_makes_the_calls_it_needs_and_meters_them(learned: list[dict], http: httpx.Client) -> None:
+    cid = learned[0]["concept_id"]
+    doomed = http.post("/learn", json={"content": "Metered deletes leave no trace."}).json()["concept_id"]
+    requests = [
+        (lambda: http.get(f"/concepts/{cid}"), {"query_concept": 1.0}),
+        (lambda: http.post("/search", json={"query": "sparrow", "top_k": 2}), {"vector_search": 1.0}),
+        (lambda: http.get(f"/concepts/{cid}/neighbors"), {"get_neighbors": 1.0, "query_concepts": 1.0}),
+        (lambda: http.delete(f"/concepts/{doomed}"), {"delete_concept": 1.0}),
+        (lambda: http.get("/stats"), {"stats": 1.0}),
+    ]
+    for send, expected in requests:
+        before = storage_calls(http)
+        r = send()
+        assert r.status_code == 200, r.text
+        after = storage_calls(http)
+        made = {op: n - before.get(op, 0.0) for op, n in after.items() if n != before.get(op, 0.0)}
+        made["stats"] = made.get("stats", 0.0) - 1.0  # the /metrics read between the two looks
+        assert {op: n for op, n in made.items() if n} == expected, r.request.url

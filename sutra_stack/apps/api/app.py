@@ -1,4 +1,4 @@
-"""The sutra-api application factory: wires settings, the shared storage handle, metrics and routes."""
+"""The sutra-api application factory: wires settings, the storage clients, metrics and routes."""
 
 from __future__ import annotations
 
@@ -7,14 +7,14 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from sutra_stack.apps.api.deps import StoreHandle
+from sutra_stack.apps.api.deps import AsyncStore, StoreHandle
 from sutra_stack.apps.api.metrics import ApiMetrics, RequestMetrics
 from sutra_stack.apps.api.readonly import install_read_only_handler
 from sutra_stack.apps.api.routes import router
 from sutra_stack.apps.common.bodylimit import BodySizeLimit
 from sutra_stack.apps.common.docs import docs_app
 from sutra_stack.apps.common.errors import CatchAll, install_error_handlers
-from sutra_stack.apps.common.storage import connect_storage
+from sutra_stack.apps.common.storage import connect_storage, connect_storage_async
 from sutra_stack.config import Settings, settings_from_env
 from sutra_stack.limits import MAX_REQUEST_BODY_BYTES
 from sutra_stack.storage.store_protocol import KnowledgeStore
@@ -25,17 +25,28 @@ def storage_client_factory(settings: Settings) -> Callable[[], KnowledgeStore]:
     return lambda: connect_storage(settings)
 
 
+def async_client_factory(settings: Settings) -> Callable[[], AsyncStore]:
+    """What the routes that do not reason await: an AsyncStorageClient for `storage.server`."""
+    return lambda: connect_storage_async(settings)
+
+
 def create_app(settings: Settings | None = None,
-               store_factory: Callable[[], KnowledgeStore] | None = None) -> FastAPI:
-    """Build sutra-api. `store_factory` makes the KnowledgeStore (default: a StorageClient)."""
+               store_factory: Callable[[], KnowledgeStore] | None = None,
+               async_store_factory: Callable[[], AsyncStore] | None = None) -> FastAPI:
+    """Build sutra-api. `store_factory` makes the KnowledgeStore the Reasoner uses (default: a
+    StorageClient) and `async_store_factory` the store the other storage routes await (default: an
+    AsyncStorageClient; with a `store_factory` alone, its store on the blocking pool)."""
     settings = settings or settings_from_env()
     metrics = ApiMetrics()
-    store = StoreHandle(store_factory or storage_client_factory(settings), metrics, settings["storage.server"])
+    if store_factory is None and async_store_factory is None:
+        async_store_factory = async_client_factory(settings)
+    store = StoreHandle(store_factory or storage_client_factory(settings), metrics, settings["storage.server"],
+                        async_store_factory)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         yield
-        store.close()
+        await store.aclose()
 
     app = docs_app(  # /docs and /redoc with their assets served here, not from a CDN
         title="sutra-api",

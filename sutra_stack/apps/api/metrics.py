@@ -8,17 +8,18 @@ reports the sum over all of them.
 
 from __future__ import annotations
 
+import inspect
 import time
 from collections.abc import Callable
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.multiprocess import MultiProcessCollector
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from sutra_stack.apps.common.serve import multiprocess_metrics_dir
-from sutra_stack.storage.store_protocol import KnowledgeStore
 
+S = TypeVar("S")
 _LATENCY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
 
@@ -55,19 +56,21 @@ class ApiMetrics:
         return generate_latest(self.registry)
 
 
-def metered(inner: KnowledgeStore, metrics: ApiMetrics) -> KnowledgeStore:
-    """`inner`, every call timed into `storage_latency`: a `MeteredStore` with the inner store's type.
+def metered(inner: S, metrics: ApiMetrics) -> S:
+    """`inner` (a KnowledgeStore, or the routes' AsyncStore), every call timed into `storage_latency`:
+    a `MeteredStore` with the inner store's type.
 
     The proxy answers every attribute of `inner` (a `BatchedStore` stays one for isinstance), so
     the one cast here is what lets callers see the store's methods typed, not as attributes.
     """
-    return cast(KnowledgeStore, MeteredStore(inner, metrics))
+    return cast(S, MeteredStore(inner, metrics))
 
 
 class MeteredStore:
-    """Delegates every attribute to the store it wraps, timing each method call (see `metered`)."""
+    """Delegates every attribute to the store it wraps, timing each method call (see `metered`);
+    a coroutine method stays one, timed until its answer is in."""
 
-    def __init__(self, inner: KnowledgeStore, metrics: ApiMetrics) -> None:
+    def __init__(self, inner: object, metrics: ApiMetrics) -> None:
         self._inner = inner
         self._metrics = metrics
         self._wrapped: dict[str, Callable[..., object]] = {}
@@ -78,28 +81,49 @@ class MeteredStore:
             return attr
         fn = self._wrapped.get(name)
         if fn is None:
-            hist = self._metrics.storage_latency
-            ok = hist.labels(name, "ok")
-            failed = hist.labels(name, "error")
-            up = self._metrics.storage_up
+            fn = self._wrapped[name] = self._timed(name, inspect.iscoroutinefunction(attr))
+        return fn
 
-            def fn(*args: Any, **kwargs: Any) -> object:
+    def _timed(self, name: str, is_coroutine: bool) -> Callable[..., object]:
+        hist = self._metrics.storage_latency
+        ok = hist.labels(name, "ok")
+        failed = hist.labels(name, "error")
+        up = self._metrics.storage_up
+        inner = self._inner
+
+        def failure(t0: float, e: Exception) -> None:
+            failed.observe(time.perf_counter() - t0)
+            if isinstance(e, ConnectionError):
+                up.set(0)
+
+        def success(t0: float) -> None:
+            ok.observe(time.perf_counter() - t0)
+            up.set(1)
+
+        if is_coroutine:
+            async def timed_coroutine(*args: Any, **kwargs: Any) -> object:
                 t0 = time.perf_counter()
                 try:
-                    out = getattr(self._inner, name)(*args, **kwargs)
-                except ConnectionError:
-                    failed.observe(time.perf_counter() - t0)
-                    up.set(0)
+                    out = await getattr(inner, name)(*args, **kwargs)
+                except Exception as e:
+                    failure(t0, e)
                     raise
-                except Exception:
-                    failed.observe(time.perf_counter() - t0)
-                    raise
-                ok.observe(time.perf_counter() - t0)
-                up.set(1)
+                success(t0)
                 return out
 
-            self._wrapped[name] = fn
-        return fn
+            return timed_coroutine
+
+        def timed(*args: Any, **kwargs: Any) -> object:
+            t0 = time.perf_counter()
+            try:
+                out = getattr(inner, name)(*args, **kwargs)
+            except Exception as e:
+                failure(t0, e)
+                raise
+            success(t0)
+            return out
+
+        return timed
 
 
 class RequestMetrics:

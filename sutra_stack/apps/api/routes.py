@@ -1,8 +1,11 @@
 """The routes of sutra-api: learn, ask, search, concepts, health/ready, stats, metrics.
 
-Storage-bound routes are `async def` and run their calls to the shared, thread-safe
-StorageClient and the Reasoner over it on the blocking pool (`apps.common.blocking`); every
-error leaves through the handlers in `apps.common.errors`.
+Every route is `async def`. The routes that read or delete without reasoning (search, concepts,
+neighbors, delete, stats) await the process's AsyncStorageClient on the event loop
+(`StoreHandle.astore`: measured faster than the blocking client on the pool, see
+bench/bench_api.py); learn and ask run the Reasoner over the shared, thread-safe StorageClient on
+the blocking pool (`apps.common.blocking`), and so do the health probes. Every error leaves
+through the handlers in `apps.common.errors`.
 """
 
 from __future__ import annotations
@@ -114,14 +117,14 @@ async def ask(body: AskRequest, store: Store) -> Response:
 @router.post("/search", response_model=SearchResponse, responses=_BODY_ERRORS, tags=["knowledge"])
 async def search(body: SearchRequest, store: Store) -> Response:
     """Concepts most similar to the query text (vector search), best first."""
-    hits = await blocking(lambda: store.store().vector_search(text=body.query, k=body.top_k))
+    hits = await store.astore().vector_search(text=body.query, k=body.top_k)
     return json_response({"results": [search_result(h) for h in hits]})
 
 
 @router.get("/concepts/{concept_id}", response_model=ConceptOut, responses={**_ERRORS, **_NOT_FOUND}, tags=["concepts"])
 async def get_concept(concept_id: ConceptId, store: Store) -> ConceptOut:
     """One concept by id."""
-    concept = await blocking(lambda: store.store().query_concept(concept_id))
+    concept = await store.astore().query_concept(concept_id)
     if concept is None:
         raise NotFound(f"no concept with id {concept_id}", field="concept_id")
     return ConceptOut.model_validate(as_dict(concept))
@@ -138,16 +141,12 @@ async def get_neighbors(
     limit: Annotated[int, Query(ge=1, le=NEIGHBOR_LIMIT_MAX, description="MAX_NEIGHBORS at most.")] = 100,
 ) -> NeighborsResponse:
     """The concepts linked to one concept, with the type and confidence of each link."""
-
-    def read() -> tuple[list[Any], list[Any]]:
-        s = store.store()
-        neighbors = s.get_neighbors(concept_id, types=type, min_confidence=min_confidence, direction=direction,
-                                    limit=limit)
-        if not neighbors and s.query_concept(concept_id) is None:
-            raise NotFound(f"no concept with id {concept_id}", field="concept_id")
-        return neighbors, s.query_concepts([n.concept_id for n in neighbors]) if neighbors else []
-
-    neighbors, concepts = await blocking(read)
+    s = store.astore()
+    neighbors = await s.get_neighbors(concept_id, types=type, min_confidence=min_confidence, direction=direction,
+                                      limit=limit)
+    if not neighbors and await s.query_concept(concept_id) is None:
+        raise NotFound(f"no concept with id {concept_id}", field="concept_id")
+    concepts = await s.query_concepts([n.concept_id for n in neighbors]) if neighbors else []
     return NeighborsResponse.model_validate({
         "concept_id": concept_id,
         "neighbors": [neighbor_out(n, c.content if c is not None else None)
@@ -159,7 +158,7 @@ async def get_neighbors(
                responses={**_MUTATING_ERRORS, **_NOT_FOUND}, tags=["concepts"])
 async def delete_concept(concept_id: ConceptId, store: Store) -> DeleteResponse:
     """Delete a concept with its links and vector."""
-    if not await blocking(lambda: store.store().delete_concept(concept_id)):
+    if not await store.astore().delete_concept(concept_id):
         raise NotFound(f"no concept with id {concept_id}", field="concept_id")
     return DeleteResponse(concept_id=concept_id, deleted=True)
 
@@ -167,7 +166,7 @@ async def delete_concept(concept_id: ConceptId, store: Store) -> DeleteResponse:
 @router.get("/stats", responses=_ERRORS, tags=["service"])
 async def stats(request: Request, store: Store) -> dict[str, Any]:
     """Counts and state of the store, as the storage server reports them."""
-    st = await blocking(lambda: store.store().stats())
+    st = await store.astore().stats()
     metrics = request.app.state.metrics
     metrics.concepts.set(st.concepts)
     metrics.associations.set(st.associations)
