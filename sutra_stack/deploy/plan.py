@@ -233,7 +233,7 @@ def generate(loaded: LoadedConfig, stack: StackSpec, opts: Options) -> Deploymen
             wants=tuple(unit_name(d.name) for d in s.depends_on if d.name in names and d.condition != "completed"),
             requires=tuple(unit_name(d.name) for d in s.depends_on if d.name in names and d.condition == "completed"),
             remote_after=any(d.name in remote for d in s.depends_on),
-            reload_argv=("/bin/kill", "-HUP", "$MAINPID") if workers > 1 else (),
+            reload_line="/bin/kill -HUP $MAINPID" if workers > 1 else "",
             socket=unit_name(s.name, "socket") if s.listen else "",
             protect_home="read-only" if home else "yes", write_paths=write_paths,
             deny_write_execute=loaded.settings["embedder.kind"] != "sentence-transformers",
@@ -263,6 +263,10 @@ def generate(loaded: LoadedConfig, stack: StackSpec, opts: Options) -> Deploymen
                                env_install, _env_text(settings_env, title, secret_envs, True)))
     files.append(GeneratedFile("sutra.sysusers.conf", _sysusers(user, group), 0o644, SYSUSERS_PATH))
     files += _templates(settings_env, secret_envs)
+    for p in plans:
+        for path in p.write_paths:
+            notes.append(f"{p.spec.name}: {path} is outside {STATE_DIR}: create it, owned by {user}:{group} "
+                         "and mode 0700, before the first start (the unit may write there and nowhere else)")
     if opts.role == "storage" and loaded.settings["storage.host"] in ("127.0.0.1", "::1", "localhost"):
         notes.append(f"storage.host is {loaded.settings['storage.host']}: an API node on another machine cannot "
                      "reach it (set storage.host, and storage.token / TLS, for a storage node)")

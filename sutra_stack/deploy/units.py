@@ -74,7 +74,7 @@ class UnitPlan:
     wants: tuple[str, ...] = ()  # After= + Wants=
     requires: tuple[str, ...] = ()  # After= + Requires=
     remote_after: bool = False  # its dependency runs on another machine: wait for the network
-    reload_argv: tuple[str, ...] = ()
+    reload_line: str = ""  # ExecReload, as systemd reads it ($MAINPID expanded)
     socket: str = ""  # its .socket unit
     protect_home: str = "yes"
     write_paths: tuple[Path, ...] = ()
@@ -98,27 +98,27 @@ def _start_limits(spec: ServiceSpec) -> list[tuple[str, str]]:
 def service_unit(p: UnitPlan) -> list[tuple[str, list[tuple[str, str] | str]]]:
     s = p.spec
     unit: list[tuple[str, str] | str] = [("Description", unit_value(f"Sutra stack: {s.name}")), ("PartOf", TARGET)]
-    if p.remote_after:
-        unit += [("Wants", "network-online.target"), ("After", "network-online.target")]
-    after = [*p.requires, *p.wants, *([p.socket] if p.socket else [])]
+    network = ["network-online.target"] if p.remote_after else []
+    sockets = [p.socket] if p.socket else []
+    after = [*network, *p.requires, *p.wants, *sockets]
     if after:
         unit.append(("After", " ".join(after)))
-    if p.requires or p.socket:
-        unit.append(("Requires", " ".join([*p.requires, *([p.socket] if p.socket else [])])))
-    if p.wants:
-        unit.append(("Wants", " ".join(p.wants)))
+    if p.requires or sockets:
+        unit.append(("Requires", " ".join([*p.requires, *sockets])))
+    if p.wants or network:
+        unit.append(("Wants", " ".join([*network, *p.wants])))
     unit += _start_limits(s)
 
-    svc: list[tuple[str, str] | str] = list(p.comments)
+    svc: list[tuple[str, str] | str] = []
     if p.oneshot:
         svc += [("Type", "oneshot"), ("RemainAfterExit", "yes")]
     elif p.notify:
         svc += [("Type", "notify"), ("NotifyAccess", "main")]
     else:
-        svc += [("Type", "exec")]
+        svc += [*p.comments, ("Type", "exec")]
     svc.append(("ExecStart", exec_line(p.argv)))
-    if p.reload_argv:
-        svc.append(("ExecReload", exec_line(p.reload_argv)))
+    if p.reload_line:
+        svc.append(("ExecReload", p.reload_line))
     svc.append(("WorkingDirectory", str(p.working_dir)))
     svc += [("EnvironmentFile", str(f)) for f in p.env_files]
     svc += [("User", p.user), ("Group", p.group)]
