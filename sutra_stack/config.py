@@ -294,6 +294,7 @@ class LoadedConfig:
     dotenv: dict[str, str] = field(default_factory=dict)
     root: Path = field(default_factory=Path.cwd)  # directory relative paths are resolved against
     text: str = ""  # the file's TOML text, to name the line of a mistake
+    origin: dict[str, str] = field(default_factory=dict)  # key -> where it was set ("FILE:LINE", "environment: VAR")
 
     def child_env(self) -> dict[str, str]:
         """SUTRA_* variables that hand every setting to a child process."""
@@ -402,7 +403,7 @@ def load_config(
     _derive(values, set(origin))
     for clash in port_clashes(values, origin, where):
         problems.add(clash)
-    loaded = LoadedConfig(cfg_path, env_path, Settings(values), raw, dotenv, root, text)
+    loaded = LoadedConfig(cfg_path, env_path, Settings(values), raw, dotenv, root, text, origin)
     if problems:
         for check in _SECTION_CHECKS:  # the other sections' mistakes in the same error
             problems.extend(check(loaded))

@@ -1,4 +1,7 @@
-"""`sutra storage ...`: serve, back up, restore, export and import a store."""
+"""`sutra storage ...`: serve, back up, restore, export and import a store.
+
+A data directory is `--data-dir` (`--storage`, its old name, is still accepted with a note); a
+running server's address is `--server HOST:PORT`, as for learn / ask / stats."""
 
 from __future__ import annotations
 
@@ -9,6 +12,7 @@ from pathlib import Path
 import typer
 
 from sutra_stack.cli import app
+from sutra_stack.cli.knowledge import JsonOpt, OldStorageOpt, ServerOpt, Target, server_flag
 from sutra_stack.storage.server.command import serve_command
 
 storage_app = typer.Typer(help="Run or maintain the storage server's data.", no_args_is_help=True)
@@ -21,9 +25,13 @@ storage_app.command("serve")(serve_command)
 
 
 # --- maintenance of a stopped store: backup / restore / export / import ----------------------
-def _store_path(path: str | None) -> Path:
+def _store_path(path: str | None, old: str | None = None) -> Path:
+    """The data directory: --data-dir, the old --storage (with a note), or setting storage.path."""
     from sutra_stack.config import settings_from_env
 
+    if old is not None:
+        typer.echo("note: --storage is deprecated for a data directory: use --data-dir", err=True)
+        path = path or old
     return Path(path or settings_from_env()["storage.path"])
 
 
@@ -39,19 +47,20 @@ def _maintain(action: Callable[[], str]) -> None:
         raise typer.Exit(1) from None
 
 
-StoreOpt = typer.Option(None, "--storage", help="Data directory (default: storage.path / SUTRA_STORAGE_PATH).")
+StoreOpt = typer.Option(None, "--data-dir", help="Data directory (default: storage.path / SUTRA_STORAGE_PATH).")
+OldStoreOpt = typer.Option(None, "--storage", hidden=True, help="Old name of --data-dir.")
 
 
 @storage_app.command("backup")
 def backup_command(dest: Path = typer.Argument(..., help="Empty directory to copy the store into."),
-                   storage: str = StoreOpt) -> None:
+                   data_dir: str = StoreOpt, old_storage: str = OldStoreOpt) -> None:
     """Copy a stopped store (snapshot, index, WAL) into DEST. Refuses while a server holds the store,
     and a DEST that is the data directory, inside it or contains it."""
     from sutra_stack.errors import FailedPrecondition
     from sutra_stack.storage import backups
     from sutra_stack.storage.engine import maintenance
 
-    path = _store_path(storage)
+    path = _store_path(data_dir, old_storage)
 
     def run() -> str:
         problem = backups.overlap(dest, path)
@@ -65,23 +74,23 @@ def backup_command(dest: Path = typer.Argument(..., help="Empty directory to cop
 
 @storage_app.command("restore")
 def restore_command(src: Path = typer.Argument(..., help="A directory written by `sutra storage backup`."),
-                    storage: str = StoreOpt) -> None:
+                    data_dir: str = StoreOpt, old_storage: str = OldStoreOpt) -> None:
     """Restore a backup into the (missing or empty) data directory."""
     from sutra_stack.storage.engine import maintenance
 
-    path = _store_path(storage)
+    path = _store_path(data_dir, old_storage)
     _maintain(lambda: f"restored {src} into {path}: {len(maintenance.restore(src, path))} files")
 
 
 @storage_app.command("export")
 def export_command(file: Path = typer.Option(..., "--jsonl", help="JSON-lines file to write ('-': stdout)."),
-                   storage: str = StoreOpt,
+                   data_dir: str = StoreOpt, old_storage: str = OldStoreOpt,
                    vectors: bool = typer.Option(False, "--vectors", help="Include each concept's vector.")) -> None:
     """Export a stopped store as JSON lines: concepts first, then associations."""
     from sutra_stack.config import settings_from_env
     from sutra_stack.storage.engine import maintenance
 
-    path = _store_path(storage)
+    path = _store_path(data_dir, old_storage)
 
     def run() -> str:
         if str(file) == "-":
@@ -96,12 +105,12 @@ def export_command(file: Path = typer.Option(..., "--jsonl", help="JSON-lines fi
 
 @storage_app.command("import")
 def import_command(file: Path = typer.Argument(..., help="JSON-lines file written by `sutra storage export`."),
-                   storage: str = StoreOpt) -> None:
+                   data_dir: str = StoreOpt, old_storage: str = OldStoreOpt) -> None:
     """Learn every record of a JSONL export into a stopped store (created if missing)."""
     from sutra_stack.config import settings_from_env
     from sutra_stack.storage.engine import maintenance
 
-    path = _store_path(storage)
+    path = _store_path(data_dir, old_storage)
 
     def run() -> str:
         with open(file, encoding="utf-8") as lines:
@@ -114,9 +123,9 @@ def import_command(file: Path = typer.Argument(..., help="JSON-lines file writte
 # --- admin calls to a running storage server -------------------------------------------------
 @storage_app.command("resume-writes")
 def resume_writes_command(
-    storage: str = typer.Option(None, "--storage", metavar="HOST:PORT",
-                                help="Storage server address (default: setting storage.server)."),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON instead of text."),
+    server: str = ServerOpt,
+    old_storage: str = OldStorageOpt,
+    as_json: bool = JsonOpt,
 ) -> None:
     """Return a store that turned read-only after a disk failure to writing, without a restart.
 
@@ -126,15 +135,11 @@ def resume_writes_command(
     import json
 
     from sutra_stack.apps.common.storage import connect_storage
-    from sutra_stack.config import load_config
-    from sutra_stack.errors import SutraError
 
+    target = Target(*server_flag(server, old_storage))  # sutra.toml and .env here, then SUTRA_* variables
     try:
-        settings = load_config().settings  # sutra.toml and .env here, then SUTRA_* variables
-        address = storage or settings["storage.server"]
-        with connect_storage(settings, address) as client:
+        with connect_storage(target.settings, target.address) as client:
             result = client.resume_writes()
-    except SutraError as e:
-        typer.echo(f"error: {e.message}", err=True)
-        raise typer.Exit(2 if e.code == "INVALID_ARGUMENT" else 1) from None
-    typer.echo(json.dumps(result, indent=2) if as_json else f"{address}: {result['message']}")
+    except Exception as e:  # noqa: BLE001 - turned into a clear message
+        target.explain(e)
+    typer.echo(json.dumps(result, indent=2) if as_json else f"{target.address}: {result['message']}")

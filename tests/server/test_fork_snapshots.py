@@ -45,7 +45,7 @@ def test_both_entry_points_take_the_same_flags(argv: list[str]) -> None:
     out = subprocess.run([PYTHON, *argv, "--help"], cwd=ROOT, env=child_env({"COLUMNS": "200"}),
                          capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
-    for flag in ("--storage", "--host", "--port", "--fast-port"):
+    for flag in ("--data-dir", "--host", "--port", "--fast-port"):
         assert flag in out.stdout
     bad = subprocess.run([PYTHON, *argv, "--port", "many"], cwd=ROOT, env=child_env(), capture_output=True,
                          text=True, timeout=60)

@@ -16,6 +16,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from sutra_stack.apps.common.jsonerror import json_error
 from sutra_stack.errors import SutraError
 
 log = logging.getLogger("sutra.apps")
@@ -55,9 +56,14 @@ def field_name(loc: tuple[Any, ...] | list[Any]) -> str:
     return ".".join(str(p) for p in parts) or "body"
 
 
-def validation_fields(errors: list[dict[str, Any]] | Any) -> list[dict[str, str]]:
+def validation_fields(errors: list[dict[str, Any]] | Any, body: Any = None) -> list[dict[str, str]]:
     out = []
     for e in errors:
+        loc = e.get("loc", ())
+        if e.get("type") == "json_invalid" and len(loc) == 2 and isinstance(loc[1], int):
+            # FastAPI puts the decoder's character offset where the field goes: say where it is instead
+            out.append(json_error(body, loc[1], str(e.get("ctx", {}).get("error", "")) or "JSON decode error"))
+            continue
         msg = str(e.get("msg", "invalid"))
         msg = msg.removeprefix("Value error, ")
         out.append({"field": field_name(e.get("loc", ())), "message": msg})
@@ -80,7 +86,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
-        fields = validation_fields(exc.errors())
+        fields = validation_fields(exc.errors(), exc.body)
         message = "; ".join(f"{f['field']}: {f['message']}" for f in fields) or "invalid request"
         return error_response(422, "INVALID_ARGUMENT", message, fields=fields)
 

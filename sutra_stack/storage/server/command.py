@@ -15,13 +15,18 @@ from sutra_stack.storage.server import tuning
 
 
 def serve_command(
-    storage: str = typer.Option(None, "--storage", help="Data directory (default: storage.path / SUTRA_STORAGE_PATH)."),
+    data_dir: str = typer.Option(None, "--data-dir", help="Data directory (default: storage.path / "
+                                 "SUTRA_STORAGE_PATH)."),
+    storage: str = typer.Option(None, "--storage", hidden=True, help="Old name of --data-dir."),
     host: str = typer.Option(None, "--host", help="Address to bind (default: storage.host, 127.0.0.1)."),
     port: int = typer.Option(None, "--port", help="gRPC port (default: storage.port, 50051; 0: any free port)."),
     fast_port: int = typer.Option(None, "--fast-port", help="MessagePack TCP port (default: storage.fast_port, "
                                   "50052; 0: any free port)."),
 ) -> None:
     """Run the storage server: gRPC door, fast MessagePack door, health, metrics. Stops on SIGTERM/SIGINT."""
+    if storage is not None:
+        typer.echo("note: --storage is deprecated for a data directory: use --data-dir", err=True)
+    storage = data_dir or storage
     tuning.apply()
     # Imported here, not at the top: grpc reads its settings when first imported, after `apply()`.
     from sutra_stack.storage.server.app import ServeOptions, serve
@@ -36,7 +41,7 @@ def serve_command(
 
 
 def main() -> None:
-    """`python -m sutra_stack.storage.server [--storage DIR] [--host H] [--port P] [--fast-port P]`."""
+    """`python -m sutra_stack.storage.server [--data-dir DIR] [--host H] [--port P] [--fast-port P]`."""
     app = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
     app.command()(serve_command)
     app(prog_name="python -m sutra_stack.storage.server")
