@@ -14,12 +14,16 @@
   * a burst of 100K log lines from one child to the file and the console: lines/s, none lost;
     beside the child writing straight to a file.
 
-Usage: python bench/bench_supervisor.py [--crashes 15]
+  * the gRPC readiness probe as the supervisor runs it (hand-written HTTP/2 over h2) beside grpcio's own
+    health stub (a channel per probe, and one kept open): CPU and wall time per probe, memory to import.
+
+Usage: python bench/bench_supervisor.py [--crashes 15] [--skip up,probe] [--baseline REV [--rounds 3]]
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import re
@@ -35,8 +39,10 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+import baseline  # bench/baseline.py: which tree's sutra_stack this run measures
+
+TREE = baseline.setup_path()
+ROOT = Path(__file__).resolve().parents[1]  # this checkout: the test children the bench runs
 
 import httpx  # noqa: E402
 import psutil  # noqa: E402
@@ -49,7 +55,7 @@ from tests.support.procs import free_port, wait_until  # noqa: E402
 
 PY = sys.executable
 CHILDREN = ROOT / "tests" / "supervisor" / "children"
-ENV = {**{k: v for k, v in os.environ.items() if not k.startswith("SUTRA_")}, "PYTHONPATH": str(ROOT)}
+ENV = {**{k: v for k, v in os.environ.items() if not k.startswith("SUTRA_")}, "PYTHONPATH": str(TREE)}
 
 
 def child(name: str, *args: str) -> str:
@@ -111,15 +117,21 @@ readiness = {{ kind = "http", port = {port}, path = "/ready", period = 0.01 }}
 stable_after = 0.2
 """)
     try:
-        spawn, ready, noticed = [], [], []
+        spawn: list[float] = []
+        ready: list[float] = []
+        noticed: list[float] = []
         for name, out in (("victim", spawn), ("web", ready)):
             for _ in range(crashes):
                 old = sup.status()[name]["pid"]
                 time.sleep(0.3)  # past stable_after: each crash is a first failure, restarted at once
                 t = time.time()
                 os.kill(old, signal.SIGKILL)
-                wait_until(lambda n=name, k=len(sup.events()): any(text.startswith(f"{n}: running -> ready")
-                                                                  for _, text in sup.events()[k:]), 30, 0.01)
+                k = len(sup.events())
+
+                def replaced(n: str = name, k: int = k) -> bool:
+                    return any(text.startswith(f"{n}: running -> ready") for _, text in sup.events()[k:])
+
+                wait_until(replaced, 30, 0.01)
                 new = sup.status()[name]["pid"]
                 ev = sup.events()
                 noticed.append(next(t2 for t2, text in ev if text.startswith(f"{name}: pid {old} exited")) - t)
@@ -132,11 +144,15 @@ stable_after = 0.2
         restarts = sup.status()["victim"]["restarts"]
     finally:
         sup.close()
-    bare, bare_pre = [], []
-    from sutra_stack.supervisor.process import _child_setup
+    bare: list[float] = []
+    bare_pre: list[float] = []
+    from sutra_stack import libc
+
+    def pdeathsig() -> None:
+        libc.set_parent_death_signal(signal.SIGKILL)
 
     for _ in range(crashes):
-        for out, pre in ((bare, None), (bare_pre, _child_setup([], None))):
+        for out, pre in ((bare, None), (bare_pre, pdeathsig)):
             t = time.time()
             p = subprocess.Popen([PY, str(CHILDREN / "sleeper.py")], stdout=subprocess.DEVNULL, preexec_fn=pre,
                                  start_new_session=True)
@@ -153,7 +169,7 @@ stable_after = 0.2
         t = time.time()
         p = subprocess.Popen([PY, str(CHILDREN / "webapp.py")], pass_fds=[s.fileno()], stdout=subprocess.DEVNULL,
                              preexec_fn=_hand(s.fileno(), {**ENV, "APP_DIR": str(d / "app")}))
-        wait_until(lambda p2=port2: httpx.get(f"http://127.0.0.1:{p2}/ready").status_code == 200, 30, 0.005)
+        wait_until(functools.partial(_ok, port2), 30, 0.005)
         cold.append(time.time() - t)
         p.terminate()
         p.wait()
@@ -161,9 +177,13 @@ stable_after = 0.2
     print(f"(crash loop: {crashes} SIGKILLs per service, {restarts} restarts counted for victim; "
           f"kill → exit handled median {ms(statistics.median(noticed))})")
     row("crash → replacement spawned, median (max)", f"{ms(statistics.median(spawn))} ({ms(max(spawn))})",
-        f"bare Popen of the child: {ms(statistics.median(bare))}; with the pdeathsig step after fork "
+        f"bare Popen of the child: {ms(statistics.median(bare))}; with a preexec_fn setting pdeathsig "
         f"(fork instead of vfork): {ms(statistics.median(bare_pre))}", "≤ 50 ms (supervisord ≈1.0 s, pm2 6–8 ms)")
+    baseline.record("crash → replacement spawned, median", statistics.median(spawn) * 1000, "ms",
+                    anchor=statistics.median(bare) * 1000, higher_is_better=False)
     med_cold = statistics.median(cold)
+    baseline.record("crash → replacement ready (http), median", statistics.median(ready) * 1000, "ms",
+                    anchor=med_cold * 1000, higher_is_better=False)
     row("crash → replacement ready (http), median", f"{ms(statistics.median(ready))}",
         f"app's own cold start to first 200: {ms(med_cold)}; overhead {ms(statistics.median(ready) - med_cold)}",
         "own start + ≤ 100 ms")
@@ -188,6 +208,10 @@ readiness = { kind = "grpc", port = "${storage.port}", period = 0.05 }
 stop_timeout = 60
 reload = "none"
 """
+
+
+def _ok(port: int) -> bool:
+    return httpx.get(f"http://127.0.0.1:{port}/ready").status_code == 200
 
 
 def _serving(port: int) -> bool:
@@ -224,15 +248,17 @@ def bench_up(base: Path) -> None:
             t = time.time()
             procs = [subprocess.Popen([PY, "-m", "sutra_stack.storage.server"], cwd=d, env=env,
                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
-            wait_until(lambda p=ports[0]: _serving(p), 60, 0.01)
+            wait_until(functools.partial(_serving, ports[0]), 60, 0.01)
             if with_api:
                 procs.append(subprocess.Popen([PY, "-m", "sutra_stack.apps.api"], cwd=d, env=env,
                                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
-                wait_until(lambda p=ports[2]: httpx.get(f"http://127.0.0.1:{p}/ready").status_code == 200, 60, 0.01)
+                wait_until(functools.partial(_ok, ports[2]), 60, 0.01)
             bares.append(time.time() - t)
             for p in reversed(procs):
                 p.terminate()
                 p.wait(60)
+        baseline.record(f"sutra up -d, {'storage + api' if with_api else 'storage'}", statistics.median(ups), "s",
+                        anchor=statistics.median(bares), higher_is_better=False)
         row(f"`sutra up -d` → every service ready ({label})", f"median {statistics.median(ups):.2f} s",
             f"the same processes started bare, one after the other, to SERVING / 200: "
             f"{statistics.median(bares):.2f} s", "≤ 3 s")
@@ -251,7 +277,7 @@ def _load(url: str, results: list, stop: threading.Event) -> None:
             time.sleep(0.005)
 
 
-def _swap(url: str, save: Callable[[], None], new: str) -> tuple[int, float, float, int]:
+def _swap(url: str, save: Callable[[], object], new: str) -> tuple[int, float, float, int]:
     results: list = []
     stop = threading.Event()
     th = threading.Thread(target=_load, args=(url, results, stop), daemon=True)
@@ -260,7 +286,7 @@ def _swap(url: str, save: Callable[[], None], new: str) -> tuple[int, float, flo
     n0 = len(results)
     t_save = time.time()
     save()
-    wait_until(lambda: results and results[-1][2].startswith(new), 60, 0.005)
+    wait_until(lambda: bool(results) and results[-1][2].startswith(new), 60, 0.005)
     t_new = next(t for t, ok, body, _ in results[n0:] if ok and body.startswith(new))
     time.sleep(2.0)
     stop.set()
@@ -304,6 +330,9 @@ watch = ["app"]
     finally:
         os.killpg(p.pid, signal.SIGTERM)
         p.wait(30)
+    baseline.record("reload: slowest request", ours[1] * 1000, "ms", anchor=theirs[1] * 1000, higher_is_better=False)
+    baseline.record("reload: failed requests", ours[0], "requests", anchor=theirs[0], higher_is_better=False)
+    baseline.record("reload: save → new code served", ours[2], "s", anchor=theirs[2], higher_is_better=False)
     row("file save → new code served, requests every 5 ms",
         f"{ours[0]} failed of {ours[3]}, slowest {ms(ours[1])}, new code after {ours[2]:.2f} s",
         f"uvicorn --reload: {theirs[0]} failed of {theirs[3]}, slowest {ms(theirs[1])}, new code after "
@@ -342,6 +371,8 @@ command = {child("sleeper.py")}
     brss = psutil.Process(bare.pid).memory_info().rss
     bare.kill()
     bare.wait()
+    baseline.record("supervisor RSS, 3 children", rss / 1e6, "MB", anchor=brss / 1e6, higher_is_better=False)
+    baseline.record("supervisor CPU while idle", cpu, "%", higher_is_better=False)
     row("supervisor RSS, 3 children (grpc-probed, watched, plain) (its guard process)",
         f"{rss / 1e6:.1f} MB (guard {grss / 1e6:.1f} MB)",
         f"bare asyncio interpreter: {brss / 1e6:.1f} MB", "≤ 40 MB (supervisord ≈25, pm2 ≈59, honcho ≈62 MB)")
@@ -373,25 +404,102 @@ def bench_logs(base: Path, n: int = 100_000) -> None:
         bare = time.time() - t
         p.kill()
         p.wait()
+    baseline.record("log burst, lines/s", n / elapsed, "lines/s", anchor=n / bare)
     row(f"burst of {n // 1000}K log lines from one child → file and console",
         f"{n / elapsed / 1000:.0f}K lines/s ({elapsed:.2f} s incl. child start); file {in_file}, console {on_console}"
         f" of {n}", f"child straight to a file: {n / bare / 1000:.0f}K lines/s ({bare:.2f} s)",
         "≥ 100K lines/s, none lost")
 
 
+PROBE_N = 300
+
+
+def bench_probe(base: Path) -> None:
+    """The supervisor's gRPC health probe (h2, a connection per probe) beside grpcio's health stub,
+    in this process (CPU per probe: process time, which counts grpcio's own threads too)."""
+    import asyncio
+
+    import grpc
+    from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+    from sutra_stack.supervisor.probes import grpc_health
+
+    port = free_port()
+    p = subprocess.Popen([PY, str(CHILDREN / "health_server.py"), str(port), "0"], env=ENV,
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_until(lambda: _serving(port), 30, 0.01)
+
+        async def ours() -> None:
+            status, detail = await grpc_health("127.0.0.1", port, "", 1.0)
+            assert status == 1, detail
+
+        async def fresh_channel() -> None:
+            async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as ch:
+                r = await health_pb2_grpc.HealthStub(ch).Check(health_pb2.HealthCheckRequest(), timeout=1.0)
+                assert r.status == health_pb2.HealthCheckResponse.SERVING
+
+        async def measure() -> dict[str, tuple[float, float]]:
+            async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as kept:
+                stub = health_pb2_grpc.HealthStub(kept)
+
+                async def kept_channel() -> None:
+                    r = await stub.Check(health_pb2.HealthCheckRequest(), timeout=1.0)
+                    assert r.status == health_pb2.HealthCheckResponse.SERVING
+
+                out = {}
+                for name, fn in (("h2 (ours)", ours), ("grpcio, channel per probe", fresh_channel),
+                                 ("grpcio, one channel kept", kept_channel)):
+                    for _ in range(20):
+                        await fn()
+                    lat = []
+                    c0 = time.process_time()
+                    for _ in range(PROBE_N):
+                        t = time.perf_counter()
+                        await fn()
+                        lat.append(time.perf_counter() - t)
+                    out[name] = ((time.process_time() - c0) / PROBE_N, statistics.median(lat))
+                return out
+
+        figures = asyncio.run(measure())
+    finally:
+        p.terminate()
+        p.wait(10)
+    mem = {}
+    for name, code in (("h2", "import h2.connection"), ("grpcio", "import grpc, grpc.aio; from grpc_health.v1 import "
+                                                                   "health_pb2_grpc")):
+        out = subprocess.run([PY, "-c", f"import psutil; a = psutil.Process().memory_info().rss; {code}; "
+                              "print(psutil.Process().memory_info().rss - a)"], env=ENV, capture_output=True,
+                             text=True, check=True)
+        mem[name] = int(out.stdout) / 1e6
+    ours_cpu, ours_lat = figures["h2 (ours)"]
+    baseline.record("gRPC health probe CPU (h2)", ours_cpu * 1e6, "us", higher_is_better=False)
+    row("gRPC health probe: CPU, latency (median), import RSS",
+        f"h2: {ours_cpu * 1e6:.0f} us CPU, {ms(ours_lat)}, +{mem['h2']:.1f} MB",
+        "; ".join(f"{k}: {c * 1e6:.0f} us CPU, {ms(lat)}" for k, (c, lat) in figures.items() if k != "h2 (ours)")
+        + f"; grpcio import +{mem['grpcio']:.1f} MB", "keep the cheaper in the supervisor")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--crashes", type=int, default=15)
+    ap.add_argument("--skip", default="", help="comma-separated parts to leave out: crash, up, reload, footprint, "
+                                                "logs, probe")
+    baseline.add_arguments(ap)
     args = ap.parse_args()
+    baseline.compare_if_asked(__file__, args)
+    skip = set(filter(None, args.skip.split(",")))
     print("| figure | supervisor | same work without it (this run) | target / anchors |")
     print("| --- | --- | --- | --- |")
     with tempfile.TemporaryDirectory() as tmp:
         base = Path(tmp)
-        bench_crash(base, args.crashes)
-        bench_up(base)
-        bench_reload(base)
-        bench_footprint(base)
-        bench_logs(base)
+        parts: list[tuple[str, Callable[[], None]]] = [
+            ("crash", lambda: bench_crash(base, args.crashes)), ("up", lambda: bench_up(base)),
+            ("reload", lambda: bench_reload(base)), ("footprint", lambda: bench_footprint(base)),
+            ("logs", lambda: bench_logs(base)), ("probe", lambda: bench_probe(base))]
+        for name, part in parts:
+            if name not in skip:
+                part()
 
 
 if __name__ == "__main__":

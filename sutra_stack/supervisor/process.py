@@ -3,8 +3,9 @@
 - Each child runs in its own session/process group; stopping a service signals the whole
   group, then SIGKILLs whatever is left of it, including descendants that left the group
   (found by the instance marker in their environment).
-- The child asks the kernel for SIGKILL when its parent dies (PR_SET_PDEATHSIG, set after
-  fork through `sutra_stack.libc`), and the supervisor is a child subreaper
+- The child asks the kernel for SIGKILL when its parent dies (PR_SET_PDEATHSIG, set by
+  `setpriv` before it execs the program: no Python runs between fork and exec), and the
+  supervisor is a child subreaper
   (PR_SET_CHILD_SUBREAPER), so orphaned grandchildren come back to it and are reaped.
 - A small guard process (`guard.py`) holds a pipe from the supervisor; when the supervisor
   dies, even by SIGKILL, the pipe closes and the guard kills every process that carries
@@ -24,13 +25,11 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import psutil
 
-from sutra_stack import libc
 from sutra_stack.supervisor.guard import kill_marked
 from sutra_stack.supervisor.sockets import SD_LISTEN_FDS_START, accepting
 
@@ -43,25 +42,27 @@ _live: dict[int, Child] = {}  # every running child (services, instances being s
 _supervisor_id = "none"  # set by start_guard; the prefix of every marker this supervisor hands out
 
 
-def _child_setup(fds: list[int], env: dict[str, str] | None) -> Callable[[], None]:
-    """What runs in the child between fork and exec (no asyncio, no locks)."""
+# Set-up of a child without Python code between fork and exec (a process with threads may deadlock
+# there): the parent-death signal is set by util-linux's `setpriv`, which then execs the program
+# (none where it is missing: the guard and the subreaper still catch every descendant); listening
+# sockets are moved to fds 3.. and LISTEN_PID (only known after fork) is set by a one-line bash
+# script that execs the program. The descriptors are passed high (from LISTEN_FD_BASE up) so that
+# moving them to 3.. never overwrites one not yet moved.
+SETPRIV = shutil.which("setpriv")
+BASH = shutil.which("bash")
+LISTEN_FD_BASE = 100  # the handed sockets are passed at this descriptor or above, then moved to 3..
 
-    def setup() -> None:
-        libc.set_parent_death_signal(signal.SIGKILL)
-        if os.getppid() == 1:  # the supervisor already died between fork and prctl
-            os._exit(1)
-        if fds:
-            high = [fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 256) for fd in fds]
-            for i, fd in enumerate(high):
-                os.dup2(fd, SD_LISTEN_FDS_START + i, inheritable=True)
-                os.close(fd)
-        if env is not None:  # LISTEN_PID is only known here, after fork
-            os.environ.clear()
-            os.environ.update(env)
-            os.environ["LISTEN_PID"] = str(os.getpid())
-            os.environ["LISTEN_FDS"] = str(len(fds))
 
-    return setup
+def _child_argv(argv: list[str], fds: list[int]) -> list[str]:
+    """The command line that sets the child up then execs `argv` (see above); `fds` (all at least
+    LISTEN_FD_BASE) become 3, 4, ... in the child."""
+    out = [SETPRIV, "--pdeathsig", "KILL", "--"] if SETPRIV else []
+    if fds:
+        if BASH is None:
+            raise FileNotFoundError("bash: not found on PATH (needed to hand listening sockets to a service)")
+        moves = " ".join(f"{SD_LISTEN_FDS_START + i}<&{fd} {fd}<&-" for i, fd in enumerate(fds))
+        out += [BASH, "-c", f'exec {moves}; export LISTEN_PID=$$; exec "$@"', "sutra-listen-fds"]
+    return out + argv
 
 
 def resolve_argv(argv: tuple[str, ...], env: dict[str, str], cwd: Path) -> list[str]:
@@ -88,20 +89,24 @@ class Child:
         env = {**env, MARKER_VAR: marker}
         self.marker = marker
         self.unhealthy = False  # stopped by the supervisor after liveness failures
-        preexec = _child_setup(listen_fds, env if listen_fds else None)
+        env = {**env, "LISTEN_FDS": str(len(listen_fds))} if listen_fds else env
         self.started = time.time()
+        high: list[int] = []  # the sockets at LISTEN_FD_BASE.. for the shim; closed once it runs
         # stdout and stderr share one pipe; the read end is ours (`self.out_fd`), non-inheritable
         self.out_fd, w = os.pipe()
         try:
+            high += [fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, LISTEN_FD_BASE) for fd in listen_fds]
             self.proc = subprocess.Popen(
-                argv, cwd=cwd, env=None if listen_fds else env, stdin=subprocess.DEVNULL,
-                stdout=w, stderr=w, start_new_session=True, close_fds=not listen_fds, preexec_fn=preexec,
+                _child_argv(argv, high), cwd=cwd, env=env, stdin=subprocess.DEVNULL,
+                stdout=w, stderr=w, start_new_session=True, close_fds=True, pass_fds=high,
             )
         except BaseException:
             os.close(self.out_fd)
             raise
         finally:
             os.close(w)
+            for fd in high:
+                os.close(fd)
         self.argv = argv
         self.pid = self.proc.pid
         _known_pids.add(self.pid)
