@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from sutra_stack.config import BY_ENV, SETTINGS, to_env_text
 from tests.deploy.configs import APP_ROOT, CASES, GOLDEN_DIR, GOLDEN_PYTHON, UPDATE, Case, generate
 from tests.support.procs import PYTHON
 
@@ -33,10 +34,41 @@ def _generated(case: Case, tmp_path: Path, *extra: str) -> tuple[Path, Path]:
     return folder, out
 
 
+SETTINGS_FILES = ("sutra.env", ".env.production")  # one line per setting: the golden keeps the non-defaults
+_ENV_LINE = re.compile(r'^(SUTRA_[A-Z0-9_]+)="(.*)"$')
+
+
+def _non_defaults(text: str) -> str:
+    """The lines of a settings file whose value is not the setting's default (other settings come and go
+    with the config table; every one of them must be in the file)."""
+    found, kept = set(), []
+    for line in text.splitlines():
+        m = _ENV_LINE.match(line)
+        if m is None:
+            continue
+        setting = BY_ENV[m.group(1)]
+        found.add(setting.env)
+        if m.group(2) != to_env_text(setting, setting.default):
+            kept.append(line)
+    assert found == {s.env for s in SETTINGS}
+    return "\n".join(kept) + "\n"
+
+
+def _golden_text(name: str, text: str) -> str:
+    if name in SETTINGS_FILES:
+        return _non_defaults(text)
+    if name == ".env":  # the development template: every setting, commented out at its default
+        for s in SETTINGS:
+            assert f'# {s.env}="{"" if s.secret else to_env_text(s, s.default)}"' in text.splitlines()
+        return "(every setting at its default, commented out)\n"
+    return text
+
+
 @pytest.mark.parametrize("case", CASES, ids=CASE_IDS)
 def test_golden_files(case: Case, tmp_path: Path) -> None:
     folder, out = _generated(case, tmp_path, "--python", GOLDEN_PYTHON)
-    got = {p.name: p.read_text().replace(str(folder.resolve()), APP_ROOT) for p in sorted(out.iterdir())}
+    got = {p.name: _golden_text(p.name, p.read_text().replace(str(folder.resolve()), APP_ROOT))
+           for p in sorted(out.iterdir())}
     golden = GOLDEN_DIR / case.name
     if UPDATE:
         shutil.rmtree(golden, ignore_errors=True)
