@@ -26,6 +26,7 @@ from dotenv import dotenv_values
 
 from sutra_stack.config_errors import Problems, line_of
 from sutra_stack.errors import ConfigError
+from sutra_stack.errors import shown as value_shown
 from sutra_stack.limits import (
     DEFAULT_BUSY_POLL_US,
     DEFAULT_FRAME_TIMEOUT_SECONDS,
@@ -359,7 +360,8 @@ def load_config(
     for section, table in doc.items():
         if section in RAW_SECTIONS:
             if not isinstance(table, dict):
-                problems.add(ConfigError(f"{where}: section '{section}' must be a table", field=section))
+                problems.add(ConfigError(f"{where}: {section} must be a table (a section of its own), got "
+                                         f"{value_shown(table)}", field=section))
             else:
                 raw[section] = table
             continue
@@ -368,7 +370,8 @@ def load_config(
                                      field=section))
             continue
         if not isinstance(table, dict):
-            problems.add(ConfigError(f"{where}: {section} must be a table (a [{section}] section)", field=section))
+            problems.add(ConfigError(f"{where}: {section} must be a table (a section of its own), got "
+                                     f"{value_shown(table)}", field=section))
             continue
         for name, value in table.items():
             key = f"{section}.{name}"
