@@ -127,6 +127,18 @@ def test_secrets_live_only_in_the_0600_environment_file(tmp_path: Path) -> None:
     assert 'SUTRA_STORAGE_TOKEN="***"' in dry.stdout and "[Service]" in dry.stdout
 
 
+def test_out_says_what_to_copy_where(tmp_path: Path) -> None:
+    folder = CASES[0].setup(tmp_path / "app")
+    out = tmp_path / "out"
+    r = generate(folder, "--out", str(out))
+    assert r.returncode == 0, r.stderr
+    lines = [line.strip() for line in r.stdout.splitlines()]
+    assert f"install -D -m 0600 {out}/sutra.env /etc/sutra/sutra.env" in lines
+    assert f"install -D -m 0644 {out}/sutra-api.socket /etc/systemd/system/sutra-api.socket" in lines
+    assert lines[-1] == "systemctl enable --now sutra.target"
+    assert not any(".env.production" in line for line in lines[1:])  # templates are not installed
+
+
 def test_install_into_a_staged_root(tmp_path: Path) -> None:
     folder = CASES[0].setup(tmp_path / "app")
     root = tmp_path / "root"
