@@ -6,8 +6,11 @@ Read from the unit: `NoNewPrivileges=yes` (prctl PR_SET_NO_NEW_PRIVS), `MemoryDe
 no adding exec to a writable one), and the seccomp filter systemd builds from
 `SystemCallFilter=` lines (the first an allow list, `~` lines taking groups out; groups are
 expanded by `systemd-analyze syscall-filter`), `SystemCallErrorNumber=` and
-`RestrictAddressFamilies=` (socket(2) allowed for the listed families only). Everything is
-inherited across fork and exec, so the program and all its children run under it.
+`RestrictAddressFamilies=` (socket(2) allowed for the listed families only). In a mount
+namespace of its own: `ProtectSystem=strict` (every mount read-only but /dev and /tmp, which
+stands for PrivateTmp's own writable /tmp) and `ProtectProc=invisible` / `ProcSubset=pid` (a /proc
+showing processes only). Everything is inherited across fork and exec, so the program and all its
+children run under it (run it as root, as systemd sets these up).
 """
 
 from __future__ import annotations
@@ -78,17 +81,63 @@ def allowed_calls(filters: list[str]) -> set[str]:
     return allowed
 
 
+CLONE_NEWNS = 0x00020000
+MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_BIND, MS_REC, MS_PRIVATE = 0x2, 0x4, 0x8, 0x1000, 0x4000, 0x40000
+AT_FDCWD, AT_RECURSIVE = -100, 0x8000
+MOUNT_ATTR_RDONLY = 0x1
+SYS_MOUNT_SETATTR = 442  # the same number on every architecture
+
+
+class MountAttr(ctypes.Structure):
+    _fields_ = [("attr_set", ctypes.c_uint64), ("attr_clr", ctypes.c_uint64), ("propagation", ctypes.c_uint64),
+                ("userns_fd", ctypes.c_uint64)]
+
+
+def _check(rc: int, what: str) -> None:
+    if rc != 0:
+        raise OSError(ctypes.get_errno(), what)
+
+
+def protect_filesystem(s: dict[str, list[str]], libc: ctypes.CDLL) -> None:
+    strict = s.get("ProtectSystem") == ["strict"]
+    proc_opts = ",".join([*(["hidepid=invisible"] if s.get("ProtectProc") == ["invisible"] else []),
+                          *(["subset=pid"] if s.get("ProcSubset") == ["pid"] else [])])
+    if not strict and not proc_opts:
+        return
+    _check(libc.unshare(CLONE_NEWNS), "unshare(CLONE_NEWNS)")
+    _check(libc.mount(None, b"/", None, MS_REC | MS_PRIVATE, None), "mount --make-rprivate /")
+    if proc_opts:
+        _check(libc.mount(b"proc", b"/proc", b"proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, proc_opts.encode()),
+               f"mount proc -o {proc_opts}")
+    if not strict:
+        return
+    writable = [d for d in ("/tmp", "/dev") if os.path.isdir(d)]
+    for d in writable:
+        _check(libc.mount(d.encode(), d.encode(), None, MS_BIND | MS_REC, None), f"mount --rbind {d}")
+
+    def setattr_(path: str, set_: int, clear: int) -> None:
+        attr = MountAttr(set_, clear, 0, 0)
+        rc = libc.syscall(SYS_MOUNT_SETATTR, AT_FDCWD, path.encode(), AT_RECURSIVE, ctypes.byref(attr),
+                          ctypes.sizeof(attr))
+        _check(rc, f"mount_setattr {path}")
+
+    setattr_("/", MOUNT_ATTR_RDONLY, 0)
+    for d in writable:
+        setattr_(d, 0, MOUNT_ATTR_RDONLY)
+
+
 def apply(unit: Path) -> None:
     s = unit_settings(unit)
     libc = ctypes.CDLL(None, use_errno=True)
+    filters = s.get("SystemCallFilter", [])
+    allowed = allowed_calls(filters)  # asks systemd-analyze: before /proc and the file system change
+    protect_filesystem(s, libc)
     if s.get("NoNewPrivileges") == ["yes"] and libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
         raise OSError(ctypes.get_errno(), "PR_SET_NO_NEW_PRIVS")
     if s.get("MemoryDenyWriteExecute") == ["yes"] and libc.prctl(PR_SET_MDWE, PR_MDWE_REFUSE_EXEC_GAIN, 0, 0, 0) != 0:
         raise OSError(ctypes.get_errno(), "PR_SET_MDWE (Linux 6.3+)")
-    filters = s.get("SystemCallFilter", [])
     if not filters:
         return
-    allowed = allowed_calls(filters)
     families = [getattr(socket, f) for f in " ".join(s.get("RestrictAddressFamilies", [])).split()]
     err = getattr(errno, s.get("SystemCallErrorNumber", ["EPERM"])[-1])
     lib = ctypes.CDLL("libseccomp.so.2")

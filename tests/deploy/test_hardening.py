@@ -1,7 +1,8 @@
 """The generated units' hardening holds with our dependencies: the storage server (numpy, hnswlib,
 grpcio, snapshot children) and sutra-api (uvicorn, httptools, two workers) run and serve under the
 same kernel rules systemd would set from their units (tests/deploy/sandbox.py: no new privileges,
-MemoryDenyWriteExecute, the SystemCallFilter= seccomp filter, RestrictAddressFamilies=)."""
+MemoryDenyWriteExecute, the SystemCallFilter= seccomp filter, RestrictAddressFamilies=, a read-only
+file system but /tmp and /dev, a /proc of processes only)."""
 
 from __future__ import annotations
 
@@ -17,14 +18,14 @@ import pytest
 from sutra_stack.storage import StorageClient
 from tests.deploy.configs import generate
 from tests.deploy.harness import NotifySocket
-from tests.support.procs import PYTHON, child_env, free_port, running
+from tests.support.procs import PYTHON, ROOT, child_env, free_port, running
 from tests.support.storage_server import health_status, listening_ports
 
 SANDBOX = Path(__file__).parent / "sandbox.py"
 FAST = {"SUTRA_STORAGE_FSYNC": "off", "SUTRA_EMBEDDING_DIM": "64"}
 KERNEL = tuple(int(x) for x in os.uname().release.split("-")[0].split(".")[:2])
-pytestmark = pytest.mark.skipif(KERNEL < (6, 3) and os.environ.get("CI") != "true",
-                                reason="PR_SET_MDWE needs Linux 6.3+")
+pytestmark = pytest.mark.skipif((KERNEL < (6, 3) or os.geteuid() != 0) and os.environ.get("CI") != "true",
+                                reason="the sandbox needs Linux 6.3+ (PR_SET_MDWE) and root (mount namespace)")
 
 
 @pytest.fixture(scope="module")
@@ -48,13 +49,17 @@ def test_the_sandbox_enforces_the_rules(units: Path) -> None:
         "    except OSError as e: return e.errno\n"
         "print(refused(lambda: mmap.mmap(-1, 4096, prot=7)),"
         " refused(lambda: socket.socket(socket.AF_NETLINK, socket.SOCK_RAW)),"
-        " refused(lambda: os.sched_setaffinity(0, {0})), refused(lambda: socket.socket().close()))\n"
+        " refused(lambda: os.sched_setaffinity(0, {0})), refused(lambda: socket.socket().close()),"
+        f" refused(lambda: open({str(ROOT / 'sandbox-was-here')!r}, 'w')), refused(lambda: open('/proc/meminfo')),"
+        " refused(lambda: open('/tmp/sandbox-' + str(os.getpid()), 'w').close()))\n"
     )
     r = subprocess.run(_sandboxed(units / "sutra-storage.service", PYTHON, "-c", probe), env=child_env(),
                        capture_output=True, text=True, timeout=60)
     assert r.returncode == 0, r.stderr
-    # W+X memory: EACCES; netlink and sched_setaffinity: EPERM (SystemCallErrorNumber); TCP: allowed
-    assert r.stdout.split() == ["13", "1", "1", "None"]
+    # W+X memory: EACCES; netlink and sched_setaffinity: EPERM (SystemCallErrorNumber); TCP: allowed;
+    # the code's folder: EROFS (ProtectSystem=strict); /proc/meminfo: ENOENT (ProcSubset=pid); /tmp: allowed
+    assert r.stdout.split() == ["13", "1", "1", "None", "30", "2", "None"]
+    assert not (ROOT / "sandbox-was-here").exists()
 
 
 @pytest.fixture()
