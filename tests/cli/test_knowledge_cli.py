@@ -47,6 +47,9 @@ def test_version_and_short_help(tmp_path: Path) -> None:
     assert "--server" in learn_help and "--storage" not in learn_help
     serve_help = sutra("storage", "serve", "-h", cwd=tmp_path).stdout
     assert "--data-dir" in serve_help and "--storage" not in serve_help
+    server = subprocess.run([PYTHON, "-m", "sutra_stack.storage.server", "-h"], cwd=tmp_path,
+                            env=child_env({"PYTHONPATH": str(ROOT)}), capture_output=True, text=True, timeout=60)
+    assert server.returncode == 0 and "--data-dir" in server.stdout, server.stderr
 
 
 def test_counts_are_plural_only_when_more_than_one(storage: StorageServerHandle, tmp_path: Path) -> None:

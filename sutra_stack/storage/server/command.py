@@ -42,6 +42,7 @@ def serve_command(
 
 def main() -> None:
     """`python -m sutra_stack.storage.server [--data-dir DIR] [--host H] [--port P] [--fast-port P]`."""
-    app = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
+    app = typer.Typer(add_completion=False, pretty_exceptions_enable=False,
+                      context_settings={"help_option_names": ["-h", "--help"]})
     app.command()(serve_command)
     app(prog_name="python -m sutra_stack.storage.server")
