@@ -201,3 +201,13 @@ def test_an_unwritable_out_is_answered_clearly(tmp_path: Path) -> None:
     assert a_file.read_text() == "not a folder"
     _refused(generate(folder, "--out", str(a_file / "sub")), f"cannot write the folder {a_file / 'sub'}")
     _refused(generate(folder), "give --out DIR")
+
+
+def test_an_interpreter_in_a_home_folder_stays_reachable(tmp_path: Path) -> None:
+    folder = CASES[0].setup(tmp_path / "app")
+    out = tmp_path / "out"
+    r = generate(folder, "--out", str(out), "--python", "/home/alice/venv/bin/python")
+    assert r.returncode == 0, r.stderr
+    assert "is in a home folder" in r.stderr
+    for unit in ("sutra-storage.service", "sutra-api.service"):
+        assert "\nProtectHome=read-only\n" in (out / unit).read_text()  # =yes would hide the interpreter
