@@ -70,5 +70,5 @@ def test_builtin_stack_reloads_the_api_when_its_code_changes(tmp_path: Path, pac
         wait_until(lambda: api()["reloads"] == 1 and api()["state"] == "ready" and api()["pid"] != before["pid"],
                    timeout=60, what="the api reloaded")
     finally:
-        down = sutra("down")
-        assert down.returncode == 0, down.stderr
+        down = sutra("down")  # whatever happened: leave nothing running
+        assert down.returncode == 0 or r.returncode != 0, down.stderr
