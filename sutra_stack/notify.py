@@ -67,6 +67,11 @@ def stopping() -> bool:
     return notify("STOPPING=1")
 
 
+def extend_timeout(seconds: float) -> bool:
+    """Ask for `seconds` more before the start (or stop) times out: the process is still working."""
+    return notify(f"EXTEND_TIMEOUT_USEC={int(seconds * 1_000_000)}")
+
+
 def reloading() -> bool:
     """Tell the service manager a reload began (send `ready()` once it is over)."""
     return notify("RELOADING=1", f"MONOTONIC_USEC={time.clock_gettime_ns(time.CLOCK_MONOTONIC) // 1000}")

@@ -58,10 +58,10 @@ class NotifySocket:
         return Message(fields, pid)
 
     def wait_for(self, key: str, timeout: float = 60.0) -> Message:
-        """The first message carrying `key` (e.g. READY) within `timeout`; earlier messages are skipped."""
+        """The first message carrying `key` (e.g. READY; "": any) within `timeout`; earlier ones are skipped."""
         while True:
             m = self.receive(timeout)
             if m is None:
-                raise TimeoutError(f"no {key}= message within {timeout}s")
-            if key in m.fields:
+                raise TimeoutError(f"no {key or 'notify'}= message within {timeout}s")
+            if not key or key in m.fields:
                 return m

@@ -15,6 +15,7 @@ import pytest
 
 from sutra_stack import notify
 from sutra_stack.storage import StorageClient
+from sutra_stack.storage.model import ConceptInput
 from tests.deploy.harness import NotifySocket
 from tests.support.procs import PYTHON, ROOT, child_env, free_port, running, stop
 from tests.support.storage_server import health_status, listening_ports, storage_server
@@ -60,6 +61,35 @@ def test_storage_server_is_ready_once_loaded_and_says_when_it_stops(tmp_path: Pa
         os.kill(proc.pid, signal.SIGTERM)
         assert ns.wait_for("STOPPING").pid == proc.pid
         assert proc.wait(60) == 0
+
+
+def test_storage_server_asks_for_time_while_a_large_store_loads(tmp_path: Path) -> None:
+    """A store that takes long to load (here a write-ahead log of 20,000 concepts to replay, left by a
+    SIGKILL) asks for more start time until it is ready, and never after."""
+    data = tmp_path / "data"
+    env = {**FAST, "SUTRA_STORAGE_RECOVERY_TARGET_SECONDS": "0", "SUTRA_STORAGE_SNAPSHOT_INTERVAL": "0",
+           "SUTRA_STORAGE_SNAPSHOT_WAL_BYTES": str(1 << 40)}
+    with storage_server(data, env=env) as seed:
+        with StorageClient(seed.address) as c:
+            for start in range(0, 20_000, 1000):
+                c.learn_batch([ConceptInput(content=f"concept {i} of a large store")
+                               for i in range(start, start + 1000)])
+        os.killpg(seed.proc.pid, signal.SIGKILL)  # no snapshot on the way out: the next start replays it all
+        seed.proc.wait(30)
+    run_env = {**env, "SUTRA_STORAGE_PATH": str(data), "SUTRA_STORAGE_PORT": "0", "SUTRA_STORAGE_FAST_PORT": "0"}
+    with NotifySocket() as ns, running([PYTHON, "-m", "sutra_stack.storage.server"], env={**run_env, **ns.env},
+                                       log=tmp_path / "storage.log") as proc:
+        before = []
+        while "READY" not in (m := ns.wait_for("", 120)).fields:
+            before.append(m.fields)
+        assert before and all(f == {"EXTEND_TIMEOUT_USEC": "10000000"} for f in before)
+        bound = listening_ports(tmp_path / "storage.log")
+        assert bound is not None
+        with StorageClient(f"{bound[0]}:{bound[1]}") as c:
+            assert c.stats().concepts == 20_000
+        os.kill(proc.pid, signal.SIGTERM)
+        assert ns.wait_for("", 60).fields == {"STOPPING": "1"}  # nothing else came after READY=1
+        assert proc.wait(120) == 0
 
 
 @pytest.mark.parametrize("workers", [1, 2])

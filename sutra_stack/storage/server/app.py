@@ -2,7 +2,8 @@
 
 Start-up binds the gRPC door (health NOT_SERVING) and the fast door, logs one line
 `listening grpc=HOST:PORT fast=HOST:PORT`, then opens the store; once it is loaded, health
-turns SERVING and READY=1 goes to a service manager (`sutra_stack.notify`). On SIGTERM/SIGINT
+turns SERVING and READY=1 goes to a service manager (`sutra_stack.notify`; until then it asks for
+more start time every 0.5 s, EXTEND_TIMEOUT_USEC, as replaying a large log may take minutes). On SIGTERM/SIGINT
 the server sends STOPPING=1, stops accepting, lets calls in flight finish, closes the engine
 (which takes a snapshot) and exits 0.
 """
@@ -37,6 +38,7 @@ listen_log = logging.getLogger("sutra.storage.server.listen")
 listen_log.setLevel(logging.INFO)
 
 SHUTDOWN_GRACE = 30.0  # seconds calls in flight get to finish
+LOAD_EXTEND_SECONDS = 10.0  # start time-out asked of a service manager, every 0.5 s while the store loads
 
 
 @dataclass(frozen=True)
@@ -189,19 +191,27 @@ def serve(opts: ServeOptions, settings: Settings) -> int:
         log.error("cannot start: %s", e.message)
         return 2
     failure: list[BaseException] = []
+    loading, loaded = threading.Lock(), threading.Event()  # no start-time extension after READY=1
 
     def load() -> None:
         try:
             server.load()
-            notify.ready(f"serving grpc={opts.host}:{server.grpc_port} fast={opts.host}:{server.fast_port}")
+            with loading:
+                loaded.set()
+                notify.ready(f"serving grpc={opts.host}:{server.grpc_port} fast={opts.host}:{server.fast_port}")
         except BaseException as e:  # noqa: BLE001 - reported below, the process exits non-zero
             failure.append(e)
             stop.set()
 
     loader = threading.Thread(target=load, name="load", daemon=True)
     loader.start()
-    while not stop.wait(0.5):
-        pass
+    while True:
+        with loading:
+            if not loaded.is_set() and loader.is_alive():
+                # a large store loads for longer than a service manager's start time-out: it is working
+                notify.extend_timeout(LOAD_EXTEND_SECONDS)
+        if stop.wait(0.5):
+            break
     loader.join()
     if failure:
         err = failure[0]
