@@ -221,9 +221,9 @@ def generate(loaded: LoadedConfig, stack: StackSpec, opts: Options) -> Deploymen
         if extra:
             own = PurePosixPath(env_dir / f"sutra-{s.name}.env")
             env_files.append(own)
-            text = _env_text(extra, f"{s.name}: the service's own env and env_file variables", set(), False)
-            files.append(GeneratedFile(own.name, text, 0o600, own,
-                                       _env_text(extra, f"{s.name}: the service's own variables", set(extra), True)))
+            title = f"{s.name}: the service's own env and env_file variables"
+            files.append(GeneratedFile(own.name, _env_text(extra, title, set(), False), 0o600, own,
+                                       _env_text(extra, title, set(extra), True)))
         workdir = STATE_DIR if module else s.cwd
         home = under_home or _under_home(workdir)
         write_paths: tuple[Path, ...] = ()
