@@ -102,10 +102,19 @@ def _up_detached(stack: StackSpec, names: list[str], order: list[str], config: P
         except Unavailable:
             time.sleep(0.02)
             continue
+        except SutraError as e:
+            raise _fail(e) from None
         wanted = [r for r in rows if r["name"] in order]
         if all(r["state"] in ("ready", "exited") for r in wanted) and wanted:
+            for r in wanted:
+                if r["state"] == "ready" and r.get("ports"):
+                    typer.echo(f"{r['name']}: ready at {', '.join(r['ports'])}")
             typer.echo(f"supervisor pid {proc.pid}: {', '.join(r['name'] for r in wanted)} ready")
             return
+        if failed := [r for r in wanted if r.get("start_failure")]:
+            _stop_supervisor(stack, proc)
+            raise _fail("; ".join(f"{r['name']} {r['start_failure']}" for r in failed)
+                        + " (the stack is stopped: fix that, then `sutra up -d` again; `sutra logs` has the rest)")
         if bad := [r for r in wanted if r["state"] == "fatal"]:
             raise _fail("not ready: " + "; ".join(f"{r['name']} is fatal: {r['last_error']}" for r in bad)
                         + f" (supervisor pid {proc.pid} still running: see `sutra logs`, then `sutra down`)")
@@ -114,6 +123,18 @@ def _up_detached(stack: StackSpec, names: list[str], order: list[str], config: P
                for r in rows if r["name"] in order and r["state"] != "ready"]
     raise _fail(f"not ready after {timeout:g}s: {', '.join(waiting) or 'no answer from the supervisor'} "
                 f"(supervisor pid {proc.pid} still running: see `sutra logs`, `sutra down`)")
+
+
+def _stop_supervisor(stack: StackSpec, proc: subprocess.Popen[bytes]) -> None:
+    """`down` to the supervisor `up -d` started, and wait until it is gone."""
+    try:
+        call(control_path(stack), {"cmd": "down"}, timeout=30)
+    except SutraError:
+        proc.terminate()
+    try:
+        proc.wait(600)
+    except subprocess.TimeoutExpired:
+        proc.kill()
 
 
 def _ctl(config: Path | None, req: dict) -> dict:
@@ -133,6 +154,8 @@ def down(config: ConfigOpt = None) -> None:
     except Unavailable:
         typer.echo("no supervisor is running here")
         return
+    except SutraError as e:
+        raise _fail(e) from None
     lock = control_path(stack)
     deadline = time.monotonic() + 600
     while lock.exists() and time.monotonic() < deadline:
@@ -175,10 +198,14 @@ def _mark_read_only(stack: StackSpec, rows: list[dict[str, Any]]) -> None:
         next(r for r in rows if r["name"] == name)["read_only"] = writable is False
 
 
+STATUS_FATAL = 1  # `sutra status` exit code: a service is fatal
+STATUS_NOT_RUNNING = 3  # no supervisor runs here (as `systemctl status` of an inactive unit)
+
+
 @app.command()
 def status(config: ConfigOpt = None, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """One row per service: state (READ-ONLY when a store refuses writes), pid, uptime, restarts, health,
-    ports, CPU, memory, last exit."""
+    ports, CPU, memory, last exit. Exits 0 when no service is fatal, 1 when one is, 3 when no supervisor runs."""
     _, stack = _load(config)
     try:
         out = call(control_path(stack), {"cmd": "status"}, timeout=10)
@@ -188,10 +215,13 @@ def status(config: ConfigOpt = None, as_json: Annotated[bool, typer.Option("--js
         rows = [{"name": n, "state": "stopped", "pid": None, "restarts": 0, "uptime": None, "health": "",
                  "ports": [], "cpu_percent": 0.0, "memory_bytes": 0, "last_exit": None, "last_error": ""}
                 for n in stack.services]
+    except SutraError as e:
+        raise _fail(e) from None
     _mark_read_only(stack, rows)
+    code = STATUS_NOT_RUNNING if not running else STATUS_FATAL if any(r["state"] == "fatal" for r in rows) else 0
     if as_json:
         typer.echo(json.dumps(rows, indent=2))
-        return
+        raise typer.Exit(code)
     if not running:
         typer.echo("the supervisor is not running here (start it with `sutra up`)")
     else:
@@ -201,11 +231,13 @@ def status(config: ConfigOpt = None, as_json: Annotated[bool, typer.Option("--js
         t.add_column(col)
     for r in rows:
         state = f"{r['state']} READ-ONLY" if r["read_only"] else r["state"]
+        health = "-" if r["state"] == "stopped" else (r["last_error"] or r["health"] or "-")
         t.add_row(r["name"], state, str(r["pid"] or "-"), _fmt_secs(r["uptime"]), str(r["restarts"]),
-                  (r["last_error"] or r["health"] or "-")[:50], ",".join(r["ports"]) or "-",
+                  health[:60], ",".join(r["ports"]) or "-",
                   f"{r['cpu_percent']:.0f}%" if r["pid"] else "-", _fmt_bytes(r["memory_bytes"]),
                   "-" if r["last_exit"] is None else str(r["last_exit"]))
-    RichConsole(width=200).print(t)
+    RichConsole(width=220).print(t)
+    raise typer.Exit(code)
 
 
 def _since(text: str | None) -> float | None:

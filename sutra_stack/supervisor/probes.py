@@ -2,7 +2,11 @@
 
 Each probe is one async call returning (ok, detail). The grpc probe speaks the real health
 protocol, so a server that is up but NOT_SERVING (still loading) is not ready. grpc is
-spoken with h2 (pure-Python HTTP/2), to keep grpcio out of the supervisor's memory.
+spoken with h2 (pure-Python HTTP/2), to keep grpcio out of the supervisor's memory: measured in
+the supervisor's loop (bench/bench_supervisor.py), a probe costs 0.65 ms CPU and 1.0 ms with h2,
+0.57 ms and 1.0 ms with grpcio's health stub on a channel per probe, 0.18 ms and 0.3 ms on a
+channel kept open; but importing grpcio adds 21 MB to the supervisor (h2: 3.5 MB) and its
+threads, for probes that run a few times a second at most and mostly only until ready.
 """
 
 from __future__ import annotations

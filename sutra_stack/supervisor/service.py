@@ -316,7 +316,7 @@ class Service(Reloading):
             return
         decision = self.policy.on_exit(code, self.clock.time() - inst.started, unhealthy)
         self.host.note(f"{self.spec.name}: pid {inst.pid} exited: {decision.why}")
-        if not self.ever_ready:
+        if not self.ever_ready and code != 0:
             tail = " | ".join(inst.tail()[-TAIL_LINES:])
             self.start_failure = f"exited with {code} before it was ready" + (f": {tail}" if tail else "")
             self.last_error = self.start_failure

@@ -34,7 +34,9 @@ def test_a_client_of_another_version_is_told_to_restart(tmp_path: Path) -> None:
 command = {child("sleeper.py")}
 """)
     with supervisor(tmp_path) as sup:
-        for req in ({"cmd": "status"}, {"v": PROTOCOL_VERSION + 1, "cmd": "stop", "service": "one"}):
+        reqs: list[dict[str, object]] = [{"cmd": "status"},
+                                         {"v": PROTOCOL_VERSION + 1, "cmd": "stop", "service": "one"}]
+        for req in reqs:
             out = raw(sup.sock, req)
             assert out["ok"] is False and out["v"] == PROTOCOL_VERSION
             err = out["error"]

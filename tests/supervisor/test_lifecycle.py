@@ -123,7 +123,7 @@ env = {{ CHILD_NAME = "top" }}
 
 def test_commands_status_logs_start_stop_restart(tmp_path: Path) -> None:
     r = sutra(tmp_path, "status", "--json")
-    assert r.returncode == 0 and json.loads(r.stdout)[0]["state"] == "stopped"
+    assert r.returncode == 3 and json.loads(r.stdout)[0]["state"] == "stopped"  # 3: no supervisor runs
     r = sutra(tmp_path, "status")
     assert "not running" in r.stdout
     write_config(tmp_path, f"""
