@@ -14,7 +14,8 @@ from sutra_stack.storage.model import AssociationInput
 
 if __name__ == "__main__":
     eng = Engine.open(sys.argv[1])
-    fact, paris, france, ada = eng.learn_batch([{"content": c} for c in ("Ada lives in Paris.", "Paris", "France", "Ada")])  # type: ignore[misc]
+    texts = ("Ada lives in Paris.", "Paris", "France", "Ada")
+    fact, paris, france, ada = eng.learn_batch([{"content": c} for c in texts])  # type: ignore[misc]
     eng.learn_associations([AssociationInput(ada, paris, "semantic", 0.9, 1.0),
                             AssociationInput(paris, france, "hierarchical", 0.8, 2.0)])
     eng.flush()  # the format-1 snapshot
