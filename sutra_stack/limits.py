@@ -18,6 +18,9 @@ MAX_DIMENSION = 4096
 MAX_BATCH_ITEMS = 10_000  # concepts or associations in one batch call
 MAX_STRENGTH = 1_000_000.0  # a concept's strength (re-learning adds to it, capped here)
 MAX_ASSOCIATION_WEIGHT = 1_000_000.0
+MAX_PREDICATE_BYTES = 128  # an association's predicate ("moved to"), UTF-8
+MAX_OBSERVATIONS = 32  # distinct valid_from times an association keeps (the first and the newest 31)
+MAX_TIME_SECONDS = 253_402_300_799.0  # valid_from / valid_to / valid_at: unix seconds up to 9999-12-31
 
 # --- graph queries -------------------------------------------------------------------------
 MAX_PATH_DEPTH = 8
