@@ -54,6 +54,7 @@ MAX_PIPELINED_REQUESTS = 1_024  # unanswered requests on one fast-door connectio
 HELLO_TIMEOUT_SECONDS = 10.0  # a fast-door connection must say hello within this
 DEFAULT_BUSY_POLL_US = 1_000  # how long StorageClient polls for a quick answer before it sleeps
 MAX_BUSY_POLL_US = 10_000
+BUSY_POLL_MAX_BACKOFF_CALLS = 64  # calls an operation sleeps through at most after its polls ran out
 
 # --- connections (every door) --------------------------------------------------------------
 MAX_HELLO_FRAME_BYTES = 4 * 1024  # the one frame a fast-door connection may send before its hello succeeds

@@ -11,7 +11,9 @@ it was not read) is sent again on a new connection, so an idle close never fails
 While it waits for an answer, one thread at a time busy-polls its connection for up to
 `busy_poll` seconds before it sleeps in recv (never over TLS). Quick reads are answered within
 that time and skip the sleep and wake-up, which on a virtual machine cost as much as the read;
-an operation whose last answer took longer (a write waiting for fsync) sleeps at once.
+an operation whose last answer took longer (a write waiting for fsync) sleeps at once. The poll
+yields its core between reads, and an operation whose poll ran out (all cores busy: the server
+waited for one) sleeps through its next calls (`BusyPoll`).
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from typing import Any
 import grpc
 
 from sutra_stack.errors import InvalidArgument, Reason, SutraError, Unavailable
-from sutra_stack.limits import MAX_MESSAGE_BYTES
+from sutra_stack.limits import BUSY_POLL_MAX_BACKOFF_CALLS, MAX_MESSAGE_BYTES
 from sutra_stack.storage.frames import FrameDecoder, closing_error, hello_frame, hello_info, max_idle
 from sutra_stack.storage.proto.convert import LEARN_STREAM, RPCS, SERVICE_NAME, build, message_result
 from sutra_stack.storage.wire import pack_request, raise_error, unpack
@@ -88,6 +90,7 @@ class FrameReader:
             except BlockingIOError:
                 if perf_counter() >= until:
                     return None
+                os.sched_yield()  # the server may be waiting for this core
 
 
 class _Conn:
@@ -115,20 +118,35 @@ class _Conn:
 class BusyPoll:
     """Which calls of a transport poll for their answer before sleeping, and until when: one
     thread at a time, for up to `budget` seconds, and not an operation whose last answer took
-    longer than that (it would only burn the budget before sleeping anyway)."""
+    longer than that (it would only burn the budget before sleeping anyway).
 
-    __slots__ = ("budget", "_lock", "_waited")
+    A poll spends its core, which on a machine whose cores are all busy is the one the server's
+    answer waits for: an answer that usually comes within the budget then comes only once the
+    budget is spent. So an operation whose poll ran out sleeps through its next 1, 2, 4 ... up to
+    BUSY_POLL_MAX_BACKOFF_CALLS calls (doubling while its polls keep running out, back to polling
+    on every call once one is answered in time), and the poll itself yields its core
+    (`FrameReader._poll`)."""
+
+    __slots__ = ("budget", "_lock", "_waited", "_misses", "_rest")
 
     def __init__(self, budget: float) -> None:
         self.budget = budget
         self._lock = threading.Lock()  # held by the thread polling now
         self._waited: dict[str, float] = {}  # op -> seconds its last answer took
+        self._misses: dict[str, int] = {}  # op -> polls in a row that ran out before the answer came
+        self._rest: dict[str, int] = {}  # op -> calls left to sleep through after such a poll
 
     def begin(self, op: str, now: float) -> float:
         """The `perf_counter` instant to poll until, or 0.0: do not poll. A non-zero answer must be
         followed by `end()` once the answer is in (or the call failed)."""
         budget = self.budget
-        if budget and self._waited.get(op, 0.0) <= budget and self._lock.acquire(blocking=False):
+        if not budget:
+            return 0.0
+        rest = self._rest.get(op)
+        if rest:
+            self._rest[op] = rest - 1
+            return 0.0
+        if self._waited.get(op, 0.0) <= budget and self._lock.acquire(blocking=False):
             return now + budget
         return 0.0
 
@@ -139,6 +157,15 @@ class BusyPoll:
         """How long `op`'s answer took (polled or not), which decides whether its next call polls."""
         if self.budget:
             self._waited[op] = seconds
+
+    def polled(self, op: str, in_time: bool) -> None:
+        """A call of `op` polled: its answer came `in_time` (within the poll), or after the poll ran out."""
+        if in_time:
+            if op in self._misses:
+                del self._misses[op]
+            return
+        misses = self._misses[op] = self._misses.get(op, 0) + 1
+        self._rest[op] = min(1 << min(misses - 1, 30), BUSY_POLL_MAX_BACKOFF_CALLS)
 
 
 class FastTransport:
@@ -226,7 +253,10 @@ class FastTransport:
         try:
             conn.sock.sendall(pack_request({"id": rid, "op": op, "args": args}))
             reply = conn.reader.read(until)
-            self._poll.waited(op, perf_counter() - start)
+            now = perf_counter()
+            self._poll.waited(op, now - start)
+            if until:
+                self._poll.polled(op, now <= until)
         except TimeoutError:
             conn.close()
             raise Unavailable(f"no answer from the storage server at {self.address} within {self._timeout:g}s "
