@@ -33,7 +33,8 @@ def connect_storage_async(settings: Settings, address: str | None = None) -> Asy
     """An AsyncStorageClient for `address` (default: setting `storage.server`) with the storage token and CA:
     for store calls awaited on an app's event loop (one pipelined connection; bench/bench_app_client.py
     measured it at 2.2x the blocking client on the thread pool for single reads, 1.2x for an ask's three
-    calls). Code that calls the store from a worker thread (the Reasoner) keeps `connect_storage`."""
+    calls; sutra-api's routes that do not reason await it, see bench/bench_api.py). Code that calls the
+    store from a worker thread (the Reasoner) keeps `connect_storage`."""
     from sutra_stack.storage import AsyncStorageClient
 
     return AsyncStorageClient(address or settings["storage.server"], **_credentials(settings))
