@@ -6,6 +6,12 @@ door sends; `storage.proto` has a message with the same fields, checked by `prot
 its `to_dict` and its decoder, and the REST schemas of `apps.api.schemas` are built from the
 same fields. Adding a field means editing its dataclass here and its message in
 `storage.proto`, nothing else. Ids are 32 lowercase hex characters everywhere.
+
+Associations carry time: `predicate` (the relation as the text states it), `valid_from` and
+`valid_to` (unix seconds; `valid_to` 0 while the fact holds), `superseded_by` (the fact that
+ended it) and, on reads, `observed` (every distinct `valid_from` written). Reads given `valid_at`
+use only the associations true then: `valid_from <= valid_at` and (`valid_to == 0` or
+`valid_to > valid_at`).
 """
 
 from __future__ import annotations
@@ -93,11 +99,20 @@ class Concept(_Wire):
 
 @dataclass(slots=True)
 class AssociationInput(_Wire):
+    """One association to learn. Writing one that exists (same source, target and type) merges:
+    confidence and weight are replaced; `valid_from` becomes the earliest of the two and the new
+    one joins `observed` (a time already there changes nothing); `valid_to` and `superseded_by`
+    are replaced (0 and "" make it current again); `predicate` is replaced when non-empty."""
+
     source: str
     target: str
     type: str = "semantic"
     confidence: float = 1.0
     weight: float = 1.0
+    predicate: str = ""  # the relation as the text states it ("moved to"); "" for none
+    valid_from: float = 0.0  # unix seconds it became true; 0: the time of this write
+    valid_to: float = 0.0  # unix seconds it stopped being true; 0: still true
+    superseded_by: str = ""  # id of the concept (the fact) that ended it, or ""
 
 
 @dataclass(slots=True)
@@ -108,6 +123,11 @@ class Association(_Wire):
     confidence: float
     weight: float
     created: float
+    predicate: str = ""
+    valid_from: float = 0.0
+    valid_to: float = 0.0
+    superseded_by: str = ""
+    observed: list[float] = field(default_factory=list)  # every distinct valid_from written, ascending
 
 
 @dataclass(slots=True)
@@ -119,6 +139,11 @@ class Neighbor(_Wire):
     confidence: float
     weight: float
     direction: str
+    predicate: str = ""
+    valid_from: float = 0.0
+    valid_to: float = 0.0
+    superseded_by: str = ""
+    observed: list[float] = field(default_factory=list)  # every distinct valid_from written, ascending
 
 
 @dataclass(slots=True)
@@ -127,6 +152,10 @@ class Hop(_Wire):
     target: str
     type: str
     confidence: float
+    predicate: str = ""
+    valid_from: float = 0.0
+    valid_to: float = 0.0
+    superseded_by: str = ""
 
 
 @dataclass(slots=True)

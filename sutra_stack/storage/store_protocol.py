@@ -71,7 +71,11 @@ class KnowledgeStore(Protocol):
         min_confidence: float = 0.0,
         direction: str = "both",
         limit: int = 1000,
-    ) -> list[Neighbor]: ...
+        valid_at: float | None = None,
+    ) -> list[Neighbor]:
+        """The concept's associations, best first; with `valid_at` (unix seconds) only those true then:
+        valid_from <= valid_at and (valid_to == 0 or valid_to > valid_at)."""
+        ...
 
     def find_paths(
         self,
@@ -82,8 +86,10 @@ class KnowledgeStore(Protocol):
         k: int = 3,
         min_confidence: float = 0.0,
         types: Sequence[str] | None = None,
+        valid_at: float | None = None,
     ) -> list[GraphPath]:
-        """The k most confident simple paths from any start to any target (best-first)."""
+        """The k most confident simple paths from any start to any target (best-first); with
+        `valid_at`, through associations true then only (as `get_neighbors`)."""
         ...
 
     def vector_search(
@@ -116,6 +122,7 @@ class BatchedStore(Protocol):
         k: int = 3,
         min_confidence: float = 0.0,
         types: Sequence[str] | None = None,
+        valid_at: float | None = None,
     ) -> tuple[list[GraphPath], list[Concept]]:
         """find_paths, and the concepts on the paths found (each once, by id), in one call."""
         ...

@@ -98,12 +98,16 @@ def test_concept_input_and_concept(door: str, clients: dict[str, StorageClient],
 def test_association_input_and_neighbor(door: str, clients: dict[str, StorageClient], rest: httpx.Client) -> None:
     client = clients[door]
     a, b = (client.learn_concept(f"neighbor round trip {door} {x}") for x in "ab")
-    sent = AssociationInput(a, b, type="causal", confidence=0.75, weight=0.5)
+    sent = AssociationInput(a, b, type="causal", confidence=0.75, weight=0.5, predicate="moved to ✓",
+                            valid_from=1_500_000_000.5, valid_to=1_600_000_000.25, superseded_by=concept_id(999))
     assert client.learn_associations([sent]) == 1
     out = same_on_both_doors(clients, "get_neighbors", a)
     into = same_on_both_doors(clients, "get_neighbors", b)
-    assert out == [Neighbor(b, sent.type, sent.confidence, sent.weight, "out")]
-    assert into == [Neighbor(a, sent.type, sent.confidence, sent.weight, "in")]
+    times = (sent.predicate, sent.valid_from, sent.valid_to, sent.superseded_by, [sent.valid_from])
+    assert out == [Neighbor(b, sent.type, sent.confidence, sent.weight, "out", *times)]
+    assert into == [Neighbor(a, sent.type, sent.confidence, sent.weight, "in", *times)]
+    assert same_on_both_doors(clients, "get_neighbors", a, valid_at=sent.valid_from) == out
+    assert same_on_both_doors(clients, "get_neighbors", a, valid_at=sent.valid_to) == []
     assert isinstance(out, list) and list(out[0].to_dict()) == names(Neighbor)
     body = rest.get(f"/concepts/{a}/neighbors")
     assert body.status_code == 200, body.text
@@ -114,11 +118,15 @@ def test_association_input_and_neighbor(door: str, clients: dict[str, StorageCli
 def test_graph_path_and_hop(door: str, clients: dict[str, StorageClient]) -> None:
     client = clients[door]
     a, b, c = (client.learn_concept(f"path round trip {door} {x}") for x in "abc")
-    client.learn_association(a, b, type="causal", confidence=0.75)
-    client.learn_association(b, c, type="temporal", confidence=0.5)
-    expected = GraphPath([a, b, c], [Hop(a, b, "causal", 0.75), Hop(b, c, "temporal", 0.5)], 0.375)
+    client.learn_associations([AssociationInput(a, b, "causal", 0.75, 1.0, "sold to", 1_000.5, 0.0, ""),
+                               AssociationInput(b, c, "temporal", 0.5, 1.0, "", 2_000.0, 3_000.0, concept_id(7))])
+    expected = GraphPath([a, b, c], [Hop(a, b, "causal", 0.75, "sold to", 1_000.5, 0.0, ""),
+                                     Hop(b, c, "temporal", 0.5, "", 2_000.0, 3_000.0, concept_id(7))], 0.375)
     paths = same_on_both_doors(clients, "find_paths", [a], [c])
     assert paths == [expected]
+    assert same_on_both_doors(clients, "find_paths", [a], [c], valid_at=2_500.0) == [expected]
+    assert same_on_both_doors(clients, "find_paths", [a], [c], valid_at=1_500.0) == []  # b -> c not yet true
+    assert same_on_both_doors(clients, "find_paths_with_concepts", [a], [c], valid_at=3_000.0)[0] == []
     assert isinstance(paths, list) and list(paths[0].to_dict()) == names(GraphPath)
     assert list(paths[0].hops[0].to_dict()) == names(Hop)
     with_concepts = same_on_both_doors(clients, "find_paths_with_concepts", [a], [c])

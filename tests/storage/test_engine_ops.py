@@ -9,6 +9,7 @@ import pytest
 
 from sutra_stack.storage.engine import Engine
 from sutra_stack.storage.engine.embedders import HashEmbedder
+from sutra_stack.storage.engine.snapshot import FORMAT_VERSION
 from sutra_stack.storage.model import ASSOCIATION_TYPES, AssociationInput, ConceptInput, content_id
 
 
@@ -195,7 +196,7 @@ def test_text_search_finds_rare_words_ranked_bm25(eng: Engine) -> None:
 def test_stats_and_flush_in_memory(eng: Engine) -> None:
     eng.learn_concept("one")
     s = eng.stats()
-    assert (s.concepts, s.vectors, s.embedder, s.dimension, s.format_version) == (1, 1, "hash", 384, 1)
+    assert (s.concepts, s.vectors, s.embedder, s.dimension, s.format_version) == (1, 1, "hash", 384, FORMAT_VERSION)
     assert s.memory_bytes > 0 and s.capacity == 10_000_000 and s.last_snapshot is None
     eng.flush()  # nothing to write for an in-memory store
 

@@ -125,20 +125,24 @@ def stream_items(batch: Sequence[Any]) -> list[dict[str, Any]]:
 
 
 def neighbors_args(concept_id: str, types: Sequence[str] | None, min_confidence: float, direction: str,
-                   limit: int) -> dict[str, Any]:
+                   limit: int, valid_at: float | None = None) -> dict[str, Any]:
     out: dict[str, Any] = {"concept_id": concept_id, "min_confidence": min_confidence, "direction": direction,
                            "limit": limit}
     if types is not None:
         out["types"] = list(types)
+    if valid_at is not None:
+        out["valid_at"] = valid_at
     return out
 
 
 def paths_args(starts: Sequence[str], targets: Sequence[str], max_depth: int, k: int, min_confidence: float,
-               types: Sequence[str] | None) -> dict[str, Any]:
+               types: Sequence[str] | None, valid_at: float | None = None) -> dict[str, Any]:
     out: dict[str, Any] = {"starts": list(starts), "targets": list(targets), "max_depth": max_depth, "k": k,
                            "min_confidence": min_confidence}
     if types is not None:
         out["types"] = list(types)
+    if valid_at is not None:
+        out["valid_at"] = valid_at
     return out
 
 

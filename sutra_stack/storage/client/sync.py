@@ -171,14 +171,15 @@ class StorageClient(ClientBase):
         return bool(self._call("delete_association", codec.delete_association_args(source, target, type)))
 
     def get_neighbors(self, concept_id: str, *, types: Sequence[str] | None = None, min_confidence: float = 0.0,
-                      direction: str = "both", limit: int = 1000) -> list[Neighbor]:
-        return codec.neighbors(self._call("get_neighbors",
-                                          codec.neighbors_args(concept_id, types, min_confidence, direction, limit)))
+                      direction: str = "both", limit: int = 1000, valid_at: float | None = None) -> list[Neighbor]:
+        return codec.neighbors(self._call("get_neighbors", codec.neighbors_args(
+            concept_id, types, min_confidence, direction, limit, valid_at)))
 
     def find_paths(self, starts: Sequence[str], targets: Sequence[str], *, max_depth: int = 4, k: int = 3,
-                   min_confidence: float = 0.0, types: Sequence[str] | None = None) -> list[GraphPath]:
+                   min_confidence: float = 0.0, types: Sequence[str] | None = None,
+                   valid_at: float | None = None) -> list[GraphPath]:
         return codec.paths(self._call("find_paths",
-                                      codec.paths_args(starts, targets, max_depth, k, min_confidence, types)))
+                                      codec.paths_args(starts, targets, max_depth, k, min_confidence, types, valid_at)))
 
     def vector_search(self, *, vector: Sequence[float] | None = None, text: str | None = None, k: int = 10,
                       ef: int | None = None) -> list[SearchHit]:
@@ -193,11 +194,11 @@ class StorageClient(ClientBase):
         return codec.candidates(self._call("search_candidates", {"text": text, "k": k}))
 
     def find_paths_with_concepts(self, starts: Sequence[str], targets: Sequence[str], *, max_depth: int = 4,
-                                 k: int = 3, min_confidence: float = 0.0,
-                                 types: Sequence[str] | None = None) -> tuple[list[GraphPath], list[Concept]]:
+                                 k: int = 3, min_confidence: float = 0.0, types: Sequence[str] | None = None,
+                                 valid_at: float | None = None) -> tuple[list[GraphPath], list[Concept]]:
         """find_paths, and the concepts on the paths found (each once, by id), in one round trip."""
-        return codec.paths_with_concepts(self._call(
-            "find_paths_with_concepts", codec.paths_args(starts, targets, max_depth, k, min_confidence, types)))
+        return codec.paths_with_concepts(self._call("find_paths_with_concepts", codec.paths_args(
+            starts, targets, max_depth, k, min_confidence, types, valid_at)))
 
     def stats(self) -> StoreStats:
         return codec.stats(self._call("stats"))

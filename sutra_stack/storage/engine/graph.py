@@ -5,10 +5,17 @@ as offsets into byte blobs). Ids map to rows through a sorted array (built at sn
 plus a dict of rows added since. Edges are rows too; each concept heads two singly linked
 lists (out and in) threaded through the edge table's `next_out` / `next_in` columns, so an
 edge is added in O(1) and the adjacency needs no rebuild on load.
+
+Edges carry time at a few bytes each: the predicate as an int32 id into the graph's string
+table (`predicates`, id 0 is ""), `valid_from` / `valid_to` as float64, `superseded_by` as the
+16 raw bytes of the superseding concept's id (all zeros: none, so the id 000…0 reads as "").
+`observed` (every distinct valid_from written) lives in a side dict holding only the edges
+written with more than one time; any other edge's is `[valid_from]`.
 """
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Iterator
 
 import numpy as np
@@ -41,6 +48,10 @@ EDGE_SCHEMA: dict[str, tuple[str, float | int | bytes]] = {
     "alive": ("bool", False),
     "next_out": ("int32", -1),
     "next_in": ("int32", -1),
+    "predicate": ("int32", 0),  # id into Graph.predicates
+    "valid_from": ("float64", 0.0),  # unix seconds
+    "valid_to": ("float64", 0.0),  # 0: still true
+    "superseded_by": ("S16", b""),  # the superseding concept's id bytes; b"": none
 }
 FOLD_RECENT = 16_384  # ids learned since the last fold before they are merged into the sorted base
 
@@ -154,6 +165,48 @@ class Graph:
         self.ids = IdIndex()
         self.live_concepts = 0
         self.live_edges = 0
+        self.predicates: list[str] = [""]  # predicate id → text
+        self.predicate_ids: dict[str, int] = {"": 0}
+        self.observed: dict[int, list[float]] = {}  # edge → its valid_from times, when more than one
+
+    # --- predicates and times ----------------------------------------------------------------
+    def predicate_id(self, text: str) -> int:
+        """The id of a predicate's text in the string table, added when new."""
+        pid = self.predicate_ids.get(text)
+        if pid is None:
+            pid = self.predicate_ids[text] = len(self.predicates)
+            self.predicates.append(text)
+        return pid
+
+    def set_predicates(self, texts: list[str]) -> None:
+        self.predicates = texts or [""]
+        self.predicate_ids = {t: i for i, t in enumerate(self.predicates)}
+
+    def observed_of(self, i: int) -> list[float]:
+        """Every distinct valid_from edge `i` was written with, ascending (a new list)."""
+        times = self.observed.get(i)
+        return list(times) if times is not None else [self.edges.cols["valid_from"].item(i)]
+
+    def observe(self, i: int, t: float, limit: int) -> None:
+        """Add the time `t` to edge `i`'s observations (nothing when it is there); valid_from becomes
+        the earliest; past `limit` times the first and the newest `limit - 1` are kept."""
+        times = self.observed.get(i)
+        if times is None:
+            first = self.edges.cols["valid_from"].item(i)
+            if t == first:
+                return
+            times = [first]
+        elif t in times:
+            return
+        bisect.insort(times, t)
+        if len(times) > limit:
+            del times[1 : len(times) - limit + 1]
+        self.observed[i] = times
+        self.edges["valid_from"][i] = times[0]
+
+    def superseded_hex(self, i: int) -> str:
+        raw = self.edges.cols["superseded_by"].item(i)
+        return raw.ljust(16, b"\0").hex() if raw else ""
 
     # --- concepts --------------------------------------------------------------------------
     def row_of(self, key: bytes) -> int:
@@ -209,12 +262,15 @@ class Graph:
             i, j = int(nxt_out[i]), int(nxt_in[j])
         return -1
 
-    def add_edge(self, src: int, dst: int, type_code: int, conf: float, weight: float, created: float) -> int:
-        created = min(max(int(created), 0), 2**32 - 1)
+    def add_edge(self, src: int, dst: int, type_code: int, conf: float, weight: float, created: float,
+                 predicate: int = 0, valid_from: float = 0.0, valid_to: float = 0.0,
+                 superseded_by: bytes = b"") -> int:
         e, c = self.edges, self.concepts
         i = e.append(1)
         e["src"][i], e["dst"][i], e["type"][i] = src, dst, type_code
-        e["confidence"][i], e["weight"][i], e["created"][i] = conf, weight, created
+        e["confidence"][i], e["weight"][i], e["created"][i] = conf, weight, min(max(int(created), 0), 2**32 - 1)
+        e["predicate"][i], e["valid_from"][i], e["valid_to"][i] = predicate, valid_from, valid_to
+        e["superseded_by"][i] = superseded_by
         e["alive"][i] = True
         e["next_out"][i] = c["head_out"][src]
         c["head_out"][src] = i
@@ -230,6 +286,7 @@ class Graph:
             return
         e["alive"][i] = False
         self.live_edges -= 1
+        self.observed.pop(i, None)
         for head, nxt, end in (("head_out", "next_out", "src"), ("head_in", "next_in", "dst")):
             node = int(e[end][i])
             prev, j = -1, int(c[head][node])

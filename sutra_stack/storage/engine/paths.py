@@ -25,10 +25,13 @@ def best_paths(
     k: int,
     min_confidence: float,
     type_codes: set[int] | None,
+    valid_at: float | None = None,
 ) -> list[tuple[float, list[int], list[int]]]:
-    """[(confidence, rows, edge indexes)] best first; rows[0] is a start, rows[-1] a target."""
+    """[(confidence, rows, edge indexes)] best first; rows[0] is a start, rows[-1] a target. With
+    `valid_at`, only edges true then are followed: valid_from <= valid_at and (valid_to 0 or later)."""
     e = graph.edges
     dst_col, type_col, conf_col = e["dst"], e["type"], e["confidence"]
+    vf_col, vt_col = e["valid_from"], e["valid_to"]
     heap: list[tuple[float, int, tuple[int, ...], tuple[int, ...]]] = []
     tie = 0
     for s in dict.fromkeys(starts):
@@ -53,6 +56,10 @@ def best_paths(
                 continue
             if type_codes is not None and int(type_col[i]) not in type_codes:
                 continue
+            if valid_at is not None:
+                vt = vt_col.item(i)
+                if vf_col.item(i) > valid_at or (vt != 0.0 and vt <= valid_at):
+                    continue
             c = conf * as_float(conf_col[i])
             if c < min_confidence or c <= 0.0:
                 continue

@@ -267,7 +267,7 @@ class Persistence:
         t0 = time.perf_counter()
         with st.frozen_state(eng):
             lsn = eng.applied_lsn
-            if lsn == self.snapshot_lsn and before is not None:
+            if lsn == self.snapshot_lsn and before is not None and before.get("format_version") == snap.FORMAT_VERSION:
                 self._thaw()
                 return
             arrays, counters = st.state_arrays(eng.state, copy=not forking)
@@ -310,6 +310,7 @@ class Persistence:
             self._check_directory()
             index_path = self._check_in_place(lsn)
             self.meta["snapshot_lsn"] = lsn
+            self.meta["format_version"] = snap.FORMAT_VERSION  # an older store is upgraded by its next snapshot
             try:
                 snap.write_store_meta(self.path, self.meta, self.ops)
             except OSError as e:

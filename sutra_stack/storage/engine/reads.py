@@ -102,8 +102,11 @@ class ReadsMixin:
         min_confidence: float = 0.0,
         direction: str = "both",
         limit: int = 1000,
+        valid_at: float | None = None,
     ) -> list[Neighbor]:
+        """The concept's live associations, best first; with `valid_at`, only those true then."""
         codes = v.type_filter(types)
+        at = v.valid_at(valid_at)
         min_c = v.number(min_confidence, "min_confidence", 0.0, 1.0)
         if direction not in v.DIRECTIONS:
             raise InvalidArgument(f"direction must be one of out, in, both, got {shown(direction, 20)}",
@@ -119,14 +122,21 @@ class ReadsMixin:
                 sides.append(("out", g.out_edges(row), e["dst"]))
             if direction in ("in", "both"):
                 sides.append(("in", g.in_edges(row), e["src"]))
+            cols = e.cols
+            vf_col, vt_col, pred_col = cols["valid_from"], cols["valid_to"], cols["predicate"]
+            predicates = g.predicates
             for name, edges, other in sides:
                 for i in edges:
                     conf = as_float(e["confidence"][i])
                     code = int(e["type"][i])
                     if conf < min_c or (codes is not None and code not in codes):
                         continue
-                    out.append(Neighbor(concept_id=g.id_hex(int(other[i])), type=ASSOCIATION_TYPES[code],
-                                        confidence=conf, weight=as_float(e["weight"][i]), direction=name))
+                    vf, vt = vf_col.item(i), vt_col.item(i)
+                    if at is not None and not (vf <= at and (vt == 0.0 or vt > at)):
+                        continue
+                    out.append(Neighbor(g.id_hex(int(other[i])), ASSOCIATION_TYPES[code], conf,
+                                        as_float(e["weight"][i]), name, predicates[pred_col.item(i)], vf, vt,
+                                        g.superseded_hex(i), g.observed_of(i)))
         out.sort(key=lambda n: -n.confidence)
         return out[:lim]
 
@@ -139,25 +149,31 @@ class ReadsMixin:
         k: int = 3,
         min_confidence: float = 0.0,
         types: Sequence[str] | None = None,
+        valid_at: float | None = None,
     ) -> list[GraphPath]:
+        """The k most confident simple paths; with `valid_at`, through associations true then only."""
         s_ids = v.id_list(starts, "starts", limits.MAX_PATH_ENDPOINTS, "MAX_PATH_ENDPOINTS")
         t_ids = v.id_list(targets, "targets", limits.MAX_PATH_ENDPOINTS, "MAX_PATH_ENDPOINTS")
         depth = v.integer(max_depth, "max_depth", 1, limits.MAX_PATH_DEPTH, "MAX_PATH_DEPTH")
         kk = v.integer(k, "k", 1, limits.MAX_PATHS, "MAX_PATHS")
         min_c = v.number(min_confidence, "min_confidence", 0.0, 1.0)
         codes = v.type_filter(types)
+        at = v.valid_at(valid_at)
         with self._lock:
             s_rows = [self._row(s, f"starts[{i}]") for i, s in enumerate(s_ids)]
             t_rows = {self._row(t, f"targets[{i}]") for i, t in enumerate(t_ids)}
             found = best_paths(self._state.graph, s_rows, t_rows, max_depth=depth, k=kk,
-                               min_confidence=min_c, type_codes=codes)
+                               min_confidence=min_c, type_codes=codes, valid_at=at)
             g = self._state.graph
-            e = g.edges
+            cols = g.edges.cols
+            type_col, conf_col, pred_col = cols["type"], cols["confidence"], cols["predicate"]
+            vf_col, vt_col, predicates = cols["valid_from"], cols["valid_to"], g.predicates
             paths = []
             for conf, rows, hops in found:
                 ids = [g.id_hex(r) for r in rows]
-                hop_list = [Hop(source=ids[j], target=ids[j + 1], type=ASSOCIATION_TYPES[int(e["type"][h])],
-                                confidence=as_float(e["confidence"][h])) for j, h in enumerate(hops)]
+                hop_list = [Hop(ids[j], ids[j + 1], ASSOCIATION_TYPES[type_col.item(h)], as_float(conf_col.item(h)),
+                                predicates[pred_col.item(h)], vf_col.item(h), vt_col.item(h), g.superseded_hex(h))
+                            for j, h in enumerate(hops)]
                 paths.append(GraphPath(concepts=ids, hops=hop_list, confidence=conf))
         return paths
 

@@ -36,7 +36,8 @@ from sutra_stack.storage.engine import index_file
 from sutra_stack.storage.wal import fileops
 from sutra_stack.storage.wal.fileops import FileOps
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: associations carry predicate, valid_from, valid_to, superseded_by, observed
+READABLE_FORMATS = frozenset((1, 2))  # a format-1 snapshot loads (see snapshot_state.load_state)
 MAGIC = b"SUTRASNP"
 SNAPSHOT_NAME = "storage.dat"
 STORE_META_NAME = "store.json"
@@ -213,9 +214,9 @@ def _read_header(path: Path, f: Any) -> tuple[dict[str, Any], int]:
     magic, version, head_len, head_crc = _PREFIX.unpack(prefix)
     if magic != MAGIC:
         raise DataLoss(f"snapshot {path} does not start with {MAGIC!r} (offset 0): not a Sutra snapshot")
-    if version != FORMAT_VERSION:
-        raise DataLoss(f"snapshot {path} has format version {version}; this build reads version "
-                       f"{FORMAT_VERSION} (offset 8)")
+    if version not in READABLE_FORMATS:
+        raise DataLoss(f"snapshot {path} has format version {version}; this build reads versions "
+                       f"{', '.join(map(str, sorted(READABLE_FORMATS)))} (offset 8)")
     head = f.read(head_len)
     if len(head) != head_len or zlib.crc32(head) != head_crc:
         raise DataLoss(f"snapshot {path}: header checksum mismatch at offset {_PREFIX.size}")

@@ -1,6 +1,8 @@
 """What a snapshot holds and how it is taken from the live state.
 
-The arrays and counters of the state and loading them back; holding the state still for the
+The arrays and counters of the state and loading them back (a format-1 snapshot too: its
+associations get predicate "", valid_from = their `created`, valid_to 0 and no superseding fact,
+and the next snapshot writes the current format); holding the state still for the
 moment a snapshot is cut (`frozen_state`); writing the files from a forked child that reports
 a failure back through a pipe; and the error a failed snapshot raises.
 """
@@ -20,7 +22,7 @@ import numpy as np
 from sutra_stack.errors import Internal, SutraError
 from sutra_stack.storage.engine import snapshot as snap
 from sutra_stack.storage.engine.backup_copy import disk_error
-from sutra_stack.storage.engine.graph import IdIndex
+from sutra_stack.storage.engine.graph import EDGE_SCHEMA, Graph, IdIndex
 from sutra_stack.storage.engine.state import StoreState
 from sutra_stack.storage.engine.vectors import die_with_parent
 from sutra_stack.storage.wal import fileops
@@ -44,17 +46,61 @@ def state_arrays(state: StoreState, copy: bool = True) -> tuple[dict[str, np.nda
     arrays["meta"] = g.meta.array().copy() if copy else g.meta.array()
     for name, arr in t.arrays().items():
         arrays["t." + name] = arr.copy() if copy else arr
+    arrays.update(_time_arrays(g))
     counters = {"concept_rows": g.concepts.n, "edge_rows": g.edges.n, "live_concepts": g.live_concepts,
                 "live_edges": g.live_edges, "text_total_len": t.total_len, "text_live_docs": t.live_docs,
                 "vectors": state.vectors.count}
     return arrays, counters
 
 
+def _time_arrays(g: Graph) -> dict[str, np.ndarray]:
+    """The predicate string table and the side table of observations as flat arrays (new arrays:
+    both are small, one entry per distinct predicate and per edge observed more than once)."""
+    texts = [p.encode("utf-8") for p in g.predicates]
+    p_offsets = np.zeros(len(texts) + 1, dtype=np.int64)
+    np.cumsum([len(b) for b in texts], out=p_offsets[1:])
+    edges = sorted(g.observed)
+    times = [g.observed[i] for i in edges]
+    o_offsets = np.zeros(len(edges) + 1, dtype=np.int64)
+    np.cumsum([len(ts) for ts in times], out=o_offsets[1:])
+    return {
+        "p.text": np.frombuffer(b"".join(texts), dtype=np.uint8).copy(), "p.offsets": p_offsets,
+        "o.edges": np.asarray(edges, dtype=np.int32), "o.offsets": o_offsets,
+        "o.times": np.asarray([x for ts in times for x in ts], dtype=np.float64),
+    }
+
+
+def _load_times(g: Graph, arrays: dict[str, tuple[np.ndarray, int]]) -> None:
+    text, n = arrays["p.text"]
+    raw = text[:n].tobytes()
+    offs = arrays["p.offsets"][0][: arrays["p.offsets"][1]].tolist()
+    g.set_predicates([raw[offs[j] : offs[j + 1]].decode("utf-8") for j in range(len(offs) - 1)])
+    edges = arrays["o.edges"][0][: arrays["o.edges"][1]].tolist()
+    offs = arrays["o.offsets"][0][: arrays["o.offsets"][1]].tolist()
+    times = arrays["o.times"][0][: arrays["o.times"][1]].tolist()
+    g.observed = {i: times[offs[j] : offs[j + 1]] for j, i in enumerate(edges)}
+
+
+def _format1_edges(buffers: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """A format-1 snapshot's edge columns with the time columns added: predicate 0 (""),
+    valid_from = created, valid_to 0, no superseding fact (as many rows as the loaded buffers)."""
+    cap = len(buffers["created"])
+    extra = {name: np.full(cap, fill, dtype=dtype) for name, (dtype, fill) in EDGE_SCHEMA.items()
+             if name not in buffers}
+    extra["valid_from"][:] = buffers["created"]
+    return {**buffers, **extra}
+
+
 def load_state(state: StoreState, header: dict[str, Any], arrays: dict[str, tuple[np.ndarray, int]]) -> None:
     g, t = state.graph, state.text
     c = header["counters"]
     g.concepts.adopt(c["concept_rows"], {k[2:]: b for k, (b, _) in arrays.items() if k.startswith("c.")})
-    g.edges.adopt(c["edge_rows"], {k[2:]: b for k, (b, _) in arrays.items() if k.startswith("e.")})
+    edges = {k[2:]: b for k, (b, _) in arrays.items() if k.startswith("e.")}
+    if int(header.get("format_version", 1)) < 2:
+        edges = _format1_edges(edges)
+    else:
+        _load_times(g, arrays)
+    g.edges.adopt(c["edge_rows"], edges)
     g.content.adopt(*arrays["content"])
     g.meta.adopt(*arrays["meta"])
     g.ids.set_base(arrays["ids.keys"][0][: arrays["ids.keys"][1]], arrays["ids.rows"][0][: arrays["ids.rows"][1]])

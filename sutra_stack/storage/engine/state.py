@@ -104,19 +104,36 @@ class StoreState:
                 c["meta_len"][row] = len(raw)
 
     def _associate(self, ts: float, items: list[list[Any]]) -> int:
+        """Add or merge associations (see `model.AssociationInput` for the merge). An item of a
+        version-1 record (five fields) merges as that release did: confidence and weight only."""
         g = self.graph
         e = g.edges
         stored = 0
-        for src, dst, code, conf, weight in items:
+        for item in items:
+            src, dst, code, conf, weight = item[:5]
             s, d = g.row_of(bytes(src)), g.row_of(bytes(dst))
             if s < 0 or d < 0:
                 continue  # an endpoint was deleted after validation: skipped, the same on replay
             i = g.find_edge(s, d, int(code))
+            stored += 1
+            if len(item) < 9:  # a version-1 record
+                if i >= 0:
+                    e["confidence"][i], e["weight"][i] = conf, weight
+                else:
+                    i = g.add_edge(s, d, int(code), conf, weight, ts)
+                    e["valid_from"][i] = float(e["created"][i])
+                continue
+            predicate, valid_from, valid_to, superseded = item[5:9]
+            valid_from = valid_from or ts
             if i >= 0:
                 e["confidence"][i], e["weight"][i] = conf, weight
+                g.observe(i, valid_from, limits.MAX_OBSERVATIONS)
+                e["valid_to"][i], e["superseded_by"][i] = valid_to, bytes(superseded)
+                if predicate:
+                    e["predicate"][i] = g.predicate_id(predicate)
             else:
-                g.add_edge(s, d, int(code), conf, weight, ts)
-            stored += 1
+                g.add_edge(s, d, int(code), conf, weight, ts, g.predicate_id(predicate), valid_from, valid_to,
+                           bytes(superseded))
         return stored
 
     def _delete_concept(self, key: bytes) -> bool:

@@ -317,10 +317,11 @@ class Engine(ReadsMixin, WritableMixin):
         return self._write(records.LEARN, time.time(), _learn_body(body), reserve=new)
 
     def learn_association(
-        self, source: str, target: str, type: str = "semantic", confidence: float = 1.0, weight: float = 1.0
+        self, source: str, target: str, type: str = "semantic", confidence: float = 1.0, weight: float = 1.0,
+        predicate: str = "", valid_from: float = 0.0, valid_to: float = 0.0, superseded_by: str = "",
     ) -> None:
         self._check_writable()
-        a = AssociationInput(source=source, target=target, type=type, confidence=confidence, weight=weight)
+        a = AssociationInput(source, target, type, confidence, weight, predicate, valid_from, valid_to, superseded_by)
         self._associate([v.checked_association(a, "")], [""])
 
     def learn_associations(self, items: Sequence[AssociationInput]) -> int:
@@ -331,15 +332,14 @@ class Engine(ReadsMixin, WritableMixin):
         checked = [v.checked_association(v.association_input(it, i), f"items[{i}].") for i, it in enumerate(lst)]
         return self._associate(checked, [f"items[{i}]." for i in range(len(lst))])
 
-    def _associate(self, checked: list[tuple[bytes, bytes, int, float, float]], prefixes: list[str]) -> int:
+    def _associate(self, checked: list[v.CheckedAssociation], prefixes: list[str]) -> int:
         with self._lock:
             g = self._state.graph
             for (src, dst, *_), p in zip(checked, prefixes, strict=True):
                 for key, name in ((src, "source"), (dst, "target")):
                     if g.row_of(key) < 0:
                         raise NotFound(f"{p}{name}: concept {key.hex()} does not exist", field=p + name)
-        body = [[s, d, c, conf, w] for s, d, c, conf, w in checked]
-        return self._write(records.ASSOCIATE, time.time(), body)
+        return self._write(records.ASSOCIATE, time.time(), [list(c) for c in checked])
 
     # --- deleting --------------------------------------------------------------------------
     def delete_concept(self, concept_id: str) -> bool:

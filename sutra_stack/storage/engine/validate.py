@@ -134,7 +134,12 @@ def association_input(item: object, i: int) -> AssociationInput:
     return item
 
 
-def checked_association(a: AssociationInput, prefix: str) -> tuple[bytes, bytes, int, float, float]:
+CheckedAssociation = tuple[bytes, bytes, int, float, float, str, float, float, bytes]
+
+
+def checked_association(a: AssociationInput, prefix: str) -> CheckedAssociation:
+    """(source, target, type code, confidence, weight, predicate, valid_from, valid_to, superseded_by
+    id bytes or b""): the body of one item of an associate WAL record."""
     src = bytes.fromhex(check_id(a.source, prefix + "source"))
     dst = bytes.fromhex(check_id(a.target, prefix + "target"))
     if src == dst:
@@ -142,7 +147,47 @@ def checked_association(a: AssociationInput, prefix: str) -> tuple[bytes, bytes,
     code = TYPE_CODES[check_type(a.type, prefix + "type")]
     conf = number(a.confidence, prefix + "confidence", 0.0, 1.0)
     weight = number(a.weight, prefix + "weight", 0.0, limits.MAX_ASSOCIATION_WEIGHT)
-    return src, dst, code, conf, weight
+    pred = predicate(a.predicate, prefix + "predicate")
+    valid_from = time_value(a.valid_from, prefix + "valid_from")
+    valid_to = time_value(a.valid_to, prefix + "valid_to")
+    if valid_to and valid_from and valid_to < valid_from:
+        raise InvalidArgument(f"{prefix}valid_to ({valid_to:g}) must be 0 (still true) or not before "
+                              f"{prefix}valid_from ({valid_from:g})", field=prefix + "valid_to")
+    sup = a.superseded_by
+    sup_key = b"" if sup is None or sup == "" else bytes.fromhex(check_id(sup, prefix + "superseded_by"))
+    return src, dst, code, conf, weight, pred, valid_from, valid_to, sup_key
+
+
+def predicate(value: object, field: str) -> str:
+    """An association's predicate: a string of at most MAX_PREDICATE_BYTES UTF-8 bytes ("" for none)."""
+    if value is None or value == "":
+        return ""
+    if not isinstance(value, str):
+        raise InvalidArgument(f"{field} must be a string, got {type(value).__name__}", field=field)
+    try:
+        n = len(value.encode("utf-8"))
+    except UnicodeEncodeError:
+        raise InvalidArgument(f"{field} is not valid Unicode text (lone surrogate)", field=field) from None
+    if n > limits.MAX_PREDICATE_BYTES:
+        raise InvalidArgument(f"{field} is {n} bytes, over the limit MAX_PREDICATE_BYTES = "
+                              f"{limits.MAX_PREDICATE_BYTES}", field=field)
+    return value
+
+
+def time_value(value: object, field: str) -> float:
+    """Unix seconds: finite, >= 0 and at most MAX_TIME_SECONDS (year 9999)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise InvalidArgument(f"{field} must be a number (unix seconds), got {type(value).__name__}", field=field)
+    v = float(value)
+    if not math.isfinite(v) or v < 0.0 or v > limits.MAX_TIME_SECONDS:
+        raise InvalidArgument(f"{field} must be unix seconds between 0 and MAX_TIME_SECONDS = "
+                              f"{limits.MAX_TIME_SECONDS:.0f}, got {value!r:.40}", field=field)
+    return v
+
+
+def valid_at(value: object, field: str = "valid_at") -> float | None:
+    """A read's moment (unix seconds), or None for every live association."""
+    return None if value is None else time_value(value, field)
 
 
 def id_list(values: object, field: str, max_items: int, limit_name: str, *, allow_empty: bool = False) -> list[str]:

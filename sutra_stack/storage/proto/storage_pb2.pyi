@@ -79,18 +79,26 @@ class ConceptIdsResponse(_message.Message):
     def __init__(self, concept_ids: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class LearnAssociationRequest(_message.Message):
-    __slots__ = ("source", "target", "type", "confidence", "weight")
+    __slots__ = ("source", "target", "type", "confidence", "weight", "predicate", "valid_from", "valid_to", "superseded_by")
     SOURCE_FIELD_NUMBER: _ClassVar[int]
     TARGET_FIELD_NUMBER: _ClassVar[int]
     TYPE_FIELD_NUMBER: _ClassVar[int]
     CONFIDENCE_FIELD_NUMBER: _ClassVar[int]
     WEIGHT_FIELD_NUMBER: _ClassVar[int]
+    PREDICATE_FIELD_NUMBER: _ClassVar[int]
+    VALID_FROM_FIELD_NUMBER: _ClassVar[int]
+    VALID_TO_FIELD_NUMBER: _ClassVar[int]
+    SUPERSEDED_BY_FIELD_NUMBER: _ClassVar[int]
     source: str
     target: str
     type: str
     confidence: float
     weight: float
-    def __init__(self, source: _Optional[str] = ..., target: _Optional[str] = ..., type: _Optional[str] = ..., confidence: _Optional[float] = ..., weight: _Optional[float] = ...) -> None: ...
+    predicate: str
+    valid_from: float
+    valid_to: float
+    superseded_by: str
+    def __init__(self, source: _Optional[str] = ..., target: _Optional[str] = ..., type: _Optional[str] = ..., confidence: _Optional[float] = ..., weight: _Optional[float] = ..., predicate: _Optional[str] = ..., valid_from: _Optional[float] = ..., valid_to: _Optional[float] = ..., superseded_by: _Optional[str] = ...) -> None: ...
 
 class LearnAssociationsRequest(_message.Message):
     __slots__ = ("items",)
@@ -149,32 +157,44 @@ class ConceptSlots(_message.Message):
     def __init__(self, items: _Optional[_Iterable[_Union[ConceptSlot, _Mapping]]] = ...) -> None: ...
 
 class GetNeighborsRequest(_message.Message):
-    __slots__ = ("concept_id", "types", "min_confidence", "direction", "limit")
+    __slots__ = ("concept_id", "types", "min_confidence", "direction", "limit", "valid_at")
     CONCEPT_ID_FIELD_NUMBER: _ClassVar[int]
     TYPES_FIELD_NUMBER: _ClassVar[int]
     MIN_CONFIDENCE_FIELD_NUMBER: _ClassVar[int]
     DIRECTION_FIELD_NUMBER: _ClassVar[int]
     LIMIT_FIELD_NUMBER: _ClassVar[int]
+    VALID_AT_FIELD_NUMBER: _ClassVar[int]
     concept_id: str
     types: _containers.RepeatedScalarFieldContainer[str]
     min_confidence: float
     direction: str
     limit: int
-    def __init__(self, concept_id: _Optional[str] = ..., types: _Optional[_Iterable[str]] = ..., min_confidence: _Optional[float] = ..., direction: _Optional[str] = ..., limit: _Optional[int] = ...) -> None: ...
+    valid_at: float
+    def __init__(self, concept_id: _Optional[str] = ..., types: _Optional[_Iterable[str]] = ..., min_confidence: _Optional[float] = ..., direction: _Optional[str] = ..., limit: _Optional[int] = ..., valid_at: _Optional[float] = ...) -> None: ...
 
 class Neighbor(_message.Message):
-    __slots__ = ("concept_id", "type", "confidence", "weight", "direction")
+    __slots__ = ("concept_id", "type", "confidence", "weight", "direction", "predicate", "valid_from", "valid_to", "superseded_by", "observed")
     CONCEPT_ID_FIELD_NUMBER: _ClassVar[int]
     TYPE_FIELD_NUMBER: _ClassVar[int]
     CONFIDENCE_FIELD_NUMBER: _ClassVar[int]
     WEIGHT_FIELD_NUMBER: _ClassVar[int]
     DIRECTION_FIELD_NUMBER: _ClassVar[int]
+    PREDICATE_FIELD_NUMBER: _ClassVar[int]
+    VALID_FROM_FIELD_NUMBER: _ClassVar[int]
+    VALID_TO_FIELD_NUMBER: _ClassVar[int]
+    SUPERSEDED_BY_FIELD_NUMBER: _ClassVar[int]
+    OBSERVED_FIELD_NUMBER: _ClassVar[int]
     concept_id: str
     type: str
     confidence: float
     weight: float
     direction: str
-    def __init__(self, concept_id: _Optional[str] = ..., type: _Optional[str] = ..., confidence: _Optional[float] = ..., weight: _Optional[float] = ..., direction: _Optional[str] = ...) -> None: ...
+    predicate: str
+    valid_from: float
+    valid_to: float
+    superseded_by: str
+    observed: _containers.RepeatedScalarFieldContainer[float]
+    def __init__(self, concept_id: _Optional[str] = ..., type: _Optional[str] = ..., confidence: _Optional[float] = ..., weight: _Optional[float] = ..., direction: _Optional[str] = ..., predicate: _Optional[str] = ..., valid_from: _Optional[float] = ..., valid_to: _Optional[float] = ..., superseded_by: _Optional[str] = ..., observed: _Optional[_Iterable[float]] = ...) -> None: ...
 
 class NeighborsResponse(_message.Message):
     __slots__ = ("neighbors",)
@@ -183,32 +203,42 @@ class NeighborsResponse(_message.Message):
     def __init__(self, neighbors: _Optional[_Iterable[_Union[Neighbor, _Mapping]]] = ...) -> None: ...
 
 class FindPathRequest(_message.Message):
-    __slots__ = ("starts", "targets", "max_depth", "k", "min_confidence", "types")
+    __slots__ = ("starts", "targets", "max_depth", "k", "min_confidence", "types", "valid_at")
     STARTS_FIELD_NUMBER: _ClassVar[int]
     TARGETS_FIELD_NUMBER: _ClassVar[int]
     MAX_DEPTH_FIELD_NUMBER: _ClassVar[int]
     K_FIELD_NUMBER: _ClassVar[int]
     MIN_CONFIDENCE_FIELD_NUMBER: _ClassVar[int]
     TYPES_FIELD_NUMBER: _ClassVar[int]
+    VALID_AT_FIELD_NUMBER: _ClassVar[int]
     starts: _containers.RepeatedScalarFieldContainer[str]
     targets: _containers.RepeatedScalarFieldContainer[str]
     max_depth: int
     k: int
     min_confidence: float
     types: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, starts: _Optional[_Iterable[str]] = ..., targets: _Optional[_Iterable[str]] = ..., max_depth: _Optional[int] = ..., k: _Optional[int] = ..., min_confidence: _Optional[float] = ..., types: _Optional[_Iterable[str]] = ...) -> None: ...
+    valid_at: float
+    def __init__(self, starts: _Optional[_Iterable[str]] = ..., targets: _Optional[_Iterable[str]] = ..., max_depth: _Optional[int] = ..., k: _Optional[int] = ..., min_confidence: _Optional[float] = ..., types: _Optional[_Iterable[str]] = ..., valid_at: _Optional[float] = ...) -> None: ...
 
 class Hop(_message.Message):
-    __slots__ = ("source", "target", "type", "confidence")
+    __slots__ = ("source", "target", "type", "confidence", "predicate", "valid_from", "valid_to", "superseded_by")
     SOURCE_FIELD_NUMBER: _ClassVar[int]
     TARGET_FIELD_NUMBER: _ClassVar[int]
     TYPE_FIELD_NUMBER: _ClassVar[int]
     CONFIDENCE_FIELD_NUMBER: _ClassVar[int]
+    PREDICATE_FIELD_NUMBER: _ClassVar[int]
+    VALID_FROM_FIELD_NUMBER: _ClassVar[int]
+    VALID_TO_FIELD_NUMBER: _ClassVar[int]
+    SUPERSEDED_BY_FIELD_NUMBER: _ClassVar[int]
     source: str
     target: str
     type: str
     confidence: float
-    def __init__(self, source: _Optional[str] = ..., target: _Optional[str] = ..., type: _Optional[str] = ..., confidence: _Optional[float] = ...) -> None: ...
+    predicate: str
+    valid_from: float
+    valid_to: float
+    superseded_by: str
+    def __init__(self, source: _Optional[str] = ..., target: _Optional[str] = ..., type: _Optional[str] = ..., confidence: _Optional[float] = ..., predicate: _Optional[str] = ..., valid_from: _Optional[float] = ..., valid_to: _Optional[float] = ..., superseded_by: _Optional[str] = ...) -> None: ...
 
 class Path(_message.Message):
     __slots__ = ("concepts", "hops", "confidence")

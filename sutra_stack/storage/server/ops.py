@@ -74,6 +74,10 @@ ASSOCIATION_PARAMS: dict[str, tuple[Checker, Any]] = {
     "type": (_same, "semantic"),
     "confidence": (_same, 1.0),
     "weight": (_same, 1.0),
+    "predicate": (_same, ""),
+    "valid_from": (_same, 0.0),
+    "valid_to": (_same, 0.0),
+    "superseded_by": (_same, ""),
 }
 
 
@@ -121,7 +125,7 @@ class Op:
 
 FIND_PATHS_PARAMS: dict[str, tuple[Checker, Any]] = {
     "starts": (_same, _MISSING), "targets": (_same, _MISSING), "max_depth": (_same, 4),
-    "k": (_same, 3), "min_confidence": (_same, 0.0), "types": (_same, None),
+    "k": (_same, 3), "min_confidence": (_same, 0.0), "types": (_same, None), "valid_at": (_same, None),
 }
 
 OPS: dict[str, Op] = {
@@ -138,7 +142,7 @@ OPS: dict[str, Op] = {
         Op("query_concepts", "QueryConcepts", {"concept_ids": (_same, _MISSING)}, inline=True),
         Op("get_neighbors", "GetNeighbors", {
             "concept_id": (_same, _MISSING), "types": (_same, None), "min_confidence": (_same, 0.0),
-            "direction": (_same, "both"), "limit": (_same, 1000),
+            "direction": (_same, "both"), "limit": (_same, 1000), "valid_at": (_same, None),
         }, inline=True),
         # A path search never waits on disk and is bounded by MAX_PATH_DEPTH, MAX_PATHS and
         # MAX_PATH_ENDPOINTS; a question's search costs about what its text search does, so it
