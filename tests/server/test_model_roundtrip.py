@@ -112,6 +112,8 @@ def test_association_input_and_neighbor(door: str, clients: dict[str, StorageCli
     body = rest.get(f"/concepts/{a}/neighbors")
     assert body.status_code == 200, body.text
     assert body.json() == {"concept_id": a, "neighbors": [neighbor_out(out[0], f"neighbor round trip {door} b")]}
+    assert rest.get(f"/concepts/{a}/neighbors", params={"valid_at": sent.valid_from}).json() == body.json()
+    assert rest.get(f"/concepts/{a}/neighbors", params={"valid_at": sent.valid_to}).json()["neighbors"] == []
 
 
 @pytest.mark.parametrize("door", DOORS)

@@ -39,6 +39,7 @@ from sutra_stack.apps.api.schemas import (
 from sutra_stack.apps.common.blocking import blocking
 from sutra_stack.apps.common.health import probe
 from sutra_stack.errors import NotFound
+from sutra_stack.limits import MAX_TIME_SECONDS
 from sutra_stack.storage.model import ASSOCIATION_TYPES
 
 router = APIRouter()
@@ -139,11 +140,13 @@ async def get_neighbors(
     type: Annotated[list[AssociationType] | None, Query(description="Only links of these types.")] = None,
     min_confidence: Annotated[float, Query(ge=0.0, le=1.0)] = 0.0,
     limit: Annotated[int, Query(ge=1, le=NEIGHBOR_LIMIT_MAX, description="MAX_NEIGHBORS at most.")] = 100,
+    valid_at: Annotated[float | None, Query(ge=0.0, le=MAX_TIME_SECONDS, description=(
+        "Only links true at this moment (unix seconds): valid_from <= valid_at and valid_to 0 or later."))] = None,
 ) -> NeighborsResponse:
-    """The concepts linked to one concept, with the type and confidence of each link."""
+    """The concepts linked to one concept, with the type, confidence and time of each link."""
     s = store.astore()
     neighbors = await s.get_neighbors(concept_id, types=type, min_confidence=min_confidence, direction=direction,
-                                      limit=limit)
+                                      limit=limit, valid_at=valid_at)
     if not neighbors and await s.query_concept(concept_id) is None:
         raise NotFound(f"no concept with id {concept_id}", field="concept_id")
     concepts = await s.query_concepts([n.concept_id for n in neighbors]) if neighbors else []

@@ -152,6 +152,12 @@ class PathStep(BaseModel):
     content: str
     relation: str | None = Field(default=None, description="Type of the hop that reached this concept (None first).")
     hop_confidence: float | None = None
+    predicate: str | None = Field(default=None, description="The hop's relation as the text states it "
+                                  "(\"moved to\"); empty when none (None first).")
+    valid_from: float | None = Field(default=None, description="Unix seconds when the hop's fact became true.")
+    valid_to: float | None = Field(default=None, description="Unix seconds when it stopped being true; 0: "
+                                   "still true.")
+    superseded_by: str | None = Field(default=None, description="Id of the fact that ended it; empty when none.")
 
 
 class ReasoningPath(BaseModel):
