@@ -86,8 +86,9 @@ SETTINGS: tuple[Setting, ...] = (
        minimum=4096),
     _s("storage.snapshot_interval", float, 600.0, "Take a snapshot at least this often, in seconds (0: off).",
        minimum=0),
-    _s("storage.recovery_target_seconds", float, 5.0, "Take a snapshot once replaying the WAL after a crash "
-       "would take about this long, in seconds, at the replay rate measured on start (0: off).", minimum=0),
+    _s("storage.recovery_target_seconds", float, 5.0, "Bound on replaying the WAL after a crash, in seconds, "
+       "at the replay rate measured on start: snapshots come early enough, and writes wait for a running one "
+       "once the WAL holds this much (0: off).", minimum=0),
     _s("storage.max_concepts", int, DEFAULT_MAX_CONCEPTS, "Capacity cap: writes past it are refused.",
        minimum=1),
     _s("storage.read_only", bool, False, "Serve reads only."),
