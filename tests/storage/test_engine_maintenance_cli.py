@@ -25,6 +25,9 @@ def make_store(path: Path) -> list[str]:
                                for i in range(30)])
         eng.learn_associations([AssociationInput(ids[i], ids[i + 1], "causal", 0.8) for i in range(29)])
         eng.learn_association(ids[0], ids[29], "hierarchical", 0.4)
+        # an association that carries time, observed twice and superseded: every field exported and imported
+        eng.learn_associations([AssociationInput(ids[2], ids[1], "semantic", 0.7, 1.0, "moved to", t, 3_000.0, ids[4])
+                                for t in (2_000.0, 1_000.0)])
         eng.delete_concept(ids[15])
     return ids
 
@@ -45,9 +48,9 @@ def test_backup_restore_export_import_round_trip(tmp_path: Path) -> None:
     r = sutra("restore", str(bk), "--storage", str(restored))
     assert r.returncode == 0, r.stderr
     r = sutra("export", "--jsonl", str(tmp_path / "a.jsonl"), "--storage", str(restored))
-    assert r.returncode == 0 and "exported 29 concepts and 28 associations" in r.stdout, r.stdout + r.stderr
+    assert r.returncode == 0 and "exported 29 concepts and 29 associations" in r.stdout, r.stdout + r.stderr
     r = sutra("import", str(tmp_path / "a.jsonl"), "--storage", str(imported))
-    assert r.returncode == 0 and "imported 29 concepts and 28 associations" in r.stdout, r.stdout + r.stderr
+    assert r.returncode == 0 and "imported 29 concepts and 29 associations" in r.stdout, r.stdout + r.stderr
     r = sutra("export", "--jsonl", str(tmp_path / "b.jsonl"), "--storage", str(imported))
     assert r.returncode == 0, r.stderr
     assert records(tmp_path / "a.jsonl") == records(tmp_path / "b.jsonl")
@@ -55,6 +58,9 @@ def test_backup_restore_export_import_round_trip(tmp_path: Path) -> None:
         assert eng.query_concept(ids[15]) is None
         assert eng.query_concept(ids[3]).metadata == {"n": 3}
         assert [n.type for n in eng.get_neighbors(ids[0], direction="out")] == ["causal", "hierarchical"]
+        (timed,) = eng.get_neighbors(ids[2], types=["semantic"])
+        assert (timed.predicate, timed.valid_from, timed.valid_to, timed.superseded_by, timed.observed) == (
+            "moved to", 1_000.0, 3_000.0, ids[4], [1_000.0, 2_000.0])
 
 
 def test_export_with_vectors_to_stdout(tmp_path: Path) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import IO, Any
 
@@ -78,8 +79,21 @@ def iter_records(engine: Engine, *, vectors: bool = False) -> Iterator[dict[str,
             association = Association(
                 source=g.id_hex(int(e["src"][i])), target=g.id_hex(int(e["dst"][i])),
                 type=ASSOCIATION_TYPES[int(e["type"][i])], confidence=as_float(e["confidence"][i]),
-                weight=as_float(e["weight"][i]), created=float(e["created"][i]))
+                weight=as_float(e["weight"][i]), created=float(e["created"][i]),
+                predicate=g.predicates[int(e["predicate"][i])], valid_from=float(e["valid_from"][i]),
+                valid_to=float(e["valid_to"][i]), superseded_by=g.superseded_hex(i), observed=g.observed_of(i))
             yield {"kind": "association", **association.to_dict()}
+
+
+def _association_writes(rec: dict[str, Any]) -> list[AssociationInput]:
+    """The writes that rebuild an exported association: its record, then one per later observed time
+    (merged into it in order). An export without time fields (an older release's) gets valid_from =
+    its `created`."""
+    if "valid_from" not in rec and "created" in rec:
+        rec = {**rec, "valid_from": rec["created"]}
+    first = AssociationInput.from_dict(rec)
+    later = sorted({float(t) for t in rec.get("observed") or ()} - {float(first.valid_from)})
+    return [first, *(replace(first, valid_from=t) for t in later)]
 
 
 def export_jsonl(path: Path, out: IO[str], settings: Mapping[str, Any] | None = None, *,
@@ -98,6 +112,7 @@ def import_jsonl(path: Path, lines: IO[str], settings: Mapping[str, Any] | None 
     """Learn every record of a JSONL export into the store at `path`; returns (concepts, associations)."""
     concepts: list[ConceptInput] = []
     assocs: list[AssociationInput] = []
+    records = [0]  # association records in `assocs`
     done = [0, 0]
     with Engine.open(path, settings) as engine:
 
@@ -109,8 +124,10 @@ def import_jsonl(path: Path, lines: IO[str], settings: Mapping[str, Any] | None 
         def flush_assocs() -> None:
             flush_concepts()
             if assocs:
-                done[1] += engine.learn_associations(assocs)
+                engine.learn_associations(assocs)
+                done[1] += records[0]
                 assocs.clear()
+                records[0] = 0
 
         for n, line in enumerate(lines, 1):
             if not line.strip():
@@ -124,7 +141,8 @@ def import_jsonl(path: Path, lines: IO[str], settings: Mapping[str, Any] | None 
                     concepts.append(ConceptInput.from_dict(
                         {**rec, "concept_id": rec.get("id"), "metadata": rec.get("metadata") or None}))
                 elif kind == "association":
-                    assocs.append(AssociationInput.from_dict(rec))
+                    assocs.extend(_association_writes(rec))
+                    records[0] += 1
                 else:
                     raise ValueError(f"kind must be concept or association, got {kind!r:.30}")
                 if len(concepts) >= IMPORT_BATCH:
