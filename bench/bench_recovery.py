@@ -90,8 +90,8 @@ for start in range(0, n, 1000):
 took = time.perf_counter() - t0
 p = eng._persist
 print(json.dumps({"rate": n / took, "seconds": took, "snapshots": p.snapshots_taken,
-                  "wal_now": p.wal.size_bytes, "wake_bytes": p.wake_bytes, "budget": p.budget_bytes,
-                  "waits": p.write_waits, "wait_seconds": p.write_wait_seconds}), flush=True)
+                  "wal_now": p.wal.size_bytes, "wake_bytes": p.budget.wake_bytes, "budget": p.budget.budget_bytes,
+                  "waits": p.budget.write_waits, "wait_seconds": p.budget.write_wait_seconds}), flush=True)
 os._exit(0)  # a crash: no snapshot on the way out
 """
 
@@ -102,7 +102,7 @@ t0 = time.perf_counter()
 eng = Engine.open(sys.argv[1], {"storage.recovery_target_seconds": 0.0})
 opened = time.perf_counter() - t0
 p = eng._persist
-out = {"open": opened, "replay_rate": p.replay_rate, "wal": p.wal.size_bytes, "concepts": eng.stats().concepts}
+out = {"open": opened, "replay_rate": p.budget.replay_rate, "wal": p.wal.size_bytes, "concepts": eng.stats().concepts}
 eng.close()
 print(json.dumps(out), flush=True)
 """

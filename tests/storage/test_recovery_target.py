@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 from sutra_stack.storage.engine import Engine
-from sutra_stack.storage.engine.persistence import DEFAULT_REPLAY_BYTES_PER_SECOND
+from sutra_stack.storage.engine.recovery_budget import DEFAULT_REPLAY_BYTES_PER_SECOND
 from sutra_stack.storage.model import ConceptInput
 from sutra_stack.storage.wal import fileops
 from sutra_stack.storage.wal.fileops import FILE_MODE, FileOps
@@ -32,7 +32,7 @@ def test_a_wal_that_would_replay_past_the_target_gets_a_snapshot(tmp_path: Path)
         wait_until(lambda: eng.stats().last_snapshot is not None, timeout=30,
                    what="a snapshot taken for the recovery target")
         p = eng._persist
-        assert p.wake_bytes < 1 << 40
+        assert p.budget.wake_bytes < 1 << 40
         wait_until(lambda: p.recovery_estimate <= 0.05 or p.snapshots_taken > 1, timeout=30,
                    what="the WAL bounded by the target")
 
@@ -62,9 +62,9 @@ def test_a_start_that_replays_enough_measures_the_replay_rate(tmp_path: Path) ->
         p = again._persist
         assert again.stats().concepts == 4000 and again.stats().last_snapshot is None
         assert p.wal.size_bytes > 4 * 1024 * 1024
-        assert p.replay_rate != DEFAULT_REPLAY_BYTES_PER_SECOND  # measured on this start
-        assert p.budget_bytes == int(2.0 * p.replay_rate)  # before any snapshot: wakes at half of it
-        assert abs(p.wake_bytes - p.budget_bytes / 2) <= 1
+        assert p.budget.replay_rate != DEFAULT_REPLAY_BYTES_PER_SECOND  # measured on this start
+        assert p.budget.budget_bytes == int(2.0 * p.budget.replay_rate)  # before any snapshot: wakes at half of it
+        assert abs(p.budget.wake_bytes - p.budget.budget_bytes / 2) <= 1
 
 
 class SlowSnapshots(FileOps):
@@ -111,13 +111,13 @@ def test_writes_wait_for_a_slow_snapshot_so_a_crash_replays_at_most_the_target(t
     settings = dict(BASE, **{"storage.recovery_target_seconds": 0.05})
     with fileops.use(SlowSnapshots(0.2)), Engine.open(tmp_path / "s", settings) as eng:
         p = eng._persist
-        assert p is not None and p.budget_bytes == int(0.05 * DEFAULT_REPLAY_BYTES_PER_SECOND)
+        assert p is not None and p.budget.budget_bytes == int(0.05 * DEFAULT_REPLAY_BYTES_PER_SECOND)
         largest, step = largest_wal(eng, 30, "held back")
         assert p.snapshots_taken >= 1
-        assert p.write_waits > 0 and p.write_wait_seconds > 0
-        assert eng.metrics()["write_waits_total"] == p.write_waits
+        assert p.budget.write_waits > 0 and p.budget.write_wait_seconds > 0
+        assert eng.metrics()["write_waits_total"] == p.budget.write_waits
         # never more than the budget plus the one write let in before the WAL reached it
-        assert largest <= p.budget_bytes + step, (largest, p.budget_bytes, step)
+        assert largest <= p.budget.budget_bytes + step, (largest, p.budget.budget_bytes, step)
         assert eng.stats().concepts == 3000
 
 
@@ -126,7 +126,7 @@ def test_with_the_target_off_writes_never_wait_for_a_snapshot(tmp_path: Path) ->
     settings = dict(BASE, **{"storage.recovery_target_seconds": 0.0, "storage.snapshot_wal_bytes": 200_000})
     with fileops.use(SlowSnapshots(0.4)), Engine.open(tmp_path / "s", settings) as eng:
         p = eng._persist
-        assert p is not None and p.budget_bytes == 0
+        assert p is not None and p.budget.budget_bytes == 0
         largest, step = largest_wal(eng, 60, "not held back")
-        assert p.write_waits == 0
+        assert p.budget.write_waits == 0
         assert largest > 200_000 + 2 * step  # the log passed its size limit by many writes meanwhile

@@ -8,11 +8,8 @@ writes keep flowing; the thread wakes when replaying the WAL after a crash would
 storage.recovery_target_seconds (WAL bytes / the measured replay rate), when the WAL passes
 storage.snapshot_wal_bytes, and every storage.snapshot_interval.
 
-The recovery target is a bound, not a hint: a snapshot of a large store takes long, and what is
-written meanwhile stays in the WAL. So the snapshotter wakes early enough that the writes a
-snapshot lets in (measured on the last one) still fit in the target, and when the WAL reaches the
-target while a snapshot runs, writers wait (`admit`) until it is in place and the WAL it covers is
-dropped: a crash then replays at most about the target. With the target off (0) nothing waits.
+The recovery target is a bound: writers wait for a running snapshot once the WAL holds the
+target's worth of replay (see `recovery_budget`).
 
 Nothing is dropped from the WAL until a snapshot is whole on disk: each file is read back and
 checked before it is renamed into place (see `snapshot`), and checked again in place before
@@ -41,6 +38,7 @@ from sutra_stack.storage.engine import snapshot as snap
 from sutra_stack.storage.engine import snapshot_state as st
 from sutra_stack.storage.engine.backup_copy import WAL_DIR, copy_store_files
 from sutra_stack.storage.engine.lockfile import DirectoryLock
+from sutra_stack.storage.engine.recovery_budget import RecoveryBudget
 from sutra_stack.storage.engine.vectors import fork_is_safe
 from sutra_stack.storage.wal import WriteAheadLog, fileops
 
@@ -48,11 +46,6 @@ if TYPE_CHECKING:
     from sutra_stack.storage.engine.store import Engine
 
 log = logging.getLogger(__name__)
-# WAL replay rate assumed until a start replays enough to measure it (bytes of log per second).
-# bench/bench_recovery.py on 2 vCPUs (100K concepts, built-in embedder, dimension 384,
-# ef_construction 200): 3.8 MB/s replaying 164 MB, 5.6 MB/s replaying 16 MB.
-DEFAULT_REPLAY_BYTES_PER_SECOND = 4 * 1024 * 1024
-MIN_MEASURED_REPLAY_BYTES = 4 * 1024 * 1024  # a replay this long measures the rate
 __all__ = ["Persistence", "copy_store_files"]
 
 
@@ -72,14 +65,7 @@ class Persistence:
         self.longest_stall = 0.0  # seconds the state lock was held by the last snapshots
         self.snapshots_taken = 0
         self.last_duration = 0.0  # seconds the last snapshot took from start to files in place
-        self.replay_rate = float(DEFAULT_REPLAY_BYTES_PER_SECOND)  # WAL bytes replayed per second
-        self.wake_bytes = 0  # WAL size at which the snapshotter is woken
-        self.budget_bytes = 0  # WAL size at which writers wait for a running snapshot (0: never)
-        self.written_during_snapshot = -1  # WAL bytes the last snapshot let in (-1: none taken yet)
-        self._room = threading.Condition(threading.Lock())  # writers waiting for the snapshot to end
-        self._snapshotting = False
-        self.write_waits = 0  # writes that waited for a snapshot (the recovery target's backpressure)
-        self.write_wait_seconds = 0.0
+        self.budget = RecoveryBudget(engine.settings)  # when to snapshot, when writers wait
 
     # --- open ------------------------------------------------------------------------------
     def open(self) -> None:
@@ -156,79 +142,31 @@ class Persistence:
             state.apply(op, ts, body)
             expected += 1
             replayed += len(payload) + 16
-        self._measure_replay(replayed, time.perf_counter() - t0)
+        self.budget.measured_replay(replayed, time.perf_counter() - t0)
         eng.recovered(self.wal, expected - 1)
         self._remove_leftovers(header)
         for thread in settle:
             thread.start()
 
     # --- snapshots -------------------------------------------------------------------------
-    def _measure_replay(self, replayed: int, seconds: float) -> None:
-        """Take this start's replay rate when it replayed enough to measure it, then set the thresholds."""
-        if replayed >= MIN_MEASURED_REPLAY_BYTES and seconds > 0:
-            self.replay_rate = replayed / seconds
-            log.info("replayed %d bytes of WAL in %.2f s (%.1f MB/s)", replayed, seconds, self.replay_rate / 1e6)
-        self._set_thresholds()
-
-    def _set_thresholds(self) -> None:
-        """The WAL sizes that wake the snapshotter and that make writers wait.
-
-        The budget is what replaying in storage.recovery_target_seconds covers at the replay rate
-        (measured by this start when it replayed enough, else DEFAULT_REPLAY_BYTES_PER_SECOND).
-        The snapshotter wakes at the budget less what the last snapshot let in (half the budget
-        before any), with a margin as the store grows, and never later than
-        storage.snapshot_wal_bytes; writers wait at the budget while a snapshot runs."""
-        s = self.engine.settings
-        target = float(s["storage.recovery_target_seconds"])
-        limit = int(s["storage.snapshot_wal_bytes"])
-        if target <= 0:
-            self.budget_bytes, self.wake_bytes = 0, limit
-            return
-        budget = max(4096, int(target * self.replay_rate))
-        during = budget // 2 if self.written_during_snapshot < 0 else self.written_during_snapshot * 3 // 2
-        self.budget_bytes = budget
-        self.wake_bytes = min(limit, max(budget // 4, budget - during))
-
     @property
     def recovery_estimate(self) -> float:
         """Seconds a restart after a crash now would spend replaying the WAL (an estimate)."""
         wal = self.wal
-        return wal.size_bytes / self.replay_rate if wal is not None else 0.0
+        return self.budget.estimate(wal.size_bytes) if wal is not None else 0.0
 
     def maybe_snapshot(self) -> None:
         """Called after writes (state lock held): wake the snapshotter when the WAL is big enough that
         replaying it would come near the recovery target, or past storage.snapshot_wal_bytes."""
         wal = self.wal
-        if wal is not None and wal.size_bytes >= self.wake_bytes:
+        if wal is not None and wal.size_bytes >= self.budget.wake_bytes:
             self._wake.set()
 
     def admit(self) -> None:
-        """Called before a write is logged (no lock held): while a snapshot runs and the WAL already
-        holds the recovery target's worth of replay, wait until the snapshot is in place (or has
-        failed, or the store closes). Without a running snapshot nothing waits: one is woken."""
-        wal, budget = self.wal, self.budget_bytes
-        if wal is None or budget <= 0 or wal.size_bytes < budget:
-            return
-        self._wake.set()
-        t0 = time.perf_counter()
-        waited = False
-        with self._room:
-            while self._snapshotting and wal.size_bytes >= budget and not self._stop.is_set():
-                if not waited:
-                    waited = True
-                    if self.write_waits == 0:
-                        log.info("writes wait for the snapshot in progress: replaying the WAL (%d bytes) after a "
-                                 "crash would pass storage.recovery_target_seconds; raise it (or set 0) to let "
-                                 "bulk loads run on at the cost of longer crash restarts", wal.size_bytes)
-                self._room.wait(timeout=1.0)
-            if waited:
-                self.write_waits += 1
-                self.write_wait_seconds += time.perf_counter() - t0
-
-    def _snapshot_running(self, running: bool) -> None:
-        with self._room:
-            self._snapshotting = running
-            self._room.notify_all()
+        """Called before a write is logged (no lock held): the recovery target's backpressure."""
+        wal, budget = self.wal, self.budget
+        if wal is not None and 0 < budget.budget_bytes <= wal.size_bytes:
+            budget.admit(lambda: wal.size_bytes, self._wake.set, self._stop)
 
     def _run(self) -> None:
         interval = float(self.engine.settings["storage.snapshot_interval"])
@@ -247,11 +185,11 @@ class Persistence:
         on a full disk, INTERNAL otherwise, the file named) if it could not be written whole; the
         previous snapshot then stays in charge and the WAL keeps every write."""
         with self._snap_lock:
-            self._snapshot_running(True)
+            self.budget.snapshot_running(True)
             try:
                 self._snapshot_locked()
             finally:
-                self._snapshot_running(False)
+                self.budget.snapshot_running(False)
 
     def _snapshot_locked(self) -> None:
         eng = self.engine
@@ -326,8 +264,7 @@ class Persistence:
         self.snapshots_taken += 1
         self.last_duration = time.perf_counter() - t0
         wal.drop_through(lsn)
-        self.written_during_snapshot = wal.size_bytes  # what came in since the cut
-        self._set_thresholds()
+        self.budget.snapshot_done(wal.size_bytes)  # what is left came in since the cut
         for old in self.path.glob("index-*.bin*"):
             if old.name != index_path.name:
                 with contextlib.suppress(OSError):

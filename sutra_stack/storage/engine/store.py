@@ -181,7 +181,8 @@ class Engine(ReadsMixin, WritableMixin):
         if p is None:
             return {}
         out: dict[str, float] = {"snapshots_total": p.snapshots_taken, "snapshot_last_seconds": p.last_duration,
-                                 "write_waits_total": p.write_waits, "write_wait_seconds_total": p.write_wait_seconds}
+                                 "write_waits_total": p.budget.write_waits,
+                                 "write_wait_seconds_total": p.budget.write_wait_seconds}
         if p.wal is not None:
             out.update(p.wal.counters())
         return out
