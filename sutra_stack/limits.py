@@ -83,6 +83,14 @@ MAX_LEARN_BATCH_TEXTS = 10_000  # texts in one learn_batch call
 MAX_SOURCE_BYTES = 1024  # the `source` label of a /learn text
 BLOCKING_THREADS = 32  # threads a REST app runs its blocking storage and reasoning calls on
 
+# --- sutra-hybrid (the OpenAI-compatible API) ------------------------------------------------
+MAX_CHAT_MESSAGES = 256  # messages in one chat completion request
+MAX_CHAT_MESSAGE_CHARS = 64 * 1024  # characters of one chat message's content (the question: MAX_QUERY_BYTES)
+MAX_STOP_SEQUENCES = 4  # `stop` strings of one chat completion (OpenAI's limit too)
+MAX_EMBEDDING_INPUTS = 2_048  # texts in one /v1/embeddings call (OpenAI's limit too)
+MAX_EMBEDDING_INPUT_CHARS = 32 * 1024  # characters of one text to embed
+MAX_CHAT_STREAMS = 256  # streamed chat completions open at once, per sutra-hybrid worker
+
 # --- supervisor ----------------------------------------------------------------------------
 MAX_SERVICES = 64  # services in one stack config
 MAX_LISTEN_SOCKETS = 16  # sockets one service may be handed (LISTEN_FDS)
