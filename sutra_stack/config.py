@@ -123,6 +123,18 @@ SETTINGS: tuple[Setting, ...] = (
     _s("api.reload", str, "restart", "What a change to the code of the sutra_stack package does to sutra-api in "
        "the built-in stack: restart (a new instance takes over on the same socket, no request fails) or none "
        "(nothing is watched).", choices=("restart", "none")),
+    # sutra-hybrid (the OpenAI-compatible API)
+    _s("hybrid.host", str, "127.0.0.1", "Address sutra-hybrid (the OpenAI-compatible API) binds."),
+    _s("hybrid.port", int, 8001, "Port of sutra-hybrid.", minimum=0, maximum=65535),
+    _s("hybrid.workers", int, 1, "uvicorn workers of sutra-hybrid.", minimum=1, maximum=64),
+    _s("hybrid.token", str, "", "API key sutra-hybrid's clients must send as 'Authorization: Bearer <key>' "
+       "(empty: any key is accepted; /sutra/learn then needs api.token when that is set).", secret=True),
+    _s("hybrid.reload", str, "restart", "What a change to the code of the sutra_stack package does to "
+       "sutra-hybrid in the built-in stack: restart or none.", choices=("restart", "none")),
+    _s("hybrid.allowed_hosts", str, "", "More names clients may reach sutra-hybrid by, comma-separated (the Host "
+       "header is checked against them, localhost and hybrid.host: DNS rebinding)."),
+    _s("hybrid.cors_origins", str, "", "Origins allowed to call sutra-hybrid from a browser, comma-separated "
+       "(empty: no CORS headers are sent)."),
     # logging
     _s("log.level", str, "INFO", "Log level of every process.",
        choices=("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")),
@@ -419,6 +431,7 @@ def load_config(
 PORT_SETTINGS: tuple[tuple[str, str], ...] = (
     ("storage.port", "storage.host"), ("storage.fast_port", "storage.host"),
     ("storage.metrics_port", "storage.host"), ("api.port", "api.host"),
+    ("hybrid.port", "hybrid.host"),
 )
 _ANY_HOST = ("", "0.0.0.0", "::")
 
