@@ -1,7 +1,11 @@
 """The reasoning evaluation set: accuracy, supporting facts on paths, and ask/learn cost beside the store's.
 
-Learns tests/data/reasoning_eval.json into a fresh in-process engine, asks every question, and prints:
+Learns an evaluation set (tests/data/reasoning_eval.json, or the plain-text set with
+--set text) into a fresh in-process engine, asks every question (as of its `as_of` date when it
+has one), and prints:
   * accuracy overall and per kind of question (target >= 90%; `make test` fails below it),
+  * precision of the answers given at confidence >= 0.5 (target >= 90% on the text set),
+  * the wrong answers apart (a wrong answer is worse than "nothing known"),
   * how often the returned paths contain the facts that support the answer,
   * how answers came (through paths, as direct matches, or "nothing known"),
   * per-ask latency (median, p95) beside the time spent inside the store calls of the same asks
@@ -10,7 +14,7 @@ Learns tests/data/reasoning_eval.json into a fresh in-process engine, asks every
   * with --server: the same asks through a real storage server (StorageClient, fast door), beside
     in-process, so the network's share is visible.
 
-Usage: python bench/bench_reasoning_eval.py [--repeat 5] [--server]
+Usage: python bench/bench_reasoning_eval.py [--set rules|text|PATH] [--repeat 5] [--server]
 """
 
 from __future__ import annotations
@@ -29,21 +33,26 @@ from gen_store import TimedStore, pct  # noqa: E402
 
 from sutra_stack.reasoning import Reasoner  # noqa: E402
 from sutra_stack.reasoning.evaluate import learn_set, load, score  # noqa: E402
+from sutra_stack.reasoning.timeline import parse_as_of  # noqa: E402
 from sutra_stack.storage.engine.store import Engine  # noqa: E402
 
-EVAL_SET = ROOT / "tests" / "data" / "reasoning_eval.json"
+SETS = {"rules": ROOT / "tests" / "data" / "reasoning_eval.json",
+        "text": ROOT / "tests" / "data" / "reasoning_text_eval.json"}
 TARGET = 0.90
+CONFIDENT = 0.5  # answers at or above this confidence are judged for precision
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--repeat", type=int, default=5, help="times each question is asked for the timings")
     ap.add_argument("--server", action="store_true", help="also ask through a real storage server")
+    ap.add_argument("--set", default="rules", help="rules (reasoning_eval.json), text (reasoning_text_eval.json) "
+                    "or the path of a set")
     args = ap.parse_args()
-    data = load(EVAL_SET)
+    data = load(SETS.get(args.set, Path(args.set)))
     engine = Engine.in_memory()
     timed = TimedStore(engine)
-    reasoner = Reasoner(timed)  # type: ignore[arg-type]
+    reasoner = Reasoner(timed)
     t = time.perf_counter()
     n_facts = learn_set(reasoner, data)
     learn_s = time.perf_counter() - t
@@ -59,18 +68,27 @@ def main() -> None:
     print(f"supporting facts on the returned paths (or the direct match): {report.support_rate:.1%} "
           f"of {len(judged)} correct answers that list them")
     print(f"answers came: {report.answer_kinds()} (path / direct match / nothing known)")
-    for o in report.failures():
-        print(f"  wrong [{o.kind}] {o.question!r} -> {o.answer.answer!r} ({o.answer.kind}); expected {o.expect}")
+    precision, given = report.precision_at(CONFIDENT)
+    print(f"precision at confidence >= {CONFIDENT}: {precision:.1%} of {given} answers given")
+    missed = [o for o in report.failures() if o.answer.kind == "none"]
+    wrong = [o for o in report.failures() if o.answer.kind != "none"]
+    print(f"wrong answers ({len(wrong)}; worse than nothing known):")
+    for o in wrong:
+        print(f"  wrong [{o.kind}] {o.question!r} -> {o.answer.answer!r} ({o.answer.kind} "
+              f"{o.answer.confidence:.2f}); expected {o.expect}")
+    print(f"nothing known where an answer was expected ({len(missed)}):")
+    for o in missed:
+        print(f"  missed [{o.kind}] {o.question!r}; expected {o.expect}")
 
-    questions = [q["question"] for q in data["questions"]]
+    questions = [(q["question"], q.get("as_of")) for q in data["questions"]]
     lat: list[float] = []
     inside: list[float] = []
     calls_before = timed.calls
     for _ in range(args.repeat):
-        for q in questions:
+        for q, as_of in questions:
             before = timed.seconds
             t = time.perf_counter()
-            reasoner.ask(q)
+            reasoner.ask(q, as_of=parse_as_of(as_of) if as_of else None)
             lat.append(time.perf_counter() - t)
             inside.append(timed.seconds - before)
     calls = (timed.calls - calls_before) / len(lat)
@@ -87,27 +105,29 @@ def main() -> None:
     engine.close()
     if args.server:
         remote(data, questions, args.repeat, lat)
+    if report.accuracy < TARGET or (args.set == "text" and precision < TARGET):
+        raise SystemExit(f"accuracy {report.accuracy:.1%} / precision {precision:.1%} is below {TARGET:.0%}")
     if report.accuracy < TARGET:
         raise SystemExit(f"accuracy {report.accuracy:.1%} is below {TARGET:.0%}")
 
 
-def remote(data: dict, questions: list[str], repeat: int, local_lat: list[float]) -> None:
+def remote(data: dict, questions: list[tuple[str, str | None]], repeat: int, local_lat: list[float]) -> None:
     from sutra_stack.storage import StorageClient
     from tests.support.storage_server import storage_server
 
     with storage_server(env={"SUTRA_STORAGE_FSYNC": "off", "SUTRA_LOG_LEVEL": "WARNING"}) as srv, \
             StorageClient(srv.address) as client:
         timed = TimedStore(client)
-        reasoner = Reasoner(timed)  # type: ignore[arg-type]
+        reasoner = Reasoner(timed)
         learn_set(reasoner, data)
         report = score(reasoner, data)
         lat: list[float] = []
         inside: list[float] = []
         for _ in range(repeat):
-            for q in questions:
+            for q, as_of in questions:
                 before = timed.seconds
                 t = time.perf_counter()
-                reasoner.ask(q)
+                reasoner.ask(q, as_of=parse_as_of(as_of) if as_of else None)
                 lat.append(time.perf_counter() - t)
                 inside.append(timed.seconds - before)
     print(f"through a storage server (StorageClient {srv.address}): accuracy {report.accuracy:.1%}")

@@ -11,6 +11,7 @@ then by id, so the same store and question always give the same answer.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -18,10 +19,13 @@ from functools import lru_cache
 from sutra_stack.errors import InvalidArgument, NotFound
 from sutra_stack.limits import MAX_ASK_DEPTH, MAX_ASK_PATHS, MAX_PATH_ENDPOINTS, MAX_QUERY_BYTES
 from sutra_stack.reasoning.explain import build_answer, direct_answer, nothing_known
-from sutra_stack.reasoning.extract import MULTI_VALUED, Relation, family_type, relations_in_sentence
+from sutra_stack.reasoning.extract import Relation, family_type, relations_in_sentence
 from sutra_stack.reasoning.models import Answer
+from sutra_stack.reasoning.predicates import is_open_family, slot_key
 from sutra_stack.reasoning.questions import BACKWARD, Frame, parse_question, topic_words
+from sutra_stack.reasoning.supersede import slot_of
 from sutra_stack.reasoning.text import STOPWORDS, Entity, content_words, split_sentences, words
+from sutra_stack.reasoning.timeline import question_time
 from sutra_stack.storage.model import Concept, GraphPath, SearchHit, content_id
 from sutra_stack.storage.store_protocol import BatchedStore, KnowledgeStore
 
@@ -33,6 +37,7 @@ MIN_RELEVANCE = 0.5  # share of the question's topic words a direct match must h
 STRONG_RELEVANCE = 0.75  # ... when it does not name the question's subject
 DIRECT_CANDIDATES = 10  # relevant candidates read for the direct match
 MAX_CHAIN_ENDS = 5  # answers a chain question follows further, per round
+_YEAR_HINT = re.compile(r"\b(?:1[0-9]{3}|20[0-9]{2})\b")
 
 
 @dataclass(slots=True)
@@ -186,7 +191,7 @@ def valid_path(path: GraphPath, frame: Frame, relations: dict[str, list[Relation
         facts.append(rows[i])
         nxt = rows[i + 1]
         if nxt in relations:  # fact → fact: a later fact replacing this one
-            if not any(r.subject.id == subject and frame.accepts(r.family) and r.family not in MULTI_VALUED
+            if not any(r.subject.id == subject and frame.accepts(r.family) and slot_of(r) is not None
                        for r in rels):
                 return False, facts, later
             later = True
@@ -200,11 +205,19 @@ def valid_path(path: GraphPath, frame: Frame, relations: dict[str, list[Relation
 
 
 def ask(store: KnowledgeStore, question: str, *, max_paths: int = 5, max_depth: int = 4,
-        batched: BatchedStore | None = None) -> Answer:
-    """Answer `question` from `store`. `batched` is the same store when it is a `BatchedStore`
-    (`batched_view` says; `Reasoner` asks once, as a runtime Protocol check costs microseconds)."""
+        batched: BatchedStore | None = None, as_of: float | None = None) -> Answer:
+    """Answer `question` from `store`, as things stand now or, with `as_of` (unix seconds), as they
+    stood then; a question naming a year ("where did X live in 2019") asks as of that year.
+    `batched` is the same store when it is a `BatchedStore` (`batched_view` says; `Reasoner` asks
+    once, as a runtime Protocol check costs microseconds)."""
     question = check_question(question, max_paths, max_depth)
     frame = _parse(question)
+    if as_of is None and _YEAR_HINT.search(question):
+        asked, year = question_time(question)
+        if year is not None:
+            dated = _parse(asked)
+            if dated.families is not None and any(slot_key("", f, "") is not None for f in dated.families):
+                frame, as_of = dated, year
     hits = fuse(*_search(store, batched, question))
     relations, entities = parse_contents(_worth_parsing(frame, hits))
     cands = Candidates(hits, relations, entities)
@@ -226,7 +239,14 @@ def ask(store: KnowledgeStore, question: str, *, max_paths: int = 5, max_depth: 
     voted = [(p, *valid_path(p, frame, relations)) for p in paths] if frame.families else []
     good = [(p, facts, later) for p, ok, facts, later in voted if ok]
     if good:
-        return build_answer(question, frame, good, concepts, relations, max_paths)
+        built = build_answer(question, frame, good, concepts, relations, max_paths, as_of)
+        if built is not None:
+            return built
+        return nothing_known(question, frame)
+    if frame.families and all(is_open_family(f) for f in frame.families):
+        # a relation the learner reads from any clause's structure: no fact states it, so no
+        # sentence that merely shares words is offered as a lead
+        return nothing_known(question, frame)
     # no path: the best direct match among the relevant candidates (read only those)
     relevance = _relevance(frame, question)
     relevant = [(h, r) for h in hits if (r := relevance(h.content)) >= MIN_RELEVANCE]

@@ -2,7 +2,8 @@
 
 The set is JSON: `batches` (lists of facts, learned in order, one learn_batch each) and
 `questions` (each with `question`, `expect` — accepted answer fragments —, `kind`, and
-`support` — the facts a good path goes through). Used by the test that gates accuracy and by
+`support` — the facts a good path goes through, and optionally `as_of`, an ISO date the
+question is asked as of). Used by the test that gates accuracy and by
 the benchmark that prints the figures.
 """
 
@@ -16,6 +17,7 @@ from typing import Any
 
 from sutra_stack.reasoning.models import Answer
 from sutra_stack.reasoning.reasoner import Reasoner
+from sutra_stack.reasoning.timeline import parse_as_of
 from sutra_stack.storage.model import content_id
 
 
@@ -36,6 +38,12 @@ class Report:
     @property
     def accuracy(self) -> float:
         return sum(o.correct for o in self.outcomes) / max(1, len(self.outcomes))
+
+    def precision_at(self, confidence: float) -> tuple[float, int]:
+        """Share of the answers given at `confidence` or more that are right, and how many there were
+        ("nothing known" is no answer given)."""
+        given = [o for o in self.outcomes if o.answer.kind != "none" and o.answer.confidence >= confidence]
+        return sum(o.correct for o in given) / max(1, len(given)), len(given)
 
     @property
     def support_rate(self) -> float:
@@ -78,7 +86,8 @@ def is_correct(kind: str, expect: list[str], answer: Answer) -> bool:
 def score(reasoner: Reasoner, data: dict[str, Any]) -> Report:
     report = Report()
     for q in data["questions"]:
-        ans = reasoner.ask(q["question"])
+        as_of = q.get("as_of")
+        ans = reasoner.ask(q["question"], as_of=parse_as_of(as_of) if as_of else None)
         correct = is_correct(q["kind"], q["expect"], ans)
         support = q.get("support") or []
         found: bool | None = None

@@ -10,15 +10,18 @@ from __future__ import annotations
 
 import math
 
-from sutra_stack.reasoning.extract import MULTI_VALUED, Relation
+from sutra_stack.reasoning.extract import Relation
 from sutra_stack.reasoning.models import Answer, PathStep, ReasoningPath
+from sutra_stack.reasoning.places import of_kind
+from sutra_stack.reasoning.predicates import slot_key
 from sutra_stack.reasoning.questions import BACKWARD, Frame
+from sutra_stack.reasoning.supersede import Entry, learned_key, settle, slot_of, when
 from sutra_stack.storage.model import Concept, GraphPath, SearchHit
 
 LONE_OUTLIER = 0.8  # factor for an answer with one path when a rival has several
 LIST_SHARE = 0.5  # other answers listed with the best when their confidence reaches this share of it
 MAX_LISTED = 5
-DIRECT_BASE, DIRECT_SPAN = 0.25, 0.25  # a direct match's confidence: 0.25 + 0.25 × relevance
+DIRECT_BASE, DIRECT_SPAN = 0.25, 0.2  # a direct match's confidence: 0.25 + 0.2 × relevance (<= 0.45)
 
 Voted = tuple[GraphPath, list[str], bool]  # (path, facts on it, went through a learned-later hop)
 
@@ -26,12 +29,6 @@ Voted = tuple[GraphPath, list[str], bool]  # (path, facts on it, went through a 
 def _content(concepts: dict[str, Concept], cid: str) -> str:
     c = concepts.get(cid)
     return c.content if c else cid
-
-
-def _learned(concepts: dict[str, Concept], cid: str) -> tuple[float, int, str]:
-    c = concepts.get(cid)
-    md = (c.metadata or {}) if c else {}
-    return (float(md.get("learned_at", c.created if c else 0.0)), int(md.get("order", 0)), cid)
 
 
 def to_reasoning_path(path: GraphPath, concepts: dict[str, Concept]) -> ReasoningPath:
@@ -66,32 +63,42 @@ def _display(frame: Frame, answer: str, votes: list[Voted], concepts: dict[str, 
 
 
 def build_answer(question: str, frame: Frame, good: list[Voted], concepts: dict[str, Concept],
-                 relations: dict[str, list[Relation]], max_paths: int) -> Answer:
+                 relations: dict[str, list[Relation]], max_paths: int, as_of: float | None = None) -> Answer | None:
+    """The answer the voted paths support (None when, `as_of` a past moment, none of them held)."""
     by_answer: dict[str, list[Voted]] = {}
     for v in good:
         path = v[0]
         aid = path.concepts[0] if frame.direction == BACKWARD and not frame.yes_no else path.concepts[-1]
         by_answer.setdefault(aid, []).append(v)
-    if frame.chain and not frame.yes_no:  # "ultimately": the ends of the chains, not the steps on the way
+    classed = False
+    if frame.place_class is not None:  # "in which county": answers of that kind of place
+        places = {a: _display(frame, a, votes, concepts, relations) for a, votes in by_answer.items()}
+        match, other = of_kind(frame.place_class, places, concepts, relations)
+        by_answer = {a: vs for a, vs in by_answer.items() if (a in match if match else a not in other)}
+        classed = bool(match)
+        if not by_answer:
+            return None
+    if frame.chain and not frame.yes_no and not classed:  # "ultimately": the ends of the chains
         inner = {i for v in good for i in v[0].concepts[1:-1]}
         ends = {a: vs for a, vs in by_answer.items() if a not in inner}
         by_answer = ends or by_answer
     shown_as = {a: _display(frame, a, votes, concepts, relations) for a, votes in by_answer.items()}
-    superseded: list[tuple[str, str, str]] = []  # (loser answer, its fact, winner's fact)
-    if frame.direction != BACKWARD and not frame.yes_no:
-        slots: dict[tuple[str, str], list[tuple[tuple[float, int, str], str, str]]] = {}
+    superseded: list[tuple[str, str, str | None]] = []  # (loser answer, its fact, the fact that replaced it)
+    if not frame.yes_no:
+        slots: dict[str, list[Entry]] = {}
         for aid, votes in by_answer.items():
             for _p, facts, _later in votes:
                 r = _deciding(frame, aid, facts, relations)
-                if r is not None and r.family not in MULTI_VALUED:
-                    slots.setdefault((r.subject.key, r.family), []).append((_learned(concepts, facts[-1]), aid,
-                                                                             facts[-1]))
-        for entries in slots.values():
-            latest = max(entries)
-            for when, aid, fact in entries:
-                if aid != latest[1] and aid in by_answer and when < latest[0]:
-                    del by_answer[aid]
-                    superseded.append((aid, fact, latest[2]))
+                slot = slot_of(r) if r is not None else None
+                if slot is not None:
+                    fact = facts[0] if frame.direction == BACKWARD else facts[-1]
+                    slots.setdefault(slot, []).append(Entry(aid, fact, learned_key(concepts, fact)))
+        for aid, (fact, by) in settle(slots, concepts, as_of).dropped.items():
+            if aid in by_answer:
+                del by_answer[aid]
+                superseded.append((aid, fact, by))
+        if not by_answer:
+            return None
     scores: dict[str, float] = {}
     independent: dict[str, int] = {}
     for aid, votes in by_answer.items():
@@ -112,7 +119,7 @@ def build_answer(question: str, frame: Frame, good: list[Voted], concepts: dict[
     ranked = sorted(final, key=lambda a: (-final[a], a))
     winner = ranked[0]
     listed = [winner]
-    if frame.families and frame.families & MULTI_VALUED and not frame.yes_no:
+    if frame.families and any(slot_key("", f, "") is None for f in frame.families) and not frame.yes_no:
         def hops(a: str) -> int:
             return min(len(v[1]) for v in by_answer[a])
 
@@ -141,7 +148,7 @@ def build_answer(question: str, frame: Frame, good: list[Voted], concepts: dict[
     rivals = [(shown_as[a], final[a]) for a in ranked if a not in listed][:3]
     lost = [(shown_as[a], fact, later) for a, fact, later in superseded]
     explanation = _explain(frame, names, final[winner], independent[winner], chosen[:max_paths], concepts, lost,
-                           rivals)
+                           rivals, as_of)
     return Answer(question, answer, round(final[winner], 4), "path", shown, explanation, winner, list(facts_shown))
 
 
@@ -156,7 +163,8 @@ def _families(frame: Frame) -> str:
 
 
 def _explain(frame: Frame, names: list[str], conf: float, n_paths: int, chosen: list[Voted],
-             concepts: dict[str, Concept], lost: list[tuple[str, str, str]], rivals: list[tuple[str, float]]) -> str:
+             concepts: dict[str, Concept], lost: list[tuple[str, str, str | None]], rivals: list[tuple[str, float]],
+             as_of: float | None = None) -> str:
     facts: dict[str, None] = {}
     for v in chosen:
         for f in v[1]:
@@ -171,9 +179,14 @@ def _explain(frame: Frame, names: list[str], conf: float, n_paths: int, chosen: 
         parts.append("The answer joins several learned facts, each hop stating the relation asked about.")
     if any(v[2] for v in chosen):
         parts.append("A path runs through an earlier fact to the later one that replaced it (temporal hop).")
+    if as_of is not None:
+        parts.append(f"As things stood on {when(as_of)}.")
     for name, fact, winner_fact in lost:
+        if winner_fact is None:
+            parts.append(f"\u201c{name}\u201d (from \u201c{_content(concepts, fact)}\u201d) did not hold then.")
+            continue
         parts.append(
-            f"\u201c{name}\u201d came from \u201c{_content(concepts, fact)}\u201d, which was learned earlier; "
+            f"\u201c{name}\u201d came from \u201c{_content(concepts, fact)}\u201d; "
             f"the later fact \u201c{_content(concepts, winner_fact)}\u201d supersedes it."
         )
     if rivals:

@@ -10,7 +10,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from sutra_stack.reasoning.text import Entity, content_words, make_entity, split_clauses, strip_end
+from sutra_stack.reasoning.predicates import MULTI_VALUED, Relation, verb_lemma
+from sutra_stack.reasoning.text import content_words, make_entity, split_clauses, strip_end
+from sutra_stack.reasoning.timeline import asserted, without_dates
+
+__all__ = ["MULTI_VALUED", "RELATION_WORDS", "Relation", "family_type", "relations_in_sentence", "verb_lemma"]
 
 # Words that name a relation ("a kind of", "leads to", "part of"), not a thing: they are no topic
 # of a question, and alone they are no entity a fact mentions.
@@ -33,21 +37,6 @@ class Rule:
     split_list: bool = False  # "X contains A, B and C" states three relations
 
 
-@dataclass(frozen=True, slots=True)
-class Relation:
-    """`subject` —family→ `object`, as stated by one clause, found by `rule`."""
-
-    subject: Entity
-    family: str
-    object: Entity
-    type: str
-    confidence: float
-    rule: str
-
-
-# Families where one subject can rightly have several objects; the others (is, means, located,
-# verbs) hold one value at a time, so a later fact replaces an earlier one.
-MULTI_VALUED = frozenset({"part", "cause", "isa", "then"})
 
 FAMILY_TYPES = {"cause": "causal", "isa": "hierarchical", "part": "compositional", "then": "temporal"}
 
@@ -123,30 +112,6 @@ _VERB_OBJ = re.compile(
 )
 _VERB_CONFIDENCE = 0.8
 _LIST_SPLIT = re.compile(r",\s*(?:and\s+|or\s+)?|\s+and\s+|\s+or\s+", re.I)
-_IRREGULAR = {"led": "lead", "wrote": "write", "ate": "eat", "taught": "teach", "built": "build"}
-
-
-def verb_lemma(verb: str) -> str:
-    """A rough base form of a verb: lives → live, moved → move, studies → study, works → work."""
-    v = verb.lower()
-    if v in _IRREGULAR:
-        return _IRREGULAR[v]
-    if v.endswith("ies") and len(v) > 4:
-        return v[:-3] + "y"
-    if v.endswith("ied") and len(v) > 4:
-        return v[:-3] + "y"
-    if v.endswith(("sses", "shes", "ches", "xes")):
-        return v[:-2]
-    if v.endswith("ed") and len(v) > 4:
-        base = v[:-2]
-        if len(base) > 2 and base[-1] == base[-2] and base[-1] not in "ls":
-            return base[:-1]  # planned → plan
-        return base + "e" if base.endswith(("v", "at", "ur", "iz", "us")) else base
-    if v.endswith("s") and not v.endswith("ss") and len(v) > 3:
-        return v[:-1]
-    return v
-
-
 def _clean(clause: str) -> str:
     return _ADVERBS.sub("", strip_end(clause))
 
@@ -158,7 +123,25 @@ def _objects(y: str, split_list: bool) -> list[str]:
 
 
 def relations_in_clause(clause: str) -> list[Relation]:
-    """The relations one clause states (several for "X contains A, B and C"), or none."""
+    """The relations one clause states (several for "X contains A, B and C"), or none: its open
+    relations (open_relations.py) and the first fixed rule that fits. A clause that asserts
+    nothing (negated, hedged, planned) keeps only the cause / kind / part / sequence / meaning
+    rules' reading ("smoking may cause cancer")."""
+    from sutra_stack.reasoning.open_relations import open_relations
+
+    opened = open_relations(clause)
+    fixed = _fixed_relations(without_dates(clause))
+    if not asserted(without_dates(clause)):
+        fixed = [r for r in fixed if r.family in MULTI_VALUED or r.family == "means"]
+    if any(r.rule not in ("verb", "has", "is", "is-a") for r in fixed):  # a fixed rule's own relation
+        opened = [r for r in opened if r.rule not in ("verb", "role-verb")]
+    if opened:  # the verb and "has" rules read the same clause more loosely
+        fixed = [r for r in fixed if r.rule not in ("verb", "has")]
+    seen = {(r.subject.key, r.family, r.object.key) for r in opened}
+    return opened + [r for r in fixed if (r.subject.key, r.family, r.object.key) not in seen]
+
+
+def _fixed_relations(clause: str) -> list[Relation]:
     text = _clean(clause)
     for rule in RULES:
         m = rule.pattern.match(text)

@@ -29,8 +29,11 @@ from sutra_stack.limits import (
     MAX_QUERY_IDS,
     MAX_SOURCE_BYTES,
 )
-from sutra_stack.reasoning.extract import MULTI_VALUED, RELATION_WORDS, relations_in_sentence
+from sutra_stack.reasoning.extract import RELATION_WORDS, relations_in_sentence
 from sutra_stack.reasoning.models import LearnItem, LearnResult
+from sutra_stack.reasoning.paragraph import resolve
+from sutra_stack.reasoning.predicates import slot_by_object
+from sutra_stack.reasoning.supersede import slot_of
 from sutra_stack.reasoning.text import mentioned_entities, normalize, split_sentences
 from sutra_stack.storage.model import AssociationInput, ConceptInput, content_id
 from sutra_stack.storage.store_protocol import KnowledgeStore
@@ -109,6 +112,7 @@ def plan_text(text: str, meta: dict[str, Any], learned_at: float, order: int, wh
         raise InvalidArgument(
             f"{where} has {len(sentences)} sentences, over MAX_LEARN_SENTENCES ({MAX_LEARN_SENTENCES})", field=where
         )
+    told = resolve(sentences)  # each sentence naming what its pronouns refer to
     whole = normalize(text)
     plan = TextPlan(text_id=content_id(whole))
     concepts: dict[str, ConceptInput] = {}
@@ -130,14 +134,14 @@ def plan_text(text: str, meta: dict[str, Any], learned_at: float, order: int, wh
     if len(sentences) != 1 or sentences[0] != whole:
         concept(plan.text_id, _fit(whole), "text", {"truncated": True} if _fit(whole) != whole else None)
     previous: str | None = None
-    for sentence in sentences:
+    for position, sentence in enumerate(told):
         size = len(sentence.encode("utf-8"))
         if size > MAX_CONTENT_BYTES:
             raise InvalidArgument(
                 f"a sentence of {where} is {size} bytes, over MAX_CONTENT_BYTES ({MAX_CONTENT_BYTES})", field=where
             )
         sid = content_id(sentence)
-        concept(sid, sentence, "fact")
+        concept(sid, sentence, "fact", {"position": position} if position else None)
         if sid != plan.text_id:
             edge(plan.text_id, sid, "compositional", TEXT_HAS_SENTENCE)
         if previous is not None:
@@ -152,8 +156,10 @@ def plan_text(text: str, meta: dict[str, Any], learned_at: float, order: int, wh
             edge(sid, rel.object.id, rel.type, rel.confidence)
             edge(sid, rel.subject.id, "semantic", MENTION)
             edge(rel.object.id, sid, "semantic", MENTION)
-            if rel.family not in MULTI_VALUED:
-                plan.slots.append((f"{rel.subject.key}|{rel.family}", sid, rel.subject.id, rel.type))
+            slot = slot_of(rel)
+            if slot is not None:
+                held_by = rel.object.id if slot_by_object(rel.family) else rel.subject.id
+                plan.slots.append((slot, sid, held_by, rel.type))
         for ent in mentioned_entities(sentence):
             if ent.key in argument_keys or ent.key in RELATION_WORDS:  # "kind" in "a kind of" is no thing
                 continue
@@ -197,8 +203,8 @@ def _replaced_facts(store: KnowledgeStore, plans: list[TextPlan], known: set[str
                 wanted.setdefault((subject, type_), []).append((slot, fact_id, i))
     candidates: dict[str, list[tuple[str, str, int]]] = {}
     for subject, type_ in sorted(wanted)[:MAX_LOOKBACK_SUBJECTS]:
-        try:
-            nbrs = store.get_neighbors(subject, types=[type_], direction="out", limit=MAX_EARLIER_FACTS)
+        try:  # facts about a subject are its out-neighbours, facts about an owned thing its in-neighbours
+            nbrs = store.get_neighbors(subject, types=[type_], direction="both", limit=MAX_EARLIER_FACTS)
         except NotFound:
             continue  # deleted meanwhile
         for n in nbrs:
@@ -217,7 +223,7 @@ def _replaced_facts(store: KnowledgeStore, plans: list[TextPlan], known: set[str
 
 
 def _states_slot(content: str, slot: str) -> bool:
-    return any(f"{r.subject.key}|{r.family}" == slot for r in relations_in_sentence(content))
+    return any(slot_of(r) == slot for r in relations_in_sentence(content))
 
 
 def learn_texts(store: KnowledgeStore, items: Sequence[LearnItem], *, single: bool = False) -> list[LearnResult]:

@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass
 
 from sutra_stack.reasoning.extract import MULTI_VALUED, RELATION_WORDS, verb_lemma
+from sutra_stack.reasoning.open_questions import open_frame
+from sutra_stack.reasoning.predicates import verb_family
 from sutra_stack.reasoning.text import Entity, content_words, make_entity, strip_end
 
 FORWARD, BACKWARD = "forward", "backward"
@@ -26,6 +28,7 @@ class Frame:
     other: Entity | None = None  # yes/no questions: the second thing named
     chain: bool = False  # "ultimately", "eventually": follow the relation further
     verb_prefix: bool = False  # families are verb lemmas that match any preposition
+    place_class: str | None = None  # "in which country is X": the kind of place the answer must be
 
     @property
     def yes_no(self) -> bool:
@@ -157,6 +160,10 @@ def _parse(q: str, chain: bool) -> Frame:
             if x and y:
                 a, b = (y, x) if swap else (x, y)
                 return Frame(fams, FORWARD, a, b, chain=True)
+    opened = open_frame(q)
+    if opened is not None:
+        return Frame(opened.families, opened.direction, opened.known, chain=chain or opened.chain,
+                     verb_prefix=opened.verb_prefix, place_class=opened.place_class)
     for rx, fams, direction in _COMPILED:
         m = rx.match(q)
         if m:
@@ -172,9 +179,12 @@ def _parse(q: str, chain: bool) -> Frame:
         if m and not _PREP_WORD.search(m.group("x")):  # "Grandma put in the | soup" is no subject
             x = make_entity(m.group("x"))
             if x:
-                fam = "verb:" + verb_lemma(m.group("v"))
-                if "p" in m.groupdict() and m.group("p"):
-                    fam += " " + m.group("p").lower()
+                lemma = verb_lemma(m.group("v"))
+                prep = m.group("p").lower() if "p" in m.groupdict() and m.group("p") else None
+                canonical = verb_family(lemma, prep)
+                if not canonical.startswith("verb:"):  # "where does X live", "who owns X": one family
+                    return Frame(frozenset({canonical}), direction, x, chain=chain)
+                fam = "verb:" + lemma + (" " + prep if prep else "")
                 return Frame(frozenset({fam}), direction, x, chain=chain, verb_prefix=prefix)
     return Frame(None, FORWARD, None, chain=chain)
 

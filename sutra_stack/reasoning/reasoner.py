@@ -39,6 +39,8 @@ class Reasoner:
         """
         return learn_texts(self.store, [coerce_item(it, i) for i, it in enumerate(items)])
 
-    def ask(self, question: str, *, max_paths: int = 5, max_depth: int = 4) -> Answer:
-        """Answer a question with the reasoning paths that support it (see `Answer.kind`)."""
-        return _ask(self.store, question, max_paths=max_paths, max_depth=max_depth, batched=self._batched)
+    def ask(self, question: str, *, max_paths: int = 5, max_depth: int = 4, as_of: float | None = None) -> Answer:
+        """Answer a question with the reasoning paths that support it (see `Answer.kind`); with
+        `as_of` (unix seconds, see timeline.parse_as_of) as the knowledge stood at that moment."""
+        return _ask(self.store, question, max_paths=max_paths, max_depth=max_depth, batched=self._batched,
+                    as_of=as_of)

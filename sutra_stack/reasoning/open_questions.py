@@ -1,0 +1,248 @@
+"""Questions about open relations: roles and kinship, owners, places, employers and dates.
+
+`open_frame` reads the question shapes that map to the canonical families of predicates.py
+("Who is O's sister?" → of:sister, "Who owns the canoe?" → own, "In which country is the
+museum?" → located, followed to its end, "When was X born?" → when:born); None when the
+question is of another shape (the fixed patterns of questions.py read it).
+"""
+
+from __future__ import annotations
+
+import re
+
+from sutra_stack.reasoning.predicates import (
+    BORN,
+    GREW_UP,
+    LOCATED,
+    OWN,
+    WORK,
+    event_family,
+    noun_family,
+    verb_family,
+    verb_lemma,
+)
+from sutra_stack.reasoning.text import Entity, make_entity
+
+FORWARD, BACKWARD = "forward", "backward"
+_X = r"(?P<x>.+?)"
+_BE = r"(?:is|are|was|were)"
+_AUX = r"(?:does|do|did)"
+_NOUN = r"(?P<n>[a-z][a-z\-]*(?:\s+[a-z][a-z\-]*){0,3}?)"
+# nouns that name the fixed rules' relations ("the cause of", "the parts of"): not open relations
+_FIXED_NOUNS = frozenset(
+    [
+        "cause",
+        "causes",
+        "effect",
+        "effects",
+        "result",
+        "results",
+        "consequence",
+        "consequences",
+        "outcome",
+        "outcomes",
+        "reason",
+        "reasons",
+        "origin",
+        "origins",
+        "source",
+        "sources",
+        "part",
+        "parts",
+        "component",
+        "components",
+        "ingredient",
+        "ingredients",
+        "member",
+        "members",
+        "piece",
+        "pieces",
+        "meaning",
+        "kind",
+        "type",
+        "sort",
+        "example",
+        "form",
+        "name",
+        "word",
+        "term",
+        "opposite",
+    ]
+)
+_BIG_PLACES = frozenset(
+    [
+        "country",
+        "county",
+        "province",
+        "state",
+        "region",
+        "canton",
+        "kingdom",
+        "republic",
+        "nation",
+        "territory",
+        "district",
+        "shire",
+        "prefecture",
+    ]
+)
+_PLACE_WORDS = _BIG_PLACES | frozenset(["city", "town", "village", "place", "area", "island", "municipality"])
+_EVENT_WORDS = (
+    r"born|founded|established|set\s+up|built|constructed|opened|held|released|published|married|"
+    r"started|begun|closed|finished|completed|open|take\s+place|happen|start|begin|close|die|come\s+out|"
+    r"occur|marry|finish"
+)
+
+_OF_NOUN = re.compile(rf"^(?:who|what|which\s+[a-z]+)\s+{_BE}\s+(?:the\s+)?{_NOUN}\s+of\s+{_X}$", re.I)
+_POSS_NOUN = re.compile(rf"^(?:who|what)\s+{_BE}\s+{_X}['\u2019]s?\s+{_NOUN}$", re.I)
+_WHOSE = re.compile(rf"^whose\s+{_NOUN}\s+{_BE}\s+{_X}$", re.I)
+_WHO_OWNS = re.compile(
+    rf"^(?:who|which\s+\w+)\s+(?:owns|owned|has\s+owned|has|had|possesses|bought|inherited|"
+    rf"now\s+owns)\s+{_X}$",
+    re.I,
+)
+_BELONG = re.compile(rf"^(?:to\s+whom|who|whom)\s+{_AUX}\s+{_X}\s+belong(?:\s+to)?$", re.I)
+_WHOSE_IS = re.compile(rf"^whose\s+{_BE}\s+{_X}$", re.I)
+_WHEN_BE = re.compile(
+    rf"^(?:when|(?:in|on)\s+what\s+(?:year|date|day|month)|what\s+year)\s+{_BE}\s+{_X}\s+"
+    rf"(?P<v>{_EVENT_WORDS})$",
+    re.I,
+)
+_WHEN_DO = re.compile(
+    rf"^(?:when|(?:in|on)\s+what\s+(?:year|date|day|month)|what\s+year)\s+{_AUX}\s+{_X}\s+"
+    rf"(?P<v>{_EVENT_WORDS})$",
+    re.I,
+)
+_BIRTHDAY = re.compile(rf"^what\s+{_BE}\s+{_X}['\u2019]s?\s+(?:birthday|date\s+of\s+birth|birth\s+date)$", re.I)
+_WHERE_BORN = re.compile(rf"^where\s+{_BE}\s+{_X}\s+born$", re.I)
+_WHERE_HELD = re.compile(
+    rf"^where\s+(?:{_BE}\s+(?P<x>.+?)\s+(?:held|hosted|kept|stored|staged)|{_AUX}\s+(?P<y>.+?)\s+"
+    rf"(?:take\s+place|happen|sit|stand|lie))$",
+    re.I,
+)
+_WHERE_VERB = re.compile(
+    rf"^where\s+(?:{_AUX}|has|have|had)\s+{_X}\s+(?P<v>[a-z]+)(?:\s+(?P<p>up|back|to|in|at))?$", re.I
+)
+_WHICH_PLACE = re.compile(
+    rf"^(?:(?:in|on)\s+)?(?:which|what)\s+(?P<c>[a-z]+)\s+(?:(?:{_BE})\s+(?P<x>.+?)(?:\s+(?:located|"
+    r"based|situated|found|held|headquartered|born|kept|built))?|(?:does|did|do)\s+(?P<y>.+?)\s+(?P<v>[a-z]+)(?:\s+up)?)"
+    r"(?:\s+in)?$",
+    re.I,
+)
+_MARRIED = re.compile(rf"^(?:who|whom)\s+(?:{_BE}\s+{_X}\s+married\s+to|{_AUX}\s+(?P<y>.+?)\s+marry)$", re.I)
+_SPOUSE = re.compile(rf"^who\s+{_BE}\s+{_X}['\u2019]s?\s+(?:husband|wife|spouse|partner)$", re.I)
+_WHERE_DO_WHAT = re.compile(
+    rf"^(?i:where\s+{_AUX})\s+(?P<x>[A-Z][\w'\-]*(?:\s+[A-Z][\w'\-]*)*)\s+(?P<v>[a-z]+)\s+"
+    r"(?!(?:to|in|at|up|back|from|for|on|into)$)(?:the\s+|a\s+|an\s+|his\s+|her\s+|their\s+)?"
+    r"[a-z][\w\-]*(?:\s+[a-z][\w\-]*)?$"
+)
+_WHO_ROLE = re.compile(
+    rf"^who\s+(?P<v>chairs|heads|leads|manages|directs|coaches|captains|edits|edited|"
+    rf"conducts|runs)\s+{_X}$",
+    re.I,
+)
+_ROLE_OF_VERB = {
+    "chair": "chair",
+    "head": "head",
+    "lead": "head",
+    "manage": "manager",
+    "direct": "director",
+    "coach": "coach",
+    "captain": "captain",
+    "edit": "editor",
+    "conduct": "conductor",
+}
+
+
+class OpenFrame:
+    """What open_frame found: families, direction, the named entity, and whether to follow on."""
+
+    __slots__ = ("chain", "direction", "families", "known", "place_class", "verb_prefix")
+
+    def __init__(
+        self,
+        families: set[str],
+        direction: str,
+        known: Entity,
+        chain: bool = False,
+        verb_prefix: bool = False,
+        place_class: str | None = None,
+    ) -> None:
+        self.families = frozenset(families)
+        self.direction = direction
+        self.known = known
+        self.chain = chain
+        self.verb_prefix = verb_prefix  # "verb:open" also accepts "verb:open at"
+        self.place_class = place_class  # "in which country": the kind of place asked for
+
+
+def _noun_family(noun: str) -> str | None:
+    ws = noun.lower().split()
+    if not ws or ws[-1] in _FIXED_NOUNS or ws[0] in _FIXED_NOUNS:
+        return None
+    fam = noun_family(noun)
+    return OWN if fam == "of:owner" else fam
+
+
+def _event(v: str) -> str | None:
+    v = re.sub(r"\s+", " ", v.lower())
+    lemma = v if " " in v else ("bear" if v == "born" else verb_lemma(v))
+    if lemma == "begun":
+        lemma = "begin"
+    return event_family(lemma)
+
+
+def open_frame(q: str) -> OpenFrame | None:
+    """The frame of a question about an open relation, or None."""
+    m = _WHO_OWNS.match(q) or _BELONG.match(q) or _WHOSE_IS.match(q)
+    if m and (x := make_entity(m["x"])):
+        return OpenFrame({OWN}, BACKWARD, x)
+    m = _OF_NOUN.match(q) or _POSS_NOUN.match(q)
+    if m and (fam := _noun_family(m["n"])) and (x := make_entity(m["x"])):
+        return OpenFrame({fam}, BACKWARD, x)
+    m = _WHOSE.match(q)
+    if m and (fam := _noun_family(m["n"])) and (x := make_entity(m["x"])):
+        return OpenFrame({fam}, FORWARD, x)
+    m = _WHO_ROLE.match(q)
+    if m and (x := make_entity(m["x"])):
+        return OpenFrame({"of:" + _ROLE_OF_VERB.get(verb_lemma(m["v"]), verb_lemma(m["v"]))}, BACKWARD, x)
+    m = _WHEN_BE.match(q) or _WHEN_DO.match(q)
+    if m and (fam := _event(m["v"])) and (x := make_entity(m["x"])):
+        verb = "verb:" + verb_lemma(m["v"].split()[0])  # "opens at 9 am" is the verb's own reading
+        return OpenFrame({fam, verb}, FORWARD, x, verb_prefix=True)
+    m = _BIRTHDAY.match(q)
+    if m and (x := make_entity(m["x"])):
+        return OpenFrame({"when:born"}, FORWARD, x)
+    m = _WHERE_BORN.match(q)
+    if m and (x := make_entity(m["x"])):
+        return OpenFrame({BORN}, FORWARD, x)
+    m = _WHERE_HELD.match(q)
+    if m and (x := make_entity(next(g for g in m.groups() if g))):
+        return OpenFrame({LOCATED}, FORWARD, x)
+    m = _WHICH_PLACE.match(q)
+    if m and m["c"].lower() in _PLACE_WORDS:
+        fams = {LOCATED, "of:capital"}
+        name = m["x"] or m["y"]
+        if q.lower().rstrip().endswith(" born"):
+            fams.add(BORN)
+        if m["v"]:
+            first = verb_family(verb_lemma(m["v"]))
+            fams |= {first}
+        if name and (x := make_entity(name)):
+            return OpenFrame(fams, FORWARD, x, chain=True, place_class=m["c"].lower())
+    m = _MARRIED.match(q) or _SPOUSE.match(q)
+    if m and (x := make_entity(next(g for g in (m.groupdict().get("x"), m.groupdict().get("y")) if g))):
+        return OpenFrame({"spouse"}, FORWARD, x)
+    m = _WHERE_DO_WHAT.match(q)
+    if m and (x := make_entity(m["x"])):  # "where did Elin Sand study music": where the doing was
+        v = verb_lemma(m["v"])
+        return OpenFrame({f"verb:{v} in", f"verb:{v} at"}, FORWARD, x)
+    m = _WHERE_VERB.match(q)
+    if m and (x := make_entity(m["x"])):
+        v, p = verb_lemma(m["v"]), (m["p"] or "").lower()
+        if v == "grow" and p == "up":
+            return OpenFrame({GREW_UP}, FORWARD, x)
+        fam = verb_family(v, p or None)
+        if fam in (OWN, WORK, LOCATED) or fam == "live":
+            return OpenFrame({fam}, FORWARD, x)
+    return None

@@ -1,0 +1,446 @@
+"""Predicates: the canonical families open relations are typed by, and which hold one value at a time.
+
+A clause's verb phrase ("moved to", "relocated to", "settled in") or relation noun ("chief
+executive of", "older brother of") is normalised to one family ("live", "of:ceo", "of:brother")
+so a question's wording meets a fact's wording. Families that hold one value at a time have a
+slot: the (entity, family) pair whose latest fact replaces the earlier ones.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sutra_stack.reasoning.text import Entity, singular
+
+
+@dataclass(frozen=True, slots=True)
+class Relation:
+    """`subject` —family→ `object`, as stated by one clause, found by `rule`."""
+
+    subject: Entity
+    family: str
+    object: Entity
+    type: str
+    confidence: float
+    rule: str
+
+
+_IRREGULAR = {
+    "led": "lead",
+    "wrote": "write",
+    "ate": "eat",
+    "taught": "teach",
+    "built": "build",
+    "bought": "buy",
+    "sold": "sell",
+    "gave": "give",
+    "given": "give",
+    "went": "go",
+    "gone": "go",
+    "ran": "run",
+    "grew": "grow",
+    "grown": "grow",
+    "stood": "stand",
+    "sat": "sit",
+    "lay": "lie",
+    "held": "hold",
+    "flew": "fly",
+    "drove": "drive",
+    "made": "make",
+    "took": "take",
+    "taken": "take",
+    "came": "come",
+    "began": "begin",
+    "begun": "begin",
+    "born": "bear",
+    "lent": "lend",
+    "left": "leave",
+    "met": "meet",
+    "became": "become",
+    "won": "win",
+    "kept": "keep",
+    "sang": "sing",
+    "brought": "bring",
+    "told": "tell",
+    "said": "say",
+    "saw": "see",
+    "seen": "see",
+    "knew": "know",
+    "caught": "catch",
+    "paid": "pay",
+    "sent": "send",
+    "spent": "spend",
+    "heard": "hear",
+    "found": "find",
+    "is": "be",
+    "are": "be",
+    "was": "be",
+    "were": "be",
+    "has": "have",
+    "had": "have",
+    "does": "do",
+    "did": "do",
+    "goes": "go",
+    "created": "create",
+    "used": "use",
+    "rang": "ring",
+    "woke": "wake",
+    "lies": "lie",
+    "dies": "die",
+}
+_E_ENDINGS = (
+    "tl",
+    "bl",
+    "pl",
+    "gl",
+    "dl",
+    "cl",
+    "kl",
+    "zl",
+    "as",
+    "is",
+    "os",
+    "us",
+    "es",
+    "ys",
+    "rs",
+    "ns",
+    "id",
+    "uir",
+    "ir",
+    "ur",
+    "c",
+    "rg",
+    "dg",
+    "ng",
+    "v",
+    "at",
+    "iz",
+    "ut",
+    "ot",
+    "ok",
+    "ak",
+    "ik",
+    "ud",
+    "ced",
+    "ag",
+)
+_NO_E = frozenset(
+    [
+        "belong",
+        "long",
+        "sing",
+        "bring",
+        "ring",
+        "hang",
+        "wing",
+        "string",
+        "cook",
+        "book",
+        "look",
+        "work",
+        "park",
+        "walk",
+        "talk",
+        "mark",
+        "ask",
+        "visit",
+        "edit",
+        "inherit",
+        "limit",
+        "profit",
+        "exit",
+        "credit",
+        "deposit",
+        "audit",
+        "pass",
+        "miss",
+        "kiss",
+        "dress",
+        "press",
+        "cross",
+        "fix",
+        "mix",
+        "box",
+        "tax",
+        "wax",
+    ]
+)
+
+
+def verb_lemma(verb: str) -> str:
+    """A rough base form of a verb: lives → live, moved → move, studies → study, works → work."""
+    v = verb.lower()
+    if v in _IRREGULAR:
+        return _IRREGULAR[v]
+    if v.endswith("ies") and len(v) > 4:
+        return v[:-3] + "y"
+    if v.endswith("ied") and len(v) > 4:
+        return v[:-3] + "y"
+    if v.endswith(("sses", "shes", "ches", "xes")):
+        return v[:-2]
+    if v.endswith("eed"):
+        return v  # need, breed, feed
+    if v.endswith("ed") and len(v) > 4:
+        base = v[:-2]
+        if len(base) > 2 and base[-1] == base[-2] and base[-1] not in "lsz":
+            return base[:-1]  # planned → plan
+        if base in _NO_E or base.endswith(("ss", "eat", "oat", "ait", "eet", "ook", "eak", "oak", "uit", "ount")):
+            return base
+        return base + "e" if base.endswith(_E_ENDINGS) else base
+    if v.endswith("s") and not v.endswith("ss") and len(v) > 3:
+        return v[:-1]
+    return v
+
+
+# verb lemma (+ particle/preposition) → family; the preposition matters only where listed
+LIVE, WORK, OWN, LOCATED, BORN, GREW_UP = "live", "work", "own", "located", "born", "grow up"
+_VERB_FAMILY: dict[str, str] = {}
+for _v in ("live", "reside", "move", "relocate", "settle", "emigrate", "immigrate", "move back", "return"):
+    _VERB_FAMILY[_v] = LIVE
+for _v in ("work", "join", "employ"):
+    _VERB_FAMILY[_v] = WORK
+for _v in ("own", "buy", "purchase", "acquire", "inherit", "belong"):
+    _VERB_FAMILY[_v] = OWN
+for _v in ("locate", "base", "situate", "headquarter", "lie", "stand", "sit", "hold", "take place", "find", "be"):
+    _VERB_FAMILY[_v] = LOCATED
+_MOTION = frozenset(
+    ["go", "walk", "travel", "run", "drive", "fly", "head", "journey", "cycle", "sail", "ride", "swim", "come"]
+)
+_WORK_PREPS = frozenset({"for"})  # "flies for Norveland Air", "plays for a club": who they work for
+for _v in ("grow up", "be raise", "raise"):
+    _VERB_FAMILY[_v] = GREW_UP
+
+# verbs of events whose date a "when" question asks: lemma → the event family's name
+_EVENT: dict[str, str] = {
+    "bear": "born",
+    "born": "born",
+    "open": "open",
+    "found": "found",
+    "establish": "found",
+    "set up": "found",
+    "build": "build",
+    "construct": "build",
+    "hold": "happen",
+    "take place": "happen",
+    "happen": "happen",
+    "occur": "happen",
+    "start": "start",
+    "begin": "start",
+    "close": "close",
+    "die": "die",
+    "release": "release",
+    "come out": "release",
+    "publish": "release",
+    "marry": "marry",
+    "finish": "finish",
+    "complete": "finish",
+}
+
+# relation nouns: synonyms → one name; adjectives that do not change the relation are dropped
+_NOUN_SYNONYMS = {
+    "chief executive": "ceo",
+    "chief executive officer": "ceo",
+    "managing director": "ceo",
+    "headteacher": "head teacher",
+    "headmaster": "head teacher",
+    "headmistress": "head teacher",
+    "principal": "head teacher",
+    "chairman": "chair",
+    "chairwoman": "chair",
+    "chairperson": "chair",
+    "boss": "head",
+    "leader": "head",
+    "skipper": "captain",
+    "spouse": "husband or wife",
+    "husband": "husband or wife",
+    "wife": "husband or wife",
+    "mum": "mother",
+    "mom": "mother",
+    "dad": "father",
+    "owner": "owner",
+}
+_NOUN_ADJECTIVES = frozenset(
+    [
+        "older",
+        "younger",
+        "elder",
+        "eldest",
+        "oldest",
+        "youngest",
+        "big",
+        "little",
+        "baby",
+        "half",
+        "first",
+        "current",
+        "present",
+        "new",
+        "only",
+        "late",
+        "twin",
+    ]
+)
+# relation nouns that name a role one holder has at a time (of the thing after "of")
+ROLE_NOUNS = frozenset(
+    [
+        "ceo",
+        "mayor",
+        "captain",
+        "head",
+        "chair",
+        "conductor",
+        "president",
+        "director",
+        "manager",
+        "coach",
+        "editor",
+        "principal",
+        "chancellor",
+        "governor",
+        "owner",
+        "prime",
+        "minister",
+        "premier",
+        "king",
+        "queen",
+        "chief",
+        "coordinator",
+        "curator",
+        "dean",
+        "rector",
+        "superintendent",
+        "commissioner",
+        "treasurer",
+        "secretary",
+        "minister",
+        "chef",
+    ]
+)
+KIN_NOUNS = frozenset(
+    [
+        "sister",
+        "brother",
+        "mother",
+        "father",
+        "son",
+        "daughter",
+        "aunt",
+        "uncle",
+        "niece",
+        "nephew",
+        "cousin",
+        "grandmother",
+        "grandfather",
+        "grandson",
+        "granddaughter",
+        "grandparent",
+        "grandchild",
+        "husband",
+        "wife",
+        "spouse",
+        "partner",
+        "sibling",
+        "parent",
+        "child",
+        "stepmother",
+        "stepfather",
+        "stepson",
+        "stepdaughter",
+        "fiancee",
+        "fiance",
+    ]
+)
+# what a place noun says about the place after "of" ("the county of X" → X is a county)
+PLACE_CLASSES = frozenset(
+    [
+        "country",
+        "county",
+        "province",
+        "canton",
+        "state",
+        "region",
+        "district",
+        "city",
+        "town",
+        "village",
+        "capital",
+        "kingdom",
+        "republic",
+        "island",
+        "municipality",
+        "parish",
+        "borough",
+        "shire",
+        "prefecture",
+        "territory",
+    ]
+)
+
+
+def verb_family(lemma: str, prep: str | None = None) -> str:
+    """The family of a verb (lemma, with its particle or preposition when it has one)."""
+    if prep and f"{lemma} {prep}" in _VERB_FAMILY:
+        return _VERB_FAMILY[f"{lemma} {prep}"]
+    if lemma in _MOTION:  # "went to the library": where one is; "flies for X": whom one works for
+        if prep in (None, "to", "into"):
+            return LOCATED
+        return WORK if prep in _WORK_PREPS else "verb:" + lemma + f" {prep}"
+    if lemma in _VERB_FAMILY:
+        return _VERB_FAMILY[lemma]
+    return "verb:" + lemma + (f" {prep}" if prep else "")
+
+
+def event_family(lemma: str) -> str | None:
+    """The "when" family of an event verb ("when:open"), or None for another verb."""
+    name = _EVENT.get(lemma)
+    return "when:" + name if name else None
+
+
+def noun_family(noun: str) -> str:
+    """The family of a relation noun phrase: "older brother" → "of:brother", "chief executive" → "of:ceo"."""
+    ws = [w for w in noun.lower().split() if w not in ("the", "a", "an")]
+    while len(ws) > 1 and ws[0] in _NOUN_ADJECTIVES:
+        ws.pop(0)
+    phrase = " ".join(ws)
+    phrase = _NOUN_SYNONYMS.get(phrase, phrase)
+    if " " not in phrase:
+        phrase = singular(phrase)
+    return "of:" + _NOUN_SYNONYMS.get(phrase, phrase)
+
+
+def is_role(family: str) -> bool:
+    if not family.startswith("of:"):
+        return False
+    noun = family[3:]
+    return noun in ROLE_NOUNS or noun.split()[-1] in ROLE_NOUNS
+
+
+# Families where one subject rightly has several objects (the original rule families)
+MULTI_VALUED = frozenset({"part", "cause", "isa", "then"})
+_SUBJECT_SLOTS = frozenset({LIVE, WORK, LOCATED, BORN, GREW_UP})
+
+
+def slot_key(subject_key: str, family: str, object_key: str) -> str | None:
+    """The slot a fact of `family` fills, when the family holds one value at a time, else None:
+    an owner or role holder is one per thing (keyed by the object), a residence, employer or
+    place one per subject; kinship and the rule families are many."""
+    if family == OWN or is_role(family):
+        return f"{object_key}|{family}"
+    if family in _SUBJECT_SLOTS or family.startswith("when:"):
+        return f"{subject_key}|{family}"
+    if family in MULTI_VALUED or family.startswith("of:"):
+        return None
+    return f"{subject_key}|{family}"
+
+
+def slot_by_object(family: str) -> bool:
+    return family == OWN or is_role(family)
+
+
+_OPEN = frozenset({LIVE, WORK, OWN, BORN, GREW_UP, "spouse"})
+
+
+def is_open_family(family: str) -> bool:
+    """Whether a family is read from clause structure (open relations), not by the fixed rules."""
+    return family in _OPEN or family.startswith(("of:", "when:"))
