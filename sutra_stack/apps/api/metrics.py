@@ -24,28 +24,29 @@ _LATENCY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 
 
 
 class ApiMetrics:
-    def __init__(self) -> None:
+    def __init__(self, prefix: str = "sutra_api") -> None:
+        """Every metric is named `<prefix>_...` (another app process reuses these with its own prefix)."""
         self.registry = CollectorRegistry(auto_describe=True)
         self.requests = Counter(
-            "sutra_api_requests_total", "HTTP requests by route and status.",
+            f"{prefix}_requests_total", "HTTP requests by route and status.",
             ["method", "route", "status"], registry=self.registry,
         )
         self.latency = Histogram(
-            "sutra_api_request_duration_seconds", "HTTP request latency by route.",
+            f"{prefix}_request_duration_seconds", "HTTP request latency by route.",
             ["method", "route"], buckets=_LATENCY_BUCKETS, registry=self.registry,
         )
         self.storage_latency = Histogram(
-            "sutra_api_storage_call_duration_seconds", "Latency of calls to the storage server by operation.",
+            f"{prefix}_storage_call_duration_seconds", "Latency of calls to the storage server by operation.",
             ["operation", "outcome"], buckets=_LATENCY_BUCKETS, registry=self.registry,
         )
-        self.concepts = Gauge("sutra_api_concepts", "Concepts in the store (at the last stats call).",
+        self.concepts = Gauge(f"{prefix}_concepts", "Concepts in the store (at the last stats call).",
                               registry=self.registry, multiprocess_mode="mostrecent")
-        self.associations = Gauge("sutra_api_associations", "Associations in the store (at the last stats call).",
+        self.associations = Gauge(f"{prefix}_associations", "Associations in the store (at the last stats call).",
                                   registry=self.registry, multiprocess_mode="mostrecent")
-        self.storage_up = Gauge("sutra_api_storage_up", "1 when the last storage call succeeded.",
+        self.storage_up = Gauge(f"{prefix}_storage_up", "1 when the last storage call succeeded.",
                                 registry=self.registry, multiprocess_mode="mostrecent")
         self.storage_read_only = Gauge(
-            "sutra_api_storage_read_only", "1 when the store refused writes at the last look (read-only).",
+            f"{prefix}_storage_read_only", "1 when the store refused writes at the last look (read-only).",
             registry=self.registry, multiprocess_mode="mostrecent")
 
     def render(self) -> bytes:

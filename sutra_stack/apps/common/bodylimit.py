@@ -7,6 +7,7 @@ chunked body is counted as it arrives and refused as soon as it passes the limit
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -26,8 +27,9 @@ def too_large_body(limit: int, size: int | None) -> bytes:
     ).encode()
 
 
-async def send_413(send: Send, limit: int, size: int | None) -> None:
-    body = too_large_body(limit, size)
+async def send_413(send: Send, limit: int, size: int | None,
+                   render: Callable[[int, int | None], bytes] = too_large_body) -> None:
+    body = render(limit, size)
     await send(
         {
             "type": "http.response.start",
@@ -43,11 +45,14 @@ async def send_413(send: Send, limit: int, size: int | None) -> None:
 
 
 class BodySizeLimit:
-    """Wrap an ASGI app so that no request body over `max_bytes` reaches it."""
+    """Wrap an ASGI app so that no request body over `max_bytes` reaches it. `render(limit, size)` makes the
+    413's JSON body (default: the REST apps' error shape, `too_large_body`)."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int = MAX_REQUEST_BODY_BYTES) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int = MAX_REQUEST_BODY_BYTES,
+                 render: Callable[[int, int | None], bytes] = too_large_body) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.render = render
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -62,7 +67,7 @@ class BodySizeLimit:
                     declared = None
                 break
         if declared is not None and declared > self.max_bytes:
-            await send_413(send, self.max_bytes, declared)
+            await send_413(send, self.max_bytes, declared, self.render)
             return
 
         seen = 0
@@ -82,7 +87,7 @@ class BodySizeLimit:
                     rejected = True
                     if not started:
                         started = True
-                        await send_413(send, self.max_bytes, None)
+                        await send_413(send, self.max_bytes, None, self.render)
                     return {"type": "http.disconnect"}
             return message
 

@@ -8,11 +8,12 @@ makes sure an unexpected exception becomes a short JSON 500 — never a tracebac
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -112,10 +113,12 @@ def install_error_handlers(app: FastAPI) -> None:
 
 
 class CatchAll:
-    """ASGI middleware: an unexpected exception is logged once and answered with a short JSON 500."""
+    """ASGI middleware: an unexpected exception is logged once and answered with a short JSON 500
+    (`respond(message)` makes it; default: the REST apps' error shape)."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, respond: Callable[[str], Response] | None = None) -> None:
         self.app = app
+        self.respond = respond or (lambda message: error_response(500, "INTERNAL", message))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -135,5 +138,5 @@ class CatchAll:
             if started:
                 raise
             log.exception("unexpected error in %s %s", scope.get("method"), scope.get("path"))
-            response = error_response(500, "INTERNAL", f"internal error ({type(exc).__name__}); see the server log")
+            response = self.respond(f"internal error ({type(exc).__name__}); see the server log")
             await response(scope, receive, send)
