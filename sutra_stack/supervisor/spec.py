@@ -8,7 +8,8 @@ missing command, unknown dependency, dependency cycle (printed), port clash.
 Strings in a service table may name a setting as `${storage.port}`; it is replaced by the
 resolved setting, so probes and commands follow the same values the children get.
 `${sutra.package_dir}` names the installed sutra_stack package's directory: the built-in app
-services watch it, so a change to their code reloads them (`api.reload = "none"` turns it off).
+services watch it, so a change to their code reloads them (`api.reload = "none"` and
+`hybrid.reload = "none"` turn it off).
 Every mistake of a file is found in one run and raised in one `ConfigError`, each with its line.
 """
 

@@ -37,7 +37,8 @@ def builtin_env(d: Path) -> tuple[int, int, int]:
     """Ports of the built-in stack (no sutra.toml) in d, through .env."""
     grpc_port, fast_port, api_port = free_port(), free_port(), free_port()
     (d / ".env").write_text(f"SUTRA_STORAGE_PORT={grpc_port}\nSUTRA_STORAGE_FAST_PORT={fast_port}\n"
-                            f"SUTRA_API_PORT={api_port}\nSUTRA_STORAGE_PATH={d / 'knowledge'}\n")
+                            f"SUTRA_API_PORT={api_port}\nSUTRA_STORAGE_PATH={d / 'knowledge'}\n"
+                            f"SUTRA_HYBRID_PORT={free_port()}\n")
     return grpc_port, fast_port, api_port
 
 
