@@ -212,12 +212,12 @@ def ask(store: KnowledgeStore, question: str, *, max_paths: int = 5, max_depth: 
     once, as a runtime Protocol check costs microseconds)."""
     question = check_question(question, max_paths, max_depth)
     frame = _parse(question)
-    if as_of is None and _YEAR_HINT.search(question):
+    if _YEAR_HINT.search(question):  # "where did X live in 2019": the question without its year, as of then
         asked, year = question_time(question)
         if year is not None:
             dated = _parse(asked)
             if dated.families is not None and any(slot_key("", f, "") is not None for f in dated.families):
-                frame, as_of = dated, year
+                frame, as_of = dated, (year if as_of is None else as_of)
     hits = fuse(*_search(store, batched, question))
     relations, entities = parse_contents(_worth_parsing(frame, hits))
     cands = Candidates(hits, relations, entities)
@@ -243,7 +243,7 @@ def ask(store: KnowledgeStore, question: str, *, max_paths: int = 5, max_depth: 
         if built is not None:
             return built
         return nothing_known(question, frame)
-    if frame.families and all(is_open_family(f) for f in frame.families):
+    if frame.families and any(is_open_family(f) for f in frame.families):
         # a relation the learner reads from any clause's structure: no fact states it, so no
         # sentence that merely shares words is offered as a lead
         return nothing_known(question, frame)
@@ -289,7 +289,10 @@ def _find_paths(store: KnowledgeStore, batched: BatchedStore | None, frame: Fram
     links between facts), pruned below MIN_PATH_CONFIDENCE. A concept deleted since the
     searches were answered means no paths. When the store returns the concepts on the paths
     with them, they go into `read`."""
-    types = sorted({family_type(f) for f in frame.families or ()} | {"temporal"})
+    # fact → fact temporal links show a change on the path; a question about a kind of place follows a
+    # chain of places instead, which such links (the next sentence of a text) would shadow in the search
+    links = set() if frame.place_class is not None else {"temporal"}
+    types = sorted({family_type(f) for f in frame.families or ()} | links)
     try:
         if batched is None:
             return store.find_paths(starts, targets, max_depth=depth, k=k, min_confidence=MIN_PATH_CONFIDENCE,

@@ -157,7 +157,9 @@ _FAMILY_WORDS = {"cause": "cause-and-effect", "isa": "is-a", "is": "is", "part":
 
 
 def _families(frame: Frame) -> str:
-    names = sorted({_FAMILY_WORDS.get(f, f"\u201c{f[5:]}\u201d" if f.startswith("verb:") else f)
+    names = sorted({_FAMILY_WORDS.get(f, f"\u201c{f[5:]}\u201d" if f.startswith("verb:")
+                                      else f"\u201c{f[3:]} of\u201d" if f.startswith("of:")
+                                      else f"\u201cwhen ({f[5:]})\u201d" if f.startswith("when:") else f)
                     for f in frame.families or ()})
     return ", ".join(names)
 
@@ -184,6 +186,8 @@ def _explain(frame: Frame, names: list[str], conf: float, n_paths: int, chosen: 
     for name, fact, winner_fact in lost:
         if winner_fact is None:
             parts.append(f"\u201c{name}\u201d (from \u201c{_content(concepts, fact)}\u201d) did not hold then.")
+            continue
+        if winner_fact == fact:
             continue
         parts.append(
             f"\u201c{name}\u201d came from \u201c{_content(concepts, fact)}\u201d; "

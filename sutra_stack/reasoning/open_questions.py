@@ -21,7 +21,7 @@ from sutra_stack.reasoning.predicates import (
     verb_family,
     verb_lemma,
 )
-from sutra_stack.reasoning.text import Entity, make_entity
+from sutra_stack.reasoning.text import STOPWORDS, Entity, make_entity
 
 FORWARD, BACKWARD = "forward", "backward"
 _X = r"(?P<x>.+?)"
@@ -113,6 +113,11 @@ _WHEN_DO = re.compile(
     rf"(?P<v>{_EVENT_WORDS})$",
     re.I,
 )
+_WHEN_DO_IT = re.compile(
+    rf"^(?:when|(?:in|on)\s+what\s+(?:year|date|day|month)|what\s+year)\s+{_AUX}\s+.+?\s+(?P<v>open|found|establish|"
+    r"build|start|set\s+up|close|sell|buy|publish|release)\s+(?:the|her|his|their|its|a|an)\s+(?P<y>.+)$",
+    re.I,
+)
 _BIRTHDAY = re.compile(rf"^what\s+{_BE}\s+{_X}['\u2019]s?\s+(?:birthday|date\s+of\s+birth|birth\s+date)$", re.I)
 _WHERE_BORN = re.compile(rf"^where\s+{_BE}\s+{_X}\s+born$", re.I)
 _WHERE_HELD = re.compile(
@@ -178,7 +183,7 @@ class OpenFrame:
 
 def _noun_family(noun: str) -> str | None:
     ws = noun.lower().split()
-    if not ws or ws[-1] in _FIXED_NOUNS or ws[0] in _FIXED_NOUNS:
+    if not ws or ws[-1] in _FIXED_NOUNS or ws[0] in _FIXED_NOUNS or any(w in STOPWORDS for w in ws):
         return None
     fam = noun_family(noun)
     return OWN if fam == "of:owner" else fam
@@ -210,6 +215,9 @@ def open_frame(q: str) -> OpenFrame | None:
     if m and (fam := _event(m["v"])) and (x := make_entity(m["x"])):
         verb = "verb:" + verb_lemma(m["v"].split()[0])  # "opens at 9 am" is the verb's own reading
         return OpenFrame({fam, verb}, FORWARD, x, verb_prefix=True)
+    m = _WHEN_DO_IT.match(q)
+    if m and (fam := _event(m["v"])) and (x := make_entity(m["y"])):  # "when did X open her shop": the shop's
+        return OpenFrame({fam}, FORWARD, x)
     m = _BIRTHDAY.match(q)
     if m and (x := make_entity(m["x"])):
         return OpenFrame({"when:born"}, FORWARD, x)

@@ -27,7 +27,7 @@ from sutra_stack.reasoning.predicates import (
     verb_family,
     verb_lemma,
 )
-from sutra_stack.reasoning.text import Entity, make_entity
+from sutra_stack.reasoning.text import STOPWORDS, Entity, make_entity
 from sutra_stack.reasoning.timeline import DATE, asserted, without_dates
 
 OPEN_CONFIDENCE = 0.85  # a relation read from a clause's structure
@@ -345,7 +345,9 @@ def _rel(subj: Entity | None, family: str, obj: Entity | None, conf: float, rule
 
 def _noun_ok(noun: str) -> bool:
     ws = noun.lower().split()
-    return bool(ws) and ws[-1] not in _NOT_A_RELATION_NOUN and ws[0] not in _NOT_A_RELATION_NOUN
+    return (bool(ws) and ws[-1] not in _NOT_A_RELATION_NOUN and ws[0] not in _NOT_A_RELATION_NOUN
+            and not any(w.endswith("ed") and len(w) > 4 and w not in ("head", "bred") for w in ws)
+            and not any(w in STOPWORDS for w in ws))
 
 
 def _event_relations(t: str) -> list[Relation]:

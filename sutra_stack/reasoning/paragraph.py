@@ -16,11 +16,11 @@ from sutra_stack.reasoning.extract import relations_in_sentence
 from sutra_stack.reasoning.predicates import LIVE, LOCATED, OWN, WORK
 
 _NAME = re.compile(
-    r"^(?P<n>(?:The\s+(?=[A-Z]))?[A-Z][\w'\-]*(?:\s+(?:(?:van|von|de|da|del|der|di|le|la|al|bin)\b|"
+    r"^(?P<n>(?:[Tt]he\s+(?=[A-Z]))?[A-Z][\w'\-]*(?:\s+(?:(?:van|von|de|da|del|der|di|le|la|al|bin)\b|"
     r"[A-Z][\w'\-]*))*)"
 )
 _LEADING = re.compile(
-    r"^(?:(?:in|on|by|since|during)\s+(?:[A-Z][a-z]+\s+)?(?:\d{1,2}\s+)?(?:[A-Z][a-z]+\s+)?\d{4}|"
+    r"^(?:from\s+\d{4}\s+(?:to|until)\s+\d{4}|(?:in|on|by|since|during)\s+(?:[A-Z][a-z]+\s+)?(?:\d{1,2}\s+)?(?:[A-Z][a-z]+\s+)?\d{4}|"
     r"then|later|afterwards|after\s+that|before\s+that|that\s+year|meanwhile|eventually|"
     r"finally|soon\s+after)\s*,?\s+",
     re.I,
@@ -104,6 +104,13 @@ _THING_WORDS = frozenset(
         "province",
     ]
 )
+_ROLE_PHRASE = re.compile(
+    r"\b(?:as|appointed|became|elected|named|become)\s+(?P<r>(?:the\s+)?[a-z]+(?:\s+[a-z]+)?\s+of\s+(?:the\s+)?"
+    r"[A-Z][\w'\-]*(?:\s+[A-Z][\w'\-]*)*)"
+)
+_SUCCEEDED = re.compile(
+    r"\b(?:succeeded|replaced|succeeds|replaces)\s+[A-Z][\w'\-]*(?:\s+[A-Z][\w'\-]*)*(?=\s*(?:[.;]|$))"
+)
 _YEAR = re.compile(r"\b(1[0-9]{3}|20[0-9]{2})\b")
 _YEAR_REF = re.compile(
     r"\b(?:(?P<same>that\s+(?:same\s+)?year|the\s+same\s+year)|(?P<next>the\s+(?:following|next)"
@@ -112,10 +119,20 @@ _YEAR_REF = re.compile(
     re.I,
 )
 _NUMBERS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10}
-_SUBJ_PRONOUN = re.compile(r"\b(?:he|she)\b", re.I)
-_POSSESSIVE = re.compile(r"\b(?:his|her)\b(?=\s+[a-z])", re.I)
-_OBJ_PRONOUN = re.compile(r"\b(?:him|her)\b", re.I)
-_IT_SUBJECT = re.compile(r"^(?P<lead>(?:[^,]*?,\s+)?)(?P<it>It|it)\b(?!['\u2019]s\b)")
+_PRONOUN = re.compile(r"\b(?P<p>he|she|his|her|him)\b(?P<next>\s+[a-z]+)?", re.I)
+_NOT_NOUNS = frozenset(
+    ["in", "on", "at", "to", "for", "from", "with", "by", "and", "or", "but", "as", "a", "an", "the"]
+)
+_GENDER = {"he": "m", "his": "m", "him": "m", "she": "f", "her": "f"}
+_THE_NP = re.compile(
+    r"^(?P<n>[Tt]he\s+(?:(?!(?:is|was|are|were|has|have|had|will|can|may|might|would|does|did)\b)"
+    r"[A-Z]?[\w'\-]+\s+){0,4}?(?:[A-Z][\w'\-]*|[a-z][\w\-]*))\s+(?=(?:is|was|are|were|has|have|had|will|can|may|"
+    r"might|would|does|did)\b|[a-z]+(?:s|ed)\b)"
+)
+_IT_SUBJECT = re.compile(
+    r"^(?P<lead>(?:[^,]*?,\s+|(?i:in|on|since|from|by|until|after)\s+[\w ]*?\d{4}\s+)?)"
+    r"(?P<it>It|it)\b(?!['\u2019]s\b)"
+)
 _IT = re.compile(r"\bit\b(?!['\u2019]s\b)", re.I)
 _ITS = re.compile(r"\bits\b", re.I)
 _THERE = re.compile(r"(?<!^)\bthere\b", re.I)
@@ -123,15 +140,18 @@ _THERE = re.compile(r"(?<!^)\bthere\b", re.I)
 
 def _subject_name(sentence: str) -> str | None:
     rest = _LEADING.sub("", sentence.strip())
+    t = _THE_NP.match(rest)
+    if t:  # "the Tarrowby folk week was held ...": the noun phrase before its verb
+        return t["n"]
     m = _NAME.match(rest)
-    if not m or (m["n"].split()[0] in _NOT_NAMES and not m["n"].startswith("The ")):
+    if not m or (m["n"].split()[0] in _NOT_NAMES and not m["n"].startswith(("The ", "the "))):
         return None
     return re.sub(r"['\u2019]s?$", "", m["n"])
 
 
 def _is_person(name: str) -> bool:
     ws = name.split()
-    return len(ws) >= 2 and ws[0] != "The" and not any(w.lower() in _THING_WORDS for w in ws)
+    return len(ws) >= 2 and ws[0].lower() != "the" and not any(w.lower() in _THING_WORDS for w in ws)
 
 
 def _years(sentence: str, last: int | None) -> tuple[str, int | None]:
@@ -150,34 +170,75 @@ def _years(sentence: str, last: int | None) -> tuple[str, int | None]:
     return out, (int(found[-1]) if found else last)
 
 
-def _literal(text: str) -> Callable[[re.Match[str]], str]:
-    return lambda _m: text
+def _definite(s: str, thing: str) -> str:
+    words = thing.split()
+    if len(words) < 2:
+        return s
+    head = re.split(r"\s+(?:in|of)\s+", thing)[0].split()[-1]
+    full = thing if thing.lower().startswith("the ") else "the " + re.sub(r"^(?:a|an|his|her|their)\s+", "", thing)
+    return re.sub(rf"\bthe\s+{re.escape(head)}\b(?!\s+(?:in|of)\b)", full, s)
+
+
+def _literal_after(text: str) -> Callable[[re.Match[str]], str]:
+    return lambda m: m.group(0) + text
+
+
+def _pronouns(s: str, subject: str | None, people: list[str], gender: dict[str, str], prev: str | None) -> str:
+    """he/she/his/her/him resolved: to the most recent person of the pronoun's gender (as far as
+    earlier pronouns showed it); an object pronoun to someone other than the sentence's subject."""
+    if not people and prev is None:
+        return s
+    out: list[str] = []
+    last = 0
+    current = subject if subject and _is_person(subject) else None
+    for m in _PRONOUN.finditer(s):
+        p = m["p"].lower()
+        g = _GENDER[p]
+        possessive = p in ("his", "her") and m["next"] is not None and m["next"].strip() not in _NOT_NOUNS
+        subject_position = p in ("he", "she")
+        ruled_out = current if not (subject_position or possessive) else None
+        pick = None
+        pool = list(reversed(people))
+        if not (subject_position or possessive) and prev and prev not in people:
+            pool.insert(0, prev)  # "inherited him": the one just spoken of (a pet named Moss)
+        for name in pool:
+            if name == ruled_out or gender.get(name, g) != g:
+                continue
+            pick = name
+            break
+        if pick is None:
+            continue
+        gender.setdefault(pick, g)
+        if subject_position and current is None:
+            current = pick
+        text = pick + "'s" if possessive else pick
+        out.append(s[last : m.start("p")] + text)
+        last = m.end("p")
+    out.append(s[last:])
+    return "".join(out)
 
 
 def resolve(sentences: list[str]) -> list[str]:
     """The sentences of one text, each naming what its pronouns and back-references refer to."""
     if len(sentences) < 2:
         return sentences
-    person: str | None = None  # last person named as a subject (or resolved to)
+    people: list[str] = []  # persons named as subjects, most recent last
+    gender: dict[str, str] = {}  # what the pronouns that referred to a person showed
     prev_subject: str | None = None
     thing: str | None = None  # last thing spoken of
     place: str | None = None
+    role: str | None = None  # the last role named ("head chef of the Copper Kettle")
     year: int | None = None
     out: list[str] = []
     for sentence in sentences:
         s, year = _years(sentence, year)
         subject = _subject_name(s)
-        if person is not None:
-            who = person
-            s = _POSSESSIVE.sub(_literal(who + "'s"), s)
-            s = _SUBJ_PRONOUN.sub(_literal(who), s)
-        obj_ref = prev_subject if prev_subject and prev_subject != (subject or person) else None
-        if obj_ref is not None:
-            s = _OBJ_PRONOUN.sub(obj_ref, s)
+        s = _pronouns(s, subject, people, gender, prev_subject)
         if thing is not None or prev_subject is not None:
             m = _IT_SUBJECT.match(s)
             if m and prev_subject and not _is_person(prev_subject):
-                named = prev_subject[0].lower() + prev_subject[1:] if prev_subject.startswith("The ") else prev_subject
+                the = prev_subject.startswith(("The ", "the "))
+                named = prev_subject[0].lower() + prev_subject[1:] if the else prev_subject
                 s = s[: m.start("it")] + (named if m.start("it") else prev_subject) + s[m.end("it") :]
             elif m and thing:
                 s = s[: m.start("it")] + thing + s[m.end("it") :]
@@ -188,10 +249,19 @@ def resolve(sentences: list[str]) -> list[str]:
                 s = _ITS.sub(its + "'s", s)
         if place is not None:
             s = _THERE.sub(f"in {place}", s)
+        if thing is not None:  # "the shop" after "her flower shop in Easterby": the same shop
+            s = _definite(s, thing)
+        if role is not None:  # "Tobias Hale succeeded her.": in the role just named
+            s = _SUCCEEDED.sub(_literal_after(" as " + role), s)
+        m = _ROLE_PHRASE.search(s)
+        if m:
+            role = m["r"]
         s = s[:1].upper() + s[1:]
         subject = _subject_name(s) or subject
         if subject and _is_person(subject):
-            person = subject
+            if subject in people:
+                people.remove(subject)
+            people.append(subject)
         if subject:
             prev_subject = subject
         for r in relations_in_sentence(s):

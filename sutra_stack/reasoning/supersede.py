@@ -81,11 +81,15 @@ def settle(slots: dict[str, list[Entry]], concepts: dict[str, Concept], as_of: f
             valid = [e for e in ordered if e.valid_from <= as_of and (not e.valid_to or as_of < e.valid_to)]
             keep = valid[-1] if valid else None
         keep_answers = {keep.answer} if keep else set()
+        limit = ordered.index(keep) if keep else len(ordered)
         for i, e in enumerate(ordered):
             if e.answer in keep_answers:
                 continue
-            later = next((n.fact for n in ordered[i + 1 :] if n.answer != e.answer), None)
-            dropped.setdefault(e.answer, (e.fact, later if keep is None or later else keep.fact))
+            if i > limit or (as_of is not None and e.valid_from > as_of):
+                dropped.setdefault(e.answer, (e.fact, None))  # not yet true then
+                continue
+            later = next((n.fact for n in ordered[i + 1:] if n.answer != e.answer), None)
+            dropped.setdefault(e.answer, (e.fact, later))
     return Outcome(dropped)
 
 
