@@ -145,7 +145,13 @@ def install_error_handlers(app: FastAPI) -> None:
         return JSONResponse(body, status_code=status, headers=headers)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code in (404, 405) and exc.detail in ("Not Found", "Method Not Allowed"):
+            return openai_response(exc.status_code, f"{exc.detail}: {request.method} {request.url.path} (this server "
+                                   "serves /v1/chat/completions, /v1/embeddings, /v1/models, /sutra/learn, "
+                                   "/sutra/query)", "invalid_request_error", None,
+                                   "not_found" if exc.status_code == 404 else "method_not_allowed",
+                                   headers=getattr(exc, "headers", None))
         if exc.status_code == 400:
             return openai_response(400, f"body: {exc.detail} (send a UTF-8 JSON object)", "invalid_request_error",
                                    None, "invalid_json")
