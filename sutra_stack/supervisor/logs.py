@@ -163,7 +163,7 @@ class Pump:
             lines.append(self.partial)
             self.partial = b""
         self.log.emit(lines)
-        self._tail.extend(line for line in lines if line.strip())
+        self._tail.extend(line for line in lines[-TAIL_LINES:] if line.strip())  # only the last: no cost per line
 
     def tail(self) -> list[str]:
         """The last non-blank lines the child wrote (quoted when it exits before it is ready)."""

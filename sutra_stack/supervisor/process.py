@@ -50,6 +50,7 @@ _supervisor_id = "none"  # set by start_guard; the prefix of every marker this s
 # moving them to 3.. never overwrites one not yet moved.
 SETPRIV = shutil.which("setpriv")
 BASH = shutil.which("bash")
+LISTENING_TTL = 1.0  # seconds a child's list of listening ports is reused
 LISTEN_FD_BASE = 100  # the handed sockets are passed at this descriptor or above, then moved to 3..
 
 
@@ -115,6 +116,8 @@ class Child:
         self.exited: asyncio.Future[int] = asyncio.get_running_loop().create_future()
         asyncio.get_running_loop().add_reader(self.pidfd, self._on_exit)
         self._ps: psutil.Process | None = None
+        self._listening: list[str] = []
+        self._listening_at = -LISTENING_TTL
 
     def _on_exit(self) -> None:
         loop = asyncio.get_running_loop()
@@ -154,8 +157,16 @@ class Child:
         pump = getattr(self, "pump", None)
         return [] if pump is None else pump.tail()
 
-    def listening(self) -> list[str]:
-        """host:port of each TCP socket the process or a descendant listens on (what `status` shows)."""
+    def listening(self, fresh: bool = False) -> list[str]:
+        """host:port of each TCP socket the process or a descendant listens on (what `status` shows);
+        a list found is reused for a second (`sutra up -d` asks for the status every 20 ms), unless `fresh`."""
+        now = time.monotonic()
+        if not fresh and self._listening and now - self._listening_at < LISTENING_TTL:
+            return list(self._listening)
+        self._listening, self._listening_at = self._find_listening(), now
+        return list(self._listening)
+
+    def _find_listening(self) -> list[str]:
         out: list[str] = []
         try:
             procs = [psutil.Process(self.pid), *psutil.Process(self.pid).children(recursive=True)]

@@ -41,7 +41,7 @@ class Instance(Protocol):
     async def finish(self) -> int: ...  # after the exit: kill what is left of it, drain its output
     def usage(self) -> tuple[float, int]: ...  # CPU % and RSS of it and its descendants
     def tail(self) -> list[str]: ...  # its last lines of output
-    def listening(self) -> list[str]: ...  # host:port of every TCP socket it (or a descendant) listens on
+    def listening(self, fresh: bool = False) -> list[str]: ...  # host:port of each TCP socket it listens on
     def accepting(self, inodes: set[int], full: bool) -> bool | None: ...
 
 

@@ -327,6 +327,9 @@ class Service(Reloading):
             self._to(S.EXITED, decision.why)
         else:
             self._to(S.BACKOFF, decision.why)
+            if decision.delay == 0:  # a first failure: restarted now, not a loop turn later
+                self._on_due(Due("backoff", self.gen))
+                return
             gen = self.gen
             self.backoff_timer = self.clock.call_later(decision.delay, lambda: self.post(Due("backoff", gen)))
 
@@ -380,7 +383,7 @@ class Service(Reloading):
         c = self.child
         ports = self.host.addresses(self.spec.name)
         if c is not None and not c.exited.done():
-            ports += [a for a in c.listening() if a not in ports]
+            ports += [a for a in c.listening(fresh=urls) if a not in ports]
         http = {p.port for p in (self.spec.readiness, self.spec.liveness) if p is not None and p.kind == "http"}
         if not urls:
             return ports

@@ -74,7 +74,7 @@ class FakeChild:
     def tail(self) -> list[str]:
         return self.output
 
-    def listening(self) -> list[str]:
+    def listening(self, fresh: bool = False) -> list[str]:
         return []
 
     def accepting(self, inodes: set[int], full: bool) -> bool | None:

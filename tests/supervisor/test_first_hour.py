@@ -109,7 +109,12 @@ def test_status_tells_the_truth_about_a_stopped_dependency(tmp_path: Path) -> No
         storage_line = next(line for line in out.splitlines() if line.strip().startswith("storage"))
         assert "SERVING" not in storage_line
         assert sutra(tmp_path, "start", "storage").returncode == 0
-        wait_until(lambda: rows(tmp_path)["api"]["state"] == "ready", 60, what="api ready again")
+        try:
+            wait_until(lambda: rows(tmp_path)["api"]["state"] == "ready", 60, what="api ready again")
+        except TimeoutError:
+            logs = tmp_path / ".sutra" / "logs"
+            raise AssertionError((logs / "sutra.log").read_text()[-3000:] + (logs / "api.log").read_text()[-3000:]
+                                 + json.dumps(rows(tmp_path)["api"])) from None
     finally:
         sutra(tmp_path, "down", timeout=180)
     assert sutra(tmp_path, "status").returncode == 3
