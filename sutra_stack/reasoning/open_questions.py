@@ -15,13 +15,15 @@ from sutra_stack.reasoning.predicates import (
     GREW_UP,
     LOCATED,
     OWN,
+    SIBLING,
+    SIBLING_NOUNS,
     WORK,
     event_family,
     noun_family,
     verb_family,
     verb_lemma,
 )
-from sutra_stack.reasoning.text import STOPWORDS, Entity, make_entity
+from sutra_stack.reasoning.text import STOPWORDS, Entity, make_entity, wordset
 
 FORWARD, BACKWARD = "forward", "backward"
 _X = r"(?P<x>.+?)"
@@ -29,71 +31,34 @@ _BE = r"(?:is|are|was|were)"
 _AUX = r"(?:does|do|did)"
 _NOUN = r"(?P<n>[a-z][a-z\-]*(?:\s+[a-z][a-z\-]*){0,3}?)"
 # nouns that name the fixed rules' relations ("the cause of", "the parts of"): not open relations
-_FIXED_NOUNS = frozenset(
-    [
-        "cause",
-        "causes",
-        "effect",
-        "effects",
-        "result",
-        "results",
-        "consequence",
-        "consequences",
-        "outcome",
-        "outcomes",
-        "reason",
-        "reasons",
-        "origin",
-        "origins",
-        "source",
-        "sources",
-        "part",
-        "parts",
-        "component",
-        "components",
-        "ingredient",
-        "ingredients",
-        "member",
-        "members",
-        "piece",
-        "pieces",
-        "meaning",
-        "kind",
-        "type",
-        "sort",
-        "example",
-        "form",
-        "name",
-        "word",
-        "term",
-        "opposite",
-    ]
+_FIXED_NOUNS = wordset(
+    "cause causes effect effects result results consequence consequences outcome outcomes reason reasons "
+    "origin origins source sources part parts component components ingredient ingredients member members "
+    "piece pieces meaning kind type sort example form name word term opposite"
 )
-_BIG_PLACES = frozenset(
-    [
-        "country",
-        "county",
-        "province",
-        "state",
-        "region",
-        "canton",
-        "kingdom",
-        "republic",
-        "nation",
-        "territory",
-        "district",
-        "shire",
-        "prefecture",
-    ]
+_BIG_PLACES = wordset(
+    "country county province state region canton kingdom republic nation territory district shire "
+    "prefecture"
 )
-_PLACE_WORDS = _BIG_PLACES | frozenset(["city", "town", "village", "place", "area", "island", "municipality"])
+_PLACE_WORDS = _BIG_PLACES | wordset(
+    "city town village place area island municipality"
+)
 _EVENT_WORDS = (
     r"born|founded|established|set\s+up|built|constructed|opened|held|released|published|married|"
     r"started|begun|closed|finished|completed|open|take\s+place|happen|start|begin|close|die|come\s+out|"
-    r"occur|marry|finish"
+    r"occur|marry|finish|bought|sold|purchased|inherited|buy|sell|purchase|inherit"
 )
 
-_OF_NOUN = re.compile(rf"^(?:who|what|which\s+[a-z]+)\s+{_BE}\s+(?:the\s+)?{_NOUN}\s+of\s+{_X}$", re.I)
+_OF_NOUN = re.compile(
+    rf"^(?:who|what|which\s+[a-z]+)\s+(?:{_BE}|became|becomes)\s+(?:(?:appointed|elected|named|made)\s+(?:as\s+)?)?"
+    rf"(?:the\s+)?{_NOUN}\s+of\s+{_X}$",
+    re.I,
+)
+_JOB = re.compile(
+    rf"^what\s+(?:{_BE}\s+{_X}['\u2019]s?\s+(?:job|occupation|profession|trade|line\s+of\s+work)|{_AUX}\s+(?P<y>.+?)\s+do"
+    r"(?:\s+for\s+(?:a\s+)?(?:living|work))?)$",
+    re.I,
+)
 _POSS_NOUN = re.compile(rf"^(?:who|what)\s+{_BE}\s+{_X}['\u2019]s?\s+{_NOUN}$", re.I)
 _WHOSE = re.compile(rf"^whose\s+{_NOUN}\s+{_BE}\s+{_X}$", re.I)
 _WHO_OWNS = re.compile(
@@ -131,7 +96,7 @@ _WHERE_VERB = re.compile(
 _WHICH_PLACE = re.compile(
     rf"^(?:(?:in|on)\s+)?(?:which|what)\s+(?P<c>[a-z]+)\s+(?:(?:{_BE})\s+(?P<x>.+?)(?:\s+(?:located|"
     r"based|situated|found|held|headquartered|born|kept|built))?|(?:does|did|do)\s+(?P<y>.+?)\s+(?P<v>[a-z]+)(?:\s+up)?)"
-    r"(?:\s+in)?$",
+    r"(?:\s+(?:in|to|at|from))?$",
     re.I,
 )
 _MARRIED = re.compile(rf"^(?:who|whom)\s+(?:{_BE}\s+{_X}\s+married\s+to|{_AUX}\s+(?P<y>.+?)\s+marry)$", re.I)
@@ -204,7 +169,8 @@ def open_frame(q: str) -> OpenFrame | None:
         return OpenFrame({OWN}, BACKWARD, x)
     m = _OF_NOUN.match(q) or _POSS_NOUN.match(q)
     if m and (fam := _noun_family(m["n"])) and (x := make_entity(m["x"])):
-        return OpenFrame({fam}, BACKWARD, x)
+        siblings = {SIBLING} if fam in SIBLING_NOUNS else set()  # "Signe's sister": whoever is Signe's sibling
+        return OpenFrame({fam} | siblings, BACKWARD, x)
     m = _WHOSE.match(q)
     if m and (fam := _noun_family(m["n"])) and (x := make_entity(m["x"])):
         return OpenFrame({fam}, FORWARD, x)
@@ -218,6 +184,9 @@ def open_frame(q: str) -> OpenFrame | None:
     m = _WHEN_DO_IT.match(q)
     if m and (fam := _event(m["v"])) and (x := make_entity(m["y"])):  # "when did X open her shop": the shop's
         return OpenFrame({fam}, FORWARD, x)
+    m = _JOB.match(q)
+    if m and (x := make_entity(m["x"] or m["y"])):
+        return OpenFrame({"isa", "job"}, FORWARD, x)
     m = _BIRTHDAY.match(q)
     if m and (x := make_entity(m["x"])):
         return OpenFrame({"when:born"}, FORWARD, x)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sutra_stack.reasoning.text import Entity, singular
+from sutra_stack.reasoning.text import Entity, singular, wordset
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,46 +125,9 @@ _E_ENDINGS = (
     "ced",
     "ag",
 )
-_NO_E = frozenset(
-    [
-        "belong",
-        "long",
-        "sing",
-        "bring",
-        "ring",
-        "hang",
-        "wing",
-        "string",
-        "cook",
-        "book",
-        "look",
-        "work",
-        "park",
-        "walk",
-        "talk",
-        "mark",
-        "ask",
-        "visit",
-        "edit",
-        "inherit",
-        "limit",
-        "profit",
-        "exit",
-        "credit",
-        "deposit",
-        "audit",
-        "pass",
-        "miss",
-        "kiss",
-        "dress",
-        "press",
-        "cross",
-        "fix",
-        "mix",
-        "box",
-        "tax",
-        "wax",
-    ]
+_NO_E = wordset(
+    "belong long sing bring ring hang wing string cook book look work park walk talk mark ask visit edit "
+    "inherit limit profit exit credit deposit audit pass miss kiss dress press cross fix mix box tax wax"
 )
 
 
@@ -204,8 +167,8 @@ for _v in ("own", "buy", "purchase", "acquire", "inherit", "belong"):
     _VERB_FAMILY[_v] = OWN
 for _v in ("locate", "base", "situate", "headquarter", "lie", "stand", "sit", "hold", "take place", "find", "be"):
     _VERB_FAMILY[_v] = LOCATED
-_MOTION = frozenset(
-    ["go", "walk", "travel", "run", "drive", "fly", "head", "journey", "cycle", "sail", "ride", "swim", "come"]
+_MOTION = wordset(
+    "go walk travel run drive fly head journey cycle sail ride swim come"
 )
 _WORK_PREPS = frozenset({"for"})  # "flies for Norveland Air", "plays for a club": who they work for
 for _v in ("grow up", "be raise", "raise"):
@@ -213,6 +176,14 @@ for _v in ("grow up", "be raise", "raise"):
 
 # verbs of events whose date a "when" question asks: lemma → the event family's name
 _EVENT: dict[str, str] = {
+    "buy": "buy",
+    "purchase": "buy",
+    "sell": "sell",
+    "inherit": "inherit",
+    "retire": "retire",
+    "join": "join",
+    "leave": "leave",
+    "move": "move",
     "bear": "born",
     "born": "born",
     "open": "open",
@@ -260,121 +231,25 @@ _NOUN_SYNONYMS = {
     "dad": "father",
     "owner": "owner",
 }
-_NOUN_ADJECTIVES = frozenset(
-    [
-        "older",
-        "younger",
-        "elder",
-        "eldest",
-        "oldest",
-        "youngest",
-        "big",
-        "little",
-        "baby",
-        "half",
-        "first",
-        "current",
-        "present",
-        "new",
-        "only",
-        "late",
-        "twin",
-    ]
+_NOUN_ADJECTIVES = wordset(
+    "older younger elder eldest oldest youngest big little baby half first current present new only late "
+    "twin"
 )
 # relation nouns that name a role one holder has at a time (of the thing after "of")
-ROLE_NOUNS = frozenset(
-    [
-        "ceo",
-        "mayor",
-        "captain",
-        "head",
-        "chair",
-        "conductor",
-        "president",
-        "director",
-        "manager",
-        "coach",
-        "editor",
-        "principal",
-        "chancellor",
-        "governor",
-        "owner",
-        "prime",
-        "minister",
-        "premier",
-        "king",
-        "queen",
-        "chief",
-        "coordinator",
-        "curator",
-        "dean",
-        "rector",
-        "superintendent",
-        "commissioner",
-        "treasurer",
-        "secretary",
-        "minister",
-        "chef",
-    ]
+ROLE_NOUNS = wordset(
+    "ceo mayor captain head chair conductor president director manager coach editor principal chancellor "
+    "governor owner prime minister premier king queen chief coordinator curator dean rector "
+    "superintendent commissioner treasurer secretary minister chef"
 )
-KIN_NOUNS = frozenset(
-    [
-        "sister",
-        "brother",
-        "mother",
-        "father",
-        "son",
-        "daughter",
-        "aunt",
-        "uncle",
-        "niece",
-        "nephew",
-        "cousin",
-        "grandmother",
-        "grandfather",
-        "grandson",
-        "granddaughter",
-        "grandparent",
-        "grandchild",
-        "husband",
-        "wife",
-        "spouse",
-        "partner",
-        "sibling",
-        "parent",
-        "child",
-        "stepmother",
-        "stepfather",
-        "stepson",
-        "stepdaughter",
-        "fiancee",
-        "fiance",
-    ]
+KIN_NOUNS = wordset(
+    "sister brother mother father son daughter aunt uncle niece nephew cousin grandmother grandfather "
+    "grandson granddaughter grandparent grandchild husband wife spouse partner sibling parent child "
+    "stepmother stepfather stepson stepdaughter fiancee fiance"
 )
 # what a place noun says about the place after "of" ("the county of X" → X is a county)
-PLACE_CLASSES = frozenset(
-    [
-        "country",
-        "county",
-        "province",
-        "canton",
-        "state",
-        "region",
-        "district",
-        "city",
-        "town",
-        "village",
-        "capital",
-        "kingdom",
-        "republic",
-        "island",
-        "municipality",
-        "parish",
-        "borough",
-        "shire",
-        "prefecture",
-        "territory",
-    ]
+PLACE_CLASSES = wordset(
+    "country county province canton state region district city town village capital kingdom republic "
+    "island municipality parish borough shire prefecture territory"
 )
 
 
@@ -391,9 +266,10 @@ def verb_family(lemma: str, prep: str | None = None) -> str:
     return "verb:" + lemma + (f" {prep}" if prep else "")
 
 
-def event_family(lemma: str) -> str | None:
-    """The "when" family of an event verb ("when:open"), or None for another verb."""
-    name = _EVENT.get(lemma)
+def event_family(lemma: str, *, any_verb: bool = False) -> str | None:
+    """The "when" family of an event verb ("when:open"), or None for another verb (with
+    `any_verb`, the verb itself: "rehearses every Tuesday" → "when:rehearse")."""
+    name = _EVENT.get(lemma) or (lemma if any_verb else None)
     return "when:" + name if name else None
 
 
@@ -413,7 +289,7 @@ def is_role(family: str) -> bool:
     if not family.startswith("of:"):
         return False
     noun = family[3:]
-    return noun in ROLE_NOUNS or noun.split()[-1] in ROLE_NOUNS
+    return any(w in ROLE_NOUNS for w in noun.split())
 
 
 # Families where one subject rightly has several objects (the original rule families)
@@ -438,7 +314,25 @@ def slot_by_object(family: str) -> bool:
     return family == OWN or is_role(family)
 
 
-_OPEN = frozenset({LIVE, WORK, OWN, BORN, GREW_UP, "spouse"})
+SIBLING = "of:sibling"
+SIBLING_NOUNS = frozenset({"of:sister", "of:brother", SIBLING})
+_SYMMETRIC = {
+    "of:cousin": "of:cousin",
+    "of:sister": SIBLING,
+    "of:brother": SIBLING,
+    SIBLING: SIBLING,
+    "spouse": "spouse",
+}
+
+
+def converse(r: Relation) -> Relation | None:
+    """The same fact read from the other side, for the relations that hold both ways
+    ("Z is the sister of O": O is Z's sibling), else None."""
+    fam = _SYMMETRIC.get(r.family)
+    return Relation(r.object, fam, r.subject, r.type, r.confidence, r.rule) if fam else None
+
+
+_OPEN = frozenset({LIVE, WORK, OWN, BORN, GREW_UP, "spouse", "job"})
 
 
 def is_open_family(family: str) -> bool:

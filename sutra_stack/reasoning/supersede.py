@@ -88,7 +88,7 @@ def settle(slots: dict[str, list[Entry]], concepts: dict[str, Concept], as_of: f
             if i > limit or (as_of is not None and e.valid_from > as_of):
                 dropped.setdefault(e.answer, (e.fact, None))  # not yet true then
                 continue
-            later = next((n.fact for n in ordered[i + 1:] if n.answer != e.answer), None)
+            later = next((n.fact for n in ordered[i + 1 :] if n.answer != e.answer), None)
             dropped.setdefault(e.answer, (e.fact, later))
     return Outcome(dropped)
 

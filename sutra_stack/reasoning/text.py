@@ -24,14 +24,17 @@ _SENT_END = re.compile(r"(?<!\b[A-Z])(?<!\bDr)(?<!\bMr)(?<!\bMs)(?<!\bMrs)(?<!\b
 _CLAUSE_THEN = re.compile(r",?\s+(?:and\s+)?(then|afterwards|later|after that)\s*,?\s+", re.I)
 _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'\-]*")
 
-def _wordset(text: str) -> frozenset[str]:
+def wordset(text: str) -> frozenset[str]:
+    """The words of a space-separated list, as a set (how word lists are written here)."""
     return frozenset(text.split())
 
 
-DETERMINERS = _wordset(
+
+
+DETERMINERS = wordset(
     "a an the this that these those its their his her our my your some any every each all"
 )
-STOPWORDS = DETERMINERS | _wordset(
+STOPWORDS = DETERMINERS | wordset(
     """is are was were be been being am do does did doing have has had having of in on at to for from by with
     about as into onto over under and or but not no nor so than too very can could will would shall should may
     might must it it's he she they we you i me him them us what which who whom whose where when why how
@@ -154,7 +157,7 @@ def make_entity(phrase: str) -> Entity | None:
 
 _CAPS_RUN = re.compile(r"\b(?:[A-Z][A-Za-z0-9'\-]+)(?:\s+(?:of\s+)?[A-Z][A-Za-z0-9'\-]+)*")
 # Verb forms that end a noun chunk (the rules' verbs and common ones); words in -ed count too.
-VERBISH = _wordset(
+VERBISH = wordset(
     """causes cause leads lead results result triggers trigger produces produce contains contain includes include
     consists consist comprises comprise means mean refers refer stands stand comes come happens happen occurs
     occur follows follow precedes precede becomes become gets get adds add uses use makes make takes take goes go

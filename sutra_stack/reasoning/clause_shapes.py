@@ -1,0 +1,211 @@
+"""The clause shapes open relations are read from: one regular expression per shape.
+
+Used by open_relations.py (which says what each shape states); kept apart so each file stays
+small. Every pattern matches a whole clause whose date phrases are already taken out.
+"""
+
+from __future__ import annotations
+
+import re
+
+from sutra_stack.reasoning.predicates import KIN_NOUNS, PLACE_CLASSES
+from sutra_stack.reasoning.text import wordset
+from sutra_stack.reasoning.timeline import DATE
+
+LEAD = re.compile(
+    r"^(?:then|later|afterwards|after\s+that|before\s+that|that\s+year|the\s+same\s+year|meanwhile|"
+    r"eventually|finally|in\s+the\s+end|soon\s+after|since\s+then|now|today|also|still|by\s+then)"
+    r"\s*,?\s+",
+    re.I,
+)
+FILLER = re.compile(
+    r"\s*,?\s*\b(?:again|this\s+time|once\s+more|now|currently|still|also|already|recently|"
+    r"finally|eventually|later|ever\s+since|since\s+then|today|nowadays)\b,?",
+    re.I,
+)
+SUBORDINATE = re.compile(r"\b(?:when|whenever|if|unless|because|while|although|though)\b", re.I)
+OBJECT_END = re.compile(
+    r"\s+(?:for|because|after|before|when|while|with|as|and|but|since|where|which|who|whom|"
+    r"that|from|there|until|by|to|at|in|on|during|every|each)\b.*$|,.*$",
+    re.I,
+)
+PLACE_OBJECT_END = re.compile(
+    r"\s+(?:for|because|after|before|when|while|with|as|and|but|since|where|which|who|"
+    r"that|from|there|until|during|every|each)\b.*$|,.*$",
+    re.I,
+)
+NEAR_NAME = re.compile(
+    r"^(?:an?|the)\s+[a-z][\w\-]*(?:\s+[a-z][\w\-]*)?\s+(?:above|below|near|outside|overlooking|"
+    r"beside|by|off)\s+(?P<p>[A-Z].*)$"
+)
+NAMED = re.compile(r"^(?:(?:a|an|the|his|her|their|its|my|our)\s+)?(?P<n>.+?)\s+(?:called|named)\s+(?P<name>.+)$", re.I)
+OF_PLACE = re.compile(
+    rf"^(?:the\s+)?(?:(?:coast|shore|edge|outskirts|centre|center|heart|north|south|east|west|"
+    rf"banks?)\s+of\s+(?:the\s+)?)?(?:(?P<c>{'|'.join(sorted(PLACE_CLASSES))})\s+of\s+)?(?P<p>.+)$",
+    re.I,
+)
+NOT_A_RELATION_NOUN = wordset(
+    "kind type sort form class part member component example result cause effect consequence reason name "
+    "word term short lot number couple pair piece bit most some all one none rest end beginning middle "
+    "top bottom side front back"
+)
+
+BE = r"(?:is|are|was|were|has\s+been|have\s+been|had\s+been)"
+BECOME = (
+    r"(?:(?:was|were|is|has\s+been|had\s+been)\s+(?:appointed|elected|named|made|promoted\s+to|chosen\s+as|"
+    r"hired\s+as|installed\s+as|sworn\s+in\s+as)|is\s+now|served\s+as|serves\s+as|works\s+as|worked\s+as|"
+    r"took\s+over\s+as|takes\s+over\s+as|is|are|was|were|has\s+been|have\s+been|had\s+been|became|becomes|"
+    r"become|remains|remained)"
+)
+NOUN = r"(?P<n>[a-z][a-z\-]*(?:\s+[a-z][a-z\-]*){0,3}?)"
+
+TRANSFER = re.compile(
+    r"^(?P<x>.+?)\s+(?:has\s+|had\s+)?(?:sold|gave|handed\s+over|handed|donated|passed\s+on|"
+    r"passed|bequeathed|transferred|sells|gives|donates)\s+(?P<y>.+?)\s+to\s+(?P<z>.+)$",
+    re.I,
+)
+OWNED_BY = re.compile(
+    rf"^(?P<y>.+?)\s+{BE}\s+(?:now\s+)?(?:owned|bought|purchased|inherited|acquired)\s+by\s+"
+    rf"(?P<x>.+)$",
+    re.I,
+)
+BELONGS = re.compile(
+    r"^(?P<y>.+?)(?:,?\s+(?:is|was)\s+(?:an?|the)\s+(?P<n>[a-z][a-z ]*?)\s+(?:that|which|who))?"
+    r"\s+(?:belongs|belonged|belong)\s+to\s+(?P<x>.+)$",
+    re.I,
+)
+HAS_NAMED = re.compile(
+    r"^(?P<x>.+?)\s+(?:has|have|had|keeps|kept)\s+(?:an?|one|two|three)\s+(?P<n>[a-z][a-z ]*?)"
+    r"\s+(?:called|named)\s+(?P<y>.+)$",
+    re.I,
+)
+OWNS = re.compile(
+    r"^(?P<x>.+?)\s+(?:has\s+|have\s+|had\s+)?(?P<v>owns|owned|own|bought|buys|purchased|acquired|"
+    r"inherited|inherits|received|got|(?:was|were)\s+given)\s+(?P<y>.+)$",
+    re.I,
+)
+COPULA_OF = re.compile(
+    rf"^(?P<x>.+?)\s+{BECOME}\s+(?:the\s+|a\s+|an\s+|as\s+)?{NOUN}\s+(?P<p>of|at|for)\s+"
+    r"(?P<y>.+)$",
+    re.I,
+)
+OF_IS = re.compile(rf"^(?:the\s+)?{NOUN}\s+of\s+(?P<y>.+?)\s+{BE}\s+(?P<x>.+)$", re.I)
+POSS_IS = re.compile(rf"^(?P<y>.+?)['\u2019]s?\s+{NOUN}\s+{BE}\s+(?P<x>.+)$", re.I)
+IS_POSS = re.compile(rf"^(?P<x>.+?)\s+{BE}\s+(?P<y>[A-Z][\w\- ]*?)['\u2019]s?\s+{NOUN}$")
+CLASS_IN = re.compile(
+    rf"^(?P<x>.+?)\s+{BE}\s+(?:a|an|the)\s+{NOUN}\s+(?P<p>in|on|near|at|outside|off)\s+"
+    r"(?P<y>.+)$",
+    re.I,
+)
+TAKE_PLACE = r"(?:takes|took|take|taking)\s+place"
+PLACE_VERB = re.compile(
+    rf"^(?P<x>.+?)\s+(?:(?:has|have|had)\s+(?:been\s+)?|(?:is|are|was|were)\s+)?(?P<v>{TAKE_PLACE}|grew\s+up|"
+    r"grows\s+up|moved\s+back|moves\s+back|[a-z]+)\s+(?P<p>in|to|at|into|near|inside|under|on|onto|beside|"
+    r"behind|above|below|within)\s+(?P<y>.+)$",
+    re.I,
+)
+BE_IN = re.compile(
+    r"^(?P<x>.+?)\s+(?:is|are|was|were)\s+(?P<p>in|at|on|under|inside|near|behind|beside|above|"
+    r"below|next\s+to|outside)\s+(?P<y>.+)$",
+    re.I,
+)
+ROLE_VERB = re.compile(
+    r"^(?P<x>.+?)\s+(?P<v>chairs|chaired|heads|headed|leads|led|manages|managed|directs|"
+    r"directed|coaches|coached|captains|captained|edits|edited|conducts|conducted|"
+    r"governs|governed|runs|ran)\s+(?!to\b|into\b|in\b|away\b|out\b)(?P<y>.+)$",
+    re.I,
+)
+ROLE_OF_VERB = {
+    "chair": "chair",
+    "head": "head",
+    "lead": "head",
+    "manage": "manager",
+    "direct": "director",
+    "coach": "coach",
+    "captain": "captain",
+    "edit": "editor",
+    "conduct": "conductor",
+    "govern": "governor",
+}
+EVENT_VERB = (
+    r"(?P<v>born|opened|opens|open|founded|established|set\s+up|built|constructed|held|"
+    rf"{TAKE_PLACE}|happens|happened|occurs|occurred|started|starts|began|begins|closed|closes|"
+    r"died|released|came\s+out|comes\s+out|published|married|finished|completed)"
+)
+WHEN = (
+    rf"(?P<w>(?:(?:on|in|during)\s+)?(?:the\s+)?{DATE}|(?:every|each)\s+[a-z]+(?:\s+(?:morning|afternoon|evening|night))?"
+    r"|on\s+the\s+(?:first|second|third|fourth|last)\s+[a-z]+\s+of\s+[a-z]+|on\s+[a-z]+days?"
+    r"|in\s+(?:january|february|march|april|may|june|july|august|september|october|november|december)\b)"
+)
+RECURRING_ANY = re.compile(
+    r"^(?P<x>.+?)\s+(?P<v>[a-z]+(?:s|ed))\b.*?\s+(?P<w>(?:every|each)\s+[a-z]+(?:\s+(?:morning|afternoon|evening|night))?"
+    r"|on\s+[a-z]+days|on\s+the\s+(?:first|second|third|fourth|last)\s+[a-z]+\s+of\s+[a-z]+)\b",
+    re.I,
+)
+EVENT_PASSIVE = re.compile(
+    rf"^(?P<x>.+?)\s+(?:was\s+|were\s+|is\s+|are\s+|has\s+been\s+)?{EVENT_VERB}\b.*?\s+{WHEN}", re.I
+)
+EVENT_ACTIVE = re.compile(
+    rf"^(?P<s>.+?)\s+(?:co-)?(?P<v>founded|established|opened|built|set\s+up|started|began|"
+    rf"published|released|constructed|bought|sold|purchased|inherited)\s+(?P<x>.+?)\s+{WHEN}",
+    re.I,
+)
+TRANSITIVE = re.compile(
+    r"^(?P<x>[A-Z][\w'\-]*(?:\s+[\w'\-]+){0,5}?)\s+(?:has\s+|had\s+)?(?P<v>[a-z]+(?:s|ed)|"
+    r"wrote|built|led|ate|taught|ran|grew|sang|made|took|kept|won|met|became)\s+(?P<y>.+)$"
+)
+RECURRING = re.compile(
+    r"\s+(?:(?:every|each)\s+[a-z]+(?:\s+(?:morning|afternoon|evening|night))?"
+    r"|on\s+the\s+(?:first|second|third|fourth|last)\s+[a-z]+\s+of\s+[a-z]+)\b",
+    re.I,
+)
+WORKS_AT = re.compile(
+    r"^(?P<x>.+?)\s+(?:teaches|taught|cooks|cooked|works|worked|serves|served|lectures|"
+    r"nurses|coaches|writes|wrote|flies|flew|drives|drove)\s+(?P<o>(?:[a-z]+\s+){0,3}?)(?:at|for)\s+"
+    r"(?P<y>[A-Z].+)$"
+)
+VERB_OBJ_PLACE = re.compile(
+    r"^(?P<x>[A-Z][\w'\-]*(?:\s+[A-Z][\w'\-]*){0,4})\s+(?P<v>[a-z]+(?:s|ed)|taught|"
+    r"grew|ran|sang|wrote|built|made|met|won)\s+(?P<y>(?:the\s+|a\s+|an\s+)?[a-z][\w\-]*"
+    r"(?:\s+[a-z][\w\-]*){0,2}?)\s+(?P<p>in|at)\s+(?P<z>[A-Z].*)$"
+)
+PUT = re.compile(
+    r"^(?P<s>.+?)\s+(?:has\s+|had\s+)?(?:put|puts|moved|moves|placed|places|took|takes|carried|"
+    r"brought|hid|hides|hung|stored|parked|dropped|left|leaves|kept|keeps)\s+(?P<x>.+?)\s+(?:back\s+)?"
+    r"(?P<p>in|into|to|on|onto|under|inside|behind|beside|near|next\s+to|at)\s+(?P<y>.+)$",
+    re.I,
+)
+ROLE_TRANSFER = re.compile(
+    r"^(?P<s>.+?)\s+(?:has\s+|had\s+)?(?:handed|passed|gave|transferred)\s+(?:over\s+)?"
+    r"(?:the\s+|his\s+|her\s+|their\s+)?(?P<n>[a-z]+(?:ship|cy|dom|ency|ancy))\s+of\s+"
+    r"(?P<y>.+?)\s+to\s+(?P<x>.+)$",
+    re.I,
+)
+TAKE_OVER = re.compile(
+    r"^(?P<x>.+?)\s+(?:has\s+|had\s+)?(?:taken\s+over|took\s+over|takes\s+over|succeeded|"
+    r"succeeds|replaced|replaces|followed|follows)(?:\s+from)?(?:\s+(?P<o>.+?))?\s+as\s+"
+    r"(?:the\s+)?(?P<n>[a-z][a-z\-]*(?:\s+[a-z][a-z\-]*){0,2}?)\s+(?:of|at)\s+(?P<y>.+)$",
+    re.I,
+)
+ABSTRACT_ROLES = {
+    "captaincy": "captain",
+    "chairmanship": "chair",
+    "chairpersonship": "chair",
+    "leadership": "head",
+    "presidency": "president",
+    "directorship": "director",
+    "editorship": "editor",
+    "management": "manager",
+    "stewardship": "steward",
+    "ownership": "owner",
+}
+MARRIED = re.compile(
+    r"^(?P<x>.+?)\s+(?:married|marries|wed|(?:is|was|got|has\s+been)\s+married\s+to)\s+(?P<y>.+)$", re.I
+)
+APPOSITIVE = re.compile(
+    r"(?P<y>[A-Z][\w\-]*(?:\s+[A-Z][\w\-]*)*)['\u2019]s\s+(?:(?:older|younger|elder|big|little|twin|baby)\s+)?"
+    rf"(?P<n>{'|'.join(sorted(KIN_NOUNS))})\s+(?P<x>[A-Z][\w\-]*(?:\s+[A-Z][\w\-]*)*)"
+)
+NOT_VERBS = wordset(
+    "is was has does its his this always sometimes perhaps as us plus thus yes less across unless whereas needs"
+)
