@@ -6,11 +6,11 @@ plus a dict of rows added since. Edges are rows too; each concept heads two sing
 lists (out and in) threaded through the edge table's `next_out` / `next_in` columns, so an
 edge is added in O(1) and the adjacency needs no rebuild on load.
 
-Edges carry time at a few bytes each: the predicate as an int32 id into the graph's string
-table (`predicates`, id 0 is ""), `valid_from` / `valid_to` as float64, `superseded_by` as the
-16 raw bytes of the superseding concept's id (all zeros: none, so the id 000…0 reads as "").
-`observed` (every distinct valid_from written) lives in a side dict holding only the edges
-written with more than one time; any other edge's is `[valid_from]`.
+Edges carry time at 20 bytes each: the predicate as an int32 id into the graph's string table
+(`predicates`, id 0 is ""), `valid_from` / `valid_to` as float64. What few edges have lives in
+side dicts: `superseded` (the 16 id bytes of the concept that ended the fact, for superseded
+edges only) and `observed` (every distinct valid_from written, for edges written with more than
+one time; any other edge's is `[valid_from]`).
 """
 
 from __future__ import annotations
@@ -51,7 +51,6 @@ EDGE_SCHEMA: dict[str, tuple[str, float | int | bytes]] = {
     "predicate": ("int32", 0),  # id into Graph.predicates
     "valid_from": ("float64", 0.0),  # unix seconds
     "valid_to": ("float64", 0.0),  # 0: still true
-    "superseded_by": ("S16", b""),  # the superseding concept's id bytes; b"": none
 }
 FOLD_RECENT = 16_384  # ids learned since the last fold before they are merged into the sorted base
 
@@ -168,6 +167,7 @@ class Graph:
         self.predicates: list[str] = [""]  # predicate id → text
         self.predicate_ids: dict[str, int] = {"": 0}
         self.observed: dict[int, list[float]] = {}  # edge → its valid_from times, when more than one
+        self.superseded: dict[int, bytes] = {}  # edge → id bytes of the concept that ended it, when one did
 
     # --- predicates and times ----------------------------------------------------------------
     def predicate_id(self, text: str) -> int:
@@ -204,9 +204,15 @@ class Graph:
         self.observed[i] = times
         self.edges["valid_from"][i] = times[0]
 
+    def set_superseded(self, i: int, key: bytes) -> None:
+        if key:
+            self.superseded[i] = key
+        else:
+            self.superseded.pop(i, None)
+
     def superseded_hex(self, i: int) -> str:
-        raw = self.edges.cols["superseded_by"].item(i)
-        return raw.ljust(16, b"\0").hex() if raw else ""
+        raw = self.superseded.get(i)
+        return raw.hex() if raw else ""
 
     # --- concepts --------------------------------------------------------------------------
     def row_of(self, key: bytes) -> int:
@@ -270,7 +276,8 @@ class Graph:
         e["src"][i], e["dst"][i], e["type"][i] = src, dst, type_code
         e["confidence"][i], e["weight"][i], e["created"][i] = conf, weight, min(max(int(created), 0), 2**32 - 1)
         e["predicate"][i], e["valid_from"][i], e["valid_to"][i] = predicate, valid_from, valid_to
-        e["superseded_by"][i] = superseded_by
+        if superseded_by:
+            self.superseded[i] = superseded_by
         e["alive"][i] = True
         e["next_out"][i] = c["head_out"][src]
         c["head_out"][src] = i
@@ -287,6 +294,7 @@ class Graph:
         e["alive"][i] = False
         self.live_edges -= 1
         self.observed.pop(i, None)
+        self.superseded.pop(i, None)
         for head, nxt, end in (("head_out", "next_out", "src"), ("head_in", "next_in", "dst")):
             node = int(e[end][i])
             prev, j = -1, int(c[head][node])

@@ -54,8 +54,9 @@ def state_arrays(state: StoreState, copy: bool = True) -> tuple[dict[str, np.nda
 
 
 def _time_arrays(g: Graph) -> dict[str, np.ndarray]:
-    """The predicate string table and the side table of observations as flat arrays (new arrays:
-    both are small, one entry per distinct predicate and per edge observed more than once)."""
+    """The predicate string table and the side tables of observations and superseding facts as flat
+    arrays (new arrays: all are small, one entry per distinct predicate, per edge observed more
+    than once and per superseded edge)."""
     texts = [p.encode("utf-8") for p in g.predicates]
     p_offsets = np.zeros(len(texts) + 1, dtype=np.int64)
     np.cumsum([len(b) for b in texts], out=p_offsets[1:])
@@ -67,6 +68,8 @@ def _time_arrays(g: Graph) -> dict[str, np.ndarray]:
         "p.text": np.frombuffer(b"".join(texts), dtype=np.uint8).copy(), "p.offsets": p_offsets,
         "o.edges": np.asarray(edges, dtype=np.int32), "o.offsets": o_offsets,
         "o.times": np.asarray([x for ts in times for x in ts], dtype=np.float64),
+        "s.edges": np.fromiter(g.superseded.keys(), dtype=np.int32, count=len(g.superseded)),
+        "s.ids": np.array(list(g.superseded.values()), dtype="S16").reshape(-1),
     }
 
 
@@ -79,11 +82,14 @@ def _load_times(g: Graph, arrays: dict[str, tuple[np.ndarray, int]]) -> None:
     offs = arrays["o.offsets"][0][: arrays["o.offsets"][1]].tolist()
     times = arrays["o.times"][0][: arrays["o.times"][1]].tolist()
     g.observed = {i: times[offs[j] : offs[j + 1]] for j, i in enumerate(edges)}
+    keys = arrays["s.ids"][0][: arrays["s.ids"][1]].tolist()
+    g.superseded = {i: k.ljust(16, b"\0") for i, k in zip(arrays["s.edges"][0][: arrays["s.edges"][1]].tolist(),
+                                                          keys, strict=True)}
 
 
 def _format1_edges(buffers: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     """A format-1 snapshot's edge columns with the time columns added: predicate 0 (""),
-    valid_from = created, valid_to 0, no superseding fact (as many rows as the loaded buffers)."""
+    valid_from = created, valid_to 0 (as many rows as the loaded buffers)."""
     cap = len(buffers["created"])
     extra = {name: np.full(cap, fill, dtype=dtype) for name, (dtype, fill) in EDGE_SCHEMA.items()
              if name not in buffers}

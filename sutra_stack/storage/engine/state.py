@@ -128,7 +128,8 @@ class StoreState:
             if i >= 0:
                 e["confidence"][i], e["weight"][i] = conf, weight
                 g.observe(i, valid_from, limits.MAX_OBSERVATIONS)
-                e["valid_to"][i], e["superseded_by"][i] = valid_to, bytes(superseded)
+                e["valid_to"][i] = valid_to
+                g.set_superseded(i, bytes(superseded))
                 if predicate:
                     e["predicate"][i] = g.predicate_id(predicate)
             else:
