@@ -235,21 +235,21 @@ class Graph:
     # --- edges -----------------------------------------------------------------------------
     def out_edges(self, row: int) -> Iterator[int]:
         e = self.edges
-        nxt, alive = e["next_out"], e["alive"]
-        i = int(self.concepts["head_out"][row])
+        nxt, alive = e.cols["next_out"], e.cols["alive"]  # `.item()`: Python scalars, no NumPy scalar between
+        i = self.concepts.cols["head_out"].item(row)
         while i >= 0:
-            if alive[i]:
+            if alive.item(i):
                 yield i
-            i = int(nxt[i])
+            i = nxt.item(i)
 
     def in_edges(self, row: int) -> Iterator[int]:
         e = self.edges
-        nxt, alive = e["next_in"], e["alive"]
-        i = int(self.concepts["head_in"][row])
+        nxt, alive = e.cols["next_in"], e.cols["alive"]  # `.item()`: Python scalars, no NumPy scalar between
+        i = self.concepts.cols["head_in"].item(row)
         while i >= 0:
-            if alive[i]:
+            if alive.item(i):
                 yield i
-            i = int(nxt[i])
+            i = nxt.item(i)
 
     def find_edge(self, src: int, dst: int, type_code: int) -> int:
         """The live edge src -> dst of a type, or -1. An edge is on both src's out list and dst's

@@ -29,7 +29,7 @@ def best_paths(
 ) -> list[tuple[float, list[int], list[int]]]:
     """[(confidence, rows, edge indexes)] best first; rows[0] is a start, rows[-1] a target. With
     `valid_at`, only edges true then are followed: valid_from <= valid_at and (valid_to 0 or later)."""
-    e = graph.edges
+    e = graph.edges.cols  # read with `.item()`: Python scalars, no NumPy scalar in between
     dst_col, type_col, conf_col = e["dst"], e["type"], e["confidence"]
     vf_col, vt_col = e["valid_from"], e["valid_to"]
     heap: list[tuple[float, int, tuple[int, ...], tuple[int, ...]]] = []
@@ -51,16 +51,16 @@ def best_paths(
             continue
         expansions += 1
         for i in graph.out_edges(node):
-            nxt = int(dst_col[i])
+            nxt = dst_col.item(i)
             if nxt in rows:
                 continue
-            if type_codes is not None and int(type_col[i]) not in type_codes:
+            if type_codes is not None and type_col.item(i) not in type_codes:
                 continue
             if valid_at is not None:
                 vt = vt_col.item(i)
                 if vf_col.item(i) > valid_at or (vt != 0.0 and vt <= valid_at):
                     continue
-            c = conf * as_float(conf_col[i])
+            c = conf * as_float(conf_col.item(i))
             if c < min_confidence or c <= 0.0:
                 continue
             tie += 1

@@ -122,21 +122,24 @@ class ReadsMixin:
                 sides.append(("out", g.out_edges(row), e["dst"]))
             if direction in ("in", "both"):
                 sides.append(("in", g.in_edges(row), e["src"]))
-            cols = e.cols
+            cols = e.cols  # read with `.item()`: Python scalars, no NumPy scalar in between
+            conf_col, type_col, weight_col = cols["confidence"], cols["type"], cols["weight"]
             vf_col, vt_col, pred_col = cols["valid_from"], cols["valid_to"], cols["predicate"]
-            predicates = g.predicates
+            predicates, observed, superseded = g.predicates, g.observed, g.superseded
             for name, edges, other in sides:
                 for i in edges:
-                    conf = as_float(e["confidence"][i])
-                    code = int(e["type"][i])
+                    conf = as_float(conf_col.item(i))
+                    code = type_col.item(i)
                     if conf < min_c or (codes is not None and code not in codes):
                         continue
                     vf, vt = vf_col.item(i), vt_col.item(i)
                     if at is not None and not (vf <= at and (vt == 0.0 or vt > at)):
                         continue
-                    out.append(Neighbor(g.id_hex(int(other[i])), ASSOCIATION_TYPES[code], conf,
-                                        as_float(e["weight"][i]), name, predicates[pred_col.item(i)], vf, vt,
-                                        g.superseded_hex(i), g.observed_of(i)))
+                    times = observed.get(i)
+                    sup = superseded.get(i)
+                    out.append(Neighbor(g.id_hex(other.item(i)), ASSOCIATION_TYPES[code], conf,
+                                        as_float(weight_col.item(i)), name, predicates[pred_col.item(i)], vf, vt,
+                                        sup.hex() if sup else "", list(times) if times else [vf]))
         out.sort(key=lambda n: -n.confidence)
         return out[:lim]
 
