@@ -23,8 +23,9 @@ from rich.tree import Tree
 
 from sutra_stack.apps.common.jsonerror import json_error
 from sutra_stack.cli import app
-from sutra_stack.errors import Reason, SutraError
+from sutra_stack.errors import InvalidArgument, Reason, SutraError
 from sutra_stack.limits import MAX_ASK_DEPTH, MAX_ASK_PATHS, MAX_LEARN_TEXT_BYTES, MAX_METADATA_BYTES
+from sutra_stack.reasoning.timeline import parse_as_of
 
 LEARN_CHUNK = 256  # texts per learn_batch call when learning a file
 PROGRESS_NAME_CHARS = 16  # of a file's name in the progress line, which fits in 80 columns
@@ -245,15 +246,21 @@ def ask(
     question: str = typer.Argument(..., help="The question."),
     max_paths: int = typer.Option(5, "--max-paths", min=1, max=MAX_ASK_PATHS, help="Reasoning paths to show."),
     max_depth: int = typer.Option(4, "--max-depth", min=1, max=MAX_ASK_DEPTH, help="Hops per path."),
+    as_of: str | None = typer.Option(None, "--as-of", help="ISO date (YYYY-MM-DD): answer as the knowledge stood "
+                                     "then."),
     server: str | None = ServerOpt,
     old_storage: str | None = OldStorageOpt,
     as_json: bool = JsonOpt,
 ) -> None:
     """Ask a question: the answer, its confidence, and the reasoning paths drawn as a tree."""
+    try:
+        moment = parse_as_of(as_of, "--as-of") if as_of is not None else None
+    except InvalidArgument as e:
+        raise typer.BadParameter(str(e), param_hint="--as-of") from e
     target = _target(server, old_storage)
     reasoner, store = target.connect()
     try:
-        answer = reasoner.ask(question, max_paths=max_paths, max_depth=max_depth)
+        answer = reasoner.ask(question, max_paths=max_paths, max_depth=max_depth, as_of=moment)
     except Exception as e:  # noqa: BLE001 - turned into a clear message
         target.explain(e)
     finally:

@@ -34,7 +34,8 @@ def _content(concepts: dict[str, Concept], cid: str) -> str:
 def to_reasoning_path(path: GraphPath, concepts: dict[str, Concept]) -> ReasoningPath:
     steps = [PathStep(path.concepts[0], _content(concepts, path.concepts[0]))]
     for hop in path.hops:
-        steps.append(PathStep(hop.target, _content(concepts, hop.target), hop.type, hop.confidence))
+        steps.append(PathStep(hop.target, _content(concepts, hop.target), hop.type, hop.confidence, hop.predicate,
+                              hop.valid_from, hop.valid_to, hop.superseded_by))
     return ReasoningPath(steps, path.confidence)
 
 

@@ -30,6 +30,14 @@ from sutra_stack.limits import (
     MAX_SOURCE_BYTES,
 )
 from sutra_stack.reasoning.extract import RELATION_WORDS, relations_in_sentence
+from sutra_stack.reasoning.learn_time import (
+    SlotFact,
+    end_in_batch,
+    end_stored,
+    predicate_label,
+    relation_edges,
+    sentence_times,
+)
 from sutra_stack.reasoning.models import LearnItem, LearnResult
 from sutra_stack.reasoning.paragraph import resolve
 from sutra_stack.reasoning.predicates import slot_by_object
@@ -52,7 +60,7 @@ class TextPlan:
     text_id: str
     concepts: list[ConceptInput] = field(default_factory=list)
     associations: list[AssociationInput] = field(default_factory=list)
-    slots: list[tuple[str, str, str, str]] = field(default_factory=list)  # (slot, fact id, subject id, type)
+    slots: list[SlotFact] = field(default_factory=list)  # facts filling one-value-at-a-time slots, in order
 
 
 def _check_text(text: object, where: str) -> str:
@@ -123,13 +131,15 @@ def plan_text(text: str, meta: dict[str, Any], learned_at: float, order: int, wh
             md = {**meta, "kind": kind, "learned_at": learned_at, "order": order, **(extra or {})}
             concepts[cid] = ConceptInput(content=content, concept_id=cid, metadata=md)
 
-    def edge(src: str, dst: str, type_: str, conf: float) -> None:
+    def edge(src: str, dst: str, type_: str, conf: float, predicate: str = "",
+             period: tuple[float, float] = (0.0, 0.0)) -> None:
         if src == dst:
             return
         key = (src, dst, type_)
         old = edges.get(key)
         if old is None or old.confidence < conf:
-            edges[key] = AssociationInput(source=src, target=dst, type=type_, confidence=conf)
+            edges[key] = AssociationInput(source=src, target=dst, type=type_, confidence=conf, predicate=predicate,
+                                          valid_from=period[0], valid_to=period[1])
 
     if len(sentences) != 1 or sentences[0] != whole:
         concept(plan.text_id, _fit(whole), "text", {"truncated": True} if _fit(whole) != whole else None)
@@ -148,18 +158,20 @@ def plan_text(text: str, meta: dict[str, Any], learned_at: float, order: int, wh
             edge(previous, sid, "temporal", NEXT_SENTENCE)
         previous = sid
         argument_keys: set[str] = set()
+        period = sentence_times(sentence)
         for rel in relations_in_sentence(sentence):
             for ent in (rel.subject, rel.object):
                 concept(ent.id, ent.key, "entity")
                 argument_keys.add(ent.key)
-            edge(rel.subject.id, sid, rel.type, rel.confidence)
-            edge(sid, rel.object.id, rel.type, rel.confidence)
+            label = predicate_label(rel.family)
+            edge(rel.subject.id, sid, rel.type, rel.confidence, label, period)
+            edge(sid, rel.object.id, rel.type, rel.confidence, label, period)
             edge(sid, rel.subject.id, "semantic", MENTION)
             edge(rel.object.id, sid, "semantic", MENTION)
             slot = slot_of(rel)
             if slot is not None:
                 held_by = rel.object.id if slot_by_object(rel.family) else rel.subject.id
-                plan.slots.append((slot, sid, held_by, rel.type))
+                plan.slots.append(SlotFact(slot, sid, held_by, rel.type, period[0], relation_edges(rel, sid)))
         for ent in mentioned_entities(sentence):
             if ent.key in argument_keys or ent.key in RELATION_WORDS:  # "kind" in "a kind of" is no thing
                 continue
@@ -189,19 +201,21 @@ def _chunks(seq: Sequence[Any], size: int) -> list[Sequence[Any]]:
 
 
 def _replaced_facts(store: KnowledgeStore, plans: list[TextPlan], known: set[str],
-                    new_ids: set[str]) -> list[tuple[str, str, int]]:
+                    new_ids: set[str], now: float) -> list[tuple[str, SlotFact, int, list[AssociationInput]]]:
     """Stored facts that a new fact replaces: same subject, same single-valued relation.
 
     Only subjects the store already held (`known`) can have earlier facts; one neighbours read
     per such (subject, type), at most MAX_LOOKBACK_SUBJECTS per call, and one read of the
-    candidates' contents. Returns (earlier fact id, new fact id, index of the text).
+    candidates' contents. Returns (earlier fact id, the new fact, index of the text, the rewrites
+    that end the earlier fact).
     """
-    wanted: dict[tuple[str, str], list[tuple[str, str, int]]] = {}
+    wanted: dict[tuple[str, str], list[tuple[SlotFact, int]]] = {}
     for i, plan in enumerate(plans):
-        for slot, fact_id, subject, type_ in plan.slots:
-            if subject in known:
-                wanted.setdefault((subject, type_), []).append((slot, fact_id, i))
-    candidates: dict[str, list[tuple[str, str, int]]] = {}
+        for sf in plan.slots:
+            if sf.held_by in known:
+                wanted.setdefault((sf.held_by, sf.type), []).append((sf, i))
+    candidates: dict[str, list[tuple[SlotFact, int]]] = {}
+    since: dict[str, float] = {}  # earlier fact → the valid_from its association was stored with
     for subject, type_ in sorted(wanted)[:MAX_LOOKBACK_SUBJECTS]:
         try:  # facts about a subject are its out-neighbours, facts about an owned thing its in-neighbours
             nbrs = store.get_neighbors(subject, types=[type_], direction="both", limit=MAX_EARLIER_FACTS)
@@ -210,20 +224,19 @@ def _replaced_facts(store: KnowledgeStore, plans: list[TextPlan], known: set[str
         for n in nbrs:
             if n.concept_id not in new_ids:  # facts of this call are ordered by the call itself
                 candidates.setdefault(n.concept_id, []).extend(wanted[(subject, type_)])
-    out: list[tuple[str, str, int]] = []
+                since[n.concept_id] = min(since.get(n.concept_id, n.valid_from), n.valid_from)
+    out: list[tuple[str, SlotFact, int, list[AssociationInput]]] = []
     ids = sorted(candidates)
     for chunk in _chunks(ids, MAX_QUERY_IDS):
         for c in store.query_concepts(list(chunk)):
             if c is None:
                 continue
-            for slot, fact_id, i in candidates[c.id]:
-                if _states_slot(c.content, slot):
-                    out.append((c.id, fact_id, i))
+            rels = relations_in_sentence(c.content)
+            for sf, i in candidates[c.id]:
+                rewrites = end_stored(c.id, sf.slot, sf, since.get(c.id, 0.0) or now, now, rels)
+                if rewrites:
+                    out.append((c.id, sf, i, rewrites))
     return out
-
-
-def _states_slot(content: str, slot: str) -> bool:
-    return any(slot_of(r) == slot for r in relations_in_sentence(content))
 
 
 def learn_texts(store: KnowledgeStore, items: Sequence[LearnItem], *, single: bool = False) -> list[LearnResult]:
@@ -240,13 +253,15 @@ def learn_texts(store: KnowledgeStore, items: Sequence[LearnItem], *, single: bo
         meta = _check_metadata(item.metadata, item.source, "text" if single else f"items[{i}]")
         plans.append(plan_text(text, meta, now, i, where))
     # facts about the same subject and relation, learned in order: earlier → later
-    last_in_slot: dict[str, str] = {}
+    last_in_slot: dict[str, SlotFact] = {}
+    replaced: list[tuple[SlotFact, SlotFact]] = []
     for plan in plans:
-        for slot, fact_id, _subject, _type in plan.slots:
-            prev = last_in_slot.get(slot)
-            if prev is not None and prev != fact_id:
-                plan.associations.append(AssociationInput(prev, fact_id, "temporal", LEARNED_LATER))
-            last_in_slot[slot] = fact_id
+        for sf in plan.slots:
+            prev = last_in_slot.get(sf.slot)
+            if prev is not None and prev.fact != sf.fact:
+                plan.associations.append(AssociationInput(prev.fact, sf.fact, "temporal", LEARNED_LATER))
+                replaced.append((prev, sf))
+            last_in_slot[sf.slot] = sf
     # one concept input per id (the latest item's metadata wins), one edge per (source, target, type)
     concepts: dict[str, ConceptInput] = {}
     owner: dict[str, int] = {}
@@ -263,14 +278,18 @@ def learn_texts(store: KnowledgeStore, items: Sequence[LearnItem], *, single: bo
             if key not in edges or edges[key].confidence < a.confidence:
                 edges[key] = a
             edge_owner.setdefault(key, i)
+    for earlier, later in replaced:  # ended by a later fact of the same batch
+        end_in_batch(edges, earlier, later, now)
     ids = list(concepts)
     existing: set[str] = set()
     for chunk in _chunks(ids, MAX_QUERY_IDS):
         existing.update(c.id for c in store.query_concepts(list(chunk)) if c is not None)
-    for old_fact, new_fact, i in _replaced_facts(store, plans, existing, set(ids)):
-        key = (old_fact, new_fact, "temporal")
-        edges[key] = AssociationInput(old_fact, new_fact, "temporal", LEARNED_LATER)
+    for old_fact, later, i, rewrites in _replaced_facts(store, plans, existing, set(ids), now):
+        key = (old_fact, later.fact, "temporal")
+        edges[key] = AssociationInput(old_fact, later.fact, "temporal", LEARNED_LATER)
         edge_owner.setdefault(key, i)
+        for a in rewrites:  # the stored fact, ended by the new one
+            edges.setdefault((a.source, a.target, a.type), a)
     for chunk in _chunks(list(concepts.values()), MAX_BATCH_ITEMS):
         store.learn_batch(list(chunk))
     stored = 0

@@ -32,17 +32,24 @@ class LearnResult:
 class PathStep:
     """One concept on a reasoning path, with the relation of the hop that reached it.
 
-    The first step of a path has `relation` None; `hop_confidence` is that hop's confidence.
+    The first step of a path has `relation` None; `hop_confidence` is that hop's confidence, and
+    `predicate`, `valid_from`, `valid_to` (0: still true) and `superseded_by` (the fact that ended
+    it, or "") say what the hop's association states and when it held (None on the first step).
     """
 
     concept_id: str
     content: str
     relation: str | None = None
     hop_confidence: float | None = None
+    predicate: str | None = None
+    valid_from: float | None = None
+    valid_to: float | None = None
+    superseded_by: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {"concept_id": self.concept_id, "content": self.content, "relation": self.relation,
-                "hop_confidence": self.hop_confidence}
+                "hop_confidence": self.hop_confidence, "predicate": self.predicate, "valid_from": self.valid_from,
+                "valid_to": self.valid_to, "superseded_by": self.superseded_by}
 
 
 @dataclass(slots=True)

@@ -40,6 +40,7 @@ from sutra_stack.apps.common.blocking import blocking
 from sutra_stack.apps.common.health import probe
 from sutra_stack.errors import NotFound
 from sutra_stack.limits import MAX_TIME_SECONDS
+from sutra_stack.reasoning.timeline import parse_as_of
 from sutra_stack.storage.model import ASSOCIATION_TYPES
 
 router = APIRouter()
@@ -109,9 +110,11 @@ async def learn_batch(body: LearnBatchRequest, store: Store) -> Response:
 
 @router.post("/ask", response_model=AskResponse, responses=_BODY_ERRORS, tags=["knowledge"])
 async def ask(body: AskRequest, store: Store) -> Response:
-    """Answer a question with the reasoning paths that led to the answer, and an explanation."""
+    """Answer a question with the reasoning paths that led to the answer, and an explanation; with
+    `as_of`, as the knowledge stood then (each hop shows when its fact held and what superseded it)."""
+    as_of = parse_as_of(body.as_of) if body.as_of is not None else None
     result = await blocking(
-        lambda: store.reasoner().ask(body.question, max_paths=body.max_paths, max_depth=body.max_depth))
+        lambda: store.reasoner().ask(body.question, max_paths=body.max_paths, max_depth=body.max_depth, as_of=as_of))
     return json_response(as_dict(result))
 
 

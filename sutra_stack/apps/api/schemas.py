@@ -8,6 +8,7 @@ fields in `storage.model`, so a field added there appears here too.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Literal
@@ -140,6 +141,8 @@ class AskRequest(BaseModel):
                           examples=["What causes lung cancer?"])
     max_paths: int = Field(default=5, ge=1, le=MAX_ASK_PATHS, description="Reasoning paths to return (MAX_ASK_PATHS).")
     max_depth: int = Field(default=4, ge=1, le=MAX_ASK_DEPTH, description="Hops per path (MAX_ASK_DEPTH).")
+    as_of: dt.date | None = Field(default=None, description="ISO date (YYYY-MM-DD): answer as the knowledge stood "
+                                  "at the end of that day (UTC); none: as it stands now.", examples=["2019-06-30"])
 
     @field_validator("question")
     @classmethod
