@@ -35,7 +35,11 @@ def refused(port: int) -> bool:
 
 def builtin_env(d: Path) -> tuple[int, int, int]:
     """Ports of the built-in stack (no sutra.toml) in d, through .env."""
-    grpc_port, fast_port, api_port = free_port(), free_port(), free_port()
+    ports: list[int] = []
+    while len(ports) < 3:  # three different ones (free_port may answer the same port twice)
+        if (p := free_port()) not in ports:
+            ports.append(p)
+    grpc_port, fast_port, api_port = ports
     (d / ".env").write_text(f"SUTRA_STORAGE_PORT={grpc_port}\nSUTRA_STORAGE_FAST_PORT={fast_port}\n"
                             f"SUTRA_API_PORT={api_port}\nSUTRA_STORAGE_PATH={d / 'knowledge'}\n"
                             f"SUTRA_HYBRID_PORT={free_port()}\n")
