@@ -356,6 +356,9 @@ def _relevance(frame: Frame, question: str) -> Callable[[str], float]:
     it names the question's subject in full, 0 when it does not and holds less than
     STRONG_RELEVANCE of the rest. What depends on the question alone is worked out once."""
     verbs = {w for f in frame.families or () if f.startswith("verb:") for w in content_words(f[5:])}
+    # a lead for "who founded X" must at least say "found...": the verb's stem, when it is a word of its own
+    stems = [v[: max(3, len(v) - 1)] for f in frame.families or () if f.startswith("verb:")
+             for v in f[5:].split()[:1] if len(v) > 2]
     topic = [w for w in topic_words(question) if w not in verbs]
     words_only = [w for w in topic if not w.isdigit()]
     numbers = [w for w in topic if w.isdigit()]
@@ -365,6 +368,8 @@ def _relevance(frame: Frame, question: str) -> Callable[[str], float]:
 
     def relevance(content: str) -> float:
         if not topic:
+            return 0.0
+        if stems and not any(st in content.lower() for st in stems):
             return 0.0
         have = set(content_words(content))
         share = sum(1 for w in topic if w in have) / len(topic)

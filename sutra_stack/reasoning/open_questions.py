@@ -34,7 +34,7 @@ _NOUN = r"(?P<n>[a-z][a-z\-]*(?:\s+[a-z][a-z\-]*){0,3}?)"
 _FIXED_NOUNS = wordset(
     "cause causes effect effects result results consequence consequences outcome outcomes reason reasons "
     "origin origins source sources part parts component components ingredient ingredients member members "
-    "piece pieces meaning kind type sort example form name word term opposite"
+    "piece pieces meaning kind type sort example form name word term opposite job occupation profession trade"
 )
 _BIG_PLACES = wordset(
     "country county province state region canton kingdom republic nation territory district shire "

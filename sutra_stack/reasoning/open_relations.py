@@ -45,6 +45,9 @@ def _clean(clause: str) -> str:
 
 def _subject(x: str) -> Entity | None:
     x = x.strip(" ,")
+    named = S.APPOSITIVE.fullmatch(x)
+    if named:  # "Sven Lindqvist's daughter Karin": Karin
+        x = named["x"]
     if not x or S.SUBORDINATE.search(x) or len(x.split()) > MAX_SUBJECT_WORDS:
         return None
     return make_entity(x)
