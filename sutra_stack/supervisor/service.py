@@ -72,10 +72,6 @@ class Service(Reloading):
     def state(self) -> ServiceState:
         return self.sm.state
 
-    @property
-    def wanted(self) -> bool:
-        return self.sm.state not in (S.STOPPED, S.STOPPING, S.EXITED, S.FATAL)
-
     def run(self) -> asyncio.Task[None]:
         """Start the actor (once); it lives until `close()`."""
         if self.task is None:
@@ -97,6 +93,9 @@ class Service(Reloading):
         await done
 
     async def reload(self, why: str) -> bool:
+        """Reload on a code change; True once the new instance serves (or a restart began)."""
+        if self.task is None:
+            return False
         done = asyncio.get_running_loop().create_future()
         self.post(Reload(why, done))
         return bool(await done)
@@ -115,6 +114,8 @@ class Service(Reloading):
             except Exception as e:  # noqa: BLE001 - a bug must show, not leave the service silently stuck
                 self.last_error = f"supervisor error: {e.__class__.__name__}: {e}"
                 self.host.note(f"{self.spec.name}: {self.last_error} (handling {ev.__class__.__name__})")
+                if isinstance(ev, (Stop, Reload)):  # whoever waits for it is answered, not left hanging
+                    resolve(ev.done, None if isinstance(ev, Stop) else False)
 
     # ---- the one place that decides ------------------------------------------------------
     def handle(self, ev: Event) -> None:
@@ -176,6 +177,7 @@ class Service(Reloading):
             return
         self.child, self.ever_ready, self.liveness_failures = inst, False, 0
         self.gen += 1
+        self.probing.clear()
         self._to(S.RUNNING, f"pid {inst.pid}")
         if self.spec.readiness is None:
             self._became_ready("no readiness probe")

@@ -19,7 +19,7 @@ from sutra_stack.config import load_config
 from sutra_stack.supervisor.control import call
 from sutra_stack.supervisor.manager import control_path
 from sutra_stack.supervisor.spec import load_stack
-from tests.support.procs import ROOT, child_env, wait_until
+from tests.support.procs import ROOT, child_env, free_port, wait_until
 
 CHILDREN = Path(__file__).resolve().parent / "children"
 PY = sys.executable
@@ -40,6 +40,20 @@ def sutra(d: Path, *args: str, timeout: float = 60) -> subprocess.CompletedProce
     """Run the real `sutra` command in directory d."""
     return subprocess.run([PY, "-m", "sutra_stack", *args], cwd=d, env=child_env({"PYTHONPATH": str(ROOT)}),
                           capture_output=True, text=True, timeout=timeout)
+
+
+def builtin_env(d: Path) -> tuple[int, int, int]:
+    """Free ports for the built-in stack (no sutra.toml) in d, through .env: (grpc, fast door, api);
+    every other service of it gets one too."""
+    ports: list[int] = []
+    while len(ports) < 4:  # different ones (free_port may answer the same port twice)
+        if (p := free_port()) not in ports:
+            ports.append(p)
+    grpc_port, fast_port, api_port, hybrid_port = ports
+    (d / ".env").write_text(f"SUTRA_STORAGE_PORT={grpc_port}\nSUTRA_STORAGE_FAST_PORT={fast_port}\n"
+                            f"SUTRA_API_PORT={api_port}\nSUTRA_STORAGE_PATH={d / 'knowledge'}\n"
+                            f"SUTRA_HYBRID_PORT={hybrid_port}\n")
+    return grpc_port, fast_port, api_port
 
 
 class Supervisor:

@@ -20,7 +20,7 @@ import pytest
 
 from tests.support.procs import ROOT, child_env, free_port, wait_until
 
-from .helpers import PY, child, supervisor, sutra, write_config
+from .helpers import PY, builtin_env, child, supervisor, sutra, write_config
 
 
 def refused(port: int) -> bool:
@@ -31,19 +31,6 @@ def refused(port: int) -> bool:
         except ConnectionRefusedError:
             return True
     return False
-
-
-def builtin_env(d: Path) -> tuple[int, int, int]:
-    """Ports of the built-in stack (no sutra.toml) in d, through .env."""
-    ports: list[int] = []
-    while len(ports) < 3:  # three different ones (free_port may answer the same port twice)
-        if (p := free_port()) not in ports:
-            ports.append(p)
-    grpc_port, fast_port, api_port = ports
-    (d / ".env").write_text(f"SUTRA_STORAGE_PORT={grpc_port}\nSUTRA_STORAGE_FAST_PORT={fast_port}\n"
-                            f"SUTRA_API_PORT={api_port}\nSUTRA_STORAGE_PATH={d / 'knowledge'}\n"
-                            f"SUTRA_HYBRID_PORT={free_port()}\n")
-    return grpc_port, fast_port, api_port
 
 
 def rows(d: Path) -> dict[str, dict[str, Any]]:
