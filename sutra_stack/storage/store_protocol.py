@@ -44,8 +44,11 @@ class KnowledgeStore(Protocol):
         ...
 
     def learn_association(
-        self, source: str, target: str, type: str = "semantic", confidence: float = 1.0, weight: float = 1.0
-    ) -> None: ...
+        self, source: str, target: str, type: str = "semantic", confidence: float = 1.0, weight: float = 1.0,
+        predicate: str = "", valid_from: float = 0.0, valid_to: float = 0.0, superseded_by: str = "",
+    ) -> None:
+        """Learn (or merge into) one association; its fields are `AssociationInput`'s."""
+        ...
 
     def learn_associations(self, items: Sequence[AssociationInput]) -> int:
         """Learn many associations in one durable write; returns how many were stored."""

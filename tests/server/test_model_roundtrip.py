@@ -120,8 +120,8 @@ def test_association_input_and_neighbor(door: str, clients: dict[str, StorageCli
 def test_graph_path_and_hop(door: str, clients: dict[str, StorageClient]) -> None:
     client = clients[door]
     a, b, c = (client.learn_concept(f"path round trip {door} {x}") for x in "abc")
-    client.learn_associations([AssociationInput(a, b, "causal", 0.75, 1.0, "sold to", 1_000.5, 0.0, ""),
-                               AssociationInput(b, c, "temporal", 0.5, 1.0, "", 2_000.0, 3_000.0, concept_id(7))])
+    client.learn_associations([AssociationInput(a, b, "causal", 0.75, 1.0, "sold to", 1_000.5, 0.0, "")])
+    client.learn_association(b, c, "temporal", 0.5, 1.0, "", 2_000.0, 3_000.0, concept_id(7))  # one, by its fields
     expected = GraphPath([a, b, c], [Hop(a, b, "causal", 0.75, "sold to", 1_000.5, 0.0, ""),
                                      Hop(b, c, "temporal", 0.5, "", 2_000.0, 3_000.0, concept_id(7))], 0.375)
     paths = same_on_both_doors(clients, "find_paths", [a], [c])

@@ -7,19 +7,24 @@ from __future__ import annotations
 import math
 import os
 import signal
+import time
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
 
+import grpc
 import pytest
 
 from sutra_stack import limits
 from sutra_stack.errors import InvalidArgument
 from sutra_stack.storage import StorageClient
 from sutra_stack.storage.model import AssociationInput, ConceptInput
+from sutra_stack.storage.proto import storage_pb2 as pb
+from sutra_stack.storage.proto.convert import SERVICE_NAME
 from tests.support.storage_server import StorageServerHandle, storage_server
 
 from .conftest import FAST_ENV, addresses
+from .rawfast import RawFast
 
 BAD = [
     (AssociationInput("", "", valid_from=math.nan), "valid_from", "MAX_TIME_SECONDS"),
@@ -70,3 +75,31 @@ def test_time_fields_survive_sigkill_and_snapshot(tmp_path: Path) -> None:
             assert c.find_paths([x], [paris], valid_at=1_800.0) == paths_then != []
             assert c.find_paths([x], [paris], valid_at=2_000.0) == []
             assert [n.concept_id for n in c.get_neighbors(x, valid_at=2_000.0)] == [lyon]
+
+
+def test_a_client_of_the_previous_release_still_learns_and_reads(server: StorageServerHandle) -> None:
+    """Its requests have no time fields (and its gRPC messages none of the new field numbers): the
+    association is stored as current since the write, and reads answer it with the new fields."""
+    with StorageClient(server.fast_address) as c:
+        a, b, d = c.learn_batch([ConceptInput(f"previous release {x}") for x in "abd"])
+    before = time.time()
+    conn = RawFast(server.fast_port)
+    try:
+        reply = conn.call("learn_associations", {"items": [
+            {"source": a, "target": b, "type": "causal", "confidence": 0.5, "weight": 1.0}]})
+        assert reply["result"] == 1, reply
+        reply = conn.call("learn_association", {"source": b, "target": d, "type": "semantic", "confidence": 0.5,
+                                                "weight": 1.0})
+        assert "error" not in reply, reply
+        (got,) = conn.call("get_neighbors", {"concept_id": a, "direction": "out"})["result"]
+    finally:
+        conn.close()
+    assert got["predicate"] == "" and got["valid_to"] == 0.0 and got["superseded_by"] == ""
+    assert before <= got["valid_from"] <= time.time() and got["observed"] == [got["valid_from"]]
+    with grpc.insecure_channel(server.address) as ch:  # a message built without fields 6-9
+        stub = ch.unary_unary(f"/{SERVICE_NAME}/LearnAssociation", request_serializer=lambda m: m,
+                              response_deserializer=pb.Empty.FromString)
+        stub(pb.LearnAssociationRequest(source=d, target=a, type="temporal").SerializeToString(), timeout=10)
+    with StorageClient(server.grpc_address) as c:
+        (back,) = c.get_neighbors(d, direction="out", types=["temporal"])
+    assert back.concept_id == a and back.valid_to == 0.0 and back.valid_from >= before

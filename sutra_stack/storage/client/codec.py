@@ -75,13 +75,17 @@ def _vec(v: Any) -> Any:
 
 def _item_map(record: type, convert: dict[str, Any]) -> Any:
     """`item_map(o)`: a request item (a ConceptInput, an AssociationInput) as its wire map, compiled from the
-    record's fields: a field whose default is None left out when None (the server applies its default),
-    `convert[name](value)` for a field that has one (the embedding as float32)."""
+    record's fields: a field whose default is None left out when None, one whose default is "" or 0 left out
+    when it has that value (the server applies its default; a server of the release before the field
+    accepts the item as long as it is not used), `convert[name](value)` for a field that has one (the
+    embedding as float32)."""
     lines, always = [], []
     for f in record_fields(record):
         value = f"convert_{f.name}(o.{f.name})" if f.name in convert else f"o.{f.name}"
         if f.optional and f.default is None:
             lines.append(f"if o.{f.name} is not None: out[{f.name!r}] = {value}")
+        elif f.default in ("", 0) and not f.required and f.factory is None:
+            lines.append(f"if o.{f.name}: out[{f.name!r}] = {value}")
         else:
             always.append(f"{f.name!r}: {value}")
     env = {f"convert_{name}": fn for name, fn in convert.items()}

@@ -148,9 +148,10 @@ class StorageClient(ClientBase):
         return self._grpc_transport().learn_stream(codec.stream_items(b) for b in batches)
 
     def learn_association(self, source: str, target: str, type: str = "semantic", confidence: float = 1.0,
-                          weight: float = 1.0) -> None:
-        self._call("learn_association", {"source": source, "target": target, "type": type,
-                                         "confidence": confidence, "weight": weight})
+                          weight: float = 1.0, predicate: str = "", valid_from: float = 0.0, valid_to: float = 0.0,
+                          superseded_by: str = "") -> None:
+        self._call("learn_association", codec.association_item(AssociationInput(
+            source, target, type, confidence, weight, predicate, valid_from, valid_to, superseded_by)))
 
     def learn_associations(self, items: Sequence[AssociationInput]) -> int:
         return int(self._call("learn_associations", codec.batch_args(items, codec.association_item)))
