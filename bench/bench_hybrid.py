@@ -2,9 +2,9 @@
 
 Builds a store of ~100K concepts with bench/gen_store.py, starts sutra-api and sutra-hybrid on it, and
 asks both the same questions:
-  * chat completion latency (one client, sequential) p50 / p95, beside POST /ask;
-  * chat completion rate and p50 / p95 with --clients clients, beside POST /ask's;
-  * time to the first streamed content token (stream: true), beside the non-streamed p50 of this run;
+  * chat completion latency (one client) p50 / p95, beside POST /ask, and the time to the first streamed
+    content token (stream: true): each question asked the three ways in turn, so all see the same load;
+  * chat completion rate and p50 / p95 with --clients clients, beside POST /ask's (alternating rounds);
   * embeddings: texts/s through POST /v1/embeddings (one text per request with --clients clients, and
     batches of 64), beside calling the same embedder in-process.
 Targets: chat rate ≥ 0.9× /ask's, chat p50 within 1 ms of /ask's, first token ≤ the non-streamed p50.
@@ -29,7 +29,7 @@ baseline.setup_path()
 
 import gen_store  # noqa: E402
 import httpx  # noqa: E402
-from bench_api import http_concurrent, http_sequential, pct, request_bytes  # noqa: E402
+from bench_api import _roundtrip, http_concurrent, http_sequential, pct, request_bytes  # noqa: E402
 
 from sutra_stack.config import settings_from_env  # noqa: E402
 from sutra_stack.storage import StorageClient  # noqa: E402
@@ -48,29 +48,60 @@ def chat_body(q: str, stream: bool = False) -> dict:
     return body
 
 
-async def first_token(port: int, reqs: list[bytes]) -> tuple[list[float], list[float]]:
-    """Per streamed request: seconds to the first chunk with content, and to the end of the stream."""
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    firsts, wholes = [], []
-    for req in reqs:
-        t0 = time.perf_counter()
-        writer.write(req)
-        head = await reader.readuntil(b"\r\n\r\n")
-        if head[9:12] != b"200":
-            raise SystemExit(f"HTTP {head[9:12]!r}")
-        seen, first = b"", None
-        while True:  # chunked transfer encoding
-            size = int((await reader.readuntil(b"\r\n"))[:-2], 16)
-            data = await reader.readexactly(size + 2)
-            if size == 0:
-                break
-            seen += data
-            if first is None and CONTENT in seen:
-                first = time.perf_counter() - t0
-        wholes.append(time.perf_counter() - t0)
-        firsts.append(first if first is not None else wholes[-1])
-    writer.close()
-    return firsts, wholes
+async def _streamed(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, req: bytes) -> tuple[float, float]:
+    """One streamed request: seconds to the first chunk with content, and to the end of the stream."""
+    t0 = time.perf_counter()
+    writer.write(req)
+    head = await reader.readuntil(b"\r\n\r\n")
+    if head[9:12] != b"200":
+        raise SystemExit(f"HTTP {head[9:12]!r}")
+    seen, first = b"", None
+    while True:  # chunked transfer encoding
+        size = int((await reader.readuntil(b"\r\n"))[:-2], 16)
+        data = await reader.readexactly(size + 2)
+        if size == 0:
+            break
+        seen += data
+        if first is None and CONTENT in seen:
+            first = time.perf_counter() - t0
+    whole = time.perf_counter() - t0
+    return (first if first is not None else whole), whole
+
+
+async def interleaved(aport: int, hport: int, asks: list[bytes], chats: list[bytes], streams: list[bytes]
+                      ) -> dict[str, list[float]]:
+    """One client: each question to /ask, as a chat completion and streamed, in turn (so the three see the
+    same load on a shared machine). Seconds per request, and to the first streamed token."""
+    a_r, a_w = await asyncio.open_connection("127.0.0.1", aport)
+    h_r, h_w = await asyncio.open_connection("127.0.0.1", hport)
+    out: dict[str, list[float]] = {"ask": [], "chat": [], "first": [], "whole": []}
+    for ask, chat, stream in zip(asks, chats, streams, strict=True):
+        for name, reader, writer, req in (("ask", a_r, a_w, ask), ("chat", h_r, h_w, chat)):
+            t0 = time.perf_counter()
+            status, body = await _roundtrip(reader, writer, req)
+            out[name].append(time.perf_counter() - t0)
+            if status != 200:
+                raise SystemExit(f"HTTP {status}: {body[:300]!r}")
+        first, whole = await _streamed(h_r, h_w, stream)
+        out["first"].append(first)
+        out["whole"].append(whole)
+    a_w.close()
+    h_w.close()
+    return out
+
+
+def alternating_rates(aport: int, hport: int, asks: list[bytes], chats: list[bytes], clients: int, seconds: float,
+                      rounds: int = 4) -> tuple[float, list[float], float, list[float]]:
+    """Rate and latencies of /ask and of chat completions with `clients` clients, in alternating rounds."""
+    a_n = c_n = 0.0
+    a_lat: list[float] = []
+    c_lat: list[float] = []
+    for _ in range(rounds):
+        rate, lat = asyncio.run(http_concurrent(aport, asks, clients, seconds / rounds))
+        a_n, a_lat = a_n + rate / rounds, a_lat + lat
+        rate, lat = asyncio.run(http_concurrent(hport, chats, clients, seconds / rounds))
+        c_n, c_lat = c_n + rate / rounds, c_lat + lat
+    return a_n, a_lat, c_n, c_lat
 
 
 def row(name: str, hybrid: str, api: str, ratio: str, target: str) -> None:
@@ -118,11 +149,10 @@ def main() -> None:
             asyncio.run(http_sequential(aport, ask_reqs))  # every question once in each process: warm caches
             asyncio.run(http_sequential(hport, chat_reqs))
 
-            api_lat = asyncio.run(http_sequential(aport, ask_reqs))
-            chat_lat = asyncio.run(http_sequential(hport, chat_reqs))
-            firsts, wholes = asyncio.run(first_token(hport, stream_reqs))
-            api_rate, api_conc = asyncio.run(http_concurrent(aport, ask_reqs, args.clients, args.seconds))
-            chat_rate, chat_conc = asyncio.run(http_concurrent(hport, chat_reqs, args.clients, args.seconds))
+            seq = asyncio.run(interleaved(aport, hport, ask_reqs, chat_reqs, stream_reqs))
+            api_lat, chat_lat, firsts, wholes = seq["ask"], seq["chat"], seq["first"], seq["whole"]
+            api_rate, api_conc, chat_rate, chat_conc = alternating_rates(aport, hport, ask_reqs, chat_reqs,
+                                                                         args.clients, args.seconds)
 
             texts = [f"{q} {i}" for i, q in enumerate(qs)]
             embedder = make_embedder(settings_from_env())
@@ -151,8 +181,8 @@ def main() -> None:
     row("chat p50, 1 client (ms)", f"{c50:.2f}", f"{a50:.2f}", f"{c50 / a50:.2f}x", f"within 1 ms ({c50 - a50:+.2f})")
     row("chat p95, 1 client (ms)", f"{pct(chat_lat, 95):.2f}", f"{pct(api_lat, 95):.2f}",
         f"{pct(chat_lat, 95) / pct(api_lat, 95):.2f}x", "")
-    row(f"chat rate, {args.clients} clients (/s)", f"{chat_rate:,}", f"{api_rate:,}", f"{chat_rate / api_rate:.2f}x",
-        ">= 0.9x")
+    row(f"chat rate, {args.clients} clients (/s)", f"{chat_rate:,.0f}", f"{api_rate:,.0f}",
+        f"{chat_rate / api_rate:.2f}x", ">= 0.9x")
     row(f"chat p50 / p95, {args.clients} clients (ms)", f"{pct(chat_conc, 50):.1f} / {pct(chat_conc, 95):.1f}",
         f"{pct(api_conc, 50):.1f} / {pct(api_conc, 95):.1f}", "", "")
     f50 = pct(firsts, 50)
