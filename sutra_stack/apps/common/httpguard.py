@@ -33,12 +33,14 @@ from sutra_stack.limits import (
 log = logging.getLogger("sutra.api")
 
 
-def guard(config: Any, *, request_timeout: float, max_connections: int) -> Any:
-    """Make `config` (a uvicorn.Config) serve with GuardedHttpProtocol and these two limits."""
+def guard(config: Any, *, request_timeout: float, max_connections: int, service: str = "sutra-api") -> Any:
+    """Make `config` (a uvicorn.Config) serve with GuardedHttpProtocol and these two limits (`service`: the
+    app's name in its answers)."""
     config.http = GuardedHttpProtocol
     config.timeout_keep_alive = HTTP_KEEP_ALIVE_SECONDS
     config.request_timeout = request_timeout
     config.max_connections = max_connections
+    config.service_name = service
     return config
 
 
@@ -56,6 +58,7 @@ class GuardedHttpProtocol(HttpToolsProtocol):
         super().__init__(config, server_state, app_state, _loop)
         self.request_timeout: float = getattr(config, "request_timeout", DEFAULT_HTTP_REQUEST_TIMEOUT_SECONDS)
         self.max_connections: int = getattr(config, "max_connections", DEFAULT_MAX_CONNECTIONS)
+        self.service_name: str = getattr(config, "service_name", "sutra-api")
         self._read_timer: asyncio.TimerHandle | None = None
         self._in_headers = False  # a request has begun and its headers are not complete yet
         self._header_bytes = 0  # bytes received while they were not
@@ -66,8 +69,8 @@ class GuardedHttpProtocol(HttpToolsProtocol):
             log.warning("refusing a connection: %d open, api.max_connections=%d", len(self.connections) - 1,
                         self.max_connections)
             self._answer_and_close(b"503 Service Unavailable", "UNAVAILABLE",
-                                   f"sutra-api already has {len(self.connections) - 1} connections open, the most "
-                                   f"api.max_connections={self.max_connections} allows; retry shortly")
+                                   f"{self.service_name} already has {len(self.connections) - 1} connections open, "
+                                   f"the most api.max_connections={self.max_connections} allows; retry shortly")
             return
         self._arm()  # the first request must arrive in time too
 

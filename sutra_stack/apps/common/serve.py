@@ -60,6 +60,7 @@ def serve(
     request_timeout: float | None = None,
     max_connections: int | None = None,
     ready_path: str = "/ready",
+    service: str = "sutra-api",
 ) -> None:
     """Serve the app factory `app_ref` ("module:function") until SIGTERM/SIGINT. The request
     time-out and connection limit default to the settings api.request_timeout / api.max_connections."""
@@ -80,7 +81,7 @@ def serve(
         timeout_graceful_shutdown=10,
         lifespan="on",
     )
-    guard(config, request_timeout=request_timeout, max_connections=max_connections)
+    guard(config, request_timeout=request_timeout, max_connections=max_connections, service=service)
     if sock is None:
         sock = bind(host, port)
     stop_notifying = threading.Event()

@@ -24,6 +24,7 @@ def main() -> int:
             workers=settings["hybrid.workers"],
             sock=handed_socket(),
             log_level=settings["log.level"],
+            service="sutra-hybrid",
         )
     except OSError as e:
         print(f"sutra-hybrid: cannot listen on {settings['hybrid.host']}:{settings['hybrid.port']}: {e}",
