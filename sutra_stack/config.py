@@ -135,6 +135,15 @@ SETTINGS: tuple[Setting, ...] = (
        "header is checked against them, localhost and hybrid.host: DNS rebinding)."),
     _s("hybrid.cors_origins", str, "", "Origins allowed to call sutra-hybrid from a browser, comma-separated "
        "(empty: no CORS headers are sent)."),
+    # sutra-client (the web app)
+    _s("client.host", str, "127.0.0.1", "Address sutra-client (the web app) binds."),
+    _s("client.port", int, 3000, "Port of sutra-client.", minimum=0, maximum=65535),
+    _s("client.mode", str, "auto", "How sutra-client runs: dev (Vite's dev server from the web/ workspace, "
+       "npm ci first when node_modules is missing or older than the lockfile), static (the build shipped in "
+       "the package) or auto (dev where Node.js and web/ are present, else static). Both pass /api/X to "
+       "sutra-api's /X.", choices=("auto", "dev", "static")),
+    _s("client.allowed_hosts", str, "", "More names people may reach sutra-client by, comma-separated (the "
+       "Host header is checked against them, localhost and client.host: DNS rebinding)."),
     # logging
     _s("log.level", str, "INFO", "Log level of every process.",
        choices=("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")),
@@ -431,7 +440,7 @@ def load_config(
 PORT_SETTINGS: tuple[tuple[str, str], ...] = (
     ("storage.port", "storage.host"), ("storage.fast_port", "storage.host"),
     ("storage.metrics_port", "storage.host"), ("api.port", "api.host"),
-    ("hybrid.port", "hybrid.host"),
+    ("hybrid.port", "hybrid.host"), ("client.port", "client.host"),
 )
 _ANY_HOST = ("", "0.0.0.0", "::")
 

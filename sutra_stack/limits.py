@@ -50,6 +50,7 @@ MAX_BACKUP_NAME_CHARS = 64  # the name of one online backup, a folder under stor
 # --- wire ----------------------------------------------------------------------------------
 MAX_MESSAGE_BYTES = 64 * 1024 * 1024  # one gRPC message or msgpack frame
 MAX_REQUEST_BODY_BYTES = 16 * 1024 * 1024  # one REST request body
+CLIENT_PROXY_TIMEOUT_SECONDS = 120.0  # sutra-client's static server waits this long for sutra-api's answer
 MAX_PIPELINED_REQUESTS = 1_024  # unanswered requests on one fast-door connection
 HELLO_TIMEOUT_SECONDS = 10.0  # a fast-door connection must say hello within this
 DEFAULT_BUSY_POLL_US = 1_000  # how long StorageClient polls for a quick answer before it sleeps

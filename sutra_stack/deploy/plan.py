@@ -4,8 +4,9 @@ which settings, for which role.
 - Roles: `storage` is the storage server's units, `api` every other production service (its
   dependency on storage becomes "wait for the network": storage runs elsewhere, reached at
   `--storage-server`, and our apps only say they are ready once it answers), `all` both.
-- Not exported: services with `enabled = false` and those named with `--exclude` (development
-  only, like a client's dev server: production serves its static build).
+- Not exported: services with `enabled = false` and those named with `--exclude`. The built-in
+  `client` service is exported serving its static build: production never runs Vite's dev server
+  (`client.mode` is "static" in the environment file whatever `sutra.toml` says).
 - `depends_on` becomes `After=` + `Wants=` (the dependent copes while a dependency restarts:
   our apps answer 503 and retry), and `After=` + `Requires=` on a dependency whose condition is
   `completed` (a one-shot job the dependent cannot run without; that unit is Type=oneshot).
@@ -143,6 +144,7 @@ def settings_values(loaded: LoadedConfig, opts: Options) -> dict[str, str]:
         values[key] = _absolute(values[key], loaded.root)
     if opts.storage_server:
         values["storage.server"] = opts.storage_server
+    values["client.mode"] = "static"  # the dev server (and Node.js) is for development only
     return {BY_KEY[k].env: to_env_text(BY_KEY[k], v) for k, v in values.items() if k in BY_KEY}
 
 
