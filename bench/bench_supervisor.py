@@ -124,9 +124,9 @@ stable_after = 0.2
             for _ in range(crashes):
                 old = sup.status()[name]["pid"]
                 time.sleep(0.3)  # past stable_after: each crash is a first failure, restarted at once
+                k = len(sup.events())  # before the kill: the replacement may be ready before the next look
                 t = time.time()
                 os.kill(old, signal.SIGKILL)
-                k = len(sup.events())
 
                 def replaced(n: str = name, k: int = k) -> bool:
                     return any(text.startswith(f"{n}: running -> ready") for _, text in sup.events()[k:])

@@ -159,9 +159,10 @@ class Child:
 
     def listening(self, fresh: bool = False) -> list[str]:
         """host:port of each TCP socket the process or a descendant listens on (what `status` shows);
-        a list found is reused for a second (`sutra up -d` asks for the status every 20 ms), unless `fresh`."""
+        reused for a second (`sutra up -d` asks for the status every 20 ms) unless `fresh` (asked on
+        readiness, so the addresses it shows then are the current ones)."""
         now = time.monotonic()
-        if not fresh and self._listening and now - self._listening_at < LISTENING_TTL:
+        if not fresh and now - self._listening_at < LISTENING_TTL:
             return list(self._listening)
         self._listening, self._listening_at = self._find_listening(), now
         return list(self._listening)
