@@ -11,16 +11,17 @@ it controls, never by our address). CORS headers are sent only for `hybrid.cors_
 from __future__ import annotations
 
 import hmac
-import ipaddress
 
 from fastapi import FastAPI, Request
 from starlette.middleware.cors import CORSMiddleware
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.responses import Response
 
+from sutra_stack.apps.common.hosts import LOCAL_NAMES, HostCheck, allowed_names, host_of
 from sutra_stack.apps.hybrid.errors import KeyRefused, openai_response
 from sutra_stack.config import Settings
 
-LOCAL_NAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost"})
+# The Host check is apps.common.hosts'; LOCAL_NAMES and host_of stay importable from here too.
+__all__ = ["LOCAL_NAMES", "host_of", "install_security", "require_key", "require_write_key"]
 
 
 def _names(text: str) -> list[str]:
@@ -57,51 +58,17 @@ async def require_write_key(request: Request) -> None:
         _check(request, settings["api.token"], "SUTRA_API_TOKEN (api.token; no hybrid.token is set)")
 
 
-def host_of(header: str) -> str:
-    """The host name or address of a Host header value, without its port or IPv6 brackets, lower-case."""
-    value = header.strip().lower()
-    if value.startswith("["):
-        return value[1:value.find("]")] if "]" in value else value
-    if value.count(":") == 1:
-        return value.split(":", 1)[0]
-    return value
-
-
-def _is_address(host: str) -> bool:
-    try:
-        ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    return True
-
-
-class HostCheck:
-    """ASGI middleware: a request whose Host header names this server by a name not served is refused (400)."""
-
-    def __init__(self, app: ASGIApp, allowed: frozenset[str]) -> None:
-        self.app = app
-        self.allowed = allowed
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and "*" not in self.allowed:
-            header = next((v for k, v in scope["headers"] if k == b"host"), None)
-            host = host_of(header.decode("latin-1")) if header is not None else ""
-            if host and not _is_address(host) and host not in self.allowed:
-                response = openai_response(
-                    400, f"Host {host!r} is not a name this server answers to: add it to SUTRA_HYBRID_ALLOWED_HOSTS "
-                    "(hybrid.allowed_hosts) if clients really reach it by that name", "invalid_request_error",
-                    "host", "host_not_allowed")
-                await response(scope, receive, send)
-                return
-        await self.app(scope, receive, send)
+def _host_refused(host: str) -> Response:
+    return openai_response(400, f"Host {host!r} is not a name this server answers to: add it to "
+                           "SUTRA_HYBRID_ALLOWED_HOSTS (hybrid.allowed_hosts) if clients really reach it by that name",
+                           "invalid_request_error", "host", "host_not_allowed")
 
 
 def install_security(app: FastAPI, settings: Settings) -> None:
     """The Host check always; CORS only when origins are configured."""
-    allowed = set(LOCAL_NAMES) | set(_names(settings["hybrid.allowed_hosts"]))
-    allowed.add(settings["hybrid.host"].lower())
+    allowed = allowed_names(settings["hybrid.host"], settings["hybrid.allowed_hosts"])
     origins = _names(settings["hybrid.cors_origins"])
     if origins:
         app.add_middleware(CORSMiddleware, allow_origins=origins, allow_methods=["GET", "POST"],
                            allow_headers=["authorization", "content-type"])
-    app.add_middleware(HostCheck, allowed=frozenset(allowed))
+    app.add_middleware(HostCheck, allowed=allowed, respond=_host_refused)
