@@ -209,21 +209,22 @@ def _replaced_facts(store: KnowledgeStore, plans: list[TextPlan], known: set[str
     candidates' contents. Returns (earlier fact id, the new fact, index of the text, the rewrites
     that end the earlier fact).
     """
-    wanted: dict[tuple[str, str], list[tuple[SlotFact, int]]] = {}
+    wanted: dict[tuple[str, str, str], list[tuple[SlotFact, int]]] = {}
     for i, plan in enumerate(plans):
         for sf in plan.slots:
-            if sf.held_by in known:
-                wanted.setdefault((sf.held_by, sf.type), []).append((sf, i))
+            if sf.held_by in known:  # a subject's facts are its out-neighbours, an owned thing's its in-neighbours
+                direction = "out" if sf.edges and sf.edges[0][0] == sf.held_by else "in"
+                wanted.setdefault((sf.held_by, sf.type, direction), []).append((sf, i))
     candidates: dict[str, list[tuple[SlotFact, int]]] = {}
     since: dict[str, float] = {}  # earlier fact → the valid_from its association was stored with
-    for subject, type_ in sorted(wanted)[:MAX_LOOKBACK_SUBJECTS]:
-        try:  # facts about a subject are its out-neighbours, facts about an owned thing its in-neighbours
-            nbrs = store.get_neighbors(subject, types=[type_], direction="both", limit=MAX_EARLIER_FACTS)
+    for subject, type_, direction in sorted(wanted)[:MAX_LOOKBACK_SUBJECTS]:
+        try:
+            nbrs = store.get_neighbors(subject, types=[type_], direction=direction, limit=MAX_EARLIER_FACTS)
         except NotFound:
             continue  # deleted meanwhile
         for n in nbrs:
             if n.concept_id not in new_ids:  # facts of this call are ordered by the call itself
-                candidates.setdefault(n.concept_id, []).extend(wanted[(subject, type_)])
+                candidates.setdefault(n.concept_id, []).extend(wanted[(subject, type_, direction)])
                 since[n.concept_id] = min(since.get(n.concept_id, n.valid_from), n.valid_from)
     out: list[tuple[str, SlotFact, int, list[AssociationInput]]] = []
     ids = sorted(candidates)
