@@ -100,10 +100,10 @@ export function addNeighbors(
   return { nodes: [...nodes.values()], edges: [...edges.values()] };
 }
 
-/** Positions, left to right. */
-export function layoutGraph(g: { nodes: GNode[]; edges: GEdge[] }): LaidOut {
+/** Positions, left to right (top to bottom on a narrow screen, where a row would be unreadably small). */
+export function layoutGraph(g: { nodes: GNode[]; edges: GEdge[] }, direction: "LR" | "TB" = "LR"): LaidOut {
   const d = new Graph();
-  d.setGraph({ rankdir: "LR", nodesep: 30, ranksep: 70, marginx: 10, marginy: 10 });
+  d.setGraph({ rankdir: direction, nodesep: 30, ranksep: direction === "LR" ? 70 : 50, marginx: 10, marginy: 10 });
   d.setDefaultEdgeLabel(() => ({}));
   for (const n of g.nodes) d.setNode(n.id, { width: NODE_WIDTH, height: NODE_HEIGHT });
   for (const e of g.edges) d.setEdge(e.source, e.target);

@@ -11,17 +11,20 @@ interface Props {
   label: string;
 }
 
+export const NARROW_PX = 600;
+
 export function GraphView({ graph, onNode, label }: Props) {
+  const narrow = typeof window !== "undefined" && window.innerWidth < NARROW_PX;
   const { nodes, edges } = useMemo(() => {
-    const laid = layoutGraph(graph);
+    const laid = layoutGraph(graph, narrow ? "TB" : "LR");
     const nodes: Node[] = laid.nodes.map((n) => ({
       id: n.id,
       position: { x: n.x, y: n.y },
       data: { label: n.label },
       className: `gnode gnode-${n.role}`,
       style: { width: NODE_WIDTH, minHeight: NODE_HEIGHT },
-      sourcePosition: Position.Right,
-      targetPosition: Position.Left,
+      sourcePosition: narrow ? Position.Bottom : Position.Right,
+      targetPosition: narrow ? Position.Top : Position.Left,
       ariaLabel: `${n.role === "answer" ? "Answer" : "Concept"}: ${n.label}. Open it.`,
       connectable: false,
       draggable: false,
@@ -41,9 +44,9 @@ export function GraphView({ graph, onNode, label }: Props) {
       focusable: false,
     }));
     return { nodes, edges };
-  }, [graph]);
+  }, [graph, narrow]);
   return (
-    <div className="graph" role="figure" aria-label={label}>
+    <div className={narrow ? "graph narrow" : "graph"} role="figure" aria-label={label}>
       <ReactFlow
         nodes={nodes}
         edges={edges}

@@ -22,11 +22,11 @@ export function Spinner({ label }: { label: string }) {
   );
 }
 
-export function Confidence({ value, label = "Confidence" }: { value: number; label?: string }) {
+export function Confidence({ value, label = "Confidence", showLabel = true }: { value: number; label?: string; showLabel?: boolean }) {
   const pct = Math.round(value * 100);
   return (
     <span className="confidence">
-      {label}{" "}
+      {showLabel && `${label} `}
       <meter min={0} max={1} value={value} aria-label={label}>
         {pct}%
       </meter>{" "}

@@ -91,7 +91,7 @@ export function ConceptPage({ id }: { id: string }) {
             <dd>{concept.strength.toFixed(2)}</dd>
             <dt>Confidence</dt>
             <dd>
-              <Confidence value={concept.confidence} />
+              <Confidence value={concept.confidence} showLabel={false} />
             </dd>
             <dt>Created</dt>
             <dd>{when(concept.created)}</dd>

@@ -37,6 +37,7 @@ export function LearnPage() {
 
   async function learnItems(items: UploadItem[], errors: LineError[]) {
     const out: Created[] = [];
+    const lines = items.length + errors.length;
     let concepts = 0;
     setProgress({ done: 0, total: items.length });
     for (let i = 0; i < items.length; i += UPLOAD_BATCH) {
@@ -64,7 +65,7 @@ export function LearnPage() {
     errors.sort((a, b) => a.line - b.line);
     setLineErrors([...errors]);
     setCreated(out);
-    setSummary(`Learned ${out.length} of ${items.length + errors.length} lines (${concepts} concepts created).`);
+    setSummary(`Learned ${out.length} of ${lines} lines (${concepts} concepts created).`);
   }
 
   async function learnFile(file: File) {
