@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PYTEST_ARGS ?=
 
-.PHONY: up test lint install dev proto bench clean
+.PHONY: up test lint install dev proto bench clean web web-deps web-test chromium wheel
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -22,8 +22,37 @@ install: $(VENV)/.installed
 
 dev: $(VENV)/.installed-test
 
+# The web workspace (web/: the client now, the dashboard next): `npm ci` from the lockfile when
+# node_modules is missing or older than it; `make web` builds the client into the package.
+WEB := web
+WEB_INSTALLED := $(WEB)/node_modules/.package-lock.json
+HAVE_NPM := $(shell command -v npm 2>/dev/null)
+
+$(WEB_INSTALLED): $(WEB)/package-lock.json
+	cd $(WEB) && npm ci --no-audit --no-fund
+	touch $@
+
+web-deps: $(WEB_INSTALLED)
+
+web: web-deps
+	cd $(WEB) && npm run build
+
+## make web-test: the Vitest component tests of every page of the workspace.
+web-test: web-deps
+	cd $(WEB) && npm test
+
+# Browser tests drive Debian's chromium (Playwright's own download is not used); root installs it.
+chromium:
+	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -q && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium; } || \
+		{ echo "chromium is missing: apt-get install -y chromium (as root)" >&2; exit 1; }
+
+## make wheel: a wheel carrying the client's production build (installs without Node.js).
+wheel: web | $(PY)
+	$(PY) -m pip wheel -q --no-deps --no-build-isolation -w dist .
+
 ## make up: install the package and run the whole stack in the foreground.
-up: install
+up: install $(if $(HAVE_NPM),web-deps)
 	$(VENV)/bin/sutra up
 
 lint: dev
@@ -31,7 +60,7 @@ lint: dev
 	$(VENV)/bin/mypy
 
 ## make test: install test dependencies, run ruff, mypy and every test.
-test: lint
+test: lint web web-test chromium
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 proto: dev
