@@ -44,13 +44,14 @@ def test_dev_mode_runs_vite_with_the_api_rule_and_is_restarted_when_it_crashes(t
         assert f"client: ready at 127.0.0.1:{client_port}" in r.stdout
         url = f"http://127.0.0.1:{client_port}"
         assert "/@vite/client" in httpx.get(url + "/").text  # Vite's dev server, with hot module replacement
-        assert httpx.get(url + "/api/stats").json().keys() == httpx.get(f"http://127.0.0.1:{api_port}/stats").json().keys()
+        direct = httpx.get(f"http://127.0.0.1:{api_port}/stats").json()
+        assert httpx.get(url + "/api/stats").json().keys() == direct.keys()
         assert httpx.get(url + "/api/concepts/bad-id").status_code == 422
         assert httpx.get(url + "/", headers={"host": "rebind.attacker.example"}).status_code == 403
         pid = int(status(tmp_path)["client"]["pid"])  # type: ignore[call-overload]
         assert "node" in Path(f"/proc/{pid}/exe").resolve().name  # Vite itself, not a wrapper
         os.kill(pid, signal.SIGKILL)
-        wait_until(lambda: status(tmp_path)["client"]["restarts"] == 1 and status(tmp_path)["client"]["state"] == "ready",
+        wait_until(lambda: (row := status(tmp_path)["client"])["restarts"] == 1 and row["state"] == "ready",
                    timeout=60, what="client restarted")
         assert httpx.get(url + "/").status_code == 200
     finally:
