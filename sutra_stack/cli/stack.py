@@ -18,6 +18,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console as RichConsole
+from rich.markup import escape
 from rich.table import Table
 
 from sutra_stack.cli import app
@@ -33,7 +34,7 @@ err = RichConsole(stderr=True)
 
 
 def _fail(e: SutraError | str, code: int = 1) -> typer.Exit:
-    err.print(f"[red]error:[/red] {e}", highlight=False, markup=True, soft_wrap=True)
+    err.print(f"[red]error:[/red] {escape(str(e))}", highlight=False, markup=True, soft_wrap=True)
     return typer.Exit(code)
 
 

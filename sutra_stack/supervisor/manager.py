@@ -22,7 +22,7 @@ from typing import Any
 
 from dotenv import dotenv_values
 
-from sutra_stack import libc
+from sutra_stack import libc, notify
 from sutra_stack.config import LoadedConfig
 from sutra_stack.errors import FailedPrecondition, NotFound
 from sutra_stack.supervisor.control import ControlServer
@@ -75,6 +75,9 @@ class Manager:
         base_env = {**os.environ, **loaded.child_env(), "PYTHONUNBUFFERED": "1"}
         base_env.pop("LISTEN_FDS", None)
         base_env.pop("LISTEN_PID", None)
+        # under systemd the supervisor is the service: it says READY=1 once the stack is; a child
+        # notifying the same socket would speak for the whole unit (or be dropped by NotifyAccess=main)
+        base_env.pop(notify.NOTIFY_SOCKET_ENV, None)
         self.services: dict[str, Service] = {}
         for name, spec in stack.services.items():
             env = dict(base_env)
@@ -114,6 +117,7 @@ class Manager:
         if done and not self.stack_ready_said:
             self.stack_ready_said = True
             self.note(f"stack ready: {', '.join(self.wanted)} (`sutra status` for details)")
+            notify.ready(f"stack ready: {', '.join(self.wanted)}")
         elif not done and new in (ServiceState.STOPPING, ServiceState.BACKOFF, ServiceState.FATAL):
             self.stack_ready_said = False
 
@@ -240,6 +244,7 @@ class Manager:
 
     async def close(self) -> None:
         self.note("shutting down")
+        notify.stopping()
         if self._watcher is not None:
             self._watcher.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):

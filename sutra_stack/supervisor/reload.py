@@ -28,12 +28,18 @@ class Reloadable(Protocol):
     async def reload(self, names: list[str], why: str) -> None: ...
 
 
-def excluded(path: Path, spec: ServiceSpec, data_dir: Path) -> bool:
+def excluded(path: Path, spec: ServiceSpec, data_dir: Path, root: Path) -> bool:
+    """A change not to reload for: in the data directory, or matching an exclude pattern. Patterns
+    match a part of the path below the watched `root` (".venv", "node_modules") or that relative
+    path as a whole ("apps/client/static", "build/*"): what lies above the root (a package installed
+    inside a .venv) never excludes."""
     if path == data_dir or data_dir in path.parents:
         return True
-    parts = path.parts
+    rel = path.relative_to(root) if root in path.parents else Path(path.name)
+    parts, text = rel.parts, rel.as_posix()
     for pat in (*DEFAULT_WATCH_EXCLUDES, *spec.watch_exclude):
-        if any(fnmatch.fnmatch(p, pat) for p in parts) or fnmatch.fnmatch(str(path), pat):
+        if any(fnmatch.fnmatch(p, pat) for p in parts) or fnmatch.fnmatch(text, pat) \
+                or text.startswith(pat.rstrip("/") + "/"):
             return True
     return path.suffix in (".pyc", ".pyo", ".swp", ".tmp") or path.name.endswith("~")
 
@@ -44,12 +50,9 @@ def affected(changes: set[Path], specs: list[ServiceSpec], data_dir: Path) -> li
     for spec in specs:
         if spec.reload == "none":
             continue
-        for ch in changes:
-            if excluded(ch, spec, data_dir):
-                continue
-            if any(ch == w or w in ch.parents for w in (w.resolve() for w in spec.watch)):
-                out.append(spec.name)
-                break
+        roots = [w.resolve() for w in spec.watch]
+        if any(not excluded(ch, spec, data_dir, w) for ch in changes for w in roots if ch == w or w in ch.parents):
+            out.append(spec.name)
     return out
 
 

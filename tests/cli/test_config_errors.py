@@ -50,3 +50,15 @@ def test_a_port_clash_with_the_builtin_stack_is_named_in_the_users_file(tmp_path
     assert f"{cfg}:5: port clash: api.port and storage.port are both 50051" in err, r.stderr
     assert "built-in" not in err
     assert not (tmp_path / "data").exists()
+
+
+def test_an_error_message_is_printed_as_written_brackets_and_all(tmp_path: Path) -> None:
+    # the CLI prints through rich: a path or a name in square brackets must not be read as markup
+    where = tmp_path / "stack[dev]"
+    where.mkdir()
+    cfg = where / "sutra.toml"
+    cfg.write_text("[api]\nworkers = \"2\"\n")
+    r = sutra(where, "up", "-d", timeout=60)
+    assert r.returncode != 0
+    err = "".join(r.stderr.split())  # rich may wrap long lines
+    assert "".join(f"{cfg}:2: api.workers must be an integer".split()) in err, r.stderr
