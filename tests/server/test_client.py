@@ -37,7 +37,7 @@ def test_no_server_there_says_where_and_what_to_do(scheme: str) -> None:
     with StorageClient(f"{scheme}127.0.0.1:{port}", timeout=5) as c, pytest.raises(Unavailable) as exc:
         c.stats()
     assert f"127.0.0.1:{port}" in str(exc.value)
-    assert "sutra storage serve" in str(exc.value) and "SUTRA_STORAGE_SERVER" in str(exc.value)
+    assert "`sutra up` starts it" in str(exc.value) and "SUTRA_STORAGE_SERVER" in str(exc.value)
 
 
 def test_address_and_token_default_to_the_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

@@ -36,7 +36,8 @@ from sutra_stack.storage.frames import FrameDecoder, closing_error, hello_frame,
 from sutra_stack.storage.proto.convert import LEARN_STREAM, RPCS, SERVICE_NAME, build, message_result
 from sutra_stack.storage.wire import pack_request, raise_error, unpack
 
-HINT = "is `sutra storage serve` running there? (the address comes from SUTRA_STORAGE_SERVER)"
+HINT = ("is the storage server running there? (`sutra up` starts it; a client takes its address from "
+        "SUTRA_STORAGE_SERVER or the storage.server setting)")
 
 
 def tls_context(ca: str | None) -> ssl.SSLContext | None:
