@@ -67,6 +67,11 @@ def test_learn_three_facts_ask_two_hops_open_a_concept_from_the_graph_and_delete
     assert p.get_by_test_id("concept-content").inner_text() == velmora["content"]
     assert "Last accessed" in p.locator(".facts").inner_text()
     p.locator(".react-flow__node").nth(1).wait_for()  # its neighbours as a graph
+    capital_fact = steps[3]
+    assert p.get_by_test_id(f"rf__node-{steps[4]['concept_id']}").count() == 0  # Ostrelia: two links away
+    p.get_by_test_id(f"rf__node-{capital_fact['concept_id']}").click()  # expands that neighbour in place
+    p.get_by_test_id(f"rf__node-{steps[4]['concept_id']}").wait_for()
+    assert p.get_by_test_id("concept-content").inner_text() == velmora["content"]  # still Velmora's page
     page.shot("concept")
     p.get_by_role("button", name="Delete concept").click()
     p.get_by_role("alertdialog").get_by_role("button", name="Yes, delete").click()

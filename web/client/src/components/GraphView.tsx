@@ -48,10 +48,11 @@ export function GraphView({ graph, onNode, label }: Props) {
   return (
     <div className={narrow ? "graph narrow" : "graph"} role="figure" aria-label={label}>
       <ReactFlow
+        key={nodes.length} // a graph that grew is fitted to the view again
         nodes={nodes}
         edges={edges}
         fitView
-        fitViewOptions={{ padding: 0.15 }}
+        fitViewOptions={{ padding: 0.15, maxZoom: 1.2 }}
         nodesConnectable={false}
         nodesDraggable={false}
         elementsSelectable

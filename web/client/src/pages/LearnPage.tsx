@@ -132,7 +132,7 @@ export function LearnPage() {
       {progress && (
         <div className="progress">
           <label htmlFor="upload-progress">
-            Lines learned: {progress.done} of {progress.total}
+            Lines sent: {progress.done} of {progress.total}
           </label>
           <progress id="upload-progress" max={progress.total} value={progress.done} />
         </div>
