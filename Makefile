@@ -49,7 +49,7 @@ chromium:
 
 ## make wheel: a wheel carrying the client's production build (installs without Node.js).
 wheel: web | $(PY)
-	$(PY) -m pip wheel -q --no-deps --no-build-isolation -w dist .
+	$(PY) -m pip wheel -q --no-deps -w dist .
 
 ## make up: install the package and run the whole stack in the foreground.
 up: install $(if $(HAVE_NPM),web-deps)
