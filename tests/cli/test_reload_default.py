@@ -46,7 +46,8 @@ def test_builtin_stack_reloads_the_api_when_its_code_changes(tmp_path: Path, pac
     work = tmp_path / "work"  # no sutra.toml: the built-in stack
     work.mkdir()
     env = {"SUTRA_STORAGE_PORT": str(free_port()), "SUTRA_STORAGE_FAST_PORT": str(free_port()),
-           "SUTRA_API_PORT": str(free_port()), "SUTRA_HYBRID_PORT": str(free_port()), "SUTRA_STORAGE_FSYNC": "off",
+           "SUTRA_API_PORT": str(free_port()), "SUTRA_HYBRID_PORT": str(free_port()),
+           "SUTRA_CLIENT_PORT": str(free_port()), "SUTRA_CLIENT_MODE": "static", "SUTRA_STORAGE_FSYNC": "off",
            "SUTRA_LOG_LEVEL": "WARNING"}
     run_env = child_env({"PYTHONPATH": str(package_copy), **env})
 
