@@ -146,10 +146,17 @@ EVENT_PASSIVE = re.compile(
     rf"^(?P<x>.+?)\s+(?:was\s+|were\s+|is\s+|are\s+|has\s+been\s+)?{EVENT_VERB}\b.*?\s+{WHEN}", re.I
 )
 EVENT_ACTIVE = re.compile(
-    rf"^(?P<s>.+?)\s+(?:co-)?(?P<v>founded|established|opened|built|set\s+up|started|began|"
+    rf"^(?P<s>.+?)(?<!\bwas)(?<!\bwere)(?<!\bis)(?<!\bare)(?<!\bbeen)\s+(?:co-)?(?P<v>founded|established|opened|built|set\s+up|started|began|"
     rf"published|released|constructed|bought|sold|purchased|inherited)\s+(?P<x>.+?)\s+{WHEN}",
     re.I,
 )
+PASSIVE_BY = re.compile(
+    r"^(?P<x>.+?)\s+(?:was|were|is|are|has\s+been|had\s+been)\s+(?:co-)?(?P<v>[a-z]+ed|built|written|made|run|led|"
+    r"taught|sung|drawn|begun|won|held|given|sold|bought|grown|kept|found)\s+by\s+(?P<y>.+)$",
+    re.I,
+)
+IS_FROM = re.compile(r"^(?P<x>.+?)\s+(?:is|are|was|were|comes|come|came|hails|hailed)\s+(?:originally\s+)?from\s+"
+                     r"(?P<y>.+)$", re.I)
 TRANSITIVE = re.compile(
     r"^(?P<x>[A-Z][\w'\-]*(?:\s+[\w'\-]+){0,5}?)\s+(?:has\s+|had\s+)?(?P<v>[a-z]+(?:s|ed)|"
     r"wrote|built|led|ate|taught|ran|grew|sang|made|took|kept|won|met|became)\s+(?P<y>.+)$"

@@ -182,6 +182,20 @@ def _build(x: str, family: str, y: str, type_: str, conf: float, rule: str, swap
 
 
 THEN_CONFIDENCE = 0.8  # "X, then Y" inside one sentence
+# "Paul Ode left Brightwave in 2022 and joined Northlight": one named subject, two verb phrases
+_COORDINATED = re.compile(
+    r"^(?P<s>[A-Z][\w'\-]*(?:\s+[A-Z][\w'\-]*){0,3})\s+(?P<a>(?:has\s+|had\s+)?[a-z]+(?:ed|s)?\b.*?)"
+    r",?\s+and\s+(?:then\s+|later\s+)?(?P<b>(?:has\s+|had\s+)?(?:[a-z]+ed|bought|sold|left|joined|moved|went|became|"
+    r"gave|took|lived|lives|works|owns|married|founded|built|grew)\b.*)$"
+)
+
+
+def coordinated(clause: str) -> list[str]:
+    """A clause whose named subject has two verb phrases joined by "and", as two clauses."""
+    m = _COORDINATED.match(strip_end(clause))
+    if not m:
+        return [clause]
+    return [f"{m['s']} {m['a']}", f"{m['s']} {m['b']}"]
 
 
 def relations_in_sentence(sentence: str) -> list[Relation]:
@@ -189,7 +203,8 @@ def relations_in_sentence(sentence: str) -> list[Relation]:
     clauses = split_clauses(sentence)
     out: list[Relation] = []
     for c in clauses:
-        out.extend(relations_in_clause(c))
+        for part in coordinated(c):
+            out.extend(relations_in_clause(part))
     for a, b in zip(clauses, clauses[1:], strict=False):
         ea, eb = make_entity(a), make_entity(b)
         if ea and eb and ea.key != eb.key:

@@ -99,6 +99,7 @@ _WHICH_PLACE = re.compile(
     r"(?:\s+(?:in|to|at|from))?$",
     re.I,
 )
+_FROM = re.compile(rf"^where\s+(?:{_BE}\s+{_X}\s+(?:originally\s+)?from|{_AUX}\s+(?P<y>.+?)\s+come\s+from)$", re.I)
 _MARRIED = re.compile(rf"^(?:who|whom)\s+(?:{_BE}\s+{_X}\s+married\s+to|{_AUX}\s+(?P<y>.+?)\s+marry)$", re.I)
 _SPOUSE = re.compile(rf"^who\s+{_BE}\s+{_X}['\u2019]s?\s+(?:husband|wife|spouse|partner)$", re.I)
 _WHERE_DO_WHAT = re.compile(
@@ -207,6 +208,9 @@ def open_frame(q: str) -> OpenFrame | None:
             fams |= {first}
         if name and (x := make_entity(name)):
             return OpenFrame(fams, FORWARD, x, chain=True, place_class=m["c"].lower())
+    m = _FROM.match(q)
+    if m and (x := make_entity(m["x"] or m["y"])):
+        return OpenFrame({"from"}, FORWARD, x)
     m = _MARRIED.match(q) or _SPOUSE.match(q)
     if m and (x := make_entity(next(g for g in (m.groupdict().get("x"), m.groupdict().get("y")) if g))):
         return OpenFrame({"spouse"}, FORWARD, x)

@@ -192,6 +192,14 @@ def _structural(t: str) -> list[Relation]:
     if m:
         thing, isa = _thing(m["y"], cut=False)
         return _rel(_subject(S.OBJECT_END.sub("", m["x"])), OWN, thing, OPEN_CONFIDENCE, "owned-by")
+    m = S.IS_FROM.match(t)
+    if m:  # "Olga Rask is from Tessin": where one comes from
+        return _rel(_subject(m["x"]), "from", _place(m["y"]), OPEN_CONFIDENCE, "from")
+    m = S.PASSIVE_BY.match(t)
+    if m and m["v"].lower() not in ("caused", "triggered", "produced", "followed", "owned", "called", "known"):
+        thing, _ = _thing(m["x"], cut=False)  # "Brightwave was founded by Sara Lunde": Sara Lunde founded it
+        return _rel(_subject(S.OBJECT_END.sub("", m["y"])), "verb:" + verb_lemma(m["v"]), thing, LOOSE_CONFIDENCE,
+                    "passive-by")
     m = S.BELONGS.match(t)
     if m:
         thing = _subject(m["y"])

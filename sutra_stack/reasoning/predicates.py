@@ -282,7 +282,8 @@ def noun_family(noun: str) -> str:
     phrase = _NOUN_SYNONYMS.get(phrase, phrase)
     if " " not in phrase:
         phrase = singular(phrase)
-    return "of:" + _NOUN_SYNONYMS.get(phrase, phrase)
+    phrase = _NOUN_SYNONYMS.get(phrase, phrase)
+    return "spouse" if phrase == "husband or wife" else "of:" + phrase  # spouses: one family, both ways
 
 
 def is_role(family: str) -> bool:
@@ -332,7 +333,7 @@ def converse(r: Relation) -> Relation | None:
     return Relation(r.object, fam, r.subject, r.type, r.confidence, r.rule) if fam else None
 
 
-_OPEN = frozenset({LIVE, WORK, OWN, BORN, GREW_UP, "spouse", "job"})
+_OPEN = frozenset({LIVE, WORK, OWN, BORN, GREW_UP, "spouse", "job", "from"})
 
 
 def is_open_family(family: str) -> bool:

@@ -49,6 +49,10 @@ def triples(sentence: str) -> set[tuple[str, str, str]]:
         ("Halina Marek was born on 14 May 1961.", ("halina marek", "when:born", "14 may 1961")),
         ("The festival takes place every August.", ("festival", "when:happen", "august")),
         ("Noor Haddad moved the blue bicycle to the shed.", ("blue bicycle", "located", "shed")),
+        ("Paul Ode left Brightwave in 2022 and joined Northlight.", ("paul ode", "work", "northlight")),
+        ("Brightwave was founded by Sara Lunde in 1990.", ("sara lunde", "verb:found", "brightwave")),
+        ("Olga Rask is from Tessin.", ("olga rask", "from", "tessin")),
+        ("Nora Vik is the wife of Emil Dahl.", ("emil dahl", "spouse", "nora vik")),
     ],
 )
 def test_open_relations_are_read_from_the_clause(sentence: str, expected: tuple[str, str, str]) -> None:
