@@ -1,4 +1,5 @@
-"""`sutra generate-systemd`: the config's services as hardened systemd units (`sutra_stack.deploy`)."""
+"""`sutra generate-systemd` (the config's services as hardened systemd units) and `sutra generate-nginx`
+(the nginx site in front of them), both from `sutra_stack.deploy`."""
 
 from __future__ import annotations
 
@@ -10,8 +11,9 @@ import typer
 from sutra_stack.cli import app
 from sutra_stack.cli.stack import ConfigOpt, _fail, _load
 from sutra_stack.deploy import install as installing
+from sutra_stack.deploy import nginx
 from sutra_stack.deploy.plan import DEFAULT_ENV_FILE, ROLES, Options, generate
-from sutra_stack.errors import SutraError
+from sutra_stack.errors import InvalidArgument, SutraError
 
 
 @app.command("generate-systemd")
@@ -61,3 +63,52 @@ def generate_systemd(
         raise _fail(e) from None
     for note in dep.notes:
         typer.echo(f"note: {note}", err=True)
+
+
+@app.command("generate-nginx")
+def generate_nginx(
+    out: Annotated[Path | None, typer.Option("--out", help="File to write the site to (default: print it).")]
+    = None,
+    api: Annotated[list[str] | None, typer.Option(
+        "--api", help="ADDRESS:PORT of a sutra-api node; repeatable (default: api.host:api.port).")] = None,
+    hybrid: Annotated[str | None, typer.Option(
+        help="ADDRESS:PORT of sutra-hybrid (default: hybrid.host:hybrid.port).")] = None,
+    dashboard: Annotated[str, typer.Option(
+        help="ADDRESS:PORT of the admin dashboard, or 'none' to leave it out.")] = nginx.DEFAULT_DASHBOARD,
+    admin_allow: Annotated[list[str] | None, typer.Option(
+        "--admin-allow", help="A network that may reach the dashboard; repeatable (default: loopback only).")]
+    = None,
+    server_name: Annotated[list[str] | None, typer.Option(
+        "--server-name", help="A name the site answers to; repeatable (default: any).")] = None,
+    listen: Annotated[int | None, typer.Option(help="Port to listen on (default 80, or 443 with TLS).")] = None,
+    tls_cert: Annotated[Path | None, typer.Option("--tls-cert", help="Certificate (chain) file for https.")]
+    = None,
+    tls_key: Annotated[Path | None, typer.Option("--tls-key", help="Its private key file.")] = None,
+    static_root: Annotated[Path | None, typer.Option(
+        "--static-root", help="Folder of the client's production build (default: the installed package's).")]
+    = None,
+    standalone: Annotated[Path | None, typer.Option(
+        help="Write a whole nginx.conf instead, with pid, logs and temp files in this folder.")] = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Write the nginx site: the client's static build, /api/ to sutra-api nodes, /v1/ to sutra-hybrid."""
+    loaded, _stack = _load(config)
+    opts = nginx.SiteOptions(
+        api=tuple(api or ()), hybrid=hybrid, dashboard=None if dashboard == "none" else dashboard,
+        admin_allow=tuple(admin_allow) if admin_allow else nginx.DEFAULT_ADMIN_ALLOW,
+        server_names=tuple(server_name or ()), listen=listen, tls_cert=tls_cert, tls_key=tls_key,
+        **({"static_root": static_root} if static_root else {}))
+    try:
+        text = nginx.site(loaded.settings, opts)
+        if standalone is not None:
+            if not standalone.is_absolute():
+                raise InvalidArgument(f"--standalone must be an absolute path, got {str(standalone)!r}")
+            text = nginx.standalone_conf(text, standalone)
+    except SutraError as e:
+        raise _fail(e) from None
+    if out is None:
+        typer.echo(text, nl=False)
+        return
+    out.write_text(text)
+    typer.echo(f"wrote {out}; check it with `nginx -t`" + ("" if standalone else
+               " once it is included in nginx.conf's http {} (e.g. /etc/nginx/sites-enabled/sutra)"))
