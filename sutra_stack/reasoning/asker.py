@@ -12,17 +12,17 @@ then by id, so the same store and question always give the same answer.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
 from sutra_stack.errors import InvalidArgument, NotFound
 from sutra_stack.limits import MAX_ASK_DEPTH, MAX_ASK_PATHS, MAX_PATH_ENDPOINTS, MAX_QUERY_BYTES
+from sutra_stack.reasoning.direct import MIN_RELEVANCE, best_direct, relevance_of
 from sutra_stack.reasoning.explain import build_answer, direct_answer, nothing_known
 from sutra_stack.reasoning.extract import Relation, family_type, relations_in_sentence
 from sutra_stack.reasoning.models import Answer
 from sutra_stack.reasoning.predicates import is_open_family, slot_key
-from sutra_stack.reasoning.questions import BACKWARD, Frame, parse_question, topic_words
+from sutra_stack.reasoning.questions import BACKWARD, Frame, parse_question
 from sutra_stack.reasoning.supersede import slot_of
 from sutra_stack.reasoning.text import STOPWORDS, Entity, content_words, split_sentences, words
 from sutra_stack.reasoning.timeline import question_time
@@ -33,8 +33,6 @@ SEARCH_K = 20  # candidates from each search
 PATHS_PER_ANSWER = 4  # paths asked of the store per wanted path (votes need several)
 RRF_K = 60  # reciprocal-rank fusion constant
 MIN_PATH_CONFIDENCE = 0.1  # weaker paths cannot be valid (every rule gives >= 0.6 per hop)
-MIN_RELEVANCE = 0.5  # share of the question's topic words a direct match must hold
-STRONG_RELEVANCE = 0.75  # ... when it does not name the question's subject
 DIRECT_CANDIDATES = 10  # relevant candidates read for the direct match
 MAX_CHAIN_ENDS = 5  # answers a chain question follows further, per round
 _YEAR_HINT = re.compile(r"\b(?:1[0-9]{3}|20[0-9]{2})\b")
@@ -248,13 +246,13 @@ def ask(store: KnowledgeStore, question: str, *, max_paths: int = 5, max_depth: 
         # sentence that merely shares words is offered as a lead
         return nothing_known(question, frame)
     # no path: the best direct match among the relevant candidates (read only those)
-    relevance = _relevance(frame, question)
+    relevance = relevance_of(frame, question)
     relevant = [(h, r) for h in hits if (r := relevance(h.content)) >= MIN_RELEVANCE]
     if not relevant:
         return nothing_known(question, frame)
     relevant = relevant[:DIRECT_CANDIDATES]
     concepts.update(_fetch(store, sorted({h.concept_id for h, _ in relevant} - set(concepts))))
-    best = _best_direct(relevant, concepts)
+    best = best_direct(relevant, concepts)
     if best is None:
         return nothing_known(question, frame)
     return direct_answer(question, frame, best[0], concepts, searched=bool(paths) or frame.families is not None,
@@ -342,63 +340,3 @@ def _follow_chain(store: KnowledgeStore, batched: BatchedStore | None, frame: Fr
         all_paths.extend(_find_paths(store, batched, frame, starts, targets, depth_used,
                                      max_paths * PATHS_PER_ANSWER, read))
     return all_paths
-
-
-def _pairs(text: str) -> set[tuple[str, str]]:
-    ws = [w.lower() for w in words(text)]
-    return {(a, b) for a, b in zip(ws, ws[1:], strict=False) if a not in STOPWORDS or b not in STOPWORDS}
-
-
-def _relevance(frame: Frame, question: str) -> Callable[[str], float]:
-    """How much of what the question is about a content mentions (0–1, plus up to 0.02 for tie
-    breaks by numbers and adjacent word pairs shared with the question): the share of the
-    question's topic words it holds (the asked verb not counted); at least MIN_RELEVANCE when
-    it names the question's subject in full, 0 when it does not and holds less than
-    STRONG_RELEVANCE of the rest. What depends on the question alone is worked out once."""
-    verbs = {w for f in frame.families or () if f.startswith("verb:") for w in content_words(f[5:])}
-    # a lead for "who founded X" must at least say "found...": the verb's stem, when it is a word of its own
-    stems = [v[: max(3, len(v) - 1)] for f in frame.families or () if f.startswith("verb:")
-             for v in f[5:].split()[:1] if len(v) > 2]
-    topic = [w for w in topic_words(question) if w not in verbs]
-    words_only = [w for w in topic if not w.isdigit()]
-    numbers = [w for w in topic if w.isdigit()]
-    topic = words_only or topic  # a number alone says little about what is asked; it only breaks ties
-    pairs = _pairs(question)
-    need = set(content_words(frame.known.key)) if frame.known is not None else None
-
-    def relevance(content: str) -> float:
-        if not topic:
-            return 0.0
-        if stems and not any(st in content.lower() for st in stems):
-            return 0.0
-        have = set(content_words(content))
-        share = sum(1 for w in topic if w in have) / len(topic)
-        if words_only and numbers:
-            share += 0.01 * sum(1 for w in numbers if w in have) / len(numbers)
-        if pairs:  # words next to each other as in the question ("batch 14") break ties
-            share += 0.01 * len(pairs & _pairs(content)) / len(pairs)
-        if need is not None:
-            if need and need <= have:
-                return max(share, MIN_RELEVANCE)
-            if share < STRONG_RELEVANCE:  # the subject asked about is missing: most of the rest must be there
-                return 0.0
-        return share
-
-    return relevance
-
-
-def _best_direct(relevant: list[tuple[SearchHit, float]],
-                 concepts: dict[str, Concept]) -> tuple[SearchHit, float] | None:
-    """The best matching fact: most relevant, then best fused rank, then latest learned, then id."""
-    scored: list[tuple[float, float, float, str, SearchHit, float]] = []
-    for rank, (h, rel) in enumerate(relevant):
-        c = concepts.get(h.concept_id)
-        md = (c.metadata or {}) if c else {}
-        if c is None or md.get("kind") == "entity":
-            continue
-        learned = float(md.get("learned_at", c.created))
-        scored.append((-round(rel, 4), float(rank), -learned, h.concept_id, h, rel))
-    if not scored:
-        return None
-    best = min(scored, key=lambda t: t[:4])
-    return best[4], best[5]
