@@ -212,3 +212,21 @@ def test_every_page_works_360_px_wide(browser: Any, stack: Stack) -> None:
             width = p.evaluate("document.documentElement.scrollWidth")
             assert width <= 360, f"#/{route} is {width} px wide at 360 px"
             page.shot(f"{route}-360")
+
+
+def test_a_fact_that_no_longer_holds_is_shown_as_superseded(page: Page, stack: Stack) -> None:
+    with stack.api() as api:
+        api.post("/learn", json={"content": "Agnes Tull lived in Hollin Cross from 2005 to 2015. "
+                                            "That year she moved to Brannock."})
+    p = ask_in_ui(page, "Where did Agnes Tull live in 2010?")
+    assert p.get_by_test_id("answer-text").inner_text() == "Hollin Cross"
+    assert "Hollin Cross from 2005 to 2015" in p.get_by_test_id("superseded").inner_text()
+    old = p.locator(".react-flow__edge.superseded")
+    assert old.count() >= 1
+    assert "superseded 2005–2015" in " ".join(p.locator(".react-flow__edge-text").all_text_contents())
+    page.shot("ask-superseded")
+    p.get_by_label("Question").fill("Where does Agnes Tull live?")
+    p.get_by_role("button", name="Ask", exact=True).click()
+    p.get_by_test_id("answer-text").filter(has_text="Brannock").wait_for()  # as things stand now
+    superseded = p.get_by_test_id("superseded")
+    assert superseded.count() == 0 or "Brannock" not in superseded.inner_text()  # the current fact is not

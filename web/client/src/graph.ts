@@ -37,7 +37,7 @@ export function isSuperseded(h: { valid_to?: number | null; superseded_by?: stri
   return Boolean((h.valid_to && h.valid_to > 0) || h.superseded_by);
 }
 
-function period(h: { valid_from?: number | null; valid_to?: number | null }): string | undefined {
+export function period(h: { valid_from?: number | null; valid_to?: number | null }): string | undefined {
   if (!h.valid_to) return undefined;
   return `${year(h.valid_from)}–${year(h.valid_to)}`;
 }
@@ -106,7 +106,11 @@ export function layoutGraph(g: { nodes: GNode[]; edges: GEdge[] }, direction: "L
   d.setGraph({ rankdir: direction, nodesep: 30, ranksep: direction === "LR" ? 70 : 50, marginx: 10, marginy: 10 });
   d.setDefaultEdgeLabel(() => ({}));
   for (const n of g.nodes) d.setNode(n.id, { width: NODE_WIDTH, height: NODE_HEIGHT });
-  for (const e of g.edges) d.setEdge(e.source, e.target);
+  for (const e of g.edges) {
+    // room for the label between the ranks, so a long one ("lives in (superseded 2005–2015)") stays readable
+    const text = e.superseded ? `${e.label} (superseded ${e.when ?? ""})` : e.label;
+    d.setEdge(e.source, e.target, { width: Math.min(text.length * 7, 260), height: 16, labelpos: "c" });
+  }
   layout(d);
   return {
     nodes: g.nodes.map((n) => {

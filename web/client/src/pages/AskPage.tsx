@@ -5,7 +5,7 @@ import { api } from "../api";
 import type { AskResponse } from "../types";
 import { ErrorBox, Confidence, Spinner } from "../components/bits";
 import { GraphView } from "../components/GraphView";
-import { isSuperseded, pathsToGraph } from "../graph";
+import { isSuperseded, pathsToGraph, period } from "../graph";
 import { conceptHref, go } from "../route";
 
 export interface AskEntry {
@@ -146,7 +146,13 @@ export function AskPage({ history, setHistory, healthy }: Props) {
 export function AnswerView({ entry }: { entry: AskEntry }) {
   const a = entry.answer;
   const graph = useMemo(() => pathsToGraph(a.paths, a.answer_concept_id), [a]);
-  const superseded = a.paths.flatMap((p) => p.steps.filter((s) => isSuperseded(s)));
+  const seen = new Set<string>();
+  const superseded = a.paths
+    .flatMap((p) => p.steps.filter((s) => isSuperseded(s)))
+    .filter((s) => {
+      const key = s.superseded_by || s.concept_id; // the fact and the concept it leads to: one line
+      return !seen.has(key) && seen.add(key) !== undefined;
+    });
   return (
     <section className="answer" aria-labelledby="answer-title" data-testid="answer">
       <h2 id="answer-title">
@@ -162,7 +168,7 @@ export function AnswerView({ entry }: { entry: AskEntry }) {
           <ul>
             {superseded.map((s) => (
               <li key={s.concept_id}>
-                {s.predicate || s.relation} {s.content} (superseded)
+                {s.content} <span className="muted">(held {period(s) ?? "earlier"}; superseded)</span>
               </li>
             ))}
           </ul>
