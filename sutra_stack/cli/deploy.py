@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import os
+import pwd
 from pathlib import Path
 from typing import Annotated
 
@@ -103,7 +105,9 @@ def generate_nginx(
         if standalone is not None:
             if not standalone.is_absolute():
                 raise InvalidArgument(f"--standalone must be an absolute path, got {str(standalone)!r}")
-            text = nginx.standalone_conf(text, standalone)
+            # run as root, nginx's workers would drop to `nobody`, who cannot use a private folder
+            user = pwd.getpwuid(os.geteuid()).pw_name if os.geteuid() == 0 else None
+            text = nginx.standalone_conf(text, standalone, user)
     except SutraError as e:
         raise _fail(e) from None
     if out is None:
