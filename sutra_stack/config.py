@@ -144,6 +144,19 @@ SETTINGS: tuple[Setting, ...] = (
        "sutra-api's /X.", choices=("auto", "dev", "static")),
     _s("client.allowed_hosts", str, "", "More names people may reach sutra-client by, comma-separated (the "
        "Host header is checked against them, localhost and client.host: DNS rebinding)."),
+    # sutra-control (the admin process)
+    _s("control.host", str, "127.0.0.1", "Address sutra-control (the admin process: status, stream, actions, logs, "
+       "bulk learning) binds."),
+    _s("control.port", int, 5000, "Port of sutra-control.", minimum=0, maximum=65535),
+    _s("control.token", str, "", "Admin token sutra-control's actions, stream, logs and bulk learning need as "
+       "'Authorization: Bearer <token>' (empty: `sutra up` generates one into <state_dir>/control.token, 0600).",
+       secret=True),
+    _s("control.allowed_hosts", str, "", "More names people may reach sutra-control by, comma-separated (the "
+       "Host header is checked against them, localhost and control.host: DNS rebinding)."),
+    _s("control.cors_origins", str, "", "Origins allowed to call sutra-control from a browser page of another "
+       "origin, comma-separated (empty: no CORS headers, and a write from another Origin is refused)."),
+    _s("control.reload", str, "restart", "What a change to the code of the sutra_stack package does to "
+       "sutra-control in the built-in stack: restart or none.", choices=("restart", "none")),
     # logging
     _s("log.level", str, "INFO", "Log level of every process.",
        choices=("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")),
@@ -440,7 +453,7 @@ def load_config(
 PORT_SETTINGS: tuple[tuple[str, str], ...] = (
     ("storage.port", "storage.host"), ("storage.fast_port", "storage.host"),
     ("storage.metrics_port", "storage.host"), ("api.port", "api.host"),
-    ("hybrid.port", "hybrid.host"), ("client.port", "client.host"),
+    ("hybrid.port", "hybrid.host"), ("client.port", "client.host"), ("control.port", "control.host"),
 )
 _ANY_HOST = ("", "0.0.0.0", "::")
 

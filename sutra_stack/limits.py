@@ -98,3 +98,13 @@ MAX_LISTEN_SOCKETS = 16  # sockets one service may be handed (LISTEN_FDS)
 DEFAULT_LOG_MAX_BYTES = 10 * 1024 * 1024  # a service log file is rotated past this size
 DEFAULT_LOG_BACKUPS = 5  # rotated files kept per service
 MAX_LOG_LINE_BYTES = 64 * 1024  # a longer line from a child is split into pieces of this size
+
+# --- sutra-control (the admin process) ----------------------------------------------------------
+MAX_BULK_UPLOAD_BYTES = 2 * 1024 * 1024 * 1024  # one bulk-learn upload (streamed to disk, never held in memory)
+MAX_BULK_LINE_ERRORS = 100_000  # per-line errors one bulk-learn job keeps (the rest are counted)
+CONTROL_SAMPLE_SECONDS = 1.0  # a metrics sample of every service this often
+CONTROL_HISTORY_SECONDS = 3_600  # samples kept in memory for charts (an hour)
+CONTROL_EVENTS_KEPT = 4_096  # stream events kept for a reconnecting client to resume from
+CONTROL_STREAM_QUEUE = 256  # events queued for one stream client; a client this far behind is dropped
+MAX_CONTROL_STREAMS = 64  # live streams open at once
+CONTROL_REQUEST_TIMEOUT_SECONDS = 3_600.0  # sutra-control's request read time-out: a bulk upload may take long

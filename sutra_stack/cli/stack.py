@@ -24,7 +24,7 @@ from rich.table import Table
 from sutra_stack.cli import app
 from sutra_stack.config import CONFIG_FILENAME, LoadedConfig, load_config
 from sutra_stack.errors import SutraError, Unavailable
-from sutra_stack.supervisor.control import call
+from sutra_stack.supervisor.control import call, token_path
 from sutra_stack.supervisor.logs import Console, read_history
 from sutra_stack.supervisor.manager import AlreadyRunning, Manager, control_path, log_dir, run_dir
 from sutra_stack.supervisor.spec import StackSpec, builtin_stack_text, load_stack
@@ -207,7 +207,7 @@ STATUS_NOT_RUNNING = 3  # no supervisor runs here (as `systemctl status` of an i
 def status(config: ConfigOpt = None, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """One row per service: state (READ-ONLY when a store refuses writes), pid, uptime, restarts, health,
     ports, CPU, memory, last exit. Exits 0 when no service is fatal, 1 when one is, 3 when no supervisor runs."""
-    _, stack = _load(config)
+    loaded, stack = _load(config)
     try:
         out = call(control_path(stack), {"cmd": "status"}, timeout=10)
         rows, running = out["services"], True
@@ -227,6 +227,7 @@ def status(config: ConfigOpt = None, as_json: Annotated[bool, typer.Option("--js
         typer.echo("the supervisor is not running here (start it with `sutra up`)")
     else:
         typer.echo(f"supervisor pid {out['supervisor']['pid']}, up {_fmt_secs(out['supervisor']['uptime'])}")
+        _say_admin_token(loaded, stack)
     t = Table(box=None)
     for col in ("SERVICE", "STATE", "PID", "UPTIME", "RESTARTS", "HEALTH", "PORTS", "CPU", "MEMORY", "EXIT"):
         t.add_column(col)
@@ -239,6 +240,19 @@ def status(config: ConfigOpt = None, as_json: Annotated[bool, typer.Option("--js
                   "-" if r["last_exit"] is None else str(r["last_exit"]))
     RichConsole(width=220).print(t)
     raise typer.Exit(code)
+
+
+def _say_admin_token(loaded: LoadedConfig, stack: StackSpec) -> None:
+    """Where sutra-control's admin token is: the generated file (never the token itself), or the setting."""
+    if "control" not in stack.services:
+        return
+    if loaded.settings["control.token"]:
+        typer.echo("sutra-control admin token: control.token (SUTRA_CONTROL_TOKEN)")
+        return
+    path = token_path(stack.supervisor.state_dir)
+    if path.exists():
+        shown = path.relative_to(Path.cwd()) if path.is_relative_to(Path.cwd()) else path
+        typer.echo(f"sutra-control admin token: `cat {shown}` (send it as 'Authorization: Bearer <token>')")
 
 
 def _since(text: str | None) -> float | None:

@@ -250,3 +250,101 @@ class LogTail:
         lines = self.partial.split(b"\n")
         self.partial = lines.pop()
         return lines
+
+
+# ---- pages by cursor (the control socket's `log_page`, for sutra-control) --------------------
+
+def _cursor(ino: int, offset: int) -> str:
+    return f"{ino}:{offset}"
+
+
+def _parse_cursor(cursor: str) -> tuple[int, int]:
+    try:
+        ino, offset = cursor.split(":", 1)
+        return int(ino), int(offset)
+    except ValueError:
+        from sutra_stack.errors import InvalidArgument
+
+        raise InvalidArgument(f"a log cursor is INODE:OFFSET as a page gave it, got {cursor[:40]!r}",
+                              field="cursor") from None
+
+
+def _line_dict(ino: int, start: int, raw: bytes) -> dict[str, str]:
+    ts, _, text = raw.partition(b" ")
+    return {"at": ts.decode(errors="replace"), "text": text.decode(errors="replace"), "cursor": _cursor(ino, start)}
+
+
+def _whole_lines(path: Path, start: int, end: int | None) -> list[tuple[int, bytes]]:
+    """(offset, line without its newline) of the whole lines of `path` between byte offsets start and end."""
+    with open(path, "rb") as f:
+        f.seek(start)
+        data = f.read() if end is None else f.read(max(0, end - start))
+    out, pos = [], start
+    for raw in data.split(b"\n")[:-1]:  # the last piece is unfinished (or empty)
+        out.append((pos, raw))
+        pos += len(raw) + 1
+    return out
+
+
+def read_page(log_dir: Path, name: str, *, before: str | None = None, after: str | None = None,
+              limit: int = 100, text: str = "") -> dict[str, object]:
+    """One page of a service's log across its rotated files, newest last, each line with its cursor.
+
+    `before`: the lines (containing `text`, case-insensitive) just before that cursor, going back into
+    older files (no cursor: the end of the log, a tail). `after`: the lines after it, into newer files
+    (follow). A cursor names a file by inode, so it stays valid when the file is rotated; one whose file
+    has been rotated away means the oldest line still kept. Answers {"lines", "first", "next"}: `first`
+    pages further back, `next` follows on.
+    """
+    files = [(p, p.stat().st_ino, p.stat().st_size) for p in log_files(log_dir, name) if p.exists()]
+    needle = text.lower().encode()
+
+    def keep(raw: bytes) -> bool:
+        return not needle or needle in raw.lower()
+
+    if not files:
+        return {"lines": [], "first": None, "next": None}
+    inos = [ino for _, ino, _ in files]
+    if after is not None:
+        ino, offset = _parse_cursor(after)
+        i = inos.index(ino) if ino in inos else 0
+        if ino not in inos:
+            offset = 0
+        lines: list[dict[str, str]] = []
+        nxt = _cursor(ino, offset) if ino in inos else _cursor(inos[0], 0)
+        for j in range(i, len(files)):
+            path, f_ino, _size = files[j]
+            for start, raw in _whole_lines(path, offset, None):
+                nxt = _cursor(f_ino, start + len(raw) + 1)
+                if keep(raw):
+                    lines.append(_line_dict(f_ino, start, raw))
+                if len(lines) >= limit:
+                    return {"lines": lines, "first": lines[0]["cursor"], "next": nxt}
+            if j + 1 < len(files):
+                nxt, offset = _cursor(files[j + 1][1], 0), 0
+        return {"lines": lines, "first": lines[0]["cursor"] if lines else nxt, "next": nxt}
+    if before is None:
+        i, end = len(files) - 1, None
+    else:
+        ino, end_at = _parse_cursor(before)
+        if ino not in inos:
+            return {"lines": [], "first": before, "next": before}
+        i, end = inos.index(ino), end_at
+    out: list[dict[str, str]] = []
+    first = None
+    tail_end = None
+    while i >= 0 and len(out) < limit:
+        path, f_ino, _size = files[i]
+        page = _whole_lines(path, 0, end)
+        if tail_end is None:
+            last = page[-1] if page else None
+            tail_end = _cursor(f_ino, last[0] + len(last[1]) + 1) if last else _cursor(f_ino, end or 0)
+        for start, raw in reversed(page):
+            first = _cursor(f_ino, start)
+            if keep(raw):
+                out.append(_line_dict(f_ino, start, raw))
+                if len(out) >= limit:
+                    break
+        i, end = i - 1, None
+    out.reverse()
+    return {"lines": out, "first": first, "next": tail_end}

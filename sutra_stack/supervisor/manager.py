@@ -9,6 +9,7 @@ everything in reverse dependency order on SIGINT/SIGTERM or `sutra down`.
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import fcntl
 import hashlib
@@ -25,7 +26,7 @@ from dotenv import dotenv_values
 from sutra_stack import libc, notify
 from sutra_stack.config import LoadedConfig
 from sutra_stack.errors import FailedPrecondition, NotFound
-from sutra_stack.supervisor.control import ControlServer
+from sutra_stack.supervisor.control import SOCKET_ENV, STATE_DIR_ENV, TOKEN_ENV, ControlServer, ensure_admin_token
 from sutra_stack.supervisor.events import DepsChanged
 from sutra_stack.supervisor.logs import Console, ServiceLog, log_dir
 from sutra_stack.supervisor.process import kill_all, reap_orphans, start_guard
@@ -40,6 +41,7 @@ def run_dir(stack: StackSpec) -> Path:
     return stack.supervisor.state_dir / "run"
 
 
+CHANGES_KEPT = 1_000  # transitions the control socket's `events` can give back
 UNIX_PATH_MAX = 100  # sun_path holds 108 bytes on Linux; keep a margin
 
 
@@ -78,6 +80,10 @@ class Manager:
         # under systemd the supervisor is the service: it says READY=1 once the stack is; a child
         # notifying the same socket would speak for the whole unit (or be dropped by NotifyAccess=main)
         base_env.pop(notify.NOTIFY_SOCKET_ENV, None)
+        base_env[SOCKET_ENV] = str(control_path(stack))  # sutra-control asks the supervisor through it
+        base_env[STATE_DIR_ENV] = str(stack.supervisor.state_dir.resolve())
+        if not loaded.settings["control.token"]:  # the admin token sutra-control needs: made at first start
+            base_env[TOKEN_ENV] = ensure_admin_token(stack.supervisor.state_dir)
         self.services: dict[str, Service] = {}
         for name, spec in stack.services.items():
             env = dict(base_env)
@@ -91,6 +97,10 @@ class Manager:
         self._guard: Any = None
         self._control: ControlServer | None = None
         self._watcher: asyncio.Task[None] | None = None
+        # every service's transitions, numbered, for the control socket's `events` (sutra-control)
+        self.changes: collections.deque[dict[str, Any]] = collections.deque(maxlen=CHANGES_KEPT)
+        self.change_seq = 0
+        self.changed = asyncio.Event()
 
     # ---- the host of every service (seams.Host) ------------------------------------------
     def note(self, text: str) -> None:
@@ -98,6 +108,11 @@ class Manager:
 
     def on_transition(self, name: str, old: ServiceState, new: ServiceState, why: str) -> None:
         self.note(f"{name}: {old} -> {new}" + (f" ({why})" if why else ""))
+        self.change_seq += 1
+        self.changes.append({"seq": self.change_seq, "at": round(time.time(), 3), "service": name,
+                             "old": str(old), "state": str(new), "why": why})
+        self.changed.set()
+        self.changed = asyncio.Event()
         if new == ServiceState.READY:
             addrs = self.services[name].addresses(urls=True) if name in self.services else []
             if addrs:
@@ -185,10 +200,20 @@ class Manager:
         return [s.status() for s in self.services.values()]
 
     def supervisor_status(self) -> dict[str, Any]:
-        return {"pid": os.getpid(), "uptime": round(time.time() - self.started, 3), "config": self.stack.where}
+        return {"pid": os.getpid(), "uptime": round(time.time() - self.started, 3), "config": self.stack.where,
+                "id": self.id, "log_dir": str(self.log_dir())}
 
     def log_dir(self) -> Path:
         return log_dir(self.stack)
+
+    async def changes_after(self, after: int, wait: float) -> dict[str, Any]:
+        """The transitions numbered after `after` (waiting up to `wait` seconds for one), with this
+        supervisor's id: numbers start again with a new supervisor."""
+        if self.change_seq <= after and wait > 0:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.changed.wait(), wait)
+        return {"supervisor_id": self.id, "last": self.change_seq,
+                "events": [c for c in self.changes if c["seq"] > after]}
 
     def data_dir(self) -> Path:
         return (self.stack.root / self.loaded.settings["storage.path"]).resolve()

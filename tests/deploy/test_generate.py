@@ -146,8 +146,8 @@ def test_install_into_a_staged_root(tmp_path: Path) -> None:
     assert r.returncode == 0, r.stderr
     units = root / "etc/systemd/system"
     assert sorted(p.name for p in units.iterdir()) == [
-        "sutra-api.service", "sutra-api.socket", "sutra-client.service", "sutra-hybrid.service",
-        "sutra-hybrid.socket", "sutra-storage.service", "sutra.target"]
+        "sutra-api.service", "sutra-api.socket", "sutra-client.service", "sutra-control.service",
+        "sutra-control.socket", "sutra-hybrid.service", "sutra-hybrid.socket", "sutra-storage.service", "sutra.target"]
     env = root / "etc/sutra/sutra.env"
     assert stat.S_IMODE(env.stat().st_mode) == 0o600 and stat.S_IMODE(env.parent.stat().st_mode) == 0o700
     assert (root / "etc/sysusers.d/sutra.conf").read_text().splitlines()[-1] == 'u sutra - "Sutra stack" /var/lib/sutra'

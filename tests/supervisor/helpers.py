@@ -46,15 +46,24 @@ def builtin_env(d: Path) -> tuple[int, int, int]:
     """Free ports for the built-in stack (no sutra.toml) in d, through .env: (grpc, fast door, api);
     every other service of it gets one too."""
     ports: list[int] = []
-    while len(ports) < 5:  # different ones (free_port may answer the same port twice)
+    while len(ports) < 6:  # different ones (free_port may answer the same port twice)
         if (p := free_port()) not in ports:
             ports.append(p)
-    grpc_port, fast_port, api_port, hybrid_port, client_port = ports
+    grpc_port, fast_port, api_port, hybrid_port, client_port, control_port = ports
     (d / ".env").write_text(f"SUTRA_STORAGE_PORT={grpc_port}\nSUTRA_STORAGE_FAST_PORT={fast_port}\n"
                             f"SUTRA_API_PORT={api_port}\nSUTRA_STORAGE_PATH={d / 'knowledge'}\n"
                             f"SUTRA_HYBRID_PORT={hybrid_port}\n"
-                            f"SUTRA_CLIENT_PORT={client_port}\nSUTRA_CLIENT_MODE=static\n")
+                            f"SUTRA_CLIENT_PORT={client_port}\nSUTRA_CLIENT_MODE=static\n"
+                            f"SUTRA_CONTROL_PORT={control_port}\n")
     return grpc_port, fast_port, api_port
+
+
+def env_port(d: Path, var: str) -> int:
+    """A port builtin_env wrote into d/.env (e.g. SUTRA_CONTROL_PORT)."""
+    for line in (d / ".env").read_text().splitlines():
+        if line.startswith(var + "="):
+            return int(line.split("=", 1)[1])
+    raise KeyError(var)
 
 
 class Supervisor:
