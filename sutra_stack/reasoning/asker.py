@@ -21,6 +21,7 @@ from sutra_stack.reasoning.direct import MIN_RELEVANCE, best_direct, relevance_o
 from sutra_stack.reasoning.explain import build_answer, direct_answer, nothing_known
 from sutra_stack.reasoning.extract import Relation, family_type, relations_in_sentence
 from sutra_stack.reasoning.models import Answer
+from sutra_stack.reasoning.paragraph import resolve
 from sutra_stack.reasoning.predicates import is_open_family, slot_key
 from sutra_stack.reasoning.questions import BACKWARD, Frame, parse_question
 from sutra_stack.reasoning.supersede import slot_of
@@ -95,7 +96,7 @@ def _relations_cached(content: str) -> tuple[tuple[str, tuple[Relation, ...]], .
 
 def _relations(content: str) -> tuple[tuple[str, tuple[Relation, ...]], ...]:
     out = []
-    for sentence in split_sentences(content):
+    for sentence in resolve(split_sentences(content)):  # as the learner read it: the facts it stored
         rels = relations_in_sentence(sentence)
         if rels:
             out.append((content_id(sentence), tuple(rels)))

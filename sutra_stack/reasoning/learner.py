@@ -141,7 +141,7 @@ def plan_text(text: str, meta: dict[str, Any], learned_at: float, order: int, wh
             edges[key] = AssociationInput(source=src, target=dst, type=type_, confidence=conf, predicate=predicate,
                                           valid_from=period[0], valid_to=period[1])
 
-    if len(sentences) != 1 or sentences[0] != whole:
+    if len(told) != 1 or told[0] != whole:  # a text of one sentence is that sentence (as resolved)
         concept(plan.text_id, _fit(whole), "text", {"truncated": True} if _fit(whole) != whole else None)
     previous: str | None = None
     for position, sentence in enumerate(told):

@@ -13,8 +13,8 @@ import re
 from collections.abc import Callable
 
 from sutra_stack.reasoning.extract import relations_in_sentence
-from sutra_stack.reasoning.predicates import LIVE, LOCATED, OWN, WORK
-from sutra_stack.reasoning.text import wordset
+from sutra_stack.reasoning.predicates import KIN_NOUNS, LIVE, LOCATED, OWN, ROLE_NOUNS, WORK
+from sutra_stack.reasoning.text import singular, wordset
 
 _NAME = re.compile(
     r"^(?P<n>(?:[Tt]he\s+(?=[A-Z]))?[A-Z][\w'\-]*(?:\s+(?:(?:van|von|de|da|del|der|di|le|la|al|bin)\b|"
@@ -50,10 +50,11 @@ _YEAR_REF = re.compile(
     re.I,
 )
 _NUMBERS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10}
-_PRONOUN = re.compile(r"\b(?P<p>he|she|his|her|him)\b(?P<next>\s+[a-z]+)?", re.I)
+_PRONOUN = re.compile(r"\b(?P<p>he|she|his|her|him)\b(?=(?P<next>\s+[a-z]+)?(?P<after>\s+[a-z]+)?)", re.I)
 _NOT_NOUNS = wordset(
     "in on at to for from with by and or but as a an the"
 )
+_POSSESSIVE_ONLY = re.compile(r"\b(?:his|her)\s+[a-z]", re.I)
 _GENDER = {"he": "m", "his": "m", "him": "m", "she": "f", "her": "f"}
 _THE_NP = re.compile(
     r"^(?P<n>[Tt]he\s+(?:(?!(?:is|was|are|were|has|have|had|will|can|may|might|would|does|did)\b)"
@@ -114,6 +115,19 @@ def _literal_after(text: str) -> Callable[[re.Match[str]], str]:
     return lambda m: m.group(0) + text
 
 
+_PEOPLE_NOUNS = KIN_NOUNS | ROLE_NOUNS | wordset("deputy friend colleague boss assistant neighbour neighbor teacher "
+                                               "student pupil godmother godfather mentor successor predecessor")
+
+
+def _names_a_person(word: str, after: str | None) -> bool:
+    """Whether "her <word> [<after>]" names a person ("her nephew", "her older sister", "his deputy")."""
+    w, a = word.strip().lower(), (after or "").strip().lower()
+    return singular(w) in _PEOPLE_NOUNS or (w in _ADJECTIVES and singular(a) in _PEOPLE_NOUNS)
+
+
+_ADJECTIVES = wordset("older younger elder eldest oldest youngest big little late former first new")
+
+
 def _pronouns(s: str, subject: str | None, people: list[str], gender: dict[str, str], prev: str | None) -> str:
     """he/she/his/her/him resolved: to the most recent person of the pronoun's gender (as far as
     earlier pronouns showed it); an object pronoun to someone other than the sentence's subject."""
@@ -126,6 +140,9 @@ def _pronouns(s: str, subject: str | None, people: list[str], gender: dict[str, 
         p = m["p"].lower()
         g = _GENDER[p]
         possessive = p in ("his", "her") and m["next"] is not None and m["next"].strip() not in _NOT_NOUNS
+        opening = not s[: m.start("p")].strip() or _LEADING.fullmatch(s[: m.start("p")]) is not None
+        if possessive and not opening and not _names_a_person(m["next"], m["after"]):
+            continue  # "her flower shop" stays a flower shop (the pronoun is no part of the thing's name)
         subject_position = p in ("he", "she")
         ruled_out = current if not (subject_position or possessive) else None
         pick = None
@@ -151,7 +168,7 @@ def _pronouns(s: str, subject: str | None, people: list[str], gender: dict[str, 
 
 def resolve(sentences: list[str]) -> list[str]:
     """The sentences of one text, each naming what its pronouns and back-references refer to."""
-    if len(sentences) < 2:
+    if len(sentences) < 2 and not (sentences and _POSSESSIVE_ONLY.search(sentences[0])):
         return sentences
     people: list[str] = []  # persons named as subjects, most recent last
     gender: dict[str, str] = {}  # what the pronouns that referred to a person showed
@@ -161,9 +178,11 @@ def resolve(sentences: list[str]) -> list[str]:
     role: str | None = None  # the last role named ("head chef of the Copper Kettle")
     year: int | None = None
     out: list[str] = []
-    for sentence in sentences:
+    for n, sentence in enumerate(sentences):
         s, year = _years(sentence, year)
         subject = _subject_name(s)
+        if subject and _is_person(subject) and subject not in people:  # "X gave it to her nephew": X's nephew
+            people.append(subject)
         s = _pronouns(s, subject, people, gender, prev_subject)
         if thing is not None or prev_subject is not None:
             m = _IT_SUBJECT.match(s)
@@ -195,7 +214,7 @@ def resolve(sentences: list[str]) -> list[str]:
             people.append(subject)
         if subject:
             prev_subject = subject
-        for r in relations_in_sentence(s):
+        for r in relations_in_sentence(s) if n + 1 < len(sentences) else ():
             if r.family in (LIVE, LOCATED, WORK):
                 place = r.object.display
             if r.family == OWN:
