@@ -73,10 +73,11 @@ def generate_nginx(
     = None,
     api: Annotated[list[str] | None, typer.Option(
         "--api", help="ADDRESS:PORT of a sutra-api node; repeatable (default: api.host:api.port).")] = None,
-    hybrid: Annotated[str | None, typer.Option(
-        help="ADDRESS:PORT of sutra-hybrid (default: hybrid.host:hybrid.port).")] = None,
-    dashboard: Annotated[str, typer.Option(
-        help="ADDRESS:PORT of the admin dashboard, or 'none' to leave it out.")] = nginx.DEFAULT_DASHBOARD,
+    hybrid: Annotated[list[str] | None, typer.Option(
+        help="ADDRESS:PORT of a sutra-hybrid node; repeatable (default: hybrid.host:hybrid.port).")] = None,
+    dashboard: Annotated[str | None, typer.Option(help=(
+        "ADDRESS:PORT of the admin dashboard (default: control.host:control.port, else "
+        f"{nginx.DEFAULT_DASHBOARD}), or '{nginx.NO_DASHBOARD}' to leave it out."))] = None,
     admin_allow: Annotated[list[str] | None, typer.Option(
         "--admin-allow", help="A network that may reach the dashboard; repeatable (default: loopback only).")]
     = None,
@@ -96,7 +97,7 @@ def generate_nginx(
     """Write the nginx site: the client's static build, /api/ to sutra-api nodes, /v1/ to sutra-hybrid."""
     loaded, _stack = _load(config)
     opts = nginx.SiteOptions(
-        api=tuple(api or ()), hybrid=hybrid, dashboard=None if dashboard == "none" else dashboard,
+        api=tuple(api or ()), hybrid=tuple(hybrid or ()), dashboard=dashboard,
         admin_allow=tuple(admin_allow) if admin_allow else nginx.DEFAULT_ADMIN_ALLOW,
         server_names=tuple(server_name or ()), listen=listen, tls_cert=tls_cert, tls_key=tls_key,
         **({"static_root": static_root} if static_root else {}))

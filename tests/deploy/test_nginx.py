@@ -96,6 +96,7 @@ def test_golden_sites_hold_what_the_issue_asks() -> None:
     (("--api", "10.0.0.2"), "HOST:PORT"),
     (("--api", "10.0.0.2:8000", "--api", "10.0.0.2:8000"), "names a node twice"),
     (("--hybrid", "hybrid.internal:8001"), "not a name"),
+    (("--hybrid", "10.0.0.2:8001", "--hybrid", "10.0.0.2:8001"), "names a node twice"),
     (("--tls-cert", "/etc/ssl/c.pem"), "--tls-cert and --tls-key go together"),
     (("--admin-allow", "the office"), "--admin-allow 'the office'"),
     (("--static-root", "static"), "--static-root must be an absolute path"),
