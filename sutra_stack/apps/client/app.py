@@ -6,7 +6,6 @@ capped at MAX_REQUEST_BODY_BYTES, and a page saying how to build the bundle when
 
 from __future__ import annotations
 
-import ipaddress
 import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -19,12 +18,12 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, Response, StreamingResponse
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp
 
 from sutra_stack.apps.client import API_PREFIX
 from sutra_stack.apps.client.mode import STATIC_DIR
 from sutra_stack.apps.common.bodylimit import BodySizeLimit
-from sutra_stack.apps.hybrid.security import LOCAL_NAMES, host_of
+from sutra_stack.apps.common.hosts import HostCheck, allowed_names
 from sutra_stack.config import Settings, settings_from_env
 from sutra_stack.limits import CLIENT_PROXY_TIMEOUT_SECONDS
 
@@ -66,31 +65,9 @@ def _error(status: int, code: str, message: str, field: str | None = None) -> Re
     return Response(json.dumps(body), status_code=status, media_type="application/json")
 
 
-class ClientHostCheck:
-    """A request naming this server by a host name it does not serve is refused (400)."""
-
-    def __init__(self, app: ASGIApp, allowed: frozenset[str]) -> None:
-        self.app = app
-        self.allowed = allowed
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            header = next((v for k, v in scope["headers"] if k == b"host"), None)
-            host = host_of(header.decode("latin-1")) if header is not None else ""
-            if host and host not in self.allowed and not _is_address(host):
-                await _error(400, "INVALID_ARGUMENT", f"Host {host!r} is not a name this server answers to: add it "
-                             "to SUTRA_CLIENT_ALLOWED_HOSTS (client.allowed_hosts) if people really reach it by "
-                             "that name", "host")(scope, receive, send)
-                return
-        await self.app(scope, receive, send)
-
-
-def _is_address(host: str) -> bool:
-    try:
-        ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    return True
+def _host_refused(host: str) -> Response:
+    return _error(400, "INVALID_ARGUMENT", f"Host {host!r} is not a name this server answers to: add it to "
+                  "SUTRA_CLIENT_ALLOWED_HOSTS (client.allowed_hosts) if people really reach it by that name", "host")
 
 
 def create_app(settings: Settings, static_dir: Path = STATIC_DIR) -> ASGIApp:
@@ -134,9 +111,8 @@ def create_app(settings: Settings, static_dir: Path = STATIC_DIR) -> ASGIApp:
         Route("/{rest:path}", page, methods=["GET", "HEAD"]),  # the app routes itself (#/ask, ...)
     ]
     app = Starlette(routes=routes, lifespan=lifespan)
-    allowed = set(LOCAL_NAMES) | {n.strip().lower() for n in settings["client.allowed_hosts"].split(",") if n.strip()}
-    allowed.add(settings["client.host"].lower())
-    return ClientHostCheck(BodySizeLimit(app), frozenset(allowed))
+    allowed = allowed_names(settings["client.host"], settings["client.allowed_hosts"])
+    return HostCheck(BodySizeLimit(app), allowed, _host_refused)
 
 
 def factory() -> ASGIApp:
