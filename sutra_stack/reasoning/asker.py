@@ -36,6 +36,8 @@ RRF_K = 60  # reciprocal-rank fusion constant
 MIN_PATH_CONFIDENCE = 0.1  # weaker paths cannot be valid (every rule gives >= 0.6 per hop)
 DIRECT_CANDIDATES = 10  # relevant candidates read for the direct match
 MAX_CHAIN_ENDS = 5  # answers a chain question follows further, per round
+MAX_MISSING_ENDPOINTS = 3  # endpoints dropped (one search each) before a path search gives up
+_ENDPOINT_FIELD = re.compile(r"(?P<side>starts|targets)\[(?P<i>\d+)\]")
 _YEAR_HINT = re.compile(r"\b(?:1[0-9]{3}|20[0-9]{2})\b")
 
 
@@ -292,16 +294,28 @@ def _find_paths(store: KnowledgeStore, batched: BatchedStore | None, frame: Fram
     # chain of places instead, which such links (the next sentence of a text) would shadow in the search
     links = set() if frame.place_class is not None else {"temporal"}
     types = sorted({family_type(f) for f in frame.families or ()} | links)
-    try:
-        if batched is None:
-            return store.find_paths(starts, targets, max_depth=depth, k=k, min_confidence=MIN_PATH_CONFIDENCE,
-                                    types=types)
-        paths, concepts = batched.find_paths_with_concepts(starts, targets, max_depth=depth, k=k,
-                                                           min_confidence=MIN_PATH_CONFIDENCE, types=types)
-    except NotFound:
-        return []
-    read.update((c.id, c) for c in concepts)
-    return paths
+    starts, targets = list(starts), list(targets)
+    for _ in range(MAX_MISSING_ENDPOINTS + 1):
+        try:
+            if batched is None:
+                return store.find_paths(starts, targets, max_depth=depth, k=k, min_confidence=MIN_PATH_CONFIDENCE,
+                                        types=types)
+            paths, concepts = batched.find_paths_with_concepts(starts, targets, max_depth=depth, k=k,
+                                                               min_confidence=MIN_PATH_CONFIDENCE, types=types)
+        except NotFound as e:  # an endpoint the store does not hold (deleted meanwhile): search without it
+            m = _ENDPOINT_FIELD.fullmatch(e.field or "")
+            if m is None:
+                return []
+            side, i = (starts if m["side"] == "starts" else targets), int(m["i"])
+            if i >= len(side):
+                return []
+            del side[i]
+            if not starts or not targets:
+                return []
+            continue
+        read.update((c.id, c) for c in concepts)
+        return paths
+    return []
 
 
 def _fetch(store: KnowledgeStore, ids: list[str]) -> dict[str, Concept]:

@@ -165,6 +165,13 @@ def test_a_path_answer_is_surer_than_a_bare_sentence_match_and_unrelated_is_noth
     assert r.ask("Who is the mayor of Porto?").kind == "none"
 
 
+def test_an_endpoint_deleted_since_the_search_leaves_the_other_answers(r: Reasoner) -> None:
+    r.learn_batch(["Alice Berg lives in Paris.", "Bruno Ek lives in Paris."])
+    r.store.delete_concept(entity_id("bruno ek"))  # its fact still names it; the path search must go on without it
+    a = r.ask("Who lives in Paris?")
+    assert a.kind == "path" and a.answer == "Alice Berg"
+
+
 def test_ask_as_of_through_sutra_api(tmp_path: Path) -> None:
     with storage_server(tmp_path / "data", env={"SUTRA_STORAGE_FSYNC": "off"}) as srv, \
             start_api(srv.address, tmp_path) as api, api.client() as c:
