@@ -106,5 +106,6 @@ CONTROL_SAMPLE_SECONDS = 1.0  # a metrics sample of every service this often
 CONTROL_HISTORY_SECONDS = 3_600  # samples kept in memory for charts (an hour)
 CONTROL_EVENTS_KEPT = 4_096  # stream events kept for a reconnecting client to resume from
 CONTROL_STREAM_QUEUE = 256  # events queued for one stream client; a client this far behind is dropped
+CONTROL_STREAM_QUEUE_BYTES = 4 * 1024 * 1024  # ... or this many bytes of events behind
 MAX_CONTROL_STREAMS = 64  # live streams open at once
 CONTROL_REQUEST_TIMEOUT_SECONDS = 3_600.0  # sutra-control's request read time-out: a bulk upload may take long

@@ -25,8 +25,11 @@ sutra-control process), `event:` and a JSON `data:` line:
 - `snapshot`: the first event, the body of `/api/status` without storage and apps;
 - `state`: one per transition, `{at, service, old, state, why}`;
 - `metrics`: every second, a history sample;
-- `log`: with `?logs=`, each new line of those services, `{service, at, text, cursor}`;
-- `dropped`: the last event of a client that fell `CONTROL_STREAM_QUEUE` events behind.
+- `log`: with `?logs=`, the new lines of one of those services, `{service, lines: [{at, text, cursor}]}`
+  (not replayed on resume: fetch what was missed with `/api/logs/{service}?after=<last cursor>`);
+- `dropped`: a client that fell `CONTROL_STREAM_QUEUE` events (or
+  `CONTROL_STREAM_QUEUE_BYTES`) behind has its connection closed (a `dropped` event ends it when it
+  can still be written); it may reconnect with `Last-Event-ID`.
 Reconnect with `Last-Event-ID: <last id seen>`: the events after it follow (no snapshot) while
 they are still kept (`CONTROL_EVENTS_KEPT`); otherwise a snapshot with `"resumed": false` comes
 first. Idle streams get a `: keep-alive` comment every 15 s; at most `MAX_CONTROL_STREAMS` are open.

@@ -36,6 +36,7 @@ ACTIONS = ("start", "stop", "restart")
 BULK_PATH = "/admin/bulk-learn"
 KEEPALIVE_SECONDS = 15.0  # a comment line on an idle stream, so proxies and clients see it is alive
 Admin = Depends(require_token)
+DROPPED = b'event: dropped\ndata: {"reason": "too far behind (CONTROL_STREAM_QUEUE, CONTROL_STREAM_QUEUE_BYTES)"}\n\n'
 
 
 class BackupRequest(BaseModel):
@@ -128,12 +129,13 @@ def create_app(settings: Settings | None = None, link: Link | None = None) -> Fa
         sub, first = hub.subscribe(int(last) if last else None, names)
 
         async def body() -> AsyncIterator[bytes]:
+            sub.task = asyncio.current_task()
             try:
                 for ev in first:
                     yield sse(ev)
                 while True:
                     if sub.dropped:
-                        yield b"event: dropped\ndata: {\"reason\": \"too far behind (CONTROL_STREAM_QUEUE)\"}\n\n"
+                        yield DROPPED
                         return
                     try:
                         got = await asyncio.wait_for(sub.queue.get(), KEEPALIVE_SECONDS)
@@ -142,6 +144,7 @@ def create_app(settings: Settings | None = None, link: Link | None = None) -> Fa
                         continue
                     if got is None:
                         return
+                    sub.queued_bytes -= len(got["sse"])
                     yield sse(got)
             finally:
                 hub.unsubscribe(sub)

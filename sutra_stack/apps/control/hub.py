@@ -11,8 +11,9 @@ one asks for `status` every second (CPU, memory).
 Event ids are one sequence per sutra-control process, starting at 1. The last `CONTROL_EVENTS_KEPT`
 events are kept: a client reconnecting with `Last-Event-ID: N` gets every event after N when they
 are still kept (else a fresh snapshot, marked `"resumed": false`). Each subscriber has a queue of
-`CONTROL_STREAM_QUEUE` events; one that falls that far behind is dropped (its stream ends with an
-event `dropped`) and nobody else waits for it.
+`CONTROL_STREAM_QUEUE` events and `CONTROL_STREAM_QUEUE_BYTES`; one that falls that far behind is
+dropped (its stream ends with an event `dropped`) and nobody else waits for it. An event is encoded
+once, whatever the number of subscribers.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from sutra_stack.limits import (
     CONTROL_HISTORY_SECONDS,
     CONTROL_SAMPLE_SECONDS,
     CONTROL_STREAM_QUEUE,
+    CONTROL_STREAM_QUEUE_BYTES,
 )
 from sutra_stack.supervisor.control import MAX_EVENTS_WAIT_SECONDS, MAX_LOG_PAGE_LINES
 
@@ -43,8 +45,10 @@ LOG_POLL_SECONDS = 0.2  # a followed log is read this often
 class Subscriber:
     def __init__(self, logs: frozenset[str] = frozenset()) -> None:
         self.queue: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue(CONTROL_STREAM_QUEUE)
+        self.queued_bytes = 0  # of the events in its queue
         self.dropped = False
         self.logs = logs  # services whose new log lines it gets as `log` events
+        self.task: asyncio.Task[Any] | None = None  # the task writing its response (cancelled when dropped)
 
     def wants(self, ev: dict[str, Any]) -> bool:
         return ev["event"] != "log" or ev["data"]["service"] in self.logs
@@ -141,19 +145,28 @@ class Hub:
     def publish(self, kind: str, data: dict[str, Any]) -> None:
         self.seq += 1
         ev = {"id": self.seq, "event": kind, "data": data}
-        self.events.append(ev)
+        ev["sse"] = sse(ev)  # encoded once for every subscriber
+        if kind != "log":  # log lines are not replayed on resume: their cursors fetch what was missed
+            self.events.append(ev)
         for sub in list(self.subscribers):
             if not sub.wants(ev):
                 continue
+            if sub.queued_bytes + len(ev["sse"]) > CONTROL_STREAM_QUEUE_BYTES:
+                self._drop(sub)
+                continue
             try:
                 sub.queue.put_nowait(ev)
+                sub.queued_bytes += len(ev["sse"])
             except asyncio.QueueFull:
                 self._drop(sub)
 
     def _drop(self, sub: Subscriber) -> None:
         sub.dropped = True
         self.subscribers.discard(sub)
-        log.warning("dropped a stream client %d events behind (CONTROL_STREAM_QUEUE)", CONTROL_STREAM_QUEUE)
+        if sub.task is not None:  # its response is stuck writing to the client: end it, close the connection
+            sub.task.cancel()
+        log.warning("dropped a stream client %d events (%d bytes) behind (CONTROL_STREAM_QUEUE, "
+                    "CONTROL_STREAM_QUEUE_BYTES)", sub.queue.qsize(), sub.queued_bytes)
 
     def _end(self, sub: Subscriber) -> None:
         self.subscribers.discard(sub)
@@ -188,8 +201,8 @@ class Hub:
                 out = await self.link.ask("log_page", service=name, after=cursor, limit=MAX_LOG_PAGE_LINES) \
                     if cursor else await self.link.ask("log_page", service=name, limit=1)
                 cursor = out["next"] or cursor
-                for line in out["lines"]:
-                    self.publish("log", {"service": name, **line})
+                if out["lines"]:
+                    self.publish("log", {"service": name, "lines": out["lines"]})
                 if len(out["lines"]) < MAX_LOG_PAGE_LINES:
                     await asyncio.sleep(LOG_POLL_SECONDS)
         except SutraError as e:
@@ -199,5 +212,7 @@ class Hub:
 
 
 def sse(ev: dict[str, Any]) -> bytes:
-    """One event in the text/event-stream format."""
+    """One event in the text/event-stream format (its encoding kept in the event when it has one)."""
+    if "sse" in ev:
+        return bytes(ev["sse"])
     return f"id: {ev['id']}\nevent: {ev['event']}\ndata: {json.dumps(ev['data'], separators=(',', ':'))}\n\n".encode()
