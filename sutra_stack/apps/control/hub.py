@@ -144,19 +144,19 @@ class Hub:
 
     def publish(self, kind: str, data: dict[str, Any]) -> None:
         self.seq += 1
-        ev = {"id": self.seq, "event": kind, "data": data}
-        ev["sse"] = sse(ev)  # encoded once for every subscriber
+        ev: dict[str, Any] = {"id": self.seq, "event": kind, "data": data}
+        encoded = ev["sse"] = sse(ev)  # encoded once for every subscriber
         if kind != "log":  # log lines are not replayed on resume: their cursors fetch what was missed
             self.events.append(ev)
         for sub in list(self.subscribers):
             if not sub.wants(ev):
                 continue
-            if sub.queued_bytes + len(ev["sse"]) > CONTROL_STREAM_QUEUE_BYTES:
+            if sub.queued_bytes + len(encoded) > CONTROL_STREAM_QUEUE_BYTES:
                 self._drop(sub)
                 continue
             try:
                 sub.queue.put_nowait(ev)
-                sub.queued_bytes += len(ev["sse"])
+                sub.queued_bytes += len(encoded)
             except asyncio.QueueFull:
                 self._drop(sub)
 
