@@ -134,6 +134,10 @@ def start(stack: contextlib.ExitStack, ns: str, prog: Program, log: Path, cwd: P
                                        stop_timeout=30))
 
 
+def answers(net: Lan, url: str) -> bool:
+    return net.curl(url)[0] == 200
+
+
 def test_storage_node_two_api_nodes_and_nginx_in_front(tmp_path: Path) -> None:
     if os.geteuid() != 0:
         pytest.fail("this test makes network namespaces and veth pairs, which needs root (CI runs it as root): "
@@ -158,10 +162,9 @@ def test_storage_node_two_api_nodes_and_nginx_in_front(tmp_path: Path) -> None:
                            for name, prog in (("api", api_prog), ("hybrid", hybrid_prog))]
         wait_until(lambda: LISTEN_RE.search(storage_log.read_text(errors="replace")) is not None, 60,
                    what="storage node listening")
-        for node in ("api1", "api2"):
-            for port, path in ((API_PORT, "/ready"), (HYBRID_PORT, "/ready")):
-                url = f"http://{net.addr[node]}:{port}{path}"
-                wait_until(lambda url=url: net.curl(url)[0] == 200, 60, 0.2, what=url)
+        for url in [f"http://{net.addr[node]}:{port}/ready" for node in ("api1", "api2")
+                    for port in (API_PORT, HYBRID_PORT)]:
+            wait_until(lambda u=url: answers(net, u), 60, 0.2, what=url)
 
         n_dir = tmp_path / "nginx-node"
         n_dir.mkdir()
