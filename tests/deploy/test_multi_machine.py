@@ -17,6 +17,7 @@ pass or fail.
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
 import re
@@ -164,7 +165,7 @@ def test_storage_node_two_api_nodes_and_nginx_in_front(tmp_path: Path) -> None:
                    what="storage node listening")
         for url in [f"http://{net.addr[node]}:{port}/ready" for node in ("api1", "api2")
                     for port in (API_PORT, HYBRID_PORT)]:
-            wait_until(lambda u=url: answers(net, u), 60, 0.2, what=url)
+            wait_until(functools.partial(answers, net, url), 60, 0.2, what=url)
 
         n_dir = tmp_path / "nginx-node"
         n_dir.mkdir()
