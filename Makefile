@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PYTEST_ARGS ?=
 
-.PHONY: up test lint install dev proto bench clean web web-deps web-test chromium wheel
+.PHONY: up test lint install dev proto bench clean web web-deps web-test chromium wheel nginx
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +47,15 @@ chromium:
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium; } || \
 		{ echo "chromium is missing: apt-get install -y chromium (as root)" >&2; exit 1; }
 
+# tests/deploy run Debian's nginx (nginx -t on every generated site) and join network namespaces with
+# veth pairs (iproute2's ip) for the multi-machine test; root installs them.
+nginx:
+	@{ command -v nginx >/dev/null || [ -x /usr/sbin/nginx ]; } && command -v ip >/dev/null && \
+		command -v curl >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -q && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends nginx-light iproute2 curl \
+		openssl; } || { echo "nginx, ip or curl is missing: apt-get install -y nginx-light iproute2 curl (as root)" >&2; \
+		exit 1; }
+
 ## make wheel: a wheel carrying the client's production build (installs without Node.js).
 wheel: web | $(PY)
 	$(PY) -m pip wheel -q --no-deps -w dist .
@@ -60,7 +69,7 @@ lint: dev
 	$(VENV)/bin/mypy
 
 ## make test: install test dependencies, run ruff, mypy and every test.
-test: lint web web-test chromium
+test: lint web web-test chromium nginx
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 proto: dev
