@@ -170,4 +170,5 @@ def test_rest_schema_has_every_field(rest: httpx.Client) -> None:
     schema = rest.get("/openapi.json").json()["components"]["schemas"]
     assert list(schema["ConceptOut"]["properties"]) == names(Concept)
     assert list(schema["NeighborOut"]["properties"]) == [*names(Neighbor), "content"]
-    assert list(schema["SearchResult"]["properties"]) == [SEARCH_RESULT_NAMES.get(n, n) for n in names(SearchHit)]
+    assert list(schema["SearchResult"]["properties"]) == [*(SEARCH_RESULT_NAMES.get(n, n) for n in names(SearchHit)),
+                                                          "match"]

@@ -120,9 +120,20 @@ async def ask(body: AskRequest, store: Store) -> Response:
 
 @router.post("/search", response_model=SearchResponse, responses=_BODY_ERRORS, tags=["knowledge"])
 async def search(body: SearchRequest, store: Store) -> Response:
-    """Concepts most similar to the query text (vector search), best first."""
-    hits = await store.astore().vector_search(text=body.query, k=body.top_k)
-    return json_response({"results": [search_result(h) for h in hits]})
+    """Concepts most similar to the query text (vector search), best first; with `mode` text, those sharing its
+    words (BM25); with both, the two told apart by `match`."""
+    if body.mode == "vector":
+        hits = await store.astore().vector_search(text=body.query, k=body.top_k)
+        return json_response({"results": [search_result(h) for h in hits]})
+    if body.mode == "text":
+        hits = await store.astore().text_search(body.query, k=body.top_k)
+        return json_response({"results": [{**search_result(h), "match": "text"} for h in hits]})
+    by_vector, by_text = await store.astore().search_candidates(body.query, k=body.top_k)
+    worded = {h.concept_id for h in by_text}
+    seen = {h.concept_id for h in by_vector}
+    results = [{**search_result(h), "match": "both" if h.concept_id in worded else "vector"} for h in by_vector]
+    results += [{**search_result(h), "match": "text"} for h in by_text if h.concept_id not in seen]
+    return json_response({"results": results})
 
 
 @router.get("/concepts/{concept_id}", response_model=ConceptOut, responses={**_ERRORS, **_NOT_FOUND}, tags=["concepts"])

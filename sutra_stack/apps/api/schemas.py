@@ -186,6 +186,10 @@ class SearchRequest(BaseModel):
 
     query: str = Field(min_length=1, description=f"Search text, up to {MAX_QUERY_BYTES} UTF-8 bytes.")
     top_k: int = Field(default=10, ge=1, le=MAX_SEARCH_K, description="Results to return (MAX_SEARCH_K).")
+    mode: Literal["vector", "text", "both"] = Field(default="vector", description=(
+        "vector: concepts whose embedding is nearest the query's (`similarity` is the cosine similarity); text: "
+        "concepts sharing its words (`similarity` is the BM25 score); both: top_k of each, every concept once, "
+        "vector hits first, each with `match` saying how it was found."))
 
     @field_validator("query")
     @classmethod
@@ -202,7 +206,7 @@ def record_model(record: type, name: str, doc: str, *, rename: Mapping[str, str]
     return create_model(name, __doc__=doc, **spec, **(extra or {}))
 
 
-# A search hit's `score` is `similarity` in the REST API (it answers vector searches only).
+# A search hit's `score` is `similarity` in the REST API (cosine for vector hits, BM25 for text ones: `match`).
 SEARCH_RESULT_NAMES = {"score": "similarity"}
 
 
@@ -224,7 +228,10 @@ else:
     ConceptOut = record_model(Concept, "ConceptOut", "One concept.")
     NeighborOut = record_model(Neighbor, "NeighborOut", "A concept linked to the one asked about, and the link.",
                                extra={"content": (str | None, Field(description="The linked concept's text."))})
-    SearchResult = record_model(SearchHit, "SearchResult", "One hit, best first.", rename=SEARCH_RESULT_NAMES)
+    SearchResult = record_model(SearchHit, "SearchResult", "One hit, best first.", rename=SEARCH_RESULT_NAMES,
+                                extra={"match": (Literal["vector", "text", "both"] | None, Field(
+                                    default=None, description="How the hit was found (modes text and both): "
+                                    "vector, text (words only: similarity is its BM25 score) or both."))})
 
 
 class SearchResponse(BaseModel):
