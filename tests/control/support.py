@@ -71,12 +71,12 @@ class Control:
 
 @contextlib.contextmanager
 def up(d: Path, toml: str = "") -> Iterator[Control]:
-    """The built-in stack (the file `sutra init` writes, plus `toml`) on free ports under `sutra up -d` in d;
+    """The built-in stack (the file `sutra init` writes, `toml` added at its end) on free ports under `sutra up -d` in d;
     `sutra down` afterwards."""
     builtin_env(d)
     assert sutra(d, "init").returncode == 0
     if toml:
-        (d / "sutra.toml").write_text(toml + "\n" + (d / "sutra.toml").read_text())
+        (d / "sutra.toml").write_text((d / "sutra.toml").read_text() + "\n" + toml)
     r = sutra(d, "up", "-d", timeout=240)
     try:
         assert r.returncode == 0, r.stderr + r.stdout

@@ -140,7 +140,7 @@ class Hub:
     # ---- fan-out -----------------------------------------------------------------------------
     def snapshot(self) -> dict[str, Any]:
         return {"services": self.services, "supervisor": self.supervisor, "error": self.error,
-                "process_control": self.link.available, "last_event_id": self.seq}
+                "process_control": self.link.available, "last_event_id": self.seq, "streams": len(self.subscribers)}
 
     def publish(self, kind: str, data: dict[str, Any]) -> None:
         self.seq += 1
