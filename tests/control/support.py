@@ -71,8 +71,8 @@ class Control:
 
 @contextlib.contextmanager
 def up(d: Path, toml: str = "") -> Iterator[Control]:
-    """The built-in stack (the file `sutra init` writes, `toml` added at its end) on free ports under `sutra up -d` in d;
-    `sutra down` afterwards."""
+    """The built-in stack (the file `sutra init` writes, `toml` added at its end) on free ports under
+    `sutra up -d` in d; `sutra down` afterwards."""
     builtin_env(d)
     assert sutra(d, "init").returncode == 0
     if toml:

@@ -11,8 +11,8 @@ request's `Host` must be a name it serves (400); a write with a foreign `Origin`
 
 State
 - `GET /api/status`: `{"services": [row], "supervisor", "process_control", "error", "storage", "apps",
-  "last_event_id", "streams" (open now), "at"}`. A row: `name, state, pid, uptime, since, restarts, reloads, health, ports,
-  cpu_percent, memory_bytes, last_exit, last_error, start_failure, transitions` (the last 10:
+  "last_event_id", "streams" (open now), "at"}`. A row: `name, state, pid, uptime, since, restarts,
+  reloads, health, ports, cpu_percent, memory_bytes, last_exit, last_error, start_failure, transitions` (the last 10:
   `{at, state, why}`). `storage`: `reachable, server, health, concepts, associations, wal_bytes,
   wal_segments, last_snapshot, snapshot_age_seconds, snapshot_bytes, fsync, read_only, memory_bytes`.
 - `GET /api/history?since=T`: the samples of the last hour, one a second:
