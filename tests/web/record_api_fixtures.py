@@ -34,7 +34,7 @@ def main() -> None:
             out["ask_superseded"] = c.post("/ask", json={"question": "Where does Agnes Tull live?",
                                                          "as_of": "2010-06-30"}).json()
             out["ask_nothing"] = c.post("/ask", json={"question": "Who is the mayor of Porto?"}).json()
-            out["search"] = c.post("/search", json={"query": "Velmora", "top_k": 5}).json()
+            out["search"] = c.post("/search", json={"query": "Velmora", "top_k": 5, "mode": "both"}).json()
             velmora = out["ask_two_hops"]["paths"][0]["steps"][2]["concept_id"]  # type: ignore[index]
             out["concept"] = c.get(f"/concepts/{velmora}").json()
             out["neighbors"] = c.get(f"/concepts/{velmora}/neighbors").json()

@@ -89,8 +89,12 @@ def test_search_tells_text_and_vector_hits_apart_and_stats_count_live(page: Page
     table = p.get_by_test_id("search-results")
     table.wait_for()
     first = table.locator("tbody tr").first
-    assert "Porthaven" in first.inner_text() and "text + vector" in first.inner_text()
-    assert float(first.locator("td").nth(1).inner_text()) > 0
+    assert "Porthaven" in first.inner_text() and "text + vector" in first.inner_text()  # found both ways
+    assert float(first.locator("td").nth(1).inner_text()) > 0  # its cosine similarity
+    with stack.api() as api:
+        found = api.post("/search", json={"query": "grain ships", "top_k": 10, "mode": "both"}).json()["results"]
+    tags = table.locator("tbody tr .tag").all_inner_texts()
+    assert tags == [{"both": "text + vector", "vector": "vector", "text": "text"}[h["match"]] for h in found]
     page.shot("search")
     p = page.open("stats")
     p.get_by_test_id("storage-health").filter(has_text="up").wait_for()

@@ -83,7 +83,7 @@ export const api = {
   learnBatch: (items: { content: string; source?: string; metadata?: Record<string, unknown> }[]) =>
     call<import("./types").LearnBatchResponse>("POST", "/learn/batch", { items }),
   search: (query: string, top_k = 10) =>
-    call<{ results: import("./types").SearchHit[] }>("POST", "/search", { query, top_k }),
+    call<{ results: import("./types").SearchHit[] }>("POST", "/search", { query, top_k, mode: "both" }),
   concept: (id: string) => call<import("./types").Concept>("GET", `/concepts/${id}`),
   neighbors: (id: string) =>
     call<import("./types").NeighborsResponse>("GET", `/concepts/${id}/neighbors?limit=50`),

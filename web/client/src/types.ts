@@ -39,7 +39,7 @@ export interface SearchHit {
   concept_id: string;
   similarity: number;
   content: string;
-  match?: "text" | "vector";
+  match?: "text" | "vector" | "both" | null; // absent from a vector-only search
 }
 export interface Concept {
   id: string;

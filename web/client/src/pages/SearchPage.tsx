@@ -1,16 +1,19 @@
-// Search: concepts similar to a text, each with its similarity and how it matched (sutra-api's
-// /search is a vector search; a hit that also shares words with the query is marked as a text match).
+// Search: concepts near a text (vector search, cosine similarity) and sharing its words (text search,
+// BM25), each hit once with how it was found (sutra-api's /search in mode "both").
 import { useState } from "react";
 import { api } from "../api";
 import type { SearchHit } from "../types";
 import { ErrorBox, Spinner } from "../components/bits";
 import { conceptHref } from "../route";
 
-export function matchOf(hit: SearchHit, query: string): "text" | "vector" {
-  if (hit.match) return hit.match;
-  const words = new Set(query.toLowerCase().match(/[\p{L}\p{N}]{3,}/gu) ?? []);
-  const shared = (hit.content.toLowerCase().match(/[\p{L}\p{N}]{3,}/gu) ?? []).some((w) => words.has(w));
-  return shared ? "text" : "vector";
+export const MATCH_LABELS = { vector: "vector", text: "text", both: "text + vector" } as const;
+
+export function matchOf(hit: SearchHit): keyof typeof MATCH_LABELS {
+  return hit.match ?? "vector";
+}
+
+export function scoreOf(hit: SearchHit): string {
+  return matchOf(hit) === "text" ? `BM25 ${hit.similarity.toFixed(2)}` : hit.similarity.toFixed(3);
 }
 
 export function SearchPage() {
@@ -60,21 +63,21 @@ export function SearchPage() {
           <thead>
             <tr>
               <th scope="col">Concept</th>
-              <th scope="col">Similarity</th>
+              <th scope="col">Similarity (text hits: BM25)</th>
               <th scope="col">Match</th>
             </tr>
           </thead>
           <tbody>
             {hits.results.map((h) => {
-              const m = matchOf(h, hits.query);
+              const m = matchOf(h);
               return (
                 <tr key={h.concept_id}>
                   <td>
                     <a href={conceptHref(h.concept_id)}>{h.content}</a>
                   </td>
-                  <td>{h.similarity.toFixed(3)}</td>
+                  <td>{scoreOf(h)}</td>
                   <td>
-                    <span className={`tag tag-${m}`}>{m === "text" ? "text + vector" : "vector"}</span>
+                    <span className={`tag tag-${m}`}>{MATCH_LABELS[m]}</span>
                   </td>
                 </tr>
               );

@@ -3,9 +3,9 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { cleanup, render, screen, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { AnswerView } from "../pages/AskPage";
-import { SearchPage } from "../pages/SearchPage";
+import { MATCH_LABELS, SearchPage } from "../pages/SearchPage";
 import { LearnPage } from "../pages/LearnPage";
-import type { AskResponse } from "../types";
+import type { AskResponse, SearchHit } from "../types";
 import { recorded, serveRecorded } from "./recorded";
 
 afterEach(() => {
@@ -33,17 +33,22 @@ describe("AnswerView", () => {
 });
 
 describe("SearchPage", () => {
-  it("lists hits with similarity, telling text matches from vector-only ones", async () => {
-    vi.stubGlobal("fetch", serveRecorded({ "POST /api/search": { body: recorded.search } }));
+  it("lists hits with their score, telling text, vector and both apart", async () => {
+    const recordedHits = (recorded.search as { results: SearchHit[] }).results;
+    // the recorded answer, plus one of its hits as a text-only hit would come (BM25 score)
+    const hits = [...recordedHits, { ...recordedHits[0], concept_id: "f".repeat(32), similarity: 2.5, match: "text" as const }];
+    vi.stubGlobal("fetch", serveRecorded({ "POST /api/search": { body: { results: hits } } }));
     render(<SearchPage />);
     await userEvent.type(screen.getByLabelText("Search text"), "Velmora");
     await userEvent.click(screen.getByRole("button", { name: "Search" }));
-    const rows = await screen.findAllByRole("row");
-    const hits = (recorded.search as { results: { content: string; similarity: number }[] }).results;
-    expect(rows.length).toBe(hits.length + 1);
-    expect(within(rows[1]).getByText(hits[0].similarity.toFixed(3))).toBeTruthy();
-    const tags = rows.slice(1).map((r) => r.querySelector(".tag")!.textContent);
-    hits.forEach((h, i) => expect(tags[i]).toBe(/velmora/i.test(h.content) ? "text + vector" : "vector"));
+    const rows = (await screen.findAllByRole("row")).slice(1);
+    expect(rows.length).toBe(hits.length);
+    rows.forEach((r, i) => {
+      expect(r.querySelector(".tag")!.textContent).toBe(MATCH_LABELS[hits[i].match ?? "vector"]);
+    });
+    expect(recordedHits.some((h) => h.match === "both")).toBe(true);
+    expect(within(rows[0]).getByText(recordedHits[0].similarity.toFixed(3))).toBeTruthy();
+    expect(within(rows.at(-1)!).getByText("BM25 2.50")).toBeTruthy();
   });
 });
 
