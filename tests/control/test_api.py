@@ -9,6 +9,7 @@ import stat
 import pytest
 
 from tests.control.support import Control
+from tests.supervisor.helpers import sutra
 from tests.support.procs import wait_until
 
 WRITES = [("POST", "/api/services/hybrid/restart"), ("POST", "/api/storage/snapshot"),
@@ -33,9 +34,11 @@ def test_status_shows_every_service_and_storage(stack: Control) -> None:
     assert body["apps"]["api"]["up"] is True and body["process_control"] is True
 
 
-def test_the_token_file_is_private(stack: Control) -> None:
+def test_the_token_file_is_private_and_sutra_status_says_where(stack: Control) -> None:
     path = stack.d / ".sutra" / "control.token"
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600 and len(stack.token) >= 32
+    r = sutra(stack.d, "status")
+    assert "cat .sutra/control.token" in r.stdout and stack.token not in r.stdout
 
 
 @pytest.mark.parametrize(("method", "path"), WRITES)

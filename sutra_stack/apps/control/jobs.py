@@ -58,6 +58,7 @@ class Job:
     concepts_created: int = 0
     associations_created: int = 0
     header: list[str] = field(default_factory=list)
+    resumed_at: list[int] = field(default_factory=list)  # the line each later run began with
     created: float = field(default_factory=time.time)
     started: float | None = None
     finished: float | None = None
@@ -258,6 +259,8 @@ class Jobs:
         errors_file = open(self.dir(job.id) / "errors.jsonl", "ab")  # noqa: SIM115 - closed below
         try:
             with self.lock:
+                if job.line_no:
+                    job.resumed_at.append(job.line_no + 1)
                 job.state, job.started, job.finished = "running", time.time(), None
                 self._save(job)
             t0, done0 = time.monotonic(), job.lines_done
