@@ -17,7 +17,7 @@ import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from sutra_stack.limits import MAX_LOG_LINE_BYTES
 
@@ -287,7 +287,7 @@ def _whole_lines(path: Path, start: int, end: int | None) -> list[tuple[int, byt
 
 
 def read_page(log_dir: Path, name: str, *, before: str | None = None, after: str | None = None,
-              limit: int = 100, text: str = "") -> dict[str, object]:
+              limit: int = 100, text: str = "") -> dict[str, Any]:
     """One page of a service's log across its rotated files, newest last, each line with its cursor.
 
     `before`: the lines (containing `text`, case-insensitive) just before that cursor, going back into
