@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import json
 import os
 import shutil
@@ -155,7 +156,7 @@ def main() -> None:
                   tmp / f"api{i}.log") for i, p in enumerate(api_ports)]
     try:
         for p in api_ports:
-            wait_until(lambda p=p: api_ready(p), 60, 0.05, what=f"sutra-api :{p}")
+            wait_until(functools.partial(api_ready, p), 60, 0.05, what=f"sutra-api :{p}")
         rss0 = psutil.Process(storage.pid).memory_info().rss  # the empty store: the process's own share
         cores = psutil.cpu_count()
         result(args.results, what="machine", cores=cores, load_avg=os.getloadavg(),
