@@ -24,6 +24,7 @@ from sutra_stack.reasoning.models import Answer
 from sutra_stack.reasoning.paragraph import resolve
 from sutra_stack.reasoning.predicates import is_open_family, slot_key
 from sutra_stack.reasoning.questions import BACKWARD, Frame, parse_question
+from sutra_stack.reasoning.story_ask import story_answer
 from sutra_stack.reasoning.supersede import slot_of
 from sutra_stack.reasoning.text import STOPWORDS, Entity, content_words, split_sentences, words
 from sutra_stack.reasoning.timeline import question_time
@@ -212,6 +213,9 @@ def ask(store: KnowledgeStore, question: str, *, max_paths: int = 5, max_depth: 
     `batched` is the same store when it is a `BatchedStore` (`batched_view` says; `Reasoner` asks
     once, as a runtime Protocol check costs microseconds)."""
     question = check_question(question, max_paths, max_depth)
+    told = story_answer(store, question)  # a story's question ("where is the lantern?"): played, not searched
+    if told is not None:
+        return told
     frame = _parse(question)
     if _YEAR_HINT.search(question):  # "where did X live in 2019": the question without its year, as of then
         asked, year = question_time(question)
