@@ -213,9 +213,6 @@ def ask(store: KnowledgeStore, question: str, *, max_paths: int = 5, max_depth: 
     `batched` is the same store when it is a `BatchedStore` (`batched_view` says; `Reasoner` asks
     once, as a runtime Protocol check costs microseconds)."""
     question = check_question(question, max_paths, max_depth)
-    told = story_answer(store, question)  # a story's question ("where is the lantern?"): played, not searched
-    if told is not None:
-        return told
     frame = _parse(question)
     if _YEAR_HINT.search(question):  # "where did X live in 2019": the question without its year, as of then
         asked, year = question_time(question)
@@ -224,6 +221,9 @@ def ask(store: KnowledgeStore, question: str, *, max_paths: int = 5, max_depth: 
             if dated.families is not None and any(slot_key("", f, "") is not None for f in dated.families):
                 frame, as_of = dated, (year if as_of is None else as_of)
     hits = fuse(*_search(store, batched, question))
+    told = story_answer(store, question, hits)  # a story's question ("where is the lantern?"): played
+    if told is not None:
+        return told
     relations, entities = parse_contents(_worth_parsing(frame, hits))
     cands = Candidates(hits, relations, entities)
     paths: list[GraphPath] = []

@@ -1,12 +1,12 @@
 """Asking about stories: find the learned story a question names, play it, answer with its facts.
 
 A story is one learned text of several sentences (the learner stores it as a text concept with its
-sentences). `story_answer` reads the question (`story_questions`); when it has a story's shape it
-searches the people or things it names (one text_search each, at most two), takes the texts
-among the hits that name them (or, through one neighbours read, the texts of sentence hits
-that do), plays each (`story_world`, cached by content) and answers from the first that can.
-Spatial questions gather the facts about the places named from every story (the places are
-shared). None means "not a story question": the caller answers as before.
+sentences). `story_answer` reads the question (`story_questions`); when it has a story's shape it takes
+the texts among the question's search hits that name the people or things it asks about (or,
+through one neighbours read each, the texts of the story sentences among the hits; one
+text_search of the name when no hit names it), plays each (`story_world`, cached by content)
+and answers from the first that can. Spatial questions gather the facts about the places named
+from every story (the places are shared). None means "not a story question": the caller answers as before.
 """
 
 from __future__ import annotations
@@ -21,10 +21,10 @@ from sutra_stack.reasoning.story_parse import DIRECTIONS, read_story
 from sutra_stack.reasoning.story_questions import StoryQuestion, parse_story_question
 from sutra_stack.reasoning.story_world import Said, World, neighbour, route
 from sutra_stack.reasoning.text import normalize, split_sentences
-from sutra_stack.storage.model import content_id
+from sutra_stack.storage.model import SearchHit, content_id
 from sutra_stack.storage.store_protocol import KnowledgeStore
 
-STORY_SEARCH_K = 20  # hits read per name searched
+STORY_SEARCH_K = 20  # hits read when the question's own hits do not name what it asks about
 SPATIAL_SEARCH_K = 40  # hits read per place searched (spatial facts about it among its many mentions)
 MAX_PARENT_LOOKUPS = 3  # sentence hits whose texts are looked up when no text hit names the subject
 MAX_ROUTE_SEARCHES = 6  # places searched to join two places by a route
@@ -57,14 +57,19 @@ def _names_in(name: str, content: str) -> bool:
     return any(m.group(0)[:1].isupper() for m in re.finditer(rf"(?<![\w-]){pat}(?![\w-])", content, re.I))
 
 
-def _stories(store: KnowledgeStore, name: str) -> tuple[list[tuple[str, str]], list[str]]:
-    """(text id, content) of the texts among the hits for `name` that name it, and the ids of the
-    sentence hits that name it (whose texts `_parents` reads when those texts do not answer)."""
-    hits = store.text_search(name, k=STORY_SEARCH_K)
+@lru_cache(maxsize=STORY_CACHE)
+def _is_event(sentence: str) -> bool:
+    return bool(read_story([sentence])[0])
+
+
+def _stories(hits: list[SearchHit], name: str) -> tuple[list[tuple[str, str]], list[str]]:
+    """(text id, content) of the texts among `hits` that name `name`, and the ids of the sentence
+    hits that name it and read as story facts (whose texts `_parents` reads when those texts do not
+    answer)."""
     naming = [h for h in hits if _names_in(name, h.content)]
     found = [(h.concept_id, h.content) for h in naming if len(split_sentences(h.content)) > 1]
     sentences = [h.concept_id for h in naming if h.content.rstrip().endswith((".", "!", "?"))
-                 and len(split_sentences(h.content)) == 1]
+                 and len(split_sentences(h.content)) == 1 and _is_event(h.content)]
     return found, sentences[:MAX_PARENT_LOOKUPS]
 
 
@@ -190,15 +195,20 @@ def _spatial(store: KnowledgeStore, question: str, q: StoryQuestion) -> Answer |
     return _answer(question, said, path, [s.concept_id for s in steps])
 
 
-def story_answer(store: KnowledgeStore, question: str) -> Answer | None:
-    """The answer from the learned stories, or None when the question is not about one."""
+def story_answer(store: KnowledgeStore, question: str, hits: list[SearchHit]) -> Answer | None:
+    """The answer from the learned stories, or None when the question is not about one. `hits` are
+    the question's own search hits (the asker's): stories are found among them, or as the texts of
+    the sentences among them, so a question that names no story costs no further search."""
     q = parse_story_question(question)
     if q is None:
         return None
     if q.kind in ("dir_of", "of_dir", "path"):
         return _spatial(store, question, q)
     for name in q.names()[:2]:
-        texts, sentence_ids = _stories(store, name)
+        texts, sentence_ids = _stories(hits, name)
+        if not texts and not sentence_ids and not any(_names_in(name, h.content) for h in hits):
+            # the question's words led elsewhere (a common place beside a rare name): search the name
+            texts, sentence_ids = _stories(store.text_search(name, k=STORY_SEARCH_K), name)
         said = _first_answer(q, texts)
         if said is None and sentence_ids:
             said = _first_answer(q, _parents(store, sentence_ids, name, {i for i, _ in texts}))

@@ -15,6 +15,7 @@ from sutra_stack.reasoning.story_parse import POSITIONS, _alt
 _X = r"(?:the\s+)?(?P<x>[\w'\- ]+?)"
 _P = r"(?:the\s+)?(?P<p>[\w'\- ]+?)"
 _END = r"\s*\??\s*$"
+_WHERE_TAIL = r"(?:\s+(?:located|now|right\s+now|at\s+the\s+moment|to\s+be\s+found))*"
 _CARRY = r"(?:carrying|holding|having|keeping|taking|bringing|carrying around|holding on to)"
 _SHAPES: tuple[tuple[str, re.Pattern[str]], ...] = tuple((k, re.compile(p, re.I)) for k, p in (
     ("before", rf"^where\s+was\s+{_X}\s+before\s+{_P}{_END}"),
@@ -37,7 +38,7 @@ _SHAPES: tuple[tuple[str, re.Pattern[str]], ...] = tuple((k, re.compile(p, re.I)
              rf"the\s+(?P<b>[\w'\- ]+?){_END}"),
     ("position", rf"^is\s+the\s+(?P<a>[\w'\- ]+?)\s+(?P<r>{_alt(tuple(POSITIONS))})\s+the\s+(?P<b>[\w'\- ]+?){_END}"),
     ("is_in", rf"^(?:is|was)\s+{_X}\s+(?:still\s+|now\s+)?(?:in|at|inside)\s+{_P}{_END}"),
-    ("where", rf"^where\s+(?:is|are)\s+{_X}(?:\s+now)?{_END}"),
+    ("where", rf"^where\s+(?:is|are)\s+{_X}{_WHERE_TAIL}{_END}"),
 ))
 
 
