@@ -20,6 +20,12 @@ def shown(value: object, limit: int = 60) -> str:
     return f"a {type(value).__name__}"
 
 
+# What to check when the storage server cannot be reached (the client says it; the CLI, which must not
+# import grpc before `sutra storage serve` tunes it, cuts it off to say it in its own words).
+STORAGE_UNREACHABLE_HINT = ("is the storage server running there? (`sutra up` starts it; a client takes its "
+                            "address from SUTRA_STORAGE_SERVER or the storage.server setting)")
+
+
 class Reason(enum.Enum):
     """Why a connection-level error happened, set where it is raised: what callers decide a retry on
     (never the message's text)."""

@@ -23,10 +23,9 @@ from rich.tree import Tree
 
 from sutra_stack.apps.common.jsonerror import json_error
 from sutra_stack.cli import app
-from sutra_stack.errors import InvalidArgument, Reason, SutraError
+from sutra_stack.errors import STORAGE_UNREACHABLE_HINT, InvalidArgument, Reason, SutraError
 from sutra_stack.limits import MAX_ASK_DEPTH, MAX_ASK_PATHS, MAX_LEARN_TEXT_BYTES, MAX_METADATA_BYTES
 from sutra_stack.reasoning.timeline import parse_as_of
-from sutra_stack.storage.client.transport import HINT
 
 LEARN_CHUNK = 256  # texts per learn_batch call when learning a file
 PROGRESS_NAME_CHARS = 16  # of a file's name in the progress line, which fits in 80 columns
@@ -95,7 +94,7 @@ class Target:
         """Say the server cannot be reached, once: where, which setting or flag named it, why, what to do."""
         detail = getattr(e, "message", None) or str(e)
         detail = re.sub(r"^cannot reach the storage server at \S+: ", "", detail)
-        detail = detail.split(f"; {HINT}")[0]  # the client's own hint: said better below
+        detail = detail.split(f"; {STORAGE_UNREACHABLE_HINT}")[0]  # the client's own hint: said better below
         fail(f"cannot reach the storage server at {self.address} ({self.source}): {detail}. "
              "Start the stack with `sutra up`, or give --server HOST:PORT of a running storage server.")
 

@@ -30,14 +30,13 @@ from typing import Any
 
 import grpc
 
-from sutra_stack.errors import InvalidArgument, Reason, SutraError, Unavailable
+from sutra_stack.errors import STORAGE_UNREACHABLE_HINT, InvalidArgument, Reason, SutraError, Unavailable
 from sutra_stack.limits import BUSY_POLL_MAX_BACKOFF_CALLS, MAX_MESSAGE_BYTES
 from sutra_stack.storage.frames import FrameDecoder, closing_error, hello_frame, hello_info, max_idle
 from sutra_stack.storage.proto.convert import LEARN_STREAM, RPCS, SERVICE_NAME, build, message_result
 from sutra_stack.storage.wire import pack_request, raise_error, unpack
 
-HINT = ("is the storage server running there? (`sutra up` starts it; a client takes its address from "
-        "SUTRA_STORAGE_SERVER or the storage.server setting)")
+HINT = STORAGE_UNREACHABLE_HINT
 
 
 def tls_context(ca: str | None) -> ssl.SSLContext | None:
