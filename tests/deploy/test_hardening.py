@@ -18,7 +18,7 @@ import pytest
 from sutra_stack.storage import StorageClient
 from tests.deploy.configs import generate
 from tests.deploy.harness import NotifySocket
-from tests.support.procs import PYTHON, ROOT, child_env, free_port, running
+from tests.support.procs import PYTHON, child_env, free_port, running
 from tests.support.storage_server import health_status, listening_ports
 
 SANDBOX = Path(__file__).parent / "sandbox.py"
@@ -41,6 +41,11 @@ def _sandboxed(unit: Path, *argv: str) -> list[str]:
     return [PYTHON, str(SANDBOX), str(unit), *argv]
 
 
+# A file the system keeps read-only under ProtectSystem=strict (root may write there outside the sandbox).
+# Not the checkout: a clone under /tmp is writable in the sandbox, as PrivateTmp= leaves /tmp to the unit.
+OUTSIDE = Path("/usr/lib/sutra-sandbox-was-here")
+
+
 def test_the_sandbox_enforces_the_rules(units: Path) -> None:
     probe = (
         "import mmap, os, socket\n"
@@ -50,16 +55,16 @@ def test_the_sandbox_enforces_the_rules(units: Path) -> None:
         "print(refused(lambda: mmap.mmap(-1, 4096, prot=7)),"
         " refused(lambda: socket.socket(socket.AF_NETLINK, socket.SOCK_RAW)),"
         " refused(lambda: os.sched_setaffinity(0, {0})), refused(lambda: socket.socket().close()),"
-        f" refused(lambda: open({str(ROOT / 'sandbox-was-here')!r}, 'w')), refused(lambda: open('/proc/meminfo')),"
+        f" refused(lambda: open({str(OUTSIDE)!r}, 'w')), refused(lambda: open('/proc/meminfo')),"
         " refused(lambda: open('/tmp/sandbox-' + str(os.getpid()), 'w').close()))\n"
     )
     r = subprocess.run(_sandboxed(units / "sutra-storage.service", PYTHON, "-c", probe), env=child_env(),
                        capture_output=True, text=True, timeout=60)
     assert r.returncode == 0, r.stderr
     # W+X memory: EACCES; netlink and sched_setaffinity: EPERM (SystemCallErrorNumber); TCP: allowed;
-    # the code's folder: EROFS (ProtectSystem=strict); /proc/meminfo: ENOENT (ProcSubset=pid); /tmp: allowed
+    # /usr: EROFS (ProtectSystem=strict); /proc/meminfo: ENOENT (ProcSubset=pid); /tmp: allowed
     assert r.stdout.split() == ["13", "1", "1", "None", "30", "2", "None"]
-    assert not (ROOT / "sandbox-was-here").exists()
+    assert not OUTSIDE.exists()
 
 
 @pytest.fixture()
