@@ -81,7 +81,7 @@ def test_cancel_then_resume(stack: Control) -> None:
         assert c.post(f"/admin/bulk-learn/{job_id}/resume").status_code == 200
     done = stack.wait_job(job_id, "done", "failed")
     assert done["state"] == "done" and done["lines_done"] == done["learned"] == 20_000
-    assert done["resumed_at"] == [cancelled["lines_done"] + 1]  # went on from where it stopped
+    assert done["resumed_at"][0] == cancelled["lines_done"] + 1  # went on from where it stopped
     assert "Canceltown19999" in ask(stack, "What is the capital of Cancelland19999?")
 
 
@@ -93,7 +93,8 @@ def test_a_job_resumes_after_the_control_process_restarts(stack: Control) -> Non
     stack.sup.ask("restart", service="control")  # a reload, a crash: the process goes away mid-job
     done = stack.wait_job(job_id, "done", "failed")
     assert done["state"] == "done" and done["lines_done"] == done["learned"] == 20_000, done
-    assert len(done["resumed_at"]) == 1 and done["resumed_at"][0] > 1
+    # resumed where it stopped (more than once when a code change reloaded it meanwhile), never from line 1
+    assert done["resumed_at"] and all(line > 1 for line in done["resumed_at"])
     assert (stack.d / ".sutra" / "control" / "jobs" / job_id / "upload").exists()
     assert "Resumetown19999" in ask(stack, "What is the capital of Resumeland19999?")
 
@@ -142,7 +143,12 @@ def test_an_upload_over_the_limit_is_refused_before_it_is_read(stack: Control) -
         s.sendall(f"POST /admin/bulk-learn HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {stack.token}\r\n"
                   f"Content-Type: multipart/form-data; boundary=x\r\n"
                   f"Content-Length: {MAX_BULK_UPLOAD_BYTES + 1}\r\n\r\n".encode())
-        answer = s.recv(65536).decode()
+        answer = ""
+        while not answer.endswith("}"):  # headers and the JSON body, however they arrive
+            chunk = s.recv(65536).decode()
+            if not chunk:
+                break
+            answer += chunk
     assert answer.startswith("HTTP/1.1 413"), answer
     assert "MAX_BULK_UPLOAD_BYTES" in answer
     with stack.client() as c:

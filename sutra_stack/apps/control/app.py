@@ -20,7 +20,6 @@ from pydantic import BaseModel
 from sutra_stack.apps.common.bodylimit import BodySizeLimit
 from sutra_stack.apps.common.errors import error_response, install_error_handlers, sutra_error_response
 from sutra_stack.apps.common.hosts import HostCheck, allowed_names
-from sutra_stack.apps.common.storage import connect_storage
 from sutra_stack.apps.control.hub import Hub, sse
 from sutra_stack.apps.control.jobs import Job, Jobs, guess_format
 from sutra_stack.apps.control.link import Link
@@ -53,18 +52,12 @@ def create_app(settings: Settings | None = None, link: Link | None = None) -> Fa
     sources = StatusSources(settings, Path.cwd())
     hub = Hub(link, probe_status=sources.probe_services)
 
-    def reasoner() -> tuple[Any, Any]:
-        from sutra_stack.reasoning import Reasoner
-
-        store = connect_storage(settings)
-        return Reasoner(store), store
-
     jobs: Jobs | None = None
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         nonlocal jobs
-        jobs = Jobs(state_dir() / "control" / "jobs", reasoner)
+        jobs = Jobs(state_dir() / "control" / "jobs")
         app.state.jobs = jobs
         await hub.refresh()
         hub.start()
