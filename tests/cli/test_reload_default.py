@@ -48,6 +48,7 @@ def test_builtin_stack_reloads_the_api_when_its_code_changes(tmp_path: Path, pac
     env = {"SUTRA_STORAGE_PORT": str(free_port()), "SUTRA_STORAGE_FAST_PORT": str(free_port()),
            "SUTRA_API_PORT": str(free_port()), "SUTRA_HYBRID_PORT": str(free_port()),
            "SUTRA_CLIENT_PORT": str(free_port()), "SUTRA_CLIENT_MODE": "static", "SUTRA_STORAGE_FSYNC": "off",
+           "SUTRA_CONTROL_PORT": str(free_port()),
            "SUTRA_LOG_LEVEL": "WARNING"}
     run_env = child_env({"PYTHONPATH": str(package_copy), **env})
 
