@@ -22,13 +22,12 @@ import time
 from pathlib import Path
 from typing import Any
 
-import httpx
 import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.control.support import Control, Stream, up  # noqa: E402
-from tests.supervisor.helpers import sutra  # noqa: E402
+from tests.control.support import Control, Stream, up
+from tests.supervisor.helpers import sutra
 
 
 def control_rss_mb(c: Control) -> float:
@@ -55,7 +54,7 @@ def state_latency(c: Control, restarts: int) -> list[float]:
         for _ in range(restarts):
             done = threading.Event()
 
-            def restart() -> None:
+            def restart(done: threading.Event = done) -> None:
                 with c.client() as h:
                     h.post("/api/services/hybrid/restart")
                 done.set()
@@ -143,7 +142,6 @@ def main() -> None:
         print(f"bulk learning {args.lines} lines: sutra learn --file {cli_s:.1f} s ({cli_rate:.0f} lines/s), "
               f"dashboard upload to done {ctl_s:.1f} s ({ctl_rate:.0f} lines/s, job rate {job['rate']:.0f}): "
               f"{ctl_rate / cli_rate:.2f}x (goal >= 0.9x)")
-        _ = httpx  # the clients above are httpx
 
 
 if __name__ == "__main__":
