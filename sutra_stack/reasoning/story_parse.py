@@ -77,6 +77,15 @@ _FITS = re.compile(r"^the\s+(?P<a>.+?)\s+(?P<n>fits|does\s+not\s+fit|doesn't\s+f
 _FEAR = re.compile(r"^(?P<k>[A-Za-z][a-z]+)\s+(?:are\s+(?:afraid|scared|frightened|terrified)\s+of|fear)\s+"
                    r"(?P<o>[a-z]+)$")
 _ISA = re.compile(rf"^(?P<s>{_NAME})\s+is\s+an?\s+(?P<k>[a-z]+)$")
+# any verb: "X VERB the T to Y" and "X VERB Y the T" give; "X VERB the T" takes T when X does not hold
+# it and drops it when X does (a verb of neither list); a place there is moved to
+_GIVE_ANY = re.compile(rf"^(?P<s>{_SUBJ})\s+(?P<v>[a-z]+(?:\s+[a-z]+)?)\s+the\s+(?P<t>.+?)\s+(?:over\s+)?to\s+"
+                       rf"(?P<r>{_NAME}|him|her|them)$")
+_GIVE_ANY2 = re.compile(rf"^(?P<s>{_SUBJ})\s+(?P<v>[a-z]+)\s+(?P<r>{_NAME})\s+the\s+(?P<t>.+)$")
+_ACT = re.compile(rf"^(?P<s>{_SUBJ})\s+(?P<v>[a-z]+(?:\s+[a-z]+){{0,3}}?)\s+(?:the|a|an)\s+(?P<t>.+)$")
+_MOVE_THERE = re.compile(rf"^(?P<s>{_SUBJ})\s+(?P<v>[a-z]+(?:\s+[a-z]+)?)\s+(?:back\s+)?there(?:\s+too|\s+as\s+well)?$")
+_NOT_MOVES = {"is", "was", "are", "were", "stayed", "remained", "stays", "waited", "sat", "slept"}
+_ARRIVE = ("entered", "reached", "visited", "arrived at", "got to", "came to", "went into")
 _PARTICIPLE = re.compile(r",\s+\w+ing\b.*$")
 
 
@@ -178,6 +187,11 @@ class _Reader:
                 s = s[m.end():]
                 continue
             break
+        if (m := _MOVE_THERE.match(s)) and self.last_place and m["v"].split()[0] not in _NOT_MOVES:
+            who = self.subject(m["s"])
+            for w in who:
+                self.where[w] = self.last_place
+            return [Event(index, "move", who=who, where=(self.last_place,), rank=self.rank)]
         s = _TRAIL.sub("", s)
         if s[:1].isupper() and s.split()[0].lower() in ("the", "a", "an"):
             s = s[0].lower() + s[1:]
@@ -229,6 +243,18 @@ class _Reader:
             for w in who:
                 self.where[w] = p
             return [Event(i, "move", who=who, where=(p,), rank=r)]
+        if m := _GIVE_ANY.match(s) or _GIVE_ANY2.match(s):
+            giver = self.subject(m["s"])
+            return [Event(i, "give", who=giver + self.other(m["r"], giver), what=self.thing(m["t"]), rank=r)]
+        if (m := _ACT.match(s)) and not re.search(r"\b(?:is|are|was|were|has|had)\b", m["v"]):
+            who = self.subject(m["s"])
+            p = _TRAIL.sub("", m["t"].strip().lower())
+            if p in self.places or m["v"] in _ARRIVE:
+                p = self.place(p)
+                for w in who:
+                    self.where[w] = p
+                return [Event(i, "move", who=who, where=(p,), rank=r)]
+            return [Event(i, "toggle", who=who, what=self.thing(p), rank=r)]
         if m := _AT.match(s):
             subj = m["s"]
             who = (self.thing(subj[4:]),) if subj.lower().startswith("the ") else self.subject(subj)

@@ -85,6 +85,9 @@ class World:
         elif k == "either":
             for w in e.who:
                 self.people[w] = _Place("either", e.where, [e.index])
+        elif k == "toggle":  # a verb of neither list: dropping what one holds, else taking it
+            held = self.holder.get(e.what, ("",))[0] == e.who[0]
+            self._play(Event(e.index, "drop" if held else "take", e.who, e.what, e.where, e.rank))
         elif k == "take":
             p = e.who[0]
             self.holder[e.what] = (p, e.index)

@@ -113,3 +113,13 @@ def test_a_question_about_no_story_is_answered_as_before(reasoner: Reasoner) -> 
     assert "Porthaven" in reasoner.ask("Where does Mira Holt live?").answer
     assert reasoner.ask("Where is Lena Berg?").answer == "cellar"
     assert reasoner.ask("Where is the purple kayak?").kind == "none"
+
+
+def test_verbs_of_no_list_take_drop_give_and_move_by_the_sentence_shape(reasoner: Reasoner) -> None:
+    reasoner.learn("Nell Ash crept into the boiler room. Nell Ash took possession of the teal goblet. "
+                   "Nell Ash nabbed the amber kazoo. Nell Ash put aside the amber kazoo. Olaf Berg sauntered into the "
+                   "boiler room. Nell Ash donated Olaf Berg the teal goblet. Olaf Berg came back there.")
+    assert reasoner.ask("What is Nell Ash carrying?").answer == "nothing"
+    assert reasoner.ask("Who gave the teal goblet to Olaf Berg?").answer == "nell ash"
+    assert reasoner.ask("Where is the teal goblet?").answer == "boiler room"
+    assert reasoner.ask("How many items is Olaf Berg holding?").answer == "one"
