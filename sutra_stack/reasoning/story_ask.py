@@ -48,13 +48,19 @@ def _stored_ids(content: str) -> list[str]:
     return [content_id(s) for s in resolve(split_sentences(content))]
 
 
+@lru_cache(maxsize=STORY_CACHE)
+def _name_patterns(name: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    pat = re.escape(name)
+    return re.compile(rf"\bthe\s+{pat}(?![\w-])", re.I), re.compile(rf"(?<![\w-]){pat}(?![\w-])", re.I)
+
+
 def _names_in(name: str, content: str) -> bool:
     """Whether `content` names `name` as a whole: "the blue box" (not "the old blue box"), or a name
     written with a capital ("Ada Ruiz")."""
-    pat = re.escape(name)
-    if re.search(rf"\bthe\s+{pat}(?![\w-])", content, re.I):
-        return True
-    return any(m.group(0)[:1].isupper() for m in re.finditer(rf"(?<![\w-]){pat}(?![\w-])", content, re.I))
+    if name not in content.lower():  # most hits do not: no pattern is run
+        return False
+    as_thing, as_name = _name_patterns(name)
+    return bool(as_thing.search(content)) or any(m.group(0)[:1].isupper() for m in as_name.finditer(content))
 
 
 @lru_cache(maxsize=STORY_CACHE)
