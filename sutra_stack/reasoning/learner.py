@@ -41,6 +41,7 @@ from sutra_stack.reasoning.learn_time import (
 from sutra_stack.reasoning.models import LearnItem, LearnResult
 from sutra_stack.reasoning.paragraph import resolve
 from sutra_stack.reasoning.predicates import slot_by_object
+from sutra_stack.reasoning.story_learn import batch_story
 from sutra_stack.reasoning.supersede import slot_of
 from sutra_stack.reasoning.text import mentioned_entities, normalize, split_sentences
 from sutra_stack.storage.model import AssociationInput, ConceptInput, content_id
@@ -253,6 +254,13 @@ def learn_texts(store: KnowledgeStore, items: Sequence[LearnItem], *, single: bo
         text = _check_text(item.content, where)
         meta = _check_metadata(item.metadata, item.source, "text" if single else f"items[{i}]")
         plans.append(plan_text(text, meta, now, i, where))
+    if not single:  # a story told one fact per item: the batch is also kept as one story text
+        facts = [[c.concept_id for c in p.concepts if c.concept_id and (c.metadata or {}).get("kind") == "fact"]
+                 for p in plans]
+        story = batch_story([it.content for it in items], facts, now, TEXT_HAS_SENTENCE)
+        if story is not None:
+            plans[0].concepts.append(story[0])
+            plans[0].associations.extend(story[1])
     # facts about the same subject and relation, learned in order: earlier → later
     last_in_slot: dict[str, SlotFact] = {}
     replaced: list[tuple[SlotFact, SlotFact]] = []

@@ -43,9 +43,14 @@ def _played(content: str) -> tuple[tuple[str, ...], World] | None:
     return tuple(sentences), World(events)
 
 
-def _stored_ids(content: str) -> list[str]:
-    """The ids the learner gave the text's sentences (as resolved by it)."""
-    return [content_id(s) for s in resolve(split_sentences(content))]
+def _stored_ids(store: KnowledgeStore, text_id: str, content: str) -> list[str]:
+    """The ids the learner gave the text's sentences: as it resolved them in one text, or as told
+    when the story was a batch of one fact per item (its text concept says so: one read)."""
+    told = split_sentences(content)
+    found = store.query_concepts([text_id])
+    if found and found[0] is not None and (found[0].metadata or {}).get("story") == "batch":
+        return [content_id(s) for s in told]
+    return [content_id(s) for s in resolve(told)]
 
 
 @lru_cache(maxsize=STORY_CACHE)
@@ -130,9 +135,9 @@ def _from_world(q: StoryQuestion, w: World) -> Said | None:
     return None
 
 
-def _story_path(text_id: str, content: str, said: Said) -> tuple[ReasoningPath, list[str]]:
+def _story_path(store: KnowledgeStore, text_id: str, content: str, said: Said) -> tuple[ReasoningPath, list[str]]:
     sentences = split_sentences(content)
-    ids = _stored_ids(content)
+    ids = _stored_ids(store, text_id, content)
     steps = [PathStep(text_id, normalize(content))]
     facts: list[str] = []
     for n, i in enumerate(said.facts):
@@ -219,7 +224,7 @@ def story_answer(store: KnowledgeStore, question: str, hits: list[SearchHit]) ->
         if said is None and sentence_ids:
             said = _first_answer(q, _parents(store, sentence_ids, name, {i for i, _ in texts}))
         if said is not None:
-            return _answer(question, said[2], *_story_path(said[0], said[1], said[2]))
+            return _answer(question, said[2], *_story_path(store, said[0], said[1], said[2]))
     return None
 
 

@@ -99,11 +99,12 @@ class World:
                 self._note(e.what, here.places[0], [*here.facts, e.index])
         elif k == "drop":
             p = e.who[0]
+            taken: list[int] = []
             if self.holder.get(e.what, ("",))[0] == p:
-                del self.holder[e.what]
+                taken = [self.holder.pop(e.what)[1]]
             here = self.people.get(p)
             if here is not None and here.status == "at":
-                self.things[e.what] = (here.places[0], [*here.facts, e.index])
+                self.things[e.what] = (here.places[0], sorted({*taken, *here.facts, e.index}))
         elif k == "give" and len(e.who) == 2:
             giver, to = e.who
             self.gives.append((giver, e.what, to, e.index))

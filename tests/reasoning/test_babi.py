@@ -123,3 +123,15 @@ def test_verbs_of_no_list_take_drop_give_and_move_by_the_sentence_shape(reasoner
     assert reasoner.ask("Who gave the teal goblet to Olaf Berg?").answer == "nell ash"
     assert reasoner.ask("Where is the teal goblet?").answer == "boiler room"
     assert reasoner.ask("How many items is Olaf Berg holding?").answer == "one"
+
+
+def test_a_story_told_one_fact_per_batch_item_is_asked_as_one_story(reasoner: Reasoner) -> None:
+    reasoner.learn_batch(["Pia Lorenz went to the wine cellar.", "She picked up the copper kettle.",
+                          "Then she walked to the sun room.", "Pia Lorenz dropped the copper kettle.",
+                          "Pia Lorenz went back to the wine cellar."])
+    ans = reasoner.ask("Where is the copper kettle?")
+    assert ans.answer == "sun room"
+    assert ans.supporting_facts == [content_id("She picked up the copper kettle."),
+                                    content_id("Then she walked to the sun room."),
+                                    content_id("Pia Lorenz dropped the copper kettle.")]
+    assert reasoner.ask("Where was Pia Lorenz before the sun room?").answer == "wine cellar"
