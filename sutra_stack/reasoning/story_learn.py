@@ -18,7 +18,13 @@ from sutra_stack.reasoning.text import normalize, split_sentences
 from sutra_stack.storage.model import AssociationInput, ConceptInput, content_id
 
 MIN_STORY_SHARE = 0.6  # share of a batch's items that must read as story facts for it to be one story
+FIRST_LOOK = 8  # items read before the rest are split: a batch whose first items are no story is none
 MAX_STORY_ITEMS = 500  # longer batches are collections of facts, not one story
+
+
+def _stories_so_far(sentences: list[str]) -> bool:
+    _, told = read_story(sentences, max_misses=int((1 - MIN_STORY_SHARE) * len(sentences)))
+    return told >= 2 and told >= MIN_STORY_SHARE * len(sentences)
 
 
 def batch_story(texts: Sequence[str], fact_ids: Sequence[list[str]], learned_at: float,
@@ -33,8 +39,9 @@ def batch_story(texts: Sequence[str], fact_ids: Sequence[list[str]], learned_at:
         if len(parts) != 1:
             return None
         sentences.append(parts[0])
-    _, told = read_story(sentences)
-    if told < 2 or told < MIN_STORY_SHARE * len(sentences):
+        if len(sentences) == FIRST_LOOK and not _stories_so_far(sentences):
+            return None  # most batches are collections of facts: their first items tell
+    if not _stories_so_far(sentences):
         return None
     content = normalize(" ".join(sentences))
     if len(content.encode("utf-8")) > MAX_CONTENT_BYTES:

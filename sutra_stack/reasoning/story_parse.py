@@ -265,8 +265,9 @@ class _Reader:
         return []
 
 
-def read_story(sentences: list[str]) -> tuple[list[Event], int]:
-    """The events of a story's sentences in order, and how many sentences stated any."""
+def read_story(sentences: list[str], max_misses: int | None = None) -> tuple[list[Event], int]:
+    """The events of a story's sentences in order, and how many sentences stated any; with
+    `max_misses`, reading stops (and the count says so) once more sentences than that state none."""
     reader = _Reader()
     events: list[Event] = []
     told = 0
@@ -275,4 +276,6 @@ def read_story(sentences: list[str]) -> tuple[list[Event], int]:
             "move", "leave", "at", "not_at", "either", "spatial", "smaller"))]
         told += bool(ev)
         events.extend(ev)
+        if max_misses is not None and i + 1 - told > max_misses:
+            break
     return events, told

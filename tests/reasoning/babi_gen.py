@@ -35,18 +35,23 @@ NOUNS = _w("lantern book apple football violin key compass kettle umbrella hamme
 PLACES = _w("kitchen,hallway,garden,bathroom,bedroom,office,cellar,upper attic,back garden,dining room,"
           "library,garage,front porch,music room,laundry room,guest bedroom,greenhouse,pantry,study,"
           "workshop,sun room,boot room,wine cellar,east wing,old barn,gym,nursery,conservatory,"
-          "games room,tower room", ",")
+          "games room,tower room,boiler room,rose garden,throne room,map room,chapel,courtyard,scullery,"
+            "gallery,ballroom,hay loft", ",")
 MOVE = ("went to", "moved to", "travelled to", "journeyed to", "walked to", "ran to", "headed to",
-        "went back to", "returned to", "hurried to", "wandered into", "strolled into", "made their way to")
-TAKE = ("picked up", "took", "got", "grabbed", "collected", "lifted", "fetched", "took hold of")
-DROP = ("dropped", "put down", "left", "discarded", "set down", "let go of", "put away")
-GIVE = ("gave", "handed", "passed", "handed over")
-AFTER = ("Then", "After that", "Afterwards", "Following that", "Later")
+        "went back to", "returned to", "hurried to", "wandered into", "strolled into", "made their way to",
+        "went over to", "dashed to", "drove to", "proceeded to", "went into", "crept into", "marched to",
+        "jogged to", "sprinted into", "went off to", "moved into", "cycled to")
+TAKE = ("picked up", "took", "got", "grabbed", "collected", "lifted", "fetched", "took hold of", "got hold of",
+        "snatched", "obtained", "retrieved", "nabbed", "took possession of", "secured")
+DROP = ("dropped", "put down", "left", "discarded", "set down", "let go of", "put away", "put aside",
+        "got rid of", "threw away", "dumped", "deposited", "abandoned")
+GIVE = ("gave", "handed", "passed", "handed over", "tossed", "transferred", "donated", "lent")
+AFTER = ("Then", "After that", "Afterwards", "Following that", "Later", "Next", "Subsequently", "Soon after")
 DIRS = {"north": (0, -1), "south": (0, 1), "east": (1, 0), "west": (-1, 0)}
 OPPOSITE = {"north": "south", "south": "north", "east": "west", "west": "east"}
 KINDS = (("sheep", "sheep"), ("wolf", "wolves"), ("mouse", "mice"), ("cat", "cats"), ("dog", "dogs"),
          ("fox", "foxes"), ("hen", "hens"), ("swan", "swans"), ("badger", "badgers"), ("owl", "owls"))
-AFRAID = ("are afraid of", "are scared of", "are frightened of", "fear")
+AFRAID = ("are afraid of", "are scared of", "are frightened of", "fear", "are terrified of")
 NUMBERS = ("none", "one", "two", "three", "four", "five")
 
 
@@ -87,7 +92,8 @@ class _Vocab:
 
     def person(self) -> str:
         while True:
-            n = f"{self.rng.choice(FIRST)} {self.rng.choice(LAST)}"
+            middle = f"{self.rng.choice(('van', 'de', 'del'))} " if self.rng.random() < 0.15 else ""
+            n = f"{self.rng.choice(FIRST)} {middle}{self.rng.choice(LAST)}"
             if n not in self.people and n.split()[0] not in {p.split()[0] for p in self._recent}:
                 self.people.add(n)
                 self._recent.append(n)
