@@ -22,8 +22,8 @@ install: $(VENV)/.installed
 
 dev: $(VENV)/.installed-test
 
-# The web workspace (web/: the client now, the dashboard next): `npm ci` from the lockfile when
-# node_modules is missing or older than it; `make web` builds the client into the package.
+# The web workspace (web/: the client and the dashboard): `npm ci` from the lockfile when
+# node_modules is missing or older than it; `make web` builds both into the package.
 WEB := web
 WEB_INSTALLED := $(WEB)/node_modules/.package-lock.json
 HAVE_NPM := $(shell command -v npm 2>/dev/null)

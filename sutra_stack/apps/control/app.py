@@ -23,6 +23,7 @@ from sutra_stack.apps.common.hosts import HostCheck, allowed_names
 from sutra_stack.apps.control.hub import Hub, sse
 from sutra_stack.apps.control.jobs import Job, Jobs, guess_format
 from sutra_stack.apps.control.link import Link
+from sutra_stack.apps.control.pages import mount_pages
 from sutra_stack.apps.control.security import OriginCheck, Refused, require_token
 from sutra_stack.apps.control.status import StatusSources
 from sutra_stack.apps.control.upload import receive_upload
@@ -216,6 +217,8 @@ def create_app(settings: Settings | None = None, link: Link | None = None) -> Fa
         if not path.exists():
             return Response(b"", media_type="application/x-ndjson")
         return FileResponse(path, media_type="application/x-ndjson", filename=f"{job_id}-errors.jsonl")
+
+    mount_pages(app)  # the dashboard page at / (web/dashboard's build)
 
     # ---- middleware (outermost last) ---------------------------------------------------------------
     cors = [o.strip().lower().rstrip("/") for o in settings["control.cors_origins"].split(",") if o.strip()]

@@ -1,0 +1,140 @@
+"""The dashboard page sutra-control serves at its own `/`, in Debian's Chromium against the real
+built-in stack: every service listed live, read-only without the admin token (saying what it
+unlocks), the token asked once per tab and refused when wrong, a restart of the api seen going down
+and back without a reload, and the page following a restart of the control process itself."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from sutra_stack.apps.control.pages import STATIC_DIR
+from tests.supervisor.helpers import env_port, sutra
+from tests.web.conftest import WEB, Page, Stack, new_page
+
+SERVICES = ("storage", "api", "hybrid", "client", "control")
+# Every text a service's badge shows, recorded by the page itself as it changes (no polling can miss one).
+RECORD_BADGES = """() => {
+  window.__badges = [];
+  const seen = () => document.querySelectorAll('[data-testid^="state-"]').forEach(
+    (b) => window.__badges.push(b.dataset.testid.slice(6) + ':' + b.textContent));
+  new MutationObserver(seen).observe(document.body, {subtree: true, childList: true, characterData: true});
+}"""
+
+
+def ensure_dashboard() -> None:
+    """The dashboard's build in the package: made from web/ when it is missing (make test builds it first)."""
+    if (STATIC_DIR / "index.html").is_file():
+        return
+    npm = shutil.which("npm")
+    if npm is None:
+        pytest.fail(f"no dashboard build in {STATIC_DIR} and no npm to make it: run `make web` first")
+    if not (WEB / "node_modules").is_dir():
+        subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=WEB, check=True)
+    subprocess.run([npm, "run", "build", "-w", "dashboard"], cwd=WEB, check=True)
+
+
+@pytest.fixture(scope="module")
+def control(stack: Stack) -> str:
+    ensure_dashboard()
+    return f"http://127.0.0.1:{env_port(stack.dir, 'SUTRA_CONTROL_PORT')}"
+
+
+def admin_token(stack: Stack) -> str:
+    return next(stack.dir.rglob("control.token")).read_text().strip()
+
+
+@pytest.fixture
+def dash(browser: Any, control: str) -> Iterator[Page]:
+    with new_page(browser, control) as p:
+        yield p
+
+
+def unlock(p: Page, token: str) -> Any:
+    page = p.page
+    page.goto(p.base + "/")
+    page.get_by_role("textbox", name="Token").fill(token)
+    page.get_by_role("button", name="Unlock").click()
+    page.get_by_test_id("live").filter(has_text="live").wait_for()
+    return page
+
+
+def test_the_page_is_served_by_the_control_process_with_its_headers(control: str) -> None:
+    r = httpx.get(control + "/")
+    assert r.status_code == 200 and '<div id="root">' in r.text
+    assert "frame-ancestors 'none'" in r.headers["content-security-policy"]
+    asset = r.text.split('src="', 1)[1].split('"', 1)[0]
+    assert httpx.get(control + asset).status_code == 200
+    assert httpx.get(control + "/api/status").json()["process_control"] is True  # the API is still there
+
+
+def test_read_only_without_the_token_lists_every_service_and_says_what_the_token_unlocks(dash: Page) -> None:
+    page = dash.page
+    page.goto(dash.base + "/")
+    for name in SERVICES:
+        page.get_by_test_id(f"state-{name}").filter(has_text="ready").wait_for()
+    assert page.get_by_test_id("live").inner_text() == "read-only"
+    text = page.locator("form.token").inner_text()
+    assert "restarting services" in text and "logs" in text and "bulk learning" in text
+    assert page.get_by_role("button", name="restart api").count() == 0  # no actions without the token
+    dash.shot("dashboard-read-only")
+
+
+def test_a_wrong_token_is_refused_and_the_right_one_is_asked_once_per_tab(dash: Page, stack: Stack) -> None:
+    page = dash.page
+    page.goto(dash.base + "/")
+    page.get_by_role("textbox", name="Token").fill("not-the-token")
+    page.get_by_role("button", name="Unlock").click()
+    page.get_by_role("alert").filter(has_text="wrong admin token").wait_for()
+    assert page.get_by_test_id("live").inner_text() == "read-only"
+    unlock(dash, admin_token(stack))
+    page.reload()  # the same tab: not asked again
+    page.get_by_test_id("live").filter(has_text="live").wait_for()
+    assert page.get_by_role("textbox", name="Token").count() == 0
+    other = page.context.new_page()  # another tab asks again
+    other.goto(dash.base + "/")
+    other.get_by_role("textbox", name="Token").wait_for()
+    other.close()
+
+
+def test_restart_of_the_api_is_seen_going_down_and_back_without_a_reload(dash: Page, stack: Stack) -> None:
+    page = unlock(dash, admin_token(stack))
+    page.get_by_test_id("state-api").filter(has_text="ready").wait_for()
+    page.evaluate("window.__sameDocument = true")
+    page.evaluate(RECORD_BADGES)
+    page.get_by_role("button", name="restart api").click()
+    page.get_by_role("button", name="Yes, restart api").click()
+    page.get_by_role("status").filter(has_text="restart api: done").wait_for(timeout=120_000)
+    page.get_by_test_id("state-api").filter(has_text="ready").wait_for()
+    seen = [b.split(":", 1)[1] for b in page.evaluate("window.__badges") if b.startswith("api:")]
+    assert any(s != "ready" for s in seen), seen  # it went down...
+    assert seen[-1] == "ready"  # ...and came back
+    assert page.evaluate("window.__sameDocument") is True  # no reload
+    timeline = page.get_by_role("list", name="Recent transitions").inner_text()
+    assert "api" in timeline and "ready" in timeline
+    dash.shot("dashboard-services")
+
+
+def test_the_page_follows_a_restart_of_the_control_process(browser: Any, control: str, stack: Stack) -> None:
+    with new_page(browser, control, allow_console_errors=True) as dash:
+        page = unlock(dash, admin_token(stack))
+        page.evaluate("window.__sameDocument = true")
+        page.evaluate("""() => {
+          window.__live = [];
+          const el = document.querySelector('[data-testid=live]');
+          new MutationObserver(() => window.__live.push(el.textContent)).observe(el, {subtree: true, childList: true,
+            characterData: true});
+        }""")
+        r = sutra(stack.dir, "restart", "control", timeout=120)
+        assert r.returncode == 0, r.stdout + r.stderr
+        page.wait_for_function("() => window.__live.some((t) => t !== 'live') && "
+                               "document.querySelector('[data-testid=live]').textContent === 'live'", timeout=60_000)
+        page.get_by_test_id("state-control").filter(has_text="ready").wait_for()
+        assert page.evaluate("window.__sameDocument") is True  # reconnected by itself, no reload
+        # only the refused connections while it was down, nothing thrown by the page
+        assert all(e.startswith("Failed to load resource") for e in dash.console_errors), dash.console_errors

@@ -1,0 +1,148 @@
+// Logs: a live tail of one service (or all of them, each line prefixed with its service in its own
+// colour), filtered by text, paused (new lines held, not lost) and paged back by cursor.
+import { type MutableRefObject, useCallback, useEffect, useRef, useState } from "react";
+import { api } from "./api";
+
+export interface LogLine {
+  at: number;
+  text: string;
+  cursor: string;
+}
+
+export interface ShownLine extends LogLine {
+  service: string;
+}
+
+interface Page {
+  lines: LogLine[];
+  first: string | null;
+  next: string | null;
+}
+
+const ALL = "(all)";
+const TAIL = 200;
+const KEPT = 5000; // lines kept in the page at most
+const SUPERVISOR = "sutra"; // the supervisor's own log
+
+export function mergeLines(a: ShownLine[], b: ShownLine[]): ShownLine[] {
+  return [...a, ...b].sort((x, y) => x.at - y.at).slice(-KEPT);
+}
+
+export function matches(line: LogLine, filter: string): boolean {
+  return !filter || line.text.toLowerCase().includes(filter.toLowerCase());
+}
+
+export function LogsPanel({ services, token, follow, sink }: {
+  services: string[];
+  token: string;
+  follow: (services: string[]) => void;
+  sink: MutableRefObject<(service: string, lines: LogLine[]) => void>;
+}) {
+  const [choice, setChoice] = useState(ALL);
+  const [filter, setFilter] = useState("");
+  const [paused, setPaused] = useState(false);
+  const [lines, setLines] = useState<ShownLine[]>([]);
+  const [held, setHeld] = useState<ShownLine[]>([]);
+  const [error, setError] = useState("");
+  const firsts = useRef<Record<string, string | null>>({});
+  const known = [...services, SUPERVISOR];
+  const shown = choice === ALL ? known : [choice];
+  const key = shown.join(",");
+  const pausedRef = useRef(paused);
+  pausedRef.current = paused;
+  const filterRef = useRef(filter);
+  filterRef.current = filter;
+
+  // the tail of what is shown, then the stream's new lines for those services
+  useEffect(() => {
+    if (!services.length) return;
+    let gone = false;
+    const names = key.split(",");
+    follow(names);
+    setLines([]);
+    setHeld([]);
+    const q = (svc: string) =>
+      `/api/logs/${encodeURIComponent(svc)}?limit=${TAIL}${filter ? `&text=${encodeURIComponent(filter)}` : ""}`;
+    Promise.all(names.map((svc) => api<Page>(q(svc), token).then((p) => ({ svc, p })).catch(() => null)))
+      .then((pages) => {
+        if (gone) return;
+        let all: ShownLine[] = [];
+        for (const got of pages) {
+          if (!got) continue;
+          firsts.current[got.svc] = got.p.first;
+          all = mergeLines(all, got.p.lines.map((l) => ({ ...l, service: got.svc })));
+        }
+        setLines((live) => mergeLines(all, live.filter((l) => !all.some((a) => a.cursor === l.cursor))));
+        setError(pages.every((p) => p === null) ? "the logs could not be read" : "");
+      });
+    return () => {
+      gone = true;
+    };
+  }, [key, filter, token, follow, services.length]);
+
+  useEffect(() => {
+    sink.current = (service, got) => {
+      const fresh = got.filter((l) => matches(l, filterRef.current)).map((l) => ({ ...l, service }));
+      if (!fresh.length) return;
+      if (pausedRef.current) setHeld((h) => [...h, ...fresh].slice(-KEPT));
+      else setLines((ls) => mergeLines(ls, fresh));
+    };
+    return () => {
+      sink.current = () => {};
+    };
+  }, [sink]);
+
+  const resume = () => {
+    setPaused(false);
+    setLines((ls) => mergeLines(ls, held));
+    setHeld([]);
+  };
+
+  const pageBack = useCallback(async () => {
+    const older: ShownLine[] = [];
+    for (const svc of shown) {
+      const before = firsts.current[svc];
+      if (!before) continue;
+      const p = await api<Page>(`/api/logs/${encodeURIComponent(svc)}?before=${encodeURIComponent(before)}&limit=${TAIL}`
+        + (filter ? `&text=${encodeURIComponent(filter)}` : ""), token);
+      firsts.current[svc] = p.first;
+      older.push(...p.lines.map((l) => ({ ...l, service: svc })));
+    }
+    setLines((ls) => [...older.sort((x, y) => x.at - y.at), ...ls].slice(0, KEPT));
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [key, filter, token]);
+
+  const canPageBack = shown.some((s) => firsts.current[s]);
+
+  return (
+    <section className="panel" aria-labelledby="logs-h">
+      <h2 id="logs-h">Logs</h2>
+      <div className="controls">
+        <label htmlFor="log-service">Service</label>
+        <select id="log-service" value={choice} onChange={(e) => setChoice(e.target.value)}>
+          <option value={ALL}>all</option>
+          {known.map((s) => <option key={s} value={s}>{s}</option>)}
+        </select>
+        <label htmlFor="log-filter">Filter</label>
+        <input id="log-filter" type="search" value={filter} onChange={(e) => setFilter(e.target.value)}
+          placeholder="text in the line" />
+        {paused ? (
+          <button type="button" onClick={resume}>Resume ({held.length} new)</button>
+        ) : (
+          <button type="button" onClick={() => setPaused(true)}>Pause</button>
+        )}
+        <button type="button" onClick={() => void pageBack().catch((e) => setError(String(e)))}
+          disabled={!canPageBack}>Older lines</button>
+      </div>
+      {error ? <p className="error" role="alert">{error}</p> : null}
+      <pre className="logs" tabIndex={0} aria-label="Log lines" data-testid="log-lines">
+        {lines.map((l) => (
+          <div key={`${l.service}-${l.cursor}`} className="log-line">
+            {choice === ALL ? <span className={`svc svc-${known.indexOf(l.service) % 6}`}>{l.service} | </span> : null}
+            {l.text}
+          </div>
+        ))}
+      </pre>
+    </section>
+  );
+}

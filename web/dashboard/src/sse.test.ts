@@ -1,0 +1,56 @@
+import { describe, expect, it } from "vitest";
+import { SseParser } from "./sse";
+import { applyEvent, empty, formatDuration, withSamples } from "./state";
+import { matches, mergeLines } from "./LogsPanel";
+
+describe("SseParser", () => {
+  it("reads events split anywhere across chunks, skipping keep-alive comments", () => {
+    const p = new SseParser();
+    const text = 'id: 1\nevent: snapshot\ndata: {"a":1}\n\n: keep-alive\n\nid: 2\nevent: state\ndata: {"b":2}\n\n';
+    const got = [];
+    for (let i = 0; i < text.length; i += 3) got.push(...p.push(text.slice(i, i + 3)));
+    expect(got).toEqual([
+      { id: "1", event: "snapshot", data: '{"a":1}' },
+      { id: "2", event: "state", data: '{"b":2}' },
+    ]);
+    expect(p.lastId).toBe("2");
+  });
+
+  it("joins several data lines and reads CRLF line ends", () => {
+    const p = new SseParser();
+    expect(p.push("id: 7\r\nevent: log\r\ndata: x\r\ndata: y\r\n\r\n")).toEqual([{ id: "7", event: "log", data: "x\ny" }]);
+  });
+});
+
+describe("dashboard state", () => {
+  const row = { name: "api", state: "ready", pid: 1, uptime: 5, restarts: 0, health: "", ports: [], cpu_percent: 0,
+    memory_bytes: 0, last_exit: null, transitions: [] };
+
+  it("a state event changes the badge's state and leads the timeline", () => {
+    let d = applyEvent(empty, "snapshot", { services: [row], process_control: true, error: "" }, 100);
+    d = applyEvent(d, "state", { at: 101, service: "api", old: "ready", state: "stopping", why: "restart" }, 101);
+    expect(d.services[0].state).toBe("stopping");
+    expect(d.timeline[0]).toMatchObject({ service: "api", state: "stopping" });
+  });
+
+  it("keeps an hour of samples, ordered and without duplicates", () => {
+    const s = (at: number) => ({ at, services: { api: { cpu_percent: 1, memory_bytes: 2, state: "ready" } } });
+    const d = withSamples(withSamples(empty, [s(10), s(5000), s(20)]), [s(5000), s(5001)]);
+    expect(d.samples.map((x) => x.at)).toEqual([5000, 5001]);
+  });
+
+  it("formats durations", () => {
+    expect(formatDuration(59)).toBe("59s");
+    expect(formatDuration(3700)).toBe("1h 1m");
+  });
+});
+
+describe("log lines", () => {
+  it("merges services' lines by time and filters case-insensitively", () => {
+    const a = [{ at: 1, text: "A", cursor: "a1", service: "api" }];
+    const b = [{ at: 0.5, text: "B", cursor: "b1", service: "hybrid" }];
+    expect(mergeLines(a, b).map((l) => l.text)).toEqual(["B", "A"]);
+    expect(matches({ at: 0, text: "GET /health 200", cursor: "" }, "health")).toBe(true);
+    expect(matches({ at: 0, text: "GET /ask 200", cursor: "" }, "HEALTH")).toBe(false);
+  });
+});
