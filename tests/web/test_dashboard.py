@@ -138,3 +138,36 @@ def test_the_page_follows_a_restart_of_the_control_process(browser: Any, control
         assert page.evaluate("window.__sameDocument") is True  # reconnected by itself, no reload
         # only the refused connections while it was down, nothing thrown by the page
         assert all(e.startswith("Failed to load resource") for e in dash.console_errors), dash.console_errors
+
+
+def _pid(control: str, name: str) -> int:
+    rows = httpx.get(control + "/api/status").json()["services"]
+    return int(next(r for r in rows if r["name"] == name)["pid"])
+
+
+def test_logs_tail_live_with_filter_and_pause(dash: Page, stack: Stack, control: str) -> None:
+    page = unlock(dash, admin_token(stack))
+    page.get_by_label("Service", exact=True).select_option("hybrid")
+    lines = page.get_by_test_id("log-lines")
+    lines.locator(".log-line").first.wait_for()
+    r = sutra(stack.dir, "restart", "hybrid", timeout=120)  # its new process logs after the page opened
+    assert r.returncode == 0, r.stdout + r.stderr
+    pid = _pid(control, "hybrid")
+    lines.filter(has_text=f"[{pid}]").wait_for(timeout=30_000)
+    dash.shot("dashboard-logs")
+
+    page.get_by_label("Filter", exact=True).fill("server process")
+    page.wait_for_function("() => { const l = [...document.querySelectorAll('.log-line')];"
+                           " return l.length > 0 && l.every((x) => /server process/i.test(x.textContent)); }")
+
+    page.get_by_role("button", name="Pause").click()
+    shown = lines.locator(".log-line").count()
+    r = sutra(stack.dir, "restart", "hybrid", timeout=120)
+    assert r.returncode == 0, r.stdout + r.stderr
+    pid = _pid(control, "hybrid")
+    page.get_by_role("button", name="Resume (1 new)").or_(
+        page.get_by_role("button", name="Resume (2 new)")).wait_for(timeout=30_000)
+    assert lines.locator(".log-line").count() == shown  # held while paused
+    assert f"[{pid}]" not in lines.inner_text()
+    page.get_by_role("button", name="Resume").click()
+    lines.filter(has_text=f"[{pid}]").wait_for()
