@@ -155,10 +155,15 @@ def _answer(question: str, said: Said, path: ReasoningPath, facts: list[str]) ->
 
 
 def _spatial_facts(store: KnowledgeStore, places: list[str], sentences: list[str],
-                   graph: dict[str, list[tuple[str, str, int]]]) -> None:
+                   graph: dict[str, list[tuple[str, str, int]]], texts: dict[str, str] | None = None) -> None:
+    """The spatial facts among the hits for each place, into `graph` (and the stories among the
+    hits into `texts`, id → content)."""
     for place in places:
         for h in store.text_search(f"{place} {' '.join(DIRECTIONS)}", k=SPATIAL_SEARCH_K):
-            for s in split_sentences(h.content):
+            parts = split_sentences(h.content)
+            if texts is not None and len(parts) > 1:
+                texts[h.concept_id] = h.content
+            for s in parts:
                 if s in sentences or not any(d in s.lower() for d in DIRECTIONS):
                     continue
                 events, _ = read_story([s])
@@ -189,7 +194,13 @@ def _spatial(store: KnowledgeStore, question: str, q: StoryQuestion) -> Answer |
     else:
         start, end = a["x"], a["p"]
         searched: list[str] = [start, end]
-        _spatial_facts(store, searched, sentences, graph)
+        texts: dict[str, str] = {}
+        _spatial_facts(store, searched, sentences, graph, texts)
+        for text_id, content in texts.items():  # a story naming both places: its own route first
+            played = _played(content) if _names_in(start, content) and _names_in(end, content) else None
+            told = route(played[1].spatial, start, end) if played is not None else None
+            if told is not None:
+                return _answer(question, told, *_story_path(store, text_id, content, told))
         said = route(graph, start, end)
         while said is None and len(searched) < MAX_ROUTE_SEARCHES:
             frontier = [o for p in searched for _, o, _ in graph.get(p, []) if o not in searched]

@@ -85,6 +85,7 @@ _GIVE_ANY2 = re.compile(rf"^(?P<s>{_SUBJ})\s+(?P<v>[a-z]+)\s+(?P<r>{_NAME})\s+th
 _ACT = re.compile(rf"^(?P<s>{_SUBJ})\s+(?P<v>[a-z]+(?:\s+[a-z]+){{0,3}}?)\s+(?:the|a|an)\s+(?P<t>.+)$")
 _MOVE_THERE = re.compile(rf"^(?P<s>{_SUBJ})\s+(?P<v>[a-z]+(?:\s+[a-z]+)?)\s+(?:back\s+)?there(?:\s+too|\s+as\s+well)?$")
 _NOT_MOVES = {"is", "was", "are", "were", "stayed", "remained", "stays", "waited", "sat", "slept"}
+_IN = {"in", "at", "inside", "into", "to", "towards", "toward", "onto"}  # "arrived in the P", "waited at the P"
 _ARRIVE = ("entered", "reached", "visited", "arrived at", "got to", "came to", "went into")
 _PARTICIPLE = re.compile(r",\s+\w+ing\b.*$")
 
@@ -249,7 +250,11 @@ class _Reader:
         if (m := _ACT.match(s)) and not re.search(r"\b(?:is|are|was|were|has|had)\b", m["v"]):
             who = self.subject(m["s"])
             p = _TRAIL.sub("", m["t"].strip().lower())
-            if p in self.places or m["v"] in _ARRIVE:
+            last = m["v"].split()[-1]
+            # "walked out of the P", "ran away from the P"
+            if (last == "from" or m["v"].endswith(" out of")) and len(m["v"].split()) > 1:
+                return [Event(i, "not_at", who=who, where=(self.place(p),), rank=r)]
+            if p in self.places or m["v"] in _ARRIVE or (last in _IN and len(m["v"].split()) > 1):
                 p = self.place(p)
                 for w in who:
                     self.where[w] = p

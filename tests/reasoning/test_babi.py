@@ -135,3 +135,16 @@ def test_a_story_told_one_fact_per_batch_item_is_asked_as_one_story(reasoner: Re
                                     content_id("Then she walked to the sun room."),
                                     content_id("Pia Lorenz dropped the copper kettle.")]
     assert reasoner.ask("Where was Pia Lorenz before the sun room?").answer == "wine cellar"
+
+
+def test_arriving_in_a_place_and_a_route_within_one_story(reasoner: Reasoner) -> None:
+    reasoner.learn("Quin Abel arrived in the map room. Quin Abel came back out of the map room. "
+                   "Rhea Soto waited at the chapel.")
+    assert reasoner.ask("Is Quin Abel in the map room?").answer == "no"
+    assert reasoner.ask("Where is Rhea Soto?").answer == "chapel"
+    # two stories agree on the places; the route is read in the story that names both ends
+    reasoner.learn("The stone yard is east of the old mill. The far field is north of the stone yard.")
+    reasoner.learn("The old mill is south of the bell tower. The bell tower is west of the far field.")
+    ans = reasoner.ask("How do you go from the old mill to the far field?")
+    assert ans.answer in ("east, north", "north, east")
+    assert len(ans.supporting_facts) == 2
