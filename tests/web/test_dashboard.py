@@ -171,3 +171,27 @@ def test_logs_tail_live_with_filter_and_pause(dash: Page, stack: Stack, control:
     assert f"[{pid}]" not in lines.inner_text()
     page.get_by_role("button", name="Resume").click()
     lines.filter(has_text=f"[{pid}]").wait_for()
+
+
+def _count(page: Any, testid: str) -> int:
+    return int(page.get_by_test_id(testid).inner_text().replace(",", "") or 0)
+
+
+def test_storage_counts_rise_traffic_shows_and_snapshot_and_backup_are_taken(dash: Page, stack: Stack) -> None:
+    page = unlock(dash, admin_token(stack))
+    page.get_by_test_id("concepts").wait_for()
+    before = _count(page, "concepts")
+    with stack.api() as api:
+        r = api.post("/learn", json={"content": "The dashboard heron nests beside the quiet millpond."})
+        assert r.status_code == 200, r.text
+    page.wait_for_function("(n) => Number(document.querySelector('[data-testid=concepts]').textContent"
+                           ".replace(/,/g, '')) > n", arg=before, timeout=30_000)
+    page.wait_for_function("() => /^[0-9.]+$/.test(document.querySelector('[data-testid=rps-api]').textContent)")
+    page.get_by_role("button", name="Take snapshot").click()
+    page.get_by_role("status").filter(has_text="snapshot taken").wait_for(timeout=60_000)
+    page.get_by_test_id("snapshot").filter(has_text="old").wait_for()
+    page.get_by_label("Backup name", exact=True).fill("dashboard-1")
+    page.get_by_role("button", name="Take backup").click()
+    page.get_by_role("status").filter(has_text="backup written to").wait_for(timeout=60_000)
+    assert "dashboard-1" in page.get_by_role("status").filter(has_text="backup written to").inner_text()
+    dash.shot("dashboard-storage")

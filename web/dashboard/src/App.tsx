@@ -4,10 +4,12 @@ import { useCallback, useEffect, useRef, useState } from "react";
 import { api, ApiError, savedToken, saveToken } from "./api";
 import { ServicesPanel } from "./ServicesPanel";
 import { LogsPanel, type LogLine } from "./LogsPanel";
+import { StoragePanel, type StoragePoint } from "./StoragePanel";
 import { applyEvent, type Dashboard, empty, type Sample, type StatusBody, withSamples, withStatus } from "./state";
 import { openStream } from "./stream";
 
-const POLL_MS = 2000; // read-only: /api/status this often
+const POLL_MS = 2000; // /api/status (storage and the apps' traffic; the rows too when read-only) this often
+const POINTS_KEPT = 1800; // storage and traffic points kept (an hour at POLL_MS)
 const REFRESH_AFTER_STATE_MS = 300; // a state change: the rows' pid, ports and health fetched a moment later
 
 export function App() {
@@ -18,6 +20,7 @@ export function App() {
   const [connected, setConnected] = useState<boolean | null>(null);
   const [now, setNow] = useState(() => Date.now() / 1000);
   const [logServices, setLogServices] = useState<string[]>([]);
+  const [points, setPoints] = useState<StoragePoint[]>([]);
   const logSink = useRef<(service: string, lines: LogLine[]) => void>(() => {});
   const lastId = useRef("");
   const refreshTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
@@ -25,7 +28,15 @@ export function App() {
   const refresh = useCallback(async () => {
     try {
       const s = await api<StatusBody>("/api/status", "");
-      setD((x) => withStatus(x, s, Date.now() / 1000));
+      const at = Date.now() / 1000;
+      setD((x) => withStatus(x, s, at));
+      const st = s.storage ?? {};
+      if (st.reachable) {
+        const requests: Record<string, number> = {};
+        for (const [app, a] of Object.entries(s.apps ?? {})) if (typeof a.requests_total === "number") requests[app] = a.requests_total;
+        const p = { at, concepts: Number(st.concepts) || 0, associations: Number(st.associations) || 0, requests };
+        setPoints((ps) => [...ps, p].slice(-POINTS_KEPT));
+      }
     } catch {
       /* the stream or the next poll tells */
     }
@@ -42,12 +53,11 @@ export function App() {
     void refresh();
   }, [refresh]);
 
-  // read-only: poll the status
+  // the status polled: storage and traffic (and, read-only, the rows the stream would bring)
   useEffect(() => {
-    if (token) return;
     const t = setInterval(() => void refresh(), POLL_MS);
     return () => clearInterval(t);
-  }, [token, refresh]);
+  }, [refresh]);
 
   // with the token: one stream, reopened (resuming by event id) when the followed logs change
   useEffect(() => {
@@ -142,6 +152,17 @@ export function App() {
       ) : null}
       <main>
         <ServicesPanel d={d} now={now} canAct={!!token} onAction={act} />
+        <StoragePanel storage={d.storage} apps={d.apps} points={points} canAct={!!token}
+          onSnapshot={async () => {
+            await api("/api/storage/snapshot", token, { method: "POST" });
+            await refresh();
+          }}
+          onBackup={async (name) => {
+            const out = await api<{ path: string }>("/api/storage/backup", token, {
+              method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ name }),
+            });
+            return out.path;
+          }} />
         {token ? (
           <LogsPanel services={d.services.map((r) => r.name)} token={token} follow={setLogServices}
             sink={logSink} />
