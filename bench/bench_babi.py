@@ -36,13 +36,19 @@ BATCH = 100  # stories per /learn/batch call
 TARGET = 0.95
 
 
-def _generator():  # type: ignore[no-untyped-def]
-    spec = importlib.util.spec_from_file_location("babi_gen", GEN_PATH)
+def _load(name: str, path: Path):  # type: ignore[no-untyped-def]
+    spec = importlib.util.spec_from_file_location(name, path)
     assert spec is not None and spec.loader is not None
     mod = importlib.util.module_from_spec(spec)
-    sys.modules["babi_gen"] = mod
+    sys.modules[name] = mod
     spec.loader.exec_module(mod)
     return mod
+
+
+def _generator():  # type: ignore[no-untyped-def]
+    """This checkout's generator (and its words), whichever tree's sutra_stack is measured."""
+    _load("tests.reasoning.babi_vocab", GEN_PATH.with_name("babi_vocab.py"))
+    return _load("babi_gen", GEN_PATH)
 
 
 def pct(values: list[float], p: float) -> float:

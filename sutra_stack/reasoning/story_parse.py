@@ -74,7 +74,8 @@ _SMALLER = ("smaller", "tinier", "littler")
 _SIZE = re.compile(rf"^the\s+(?P<a>.+?)\s+is\s+(?P<c>{_alt(_BIGGER + _SMALLER)})\s+than\s+the\s+(?P<b>.+)$")
 _FITS = re.compile(r"^the\s+(?P<a>.+?)\s+(?P<n>fits|does\s+not\s+fit|doesn't\s+fit)\s+(?:inside|in|into)\s+"
                    r"the\s+(?P<b>.+)$")
-_FEAR = re.compile(r"^(?P<k>[A-Za-z][a-z]+)\s+(?:are\s+(?:afraid|scared|frightened|terrified)\s+of|fear)\s+"
+_FEAR = re.compile(r"^(?P<k>[A-Za-z][a-z]+)\s+(?:are\s+(?:afraid|scared|frightened|terrified|wary|fearful)\s+of|"
+                   r"fear|dread|are\s+(?:afraid|scared|frightened|terrified)\s+by)\s+"
                    r"(?P<o>[a-z]+)$")
 _ISA = re.compile(rf"^(?P<s>{_NAME})\s+is\s+an?\s+(?P<k>[a-z]+)$")
 # any verb: "X VERB the T to Y" and "X VERB Y the T" give; "X VERB the T" takes T when X does not hold

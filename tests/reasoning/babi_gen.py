@@ -14,45 +14,7 @@ import random
 import re
 from dataclasses import dataclass, field
 
-
-def _w(text: str, sep: str | None = None) -> tuple[str, ...]:
-    return tuple(text.split(sep))
-
-
-FIRST = _w("Ada Alma Bruno Carla Dario Elif Femi Greta Hugo Ines Jonas Kira Lucas Mina Nadia Omar Paula Rafael "
-         "Sanne Tomas Ulla Vera Wim Yara Zeno Anika Bram Chloe Dmitri Esme Farid Gisela Henrik Ilse Joost "
-         "Keiko Lars Marit Nils Orla Pieter Quinn Rosa Soren Talia Ugo Viggo Wanda Xenia Yusuf Zora")
-LAST = _w("Ruiz Okafor Lindqvist Moreau Haddad Brandt Castell Duarte Eklund Ferrer Gallo Holm Ibsen Jansen Kovac "
-        "Lozano Maas Navarro Ortega Petrov Quist Rinaldi Sato Tanaka Urbina Varga Weber Yilmaz Zeller Abbot "
-        "Bakker Cruz Dahl Engel Falk Greer Hale Iqbal Jovic Kane Lund Marsh Nyberg Olsen Pike Reyes Stone "
-        "Thorne Vance Wolfe")
-COLOURS = _w("red blue green yellow black white silver golden brown grey orange purple pink copper")
-QUALITIES = _w("old small large heavy wooden iron battered shiny tiny worn cracked new velvet")
-NOUNS = _w("lantern book apple football violin key compass kettle umbrella hammer basket teapot candle map "
-         "scarf helmet ladder bottle drum clock mirror pillow shovel rope trumpet vase wallet whistle glove "
-         "blanket bucket camera chisel flute jar kite medal notebook parcel ring saddle satchel spoon torch "
-         "trophy box chest suitcase crate")
-PLACES = _w("kitchen,hallway,garden,bathroom,bedroom,office,cellar,upper attic,back garden,dining room,"
-          "library,garage,front porch,music room,laundry room,guest bedroom,greenhouse,pantry,study,"
-          "workshop,sun room,boot room,wine cellar,east wing,old barn,gym,nursery,conservatory,"
-          "games room,tower room,boiler room,rose garden,throne room,map room,chapel,courtyard,scullery,"
-            "gallery,ballroom,hay loft", ",")
-MOVE = ("went to", "moved to", "travelled to", "journeyed to", "walked to", "ran to", "headed to",
-        "went back to", "returned to", "hurried to", "wandered into", "strolled into", "made their way to",
-        "went over to", "dashed to", "drove to", "proceeded to", "went into", "crept into", "marched to",
-        "jogged to", "sprinted into", "went off to", "moved into", "cycled to")
-TAKE = ("picked up", "took", "got", "grabbed", "collected", "lifted", "fetched", "took hold of", "got hold of",
-        "snatched", "obtained", "retrieved", "nabbed", "took possession of", "secured")
-DROP = ("dropped", "put down", "left", "discarded", "set down", "let go of", "put away", "put aside",
-        "got rid of", "threw away", "dumped", "deposited", "abandoned")
-GIVE = ("gave", "handed", "passed", "handed over", "tossed", "transferred", "donated", "lent")
-AFTER = ("Then", "After that", "Afterwards", "Following that", "Later", "Next", "Subsequently", "Soon after")
-DIRS = {"north": (0, -1), "south": (0, 1), "east": (1, 0), "west": (-1, 0)}
-OPPOSITE = {"north": "south", "south": "north", "east": "west", "west": "east"}
-KINDS = (("sheep", "sheep"), ("wolf", "wolves"), ("mouse", "mice"), ("cat", "cats"), ("dog", "dogs"),
-         ("fox", "foxes"), ("hen", "hens"), ("swan", "swans"), ("badger", "badgers"), ("owl", "owls"))
-AFRAID = ("are afraid of", "are scared of", "are frightened of", "fear", "are terrified of")
-NUMBERS = ("none", "one", "two", "three", "four", "five")
+from tests.reasoning import babi_vocab as V
 
 
 @dataclass(slots=True)
@@ -84,93 +46,26 @@ def is_right(story: Story, answer: str) -> bool:
     return _bare(got) in {_bare(a) for a in [story.answer, *story.accept]}
 
 
-class _Vocab:
-    def __init__(self, rng: random.Random) -> None:
-        self.rng = rng
-        self.people: set[str] = set()
-        self.things: set[str] = set()
-
-    def person(self) -> str:
-        while True:
-            middle = f"{self.rng.choice(('van', 'de', 'del'))} " if self.rng.random() < 0.15 else ""
-            n = f"{self.rng.choice(FIRST)} {middle}{self.rng.choice(LAST)}"
-            if n not in self.people and n.split()[0] not in {p.split()[0] for p in self._recent}:
-                self.people.add(n)
-                self._recent.append(n)
-                return n
-
-    _recent: list[str] = []
-
-    def people_for_story(self, k: int) -> list[str]:
-        self._recent = []
-        return [self.person() for _ in range(k)]
-
-    def thing(self) -> str:
-        while True:
-            words = [self.rng.choice(COLOURS), self.rng.choice(NOUNS)]
-            if self.rng.random() < 0.5:
-                words.insert(0, self.rng.choice(QUALITIES))
-            t = " ".join(words)
-            nouns = {x.split()[-1] for x in self._things_now}
-            if t not in self.things and words[-1] not in nouns:
-                self.things.add(t)
-                self._things_now.append(t)
-                return t
-
-    _things_now: list[str] = []
-
-    def things_for_story(self, k: int) -> list[str]:
-        self._things_now = []
-        return [self.thing() for _ in range(k)]
-
-
-class _Map:
-    """One map per seed: places on a grid joined by a random spanning tree (paths are unique)."""
-
-    def __init__(self, rng: random.Random, w: int = 6, h: int = 5) -> None:
-        cells = [(x, y) for y in range(h) for x in range(w)]
-        names = rng.sample(PLACES, len(cells))
-        self.at = dict(zip(cells, names, strict=True))
-        self.edges: list[tuple[str, str, str]] = []  # (a, direction, b): a is DIRECTION of b
-        seen = {cells[0]}
-        stack = [cells[0]]
-        while stack:
-            c = stack[-1]
-            nxt = [(d, (c[0] + dx, c[1] + dy)) for d, (dx, dy) in DIRS.items()
-                   if (c[0] + dx, c[1] + dy) in self.at and (c[0] + dx, c[1] + dy) not in seen]
-            if not nxt:
-                stack.pop()
-                continue
-            d, n = rng.choice(nxt)
-            seen.add(n)
-            stack.append(n)
-            self.edges.append((self.at[n], d, self.at[c]))
-        self.adj: dict[str, list[tuple[str, str]]] = {}
-        for a, d, b in self.edges:
-            self.adj.setdefault(b, []).append((d, a))
-            self.adj.setdefault(a, []).append((OPPOSITE[d], b))
-
-
 def _spatial(rng: random.Random, a: str, d: str, b: str) -> str:
     if rng.random() < 0.5:
-        a, d, b = b, OPPOSITE[d], a
+        a, d, b = b, V.OPPOSITE[d], a
     form = rng.choice(("The {a} is {d} of the {b}.", "The {a} lies {d} of the {b}.",
                        "The {a} is to the {d} of the {b}."))
     return form.format(a=a, d=d, b=b)
 
 
 def _move(rng: random.Random, who: str, place: str) -> str:
-    return f"{who} {rng.choice(MOVE)} the {place}."
+    return f"{who} {rng.choice(V.MOVE)} the {place}."
 
 
 class _Gen:
     def __init__(self, seed: int) -> None:
         self.rng = random.Random(seed)
-        self.v = _Vocab(self.rng)
-        self.map = _Map(self.rng)
+        self.v = V.Vocab(self.rng)
+        self.map = V.Map(self.rng)
 
     def places(self, k: int) -> list[str]:
-        return self.rng.sample(PLACES, k)
+        return self.rng.sample(V.PLACES, k)
 
     # tasks 1, 11, 12, 13: where someone is after moves (plain, pronouns, "A and B", "they")
     def t1(self) -> Story:
@@ -178,7 +73,7 @@ class _Gen:
         where: dict[str, str] = {}
         out = []
         for _ in range(r.randint(4, 7)):
-            p, pl = r.choice(ppl), r.choice(PLACES)
+            p, pl = r.choice(ppl), r.choice(V.PLACES)
             out.append(_move(r, p, pl))
             where[p] = pl
         who = r.choice(sorted(where))
@@ -190,10 +85,10 @@ class _Gen:
         out = []
         for _ in range(r.randint(2, 4)):
             p = r.choice(ppl)
-            pl, pl2 = r.sample(PLACES, 2)
+            pl, pl2 = r.sample(V.PLACES, 2)
             out.append(_move(r, p, pl))
             pron = r.choice(("he", "she")) if r.random() < 0.7 else "they"
-            out.append(f"{r.choice(AFTER)} {pron} {r.choice(MOVE)} the {pl2}.")
+            out.append(f"{r.choice(V.AFTER)} {pron} {r.choice(V.MOVE)} the {pl2}.")
             where[p] = pl2
         who = r.choice(sorted(where))
         return Story(11, out, f"Where is {who}?", where[who])
@@ -204,8 +99,8 @@ class _Gen:
         out = []
         for _ in range(r.randint(3, 5)):
             a, b = r.sample(ppl, 2)
-            pl = r.choice(PLACES)
-            out.append(f"{a} and {b} {r.choice(MOVE)} the {pl}.")
+            pl = r.choice(V.PLACES)
+            out.append(f"{a} and {b} {r.choice(V.MOVE)} the {pl}.")
             where[a] = where[b] = pl
         who = r.choice(sorted(where))
         return Story(12, out, f"Where is {who}?", where[who])
@@ -216,9 +111,9 @@ class _Gen:
         out = []
         for _ in range(r.randint(2, 3)):
             a, b = r.sample(ppl, 2)
-            pl, pl2 = r.sample(PLACES, 2)
-            out.append(f"{a} and {b} {r.choice(MOVE)} the {pl}.")
-            out.append(f"{r.choice(AFTER)} they {r.choice(MOVE)} the {pl2}.")
+            pl, pl2 = r.sample(V.PLACES, 2)
+            out.append(f"{a} and {b} {r.choice(V.MOVE)} the {pl}.")
+            out.append(f"{r.choice(V.AFTER)} they {r.choice(V.MOVE)} the {pl2}.")
             where[a] = where[b] = pl2
         who = r.choice(sorted(where))
         return Story(13, out, f"Where is {who}?", where[who])
@@ -242,7 +137,7 @@ class _Gen:
                 trail[t].append(pl)
 
         for p in ppl:
-            pl = r.choice(PLACES)
+            pl = r.choice(V.PLACES)
             out.append(_move(r, p, pl))
             where[p] = pl
         for _ in range(steps):
@@ -251,7 +146,7 @@ class _Gen:
             free = [t for t in things if holder[t] is None and thing_at[t] in (None, where[p])]
             roll = r.random()
             if roll < 0.35:
-                pl = r.choice([x for x in PLACES if x != where[p]])
+                pl = r.choice([x for x in V.PLACES if x != where[p]])
                 out.append(_move(r, p, pl))
                 where[p] = pl
                 for t in mine:
@@ -259,12 +154,12 @@ class _Gen:
                     note(t, pl)
             elif roll < 0.65 and free:
                 t = r.choice(free)
-                out.append(f"{p} {r.choice(TAKE)} the {t}" + (" there." if r.random() < 0.2 else "."))
+                out.append(f"{p} {r.choice(V.TAKE)} the {t}" + (" there." if r.random() < 0.2 else "."))
                 holder[t], thing_at[t] = p, where[p]
                 note(t, where[p])
             elif roll < 0.8 and mine and drops:
                 t = r.choice(mine)
-                verb = r.choice(DROP)
+                verb = r.choice(V.DROP)
                 out.append(f"{p} {verb} the {t}.")
                 holder[t] = None
             elif mine and gives:
@@ -276,7 +171,7 @@ class _Gen:
                     others = [q]
                 q = r.choice(others)
                 t = r.choice(mine)
-                verb = r.choice(GIVE)
+                verb = r.choice(V.GIVE)
                 out.append(f"{p} {verb} the {t} to {q}." if r.random() < 0.8 else f"{p} {verb} {q} the {t}.")
                 holder[t] = q
                 given.append((p, t, q))
@@ -323,7 +218,7 @@ class _Gen:
         r = self.rng
         out, where, _, _, _, ppl = self._carry_story(2, 2, 6)
         p = r.choice(ppl)
-        pl = where[p] if r.random() < 0.5 else r.choice([x for x in PLACES if x != where[p]])
+        pl = where[p] if r.random() < 0.5 else r.choice([x for x in V.PLACES if x != where[p]])
         return Story(6, out, f"Is {p} in the {pl}?", "yes" if pl == where[p] else "no")
 
     def t7(self) -> Story:
@@ -334,7 +229,7 @@ class _Gen:
         noun = r.choice(("objects", "things", "items"))
         verb = r.choice(("carrying", "holding"))
         accept = [str(n)] + (["zero", "0", "nothing"] if n == 0 else [])
-        return Story(7, out, f"How many {noun} is {p} {verb}?", NUMBERS[n], accept)
+        return Story(7, out, f"How many {noun} is {p} {verb}?", V.NUMBERS[n], accept)
 
     def t8(self) -> Story:
         r = self.rng
@@ -349,7 +244,7 @@ class _Gen:
         state: dict[str, tuple[str, bool]] = {}
         out = []
         for _ in range(r.randint(3, 6)):
-            p, pl = r.choice(ppl), r.choice(PLACES)
+            p, pl = r.choice(ppl), r.choice(V.PLACES)
             if r.random() < 0.35:
                 out.append(f"{p} is {r.choice(('no longer', 'not'))} in the {pl}.")
                 state[p] = (pl, False)
@@ -368,17 +263,17 @@ class _Gen:
         for _ in range(r.randint(3, 6)):
             p = r.choice(ppl)
             if r.random() < 0.45:
-                a, b = r.sample(PLACES, 2)
+                a, b = r.sample(V.PLACES, 2)
                 out.append(f"{p} is either in the {a} or the {b}.")
                 state[p] = (a, b)
             else:
-                pl = r.choice(PLACES)
+                pl = r.choice(V.PLACES)
                 out.append(_move(r, p, pl))
                 state[p] = (pl,)
         p = r.choice(sorted(state))
         options = state[p]
         roll = r.random()
-        pl = r.choice(options) if roll < 0.6 else r.choice([x for x in PLACES if x not in options])
+        pl = r.choice(options) if roll < 0.6 else r.choice([x for x in V.PLACES if x not in options])
         ans = "no" if pl not in options else ("yes" if len(options) == 1 else "maybe")
         return Story(10, out, f"Is {p} in the {pl}?", ans)
 
@@ -392,10 +287,10 @@ class _Gen:
         facts: list[tuple[int, str]] = []
         trail: dict[str, list[str]] = {}
         for p in ppl:
-            pls = r.sample(PLACES, 4)
+            pls = r.sample(V.PLACES, 4)
             trail[p] = pls
             for i, pl in enumerate(pls):
-                facts.append((i, f"{r.choice(alt[times[i]])} {p} {r.choice(MOVE)} the {pl}."))
+                facts.append((i, f"{r.choice(alt[times[i]])} {p} {r.choice(V.MOVE)} the {pl}."))
         r.shuffle(facts)
         p = r.choice(ppl)
         i = r.randint(1, 3)
@@ -428,10 +323,10 @@ class _Gen:
 
     def t15(self) -> Story:
         r = self.rng
-        kinds = r.sample(KINDS, 4)
+        kinds = r.sample(V.KINDS, 4)
         ppl = self.v.people_for_story(4)
         fear = {k: r.choice([o for o in kinds if o != k])[1] for k in kinds}
-        out = [f"{k[1].capitalize()} {r.choice(AFRAID)} {fear[k]}." for k in kinds]
+        out = [f"{k[1].capitalize()} {r.choice(V.AFRAID)} {fear[k]}." for k in kinds]
         is_a: dict[str, tuple[str, str]] = {}
         for p in ppl:
             is_a[p] = r.choice(kinds)
@@ -439,7 +334,7 @@ class _Gen:
         r.shuffle(out)
         p = r.choice(ppl)
         ans = fear[is_a[p]]
-        single = {pl: s for s, pl in KINDS}[ans]
+        single = {pl: s for s, pl in V.KINDS}[ans]
         verb = r.choice(("afraid of", "scared of", "frightened of"))
         return Story(15, out, f"What is {p} {verb}?", ans, [single])
 
