@@ -195,3 +195,36 @@ def test_storage_counts_rise_traffic_shows_and_snapshot_and_backup_are_taken(das
     page.get_by_role("status").filter(has_text="backup written to").wait_for(timeout=60_000)
     assert "dashboard-1" in page.get_by_role("status").filter(has_text="backup written to").inner_text()
     dash.shot("dashboard-storage")
+
+
+def test_bulk_learning_a_csv_shows_its_bar_to_100_and_the_concepts_rise(dash: Page, stack: Stack,
+                                                                        tmp_path: Any) -> None:
+    page = unlock(dash, admin_token(stack))
+    page.get_by_test_id("concepts").wait_for()
+    before = _count(page, "concepts")
+    f = tmp_path / "birds.csv"
+    f.write_text("id,fact\n" + "".join(f"{i},The wader number {i} feeds at dusk on shore {i % 97}.\n"
+                                       for i in range(2000)))
+    page.get_by_label("Drop a .txt, .jsonl or .csv file here, or choose one").set_input_files(str(f))
+    page.get_by_label("Column holding the text").select_option("fact")
+    page.get_by_role("button", name="Learn this file").click()
+    job = page.locator("li[data-job]").filter(has_text="birds.csv")
+    job.get_by_test_id("job-state").filter(has_text="done").wait_for(timeout=180_000)
+    assert job.get_by_test_id("job-percent").inner_text() == "100.0%"
+    assert job.get_by_role("progressbar").get_attribute("value") == "100"
+    assert "2,001 / 2,001 lines, 2,000 learned" in job.inner_text()  # the header is a line read
+    page.wait_for_function("(n) => Number(document.querySelector('[data-testid=concepts]').textContent"
+                           ".replace(/,/g, '')) > n", arg=before, timeout=30_000)
+    dash.shot("dashboard-bulk")
+
+
+def test_bulk_learning_shows_per_line_errors(dash: Page, stack: Stack, tmp_path: Any) -> None:
+    page = unlock(dash, admin_token(stack))
+    f = tmp_path / "mixed.jsonl"
+    f.write_text('{"content": "Kestrels hover over the verge."}\n{not json\n{"content": "Owls hunt at night."}\n')
+    page.get_by_label("Drop a .txt, .jsonl or .csv file here, or choose one").set_input_files(str(f))
+    page.get_by_role("button", name="Learn this file").click()
+    job = page.locator("li[data-job]").filter(has_text="mixed.jsonl")
+    job.get_by_test_id("job-state").filter(has_text="done").wait_for(timeout=60_000)
+    job.get_by_role("button", name="1 line error(s)").click()
+    assert "line 2:" in job.get_by_role("list", name="Line errors of mixed.jsonl").inner_text()

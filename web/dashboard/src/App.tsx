@@ -4,6 +4,7 @@ import { useCallback, useEffect, useRef, useState } from "react";
 import { api, ApiError, savedToken, saveToken } from "./api";
 import { ServicesPanel } from "./ServicesPanel";
 import { LogsPanel, type LogLine } from "./LogsPanel";
+import { BulkPanel } from "./BulkPanel";
 import { StoragePanel, type StoragePoint } from "./StoragePanel";
 import { applyEvent, type Dashboard, empty, type Sample, type StatusBody, withSamples, withStatus } from "./state";
 import { openStream } from "./stream";
@@ -163,6 +164,7 @@ export function App() {
             });
             return out.path;
           }} />
+        {token ? <BulkPanel token={token} /> : null}
         {token ? (
           <LogsPanel services={d.services.map((r) => r.name)} token={token} follow={setLogServices}
             sink={logSink} />

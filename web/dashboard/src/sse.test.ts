@@ -54,3 +54,20 @@ describe("log lines", () => {
     expect(matches({ at: 0, text: "GET /ask 200", cursor: "" }, "HEALTH")).toBe(false);
   });
 });
+
+describe("bulk upload", () => {
+  it("takes the format from the extension and the csv columns from its header", async () => {
+    const { csvHeader, formatOf } = await import("./BulkPanel");
+    expect([formatOf("a.CSV"), formatOf("b.ndjson"), formatOf("c.txt"), formatOf("d")]).toEqual(["csv", "jsonl", "txt", "txt"]);
+    expect(csvHeader('id,"fact",  note\r')).toEqual(["id", "fact", "note"]);
+  });
+});
+
+describe("API traffic", () => {
+  it("requests per second between the last two points", async () => {
+    const { rate } = await import("./StoragePanel");
+    const p = (at: number, n: number) => ({ at, concepts: 0, associations: 0, requests: { api: n } });
+    expect(rate([p(10, 5)], "api")).toBeNull();
+    expect(rate([p(10, 5), p(12, 25)], "api")).toBe(10);
+  });
+});
