@@ -148,10 +148,20 @@ def _story_path(store: KnowledgeStore, text_id: str, content: str, said: Said) -
     return ReasoningPath(steps, said.confidence), facts
 
 
+def _as_told(answer: str, told: str) -> str:
+    """The answer written as the story wrote it ("Eva Stone", not "eva stone")."""
+    parts = []
+    for part in answer.split(", "):
+        m = re.search(rf"(?<![\w-]){re.escape(part)}(?![\w-])", told, re.I) if part else None
+        parts.append(m.group(0) if m else part)
+    return ", ".join(parts)
+
+
 def _answer(question: str, said: Said, path: ReasoningPath, facts: list[str]) -> Answer:
     used = " ".join(s.content for s in path.steps[1:])
-    return Answer(question=question, answer=said.answer, confidence=said.confidence, kind="path", paths=[path],
-                  explanation=f"From the story, in order: {used}", supporting_facts=facts)
+    told = " ".join(s.content for s in path.steps)
+    return Answer(question=question, answer=_as_told(said.answer, told), confidence=said.confidence, kind="path",
+                  paths=[path], explanation=f"From the story, in order: {used}", supporting_facts=facts)
 
 
 def _spatial_facts(store: KnowledgeStore, places: list[str], sentences: list[str],

@@ -181,7 +181,7 @@ class World:
     def carrying(self, x: str) -> Said:
         mine = self._carried(x)
         facts = sorted(self.holder[t][1] for t in mine)
-        return Said(", ".join(f"the {t}" for t in mine) if mine else "nothing", facts)
+        return Said(", ".join(mine) if mine else "nothing", facts)
 
     def count(self, x: str) -> Said:
         mine = self._carried(x)
@@ -192,7 +192,7 @@ class World:
     def gave(self, giver: str | None, thing: str | None, to: str | None, want: str) -> Said | None:
         for g, t, r, i in reversed(self.gives):
             if (giver is None or g == giver) and (thing is None or t == thing) and (to is None or r == to):
-                return Said({"giver": g, "thing": f"the {t}", "to": r}[want], [i])
+                return Said({"giver": g, "thing": t, "to": r}[want], [i])
         return None
 
     def afraid(self, x: str) -> Said | None:

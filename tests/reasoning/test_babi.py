@@ -63,7 +63,7 @@ def test_left_a_place_is_not_left_a_thing(reasoner: Reasoner) -> None:
     reasoner.learn("Cleo Marsh went to the kitchen. Cleo Marsh took the green apple. Cleo Marsh took the old map. "
                    "Cleo Marsh left the green apple. Cleo Marsh went to the study.")
     reasoner.learn("Dan Ortega went to the pantry. Dan Ortega left the pantry.")
-    assert reasoner.ask("What is Cleo Marsh carrying?").answer == "the old map"
+    assert reasoner.ask("What is Cleo Marsh carrying?").answer == "old map"
     assert reasoner.ask("How many things is Cleo Marsh carrying?").answer == "one"
     assert reasoner.ask("Where is the green apple?").answer == "kitchen"
     assert reasoner.ask("Is Dan Ortega in the pantry?").answer == "no"
@@ -72,9 +72,9 @@ def test_left_a_place_is_not_left_a_thing(reasoner: Reasoner) -> None:
 def test_giving_moves_the_thing_to_the_recipient(reasoner: Reasoner) -> None:
     reasoner.learn("Eva Stone went to the hallway. Finn Dahl went to the hallway. Eva Stone grabbed the silver key. "
                    "She handed the silver key to Finn Dahl. Finn Dahl ran to the garage.")
-    assert reasoner.ask("Who gave the silver key to Finn Dahl?").answer == "eva stone"
-    assert reasoner.ask("What did Eva Stone give to Finn Dahl?").answer == "the silver key"
-    assert reasoner.ask("Who received the silver key?").answer == "finn dahl"
+    assert reasoner.ask("Who gave the silver key to Finn Dahl?").answer == "Eva Stone"
+    assert reasoner.ask("What did Eva Stone give to Finn Dahl?").answer == "silver key"
+    assert reasoner.ask("Who received the silver key?").answer == "Finn Dahl"
     assert reasoner.ask("Where is the silver key?").answer == "garage"
     assert reasoner.ask("What is Eva Stone carrying?").answer == "nothing"
 
@@ -123,7 +123,7 @@ def test_verbs_of_no_list_take_drop_give_and_move_by_the_sentence_shape(reasoner
                    "Nell Ash nabbed the amber kazoo. Nell Ash put aside the amber kazoo. Olaf Berg sauntered into the "
                    "boiler room. Nell Ash donated Olaf Berg the teal goblet. Olaf Berg came back there.")
     assert reasoner.ask("What is Nell Ash carrying?").answer == "nothing"
-    assert reasoner.ask("Who gave the teal goblet to Olaf Berg?").answer == "nell ash"
+    assert reasoner.ask("Who gave the teal goblet to Olaf Berg?").answer == "Nell Ash"
     assert reasoner.ask("Where is the teal goblet?").answer == "boiler room"
     assert reasoner.ask("How many items is Olaf Berg holding?").answer == "one"
 
