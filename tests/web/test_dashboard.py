@@ -228,3 +228,28 @@ def test_bulk_learning_shows_per_line_errors(dash: Page, stack: Stack, tmp_path:
     job.get_by_test_id("job-state").filter(has_text="done").wait_for(timeout=60_000)
     job.get_by_role("button", name="1 line error(s)").click()
     assert "line 2:" in job.get_by_role("list", name="Line errors of mixed.jsonl").inner_text()
+
+
+@pytest.mark.parametrize("width", [1024, 390])
+def test_no_serious_accessibility_violation_read_only_and_unlocked(browser: Any, control: str, stack: Stack,
+                                                                   width: int) -> None:
+    from tests.web.test_accessibility import serious_violations
+
+    with new_page(browser, control, width=width, height=800) as dash:
+        page = dash.page
+        page.goto(dash.base + "/")
+        page.get_by_test_id("state-api").wait_for()
+        page.get_by_test_id("concepts").wait_for()
+        assert serious_violations(page) == []
+        dash.shot(f"dashboard-read-only-{width}")
+        page.keyboard.press("Tab")  # the token field is reached and submitted with the keyboard alone
+        assert page.evaluate("document.activeElement.id") == "token-input"
+        page.keyboard.type(admin_token(stack))
+        page.keyboard.press("Enter")
+        page.get_by_test_id("live").filter(has_text="live").wait_for()
+        page.get_by_test_id("log-lines").locator(".log-line").first.wait_for()
+        page.get_by_role("button", name="restart hybrid").click()  # the confirmation is checked too
+        page.get_by_role("button", name="Yes, restart hybrid").wait_for()
+        assert serious_violations(page) == []
+        page.get_by_role("button", name="Cancel").click()
+        dash.shot(f"dashboard-unlocked-{width}")

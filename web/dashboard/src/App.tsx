@@ -26,6 +26,11 @@ export function App() {
   const lastId = useRef("");
   const refreshTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
 
+  // the stream is reopened only when the followed services really change
+  const follow = useCallback((names: string[]) => {
+    setLogServices((prev) => (prev.join(",") === names.join(",") ? prev : names));
+  }, []);
+
   const refresh = useCallback(async () => {
     try {
       const s = await api<StatusBody>("/api/status", "");
@@ -166,7 +171,7 @@ export function App() {
           }} />
         {token ? <BulkPanel token={token} /> : null}
         {token ? (
-          <LogsPanel services={d.services.map((r) => r.name)} token={token} follow={setLogServices}
+          <LogsPanel services={d.services.map((r) => r.name)} token={token} follow={follow}
             sink={logSink} />
         ) : null}
       </main>

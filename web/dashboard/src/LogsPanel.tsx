@@ -42,7 +42,8 @@ export function LogsPanel({ services, token, follow, sink }: {
   const [filter, setFilter] = useState("");
   const [paused, setPaused] = useState(false);
   const [lines, setLines] = useState<ShownLine[]>([]);
-  const [held, setHeld] = useState<ShownLine[]>([]);
+  const held = useRef<ShownLine[]>([]); // lines come while paused: shown on resume, never lost
+  const [heldCount, setHeldCount] = useState(0);
   const [error, setError] = useState("");
   const firsts = useRef<Record<string, string | null>>({});
   const known = [...services, SUPERVISOR];
@@ -60,7 +61,8 @@ export function LogsPanel({ services, token, follow, sink }: {
     const names = key.split(",");
     follow(names);
     setLines([]);
-    setHeld([]);
+    held.current = [];
+    setHeldCount(0);
     const q = (svc: string) =>
       `/api/logs/${encodeURIComponent(svc)}?limit=${TAIL}${filter ? `&text=${encodeURIComponent(filter)}` : ""}`;
     Promise.all(names.map((svc) => api<Page>(q(svc), token).then((p) => ({ svc, p })).catch(() => null)))
@@ -84,18 +86,28 @@ export function LogsPanel({ services, token, follow, sink }: {
     sink.current = (service, got) => {
       const fresh = got.filter((l) => matches(l, filterRef.current)).map((l) => ({ ...l, service }));
       if (!fresh.length) return;
-      if (pausedRef.current) setHeld((h) => [...h, ...fresh].slice(-KEPT));
-      else setLines((ls) => mergeLines(ls, fresh));
+      if (pausedRef.current) {
+        held.current = [...held.current, ...fresh].slice(-KEPT);
+        setHeldCount(held.current.length);
+      } else setLines((ls) => mergeLines(ls, fresh));
     };
     return () => {
       sink.current = () => {};
     };
   }, [sink]);
 
+  const pause = () => {
+    pausedRef.current = true;
+    setPaused(true);
+  };
+
   const resume = () => {
+    pausedRef.current = false;
+    const h = held.current;
+    held.current = [];
+    setHeldCount(0);
     setPaused(false);
-    setLines((ls) => mergeLines(ls, held));
-    setHeld([]);
+    setLines((ls) => mergeLines(ls, h));
   };
 
   const pageBack = useCallback(async () => {
@@ -127,9 +139,9 @@ export function LogsPanel({ services, token, follow, sink }: {
         <input id="log-filter" type="search" value={filter} onChange={(e) => setFilter(e.target.value)}
           placeholder="text in the line" />
         {paused ? (
-          <button type="button" onClick={resume}>Resume ({held.length} new)</button>
+          <button type="button" onClick={resume}>Resume ({heldCount} new)</button>
         ) : (
-          <button type="button" onClick={() => setPaused(true)}>Pause</button>
+          <button type="button" onClick={pause}>Pause</button>
         )}
         <button type="button" onClick={() => void pageBack().catch((e) => setError(String(e)))}
           disabled={!canPageBack}>Older lines</button>

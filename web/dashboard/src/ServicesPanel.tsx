@@ -39,7 +39,7 @@ export function ServicesPanel({ d, now, canAct, onAction }: {
           the configured addresses are probed instead.</p>
       ) : null}
       {d.error ? <p className="note error" role="alert">{d.error}</p> : null}
-      <div className="table-wrap">
+      <div className="table-wrap" tabIndex={0} role="region" aria-label="Services table (scrolls sideways)">
         <table className="services">
           <thead>
             <tr>
@@ -76,8 +76,9 @@ export function ServicesPanel({ d, now, canAct, onAction }: {
                     <td className="actions">
                       {confirm?.service === r.name ? (
                         <span role="group" aria-label={`Confirm ${confirm.action} of ${r.name}`}>
-                          <button type="button" className="danger" onClick={() => run(r.name, confirm.action)}>
-                            Yes, {confirm.action} {r.name}
+                          <button type="button" className="danger" onClick={() => run(r.name, confirm.action)}
+                            aria-label={`Yes, ${confirm.action} ${r.name}`}>
+                            Yes, {confirm.action}
                           </button>
                           <button type="button" onClick={() => setConfirm(null)}>Cancel</button>
                         </span>

@@ -1,7 +1,7 @@
 // A small SVG line over the last hour of samples (CPU or memory of one service).
 
 export function Sparkline({ values, label, max }: { values: number[]; label: string; max?: number }) {
-  const w = 120;
+  const w = 80;
   const h = 24;
   const top = Math.max(max ?? 0, ...values, 1e-9);
   const step = values.length > 1 ? w / (values.length - 1) : w;

@@ -83,6 +83,7 @@ export function StoragePanel({ storage, apps, points, canAct, onSnapshot, onBack
       ) : null}
       <p className="status-line" role="status" aria-live="polite">{message}</p>
       <h3 id="traffic-h">API traffic</h3>
+      <div className="table-wrap" tabIndex={0} role="region" aria-label="API traffic table (scrolls sideways)">
       <table className="services" aria-labelledby="traffic-h">
         <thead><tr><th scope="col">App</th><th scope="col">Up</th><th scope="col">Requests/s</th>
           <th scope="col">Requests</th><th scope="col">Over time</th></tr></thead>
@@ -102,6 +103,7 @@ export function StoragePanel({ storage, apps, points, canAct, onSnapshot, onBack
           })}
         </tbody>
       </table>
+      </div>
     </section>
   );
 }
