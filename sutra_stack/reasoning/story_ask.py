@@ -17,7 +17,7 @@ from functools import lru_cache
 from sutra_stack.errors import NotFound
 from sutra_stack.reasoning.models import Answer, PathStep, ReasoningPath
 from sutra_stack.reasoning.paragraph import resolve
-from sutra_stack.reasoning.story_parse import DIRECTIONS, read_story
+from sutra_stack.reasoning.story_parse import DIRECTIONS, kind_of, read_story
 from sutra_stack.reasoning.story_questions import StoryQuestion, parse_story_question
 from sutra_stack.reasoning.story_world import Said, World, neighbour, route
 from sutra_stack.reasoning.text import normalize, split_sentences
@@ -114,6 +114,24 @@ def _from_world(q: StoryQuestion, w: World) -> Said | None:
         return w.count(x) if x else None
     if k == "afraid":
         return w.afraid(x or a["x"])
+    if k == "is_afraid":
+        feared = w.afraid(x or a["x"])
+        if feared is None:
+            return None
+        same = kind_of(feared.answer) == kind_of(a["o"])
+        return Said("yes" if same else "no", feared.facts)
+    if k == "is_carrying":
+        t = w.mentions(a["t"])
+        if x is None or t is None:
+            return None
+        held = w.holder.get(t)
+        return Said("yes" if held is not None and held[0] == x else "no", [held[1]] if held else [])
+    if k == "did_give":
+        g, t, r = w.mentions(a["g"]), w.mentions(a["t"]), w.mentions(a["r"])
+        if g is None or t is None or r is None:
+            return None
+        gave = w.gave(g, t, r, "thing")
+        return Said("yes", gave.facts) if gave is not None else Said("no", [i for *_, i in w.gives])
     if k in ("giver", "thing", "to"):
         t = w.mentions(a["t"]) if a.get("t") else None
         g = w.mentions(a["g"]) if a.get("g") else None
@@ -198,6 +216,14 @@ def _spatial(store: KnowledgeStore, question: str, q: StoryQuestion) -> Answer |
     if q.kind == "dir_of":
         _spatial_facts(store, [a["p"]], sentences, graph)
         said = neighbour(graph, a["p"], a["d"])
+    elif q.kind == "is_dir":
+        _spatial_facts(store, [a["b"]], sentences, graph)
+        direct = [(d, i) for d, other, i in graph.get(a["b"], []) if other == a["a"]]
+        there = neighbour(graph, a["b"], a["d"])
+        if direct:  # how A lies from B, as told
+            said = Said("yes" if direct[0][0] == a["d"] else "no", [direct[0][1]])
+        else:  # another place lies that way
+            said = None if there is None else Said("yes" if there.answer == a["a"] else "no", there.facts)
     elif q.kind == "of_dir":
         _spatial_facts(store, [a["x"]], sentences, graph)
         said = neighbour(graph, a["x"], _opposite(a["d"]))
@@ -234,7 +260,7 @@ def story_answer(store: KnowledgeStore, question: str, hits: list[SearchHit]) ->
     q = parse_story_question(question)
     if q is None:
         return None
-    if q.kind in ("dir_of", "of_dir", "path"):
+    if q.kind in ("dir_of", "of_dir", "is_dir", "path"):
         return _spatial(store, question, q)
     for name in q.names()[:2]:
         texts, sentence_ids = _stories(hits, name)

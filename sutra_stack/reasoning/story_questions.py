@@ -31,6 +31,13 @@ _SHAPES: tuple[tuple[str, re.Pattern[str]], ...] = tuple((k, re.compile(p, re.I)
     ("thing", rf"^what\s+did\s+(?P<r>[\w'\- ]+?)\s+(?:receive|get)\s+from\s+(?P<g>[\w'\- ]+?){_END}"),
     ("to", rf"^(?:who|whom)\s+did\s+(?P<g>[\w'\- ]+?)\s+(?:give|hand|pass)\s+the\s+(?P<t>[\w'\- ]+?)\s+to{_END}"),
     ("to", rf"^who\s+(?:received|got|was\s+given)\s+the\s+(?P<t>[\w'\- ]+?){_END}"),
+    ("did_give", rf"^did\s+(?P<g>[\w'\- ]+?)\s+(?:give|hand|pass)\s+the\s+(?P<t>[\w'\- ]+?)\s+to\s+"
+                 rf"(?P<r>[\w'\- ]+?){_END}"),
+    ("is_afraid", rf"^(?:is|are)\s+{_X}\s+(?:afraid|scared|frightened|terrified|wary|fearful)\s+of\s+"
+                  rf"(?P<o>[\w'\- ]+?){_END}"),
+    ("is_carrying", rf"^is\s+{_X}\s+{_CARRY}\s+the\s+(?P<t>[\w'\- ]+?){_END}"),
+    ("is_dir", rf"^is\s+the\s+(?P<a>[\w'\- ]+?)\s+(?:to\s+the\s+)?(?P<d>north|south|east|west)\s+of\s+"
+               rf"the\s+(?P<b>[\w'\- ]+?){_END}"),
     ("afraid", rf"^what\s+(?:is|are)\s+{_X}\s+(?:afraid|scared|frightened|terrified|wary|fearful)\s+of{_END}"),
     ("size", rf"^(?:is|are)\s+the\s+(?P<a>[\w'\- ]+?)\s+(?P<c>bigger|larger|greater|smaller|tinier)\s+than\s+"
              rf"the\s+(?P<b>[\w'\- ]+?){_END}"),

@@ -188,3 +188,18 @@ def test_other_names_things_places_and_verbs_are_read_by_the_kind_of_sentence(
         right[s.task] += is_right(s, reasoner.ask(s.question).answer)
     low = {t: right[t] / asked[t] for t in TASKS if right[t] / asked[t] < 0.9}
     assert not low, f"tasks below 90% with other words: {low}"
+
+
+def test_yes_or_no_for_giving_carrying_fear_and_directions(reasoner: Reasoner) -> None:
+    reasoner.learn("Sal Moon went to the loft. Tia Webb went to the loft. Sal Moon grabbed the jade cup. "
+                   "Sal Moon gave the jade cup to Tia Webb. Sal Moon took the pewter bell.")
+    assert reasoner.ask("Did Sal Moon give the jade cup to Tia Webb?").answer == "yes"
+    assert reasoner.ask("Did Tia Webb give the jade cup to Sal Moon?").answer == "no"
+    assert reasoner.ask("Is Tia Webb carrying the jade cup?").answer == "yes"
+    assert reasoner.ask("Is Tia Webb carrying the pewter bell?").answer == "no"
+    reasoner.learn("Cats are afraid of dogs. Uri Noble is a cat.")
+    assert reasoner.ask("Is Uri Noble afraid of dogs?").answer == "yes"
+    assert reasoner.ask("Is Uri Noble afraid of mice?").answer == "no"
+    reasoner.learn("The iron gate is north of the green lawn. The green lawn is east of the glass house.")
+    assert reasoner.ask("Is the iron gate north of the green lawn?").answer == "yes"
+    assert reasoner.ask("Is the glass house east of the green lawn?").answer == "no"
