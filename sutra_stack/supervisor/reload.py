@@ -31,15 +31,16 @@ class Reloadable(Protocol):
 def excluded(path: Path, spec: ServiceSpec, data_dir: Path, root: Path) -> bool:
     """A change not to reload for: in the data directory, or matching an exclude pattern. Patterns
     match a part of the path below the watched `root` (".venv", "node_modules") or that relative
-    path as a whole ("apps/client/static", "build/*"): what lies above the root (a package installed
+    path or a folder of it ("apps/client/static", "apps/*/static"): what lies above the root (a package installed
     inside a .venv) never excludes."""
     if path == data_dir or data_dir in path.parents:
         return True
     rel = path.relative_to(root) if root in path.parents else Path(path.name)
-    parts, text = rel.parts, rel.as_posix()
+    parts = rel.parts
+    prefixes = ["/".join(parts[: i + 1]) for i in range(len(parts))]  # apps, apps/client, apps/client/static, ...
     for pat in (*DEFAULT_WATCH_EXCLUDES, *spec.watch_exclude):
-        if any(fnmatch.fnmatch(p, pat) for p in parts) or fnmatch.fnmatch(text, pat) \
-                or text.startswith(pat.rstrip("/") + "/"):
+        pat = pat.rstrip("/")
+        if any(fnmatch.fnmatch(p, pat) for p in parts) or any(fnmatch.fnmatch(p, pat) for p in prefixes):
             return True
     return path.suffix in (".pyc", ".pyo", ".swp", ".tmp") or path.name.endswith("~")
 

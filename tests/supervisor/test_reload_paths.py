@@ -27,8 +27,9 @@ def test_a_package_inside_a_venv_reloads_on_its_code(tmp_path: Path) -> None:
 def test_a_service_excludes_a_build_output_by_its_relative_path(tmp_path: Path) -> None:
     pkg = tmp_path / "sutra_stack"
     data = tmp_path / "knowledge"
-    watched = spec(pkg, "apps/client/static")
+    watched = spec(pkg, "apps/*/static")
     assert affected({pkg / "apps" / "client" / "static" / "assets" / "index-1a2b.js"}, [watched], data) == []
+    assert affected({pkg / "apps" / "control" / "static" / "index.html"}, [watched], data) == []
     assert affected({pkg / "apps" / "client" / "server.py"}, [watched], data) == ["api"]
     # the data directory never reloads anything, even when it sits inside the watched one
     assert affected({pkg / "knowledge" / "wal" / "wal-00000001.log"}, [watched], pkg / "knowledge") == []
