@@ -130,8 +130,9 @@ def relations_in_clause(clause: str) -> list[Relation]:
     from sutra_stack.reasoning.open_relations import open_relations
 
     opened = open_relations(clause)
-    fixed = _fixed_relations(without_dates(clause))
-    if not asserted(without_dates(clause)):
+    bare = without_dates(clause)
+    fixed = _fixed_relations(bare)
+    if not asserted(bare):
         fixed = [r for r in fixed if r.family in MULTI_VALUED or r.family == "means"]
     if any(r.rule not in ("verb", "has", "is", "is-a") for r in fixed):  # a fixed rule's own relation
         opened = [r for r in opened if r.rule not in ("verb", "role-verb")]

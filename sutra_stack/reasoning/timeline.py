@@ -11,6 +11,7 @@ import calendar
 import datetime as dt
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from sutra_stack.errors import InvalidArgument
 
@@ -115,6 +116,11 @@ def first_date(text: str) -> str | None:
     return m.group(0) if m else None
 
 
+CLAUSE_CACHE = 16_384  # clauses whose date-free form and assertion are remembered (pure; a clause is
+# read by the fixed rules and the open relations alike, and candidate contents repeat across asks)
+
+
+@lru_cache(maxsize=CLAUSE_CACHE)
 def without_dates(clause: str) -> str:
     """The clause with its date phrases taken out ("In 2016 he moved to X in May" → "he moved to X")."""
     out = _LEADING_DATE.sub("", clause.strip())
@@ -135,6 +141,7 @@ _NOT_ASSERTED = re.compile(
 )
 
 
+@lru_cache(maxsize=CLAUSE_CACHE)
 def asserted(clause: str) -> bool:
     """False for a negated, hedged, conditional, planned or future clause ("X plans to move to C",
     "if X moves", "X did not move", "X may sell"): such a clause states no fact that holds."""
