@@ -22,6 +22,7 @@ export function App() {
   const [now, setNow] = useState(() => Date.now() / 1000);
   const [logServices, setLogServices] = useState<string[]>([]);
   const [points, setPoints] = useState<StoragePoint[]>([]);
+  const [connections, setConnections] = useState(0);
   const logSink = useRef<(service: string, lines: LogLine[]) => void>(() => {});
   const lastId = useRef("");
   const refreshTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
@@ -74,7 +75,10 @@ export function App() {
       lastId: lastId.current,
       onConnected: (ok) => {
         setConnected(ok);
-        if (ok) void refresh();
+        if (ok) {
+          setConnections((n) => n + 1);
+          void refresh();
+        }
       },
       onUnauthorized: (message) => {
         saveToken("");
@@ -171,7 +175,7 @@ export function App() {
           }} />
         {token ? <BulkPanel token={token} /> : null}
         {token ? (
-          <LogsPanel services={d.services.map((r) => r.name)} token={token} follow={follow}
+          <LogsPanel services={d.services.map((r) => r.name)} token={token} follow={follow} connections={connections}
             sink={logSink} />
         ) : null}
       </main>

@@ -24,16 +24,27 @@ const TAIL = 200;
 const KEPT = 5000; // lines kept in the page at most
 const SUPERVISOR = "sutra"; // the supervisor's own log
 
+/** Both lists in time order, each line once (by service and cursor), the newest KEPT. */
 export function mergeLines(a: ShownLine[], b: ShownLine[]): ShownLine[] {
-  return [...a, ...b].sort((x, y) => x.at - y.at).slice(-KEPT);
+  const seen = new Set<string>();
+  const out: ShownLine[] = [];
+  for (const l of [...a, ...b].sort((x, y) => x.at - y.at)) {
+    const k = `${l.service}\u0000${l.cursor}`;
+    if (!seen.has(k)) {
+      seen.add(k);
+      out.push(l);
+    }
+  }
+  return out.slice(-KEPT);
 }
 
 export function matches(line: LogLine, filter: string): boolean {
   return !filter || line.text.toLowerCase().includes(filter.toLowerCase());
 }
 
-export function LogsPanel({ services, token, follow, sink }: {
+export function LogsPanel({ services, token, follow, sink, connections }: {
   services: string[];
+  connections: number; // how many times the stream has (re)connected: lines missed in between are fetched
   token: string;
   follow: (services: string[]) => void;
   sink: MutableRefObject<(service: string, lines: LogLine[]) => void>;
@@ -46,6 +57,7 @@ export function LogsPanel({ services, token, follow, sink }: {
   const [heldCount, setHeldCount] = useState(0);
   const [error, setError] = useState("");
   const firsts = useRef<Record<string, string | null>>({});
+  const nexts = useRef<Record<string, string | null>>({}); // where each service's shown lines end
   const known = [...services, SUPERVISOR];
   const shown = choice === ALL ? known : [choice];
   const key = shown.join(",");
@@ -61,6 +73,7 @@ export function LogsPanel({ services, token, follow, sink }: {
     const names = key.split(",");
     follow(names);
     setLines([]);
+    nexts.current = {};
     held.current = [];
     setHeldCount(0);
     const q = (svc: string) =>
@@ -72,6 +85,7 @@ export function LogsPanel({ services, token, follow, sink }: {
         for (const got of pages) {
           if (!got) continue;
           firsts.current[got.svc] = got.p.first;
+          nexts.current[got.svc] ??= got.p.next;
           all = mergeLines(all, got.p.lines.map((l) => ({ ...l, service: got.svc })));
         }
         setLines((live) => mergeLines(all, live.filter((l) => !all.some((a) => a.cursor === l.cursor))));
@@ -84,6 +98,8 @@ export function LogsPanel({ services, token, follow, sink }: {
 
   useEffect(() => {
     sink.current = (service, got) => {
+      const last = got[got.length - 1];
+      if (last) nexts.current[service] = last.cursor;
       const fresh = got.filter((l) => matches(l, filterRef.current)).map((l) => ({ ...l, service }));
       if (!fresh.length) return;
       if (pausedRef.current) {
@@ -100,6 +116,19 @@ export function LogsPanel({ services, token, follow, sink }: {
     pausedRef.current = true;
     setPaused(true);
   };
+
+  // after a reconnect: the lines written while the stream was away (log events are not replayed)
+  useEffect(() => {
+    if (connections < 2) return;
+    for (const svc of key.split(",")) {
+      const after = nexts.current[svc];
+      if (!after) continue;
+      api<Page>(`/api/logs/${encodeURIComponent(svc)}?after=${encodeURIComponent(after)}&limit=${TAIL}`, token)
+        .then((p) => sink.current(svc, p.lines))
+        .catch(() => {});
+    }
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [connections]);
 
   const resume = () => {
     pausedRef.current = false;

@@ -50,6 +50,7 @@ describe("log lines", () => {
     const a = [{ at: 1, text: "A", cursor: "a1", service: "api" }];
     const b = [{ at: 0.5, text: "B", cursor: "b1", service: "hybrid" }];
     expect(mergeLines(a, b).map((l) => l.text)).toEqual(["B", "A"]);
+    expect(mergeLines(mergeLines(a, b), [...a, ...b]).map((l) => l.cursor)).toEqual(["b1", "a1"]); // once each
     expect(matches({ at: 0, text: "GET /health 200", cursor: "" }, "health")).toBe(true);
     expect(matches({ at: 0, text: "GET /ask 200", cursor: "" }, "HEALTH")).toBe(false);
   });
