@@ -76,7 +76,7 @@ ANY_RECORD = st.one_of(*RECORD_STRATEGIES.values())
 REST_MODELS = [
     (schemas.ConceptOut, Concept, {}, set()),
     (schemas.NeighborOut, Neighbor, {}, {"content"}),
-    (schemas.SearchResult, SearchHit, schemas.SEARCH_RESULT_NAMES, set()),
+    (schemas.SearchResult, SearchHit, schemas.SEARCH_RESULT_NAMES, {"match"}),  # how /search found it (mode text|both)
 ]
 
 
