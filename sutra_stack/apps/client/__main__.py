@@ -7,10 +7,9 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from sutra_stack.apps.api.__main__ import handed_socket
 from sutra_stack.apps.client import devserver
 from sutra_stack.apps.client.mode import resolve_mode, static_built, web_dir
-from sutra_stack.apps.common.serve import serve
+from sutra_stack.apps.common.serve import run_app
 from sutra_stack.config import settings_from_env
 from sutra_stack.errors import ConfigError
 
@@ -35,14 +34,7 @@ def main() -> int:
     if not static_built():
         print("sutra-client: no client bundle in this package: serving a page that says how to build it "
               "(make web)", file=sys.stderr)
-    try:
-        serve("sutra_stack.apps.client.app:factory", host=settings["client.host"], port=settings["client.port"],
-              sock=handed_socket(), log_level=settings["log.level"], ready_path="/")
-    except OSError as e:
-        print(f"sutra-client: cannot listen on {settings['client.host']}:{settings['client.port']}: {e}",
-              file=sys.stderr)
-        return 1
-    return 0
+    return run_app("sutra-client", "sutra_stack.apps.client.app:factory", "client", settings, ready_path="/")
 
 
 if __name__ == "__main__":

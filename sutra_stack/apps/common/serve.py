@@ -19,6 +19,7 @@ import logging
 import os
 import shutil
 import socket
+import sys
 import tempfile
 import threading
 from typing import Any
@@ -28,7 +29,9 @@ from uvicorn.supervisors import Multiprocess
 
 from sutra_stack import notify
 from sutra_stack.apps.common.httpguard import guard
-from sutra_stack.apps.common.sockets import handover_server
+from sutra_stack.apps.common.sockets import handover_server, inherited_sockets
+from sutra_stack.config import Settings, settings_from_env
+from sutra_stack.errors import ConfigError
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"  # prometheus-client's own switch for multiprocess mode
 
@@ -134,3 +137,30 @@ class _NotifyingMultiprocess(Multiprocess):
         notify.reloading()
         super().handle_hup()
         notify.ready("workers restarted")
+
+
+def handed_socket() -> socket.socket | None:
+    """The listening socket the supervisor (or systemd) handed us, if any."""
+    found = inherited_sockets()
+    return found[0] if found else None
+
+
+def run_app(service: str, app_ref: str, section: str, settings: Settings | None = None, **options: Any) -> int:
+    """The entry point of an app process: `serve` `app_ref` on the handed socket or on `<section>.host`
+    / `<section>.port` (with `<section>.workers` when the table has it), as `service` in messages.
+    Exit codes: 2 for bad settings, 1 when the address cannot be listened on, 0 after a clean stop."""
+    try:
+        settings = settings if settings is not None else settings_from_env()
+    except ConfigError as e:
+        print(f"{service}: {e.message}", file=sys.stderr)
+        return 2
+    host, port = settings[f"{section}.host"], settings[f"{section}.port"]
+    if f"{section}.workers" in settings:
+        options.setdefault("workers", settings[f"{section}.workers"])
+    try:
+        serve(app_ref, host=host, port=port, sock=handed_socket(), log_level=settings["log.level"], service=service,
+              **options)
+    except OSError as e:
+        print(f"{service}: cannot listen on {host}:{port}: {e}", file=sys.stderr)
+        return 1
+    return 0
