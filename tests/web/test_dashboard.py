@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from sutra_stack.apps.control.pages import STATIC_DIR
-from tests.supervisor.helpers import env_port, sutra
+from tests.supervisor.helpers import builtin_env, env_port, sutra
 from tests.web.conftest import WEB, Page, Stack, new_page
 
 SERVICES = ("storage", "api", "hybrid", "client", "control")
@@ -37,6 +37,22 @@ def ensure_dashboard() -> None:
     if not (WEB / "node_modules").is_dir():
         subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=WEB, check=True)
     subprocess.run([npm, "run", "build", "-w", "dashboard"], cwd=WEB, check=True)
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """A stack of their own: these tests restart services and learn thousands of lines, which the
+    client's tests sharing the session's stack must not see."""
+    d = tmp_path_factory.mktemp("dashboard-stack")
+    _, _, api_port = builtin_env(d)
+    with (d / ".env").open("a") as f:
+        f.write("SUTRA_STORAGE_FSYNC=off\nSUTRA_HYBRID_RELOAD=none\nSUTRA_API_RELOAD=none\n")
+    r = sutra(d, "up", "-d", timeout=120)
+    assert r.returncode == 0, r.stdout + r.stderr
+    try:
+        yield Stack(d, f"http://127.0.0.1:{env_port(d, 'SUTRA_CLIENT_PORT')}", f"http://127.0.0.1:{api_port}")
+    finally:
+        sutra(d, "down", timeout=60)
 
 
 @pytest.fixture(scope="module")
@@ -90,7 +106,7 @@ def test_a_wrong_token_is_refused_and_the_right_one_is_asked_once_per_tab(dash: 
     page.goto(dash.base + "/")
     page.get_by_role("textbox", name="Token").fill("not-the-token")
     page.get_by_role("button", name="Unlock").click()
-    page.get_by_role("alert").filter(has_text="wrong admin token").wait_for()
+    page.get_by_role("alert").filter(has_text="wrong admin token").wait_for(timeout=30_000)
     assert page.get_by_test_id("live").inner_text() == "read-only"
     unlock(dash, admin_token(stack))
     page.reload()  # the same tab: not asked again

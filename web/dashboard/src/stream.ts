@@ -30,7 +30,8 @@ export function openStream(opts: StreamOptions): () => string {
         const res = await fetch(`/api/stream${q}`, { headers, signal: abort.signal, cache: "no-store" });
         if (res.status === 401) {
           const body = await res.json().catch(() => null);
-          opts.onUnauthorized(body?.error?.message || "the admin token was refused");
+          // a stream closed meanwhile (reopened for other logs) says nothing: its successor answers
+          if (!closed) opts.onUnauthorized(body?.error?.message || "the admin token was refused");
           return;
         }
         if (!res.ok || !res.body) throw new Error(`stream answered ${res.status}`);
