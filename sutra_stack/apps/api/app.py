@@ -14,6 +14,7 @@ from sutra_stack.apps.api.routes import router
 from sutra_stack.apps.common.bodylimit import BodySizeLimit
 from sutra_stack.apps.common.docs import docs_app
 from sutra_stack.apps.common.errors import CatchAll, install_error_handlers
+from sutra_stack.apps.common.service_routes import service_router
 from sutra_stack.apps.common.storage import connect_storage, connect_storage_async
 from sutra_stack.config import Settings, settings_from_env
 from sutra_stack.limits import MAX_REQUEST_BODY_BYTES
@@ -60,6 +61,7 @@ def create_app(settings: Settings | None = None,
     install_error_handlers(app)
     install_read_only_handler(app)
     app.include_router(router)
+    app.include_router(service_router("sutra-api"))
     app.add_middleware(CatchAll)
     app.add_middleware(RequestMetrics, metrics=metrics)
     app.add_middleware(BodySizeLimit, max_bytes=MAX_REQUEST_BODY_BYTES)

@@ -15,7 +15,6 @@ import json
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
-from fastapi.responses import JSONResponse
 
 from sutra_stack.apps.api.deps import StoreHandle, handle, require_token
 from sutra_stack.apps.api.schemas import (
@@ -37,7 +36,6 @@ from sutra_stack.apps.api.schemas import (
     search_result,
 )
 from sutra_stack.apps.common.blocking import blocking
-from sutra_stack.apps.common.health import probe
 from sutra_stack.errors import NotFound
 from sutra_stack.limits import MAX_TIME_SECONDS
 from sutra_stack.reasoning.timeline import parse_as_of
@@ -189,47 +187,3 @@ async def stats(request: Request, store: Store) -> dict[str, Any]:
     metrics.associations.set(st.associations)
     metrics.storage_read_only.set(1 if st.read_only else 0)
     return as_dict(st)
-
-
-async def probe_storage(request: Request) -> dict[str, Any]:
-    """The storage probe of /health, /ready and /metrics: status, latency, counts and `read_only`
-    (a read-only store still serves reads: it stays up and ready)."""
-    seen: list[Any] = []
-
-    def check() -> Any:
-        st = request.app.state.store.store().stats()
-        seen.append(st)
-        return st
-
-    storage = await probe(check)
-    if seen and storage["status"] == "up":
-        storage["read_only"] = bool(seen[0].read_only)
-        request.app.state.metrics.storage_read_only.set(1 if storage["read_only"] else 0)
-    return storage
-
-
-@router.get("/health", tags=["service"])
-async def health(request: Request) -> dict[str, Any]:
-    """Liveness: 200 while this process works, with the storage server's status inside."""
-    storage = await probe_storage(request)
-    return {"status": "ok", "service": "sutra-api", "storage": storage}
-
-
-@router.get("/ready", tags=["service"], responses={503: {"description": "Storage is not reachable yet."}})
-async def ready(request: Request) -> JSONResponse:
-    """Readiness: 200 once the storage server answers, 503 until then. A read-only store (after a disk
-    failure, or configured) still answers reads: ready, with `storage.read_only` true."""
-    storage = await probe_storage(request)
-    ok = storage["status"] == "up"
-    return JSONResponse({"ready": ok, "storage": storage}, status_code=200 if ok else 503)
-
-
-@router.get("/metrics", tags=["service"], response_class=Response)
-async def metrics(request: Request) -> Response:
-    """Prometheus text: requests and latency per route, storage call latency, concept and edge gauges."""
-    m = request.app.state.metrics
-    st = await probe_storage(request)
-    if st["status"] == "up":
-        m.concepts.set(st["concepts"])
-        m.associations.set(st["associations"])
-    return Response(m.render(), media_type="text/plain; version=0.0.4; charset=utf-8")

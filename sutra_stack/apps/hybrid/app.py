@@ -19,6 +19,7 @@ from sutra_stack.apps.api.metrics import ApiMetrics, RequestMetrics
 from sutra_stack.apps.common.bodylimit import BodySizeLimit
 from sutra_stack.apps.common.docs import docs_app
 from sutra_stack.apps.common.errors import CatchAll
+from sutra_stack.apps.common.service_routes import service_router
 from sutra_stack.apps.hybrid import chat, embeddings, routes
 from sutra_stack.apps.hybrid.errors import install_error_handlers, openai_response, too_large_body
 from sutra_stack.apps.hybrid.security import install_security
@@ -68,6 +69,7 @@ def create_app(settings: Settings | None = None,
     app.include_router(chat.router)
     app.include_router(embeddings.router)
     app.include_router(routes.router)
+    app.include_router(service_router(routes.SERVICE))
     app.add_middleware(CatchAll, respond=lambda message: openai_response(500, message, "server_error", None,
                                                                          "internal"))
     app.add_middleware(RequestMetrics, metrics=metrics)

@@ -11,9 +11,8 @@ from typing import Any
 
 import numpy as np
 from fastapi import APIRouter, Depends, Request, Response
-from fastapi.responses import JSONResponse
 
-from sutra_stack.apps.api.routes import json_response, probe_storage
+from sutra_stack.apps.api.routes import json_response
 from sutra_stack.apps.api.schemas import AskRequest, LearnRequest
 from sutra_stack.apps.common.blocking import blocking
 from sutra_stack.apps.hybrid.errors import model_not_found
@@ -66,28 +65,3 @@ async def query(body: AskRequest, request: Request) -> Response:
     d: dict[str, Any] = answer.to_dict()
     d["confidence"] = {"graph": graph, "semantic": semantic, "final": answer.confidence}
     return json_response(d)
-
-
-@router.get("/health", tags=["service"])
-async def health(request: Request) -> dict[str, Any]:
-    """Liveness: 200 while this process works, with the storage server's status inside."""
-    return {"status": "ok", "service": SERVICE, "storage": await probe_storage(request)}
-
-
-@router.get("/ready", tags=["service"])
-async def ready(request: Request) -> JSONResponse:
-    """Readiness: 200 once the storage server answers, 503 until then."""
-    storage = await probe_storage(request)
-    ok = storage["status"] == "up"
-    return JSONResponse({"ready": ok, "storage": storage}, status_code=200 if ok else 503)
-
-
-@router.get("/metrics", tags=["service"], response_class=Response)
-async def metrics(request: Request) -> Response:
-    """Prometheus text: requests and latency per route, storage calls, open streams, store size."""
-    m = request.app.state.metrics
-    st = await probe_storage(request)
-    if st["status"] == "up":
-        m.concepts.set(st["concepts"])
-        m.associations.set(st["associations"])
-    return Response(m.render(), media_type="text/plain; version=0.0.4; charset=utf-8")
