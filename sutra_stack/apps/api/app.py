@@ -31,14 +31,12 @@ def async_client_factory(settings: Settings) -> Callable[[], AsyncStore]:
     return lambda: connect_storage_async(settings)
 
 
-def create_app(settings: Settings | None = None,
-               store_factory: Callable[[], KnowledgeStore] | None = None,
-               async_store_factory: Callable[[], AsyncStore] | None = None) -> FastAPI:
-    """Build sutra-api. `store_factory` makes the KnowledgeStore the Reasoner uses (default: a
-    StorageClient) and `async_store_factory` the store the other storage routes await (default: an
-    AsyncStorageClient; with a `store_factory` alone, its store on the blocking pool)."""
-    settings = settings or settings_from_env()
-    metrics = ApiMetrics()
+def store_app(settings: Settings, metrics: ApiMetrics, store_factory: Callable[[], KnowledgeStore] | None,
+              async_store_factory: Callable[[], AsyncStore] | None, *, title: str, description: str) -> FastAPI:
+    """The FastAPI app of a process that talks to storage: /docs and /redoc with their assets served
+    here (not from a CDN), `app.state.store` a StoreHandle on the factories (defaults: a StorageClient,
+    and an AsyncStorageClient unless only `store_factory` is given) closed at shutdown, and
+    `app.state.metrics` `metrics`."""
     if store_factory is None and async_store_factory is None:
         async_store_factory = async_client_factory(settings)
     store = StoreHandle(store_factory or storage_client_factory(settings), metrics, settings["storage.server"],
@@ -49,14 +47,23 @@ def create_app(settings: Settings | None = None,
         yield
         await store.aclose()
 
-    app = docs_app(  # /docs and /redoc with their assets served here, not from a CDN
-        title="sutra-api",
-        version="0.1.0",
-        description="Teach the knowledge base text, ask it questions, and get answers with their reasoning paths.",
-        lifespan=lifespan,
-    )
+    app = docs_app(title=title, version="0.1.0", description=description, lifespan=lifespan)
     app.state.store = store
     app.state.metrics = metrics
+    return app
+
+
+def create_app(settings: Settings | None = None,
+               store_factory: Callable[[], KnowledgeStore] | None = None,
+               async_store_factory: Callable[[], AsyncStore] | None = None) -> FastAPI:
+    """Build sutra-api. `store_factory` makes the KnowledgeStore the Reasoner uses (default: a
+    StorageClient) and `async_store_factory` the store the other storage routes await (default: an
+    AsyncStorageClient; with a `store_factory` alone, its store on the blocking pool)."""
+    settings = settings or settings_from_env()
+    metrics = ApiMetrics()
+    app = store_app(settings, metrics, store_factory, async_store_factory, title="sutra-api",
+                    description="Teach the knowledge base text, ask it questions, and get answers with their "
+                                "reasoning paths.")
     app.state.token = settings["api.token"]
     install_error_handlers(app)
     install_read_only_handler(app)

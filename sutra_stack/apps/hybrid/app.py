@@ -7,17 +7,15 @@ It reuses sutra-api's pieces (the store handle and its Reasoner, request metrics
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Callable
 
 from fastapi import FastAPI
 from prometheus_client import Gauge
 
-from sutra_stack.apps.api.app import async_client_factory, storage_client_factory
-from sutra_stack.apps.api.deps import AsyncStore, StoreHandle
+from sutra_stack.apps.api.app import store_app
+from sutra_stack.apps.api.deps import AsyncStore
 from sutra_stack.apps.api.metrics import ApiMetrics, RequestMetrics
 from sutra_stack.apps.common.bodylimit import BodySizeLimit
-from sutra_stack.apps.common.docs import docs_app
 from sutra_stack.apps.common.errors import CatchAll
 from sutra_stack.apps.common.service_routes import service_router
 from sutra_stack.apps.hybrid import chat, embeddings, routes
@@ -43,26 +41,10 @@ def create_app(settings: Settings | None = None,
     """Build sutra-hybrid (the factories as in sutra-api's `create_app`)."""
     settings = settings or settings_from_env()
     metrics = HybridMetrics()
-    if store_factory is None and async_store_factory is None:
-        async_store_factory = async_client_factory(settings)
-    store = StoreHandle(store_factory or storage_client_factory(settings), metrics, settings["storage.server"],
-                        async_store_factory)
-
-    @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        yield
-        await store.aclose()
-
-    app = docs_app(
-        title="sutra-hybrid",
-        version="0.1.0",
-        description="OpenAI-compatible API over the knowledge base: chat completions answered with their "
-                    "reasoning, embeddings, models.",
-        lifespan=lifespan,
-    )
+    app = store_app(settings, metrics, store_factory, async_store_factory, title="sutra-hybrid",
+                    description="OpenAI-compatible API over the knowledge base: chat completions answered with "
+                                "their reasoning, embeddings, models.")
     app.state.settings = settings
-    app.state.store = store
-    app.state.metrics = metrics
     app.state.embedder = embeddings.EmbedderHandle(settings)
     app.state.streams_open = 0
     install_error_handlers(app)
