@@ -189,6 +189,13 @@ class StoreStats(_Wire):
     read_only: bool = False
     fsync_policy: str = "always"
     capacity: int = 0  # the configured concept cap
+    # Operations the storage server has served since it started, over both doors (its own probes,
+    # health / stats / server_info, left out), and their latency as a histogram: `call_seconds_buckets[i]`
+    # calls took at most `call_seconds_le[i]` seconds (cumulative, Prometheus' `le`); `calls` is the
+    # +Inf bucket. 0 and empty from a store opened in-process (nothing counts its calls).
+    calls: int = 0
+    call_seconds_le: list[float] = field(default_factory=list)
+    call_seconds_buckets: list[int] = field(default_factory=list)
 
 
 # --- what is derived from the dataclasses above, once, at import ------------------------------

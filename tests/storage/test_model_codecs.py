@@ -69,7 +69,7 @@ RECORD_STRATEGIES: dict[type, st.SearchStrategy[Any]] = {
     SearchHit: st.builds(SearchHit, HEX_ID, NUMBER, NAME),
     StoreStats: st.builds(StoreStats, COUNT, COUNT, COUNT, NAME, st.integers(0, 2**32 - 1),
                           st.integers(0, 2**32 - 1), COUNT, COUNT, st.none() | NUMBER, COUNT, st.booleans(), NAME,
-                          COUNT),
+                          COUNT, COUNT, st.lists(NUMBER, max_size=4), st.lists(COUNT, max_size=4)),
 }
 ANY_RECORD = st.one_of(*RECORD_STRATEGIES.values())
 # The REST models built from records: (model, record, REST name of each field that has another one, extra fields).
@@ -262,7 +262,7 @@ def flat_messages(draw: st.DrawFn) -> tuple[Any, dict[str, Any]]:
 
 def test_flat_messages_cover_requests_and_responses() -> None:
     # The plan is what most requests take: ids, queries, numbers (and the answers of flat shape).
-    assert {pb.ConceptIdRequest, pb.TextSearchRequest, pb.LearnAssociationRequest, pb.StatsResponse} <= set(FLAT)
+    assert {pb.ConceptIdRequest, pb.TextSearchRequest, pb.LearnAssociationRequest, pb.HealthCheckResponse} <= set(FLAT)
     assert not {f.cpp_type for m in FLAT for f in m.DESCRIPTOR.fields} - set(SCALARS)
 
 

@@ -333,7 +333,7 @@ class DeletedResponse(_message.Message):
     def __init__(self, deleted: _Optional[bool] = ...) -> None: ...
 
 class StatsResponse(_message.Message):
-    __slots__ = ("concepts", "associations", "vectors", "embedder", "dimension", "format_version", "wal_bytes", "wal_segments", "last_snapshot", "memory_bytes", "read_only", "fsync_policy", "capacity")
+    __slots__ = ("concepts", "associations", "vectors", "embedder", "dimension", "format_version", "wal_bytes", "wal_segments", "last_snapshot", "memory_bytes", "read_only", "fsync_policy", "capacity", "calls", "call_seconds_le", "call_seconds_buckets")
     CONCEPTS_FIELD_NUMBER: _ClassVar[int]
     ASSOCIATIONS_FIELD_NUMBER: _ClassVar[int]
     VECTORS_FIELD_NUMBER: _ClassVar[int]
@@ -347,6 +347,9 @@ class StatsResponse(_message.Message):
     READ_ONLY_FIELD_NUMBER: _ClassVar[int]
     FSYNC_POLICY_FIELD_NUMBER: _ClassVar[int]
     CAPACITY_FIELD_NUMBER: _ClassVar[int]
+    CALLS_FIELD_NUMBER: _ClassVar[int]
+    CALL_SECONDS_LE_FIELD_NUMBER: _ClassVar[int]
+    CALL_SECONDS_BUCKETS_FIELD_NUMBER: _ClassVar[int]
     concepts: int
     associations: int
     vectors: int
@@ -360,7 +363,10 @@ class StatsResponse(_message.Message):
     read_only: bool
     fsync_policy: str
     capacity: int
-    def __init__(self, concepts: _Optional[int] = ..., associations: _Optional[int] = ..., vectors: _Optional[int] = ..., embedder: _Optional[str] = ..., dimension: _Optional[int] = ..., format_version: _Optional[int] = ..., wal_bytes: _Optional[int] = ..., wal_segments: _Optional[int] = ..., last_snapshot: _Optional[float] = ..., memory_bytes: _Optional[int] = ..., read_only: _Optional[bool] = ..., fsync_policy: _Optional[str] = ..., capacity: _Optional[int] = ...) -> None: ...
+    calls: int
+    call_seconds_le: _containers.RepeatedScalarFieldContainer[float]
+    call_seconds_buckets: _containers.RepeatedScalarFieldContainer[int]
+    def __init__(self, concepts: _Optional[int] = ..., associations: _Optional[int] = ..., vectors: _Optional[int] = ..., embedder: _Optional[str] = ..., dimension: _Optional[int] = ..., format_version: _Optional[int] = ..., wal_bytes: _Optional[int] = ..., wal_segments: _Optional[int] = ..., last_snapshot: _Optional[float] = ..., memory_bytes: _Optional[int] = ..., read_only: _Optional[bool] = ..., fsync_policy: _Optional[str] = ..., capacity: _Optional[int] = ..., calls: _Optional[int] = ..., call_seconds_le: _Optional[_Iterable[float]] = ..., call_seconds_buckets: _Optional[_Iterable[int]] = ...) -> None: ...
 
 class BackupRequest(_message.Message):
     __slots__ = ("path",)

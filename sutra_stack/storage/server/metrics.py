@@ -1,7 +1,9 @@
 """Prometheus metrics of the storage server: calls and latency per operation, and store gauges.
 
 Per-call counters and a latency histogram are kept per thread without locks (a scrape adds
-them up), so a call pays about a microsecond for them; gauges (counts,
+them up), so a call pays about a microsecond for them. `Metrics.summary` adds them up over every
+operation but the probes for the stats answer (`StoreStats.calls`, `call_seconds_*`), which is how
+sutra-control reads the server's load with no metrics port configured; gauges (counts,
 WAL bytes and segments, last snapshot, memory, and whatever the engine reports about fsyncs,
 group commits and snapshots) are read from the engine when Prometheus scrapes.
 """
@@ -70,6 +72,9 @@ class _EngineCollector(Collector):
 
 
 BUCKETS = (.0001, .00025, .0005, .001, .0025, .005, .01, .025, .05, .1, .25, 1.0, 5.0)
+# What monitors call (sutra-control every second, each dashboard poll, health checks): counted per op on
+# the metrics port, left out of the stats answer's summary so that watching the server does not show as load.
+PROBE_OPS = frozenset({"health", "server_info", "stats"})
 
 
 class _Tally:
@@ -145,6 +150,23 @@ class Metrics:
             h = t.hist[op] = [0.0] * (len(BUCKETS) + 2)
         h[bisect_left(BUCKETS, seconds)] += 1
         h[-1] += seconds
+
+    def summary(self) -> tuple[int, list[float], list[int]]:
+        """Every operation but the probes (`PROBE_OPS`) added up, for the stats answer: (calls, the
+        histogram's upper bounds in seconds, the calls at most each bound took, cumulative)."""
+        per_bucket = [0] * (len(BUCKETS) + 1)  # the last: over the largest bound (+Inf)
+        with self._calls.lock:
+            tallies = list(self._calls.tallies)
+        for t in tallies:
+            for op, h in list(t.hist.items()):
+                if op not in PROBE_OPS:
+                    for i in range(len(per_bucket)):
+                        per_bucket[i] += int(h[i])
+        cumulative, running = [], 0
+        for n in per_bucket[:-1]:
+            running += n
+            cumulative.append(running)
+        return running + per_bucket[-1], list(BUCKETS), cumulative
 
     def serve(self, host: str, port: int) -> int:
         """Expose /metrics over HTTP; returns the bound port."""

@@ -3,8 +3,9 @@
 It owns what is not the engine's job: the token, the serving state (loading → serving →
 stopping), read-only refusal, the arguments each operation accepts (`ops.OPS`: unknown and
 missing fields, batch items; the engine checks every value), the mapping of unexpected
-failures to INTERNAL, and per-operation metrics. The gRPC and fast doors only
-translate their wire format to `call(op, args)` and back, so both behave the same.
+failures to INTERNAL, and per-operation metrics (their summary rides in the stats answer). The
+gRPC and fast doors only translate their wire format to `call(op, args)` and back, so both
+behave the same.
 """
 
 from __future__ import annotations
@@ -274,7 +275,9 @@ class StorageService:
         return bool(self.engine.delete_association(source, target, type))
 
     def _op_stats(self) -> Any:
-        return self.engine.stats()
+        st = self.engine.stats()
+        st.calls, st.call_seconds_le, st.call_seconds_buckets = self.metrics.summary()  # what the server served
+        return st
 
     def _op_flush(self) -> None:
         self.engine.flush()
