@@ -13,7 +13,8 @@ import re
 from collections.abc import Callable
 
 from sutra_stack.reasoning.extract import relations_in_sentence
-from sutra_stack.reasoning.predicates import KIN_NOUNS, LIVE, LOCATED, OWN, ROLE_NOUNS, WORK
+from sutra_stack.reasoning.predicates import KIN_NOUNS, LIVE, LOCATED, OWN, ROLE_NOUNS, WORK, is_role
+from sutra_stack.reasoning.restate import restate
 from sutra_stack.reasoning.text import singular, wordset
 
 _NAME = re.compile(
@@ -23,7 +24,7 @@ _NAME = re.compile(
 _LEADING = re.compile(
     r"^(?:from\s+\d{4}\s+(?:to|until)\s+\d{4}|(?:in|on|by|since|during)\s+(?:[A-Z][a-z]+\s+)?(?:\d{1,2}\s+)?(?:[A-Z][a-z]+\s+)?\d{4}|"
     r"then|later|afterwards|after\s+that|before\s+that|that\s+year|meanwhile|eventually|"
-    r"finally|soon\s+after)\s*,?\s+",
+    r"finally|soon\s+after|for\s+now)\s*,?\s+",
     re.I,
 )
 _NOT_NAMES = wordset(
@@ -41,6 +42,13 @@ _ROLE_PHRASE = re.compile(
 )
 _SUCCEEDED = re.compile(
     r"\b(?:succeeded|replaced|succeeds|replaces)\s+[A-Z][\w'\-]*(?:\s+[A-Z][\w'\-]*)*(?=\s*(?:[.;]|$))"
+)
+# a role named without its "of …" ("took over as keeper that year") after one named with it
+_BARE_ROLE = re.compile(
+    r"\b(?P<v>(?:became|become|becomes|took\s+over\s+as|takes\s+over\s+as|(?:was|were|is|has\s+been|had\s+been)"
+    r"(?:\s+(?:appointed|elected|named|made|formerly))?|(?:stepped|stood)\s+down\s+as|resigned\s+as|retired\s+as|"
+    r"succeeded\s+[A-Z][\w'\-]*(?:\s+[A-Z][\w'\-]*)*\s+as|served\s+as)\s+(?:the\s+|its\s+|new\s+)?)"
+    r"(?P<n>[a-z]+)\b(?!\s+(?:of|at|for)\b|['\u2019])"
 )
 _YEAR = re.compile(r"\b(1[0-9]{3}|20[0-9]{2})\b")
 _YEAR_REF = re.compile(
@@ -166,8 +174,19 @@ def _pronouns(s: str, subject: str | None, people: list[str], gender: dict[str, 
     return "".join(out)
 
 
+def _bare_role(s: str, role: tuple[str, str]) -> str:
+    """ "Anneli Rask took over as keeper that year" after "keeper of the Salt Point lighthouse": of it."""
+    noun, of = role
+    m = _BARE_ROLE.search(s)
+    if m is None or m["n"].lower() != noun.split()[-1]:
+        return s
+    return s[: m.end("n")] + " of " + of + s[m.end("n") :]
+
+
 def resolve(sentences: list[str]) -> list[str]:
-    """The sentences of one text, each naming what its pronouns and back-references refer to."""
+    """The sentences of one text, each naming what its pronouns and back-references refer to
+    (compound sentences first restated as simple ones: restate.py)."""
+    sentences = restate(sentences)
     if len(sentences) < 2 and not (sentences and _POSSESSIVE_ONLY.search(sentences[0])):
         return sentences
     people: list[str] = []  # persons named as subjects, most recent last
@@ -176,6 +195,7 @@ def resolve(sentences: list[str]) -> list[str]:
     thing: str | None = None  # last thing spoken of
     place: str | None = None
     role: str | None = None  # the last role named ("head chef of the Copper Kettle")
+    held_role: tuple[str, str] | None = None  # the last role a relation named: (noun, what it is of)
     year: int | None = None
     out: list[str] = []
     for n, sentence in enumerate(sentences):
@@ -203,6 +223,8 @@ def resolve(sentences: list[str]) -> list[str]:
             s = _definite(s, thing)
         if role is not None:  # "Tobias Hale succeeded her.": in the role just named
             s = _SUCCEEDED.sub(_literal_after(" as " + role), s)
+        if held_role is not None:  # "Anneli Rask took over as keeper that year": of what was just named
+            s = _bare_role(s, held_role)
         m = _ROLE_PHRASE.search(s)
         if m:
             role = m["r"]
@@ -217,6 +239,8 @@ def resolve(sentences: list[str]) -> list[str]:
         for r in relations_in_sentence(s) if n + 1 < len(sentences) else ():
             if r.family in (LIVE, LOCATED, WORK):
                 place = r.object.display
+            if is_role(r.family):
+                held_role = (r.family[3:], r.object.display)
             if r.family == OWN:
                 thing = "the " + r.object.display if r.object.display[:1].islower() else r.object.display
         out.append(s)

@@ -158,6 +158,7 @@ def verb_lemma(verb: str) -> str:
 
 # verb lemma (+ particle/preposition) → family; the preposition matters only where listed
 LIVE, WORK, OWN, LOCATED, BORN, GREW_UP = "live", "work", "own", "located", "born", "grow up"
+HOLD = "hold"  # who has a thing now (lent, borrowed, handed back): one holder at a time; its owner may differ
 _VERB_FAMILY: dict[str, str] = {}
 for _v in ("live", "reside", "move", "relocate", "settle", "emigrate", "immigrate", "move back", "return"):
     _VERB_FAMILY[_v] = LIVE
@@ -239,7 +240,9 @@ _NOUN_ADJECTIVES = wordset(
 ROLE_NOUNS = wordset(
     "ceo mayor captain head chair conductor president director manager coach editor principal chancellor "
     "governor owner prime minister premier king queen chief coordinator curator dean rector "
-    "superintendent commissioner treasurer secretary minister chef"
+    "superintendent commissioner treasurer secretary minister chef keeper warden steward organiser "
+    "organizer landlord landlady proprietor vicar bishop abbot abbess sheriff ambassador bursar provost "
+    "harbourmaster harbormaster postmaster stationmaster"
 )
 KIN_NOUNS = wordset(
     "sister brother mother father son daughter aunt uncle niece nephew cousin grandmother grandfather "
@@ -302,7 +305,7 @@ def slot_key(subject_key: str, family: str, object_key: str) -> str | None:
     """The slot a fact of `family` fills, when the family holds one value at a time, else None:
     an owner or role holder is one per thing (keyed by the object), a residence, employer or
     place one per subject; kinship and the rule families are many."""
-    if family == OWN or is_role(family):
+    if family in (OWN, HOLD) or is_role(family):
         return f"{object_key}|{family}"
     if family in _SUBJECT_SLOTS or family.startswith("when:"):
         return f"{subject_key}|{family}"
@@ -312,7 +315,7 @@ def slot_key(subject_key: str, family: str, object_key: str) -> str | None:
 
 
 def slot_by_object(family: str) -> bool:
-    return family == OWN or is_role(family)
+    return family in (OWN, HOLD) or is_role(family)
 
 
 SIBLING = "of:sibling"

@@ -13,10 +13,12 @@ an earlier fact stays in the graph and answers questions `as_of` its time.
 from __future__ import annotations
 
 import datetime as dt
+import re
+import time
 from dataclasses import dataclass
 
 from sutra_stack.reasoning.predicates import Relation, slot_key
-from sutra_stack.reasoning.timeline import stated_time
+from sutra_stack.reasoning.timeline import Stated, stated_time
 from sutra_stack.storage.model import Concept
 
 LearnKey = tuple[float, int, int, str]
@@ -41,6 +43,7 @@ class Entry:
     key: LearnKey
     valid_from: float = 0.0
     valid_to: float = 0.0  # 0: still true
+    closed: bool = False  # its sentence says it ended ("until 2019", "was formerly")
 
 
 @dataclass(slots=True)
@@ -52,15 +55,48 @@ def when(t: float) -> str:
     return dt.datetime.fromtimestamp(t, dt.UTC).strftime("%Y-%m-%d")
 
 
-def timeline(entries: list[Entry], concepts: dict[str, Concept]) -> list[Entry]:
-    """The entries of one slot in learn order, with their validity filled in."""
-    ordered = sorted({e.fact: e for e in entries}.values(), key=lambda e: e.key)
+# a fact told as over, with no date: it had ended by the time it was told
+_FORMERLY = re.compile(r"\b(?:formerly|previously|used\s+to|no\s+longer)\b", re.I)
+
+
+def _in_told_order(entries: list[Entry], starts: dict[str, float]) -> list[Entry]:
+    """Learn order, except that within one text a fact whose sentence states an earlier start
+    than a fact told before it goes first ("She replaced Jan Ruys, who had been curator since
+    2004": Jan Ruys's curatorship, then hers). An undated fact keeps to the start last stated
+    before it in its text."""
+    ordered = sorted(entries, key=lambda e: e.key)
+    running: dict[tuple[float, int], float] = {}
+    at: dict[str, float] = {}
     for e in ordered:
+        text = (e.key[0], e.key[1])
+        at[e.fact] = starts.get(e.fact) or running.get(text, float("-inf"))
+        running[text] = at[e.fact]
+    return sorted(ordered, key=lambda e: (e.key[0], e.key[1], at[e.fact], e.key[2], e.key[3]))
+
+
+def timeline(entries: list[Entry], concepts: dict[str, Concept]) -> list[Entry]:
+    """The entries of one slot in told order, with their validity filled in."""
+    unique = list({e.fact: e for e in entries}.values())
+    stated: dict[str, Stated] = {}
+    for e in unique:
         c = concepts.get(e.fact)
-        stated = stated_time(c.content) if c else None
-        e.valid_from = stated.start if stated and stated.start else e.key[0]
-        e.valid_to = stated.end if stated else 0.0
+        st = stated_time(c.content) if c else Stated()
+        if not st.end and c is not None and _FORMERLY.search(c.content):
+            st = Stated(st.start, e.key[0])  # "was formerly": over by the time it was told
+        stated[e.fact] = st
+    ordered = _in_told_order(unique, {f: st.start for f, st in stated.items() if st.start})
+    previous: Entry | None = None
+    for e in ordered:
+        st = stated[e.fact]
+        e.valid_from = st.start or e.key[0]
+        e.valid_to = st.end
+        e.closed = st.end > 0
+        if e.closed and not st.start and previous is not None and previous.answer == e.answer:
+            e.valid_from = previous.valid_from  # "… until 2022" of a holder told before: held since then
+        previous = e
     for e, nxt in zip(ordered, ordered[1:], strict=False):
+        if nxt.answer == e.answer and nxt.closed and nxt.valid_from == e.valid_from:
+            e.valid_to = e.valid_to or nxt.valid_to  # the same holding, told again with its end
         if not e.valid_to:
             e.valid_to = max(nxt.valid_from, e.valid_from)
         if e.valid_from >= e.valid_to > 0:
@@ -69,14 +105,17 @@ def timeline(entries: list[Entry], concepts: dict[str, Concept]) -> list[Entry]:
 
 
 def settle(slots: dict[str, list[Entry]], concepts: dict[str, Concept], as_of: float | None) -> Outcome:
-    """Which answers of each slot give way: all but the last learned (now), or all but the ones
-    true at `as_of` (the last learned of those)."""
+    """Which answers of each slot give way: all but the last learned (now; none when its latest
+    fact says it has ended), or all but the ones true at `as_of` (the last learned of those)."""
     dropped: dict[str, tuple[str, str | None]] = {}
+    now = time.time()
     for entries in slots.values():
         ordered = timeline(entries, concepts)
         keep: Entry | None
         if as_of is None:
-            keep = ordered[-1]
+            latest = {e.answer: e for e in ordered}  # each answer's latest fact
+            current = [e for e in ordered if not (latest[e.answer].closed and latest[e.answer].valid_to <= now)]
+            keep = current[-1] if current else None
         else:
             valid = [e for e in ordered if e.valid_from <= as_of and (not e.valid_to or as_of < e.valid_to)]
             keep = valid[-1] if valid else None

@@ -1,0 +1,165 @@
+"""Restating: a compound sentence as the simple sentences it states, before pronouns are resolved.
+
+Some sentences state two facts, or a fact and the end of another, in one breath. Each is
+restated as simple sentences the clause readers know, in the order they held:
+
+- "In 2016 Maren Koch moved from Ostrava to Lisbon" → "Maren Koch lived in Ostrava until 2016."
+  and "In 2016 Maren Koch moved to Lisbon." (also "left Ostrava for Lisbon");
+- ", where she opened a bakery" after a place → "she opened a bakery in Lisbon."; "there" after a
+  place named earlier in the same sentence → "in <the place>";
+- ", who had been curator of the Glass Museum since 2010," → a sentence of its own about the one
+  named just before it (", which …" likewise about a thing);
+- "A was replaced (succeeded) as treasurer of X by B in 2022" → "A was treasurer of X until 2022."
+  and "B became treasurer of X in 2022."; "B succeeded A as …" gains the first of these;
+- "A stepped down (resigned, retired, stood down) as chair of X in 2019" → "A was chair of X until
+  2019."; "retired from X" → "A worked at X until …".
+
+An end without a date is restated with "formerly" ("A was formerly chair of X."), which
+supersede.py reads as ended when it was learned. Pure and deterministic; each restatement is
+tried only when a cheap word test finds its marker in the sentence.
+"""
+
+from __future__ import annotations
+
+import re
+
+from sutra_stack.reasoning.timeline import DATE
+
+MAX_RESTATED = 6  # sentences one sentence may become (a bound on the work per sentence)
+
+_CAP = r"[A-Z][\w'\-]*"
+_PLACE = rf"(?:the\s+)?{_CAP}(?:\s+(?:of\s+|on\s+|upon\s+|de\s+|la\s+)?{_CAP})*"
+_NAME = rf"{_CAP}(?:\s+{_CAP})+"  # a person: two or more capitalised words
+_SUBJECT = rf"(?:{_NAME}|[Hh]e|[Ss]he|[Tt]hey)"
+_LEAD = rf"(?P<lead>(?:(?i:in|on|by|during)\s+(?i:{DATE})\s*,?\s+)?)"
+_WHEN = re.compile(rf"\b(?:in|on|during|by)\s+(?P<d>{DATE})\b", re.I)
+_NOUN = r"(?P<r>[a-z][a-z\-]*(?:\s+[a-z][a-z\-]*){0,2}?)"
+_ORG = (
+    r"(?P<o>(?:the\s+)?[A-Z][\w'\-]*(?:\s+(?:of\s+(?:the\s+)?|and\s+|for\s+|&\s+)?[A-Z][\w'\-]*"
+    r"|\s+[a-z]+(?=\s|$))*?)"
+)
+_END = r"(?P<tail>(?:\s*,?\s+(?:in|on|during|by|after|before)\b.*?)?)\s*[.!?]?$"
+
+_WHERE = re.compile(
+    rf"^(?P<main>.*\b(?P<p>in|at|to|into|near)\s+(?P<place>{_PLACE})),\s+where\s+(?P<rel>.+?)\s*[.!?]?$"
+)
+_THERE = re.compile(r"(?<=\s)there\b(?!\s+(?:is|are|was|were|has|have|had|will|would|used)\b|['\u2019]s)")
+_PLACE_BEFORE = re.compile(rf"\b(?:in|at|to|into)\s+(?P<place>{_PLACE})")
+_REL_MID = re.compile(
+    rf"^(?P<pre>.*?)(?P<x>(?:the\s+)?{_CAP}(?:\s+{_CAP})*),\s+(?:who|which)\s+(?P<rel>[^,]+?),\s+(?P<rest>.+)$"
+)
+_REL_END = re.compile(
+    rf"^(?P<main>.*?\s(?P<x>(?:the\s+)?{_CAP}(?:\s+{_CAP})*)),\s+(?:who|which)\s+(?P<rel>.+?)\s*[.!?]?$"
+)
+_MOVE_FROM = re.compile(
+    rf"^{_LEAD}(?P<x>{_SUBJECT})\s+(?P<v>moved|relocated|emigrated|moves|relocates)\s+(?:back\s+)?from\s+"
+    rf"(?P<a>{_PLACE})\s+(?:to|into)\s+(?P<b>.+?)\s*[.!?]?$"
+)
+_LEFT_FOR = re.compile(
+    rf"^{_LEAD}(?P<x>{_SUBJECT})\s+(?:left|leaves)\s+(?P<a>{_PLACE})\s+for\s+(?P<b>{_PLACE}.*?)\s*[.!?]?$"
+)
+_REPLACED = re.compile(
+    rf"^{_LEAD}(?P<x>{_SUBJECT})\s+(?:was|has\s+been|had\s+been|is)\s+(?:replaced|succeeded)\s+as\s+(?:the\s+)?"
+    rf"{_NOUN}\s+(?P<p>of|at)\s+{_ORG}\s+by\s+(?P<y>{_NAME}){_END}"
+)
+_SUCCEEDED = re.compile(
+    rf"^{_LEAD}(?P<y>{_SUBJECT})\s+(?:has\s+|had\s+)?(?:succeeded|replaced|succeeds|replaces)\s+(?P<x>{_NAME})\s+as\s+"
+    rf"(?:the\s+)?{_NOUN}(?:\s+(?P<p>of|at)\s+{_ORG})?{_END}"
+)
+_STEPPED_DOWN = re.compile(
+    rf"^{_LEAD}(?P<x>{_SUBJECT})\s+(?:has\s+|had\s+)?(?:stepped\s+down|stood\s+down|resigned|retired|quit|"
+    rf"steps\s+down|resigns|retires)\s+as\s+(?:the\s+)?{_NOUN}(?:\s+(?P<p>of|at)\s+{_ORG})?{_END}"
+)
+_RETIRED_FROM = re.compile(
+    rf"^{_LEAD}(?P<x>{_SUBJECT})\s+(?:has\s+|had\s+)?(?:retired|resigned|stepped\s+down)\s+from\s+"
+    rf"(?P<o>(?:the\s+)?{_CAP}(?:\s+{_CAP})*){_END}"
+)
+_STEP_DOWN_WORDS = (" down as ", " resigned as ", " retired as ", " quit as ", " resigns as ", " retires as ")
+
+
+def _cap(s: str) -> str:
+    return s[:1].upper() + s[1:]
+
+
+def _date(*texts: str) -> str | None:
+    for t in texts:
+        m = _WHEN.search(t)
+        if m:
+            return m["d"]
+    return None
+
+
+def _ended(x: str, holds: str, date: str | None) -> str:
+    """ "X was chair of Y until 2019." (or "X was formerly chair of Y." without a date)."""
+    verb, rest = holds.split(" ", 1)
+    return _cap(f"{x} {verb} {rest} until {date}." if date else f"{x} {verb} formerly {rest}.")
+
+
+def _role(m: re.Match[str]) -> str:
+    return m["r"] + (f" {m['p']} {m['o']}" if m["o"] else "")
+
+
+def _once(s: str) -> list[str] | None:
+    """One restatement of `s` (the sentences it becomes), or None when none applies."""
+    low = s.lower()
+    if ", where " in low and (m := _WHERE.match(s)):
+        prep = "in" if m["p"] in ("to", "into") else m["p"]
+        return [m["main"] + ".", _cap(f"{m['rel']} {prep} {m['place']}.")]
+    if (", who " in low or ", which " in low) and (m := _REL_MID.match(s) or _REL_END.match(s)):
+        x = m["x"]
+        about = _cap(f"{x} {m['rel'].rstrip('.!?')}.")
+        if "rest" in m.groupdict():
+            return [about, _cap(f"{m['pre']}{x} {m['rest']}")]
+        if m["rel"].startswith("had "):  # ", who had been curator since 2004": what held before
+            return [about, m["main"] + "."]
+        return [m["main"] + ".", about]
+    if " from " in low and (m := _MOVE_FROM.match(s)):
+        date = _date(m["lead"], m["b"])
+        return [_ended(m["x"], "lived in " + m["a"], date), _cap(f"{m['lead']}{m['x']} {m['v']} to {m['b']}.")]
+    if " left " in low and " for " in low and (m := _LEFT_FOR.match(s)):
+        date = _date(m["lead"], m["b"])
+        return [_ended(m["x"], "lived in " + m["a"], date), _cap(f"{m['lead']}{m['x']} moved to {m['b']}.")]
+    if (" replaced " in low or " succeeded " in low) and (m := _REPLACED.match(s)):
+        date = _date(m["lead"], m["tail"])
+        return [_ended(m["x"], "was " + _role(m), date), _cap(f"{m['lead']}{m['y']} became {_role(m)}{m['tail']}.")]
+    if any(w in low for w in (" succeeded ", " replaced ", " succeeds ", " replaces ")) and (m := _SUCCEEDED.match(s)):
+        date = _date(m["lead"], m["tail"])
+        return [_ended(m["x"], "was " + _role(m), date), s]
+    if any(w in low for w in _STEP_DOWN_WORDS) and (m := _STEPPED_DOWN.match(s)):
+        date = _date(m["lead"], m["tail"])
+        return [s, _ended(m["x"], "was " + _role(m), date)]
+    if " from " in low and (m := _RETIRED_FROM.match(s)):
+        date = _date(m["lead"], m["tail"])
+        return [s, _ended(m["x"], "worked at " + m["o"], date)]
+    return None
+
+
+def _there(s: str) -> str:
+    """ "grew up in Pellham and studied there" → "… studied in Pellham"."""
+    m = _THERE.search(s)
+    if not m:
+        return s
+    places = list(_PLACE_BEFORE.finditer(s, 0, m.start()))
+    if not places:
+        return s
+    return s[: m.start()] + "in " + places[-1]["place"] + s[m.end() :]
+
+
+def _expand(s: str, budget: int) -> list[str]:
+    parts = _once(s) if budget > 1 else None
+    if parts is None:
+        return [s]
+    out: list[str] = []
+    for part in parts:
+        if not part.strip(" ."):
+            continue
+        out += [part] if part == s else _expand(part, budget - len(parts) + 1)
+    return out
+
+
+def restate(sentences: list[str]) -> list[str]:
+    """The sentences of one text, each compound one restated as the simple ones it states."""
+    out: list[str] = []
+    for sentence in sentences:
+        out += _expand(_there(sentence) if " there" in sentence else sentence, MAX_RESTATED)
+    return out
