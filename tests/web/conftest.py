@@ -122,6 +122,13 @@ class Page:
         self.page.screenshot(path=str(path), full_page=True)
         return path
 
+    def shot_of(self, locator: Any, name: str) -> Path:
+        """A screenshot of one part of the page (a panel), under the same folder."""
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        path = ARTIFACTS / f"{name}.png"
+        locator.screenshot(path=str(path))
+        return path
+
 
 @contextlib.contextmanager
 def new_page(browser: Any, base: str, *, width: int = 1280, height: int = 900,

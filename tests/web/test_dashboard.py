@@ -1,7 +1,9 @@
 """The dashboard page sutra-control serves at its own `/`, in Debian's Chromium against the real
 built-in stack: every service listed live, read-only without the admin token (saying what it
 unlocks), the token asked once per tab and refused when wrong, a restart of the api seen going down
-and back without a reload, and the page following a restart of the control process itself."""
+and back without a reload, the page following a restart of the control process itself, the recent
+transitions on a page just opened, a confirmation that never makes the page scroll sideways, logs paged
+back, bulk jobs cancelled and resumed, a file dropped on the drop zone."""
 
 from __future__ import annotations
 
@@ -269,3 +271,112 @@ def test_no_serious_accessibility_violation_read_only_and_unlocked(browser: Any,
         assert serious_violations(page) == []
         page.get_by_role("button", name="Cancel").click()
         dash.shot(f"dashboard-unlocked-{width}")
+
+
+def _no_sideways_scroll(page: Any, selector: str) -> bool:
+    return bool(page.evaluate("(s) => { const e = s ? document.querySelector(s) : document.documentElement;"
+                              " return e.scrollWidth <= e.clientWidth; }", selector))
+
+
+@pytest.mark.parametrize("width", [1024, 390])
+def test_an_open_confirmation_leaves_the_page_without_sideways_scroll(browser: Any, control: str, stack: Stack,
+                                                                     width: int) -> None:
+    with new_page(browser, control, width=width, height=800) as dash:
+        page = unlock(dash, admin_token(stack))
+        page.get_by_test_id("state-hybrid").filter(has_text="ready").wait_for()
+        page.get_by_role("button", name="restart hybrid").click()
+        confirm = page.get_by_role("group", name="Confirm restart of hybrid")
+        confirm.get_by_role("button", name="Yes, restart hybrid").wait_for()
+        assert _no_sideways_scroll(page, ""), f"the page scrolls sideways at {width} px"
+        if width >= 1024:  # from 1,024 px up the whole Services table is in sight
+            assert _no_sideways_scroll(page, "[aria-label^='Services table']")
+        # the question is in sight, however far a phone's table is scrolled sideways
+        wrap = page.locator("[aria-label^='Services table']").bounding_box()
+        box = confirm.bounding_box()
+        assert wrap["x"] - 1 <= box["x"] and box["x"] + box["width"] <= wrap["x"] + wrap["width"] + 1, (box, wrap)
+        assert page.evaluate("document.activeElement.textContent") == "Cancel"  # the safe answer has the focus
+        dash.shot(f"dashboard-confirmation-{width}")
+        page.keyboard.press("Enter")
+        confirm.wait_for(state="detached")
+        assert page.get_by_test_id("state-hybrid").inner_text() == "ready"  # nothing was restarted
+
+
+def test_a_freshly_opened_page_shows_the_recent_transitions(dash: Page, control: str) -> None:
+    rows = httpx.get(control + "/api/status").json()["services"]
+    recent = sorted(((t["at"], r["name"], t["state"]) for r in rows for t in r["transitions"]), reverse=True)[:5]
+    assert recent, rows
+    page = dash.page
+    page.goto(dash.base + "/")  # read-only: no stream, and nothing changes while the page is open
+    timeline = page.get_by_role("list", name="Recent transitions")
+    timeline.wait_for()
+    items = [" ".join(li.split()) for li in timeline.locator("li").all_inner_texts()]
+    for _, name, state in recent:  # the supervisor's newest transitions, each listed once
+        assert sum(1 for li in items if f" {name} " in f" {li} " and f"→ {state}" in li) >= 1, (name, state, items)
+    assert len(items) == len(set(items)), items
+
+
+def test_logs_page_back_to_older_lines(dash: Page, stack: Stack) -> None:
+    from sutra_stack.supervisor.logs import stamp
+
+    # more lines than one page (200), appended to the api's log as the supervisor writes them
+    log = next(stack.dir.rglob("logs/api.log"))
+    with log.open("ab") as f:
+        f.write(b"".join(stamp() + f"paging probe line {i:04d}\n".encode() for i in range(450)))
+    page = unlock(dash, admin_token(stack))
+    page.get_by_label("Service", exact=True).select_option("api")
+    lines = page.get_by_test_id("log-lines")
+    lines.locator(".log-line").filter(has_text="paging probe line 0449").wait_for()
+    assert "paging probe line 0100" not in lines.inner_text()
+    page.get_by_role("button", name="Older lines").click()
+    lines.locator(".log-line").filter(has_text="paging probe line 0100").wait_for()
+    text = lines.inner_text()
+    assert text.index("paging probe line 0100") < text.index("paging probe line 0449")  # older above
+    assert text.count("paging probe line 0300") == 1  # each line once
+
+
+def test_bulk_job_cancelled_then_resumed_to_100(dash: Page, stack: Stack, tmp_path: Any) -> None:
+    page = unlock(dash, admin_token(stack))
+    f = tmp_path / "herons.txt"
+    f.write_text("".join(f"The grey heron number {i} waits at pond {i % 89}.\n" for i in range(8000)))
+    page.get_by_label("Drop a .txt, .jsonl or .csv file here, or choose one").set_input_files(str(f))
+    page.get_by_role("button", name="Learn this file").click()
+    job = page.locator("li[data-job]").filter(has_text="herons.txt")
+    job.get_by_test_id("job-state").filter(has_text="running").wait_for(timeout=60_000)
+    page.wait_for_function("() => { const j = [...document.querySelectorAll('li[data-job]')].find((li) =>"
+                           " li.textContent.includes('herons.txt'));"
+                           " return j && parseFloat(j.querySelector('[data-testid=job-percent]').textContent) > 0; }",
+                           timeout=60_000)
+    job.get_by_role("button", name="Cancel herons.txt").click()
+    job.get_by_test_id("job-state").filter(has_text="cancelled").wait_for(timeout=60_000)
+    stopped_at = float(job.get_by_test_id("job-percent").inner_text().rstrip("%"))
+    assert 0 < stopped_at < 100, stopped_at
+    job.get_by_role("button", name="Resume herons.txt").click()
+    job.get_by_test_id("job-state").filter(has_text="done").wait_for(timeout=300_000)
+    assert job.get_by_test_id("job-percent").inner_text() == "100.0%"
+    text = job.inner_text()
+    assert "8,000 / 8,000 lines, 8,000 learned" in text, text
+    resumed = int(text.split("resumed at line ", 1)[1].split()[0].rstrip(",·").replace(",", ""))
+    assert resumed > 1, text  # it went on from where it stopped, not from the first line
+
+
+def test_a_file_dropped_on_the_drop_zone_is_learned(dash: Page, stack: Stack) -> None:
+    page = unlock(dash, admin_token(stack))
+    zone = page.locator(".drop")
+    data = page.evaluate_handle("""() => {
+      const dt = new DataTransfer();
+      const rows = ['id,note,fact', ...Array.from({length: 30}, (_, i) => `${i},x,The avocet ${i} sweeps the mud.`)];
+      dt.items.add(new File([rows.join('\\n') + '\\n'], 'dropped.csv', {type: 'text/csv'}));
+      return dt;
+    }""")
+    zone.dispatch_event("dragover", {"dataTransfer": data})
+    page.locator(".drop.over").wait_for()  # the zone shows it will take the file
+    zone.dispatch_event("drop", {"dataTransfer": data})
+    column = page.get_by_label("Column holding the text")
+    column.wait_for()
+    assert [o.inner_text() for o in column.locator("option").all()] == ["id", "note", "fact"]
+    column.select_option("fact")
+    page.get_by_role("button", name="Learn this file").click()
+    job = page.locator("li[data-job]").filter(has_text="dropped.csv")
+    job.get_by_test_id("job-state").filter(has_text="done").wait_for(timeout=60_000)
+    assert "31 / 31 lines, 30 learned" in job.inner_text()
+

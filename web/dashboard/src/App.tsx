@@ -6,6 +6,7 @@ import { ServicesPanel } from "./ServicesPanel";
 import { LogsPanel, type LogLine } from "./LogsPanel";
 import { BulkPanel } from "./BulkPanel";
 import { StoragePanel, type StoragePoint } from "./StoragePanel";
+import { TrafficPanel } from "./TrafficPanel";
 import { applyEvent, type Dashboard, empty, type Sample, type StatusBody, withSamples, withStatus } from "./state";
 import { openStream } from "./stream";
 
@@ -162,7 +163,7 @@ export function App() {
       ) : null}
       <main>
         <ServicesPanel d={d} now={now} canAct={!!token} onAction={act} />
-        <StoragePanel storage={d.storage} apps={d.apps} points={points} canAct={!!token}
+        <StoragePanel storage={d.storage} points={points} canAct={!!token}
           onSnapshot={async () => {
             await api("/api/storage/snapshot", token, { method: "POST" });
             await refresh();
@@ -173,6 +174,7 @@ export function App() {
             });
             return out.path;
           }} />
+        <TrafficPanel apps={d.apps} points={points} />
         {token ? <BulkPanel token={token} /> : null}
         {token ? (
           <LogsPanel services={d.services.map((r) => r.name)} token={token} follow={follow} connections={connections}

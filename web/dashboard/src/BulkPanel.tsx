@@ -19,6 +19,7 @@ export interface Job {
   eta_seconds: number | null;
   message: string;
   created: number;
+  resumed_at?: number[]; // the line each later run began with
 }
 
 interface LineError {
@@ -150,6 +151,7 @@ export function BulkPanel({ token }: { token: string }) {
                 {j.lines_done.toLocaleString("en")} / {j.lines_total.toLocaleString("en")} lines,
                 {" "}{j.learned.toLocaleString("en")} learned, {j.rate.toFixed(0)} lines/s
                 {ACTIVE.includes(j.state) && j.eta_seconds != null ? `, ETA ${formatDuration(j.eta_seconds)}` : ""}
+                {j.resumed_at?.length ? ` · resumed at line ${j.resumed_at.map((n) => n.toLocaleString("en")).join(", ")}` : ""}
                 {j.message ? ` · ${j.message}` : ""}
               </span>
               {j.errors > 0 ? (

@@ -4,7 +4,7 @@ import { type MutableRefObject, useCallback, useEffect, useRef, useState } from 
 import { api } from "./api";
 
 export interface LogLine {
-  at: number;
+  at: string | number; // the line's UTC timestamp as the log file has it (ISO 8601)
   text: string;
   cursor: string;
 }
@@ -24,11 +24,19 @@ const TAIL = 200;
 const KEPT = 5000; // lines kept in the page at most
 const SUPERVISOR = "sutra"; // the supervisor's own log
 
+/** Time order of two lines (ISO timestamps compare as text; a stable sort keeps a service's own order). */
+export function byTime(x: LogLine, y: LogLine): number {
+  if (typeof x.at === "number" && typeof y.at === "number") return x.at - y.at;
+  const a = String(x.at);
+  const b = String(y.at);
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 /** Both lists in time order, each line once (by service and cursor), the newest KEPT. */
 export function mergeLines(a: ShownLine[], b: ShownLine[]): ShownLine[] {
   const seen = new Set<string>();
   const out: ShownLine[] = [];
-  for (const l of [...a, ...b].sort((x, y) => x.at - y.at)) {
+  for (const l of [...a, ...b].sort(byTime)) {
     const k = `${l.service}\u0000${l.cursor}`;
     if (!seen.has(k)) {
       seen.add(k);
@@ -149,7 +157,7 @@ export function LogsPanel({ services, token, follow, sink, connections }: {
       firsts.current[svc] = p.first;
       older.push(...p.lines.map((l) => ({ ...l, service: svc })));
     }
-    setLines((ls) => [...older.sort((x, y) => x.at - y.at), ...ls].slice(0, KEPT));
+    setLines((ls) => [...older.sort(byTime), ...ls].slice(0, KEPT));
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [key, filter, token]);
 

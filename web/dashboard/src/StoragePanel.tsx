@@ -1,9 +1,8 @@
-// Storage and API traffic: concepts and associations over time, WAL and snapshot size and age, fsync
-// mode, a READ-ONLY banner when the store is, snapshot and backup buttons; requests per second of
-// sutra-api and sutra-hybrid from their /metrics.
+// Storage: concepts and associations over time, operations per second and p50 / p99 latency, WAL and
+// snapshot size and age, fsync mode, a READ-ONLY banner when the store is, snapshot and backup buttons.
 import { useState } from "react";
 import { Sparkline } from "./Sparkline";
-import { formatBytes, formatDuration } from "./state";
+import { figure, formatBytes, formatDuration } from "./state";
 
 export interface StoragePoint {
   at: number;
@@ -17,18 +16,8 @@ export type Apps = Record<string, Record<string, unknown>> | null;
 
 const num = (v: unknown): number | null => (typeof v === "number" ? v : null);
 
-/** Requests per second of one app between the last two points. */
-export function rate(points: StoragePoint[], app: string): number | null {
-  if (points.length < 2) return null;
-  const a = points[points.length - 2];
-  const b = points[points.length - 1];
-  if (a.requests[app] == null || b.requests[app] == null || b.at <= a.at) return null;
-  return Math.max(0, (b.requests[app] - a.requests[app]) / (b.at - a.at));
-}
-
-export function StoragePanel({ storage, apps, points, canAct, onSnapshot, onBackup }: {
+export function StoragePanel({ storage, points, canAct, onSnapshot, onBackup }: {
   storage: Storage;
-  apps: Apps;
   points: StoragePoint[];
   canAct: boolean;
   onSnapshot: () => Promise<void>;
@@ -46,6 +35,11 @@ export function StoragePanel({ storage, apps, points, canAct, onSnapshot, onBack
   };
   const s = storage ?? {};
   const reachable = s.reachable === true;
+  const latency = (s.latency_ms ?? {}) as Record<string, unknown>;
+  const win = num(s.window_seconds);
+  const calls = num(s.calls_total);
+  const opsNote = [win == null ? "" : `over the last ${Math.round(win)} s`,
+    calls == null ? "" : `${calls.toLocaleString("en")} calls in all`].filter(Boolean).join(", ");
   return (
     <section className="panel" aria-labelledby="storage-h">
       <h2 id="storage-h">Storage</h2>
@@ -60,6 +54,11 @@ export function StoragePanel({ storage, apps, points, canAct, onSnapshot, onBack
             <dd><Sparkline values={points.map((p) => p.concepts)} label="Concepts since the page opened" /></dd></div>
           <div><dt>Associations</dt><dd data-testid="associations">{num(s.associations)?.toLocaleString("en")}</dd>
             <dd><Sparkline values={points.map((p) => p.associations)} label="Associations since the page opened" /></dd></div>
+          <div><dt>Operations/s</dt><dd data-testid="ops-per-second">{figure(s.ops_per_second)}</dd>
+            <dd className="muted small">{opsNote}</dd></div>
+          <div><dt>Latency p50 / p99</dt><dd data-testid="latency">
+            <span data-testid="latency-p50">{figure(latency.p50, 1, " ms")}</span> /{" "}
+            <span data-testid="latency-p99">{figure(latency.p99, 1, " ms")}</span></dd></div>
           <div><dt>WAL</dt><dd>{formatBytes(num(s.wal_bytes))} in {String(s.wal_segments ?? "–")} segment(s)</dd></div>
           <div><dt>Snapshot</dt><dd data-testid="snapshot">
             {s.last_snapshot ? `${formatBytes(num(s.snapshot_bytes))}, ${formatDuration(num(s.snapshot_age_seconds))} old`
@@ -82,28 +81,6 @@ export function StoragePanel({ storage, apps, points, canAct, onSnapshot, onBack
         </div>
       ) : null}
       <p className="status-line" role="status" aria-live="polite">{message}</p>
-      <h3 id="traffic-h">API traffic</h3>
-      <div className="table-wrap" tabIndex={0} role="region" aria-label="API traffic table (scrolls sideways)">
-      <table className="services" aria-labelledby="traffic-h">
-        <thead><tr><th scope="col">App</th><th scope="col">Up</th><th scope="col">Requests/s</th>
-          <th scope="col">Requests</th><th scope="col">Over time</th></tr></thead>
-        <tbody>
-          {Object.entries(apps ?? {}).map(([app, a]) => {
-            const r = rate(points, app);
-            const series = points.slice(1).map((p, i) => Math.max(0, (p.requests[app] ?? 0) - (points[i].requests[app] ?? 0)));
-            return (
-              <tr key={app}>
-                <th scope="row">{app}</th>
-                <td>{a.up ? "yes" : `no${a.error ? `: ${String(a.error)}` : ""}`}</td>
-                <td data-testid={`rps-${app}`}>{r == null ? "–" : r.toFixed(1)}</td>
-                <td>{num(a.requests_total)?.toLocaleString("en") ?? "–"}</td>
-                <td><Sparkline values={series} label={`Requests of ${app} since the page opened`} /></td>
-              </tr>
-            );
-          })}
-        </tbody>
-      </table>
-      </div>
     </section>
   );
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { SseParser } from "./sse";
-import { applyEvent, empty, formatDuration, withSamples } from "./state";
+import { applyEvent, empty, figure, formatDuration, mergeTimeline, rowTransitions, withSamples } from "./state";
 import { matches, mergeLines } from "./LogsPanel";
 
 describe("SseParser", () => {
@@ -33,6 +33,31 @@ describe("dashboard state", () => {
     expect(d.timeline[0]).toMatchObject({ service: "api", state: "stopping" });
   });
 
+  it("a freshly opened page shows the rows' recent transitions, merged once each with the stream's", () => {
+    const withHistory = { ...row, transitions: [
+      { at: 90.5, state: "starting", why: "wanted" }, { at: 91.25, state: "running", why: "pid 7" },
+      { at: 93, state: "ready", why: "http /ready: 200" }] };
+    let d = applyEvent(empty, "snapshot", { services: [withHistory], process_control: true, error: "" }, 100);
+    expect(d.timeline.map((t) => `${t.old}>${t.state}`)).toEqual(["running>ready", "starting>running", ">starting"]);
+    // the stream's event of a transition the next status also lists (a few ms apart): shown once
+    d = applyEvent(d, "state", { at: 101.002, service: "api", old: "ready", state: "stopping", why: "restart" }, 101);
+    const again = { ...withHistory, transitions: [...withHistory.transitions, { at: 101, state: "stopping", why: "restart" }] };
+    d = applyEvent(d, "snapshot", { services: [again], process_control: true, error: "" }, 102);
+    expect(d.timeline.map((t) => t.state)).toEqual(["stopping", "ready", "running", "starting"]);
+    expect(d.timeline[0].old).toBe("ready");
+  });
+
+  it("the same state reached again later is another transition", () => {
+    const t = (at: number) => ({ at, service: "api", old: "running", state: "ready", why: "" });
+    expect(mergeTimeline([t(10)], [t(20), t(10.001)]).map((x) => x.at)).toEqual([20, 10.001]);
+    expect(rowTransitions([{ ...row, transitions: [] }])).toEqual([]);
+  });
+
+  it("a figure the status does not carry yet shows a dash", () => {
+    expect([figure(undefined), figure(null), figure(NaN), figure(2.345, 1, " ms"), figure(0)])
+      .toEqual(["—", "—", "—", "2.3 ms", "0.0"]);
+  });
+
   it("keeps an hour of samples, ordered and without duplicates", () => {
     const s = (at: number) => ({ at, services: { api: { cpu_percent: 1, memory_bytes: 2, state: "ready" } } });
     const d = withSamples(withSamples(empty, [s(10), s(5000), s(20)]), [s(5000), s(5001)]);
@@ -51,6 +76,10 @@ describe("log lines", () => {
     const b = [{ at: 0.5, text: "B", cursor: "b1", service: "hybrid" }];
     expect(mergeLines(a, b).map((l) => l.text)).toEqual(["B", "A"]);
     expect(mergeLines(mergeLines(a, b), [...a, ...b]).map((l) => l.cursor)).toEqual(["b1", "a1"]); // once each
+    // as the log files stamp them (ISO 8601 text): still time order across services
+    const c = [{ at: "2026-12-06T10:00:01.000Z", text: "C", cursor: "c1", service: "api" }];
+    const d = [{ at: "2026-12-06T10:00:00.500Z", text: "D", cursor: "d1", service: "hybrid" }];
+    expect(mergeLines(c, d).map((l) => l.text)).toEqual(["D", "C"]);
     expect(matches({ at: 0, text: "GET /health 200", cursor: "" }, "health")).toBe(true);
     expect(matches({ at: 0, text: "GET /ask 200", cursor: "" }, "HEALTH")).toBe(false);
   });
@@ -65,10 +94,29 @@ describe("bulk upload", () => {
 });
 
 describe("API traffic", () => {
+  const p = (at: number, n: number) => ({ at, concepts: 0, associations: 0, requests: { api: n } });
+
   it("requests per second between the last two points", async () => {
-    const { rate } = await import("./StoragePanel");
-    const p = (at: number, n: number) => ({ at, concepts: 0, associations: 0, requests: { api: n } });
+    const { rate } = await import("./TrafficPanel");
     expect(rate([p(10, 5)], "api")).toBeNull();
     expect(rate([p(10, 5), p(12, 25)], "api")).toBe(10);
+  });
+
+  it("sutra-control's requests per second when the status has the key, even null; the page's own without it", async () => {
+    const { appRate } = await import("./TrafficPanel");
+    const points = [p(10, 5), p(12, 25)];
+    expect(appRate({ requests_per_second: 3.5 }, points, "api")).toBe(3.5);
+    expect(appRate({ requests_per_second: null }, points, "api")).toBeNull();
+    expect(appRate({ requests_total: 25 }, points, "api")).toBe(10);
+  });
+
+  it("routes busiest first; none reported is not the same as none used", async () => {
+    const { routesOf } = await import("./TrafficPanel");
+    const r = (route: string, n: number) => ({ method: "POST", route, requests_total: n, errors_4xx: 0, errors_5xx: 0,
+      requests_per_second: null, p50_ms: null, p99_ms: null });
+    expect(routesOf({ routes: [r("/learn", 2), r("/ask", 9), r("/search", 2)] })?.map((x) => x.route))
+      .toEqual(["/ask", "/learn", "/search"]);
+    expect(routesOf({ routes: [] })).toEqual([]);
+    expect(routesOf({ requests_total: 3 })).toBeNull();
   });
 });

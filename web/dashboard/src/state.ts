@@ -56,15 +56,42 @@ export interface Dashboard {
 
 export const HISTORY_SECONDS = 3600;
 const TIMELINE_KEPT = 50;
+const SAME_TRANSITION_SECONDS = 0.25; // a row's transition and the stream's event of it: the same instant, a few ms apart
 
 export const empty: Dashboard = {
   services: [], fetchedAt: 0, processControl: false, error: "", samples: [], timeline: [], storage: null, apps: null,
 };
 
+/** The transitions each row carries (the supervisor's recent ones), as timeline entries: the state
+ * before each is the one before it in that row's list (unknown, "", for the oldest). */
+export function rowTransitions(rows: ServiceRow[]): TimelineEntry[] {
+  const out: TimelineEntry[] = [];
+  for (const r of rows) {
+    const ts = [...(r.transitions ?? [])].sort((a, b) => a.at - b.at);
+    ts.forEach((t, i) => out.push({ at: t.at, service: r.name, old: i > 0 ? ts[i - 1].state : "", state: t.state,
+      why: t.why ?? "" }));
+  }
+  return out;
+}
+
+/** Both lists as one timeline, newest first, each transition once: the same service reaching the same
+ * state for the same reason at the same instant is one transition (the entry that knows the old state kept). */
+export function mergeTimeline(a: TimelineEntry[], b: TimelineEntry[]): TimelineEntry[] {
+  const out: TimelineEntry[] = [];
+  for (const t of [...a, ...b].sort((x, y) => y.at - x.at)) {
+    const i = out.findIndex((o) => o.service === t.service && o.state === t.state && o.why === t.why
+      && Math.abs(o.at - t.at) < SAME_TRANSITION_SECONDS);
+    if (i < 0) out.push(t);
+    else if (!out[i].old && t.old) out[i] = { ...out[i], old: t.old };
+  }
+  return out.slice(0, TIMELINE_KEPT);
+}
+
 export function withStatus(d: Dashboard, s: StatusBody, now: number): Dashboard {
   return {
     ...d,
     services: s.services,
+    timeline: mergeTimeline(d.timeline, rowTransitions(s.services ?? [])),
     fetchedAt: now,
     processControl: s.process_control,
     error: s.error,
@@ -89,7 +116,7 @@ export function applyEvent(d: Dashboard, event: string, data: unknown, now: numb
     return {
       ...d,
       services: d.services.map((r) => (r.name === t.service ? { ...r, state: t.state } : r)),
-      timeline: [t, ...d.timeline].slice(0, TIMELINE_KEPT),
+      timeline: mergeTimeline(d.timeline, [t]),
     };
   }
   if (event === "metrics") {
@@ -117,6 +144,11 @@ export function formatBytes(n: number | null | undefined): string {
     i++;
   }
   return `${v < 10 && i > 0 ? v.toFixed(1) : Math.round(v)} ${units[i]}`;
+}
+
+/** A figure the server may not have yet (a key missing or null): "—" until it has. */
+export function figure(v: unknown, digits = 1, unit = ""): string {
+  return typeof v === "number" && Number.isFinite(v) ? `${v.toFixed(digits)}${unit}` : "—";
 }
 
 export function formatDuration(seconds: number | null | undefined): string {
