@@ -20,13 +20,14 @@ from sutra_stack.limits import MAX_ASK_DEPTH, MAX_ASK_PATHS, MAX_PATH_ENDPOINTS,
 from sutra_stack.reasoning.direct import MIN_RELEVANCE, best_direct, relevance_of
 from sutra_stack.reasoning.explain import build_answer, direct_answer, nothing_known
 from sutra_stack.reasoning.extract import Relation, family_type, relations_in_sentence
+from sutra_stack.reasoning.kinship import asked_sex, is_sexless, sex_in
 from sutra_stack.reasoning.models import Answer
 from sutra_stack.reasoning.paragraph import resolve
-from sutra_stack.reasoning.predicates import is_open_family, slot_key
+from sutra_stack.reasoning.predicates import is_kin, is_open_family, slot_key
 from sutra_stack.reasoning.questions import BACKWARD, Frame, parse_question
 from sutra_stack.reasoning.story_ask import story_answer
 from sutra_stack.reasoning.supersede import slot_of
-from sutra_stack.reasoning.text import STOPWORDS, Entity, content_words, split_sentences, words
+from sutra_stack.reasoning.text import STOPWORDS, Entity, content_words, singular, split_sentences, words
 from sutra_stack.reasoning.timeline import question_time
 from sutra_stack.storage.model import Concept, GraphPath, SearchHit, content_id
 from sutra_stack.storage.store_protocol import BatchedStore, KnowledgeStore
@@ -144,15 +145,49 @@ def _same_thing(a: Entity, b: Entity) -> bool:
     return bool(wa) and bool(wb) and (wa <= wb or wb <= wa) and len(wa ^ wb) <= 1
 
 
+_POSTMODIFIER = frozenset({"near", "in", "at", "of", "on", "from", "with", "by", "called", "named", "that", "which",
+                           "behind", "beside", "outside", "inside", "above", "below", "under", "for", "off"})
+
+
+def _head(key: str) -> tuple[str, list[str]]:
+    """The head noun of an entity key and the words before it ("small vineyard near carrow" →
+    "vineyard", ["small"])."""
+    ws = key.split()
+    for i, w in enumerate(ws):
+        if i and w in _POSTMODIFIER:
+            ws = ws[:i]
+            break
+    return (singular(ws[-1]), ws[:-1]) if ws else ("", [])
+
+
+def names_by_head(asked: Entity, known: Entity) -> bool:
+    """Whether a question's noun phrase ("the vineyard", "the old vineyard") names a known thing
+    by its head noun and some of its words ("a small old vineyard near Carrow")."""
+    if asked.key == known.key or asked.key != asked.key.lower() or not asked.key.isascii():
+        return asked.key == known.key
+    head, before = _head(asked.key)
+    if not head or head in STOPWORDS or len(before) + 1 != len(asked.key.split()):
+        return False  # "the vineyard near Carrow" has a tail of its own: the near-match reads it
+    k_head, k_before = _head(known.key)
+    return k_head == head and set(before) <= set(k_before)
+
+
 def _held(entity: Entity, cands: Candidates, *, fuzzy: bool) -> list[str]:
     """Ids of `entity` the store is known to hold (a hit, or named by a candidate fact); when it
     holds no such id and `fuzzy`, the candidates' entities that differ by one word."""
     held = {h.concept_id for h in cands.hits} | set(cands.entities)
     if entity.id in held:
         return [entity.id]
-    if not fuzzy:
-        return []
-    return sorted(e.id for e in cands.entities.values() if _same_thing(e, entity))
+    if not fuzzy:  # the same words but for number ("birds of prey" for "a bird of prey")
+        ws = content_words(entity.key)
+        return sorted(e.id for e in cands.entities.values() if content_words(e.key) == ws)
+    near = sorted(e.id for e in cands.entities.values() if _same_thing(e, entity))
+    if near:
+        return near
+    # "the vineyard" for "a small vineyard near Carrow": the one known thing it is the head noun of;
+    # several such things ("a wooden sailboat", "a fibreglass sailboat") are not guessed between
+    headed = sorted(e.id for e in cands.entities.values() if names_by_head(entity, e))
+    return headed if len(headed) == 1 else []
 
 
 def endpoints(frame: Frame, cands: Candidates) -> tuple[list[str], list[str]]:
@@ -185,6 +220,7 @@ def valid_path(path: GraphPath, frame: Frame, relations: dict[str, list[Relation
     facts: list[str] = []
     later = False
     subject = rows[0]
+    kin_only = bool(frame.families) and all(is_kin(f) for f in frame.families or ())
     i = 1
     while i < len(rows):
         rels = relations.get(rows[i])
@@ -200,6 +236,8 @@ def valid_path(path: GraphPath, frame: Frame, relations: dict[str, list[Relation
             i += 1
             continue
         if not any(r.subject.id == subject and r.object.id == nxt and frame.accepts(r.family) for r in rels):
+            return False, facts, later
+        if subject != rows[0] and kin_only:  # a parent's parent is no parent: one kinship fact per answer
             return False, facts, later
         subject = nxt
         i += 2
@@ -243,6 +281,9 @@ def ask(store: KnowledgeStore, question: str, *, max_paths: int = 5, max_depth: 
     relations = {**more, **cands.relations}
     voted = [(p, *valid_path(p, frame, relations)) for p in paths] if frame.families else []
     good = [(p, facts, later) for p, ok, facts, later in voted if ok]
+    sex = asked_sex(frame.families) if frame.direction == BACKWARD else None
+    if sex is not None and good:  # "Who is Efua's father?": a parent known to be a woman is no answer
+        good = _of_sex(store, frame, good, relations, sex)
     if good:
         built = build_answer(question, frame, good, concepts, relations, max_paths, as_of)
         if built is not None:
@@ -264,6 +305,25 @@ def ask(store: KnowledgeStore, question: str, *, max_paths: int = 5, max_depth: 
         return nothing_known(question, frame)
     return direct_answer(question, frame, best[0], concepts, searched=bool(paths) or frame.families is not None,
                          relevance=min(1.0, best[1]))
+
+
+def _of_sex(store: KnowledgeStore, frame: Frame, good: list[tuple[GraphPath, list[str], bool]],
+            relations: dict[str, list[Relation]], sex: str) -> list[tuple[GraphPath, list[str], bool]]:
+    """The paths whose answer is stated with the asked sexed noun, or through the sexless family
+    (parent, child, sibling) about someone not known to be of the other sex (one text search each)."""
+    known: dict[str, str | None] = {}
+    kept = []
+    for p, facts, later in good:
+        answer = p.concepts[0]
+        stated = [r for r in relations.get(facts[0], []) if r.subject.id == answer and frame.accepts(r.family)]
+        if stated and all(is_sexless(r.family) for r in stated):
+            name = stated[0].subject.display
+            if name not in known:
+                known[name] = sex_in(name, [h.content for h in store.text_search(name, k=SEARCH_K)])
+            if known[name] not in (None, sex):
+                continue
+        kept.append((p, facts, later))
+    return kept
 
 
 def batched_view(store: KnowledgeStore) -> BatchedStore | None:

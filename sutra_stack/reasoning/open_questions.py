@@ -15,13 +15,13 @@ from sutra_stack.reasoning.predicates import (
     GREW_UP,
     LOCATED,
     OWN,
-    SIBLING,
-    SIBLING_NOUNS,
     WORK,
     event_family,
+    kin_families,
     noun_family,
     verb_family,
     verb_lemma,
+    where_families,
 )
 from sutra_stack.reasoning.text import STOPWORDS, Entity, make_entity, wordset
 
@@ -170,8 +170,7 @@ def open_frame(q: str) -> OpenFrame | None:
         return OpenFrame({OWN}, BACKWARD, x)
     m = _OF_NOUN.match(q) or _POSS_NOUN.match(q)
     if m and (fam := _noun_family(m["n"])) and (x := make_entity(m["x"])):
-        siblings = {SIBLING} if fam in SIBLING_NOUNS else set()  # "Signe's sister": whoever is Signe's sibling
-        return OpenFrame({fam} | siblings, BACKWARD, x)
+        return OpenFrame(kin_families(fam), BACKWARD, x)  # "Signe's sister": also whoever is her sibling
     m = _WHOSE.match(q)
     if m and (fam := _noun_family(m["n"])) and (x := make_entity(m["x"])):
         return OpenFrame({fam}, FORWARD, x)
@@ -217,7 +216,7 @@ def open_frame(q: str) -> OpenFrame | None:
     m = _WHERE_DO_WHAT.match(q)
     if m and (x := make_entity(m["x"])):  # "where did Elin Sand study music": where the doing was
         v = verb_lemma(m["v"])
-        return OpenFrame({f"verb:{v} in", f"verb:{v} at"}, FORWARD, x)
+        return OpenFrame(where_families(v), FORWARD, x)
     m = _WHERE_VERB.match(q)
     if m and (x := make_entity(m["x"])):
         v, p = verb_lemma(m["v"]), (m["p"] or "").lower()

@@ -172,6 +172,16 @@ _MOTION = wordset(
     "go walk travel run drive fly head journey cycle sail ride swim come"
 )
 _WORK_PREPS = frozenset({"for"})  # "flies for Norveland Air", "plays for a club": who they work for
+# verbs whose "at/for <place>" is read as the employer ("teaches history at Fennick School"): where one does them
+WORKPLACE_VERBS = wordset("teach cook work serve lecture nurse coach write fly drive")
+PLACE_PREPS = ("in", "at", "on", "near", "inside", "outside", "above", "below", "beside", "by")
+
+
+def where_families(lemma: str) -> set[str]:
+    """What "where does X <verb>" accepts: the verb with a preposition of place, never its direct object."""
+    return {f"verb:{lemma} {p}" for p in PLACE_PREPS}
+
+
 for _v in ("grow up", "be raise", "raise"):
     _VERB_FAMILY[_v] = GREW_UP
 
@@ -318,20 +328,51 @@ def slot_by_object(family: str) -> bool:
     return family in (OWN, HOLD) or is_role(family)
 
 
-SIBLING = "of:sibling"
+SIBLING, PARENT, CHILD = "of:sibling", "of:parent", "of:child"
 SIBLING_NOUNS = frozenset({"of:sister", "of:brother", SIBLING})
+PARENT_NOUNS = frozenset({"of:mother", "of:father", PARENT})
+CHILD_NOUNS = frozenset({"of:daughter", "of:son", CHILD})
+_SEX_NAMED = frozenset({"of:sister", "of:brother", "of:mother", "of:father", "of:daughter", "of:son"})
+# the family a kinship question also accepts: whoever is that, whatever their sex ("Rosa's brother": her sibling)
+GENERIC_KIN = {f: g for nouns, g in ((SIBLING_NOUNS, SIBLING), (PARENT_NOUNS, PARENT), (CHILD_NOUNS, CHILD))
+               for f in nouns}
 _SYMMETRIC = {
     "of:cousin": "of:cousin",
     "of:sister": SIBLING,
     "of:brother": SIBLING,
     SIBLING: SIBLING,
     "spouse": "spouse",
+    # "A is the daughter of K": K is A's parent; "K is the father of A": A is K's child
+    "of:daughter": PARENT,
+    "of:son": PARENT,
+    CHILD: PARENT,
+    "of:mother": CHILD,
+    "of:father": CHILD,
+    PARENT: CHILD,
 }
+
+
+KIN_GROUPS = (SIBLING_NOUNS, PARENT_NOUNS, CHILD_NOUNS)
+
+
+def kin_families(family: str) -> set[str]:
+    """What a kinship question's family accepts: a sexed noun also its sexless family ("sister": a
+    sibling); a sexless one every noun of its group ("child": a daughter or a son); else itself."""
+    for group in KIN_GROUPS:
+        if family in group:
+            return set(group) if family not in _SEX_NAMED else {family, GENERIC_KIN[family]}
+    return {family}
+
+
+def is_kin(family: str) -> bool:
+    """Kinship holds between two people, one fact each: it is not followed through a third person."""
+    return family == "spouse" or (family.startswith("of:") and family[3:] in KIN_NOUNS)
 
 
 def converse(r: Relation) -> Relation | None:
     """The same fact read from the other side, for the relations that hold both ways
-    ("Z is the sister of O": O is Z's sibling), else None."""
+    ("Z is the sister of O": O is Z's sibling) and between parent and child ("A is the daughter
+    of K": K is A's parent), else None."""
     fam = _SYMMETRIC.get(r.family)
     return Relation(r.object, fam, r.subject, r.type, r.confidence, r.rule) if fam else None
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from sutra_stack.reasoning.extract import MULTI_VALUED, RELATION_WORDS, verb_lemma
 from sutra_stack.reasoning.open_questions import open_frame
-from sutra_stack.reasoning.predicates import verb_family
+from sutra_stack.reasoning.predicates import WORK, WORKPLACE_VERBS, verb_family, where_families
 from sutra_stack.reasoning.text import Entity, content_words, make_entity, strip_end
 
 FORWARD, BACKWARD = "forward", "backward"
@@ -184,6 +184,10 @@ def _parse(q: str, chain: bool) -> Frame:
                 canonical = verb_family(lemma, prep)
                 if not canonical.startswith("verb:"):  # "where does X live", "who owns X": one family
                     return Frame(frozenset({canonical}), direction, x, chain=chain)
+                if rx is _WHERE and q[:5].lower() == "where":  # a place: what the verb was done at or in,
+                    places = where_families(lemma)  # not its direct object ("teaches chemistry at ...")
+                    return Frame(frozenset(places | ({WORK} if lemma in WORKPLACE_VERBS else set())), direction, x,
+                                 chain=chain)
                 fam = "verb:" + lemma + (" " + prep if prep else "")
                 return Frame(frozenset({fam}), direction, x, chain=chain, verb_prefix=prefix)
     return Frame(None, FORWARD, None, chain=chain)

@@ -1,0 +1,83 @@
+"""How a question meets what was learned: the asked word against the object's kind, a thing named by
+its head noun, kinship asked from either side (and the sex a noun asks for), yes/no chains through
+plural kinds. Each test learns its own facts into a real in-process engine."""
+
+from __future__ import annotations
+
+from sutra_stack.reasoning import Reasoner
+
+
+def _learn(reasoner: Reasoner, *batches: list[str]) -> None:
+    for batch in batches:
+        reasoner.learn_batch(batch)
+
+
+def _answers(reasoner: Reasoner, question: str, *expected: str) -> None:
+    a = reasoner.ask(question)
+    assert a.kind == "path", (question, a.answer, a.kind)
+    assert any(e in a.answer for e in expected), (question, a.answer)
+
+
+def _nothing(reasoner: Reasoner, question: str) -> None:
+    a = reasoner.ask(question)
+    assert a.kind == "none", (question, a.answer, a.kind, a.confidence)
+
+
+def test_where_asks_for_the_place_and_what_for_the_object(reasoner: Reasoner) -> None:
+    _learn(reasoner, ["Corinne Abate teaches physics at Hollybrook High School.",
+                      "Mikkel Storm sells fish at Vardo Market."])
+    _answers(reasoner, "Where does Corinne Abate teach?", "Hollybrook")
+    _answers(reasoner, "What does Corinne Abate teach?", "physics")
+    _answers(reasoner, "Where does Mikkel Storm sell fish?", "Vardo")
+    assert "fish" not in reasoner.ask("Where does Mikkel Storm sell?").answer
+
+
+def test_a_thing_is_found_by_its_head_noun_when_only_one_such_thing_is_known(reasoner: Reasoner) -> None:
+    _learn(reasoner, ["Tariq Hassan owns a converted windmill outside Penwick.",
+                      "Ilona Berg owns a green rowing boat.", "Sami Koivu owns a white rowing boat."])
+    _answers(reasoner, "Who owns the windmill?", "Tariq Hassan")
+    _answers(reasoner, "Who owns the converted windmill?", "Tariq Hassan")
+    _answers(reasoner, "Who owns the green rowing boat?", "Ilona Berg")
+    _nothing(reasoner, "Who owns the ruined windmill?")  # another windmill than the one known
+    _nothing(reasoner, "Who owns the blue rowing boat?")
+
+
+def test_parent_and_child_are_asked_from_either_side(reasoner: Reasoner) -> None:
+    _learn(reasoner, ["Ysolde Marr is the daughter of Cedric Marr.", "Anselm Ruiz is the father of Pia Ruiz."])
+    _answers(reasoner, "Who is Ysolde Marr's father?", "Cedric Marr")
+    _answers(reasoner, "Who is Cedric Marr's daughter?", "Ysolde Marr")
+    _answers(reasoner, "Who is Cedric Marr's child?", "Ysolde Marr")
+    _answers(reasoner, "Who is Pia Ruiz's father?", "Anselm Ruiz")
+    _answers(reasoner, "Who is Pia Ruiz's parent?", "Anselm Ruiz")
+    _answers(reasoner, "Who is Anselm Ruiz's daughter?", "Pia Ruiz")  # a child of unknown sex
+    _nothing(reasoner, "Who is Anselm Ruiz's mother?")
+
+
+def test_a_parent_known_to_be_of_the_other_sex_is_no_answer(reasoner: Reasoner) -> None:
+    _learn(reasoner, ["Odo Lange is the son of Greta Lange. She keeps bees in Oberau.",
+                      "Lio Brandt is the son of Mila Brandt.",
+                      "Mila Brandt opened a bakery in 2010. She still runs it."])
+    _answers(reasoner, "Who is Odo Lange's mother?", "Greta Lange")
+    _nothing(reasoner, "Who is Odo Lange's father?")
+    _nothing(reasoner, "Who is Lio Brandt's father?")
+    _answers(reasoner, "Who is Lio Brandt's mother?", "Mila Brandt")
+
+
+def test_kinship_is_not_followed_through_a_third_person(reasoner: Reasoner) -> None:
+    _learn(reasoner, ["Rune Falk is the son of Tove Falk.", "Tove Falk is the daughter of Arne Falk."])
+    _answers(reasoner, "Who is Tove Falk's father?", "Arne Falk")
+    _nothing(reasoner, "Who is Rune Falk's father?")  # his grandfather is not his father
+
+
+def test_siblings_hold_both_ways(reasoner: Reasoner) -> None:
+    _learn(reasoner, ["Dagmar Holt is the sister of Jens Holt."])
+    _answers(reasoner, "Who is Jens Holt's sister?", "Dagmar Holt")
+    _answers(reasoner, "Who is the brother of Dagmar Holt?", "Jens Holt")
+    _nothing(reasoner, "Who is Jens Holt's brother?")  # the one sibling known is a sister
+
+
+def test_yes_no_chains_join_a_plural_kind_to_its_singular(reasoner: Reasoner) -> None:
+    _learn(reasoner, ["A goshawk is a kind of hawk.", "Hawks are birds of prey."])
+    a = reasoner.ask("Is a goshawk a bird of prey?")
+    assert a.kind == "path" and a.answer.startswith("Yes"), (a.answer, a.kind)
+    assert reasoner.ask("Is a goshawk a songbird?").kind != "path"
