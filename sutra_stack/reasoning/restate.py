@@ -14,8 +14,8 @@ restated as simple sentences the clause readers know, in the order they held:
 - "A stepped down (resigned, retired, stood down) as chair of X in 2019" → "A was chair of X until
   2019."; "retired from X" → "A worked at X until …".
 
-An end without a date is restated with "formerly" ("A was formerly chair of X."), which
-supersede.py reads as ended when it was learned. Pure and deterministic; each restatement is
+An end without a date is restated as "until recently" ("A was chair of X until recently."),
+which supersede.py reads as ended by the time it was learned. Pure and deterministic; each restatement is
 tried only when a cheap word test finds its marker in the sentence.
 """
 
@@ -90,9 +90,8 @@ def _date(*texts: str) -> str | None:
 
 
 def _ended(x: str, holds: str, date: str | None) -> str:
-    """ "X was chair of Y until 2019." (or "X was formerly chair of Y." without a date)."""
-    verb, rest = holds.split(" ", 1)
-    return _cap(f"{x} {verb} {rest} until {date}." if date else f"{x} {verb} formerly {rest}.")
+    """ "X was chair of Y until 2019." (or "X was chair of Y until recently." without a date)."""
+    return _cap(f"{x} {holds} until {date or 'recently'}.")
 
 
 def _role(m: re.Match[str]) -> str:
@@ -110,8 +109,6 @@ def _once(s: str) -> list[str] | None:
         about = _cap(f"{x} {m['rel'].rstrip('.!?')}.")
         if "rest" in m.groupdict():
             return [about, _cap(f"{m['pre']}{x} {m['rest']}")]
-        if m["rel"].startswith("had "):  # ", who had been curator since 2004": what held before
-            return [about, m["main"] + "."]
         return [m["main"] + ".", about]
     if " from " in low and (m := _MOVE_FROM.match(s)):
         date = _date(m["lead"], m["b"])

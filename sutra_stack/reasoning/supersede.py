@@ -56,7 +56,7 @@ def when(t: float) -> str:
 
 
 # a fact told as over, with no date: it had ended by the time it was told
-_FORMERLY = re.compile(r"\b(?:formerly|previously|used\s+to|no\s+longer)\b", re.I)
+_FORMERLY = re.compile(r"\b(?:formerly|previously|used\s+to|until\s+recently)\b", re.I)
 
 
 def _in_told_order(entries: list[Entry], starts: dict[str, float]) -> list[Entry]:
@@ -99,8 +99,9 @@ def timeline(entries: list[Entry], concepts: dict[str, Concept]) -> list[Entry]:
             e.valid_to = e.valid_to or nxt.valid_to  # the same holding, told again with its end
         if not e.valid_to:
             e.valid_to = max(nxt.valid_from, e.valid_from)
+    for e in ordered:
         if e.valid_from >= e.valid_to > 0:
-            e.valid_from = 0.0  # undated, learned before a dated successor: held from an unknown start
+            e.valid_from = 0.0  # undated, learned before a dated successor or end: held from an unknown start
     return ordered
 
 
