@@ -18,8 +18,9 @@ from sutra_stack.reasoning.timeline import stated_time
 from sutra_stack.storage.model import AssociationInput
 
 EARLIEST = 1.0  # a stored valid_from for "before 1970" or "from an unknown start" (0 means "now" on input)
-_LABELS = {"live": "lives in", "work": "works at", "own": "owns", "located": "located in", "born": "born in",
-           "grow up": "grew up in", "spouse": "married to", "isa": "is a", "is": "is", "cause": "causes",
+_LABELS = {"live": "lives in", "work": "works at", "own": "owns", "hold": "has", "located": "located in",
+           "born": "born in", "grow up": "grew up in", "spouse": "married to", "isa": "is a", "is": "is",
+           "cause": "causes",
            "part": "has part", "then": "happens before", "means": "means"}
 
 EdgeKey = tuple[str, str, str]

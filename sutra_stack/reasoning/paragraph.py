@@ -89,7 +89,21 @@ def _subject_name(sentence: str) -> str | None:
     return re.sub(r"['\u2019]s?$", "", m["n"])
 
 
-def _is_person(name: str) -> bool:
+# what only a person does, right after a name ("Gideon Park grew up in Wexley": no park)
+_ACTS = re.compile(
+    r"^\s*(?:has\s+|had\s+|was\s+|is\s+)?(?:grew\s+up|born|lives|lived|moved|married|studied|works|worked|"
+    r"retired|died|joined|became|teaches|taught|owns|owned|bought|sold|inherited|resigned|settled)\b"
+)
+
+
+def _acts_as_person(sentence: str, name: str) -> bool:
+    at = sentence.find(name)
+    return at >= 0 and len(name.split()) >= 2 and _ACTS.match(sentence[at + len(name) :]) is not None
+
+
+def _is_person(name: str, persons: frozenset[str] | set[str] = frozenset()) -> bool:
+    if name in persons:
+        return True
     ws = name.split()
     return len(ws) >= 2 and ws[0].lower() != "the" and not any(w.lower() in _THING_WORDS for w in ws)
 
@@ -136,14 +150,15 @@ def _names_a_person(word: str, after: str | None) -> bool:
 _ADJECTIVES = wordset("older younger elder eldest oldest youngest big little late former first new")
 
 
-def _pronouns(s: str, subject: str | None, people: list[str], gender: dict[str, str], prev: str | None) -> str:
+def _pronouns(s: str, subject: str | None, people: list[str], gender: dict[str, str], prev: str | None,
+              persons: set[str]) -> str:
     """he/she/his/her/him resolved: to the most recent person of the pronoun's gender (as far as
     earlier pronouns showed it); an object pronoun to someone other than the sentence's subject."""
     if not people and prev is None:
         return s
     out: list[str] = []
     last = 0
-    current = subject if subject and _is_person(subject) else None
+    current = subject if subject and _is_person(subject, persons) else None
     for m in _PRONOUN.finditer(s):
         p = m["p"].lower()
         g = _GENDER[p]
@@ -174,6 +189,14 @@ def _pronouns(s: str, subject: str | None, people: list[str], gender: dict[str, 
     return "".join(out)
 
 
+_THEY = re.compile(r"^(?P<lead>(?:(?:In|On|Since|By|in|on|since|by)\s+[\w ]*?\d{4}\s*,?\s+)?)(?:They|they)\s+"
+                   r"(?P<rest>(?!are\b|were\b|have\b|had\b)[a-z].*)$")
+
+
+def _cap(s: str) -> str:
+    return s[:1].upper() + s[1:]
+
+
 def _bare_role(s: str, role: tuple[str, str]) -> str:
     """ "Anneli Rask took over as keeper that year" after "keeper of the Salt Point lighthouse": of it."""
     noun, of = role
@@ -190,23 +213,27 @@ def resolve(sentences: list[str]) -> list[str]:
     if len(sentences) < 2 and not (sentences and _POSSESSIVE_ONLY.search(sentences[0])):
         return sentences
     people: list[str] = []  # persons named as subjects, most recent last
+    persons: set[str] = set()  # names with a thing's word that act as a person ("Gideon Park grew up")
     gender: dict[str, str] = {}  # what the pronouns that referred to a person showed
     prev_subject: str | None = None
     thing: str | None = None  # last thing spoken of
     place: str | None = None
     role: str | None = None  # the last role named ("head chef of the Copper Kettle")
     held_role: tuple[str, str] | None = None  # the last role a relation named: (noun, what it is of)
+    couple: tuple[str, str] | None = None  # the last two people a marriage named ("they")
     year: int | None = None
     out: list[str] = []
     for n, sentence in enumerate(sentences):
         s, year = _years(sentence, year)
         subject = _subject_name(s)
-        if subject and _is_person(subject) and subject not in people:  # "X gave it to her nephew": X's nephew
+        if subject and not subject.lower().startswith("the ") and _acts_as_person(s, subject):
+            persons.add(subject)
+        if subject and _is_person(subject, persons) and subject not in people:  # "X gave it to her nephew"
             people.append(subject)
-        s = _pronouns(s, subject, people, gender, prev_subject)
+        s = _pronouns(s, subject, people, gender, prev_subject, persons)
         if thing is not None or prev_subject is not None:
             m = _IT_SUBJECT.match(s)
-            if m and prev_subject and not _is_person(prev_subject):
+            if m and prev_subject and not _is_person(prev_subject, persons):
                 the = prev_subject.startswith(("The ", "the "))
                 named = prev_subject[0].lower() + prev_subject[1:] if the else prev_subject
                 s = s[: m.start("it")] + (named if m.start("it") else prev_subject) + s[m.end("it") :]
@@ -214,7 +241,7 @@ def resolve(sentences: list[str]) -> list[str]:
                 s = s[: m.start("it")] + thing + s[m.end("it") :]
             if thing:
                 s = _IT.sub(thing, s)
-            its = prev_subject if prev_subject and not _is_person(prev_subject) else thing
+            its = prev_subject if prev_subject and not _is_person(prev_subject, persons) else thing
             if its:
                 s = _ITS.sub(its + "'s", s)
         if place is not None:
@@ -230,13 +257,22 @@ def resolve(sentences: list[str]) -> list[str]:
             role = m["r"]
         s = s[:1].upper() + s[1:]
         subject = _subject_name(s) or subject
-        if subject and _is_person(subject):
+        if subject and _is_person(subject, persons):
             if subject in people:
                 people.remove(subject)
             people.append(subject)
         if subject:
             prev_subject = subject
-        for r in relations_in_sentence(s) if n + 1 < len(sentences) else ():
+        they = _THEY.match(s) if couple is not None else None
+        if they and couple is not None:  # "They live in Westbrook" after "A married B": each of them
+            lead = they["lead"]
+            out += [_cap(f"{lead}{who} {they['rest']}") for who in couple]
+            continue
+        relations = relations_in_sentence(s) if n + 1 < len(sentences) else []
+        married = next((r for r in relations if r.family == "spouse"), None)
+        if married is not None:
+            couple = (married.subject.display, married.object.display)
+        for r in relations:
             if r.family in (LIVE, LOCATED, WORK):
                 place = r.object.display
             if is_role(r.family):

@@ -1,0 +1,112 @@
+"""Compound sentences and the ends of facts, learned through a real in-process engine.
+
+What a user relies on: a sentence that states two facts (a move from one place to another, a
+role passing from one holder to the next, a relative clause, "where" and "there" pointing back
+to a place) teaches both, each with its time; a holder who stepped down, resigned or retired is
+no current answer but still answers as things stood before; facts told out of order within one
+text ("who had been curator since 2004") are ordered by the dates they state.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from sutra_stack.reasoning import Reasoner
+from sutra_stack.reasoning.extract import relations_in_sentence
+from sutra_stack.reasoning.paragraph import resolve
+from sutra_stack.reasoning.text import split_sentences
+from sutra_stack.reasoning.timeline import parse_as_of
+
+
+def told(text: str) -> set[tuple[str, str, str]]:
+    """The relations a text teaches, sentence by sentence as the learner reads it."""
+    return {(r.subject.key, r.family, r.object.key) for s in resolve(split_sentences(text))
+            for r in relations_in_sentence(s)}
+
+
+def nothing_now(r: Reasoner, question: str) -> bool:
+    a = r.ask(question)
+    return a.kind == "none" or a.confidence < 0.5
+
+
+def test_a_move_from_one_place_to_another_teaches_both_with_a_fronted_year(reasoner: Reasoner) -> None:
+    reasoner.learn("In 2012 Ilse Brandt moved from Kovno to Marrick, where she opened a bookshop.")
+    assert reasoner.ask("Where does Ilse Brandt live?").answer == "Marrick"
+    assert reasoner.ask("Where does Ilse Brandt live?", as_of=parse_as_of("2009-05-01")).answer == "Kovno"
+    assert reasoner.ask("Where does Ilse Brandt live?", as_of=parse_as_of("2014-05-01")).answer == "Marrick"
+
+
+def test_leaving_one_place_for_another_is_a_move() -> None:
+    got = told("Anton Reil grew up in Dorsby. In 2008 he left Dorsby for Vantry.")
+    assert ("anton reil", "live", "dorsby") in got and ("anton reil", "live", "vantry") in got
+
+
+def test_where_and_there_point_back_to_the_place_named_before() -> None:
+    assert ("ilse brandt", "verb:open in", "marrick") in told(
+        "Ilse Brandt moved to Marrick, where she opened a bookshop.")
+    assert ("oskar lind", "verb:train in", "brenmoor") in told("Oskar Lind grew up in Brenmoor and trained there.")
+
+
+def test_a_role_passed_on_in_the_passive_supersedes_its_holder(reasoner: Reasoner) -> None:
+    reasoner.learn("Pia Lund was replaced as bursar of the Hollin Trust by Omar Reyes in 2021.")
+    assert reasoner.ask("Who is the bursar of the Hollin Trust?").answer == "Omar Reyes"
+    then = reasoner.ask("Who is the bursar of the Hollin Trust?", as_of=parse_as_of("2019-01-01"))
+    assert then.answer == "Pia Lund"
+
+
+def test_a_successor_named_first_ends_the_predecessor(reasoner: Reasoner) -> None:
+    reasoner.learn("Ivo Brandt is the warden of the Fell Hostel.")
+    reasoner.learn("Greta Moss succeeded Ivo Brandt as warden of the Fell Hostel in 2017.")
+    assert reasoner.ask("Who is the warden of the Fell Hostel?").answer == "Greta Moss"
+    assert reasoner.ask("Who is the warden of the Fell Hostel?", as_of=parse_as_of("2015-01-01")).answer == "Ivo Brandt"
+
+
+@pytest.mark.parametrize(
+    "ending",
+    [
+        "Luca Bellini stepped down as coach of the Harlow Hawks in 2020.",
+        "Luca Bellini resigned as coach of the Harlow Hawks.",
+        "In 2020 Luca Bellini retired as coach of the Harlow Hawks.",
+    ],
+)
+def test_a_holder_who_stepped_down_is_no_current_answer(reasoner: Reasoner, ending: str) -> None:
+    reasoner.learn("Luca Bellini is the coach of the Harlow Hawks.")
+    assert reasoner.ask("Who is the coach of the Harlow Hawks?").answer == "Luca Bellini"
+    reasoner.learn(ending)
+    assert nothing_now(reasoner, "Who is the coach of the Harlow Hawks?")
+
+
+def test_a_dated_end_still_answers_as_things_stood_before(reasoner: Reasoner) -> None:
+    reasoner.learn("Bram Osei joined Calloway Mills in 2001.")
+    reasoner.learn("Bram Osei retired from Calloway Mills in 2016.")
+    assert nothing_now(reasoner, "Where does Bram Osei work?")
+    assert reasoner.ask("Where does Bram Osei work?", as_of=parse_as_of("2010-01-01")).answer == "Calloway Mills"
+    assert nothing_now(reasoner, "Where did Bram Osei work in 1995?")
+
+
+def test_a_relative_clause_about_a_person_is_learned_as_a_fact_of_its_own(reasoner: Reasoner) -> None:
+    reasoner.learn("Ines Varga, who had been curator of the Thorn Gallery since 2008, moved to Skelby in 2019.")
+    assert reasoner.ask("Where does Ines Varga live?").answer == "Skelby"
+    assert reasoner.ask("Who is the curator of the Thorn Gallery?").answer == "Ines Varga"
+
+
+def test_facts_told_out_of_order_in_one_text_follow_their_dates(reasoner: Reasoner) -> None:
+    reasoner.learn("Hanna Roth became chair of the Kell Society in 2021. She replaced Emil Sauer, "
+                   "who had been chair since 2011.")
+    assert reasoner.ask("Who is the chair of the Kell Society?").answer == "Hanna Roth"
+    then = reasoner.ask("Who is the chair of the Kell Society?", as_of=parse_as_of("2015-01-01"))
+    assert then.answer == "Emil Sauer"
+
+
+def test_a_role_named_without_its_organisation_is_the_one_just_named(reasoner: Reasoner) -> None:
+    reasoner.learn("Edda Norr became harbourmaster of Port Tally in 1999. Edda Norr retired in 2018. "
+                   "Jonas Kell took over as harbourmaster that year.")
+    assert reasoner.ask("Who is the harbourmaster of Port Tally?").answer == "Jonas Kell"
+    then = reasoner.ask("Who is the harbourmaster of Port Tally?", as_of=parse_as_of("2005-01-01"))
+    assert then.answer == "Edda Norr"
+
+
+def test_they_after_a_marriage_is_both_of_them(reasoner: Reasoner) -> None:
+    reasoner.learn("Ivo Sand married Lene Haug in 2012. In 2019 they moved to Orsk.")
+    assert reasoner.ask("Where does Lene Haug live?").answer == "Orsk"
+    assert reasoner.ask("Where does Ivo Sand live?").answer == "Orsk"
