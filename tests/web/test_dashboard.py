@@ -7,38 +7,27 @@ back, bulk jobs cancelled and resumed, a file dropped on the drop zone."""
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
 
-from sutra_stack.apps.control.pages import STATIC_DIR
 from tests.supervisor.helpers import builtin_env, env_port, sutra
-from tests.web.conftest import WEB, Page, Stack, new_page
+from tests.web.conftest import Page, Stack, new_page
+from tests.web.dashboard_support import (
+    PANELS,
+    RECORD_BADGES,
+    admin_token,
+    count_of,
+    ensure_dashboard,
+    no_sideways_scroll,
+    pid_of,
+    shoot_panels,
+    unlock,
+)
 
 SERVICES = ("storage", "api", "hybrid", "client", "control")
-# Every text a service's badge shows, recorded by the page itself as it changes (no polling can miss one).
-RECORD_BADGES = """() => {
-  window.__badges = [];
-  const seen = () => document.querySelectorAll('[data-testid^="state-"]').forEach(
-    (b) => window.__badges.push(b.dataset.testid.slice(6) + ':' + b.textContent));
-  new MutationObserver(seen).observe(document.body, {subtree: true, childList: true, characterData: true});
-}"""
-
-
-def ensure_dashboard() -> None:
-    """The dashboard's build in the package: made from web/ when it is missing (make test builds it first)."""
-    if (STATIC_DIR / "index.html").is_file():
-        return
-    npm = shutil.which("npm")
-    if npm is None:
-        pytest.fail(f"no dashboard build in {STATIC_DIR} and no npm to make it: run `make web` first")
-    if not (WEB / "node_modules").is_dir():
-        subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=WEB, check=True)
-    subprocess.run([npm, "run", "build", "-w", "dashboard"], cwd=WEB, check=True)
 
 
 @pytest.fixture(scope="module")
@@ -63,23 +52,10 @@ def control(stack: Stack) -> str:
     return f"http://127.0.0.1:{env_port(stack.dir, 'SUTRA_CONTROL_PORT')}"
 
 
-def admin_token(stack: Stack) -> str:
-    return next(stack.dir.rglob("control.token")).read_text().strip()
-
-
 @pytest.fixture
 def dash(browser: Any, control: str) -> Iterator[Page]:
     with new_page(browser, control) as p:
         yield p
-
-
-def unlock(p: Page, token: str) -> Any:
-    page = p.page
-    page.goto(p.base + "/")
-    page.get_by_role("textbox", name="Token").fill(token)
-    page.get_by_role("button", name="Unlock").click()
-    page.get_by_test_id("live").filter(has_text="live").wait_for()
-    return page
 
 
 def test_the_page_is_served_by_the_control_process_with_its_headers(control: str) -> None:
@@ -136,6 +112,7 @@ def test_restart_of_the_api_is_seen_going_down_and_back_without_a_reload(dash: P
     timeline = page.get_by_role("list", name="Recent transitions").inner_text()
     assert "api" in timeline and "ready" in timeline
     dash.shot("dashboard-services")
+    shoot_panels(dash, "Services")
 
 
 def test_the_page_follows_a_restart_of_the_control_process(browser: Any, control: str, stack: Stack) -> None:
@@ -158,11 +135,6 @@ def test_the_page_follows_a_restart_of_the_control_process(browser: Any, control
         assert all(e.startswith("Failed to load resource") for e in dash.console_errors), dash.console_errors
 
 
-def _pid(control: str, name: str) -> int:
-    rows = httpx.get(control + "/api/status").json()["services"]
-    return int(next(r for r in rows if r["name"] == name)["pid"])
-
-
 def test_logs_tail_live_with_filter_and_pause(dash: Page, stack: Stack, control: str) -> None:
     page = unlock(dash, admin_token(stack))
     page.get_by_label("Service", exact=True).select_option("hybrid")
@@ -170,9 +142,10 @@ def test_logs_tail_live_with_filter_and_pause(dash: Page, stack: Stack, control:
     lines.locator(".log-line").first.wait_for()
     r = sutra(stack.dir, "restart", "hybrid", timeout=120)  # its new process logs after the page opened
     assert r.returncode == 0, r.stdout + r.stderr
-    pid = _pid(control, "hybrid")
+    pid = pid_of(control, "hybrid")
     lines.filter(has_text=f"[{pid}]").wait_for(timeout=30_000)
     dash.shot("dashboard-logs")
+    shoot_panels(dash, "Logs")
 
     page.get_by_label("Filter", exact=True).fill("server process")
     page.wait_for_function("() => { const l = [...document.querySelectorAll('.log-line')];"
@@ -182,7 +155,7 @@ def test_logs_tail_live_with_filter_and_pause(dash: Page, stack: Stack, control:
     shown = lines.locator(".log-line").count()
     r = sutra(stack.dir, "restart", "hybrid", timeout=120)
     assert r.returncode == 0, r.stdout + r.stderr
-    pid = _pid(control, "hybrid")
+    pid = pid_of(control, "hybrid")
     page.get_by_role("button", name="Resume (1 new)").or_(
         page.get_by_role("button", name="Resume (2 new)")).wait_for(timeout=30_000)
     assert lines.locator(".log-line").count() == shown  # held while paused
@@ -191,14 +164,10 @@ def test_logs_tail_live_with_filter_and_pause(dash: Page, stack: Stack, control:
     lines.filter(has_text=f"[{pid}]").wait_for()
 
 
-def _count(page: Any, testid: str) -> int:
-    return int(page.get_by_test_id(testid).inner_text().replace(",", "") or 0)
-
-
 def test_storage_counts_rise_traffic_shows_and_snapshot_and_backup_are_taken(dash: Page, stack: Stack) -> None:
     page = unlock(dash, admin_token(stack))
     page.get_by_test_id("concepts").wait_for()
-    before = _count(page, "concepts")
+    before = count_of(page, "concepts")
     with stack.api() as api:
         r = api.post("/learn", json={"content": "The dashboard heron nests beside the quiet millpond."})
         assert r.status_code == 200, r.text
@@ -213,13 +182,14 @@ def test_storage_counts_rise_traffic_shows_and_snapshot_and_backup_are_taken(das
     page.get_by_role("status").filter(has_text="backup written to").wait_for(timeout=60_000)
     assert "dashboard-1" in page.get_by_role("status").filter(has_text="backup written to").inner_text()
     dash.shot("dashboard-storage")
+    shoot_panels(dash, "Storage", "API traffic")
 
 
 def test_bulk_learning_a_csv_shows_its_bar_to_100_and_the_concepts_rise(dash: Page, stack: Stack,
                                                                         tmp_path: Any) -> None:
     page = unlock(dash, admin_token(stack))
     page.get_by_test_id("concepts").wait_for()
-    before = _count(page, "concepts")
+    before = count_of(page, "concepts")
     f = tmp_path / "birds.csv"
     f.write_text("id,fact\n" + "".join(f"{i},The wader number {i} feeds at dusk on shore {i % 97}.\n"
                                        for i in range(2000)))
@@ -234,6 +204,7 @@ def test_bulk_learning_a_csv_shows_its_bar_to_100_and_the_concepts_rise(dash: Pa
     page.wait_for_function("(n) => Number(document.querySelector('[data-testid=concepts]').textContent"
                            ".replace(/,/g, '')) > n", arg=before, timeout=30_000)
     dash.shot("dashboard-bulk")
+    shoot_panels(dash, "Bulk learning")
 
 
 def test_bulk_learning_shows_per_line_errors(dash: Page, stack: Stack, tmp_path: Any) -> None:
@@ -271,11 +242,7 @@ def test_no_serious_accessibility_violation_read_only_and_unlocked(browser: Any,
         assert serious_violations(page) == []
         page.get_by_role("button", name="Cancel").click()
         dash.shot(f"dashboard-unlocked-{width}")
-
-
-def _no_sideways_scroll(page: Any, selector: str) -> bool:
-    return bool(page.evaluate("(s) => { const e = s ? document.querySelector(s) : document.documentElement;"
-                              " return e.scrollWidth <= e.clientWidth; }", selector))
+        shoot_panels(dash, *PANELS, suffix=str(width))
 
 
 @pytest.mark.parametrize("width", [1024, 390])
@@ -287,9 +254,9 @@ def test_an_open_confirmation_leaves_the_page_without_sideways_scroll(browser: A
         page.get_by_role("button", name="restart hybrid").click()
         confirm = page.get_by_role("group", name="Confirm restart of hybrid")
         confirm.get_by_role("button", name="Yes, restart hybrid").wait_for()
-        assert _no_sideways_scroll(page, ""), f"the page scrolls sideways at {width} px"
+        assert no_sideways_scroll(page, ""), f"the page scrolls sideways at {width} px"
         if width >= 1024:  # from 1,024 px up the whole Services table is in sight
-            assert _no_sideways_scroll(page, "[aria-label^='Services table']")
+            assert no_sideways_scroll(page, "[aria-label^='Services table']")
         # the question is in sight, however far a phone's table is scrolled sideways
         wrap = page.locator("[aria-label^='Services table']").bounding_box()
         box = confirm.bounding_box()
