@@ -79,6 +79,7 @@ MAX_ASK_PATHS = 20
 MAX_ASK_DEPTH = 6
 MAX_LEARN_SENTENCES = 2_000  # sentences in one learned text
 MAX_LEARN_BATCH_TEXTS = 10_000  # texts in one learn_batch call
+CLAUSE_WORDS_CACHE = 16_384  # clauses whose gate masks (which needed words they hold) are remembered
 
 # --- REST apps -----------------------------------------------------------------------------
 MAX_SOURCE_BYTES = 1024  # the `source` label of a /learn text

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from sutra_stack.reasoning.gate import Gated, gated, mask_of
 from sutra_stack.reasoning.predicates import MULTI_VALUED, Relation, verb_lemma
 from sutra_stack.reasoning.text import content_words, make_entity, split_clauses, strip_end
 from sutra_stack.reasoning.timeline import asserted, without_dates
@@ -31,7 +32,7 @@ class Rule:
     name: str
     type: str  # association type
     family: str  # relation family questions are matched against
-    pattern: re.Pattern[str]
+    pattern: Gated  # the clause's shape, with the words it needs
     confidence: float
     swap: bool = False  # the pattern's second phrase is the relation's subject
     split_list: bool = False  # "X contains A, B and C" states three relations
@@ -48,72 +49,92 @@ def family_type(family: str) -> str:
 
 _X = r"(?P<x>.+?)"
 _Y = r"(?P<y>.+)"
-_ADVERBS = re.compile(r"\b(?:now|currently|still|also|often|usually|always|sometimes|today|nowadays)\s+", re.I)
+_ADVERBS = gated(r"\b(?:now|currently|still|also|often|usually|always|sometimes|today|nowadays)\s+", re.I,
+                 "now currently still also often usually always sometimes today nowadays")
 
 
-def _r(name: str, type_: str, family: str, middle: str, confidence: float, **kw: bool) -> Rule:
-    return Rule(name, type_, family, re.compile(rf"^{_X}\s+{middle}\s+{_Y}$", re.I), confidence, **kw)
+def _r(name: str, type_: str, family: str, middle: str, needs: tuple[str, ...], confidence: float,
+       **kw: bool) -> Rule:
+    """A rule "X <middle> Y", gated by `needs` (a group of words for each word `middle` requires)."""
+    return Rule(name, type_, family, gated(rf"^{_X}\s+{middle}\s+{_Y}$", re.I, *needs), confidence, **kw)
 
 
 _BE = r"(?:is|are|was|were)"
+_BE_WORDS = "is are was were"
+_ORDER_VERBS = "happen happens come comes occur occurs take takes is are was were"
 RULES: tuple[Rule, ...] = (
     # compositional
-    _r("part-of", "compositional", "part", rf"{_BE}\s+(?:a\s+)?(?:part|component|member)\s+of", 0.85, swap=True),
-    _r("made-of", "compositional", "part", rf"{_BE}\s+(?:made|composed)\s+(?:up\s+)?of", 0.9, split_list=True),
+    _r("part-of", "compositional", "part", rf"{_BE}\s+(?:a\s+)?(?:part|component|member)\s+of",
+       (_BE_WORDS, "part component member", "of"), 0.85, swap=True),
+    _r("made-of", "compositional", "part", rf"{_BE}\s+(?:made|composed)\s+(?:up\s+)?of",
+       (_BE_WORDS, "made composed", "of"), 0.9, split_list=True),
     _r("contains", "compositional", "part",
        r"(?:contains?|contained|includes?|included|consists?\s+of|comprises?|is\s+made\s+up\s+of)",
+       ("contain contains contained include includes included consist consists comprise comprises made",),
        0.9, split_list=True),
-    _r("has", "compositional", "part", r"(?:has|have)", 0.6, split_list=True),
+    _r("has", "compositional", "part", r"(?:has|have)", ("has have",), 0.6, split_list=True),
     # causal
-    _r("caused-by", "causal", "cause", rf"{_BE}\s+(?:caused|triggered|produced)\s+by", 0.9, swap=True),
-    _r("results-from", "causal", "cause", r"(?:results?\s+from|comes?\s+from|is\s+the\s+result\s+of)", 0.85,
-       swap=True),
+    _r("caused-by", "causal", "cause", rf"{_BE}\s+(?:caused|triggered|produced)\s+by",
+       (_BE_WORDS, "caused triggered produced", "by"), 0.9, swap=True),
+    _r("results-from", "causal", "cause", r"(?:results?\s+from|comes?\s+from|is\s+the\s+result\s+of)",
+       ("result results come comes", "from of"), 0.85, swap=True),
     _r("may-cause", "causal", "cause", r"(?:can|may|might|could|will)\s+(?:cause|lead\s+to|result\s+in|trigger)",
-       0.75),
+       ("can may might could will", "cause lead result trigger"), 0.75),
     _r("causes", "causal", "cause",
        r"(?:causes?|caused|leads?\s+to|led\s+to|results?\s+in|resulted\s+in|triggers?|triggered|brings?\s+about)",
+       ("cause causes caused lead leads led result results resulted trigger triggers triggered bring brings",),
        0.9),
-    _r("produces", "causal", "cause", r"(?:produces?|produced)", 0.8),
-    _r("because", "causal", "cause", r"because(?:\s+of)?", 0.7, swap=True),
+    _r("produces", "causal", "cause", r"(?:produces?|produced)", ("produce produces produced",), 0.8),
+    _r("because", "causal", "cause", r"because(?:\s+of)?", ("because",), 0.7, swap=True),
     # temporal
     _r("before", "temporal", "then", r"(?:happens?|comes?|occurs?|takes?\s+place|is|are|was|were)\s+before",
-       0.9),
-    _r("precedes", "temporal", "then", r"(?:precedes?|preceded|is\s+followed\s+by|are\s+followed\s+by)", 0.9),
-    _r("after", "temporal", "then", r"(?:happens?|comes?|occurs?|takes?\s+place|is|are|was|were)\s+after", 0.9,
-       swap=True),
-    _r("follows", "temporal", "then", r"(?:follows|followed)", 0.85, swap=True),
+       (_ORDER_VERBS, "before"), 0.9),
+    _r("precedes", "temporal", "then", r"(?:precedes?|preceded|is\s+followed\s+by|are\s+followed\s+by)",
+       ("precede precedes preceded followed",), 0.9),
+    _r("after", "temporal", "then", r"(?:happens?|comes?|occurs?|takes?\s+place|is|are|was|were)\s+after",
+       (_ORDER_VERBS, "after"), 0.9, swap=True),
+    _r("follows", "temporal", "then", r"(?:follows|followed)", ("follows followed",), 0.85, swap=True),
     # semantic
     _r("means", "semantic", "means",
        r"(?:means|meant|refers\s+to|stands\s+for|is\s+short\s+for|is\s+another\s+(?:word|name|term)\s+for"
-       r"|is\s+also\s+(?:called|known\s+as)|denotes)", 0.9),
-    _r("similar", "semantic", "means", rf"{_BE}\s+(?:similar|equivalent|analogous)\s+to", 0.7),
-    # hierarchical
-    _r("kind-of", "hierarchical", "isa", rf"{_BE}\s+(?:a|an)?\s*(?:kind|type|sort|form|class)\s+of", 0.95),
-    _r("is-a", "hierarchical", "isa", rf"{_BE}\s+(?:a|an)", 0.85),
+       r"|is\s+also\s+(?:called|known\s+as)|denotes)",
+       ("means meant refers stands short another also denotes",), 0.9),
+    _r("similar", "semantic", "means", rf"{_BE}\s+(?:similar|equivalent|analogous)\s+to",
+       (_BE_WORDS, "similar equivalent analogous", "to"), 0.7),
+    # hierarchical ("is akind of" matches too: "kind" may be no word of its own)
+    _r("kind-of", "hierarchical", "isa", rf"{_BE}\s+(?:a|an)?\s*(?:kind|type|sort|form|class)\s+of",
+       (_BE_WORDS, "of"), 0.95),
+    _r("is-a", "hierarchical", "isa", rf"{_BE}\s+(?:a|an)", (_BE_WORDS, "a an"), 0.85),
     _r("located", "semantic", "located",
-       rf"{_BE}\s+(?:located|based|situated|headquartered|found)\s+(?:in|at|on|near)", 0.85),
+       rf"{_BE}\s+(?:located|based|situated|headquartered|found)\s+(?:in|at|on|near)",
+       (_BE_WORDS, "located based situated headquartered found", "in at on near"), 0.85),
     # "mammals are animals": a plural class under a plural class
-    Rule("are-plural", "hierarchical", "isa", re.compile(rf"^{_X}s\s+are\s+(?P<y>[a-z][a-z\- ]*[a-z]s)$", re.I),
+    Rule("are-plural", "hierarchical", "isa", gated(rf"^{_X}s\s+are\s+(?P<y>[a-z][a-z\- ]*[a-z]s)$", re.I, "are"),
          0.75),
     # identity / attribute: "the capital of France is Paris"
-    _r("is", "semantic", "is", r"(?:is|are|was|were|became|becomes)", 0.8),
+    _r("is", "semantic", "is", r"(?:is|are|was|were|became|becomes)", ("is are was were became becomes",), 0.8),
 )
 
 # "Alice lives in Paris", "The office moved to Berlin": a verb, a preposition, an object.
-_VERB_PREP = re.compile(
+_VERB_PREP = gated(
     r"^(?P<x>.+?)\s+(?P<v>[a-z]+(?:s|ed))\s+(?P<p>in|at|on|to|for|from|with|near|by|into|under)\s+(?P<y>.+)$",
     re.I,
+    "in at on to for from with near by into under",
 )
-_VERB_OBJ = re.compile(
+_VERB_OBJ = gated(
     r"^(?P<x>.+?)\s+(?P<v>owns|owned|manages|managed|leads|led|wrote|founded|invented|discovered|created|"
     r"built|designed|eats|ate|uses|used|needs|needed|requires|required|supports|hosts|teaches|taught|"
     r"studies|studied|plays|played|speaks|likes|loves|married)\s+(?P<y>.+)$",
     re.I,
+    "owns owned manages managed leads led wrote founded invented discovered created built designed eats ate uses "
+    "used needs needed requires required supports hosts teaches taught studies studied plays played speaks likes "
+    "loves married",
 )
 _VERB_CONFIDENCE = 0.8
 _LIST_SPLIT = re.compile(r",\s*(?:and\s+|or\s+)?|\s+and\s+|\s+or\s+", re.I)
 def _clean(clause: str) -> str:
-    return _ADVERBS.sub("", strip_end(clause))
+    text = strip_end(clause)
+    return _ADVERBS.sub("", text, mask_of(text))
 
 
 def _objects(y: str, split_list: bool) -> list[str]:
@@ -144,8 +165,9 @@ def relations_in_clause(clause: str) -> list[Relation]:
 
 def _fixed_relations(clause: str) -> list[Relation]:
     text = _clean(clause)
+    mask = mask_of(text)
     for rule in RULES:
-        m = rule.pattern.match(text)
+        m = rule.pattern.match(text, mask)
         if not m:
             continue
         out = _build(m.group("x"), rule.family, m.group("y"), rule.type, rule.confidence, rule.name, rule.swap,
@@ -153,7 +175,7 @@ def _fixed_relations(clause: str) -> list[Relation]:
         if out:
             return out
     for pattern, prep in ((_VERB_PREP, True), (_VERB_OBJ, False)):
-        m = pattern.match(text)
+        m = pattern.match(text, mask)
         if m:
             family = "verb:" + verb_lemma(m.group("v")) + (" " + m.group("p").lower() if prep else "")
             out = _build(m.group("x"), family, m.group("y"), "semantic", _VERB_CONFIDENCE, "verb", False, False)
@@ -184,16 +206,19 @@ def _build(x: str, family: str, y: str, type_: str, conf: float, rule: str, swap
 
 THEN_CONFIDENCE = 0.8  # "X, then Y" inside one sentence
 # "Paul Ode left Brightwave in 2022 and joined Northlight": one named subject, two verb phrases
-_COORDINATED = re.compile(
+_COORDINATED = gated(
     r"^(?P<s>[A-Z][\w'\-]*(?:\s+[A-Z][\w'\-]*){0,3})\s+(?P<a>(?:has\s+|had\s+)?[a-z]+(?:ed|s)?\b.*?)"
     r",?\s+and\s+(?:then\s+|later\s+)?(?P<b>(?:has\s+|had\s+)?(?:[a-z]+ed|bought|sold|left|joined|moved|went|became|"
-    r"gave|took|lived|lives|works|owns|married|founded|built|grew)\b.*)$"
+    r"gave|took|lived|lives|works|owns|married|founded|built|grew)\b.*)$",
+    0,
+    "and",
 )
 
 
 def coordinated(clause: str) -> list[str]:
     """A clause whose named subject has two verb phrases joined by "and", as two clauses."""
-    m = _COORDINATED.match(strip_end(clause))
+    text = strip_end(clause)
+    m = _COORDINATED.match(text, mask_of(text))
     if not m:
         return [clause]
     return [f"{m['s']} {m['a']}", f"{m['s']} {m['b']}"]

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 
 from sutra_stack.reasoning import clause_shapes as S
+from sutra_stack.reasoning.gate import mask_of
 from sutra_stack.reasoning.predicates import (
     BORN,
     GREW_UP,
@@ -39,13 +40,13 @@ MAX_SUBJECT_WORDS = 8
 def _clean(clause: str) -> str:
     t = clause.strip().rstrip(".!?;:")
     for _ in range(2):
-        t = S.LEAD.sub("", t)
-    return S.FILLER.sub("", t).strip(" ,")
+        t = S.LEAD.sub("", t, mask_of(t))
+    return S.FILLER.sub("", t, mask_of(t)).strip(" ,")
 
 
 def _subject(x: str) -> Entity | None:
     x = x.strip(" ,")
-    named = S.APPOSITIVE.fullmatch(x)
+    named = S.APPOSITIVE.pattern.fullmatch(x)
     if named:  # "Sven Lindqvist's daughter Karin": Karin
         x = named["x"]
     if not x or S.SUBORDINATE.search(x) or len(x.split()) > MAX_SUBJECT_WORDS:
@@ -112,15 +113,16 @@ def _noun_ok(noun: str) -> bool:
 
 def _event_relations(t: str) -> list[Relation]:
     out: list[Relation] = []
-    m = S.EVENT_ACTIVE.match(t)
+    mask = mask_of(t)
+    m = S.EVENT_ACTIVE.match(t, mask)
     if m:
         fam = event_family(verb_lemma(m["v"].split()[0]) if " " not in m["v"] else m["v"].lower())
         thing, _ = _thing(m["x"])
         when = make_entity(re.sub(r"^(?:on|in|during)\s+", "", m["w"], flags=re.I))
         if fam:
             out += _rel(thing, fam, when, OPEN_CONFIDENCE, "event")
-    m = S.EVENT_PASSIVE.match(t)
-    if m is None and not out and (r := S.RECURRING_ANY.match(t)) and r["v"].lower() not in S.NOT_VERBS:
+    m = S.EVENT_PASSIVE.match(t, mask)
+    if m is None and not out and (r := S.RECURRING_ANY.match(t, mask)) and r["v"].lower() not in S.NOT_VERBS:
         fam = event_family(verb_lemma(r["v"]), any_verb=True)  # "the band rehearses every Tuesday"
         when = make_entity(re.sub(r"^(?:on|in|during)\s+", "", r["w"], flags=re.I))
         out += _rel(_subject(r["x"]), fam or "", when, OPEN_CONFIDENCE, "event")
@@ -147,9 +149,9 @@ def open_relations(clause: str) -> list[Relation]:
     if not asserted(bare):
         return []
     out = _event_relations(t)
-    t = S.RECURRING.sub("", bare)
+    t = S.RECURRING.sub("", bare, mask_of(bare))
     out += [r for r in _structural(t) if not (out and r.rule == "verb")]
-    for m in S.APPOSITIVE.finditer(t):  # "Sven Lindqvist's daughter Karin has inherited the farm"
+    for m in S.APPOSITIVE.finditer(t, mask_of(t)):  # "Sven Lindqvist's daughter Karin has inherited the farm"
         out += _rel(_subject(m["x"]), noun_family(m["n"]), _subject(m["y"]), OPEN_CONFIDENCE, "appositive")
     seen: set[tuple[str, str, str]] = set()
     both: list[Relation] = []
@@ -162,12 +164,13 @@ def open_relations(clause: str) -> list[Relation]:
 
 
 def _structural(t: str) -> list[Relation]:
-    m = S.ROLE_TRANSFER.match(t)
+    mask = mask_of(t)
+    m = S.ROLE_TRANSFER.match(t, mask)
     if m and m["n"].lower() in S.ABSTRACT_ROLES:
         fam = noun_family(S.ABSTRACT_ROLES[m["n"].lower()])
         fam = OWN if fam == "of:owner" else fam
         return _rel(_subject(S.OBJECT_END.sub("", m["x"])), fam, _subject(m["y"]), OPEN_CONFIDENCE, "role-transfer")
-    m = S.TAKE_OVER.match(t)
+    m = S.TAKE_OVER.match(t, mask)
     if m:
         return _rel(
             _subject(m["x"]),
@@ -176,40 +179,45 @@ def _structural(t: str) -> list[Relation]:
             OPEN_CONFIDENCE,
             "take-over",
         )
-    m = S.PUT.match(t)
+    m = S.PUT.match(t, mask)
     if m and not re.match(r"^(?:to|into|in|on|place|part|care|over|off|up)\b", m["x"], re.I):
         thing, _ = _thing(m["x"], cut=False)
         return _rel(thing, LOCATED, _place(m["y"]), OPEN_CONFIDENCE, "put")
-    m = S.TRANSFER.match(t)
+    m = S.TRANSFER.match(t, mask)
     if m:
         thing, _ = _thing(m["y"], cut=False)
-        return _rel(_subject(m["z"].split(",")[0]), OWN, thing, OPEN_CONFIDENCE, "transfer")
-    m = S.MARRIED.match(t)
+        how = [w for w in t[m.end("x") : m.start("y")].split() if w.lower() not in ("has", "had")][0]
+        return _rel(_subject(m["z"].split(",")[0]), OWN, thing, OPEN_CONFIDENCE, "transfer") + _rel(
+            _subject(m["x"]), "verb:" + verb_lemma(how), thing, LOOSE_CONFIDENCE, "transfer"
+        )  # and who sold or gave it
+    m = S.MARRIED.match(t, mask)
     if m:
         a, b = _subject(m["x"]), _subject(S.OBJECT_END.sub("", m["y"]))
         return _rel(a, "spouse", b, OPEN_CONFIDENCE, "married") + _rel(b, "spouse", a, OPEN_CONFIDENCE, "married")
-    m = S.OWNED_BY.match(t)
+    m = S.OWNED_BY.match(t, mask)
     if m:
         thing, isa = _thing(m["y"], cut=False)
         return _rel(_subject(S.OBJECT_END.sub("", m["x"])), OWN, thing, OPEN_CONFIDENCE, "owned-by")
-    m = S.IS_FROM.match(t)
+    m = S.IS_FROM.match(t, mask)
     if m:  # "Olga Rask is from Tessin": where one comes from
         return _rel(_subject(m["x"]), "from", _place(m["y"]), OPEN_CONFIDENCE, "from")
-    m = S.PASSIVE_BY.match(t)
+    m = S.PASSIVE_BY.match(t, mask)
     if m and m["v"].lower() not in ("caused", "triggered", "produced", "followed", "owned", "called", "known"):
         thing, _ = _thing(m["x"], cut=False)  # "Brightwave was founded by Sara Lunde": Sara Lunde founded it
         return _rel(_subject(S.OBJECT_END.sub("", m["y"])), "verb:" + verb_lemma(m["v"]), thing, LOOSE_CONFIDENCE,
                     "passive-by")
-    m = S.BELONGS.match(t)
+    m = S.BELONGS.match(t, mask)
     if m:
         thing = _subject(m["y"])
         out = _rel(_subject(S.OBJECT_END.sub("", m["x"])), OWN, thing, OPEN_CONFIDENCE, "belongs")
         if m["n"] and thing is not None:
             out += _rel(thing, "isa", make_entity(m["n"]), OPEN_CONFIDENCE, "belongs")
         return out
-    m = S.HAS_NAMED.match(t)
+    m = S.HAS_NAMED.match(t, mask)
     if m:
         name = make_entity(S.OBJECT_END.sub("", m["y"]))
+        if m["n"].split()[-1].lower() in KIN_NOUNS:  # "has a brother called Mateo": Mateo is her brother
+            return _rel(name, noun_family(m["n"]), _subject(m["x"]), OPEN_CONFIDENCE, "has-named")
         out = _rel(_subject(m["x"]), OWN, name, OPEN_CONFIDENCE, "has-named")
         if name is not None:
             out += [
@@ -218,24 +226,24 @@ def _structural(t: str) -> list[Relation]:
                 if e
             ]
         return out
-    m = S.OWNS.match(t)
+    m = S.OWNS.match(t, mask)
     if m:
         thing, isa = _thing(m["y"])
         return _rel(_subject(m["x"]), OWN, thing, OPEN_CONFIDENCE, "owns") + ([isa] if isa else [])
-    m = S.POSS_IS.match(t)
+    m = S.POSS_IS.match(t, mask)
     if m and _noun_ok(m["n"]):
         return _rel(
             _subject(S.OBJECT_END.sub("", m["x"])), noun_family(m["n"]), _subject(m["y"]), OPEN_CONFIDENCE, "possessive"
         )
-    m = S.IS_POSS.match(t)
+    m = S.IS_POSS.match(t, mask)
     if m and _noun_ok(m["n"]):
         return _rel(_subject(m["x"]), noun_family(m["n"]), _subject(m["y"]), OPEN_CONFIDENCE, "possessive")
-    m = S.OF_IS.match(t)
+    m = S.OF_IS.match(t, mask)
     if m and _noun_ok(m["n"]):
         return _rel(
             _subject(S.OBJECT_END.sub("", m["x"])), noun_family(m["n"]), _subject(m["y"]), OPEN_CONFIDENCE, "of-is"
         )
-    m = S.COPULA_OF.match(t)
+    m = S.COPULA_OF.match(t, mask)
     if m and _noun_ok(m["n"]) and noun_family(m["n"])[3:] in KIN_NOUNS and _AND.search(m["y"]):
         fam, subj = noun_family(m["n"]), _subject(m["x"])  # "the mother of Zofia and Olek Marek"
         return [r for name in _names(m["y"]) for r in _rel(subj, fam, _subject(name), OPEN_CONFIDENCE, "copula-of")]
@@ -249,7 +257,7 @@ def _structural(t: str) -> list[Relation]:
         if fam == WORK and subj is not None and (job := make_entity(m["n"])):  # ... and a pilot
             out.append(Relation(subj, "isa", job, "hierarchical", OPEN_CONFIDENCE, "copula-of"))
         return out
-    m = S.CLASS_IN.match(t)
+    m = S.CLASS_IN.match(t, mask)
     if (
         m
         and _noun_ok(m["n"])
@@ -259,7 +267,7 @@ def _structural(t: str) -> list[Relation]:
         x = _subject(m["x"])
         out = _rel(x, LOCATED, _place(m["y"]), OPEN_CONFIDENCE, "class-in")
         return out + _rel(x, "isa", make_entity(m["n"]), OPEN_CONFIDENCE, "class-in")
-    m = S.WORKS_AT.match(t)
+    m = S.WORKS_AT.match(t, mask)
     if m:  # "teaches history at Fennick School": the employer, and what is taught
         subj = _subject(m["x"])
         verb = re.match(r"\S+", t[m.end("x") :].strip())
@@ -268,10 +276,10 @@ def _structural(t: str) -> list[Relation]:
         if verb and what:
             out += _rel(subj, "verb:" + verb_lemma(verb.group(0)), what, LOOSE_CONFIDENCE, "works-at")
         return out
-    m = S.BE_IN.match(t)
+    m = S.BE_IN.match(t, mask)
     if m:
         return _rel(_subject(m["x"]), LOCATED, _place(m["y"]), OPEN_CONFIDENCE, "be-in")
-    m = S.PLACE_VERB.match(t)
+    m = S.PLACE_VERB.match(t, mask)
     if m and m["v"].lower() not in S.NOT_VERBS:
         v = m["v"].lower()
         lemma = (
@@ -293,7 +301,7 @@ def _structural(t: str) -> list[Relation]:
         if verbish and not any(w.islower() and w.endswith(("s", "ed")) and len(w) > 3 for w in m["x"].split()[1:]):
             # "the club meets at the velodrome" (not "Bram repairs | boats in Ormsby")
             return _rel(_subject(m["x"]), f"verb:{lemma} {prep}", _place(m["y"]), LOOSE_CONFIDENCE, "verb")
-    m = S.VERB_OBJ_PLACE.match(t)
+    m = S.VERB_OBJ_PLACE.match(t, mask)
     if m and m["v"].lower() not in S.NOT_VERBS:  # "studied music in Velmora": what, and where
         lemma = verb_lemma(m["v"])
         subj = _subject(m["x"])
@@ -301,7 +309,7 @@ def _structural(t: str) -> list[Relation]:
         return _rel(subj, f"verb:{lemma} {m['p'].lower()}", _place(m["z"]), OPEN_CONFIDENCE, "verb-obj-place") + _rel(
             subj, verb_family(lemma), thing, LOOSE_CONFIDENCE, "verb-obj-place"
         )
-    m = S.ROLE_VERB.match(t)
+    m = S.ROLE_VERB.match(t, mask)
     if m:
         lemma = verb_lemma(m["v"])
         noun = S.ROLE_OF_VERB.get(lemma)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from sutra_stack.errors import InvalidArgument
+from sutra_stack.reasoning.gate import FOUR_DIGITS, gated, mask_of
 
 MONTHS = {m.lower(): i for i, m in enumerate(calendar.month_name) if m} | {
     m.lower(): i for i, m in enumerate(calendar.month_abbr) if m and m != "May"
@@ -34,13 +35,17 @@ _RANGE = re.compile(rf"\b(?:from|between)\s+(?P<a>{DATE})\s+(?:to|until|till|and
 _SINCE = re.compile(rf"\b(?:since|from)\s+{_D}\b", re.I)
 _UNTIL = re.compile(rf"\b(?:until|till|up\s+to)\s+{_D}\b", re.I)
 _AT = re.compile(rf"(?:\b(?:in|on|during)\s+(?:the\s+year\s+)?|^){_D}\b", re.I)
+_MONTH_WORDS = " ".join(MONTHS) + " sept"
 # every date phrase, to take out of a clause before its parts are read
-DATE_PHRASE = re.compile(
+DATE_PHRASE = gated(
     rf",?\s*\b(?:(?:from|between)\s+{DATE}\s+(?:to|until|till|and|through)\s+{DATE}"
     rf"|(?:since|from|until|till|in|on|during|by)\s+(?:the\s+year\s+)?{DATE}|(?:in|during)\s+{_MONTH})\b,?",
     re.I,
+    "from between since until till in on during by",
+    f"{FOUR_DIGITS} {_MONTH_WORDS}",  # every DATE holds a year, a run of four digits
 )
-_LEADING_DATE = re.compile(rf"^(?:(?:in|on|since|by|during)\s+)?{DATE}\s*,?\s+", re.I)
+_LEADING_DATE = gated(rf"^(?:(?:in|on|since|by|during)\s+)?{DATE}\s*,?\s+", re.I, FOUR_DIGITS)
+_SPACES = re.compile(r"\s+")
 _ISO = re.compile(rf"^({_YEAR})-([01][0-9])-([0-3][0-9])$")
 
 DAY = 86_400.0
@@ -123,13 +128,14 @@ CLAUSE_CACHE = 16_384  # clauses whose date-free form and assertion are remember
 @lru_cache(maxsize=CLAUSE_CACHE)
 def without_dates(clause: str) -> str:
     """The clause with its date phrases taken out ("In 2016 he moved to X in May" → "he moved to X")."""
-    out = _LEADING_DATE.sub("", clause.strip())
-    out = DATE_PHRASE.sub(" ", out)
-    return re.sub(r"\s+", " ", out).strip(" ,")
+    out = clause.strip()
+    out = _LEADING_DATE.sub("", out, mask_of(out))
+    out = DATE_PHRASE.sub(" ", out, mask_of(out))
+    return _SPACES.sub(" ", out).strip(" ,")
 
 
 # Markers of a clause that does not assert a change: negation, hedges, conditions, plans, future.
-_NOT_ASSERTED = re.compile(
+_NOT_ASSERTED = gated(
     r"\b(?:not|never|n't|no\s+longer|neither|nor|if|unless|whether|would|will|shall|may|might|could|"
     r"perhaps|maybe|possibly|probably|reportedly|allegedly|apparently|supposedly|rumou?red|"
     r"plans?\s+to|planned\s+to|planning\s+to|intends?\s+to|intended\s+to|hopes?\s+to|hoped\s+to|"
@@ -138,6 +144,11 @@ _NOT_ASSERTED = re.compile(
     r"is\s+said\s+to|are\s+said\s+to|seems?\s+to|seemed\s+to|appears?\s+to|tried\s+to|tries\s+to|"
     r"almost|nearly|refused\s+to|declined\s+to|failed\s+to|next\s+year|someday|one\s+day)\b",
     re.I,
+    "not never n no neither nor if unless whether would will shall may might could perhaps maybe possibly "
+    "probably reportedly allegedly apparently supposedly rumored rumoured plan plans planned planning intend "
+    "intends intended hope hopes hoped want wants wanted wishes going expect expects expected aim aims consider "
+    "considers considered considering thinking thought dream dreams said seem seems seemed appear appears tried "
+    "tries almost nearly refused declined failed year someday day",
 )
 
 
@@ -145,7 +156,8 @@ _NOT_ASSERTED = re.compile(
 def asserted(clause: str) -> bool:
     """False for a negated, hedged, conditional, planned or future clause ("X plans to move to C",
     "if X moves", "X did not move", "X may sell"): such a clause states no fact that holds."""
-    return _NOT_ASSERTED.search(clause.replace("\u2019", "'")) is None
+    text = clause.replace("\u2019", "'")
+    return _NOT_ASSERTED.search(text, mask_of(text)) is None
 
 
 def parse_as_of(value: object, field: str = "as_of") -> float:
