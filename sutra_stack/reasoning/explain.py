@@ -13,9 +13,9 @@ import math
 from sutra_stack.reasoning.extract import Relation
 from sutra_stack.reasoning.models import Answer, PathStep, ReasoningPath
 from sutra_stack.reasoning.places import of_kind
-from sutra_stack.reasoning.predicates import slot_key
+from sutra_stack.reasoning.predicates import HOLD, OWN, slot_key
 from sutra_stack.reasoning.questions import BACKWARD, Frame
-from sutra_stack.reasoning.supersede import Entry, learned_key, settle, slot_of, when
+from sutra_stack.reasoning.supersede import Entry, LearnKey, learned_key, settle, slot_of, when
 from sutra_stack.storage.model import Concept, GraphPath, SearchHit
 
 LONE_OUTLIER = 0.8  # factor for an answer with one path when a rival has several
@@ -98,6 +98,8 @@ def build_answer(question: str, frame: Frame, good: list[Voted], concepts: dict[
             if aid in by_answer:
                 del by_answer[aid]
                 superseded.append((aid, fact, by))
+        if frame.families is not None and {HOLD, OWN} <= frame.families:
+            by_answer = _holder_or_owner(by_answer, slots)
         if not by_answer:
             return None
     scores: dict[str, float] = {}
@@ -151,6 +153,22 @@ def build_answer(question: str, frame: Frame, good: list[Voted], concepts: dict[
     explanation = _explain(frame, names, final[winner], independent[winner], chosen[:max_paths], concepts, lost,
                            rivals, as_of)
     return Answer(question, answer, round(final[winner], 4), "path", shown, explanation, winner, list(facts_shown))
+
+
+def _holder_or_owner(by_answer: dict[str, list[Voted]], slots: dict[str, list[Entry]]) -> dict[str, list[Voted]]:
+    """"Who has the bicycle?": whoever holds it (lent, borrowed) when that was told after its owner
+    was, else its owner."""
+    latest: dict[str, tuple[LearnKey, set[str]]] = {}
+    for slot, entries in slots.items():
+        family = slot.rsplit("|", 1)[-1]
+        for e in entries:
+            if e.answer in by_answer and family in (HOLD, OWN):
+                key, answers = latest.get(family, (e.key, set()))
+                latest[family] = (max(key, e.key), answers | {e.answer})
+    if len(latest) < 2:
+        return by_answer
+    keep = latest[HOLD][1] if latest[HOLD][0] >= latest[OWN][0] else latest[OWN][1]
+    return {a: vs for a, vs in by_answer.items() if a in keep}
 
 
 _FAMILY_WORDS = {"cause": "cause-and-effect", "isa": "is-a", "is": "is", "part": "part-of", "then": "before/after",

@@ -13,6 +13,7 @@ import re
 from sutra_stack.reasoning.predicates import (
     BORN,
     GREW_UP,
+    HOLD,
     LOCATED,
     OWN,
     WORK,
@@ -66,6 +67,23 @@ _WHO_OWNS = re.compile(
     rf"now\s+owns)\s+{_X}$",
     re.I,
 )
+_WHO_HAS = re.compile(
+    rf"^(?:who|which\s+\w+)\s+(?P<v>has|had|borrowed|is\s+holding|has\s+borrowed)\s+{_X}"
+    r"(?P<loan>\s+(?:on\s+loan|at\s+the\s+moment|just\s+now))?$",
+    re.I,
+)
+# "Hugo Marsh's bicycle", "the bicycle Tilda Kerr has": the thing itself (things are named without their owner)
+_OWNERS_THING = re.compile(r"^[A-Z][\w\-]*(?:\s+[A-Z][\w\-]*)*['\u2019]s?\s+(?P<t>[a-z].*)$")
+_THING_SOMEONE_HAS = re.compile(
+    r"^(?P<t>.+?)\s+(?:that\s+|which\s+)?[A-Z][\w\-]*(?:\s+[A-Z][\w\-]*)*\s+(?:has|had|borrowed|keeps|uses)$"
+)
+
+
+def _the_thing(x: str) -> str:
+    m = _OWNERS_THING.match(x) or _THING_SOMEONE_HAS.match(x)
+    return m["t"] if m else x
+
+
 _BELONG = re.compile(rf"^(?:to\s+whom|who|whom)\s+{_AUX}\s+{_X}\s+belong(?:\s+to)?$", re.I)
 _WHOSE_IS = re.compile(rf"^whose\s+{_BE}\s+{_X}$", re.I)
 _WHEN_BE = re.compile(
@@ -165,8 +183,11 @@ def _event(v: str) -> str | None:
 
 def open_frame(q: str) -> OpenFrame | None:
     """The frame of a question about an open relation, or None."""
+    m = _WHO_HAS.match(q)
+    if m and (x := make_entity(_the_thing(m["x"]))):  # "who has Hugo's bicycle": who holds it, else its owner
+        return OpenFrame({HOLD} if m["loan"] or m["v"].lower() == "borrowed" else {HOLD, OWN}, BACKWARD, x)
     m = _WHO_OWNS.match(q) or _BELONG.match(q) or _WHOSE_IS.match(q)
-    if m and (x := make_entity(m["x"])):
+    if m and (x := make_entity(_the_thing(m["x"]))):
         return OpenFrame({OWN}, BACKWARD, x)
     m = _OF_NOUN.match(q) or _POSS_NOUN.match(q)
     if m and (fam := _noun_family(m["n"])) and (x := make_entity(m["x"])):

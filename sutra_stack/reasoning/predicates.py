@@ -88,6 +88,9 @@ _IRREGULAR = {
     "lies": "lie",
     "dies": "die",
 }
+# past forms a "who <verb> X" question may use ("who sold the canoe"), beside the regular -ed ones
+IRREGULAR_PAST = frozenset(v for v, lemma in _IRREGULAR.items() if lemma not in ("be", "have", "do", "go")
+                           and not v.endswith("s") and v != lemma) - wordset("found born begun given grown seen taken")
 _E_ENDINGS = (
     "tl",
     "bl",
@@ -377,7 +380,7 @@ def converse(r: Relation) -> Relation | None:
     return Relation(r.object, fam, r.subject, r.type, r.confidence, r.rule) if fam else None
 
 
-_OPEN = frozenset({LIVE, WORK, OWN, BORN, GREW_UP, "spouse", "job", "from"})
+_OPEN = frozenset({LIVE, WORK, OWN, HOLD, BORN, GREW_UP, "spouse", "job", "from"})
 
 
 def is_open_family(family: str) -> bool:

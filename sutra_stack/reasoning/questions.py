@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from sutra_stack.reasoning.extract import MULTI_VALUED, RELATION_WORDS, verb_lemma
 from sutra_stack.reasoning.open_questions import open_frame
-from sutra_stack.reasoning.predicates import WORK, WORKPLACE_VERBS, verb_family, where_families
+from sutra_stack.reasoning.predicates import IRREGULAR_PAST, WORK, WORKPLACE_VERBS, verb_family, where_families
 from sutra_stack.reasoning.text import Entity, content_words, make_entity, strip_end
 
 FORWARD, BACKWARD = "forward", "backward"
@@ -119,8 +119,9 @@ _PREPS = r"(?:in|at|on|to|for|from|with|near|by|into|under)"
 _WHERE = re.compile(rf"^(?:where|when|how)\s+{_AUX}\s+{_X}\s+(?P<v>[a-z]+)$", re.I)
 _WHO_PREP = re.compile(rf"^(?:who|what)\s+{_AUX}\s+{_X}\s+(?P<v>[a-z]+)\s+(?P<p>{_PREPS})$", re.I)
 _WHAT_VERB = re.compile(rf"^(?:what|who|whom)\s+{_AUX}\s+{_X}\s+(?P<v>[a-z]+)$", re.I)
-_WHO_VERB_PREP = re.compile(rf"^(?:who|what)\s+(?P<v>[a-z]+(?:s|ed))\s+(?P<p>{_PREPS})\s+{_X}$", re.I)
-_WHO_VERB = re.compile(rf"^(?:who|what)\s+(?P<v>[a-z]+(?:s|ed)|wrote|built|led|ate|taught)\s+{_X}$", re.I)
+_PAST = "|".join(sorted(IRREGULAR_PAST))
+_WHO_VERB_PREP = re.compile(rf"^(?:who|what)\s+(?P<v>[a-z]+(?:s|ed)|{_PAST})\s+(?P<p>{_PREPS})\s+{_X}$", re.I)
+_WHO_VERB = re.compile(rf"^(?:who|what)\s+(?P<v>[a-z]+(?:s|ed)|{_PAST})\s+{_X}$", re.I)
 
 
 _CONTRACTIONS = [(re.compile(r"\b(what|who|where|when|which|how|that|it)'s\b", re.I), r"\1 is"),

@@ -81,3 +81,21 @@ def test_yes_no_chains_join_a_plural_kind_to_its_singular(reasoner: Reasoner) ->
     a = reasoner.ask("Is a goshawk a bird of prey?")
     assert a.kind == "path" and a.answer.startswith("Yes"), (a.answer, a.kind)
     assert reasoner.ask("Is a goshawk a songbird?").kind != "path"
+
+
+def test_who_sold_or_gave_a_thing_is_its_seller_and_who_owns_it_the_buyer(reasoner: Reasoner) -> None:
+    _learn(reasoner, ["Halvor Aas owns a cedar canoe.", "Britt Moe inherited a silver teapot from her aunt."],
+           ["Halvor Aas sold the cedar canoe to Ragna Vik in 2021.", "Britt Moe gave the silver teapot to Ola Moe."])
+    _answers(reasoner, "Who sold the cedar canoe?", "Halvor Aas")
+    _answers(reasoner, "Who owns the cedar canoe?", "Ragna Vik")
+    _answers(reasoner, "Who owns the silver teapot?", "Ola Moe")
+    _nothing(reasoner, "Who sold the silver teapot?")  # given, not sold
+    _nothing(reasoner, "Who sold the oak canoe?")
+
+
+def test_a_kin_noun_introducing_a_name_is_kinship_not_ownership(reasoner: Reasoner) -> None:
+    _learn(reasoner, ["Liv Strand has a younger brother called Pål Strand.", "Mads Eng has a sister named Kari Eng."])
+    _answers(reasoner, "Who is Liv Strand's brother?", "Pål Strand")
+    _answers(reasoner, "Who is the sister of Pål Strand?", "Liv Strand")
+    _answers(reasoner, "Who is Mads Eng's sister?", "Kari Eng")
+    _nothing(reasoner, "Who owns Pål Strand?")
