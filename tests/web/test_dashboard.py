@@ -294,8 +294,12 @@ def test_logs_page_back_to_older_lines(dash: Page, stack: Stack) -> None:
     lines = page.get_by_test_id("log-lines")
     lines.locator(".log-line").filter(has_text="paging probe line 0449").wait_for()
     assert "paging probe line 0100" not in lines.inner_text()
+    at_bottom = "(e) => e.scrollHeight - e.scrollTop - e.clientHeight < 8"
+    page.wait_for_function(f"() => ({at_bottom})(document.querySelector('[data-testid=log-lines]'))")  # a tail
     page.get_by_role("button", name="Older lines").click()
     lines.locator(".log-line").filter(has_text="paging probe line 0100").wait_for()
+    assert lines.evaluate("(e) => e.scrollTop") == 0  # the older lines shown from the top
+    assert lines.evaluate(at_bottom) is False
     text = lines.inner_text()
     assert text.index("paging probe line 0100") < text.index("paging probe line 0449")  # older above
     assert text.count("paging probe line 0300") == 1  # each line once
@@ -346,4 +350,3 @@ def test_a_file_dropped_on_the_drop_zone_is_learned(dash: Page, stack: Stack) ->
     job = page.locator("li[data-job]").filter(has_text="dropped.csv")
     job.get_by_test_id("job-state").filter(has_text="done").wait_for(timeout=60_000)
     assert "31 / 31 lines, 30 learned" in job.inner_text()
-

@@ -147,7 +147,7 @@ export function BulkPanel({ token }: { token: string }) {
               </div>
               <progress max={100} value={j.percent} aria-label={`Progress of ${j.filename}`}>{j.percent}%</progress>
               <span className="num" data-testid="job-percent">{j.percent.toFixed(1)}%</span>
-              <span className="muted">
+              <span className="muted job-stats">
                 {j.lines_done.toLocaleString("en")} / {j.lines_total.toLocaleString("en")} lines,
                 {" "}{j.learned.toLocaleString("en")} learned, {j.rate.toFixed(0)} lines/s
                 {ACTIVE.includes(j.state) && j.eta_seconds != null ? `, ETA ${formatDuration(j.eta_seconds)}` : ""}

@@ -1,6 +1,6 @@
 // Logs: a live tail of one service (or all of them, each line prefixed with its service in its own
 // colour), filtered by text, paused (new lines held, not lost) and paged back by cursor.
-import { type MutableRefObject, useCallback, useEffect, useRef, useState } from "react";
+import { type MutableRefObject, useCallback, useEffect, useLayoutEffect, useRef, useState } from "react";
 import { api } from "./api";
 
 export interface LogLine {
@@ -46,6 +46,11 @@ export function mergeLines(a: ShownLine[], b: ShownLine[]): ShownLine[] {
   return out.slice(-KEPT);
 }
 
+/** HH:MM:SS (UTC, as the log files stamp it) of a line's timestamp. */
+export function timeOfDay(at: string | number): string {
+  return typeof at === "number" ? new Date(at * 1000).toISOString().slice(11, 19) : String(at).slice(11, 19);
+}
+
 export function matches(line: LogLine, filter: string): boolean {
   return !filter || line.text.toLowerCase().includes(filter.toLowerCase());
 }
@@ -73,6 +78,11 @@ export function LogsPanel({ services, token, follow, sink, connections }: {
   pausedRef.current = paused;
   const filterRef = useRef(filter);
   filterRef.current = filter;
+  // a tail: the view follows the newest line while it is scrolled to the bottom, and stays put when the
+  // reader has scrolled up (or paged back)
+  const box = useRef<HTMLPreElement>(null);
+  const atBottom = useRef(true);
+  const toTop = useRef(false);
 
   // the tail of what is shown, then the stream's new lines for those services
   useEffect(() => {
@@ -81,6 +91,7 @@ export function LogsPanel({ services, token, follow, sink, connections }: {
     const names = key.split(",");
     follow(names);
     setLines([]);
+    atBottom.current = true;
     nexts.current = {};
     held.current = [];
     setHeldCount(0);
@@ -157,11 +168,26 @@ export function LogsPanel({ services, token, follow, sink, connections }: {
       firsts.current[svc] = p.first;
       older.push(...p.lines.map((l) => ({ ...l, service: svc })));
     }
+    toTop.current = true; // the older lines are what was asked for: shown from the top, the tail let go
     setLines((ls) => [...older.sort(byTime), ...ls].slice(0, KEPT));
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [key, filter, token]);
 
   const canPageBack = shown.some((s) => firsts.current[s]);
+
+  useLayoutEffect(() => {
+    const el = box.current;
+    if (!el) return;
+    if (toTop.current) {
+      toTop.current = false;
+      atBottom.current = false;
+      el.scrollTop = 0;
+    } else if (atBottom.current) el.scrollTop = el.scrollHeight;
+  }, [lines]);
+  const onScroll = () => {
+    const el = box.current;
+    if (el) atBottom.current = el.scrollHeight - el.scrollTop - el.clientHeight < 8;
+  };
 
   return (
     <section className="panel" aria-labelledby="logs-h">
@@ -184,9 +210,10 @@ export function LogsPanel({ services, token, follow, sink, connections }: {
           disabled={!canPageBack}>Older lines</button>
       </div>
       {error ? <p className="error" role="alert">{error}</p> : null}
-      <pre className="logs" tabIndex={0} aria-label="Log lines" data-testid="log-lines">
+      <pre className="logs" tabIndex={0} aria-label="Log lines" data-testid="log-lines" ref={box} onScroll={onScroll}>
         {lines.map((l) => (
           <div key={`${l.service}-${l.cursor}`} className="log-line">
+            <time className="ts" dateTime={String(l.at)}>{timeOfDay(l.at)} </time>
             {choice === ALL ? <span className={`svc svc-${known.indexOf(l.service) % 6}`}>{l.service} | </span> : null}
             {l.text}
           </div>

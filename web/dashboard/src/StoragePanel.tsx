@@ -50,10 +50,10 @@ export function StoragePanel({ storage, points, canAct, onSnapshot, onBackup }: 
       {s.read_only === true ? <p className="banner" role="alert">READ-ONLY: the store refuses writes.</p> : null}
       {reachable ? (
         <dl className="facts">
-          <div><dt>Concepts</dt><dd data-testid="concepts">{num(s.concepts)?.toLocaleString("en")}</dd>
-            <dd><Sparkline values={points.map((p) => p.concepts)} label="Concepts since the page opened" /></dd></div>
-          <div><dt>Associations</dt><dd data-testid="associations">{num(s.associations)?.toLocaleString("en")}</dd>
-            <dd><Sparkline values={points.map((p) => p.associations)} label="Associations since the page opened" /></dd></div>
+          <div><dt>Concepts</dt><dd className="with-spark"><span data-testid="concepts">{num(s.concepts)?.toLocaleString("en")}</span>
+            <Sparkline values={points.map((p) => p.concepts)} label="Concepts since the page opened" /></dd></div>
+          <div><dt>Associations</dt><dd className="with-spark"><span data-testid="associations">{num(s.associations)?.toLocaleString("en")}</span>
+            <Sparkline values={points.map((p) => p.associations)} label="Associations since the page opened" /></dd></div>
           <div><dt>Operations/s</dt><dd data-testid="ops-per-second">{figure(s.ops_per_second)}</dd>
             <dd className="muted small">{opsNote}</dd></div>
           <div><dt>Latency p50 / p99</dt><dd data-testid="latency">

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { SseParser } from "./sse";
 import { applyEvent, empty, figure, formatDuration, mergeTimeline, rowTransitions, withSamples } from "./state";
-import { matches, mergeLines } from "./LogsPanel";
+import { matches, mergeLines, timeOfDay } from "./LogsPanel";
 
 describe("SseParser", () => {
   it("reads events split anywhere across chunks, skipping keep-alive comments", () => {
@@ -80,6 +80,7 @@ describe("log lines", () => {
     const c = [{ at: "2026-12-06T10:00:01.000Z", text: "C", cursor: "c1", service: "api" }];
     const d = [{ at: "2026-12-06T10:00:00.500Z", text: "D", cursor: "d1", service: "hybrid" }];
     expect(mergeLines(c, d).map((l) => l.text)).toEqual(["D", "C"]);
+    expect(timeOfDay("2026-12-06T10:00:01.000Z")).toBe("10:00:01");
     expect(matches({ at: 0, text: "GET /health 200", cursor: "" }, "health")).toBe(true);
     expect(matches({ at: 0, text: "GET /ask 200", cursor: "" }, "HEALTH")).toBe(false);
   });
