@@ -38,8 +38,8 @@ export function StoragePanel({ storage, points, canAct, onSnapshot, onBackup }: 
   const latency = (s.latency_ms ?? {}) as Record<string, unknown>;
   const win = num(s.window_seconds);
   const calls = num(s.calls_total);
-  const opsNote = [win == null ? "" : `over the last ${Math.round(win)} s`,
-    calls == null ? "" : `${calls.toLocaleString("en")} calls in all`].filter(Boolean).join(", ");
+  const opsNote = [win == null ? "" : `last ${Math.round(win)} s`,
+    calls == null ? "" : `${calls.toLocaleString("en")} in all`].filter(Boolean).join(" · ");
   return (
     <section className="panel" aria-labelledby="storage-h">
       <h2 id="storage-h">Storage</h2>
