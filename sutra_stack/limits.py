@@ -105,6 +105,7 @@ MAX_BULK_UPLOAD_BYTES = 2 * 1024 * 1024 * 1024  # one bulk-learn upload (streame
 MAX_BULK_LINE_ERRORS = 100_000  # per-line errors one bulk-learn job keeps (the rest are counted)
 CONTROL_SAMPLE_SECONDS = 1.0  # a metrics sample of every service this often
 CONTROL_HISTORY_SECONDS = 3_600  # samples kept in memory for charts (an hour)
+CONTROL_RATE_WINDOW_SECONDS = 10.0  # /api/status' rates and latency percentiles: over the samples of this long
 CONTROL_EVENTS_KEPT = 4_096  # stream events kept for a reconnecting client to resume from
 CONTROL_STREAM_QUEUE = 256  # events queued for one stream client; a client this far behind is dropped
 CONTROL_STREAM_QUEUE_BYTES = 4 * 1024 * 1024  # ... or this many bytes of events behind

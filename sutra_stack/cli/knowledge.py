@@ -291,5 +291,7 @@ def stats(server: str | None = ServerOpt, old_storage: str | None = OldStorageOp
         return
     table = Table(title=f"storage at {escape(target.address)}", show_header=False)
     for k, v in data.items():
+        if isinstance(v, list):  # the calls' latency histogram (call_seconds_*): in --json
+            continue
         table.add_row(k, str(v))
     out.print(table)

@@ -14,7 +14,16 @@ State
   "last_event_id", "streams" (open now), "at"}`. A row: `name, state, pid, uptime, since, restarts,
   reloads, health, ports, cpu_percent, memory_bytes, last_exit, last_error, start_failure, transitions` (the last 10:
   `{at, state, why}`). `storage`: `reachable, server, health, concepts, associations, wal_bytes,
-  wal_segments, last_snapshot, snapshot_age_seconds, snapshot_bytes, fsync, read_only, memory_bytes`.
+  wal_segments, last_snapshot, snapshot_age_seconds, snapshot_bytes, fsync, read_only, memory_bytes,
+  calls_total, ops_per_second, latency_ms: {p50, p99}, window_seconds`. `apps`: `api` and `hybrid`, each
+  `url, up (, error), requests_total, requests_per_second, errors_4xx, errors_5xx, errors_per_second,
+  routes: [{method, route, requests_total, errors_4xx, errors_5xx, requests_per_second, p50_ms, p99_ms}]`.
+  Totals are counts since the process started; rates (per second) and percentiles (milliseconds) are
+  over the window between sutra-control's own samples (one every `CONTROL_SAMPLE_SECONDS`, the window
+  `CONTROL_RATE_WINDOW_SECONDS` long, `window_seconds` as measured), the same for every caller; null
+  until there are two samples, percentiles also when the window holds no call. Storage counts every
+  operation but the probes (health, stats, server_info); the apps count every request, sutra-control's
+  own read of `/metrics` each sample too (the `/metrics` row).
 - `GET /api/history?since=T`: the samples of the last hour, one a second:
   `{"samples": [{"at", "services": {name: {cpu_percent, memory_bytes, state}}}]}`.
 - `GET /api/events?after=SEQ` (admin): the supervisor's transitions kept (history over time).

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import os
 import time
 from collections.abc import AsyncIterator
@@ -33,6 +34,7 @@ from sutra_stack.limits import MAX_BULK_UPLOAD_BYTES, MAX_CONTROL_STREAMS, MAX_R
 from sutra_stack.supervisor.control import MAX_LOG_PAGE_LINES, STATE_DIR_ENV
 
 ACTIONS = ("start", "stop", "restart")
+QUIET_LOGGERS = ("httpx", "httpcore")
 BULK_PATH = "/admin/bulk-learn"
 KEEPALIVE_SECONDS = 15.0  # a comment line on an idle stream, so proxies and clients see it is alive
 Admin = Depends(require_token)
@@ -51,7 +53,7 @@ def create_app(settings: Settings | None = None, link: Link | None = None) -> Fa
     settings = settings or settings_from_env()
     link = link or Link()
     sources = StatusSources(settings, Path.cwd())
-    hub = Hub(link, probe_status=sources.probe_services)
+    hub = Hub(link, probe_status=sources.probe_services, sample=sources.sample)
 
     jobs: Jobs | None = None
 
@@ -249,8 +251,16 @@ class _BodyLimitExceptUploads:
             await self.limited(scope, receive, send)
 
 
+def quiet_http_client_logs() -> None:
+    """Only warnings from httpx and httpcore: they log a line per request at INFO, and this process probes
+    every app's /metrics each `CONTROL_SAMPLE_SECONDS` (the dashboard's log view was all probes)."""
+    for name in QUIET_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
 def factory() -> FastAPI:
     """Entry point for uvicorn (`sutra_stack.apps.control.app:factory`), settings from SUTRA_* variables."""
+    quiet_http_client_logs()
     return create_app()
 
 

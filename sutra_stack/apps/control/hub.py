@@ -6,7 +6,9 @@ charts), and fans them out to stream subscribers; a subscriber may also follow s
 events, read from the supervisor's files every `LOG_POLL_SECONDS` while someone follows them).
 Two tasks feed it: one long-polls the
 supervisor's `events` (a state change reaches subscribers as soon as the supervisor makes it),
-one asks for `status` every second (CPU, memory).
+one asks for `status` every second (CPU, memory). A third takes the traffic sample (`sample`, the
+storage server's calls and the apps' /metrics, for the rates of `/api/status`) as often, on its own
+so that a slow probe never holds up the others.
 
 Event ids are one sequence per sutra-control process, starting at 1. The last `CONTROL_EVENTS_KEPT`
 events are kept: a client reconnecting with `Last-Event-ID: N` gets every event after N when they
@@ -55,9 +57,10 @@ class Subscriber:
 
 
 class Hub:
-    def __init__(self, link: Link, probe_status: Any = None) -> None:
+    def __init__(self, link: Link, probe_status: Any = None, sample: Any = None) -> None:
         self.link = link
         self.probe_status = probe_status  # async () -> services rows, when there is no supervisor
+        self.sample = sample  # async () -> None: one traffic reading (StatusSources.sample)
         self.seq = 0
         self.events: collections.deque[dict[str, Any]] = collections.deque(maxlen=CONTROL_EVENTS_KEPT)
         self.samples: collections.deque[dict[str, Any]] = collections.deque(
@@ -74,6 +77,8 @@ class Hub:
     # ---- feeding -----------------------------------------------------------------------------
     def start(self) -> None:
         self.tasks.append(asyncio.create_task(self._sampler(), name="control sampler"))
+        if self.sample is not None:
+            self.tasks.append(asyncio.create_task(self._traffic(), name="control traffic"))
         if self.link.available:
             self.tasks.append(asyncio.create_task(self._follow(), name="control events"))
 
@@ -109,6 +114,15 @@ class Hub:
             self.samples.append(sample)
             self.publish("metrics", sample)
             await asyncio.sleep(CONTROL_SAMPLE_SECONDS)
+
+    async def _traffic(self) -> None:
+        while True:
+            t0 = time.monotonic()
+            try:
+                await self.sample()
+            except Exception:  # a failed reading leaves a gap, the next one comes
+                log.exception("the traffic sample failed")
+            await asyncio.sleep(max(0.0, CONTROL_SAMPLE_SECONDS - (time.monotonic() - t0)))
 
     async def _follow(self) -> None:
         while True:

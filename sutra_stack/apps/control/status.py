@@ -3,7 +3,17 @@ the apps (through their `/metrics`), and, with no supervisor, each configured ad
 
 Storage: concepts, associations, WAL bytes and segments, the newest snapshot's time and age, the
 snapshot's size on disk (when the data directory is on this machine), fsync mode, read-only, and
-health. Apps: whether `/metrics` answers and its request count.
+health. Apps: whether `/metrics` answers, its request count and errors, per route too.
+
+Traffic (`sample`, called by the hub every `CONTROL_SAMPLE_SECONDS`): the storage server's operations
+per second and p50/p99 latency, and each app's requests and errors per second and latency per route,
+over the last `CONTROL_RATE_WINDOW_SECONDS` of these samples (`rates.py`), so every dashboard polling
+`/api/status` sees the same figures and adds no load of its own: the apps' /metrics are read once a
+sample, whoever asks. The storage server's figures ride in its stats answer (`StoreStats.calls` and
+its latency histogram over every operation, the probes left out), not on its Prometheus port: the
+stats call is what control already makes, through the one service layer on either door, with the
+storage token and TLS it already has, whether or not `storage.metrics_port` is set or reachable from
+here (it is off by default, and bound to the storage host, which may be another machine).
 """
 
 from __future__ import annotations
@@ -17,6 +27,14 @@ from typing import Any
 import httpx
 
 from sutra_stack.apps.common.storage import connect_storage
+from sutra_stack.apps.control.rates import (
+    AppReading,
+    Window,
+    app_figures,
+    parse_app_metrics,
+    storage_figures,
+    storage_reading,
+)
 from sutra_stack.config import Settings
 
 PROBE_TIMEOUT = 2.0
@@ -44,6 +62,9 @@ class StatusSources:
     def __init__(self, settings: Settings, root: Path) -> None:
         self.settings, self.root = settings, root
         self._store: Any = None
+        self.storage_window = Window()  # the storage server's calls, one reading a sample
+        self.app_windows = {name: Window() for name, _, _ in APPS}
+        self.app_probes: dict[str, dict[str, Any]] = {}  # the last sample's url, up, error of each app
 
     def _client(self) -> Any:
         if self._store is None:
@@ -61,14 +82,17 @@ class StatusSources:
                 "wal_segments": st["wal_segments"], "last_snapshot": last,
                 "snapshot_age_seconds": round(time.time() - last, 1) if last else None,
                 "snapshot_bytes": snapshot_bytes(data_dir), "fsync": st.get("fsync_policy"),
-                "read_only": st.get("read_only", False), "memory_bytes": st.get("memory_bytes")}
+                "read_only": st.get("read_only", False), "memory_bytes": st.get("memory_bytes"),
+                "calls_total": st.get("calls") if st.get("call_seconds_le") else None,
+                **storage_figures(self.storage_window)}
 
     async def storage(self) -> dict[str, Any]:
         try:
             return await asyncio.wait_for(asyncio.to_thread(self._storage_now), PROBE_TIMEOUT * 2)
         except Exception as e:  # noqa: BLE001 - reported, not raised
             return {"reachable": False, "server": self.settings["storage.server"],
-                    "error": getattr(e, "message", None) or str(e) or e.__class__.__name__}
+                    "error": getattr(e, "message", None) or str(e) or e.__class__.__name__,
+                    "calls_total": None, **storage_figures(Window())}
 
     def flush(self) -> None:
         self._client().flush()
@@ -76,22 +100,41 @@ class StatusSources:
     def backup(self, name: str) -> str:
         return str(self._client().backup(name))
 
-    async def apps(self) -> dict[str, Any]:
-        async def one(client: httpx.AsyncClient, section: str, prefix: str) -> dict[str, Any]:
+    # ---- traffic: sampled, never read for one request --------------------------------------------
+    async def sample(self) -> None:
+        """One reading of the storage server's calls and of every app's /metrics, into their windows."""
+        await asyncio.gather(self._sample_storage(), self._sample_apps())
+
+    async def _sample_storage(self) -> None:
+        try:
+            st = await asyncio.wait_for(asyncio.to_thread(lambda: self._client().stats().to_dict()), PROBE_TIMEOUT)
+        except Exception:  # noqa: BLE001 - unreachable now: `storage()` says so; the window starts again
+            self.storage_window.clear()
+            return
+        self.storage_window.add(storage_reading(time.monotonic(), st))
+
+    async def _sample_apps(self) -> None:
+        async def one(client: httpx.AsyncClient, name: str, section: str, prefix: str) -> None:
             url = _base(self.settings, section) + "/metrics"
             try:
                 r = await client.get(url)
-                total = 0.0
-                for line in r.text.splitlines():
-                    if line.startswith(f"{prefix}_requests_total"):
-                        total += float(line.rsplit(" ", 1)[-1])
-                return {"url": url, "up": r.status_code == 200, "requests_total": int(total)}
-            except (httpx.HTTPError, ValueError) as e:
-                return {"url": url, "up": False, "error": str(e) or e.__class__.__name__}
+                up = r.status_code == 200
+                routes = parse_app_metrics(r.text, prefix) if up else {}
+            except (httpx.HTTPError, ValueError) as e:  # the parser raises ValueError on a malformed text
+                self.app_probes[name] = {"url": url, "up": False, "error": str(e) or e.__class__.__name__}
+                self.app_windows[name].clear()
+                return
+            self.app_probes[name] = {"url": url, "up": up}
+            self.app_windows[name].add(AppReading(time.monotonic(), routes))
 
         async with httpx.AsyncClient(timeout=PROBE_TIMEOUT) as client:
-            found = await asyncio.gather(*(one(client, section, prefix) for _, section, prefix in APPS))
-        return {name: f for (name, _, _), f in zip(APPS, found, strict=True)}
+            await asyncio.gather(*(one(client, *app) for app in APPS))
+
+    async def apps(self) -> dict[str, Any]:
+        """Each app as the last sample found it (read now when nothing was sampled yet)."""
+        if len(self.app_probes) < len(APPS):
+            await self._sample_apps()
+        return {name: {**self.app_probes[name], **app_figures(self.app_windows[name])} for name, _, _ in APPS}
 
     async def probe_services(self) -> list[dict[str, Any]]:
         """With no supervisor: each configured address, answering or not (no pid, CPU or memory)."""
