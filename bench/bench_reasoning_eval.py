@@ -1,7 +1,8 @@
 """The reasoning evaluation set: accuracy, supporting facts on paths, and ask/learn cost beside the store's.
 
 Learns an evaluation set (tests/data/reasoning_eval.json, or the plain-text set with
---set text) into a fresh in-process engine, asks every question (as of its `as_of` date when it
+--set text, or its development set with --set dev) into a fresh
+in-process engine, asks every question (as of its `as_of` date when it
 has one), and prints:
   * accuracy overall and per kind of question (target >= 90%; `make test` fails below it),
   * precision of the answers given at confidence >= 0.5 (target >= 90% on the text set),
@@ -14,7 +15,7 @@ has one), and prints:
   * with --server: the same asks through a real storage server (StorageClient, fast door), beside
     in-process, so the network's share is visible.
 
-Usage: python bench/bench_reasoning_eval.py [--set rules|text|PATH] [--repeat 5] [--server]
+Usage: python bench/bench_reasoning_eval.py [--set rules|text|dev|PATH] [--repeat 5] [--server]
 """
 
 from __future__ import annotations
@@ -37,7 +38,8 @@ from sutra_stack.reasoning.timeline import parse_as_of  # noqa: E402
 from sutra_stack.storage.engine.store import Engine  # noqa: E402
 
 SETS = {"rules": ROOT / "tests" / "data" / "reasoning_eval.json",
-        "text": ROOT / "tests" / "data" / "reasoning_text_eval.json"}
+        "text": ROOT / "tests" / "data" / "reasoning_text_eval.json",
+        "dev": ROOT / "tests" / "data" / "reasoning_text_dev.json"}
 TARGET = 0.90
 CONFIDENT = 0.5  # answers at or above this confidence are judged for precision
 
@@ -46,7 +48,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--repeat", type=int, default=5, help="times each question is asked for the timings")
     ap.add_argument("--server", action="store_true", help="also ask through a real storage server")
-    ap.add_argument("--set", default="rules", help="rules (reasoning_eval.json), text (reasoning_text_eval.json) "
+    ap.add_argument("--set", default="rules", help="rules (reasoning_eval.json), text (reasoning_text_eval.json), "
+                    "dev (reasoning_text_dev.json) "
                     "or the path of a set")
     args = ap.parse_args()
     data = load(SETS.get(args.set, Path(args.set)))

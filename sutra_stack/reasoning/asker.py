@@ -17,6 +17,7 @@ from functools import lru_cache
 
 from sutra_stack.errors import InvalidArgument, NotFound
 from sutra_stack.limits import MAX_ASK_DEPTH, MAX_ASK_PATHS, MAX_PATH_ENDPOINTS, MAX_QUERY_BYTES
+from sutra_stack.reasoning.asked_kind import of_kind
 from sutra_stack.reasoning.direct import MIN_RELEVANCE, best_direct, relevance_of
 from sutra_stack.reasoning.explain import build_answer, direct_answer, nothing_known
 from sutra_stack.reasoning.extract import Relation, family_type, relations_in_sentence
@@ -281,6 +282,8 @@ def ask(store: KnowledgeStore, question: str, *, max_paths: int = 5, max_depth: 
     relations = {**more, **cands.relations}
     voted = [(p, *valid_path(p, frame, relations)) for p in paths] if frame.families else []
     good = [(p, facts, later) for p, ok, facts, later in voted if ok]
+    if frame.wants is not None:  # "when does Bea teach": a time, not what she teaches
+        good = [v for v in good if of_kind(frame.wants, _shown(frame, v[0], v[1], relations))]
     sex = asked_sex(frame.families) if frame.direction == BACKWARD else None
     if sex is not None and good:  # "Who is Efua's father?": a parent known to be a woman is no answer
         good = _of_sex(store, frame, good, relations, sex)
@@ -305,6 +308,17 @@ def ask(store: KnowledgeStore, question: str, *, max_paths: int = 5, max_depth: 
         return nothing_known(question, frame)
     return direct_answer(question, frame, best[0], concepts, searched=bool(paths) or frame.families is not None,
                          relevance=min(1.0, best[1]))
+
+
+def _shown(frame: Frame, path: GraphPath, facts: list[str], relations: dict[str, list[Relation]]) -> str:
+    """A path's answer as the fact stating it words it (its key when no relation states it)."""
+    backward = frame.direction == BACKWARD
+    answer = path.concepts[0] if backward else path.concepts[-1]
+    for r in relations.get(facts[0] if backward else facts[-1], []):
+        end = r.subject if backward else r.object
+        if end.id == answer and frame.accepts(r.family):
+            return end.display
+    return answer
 
 
 def _of_sex(store: KnowledgeStore, frame: Frame, good: list[tuple[GraphPath, list[str], bool]],

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from sutra_stack.reasoning.asked_kind import PERSON, TIME
 from sutra_stack.reasoning.extract import MULTI_VALUED, RELATION_WORDS, verb_lemma
 from sutra_stack.reasoning.open_questions import open_frame
 from sutra_stack.reasoning.predicates import IRREGULAR_PAST, WORK, WORKPLACE_VERBS, verb_family, where_families
@@ -29,6 +30,7 @@ class Frame:
     chain: bool = False  # "ultimately", "eventually": follow the relation further
     verb_prefix: bool = False  # families are verb lemmas that match any preposition
     place_class: str | None = None  # "in which country is X": the kind of place the answer must be
+    wants: str | None = None  # "when", "who" after a verb another word could ask too: the answer's kind (asked_kind)
 
     @property
     def yes_no(self) -> bool:
@@ -189,8 +191,12 @@ def _parse(q: str, chain: bool) -> Frame:
                     places = where_families(lemma)  # not its direct object ("teaches chemistry at ...")
                     return Frame(frozenset(places | ({WORK} if lemma in WORKPLACE_VERBS else set())), direction, x,
                                  chain=chain)
+                if rx is _WHO_VERB_PREP and lemma in WORKPLACE_VERBS and prep in ("at", "for"):
+                    return Frame(frozenset({WORK, f"verb:{lemma} {prep}"}), direction, x, chain=chain)  # "teaches at"
                 fam = "verb:" + lemma + (" " + prep if prep else "")
-                return Frame(frozenset({fam}), direction, x, chain=chain, verb_prefix=prefix)
+                word = q.split(maxsplit=1)[0].lower()
+                wants = TIME if word == "when" else PERSON if word in ("who", "whom") and direction == FORWARD else None
+                return Frame(frozenset({fam}), direction, x, chain=chain, verb_prefix=prefix, wants=wants)
     return Frame(None, FORWARD, None, chain=chain)
 
 

@@ -99,3 +99,13 @@ def test_a_kin_noun_introducing_a_name_is_kinship_not_ownership(reasoner: Reason
     _answers(reasoner, "Who is the sister of Pål Strand?", "Liv Strand")
     _answers(reasoner, "Who is Mads Eng's sister?", "Kari Eng")
     _nothing(reasoner, "Who owns Pål Strand?")
+
+
+def test_when_asks_for_a_time_and_who_for_a_person(reasoner: Reasoner) -> None:
+    _learn(reasoner, ["Oskar Lind teaches biology at Marsh End College.", "Tove Aker writes poems.",
+                      "Pia Nyberg plays the harp in the Solvik Trio."])
+    assert reasoner.ask("When does Oskar Lind teach?").kind != "path"  # biology is no time
+    _answers(reasoner, "What does Oskar Lind teach?", "biology")
+    _answers(reasoner, "Who teaches at Marsh End College?", "Oskar Lind")  # the employer the learner read
+    assert reasoner.ask("Who does Tove Aker write?").kind != "path"  # poems are no one
+    _answers(reasoner, "What does Tove Aker write?", "poems")
