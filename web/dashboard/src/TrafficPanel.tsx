@@ -18,6 +18,7 @@ export interface RouteTraffic {
 
 const APP_NAMES: Record<string, string> = { api: "sutra-api", hybrid: "sutra-hybrid" };
 
+const bad = (v: unknown): string | undefined => (typeof v === "number" && v > 0 ? "bad" : undefined); // 5xx seen
 const count = (v: unknown): string => (typeof v === "number" ? v.toLocaleString("en") : "—");
 
 /** Requests per second of one app between the last two points (the page's own reckoning). */
@@ -65,7 +66,7 @@ export function TrafficPanel({ apps, points }: { apps: Apps; points: StoragePoin
                   <td data-testid={`rps-${app}`}>{figure(r)}</td>
                   <td>{count(a.requests_total)}</td>
                   <td data-testid={`errors-4xx-${app}`}>{count(a.errors_4xx)}</td>
-                  <td data-testid={`errors-5xx-${app}`}>{count(a.errors_5xx)}</td>
+                  <td data-testid={`errors-5xx-${app}`} className={bad(a.errors_5xx)}>{count(a.errors_5xx)}</td>
                   <td>{figure(a.errors_per_second)}</td>
                   <td><Sparkline values={series} label={`Requests of ${APP_NAMES[app] ?? app} since the page opened`} /></td>
                 </tr>
@@ -99,7 +100,7 @@ function Routes({ app, routes }: { app: string; routes: RouteTraffic[] | null })
                   <td>{figure(r.requests_per_second)}</td>
                   <td data-testid="route-requests">{count(r.requests_total)}</td>
                   <td>{count(r.errors_4xx)}</td>
-                  <td>{count(r.errors_5xx)}</td>
+                  <td className={bad(r.errors_5xx)}>{count(r.errors_5xx)}</td>
                   <td data-testid="route-p50">{figure(r.p50_ms, 1, " ms")}</td>
                   <td data-testid="route-p99">{figure(r.p99_ms, 1, " ms")}</td>
                 </tr>
@@ -108,6 +109,9 @@ function Routes({ app, routes }: { app: string; routes: RouteTraffic[] | null })
           </table>
         </div>
       )}
+      {routes?.some((r) => r.route === "/metrics") ? (
+        <p className="muted note-small">GET /metrics counts sutra-control's own readings of it too.</p>
+      ) : null}
     </>
   );
 }
