@@ -188,6 +188,12 @@ TRANSITIVE = re.compile(
     r"^(?P<x>[A-Z][\w'\-]*(?:\s+[\w'\-]+){0,5}?)\s+(?:has\s+|had\s+)?(?P<v>[a-z]+(?:s|ed)|"
     r"wrote|built|led|ate|taught|ran|grew|sang|made|took|kept|won|met|became)\s+(?P<y>.+)$"
 )
+# "Wildfires destroy forests", "Termites eat wood": a kind of thing (one plural noun) doing something to another
+KINDS_DO = re.compile(r"^(?P<x>[A-Z][a-z]{2,}s)\s+(?P<v>[a-z]{3,})\s+(?P<y>[a-z][a-z \-]*)$")
+NOT_KIND_VERBS = wordset(
+    "are were have had can could may might must will would shall should do did not never also often usually "
+    "always still only the and or but"
+)
 RECURRING = gated(
     r"\s+(?:(?:every|each)\s+[a-z]+(?:\s+(?:morning|afternoon|evening|night))?"
     r"|on\s+the\s+(?:first|second|third|fourth|last)\s+[a-z]+\s+of\s+[a-z]+)\b",

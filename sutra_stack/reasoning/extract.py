@@ -150,12 +150,13 @@ def relations_in_clause(clause: str) -> list[Relation]:
     rules' reading ("smoking may cause cancer")."""
     from sutra_stack.reasoning.open_relations import open_relations
 
-    opened = open_relations(clause)
     bare = without_dates(clause)
     fixed = _fixed_relations(bare)
     if not asserted(bare):
         fixed = [r for r in fixed if r.family in MULTI_VALUED or r.family == "means"]
-    if any(r.rule not in ("verb", "has", "is", "is-a") for r in fixed):  # a fixed rule's own relation
+    own = any(r.rule not in ("verb", "has", "is", "is-a") for r in fixed)  # a fixed rule's own relation
+    opened = open_relations(clause, loose=not own)  # which then replaces the loose verb readings
+    if own:
         opened = [r for r in opened if r.rule not in ("verb", "role-verb")]
     if opened:  # the verb and "has" rules read the same clause more loosely
         fixed = [r for r in fixed if r.rule not in ("verb", "has")]

@@ -142,7 +142,7 @@ def _event_relations(t: str) -> list[Relation]:
     return out
 
 
-def open_relations(clause: str) -> list[Relation]:
+def open_relations(clause: str, *, loose: bool = True) -> list[Relation]:
     """The open relations one clause states (none for a clause that asserts nothing)."""
     t = _clean(clause)
     bare = without_dates(t)
@@ -150,7 +150,7 @@ def open_relations(clause: str) -> list[Relation]:
         return []
     out = _event_relations(t)
     t = S.RECURRING.sub("", bare, mask_of(bare))
-    out += [r for r in _structural(t) if not (out and r.rule == "verb")]
+    out += [r for r in _structural(t, loose) if not (out and r.rule == "verb")]
     for m in S.APPOSITIVE.finditer(t, mask_of(t)):  # "Sven Lindqvist's daughter Karin has inherited the farm"
         out += _rel(_subject(m["x"]), noun_family(m["n"]), _subject(m["y"]), OPEN_CONFIDENCE, "appositive")
     seen: set[tuple[str, str, str]] = set()
@@ -163,7 +163,9 @@ def open_relations(clause: str) -> list[Relation]:
     return both
 
 
-def _structural(t: str) -> list[Relation]:
+def _structural(t: str, loose: bool = True) -> list[Relation]:
+    """The relations of the first clause shape that fits; without `loose`, the same less the
+    "verb" and "role-verb" ones (a fixed rule's relation replaces them), which are then not built."""
     mask = mask_of(t)
     m = S.ROLE_TRANSFER.match(t, mask)
     if m and m["n"].lower() in S.ABSTRACT_ROLES:
@@ -300,6 +302,8 @@ def _structural(t: str) -> list[Relation]:
         verbish = v.endswith(("s", "ed")) or verb_lemma(v) != v
         if verbish and not any(w.islower() and w.endswith(("s", "ed")) and len(w) > 3 for w in m["x"].split()[1:]):
             # "the club meets at the velodrome" (not "Bram repairs | boats in Ormsby")
+            if not loose:
+                return []
             return _rel(_subject(m["x"]), f"verb:{lemma} {prep}", _place(m["y"]), LOOSE_CONFIDENCE, "verb")
     m = S.VERB_OBJ_PLACE.match(t, mask)
     if m and m["v"].lower() not in S.NOT_VERBS:  # "studied music in Velmora": what, and where
@@ -311,6 +315,8 @@ def _structural(t: str) -> list[Relation]:
         )
     m = S.ROLE_VERB.match(t, mask)
     if m:
+        if not loose:
+            return []
         lemma = verb_lemma(m["v"])
         noun = S.ROLE_OF_VERB.get(lemma)
         thing, _ = _thing(m["y"])
@@ -319,10 +325,16 @@ def _structural(t: str) -> list[Relation]:
         return _rel(_subject(m["x"]), "verb:" + lemma, thing, LOOSE_CONFIDENCE, "verb")
     m = S.TRANSITIVE.match(t)
     if m and m["v"].lower() not in S.NOT_VERBS:
+        if not loose:  # only "a cat called Pepper" is a cat
+            return [isa] if (isa := _thing(m["y"])[1]) else []
         lemma = verb_lemma(m["v"])
         fam = verb_family(lemma)
         thing, isa = _thing(m["y"], cut=fam != WORK)
         if fam == WORK:
             thing = _place(m["y"])
         return _rel(_subject(m["x"]), fam, thing, LOOSE_CONFIDENCE, "verb") + ([isa] if isa else [])
+    m = S.KINDS_DO.match(t)
+    if m and m["v"] not in S.NOT_KIND_VERBS and not m["y"].endswith(("ly", "ing")):  # "Beavers build dams"
+        thing, _ = _thing(m["y"])
+        return _rel(_subject(m["x"]), "verb:" + verb_lemma(m["v"]), thing, LOOSE_CONFIDENCE, "verb")
     return []

@@ -1,7 +1,8 @@
-"""The pattern gates (sutra_stack/reasoning/gate.py) change no reading: every sentence of both
-evaluation sets, the bAbI-style stories (with their own and with other words) and the benchmark's
-template facts gives the same relations with the gates on as with every pattern run, and no
-gated pattern matches a text its gate would have skipped it on."""
+"""The shortcuts of clause reading change no reading. The pattern gates (sutra_stack/reasoning/gate.py):
+every sentence of both evaluation sets, the bAbI-style stories (with their own and with other
+words) and the benchmark's template facts gives the same relations with the gates on as with every
+pattern run, and no gated pattern matches a text its gate would have skipped it on. The loose verb
+readings a fixed rule replaces, left unbuilt: the other relations of each clause are the same."""
 
 from __future__ import annotations
 
@@ -13,8 +14,9 @@ from pathlib import Path
 import pytest
 
 from sutra_stack.reasoning import gate
-from sutra_stack.reasoning.extract import relations_in_sentence
+from sutra_stack.reasoning.extract import coordinated, relations_in_sentence
 from sutra_stack.reasoning.gate import EVERY, GATED, mask_of, ungated
+from sutra_stack.reasoning.open_relations import open_relations
 from sutra_stack.reasoning.paragraph import resolve
 from sutra_stack.reasoning.text import split_clauses, split_sentences, strip_end
 from sutra_stack.reasoning.timeline import without_dates
@@ -36,6 +38,9 @@ SHAPES = [
     "The bridge was designed by Ivo Lark.",
     "The boat, is a dinghy that belongs to Jon Pell.",
     "Kai Orr has a dog called Pepper.",
+    "Kai Orr lent his canoe to Lia Berg.",
+    "Lia Berg borrowed a ladder from Kai Orr.",
+    "Lia Berg gave the canoe back to Kai Orr.",
     "Lea Sund's older brother is Max Sund.",
     "The head of the guild is Nils Ohm.",
     "Ola Pike is Pia Quist's cousin.",
@@ -54,6 +59,10 @@ SHAPES = [
     "Paul Ode left Brightwave in 2022 and joined Northlight.",
     "Later, Xan Yul moved to Oslo.",
     "Yrsa Zell now currently still lives in Tromby.",
+    "Tilda Kerr borrowed the bicycle from Hugo Marsh.",
+    "Tilda Kerr gave the bicycle back to Hugo Marsh.",
+    "Hugo Marsh lent his bicycle to Tilda Kerr.",
+    "Smoking causes a disease called emphysema.",
     "A dog is akind of animal.",
     "A cat is a sort of animal.",
     "Mammals are animals.",
@@ -143,6 +152,20 @@ def test_every_sentence_reads_the_same_relations_with_the_gates_as_without(sente
     differ = [(s, a, b) for s, a, b in zip(sentences, every, gated, strict=True) if a != b]
     assert not differ, f"{len(differ)} sentences read otherwise with the gates, first: {differ[0]}"
     assert sum(map(bool, gated)) > len(sentences) // 2  # most state something: the comparison means something
+
+
+def test_a_clause_read_without_its_loose_verb_readings_states_the_rest_unchanged(sentences: list[str]) -> None:
+    """relations_in_clause skips building the verb readings a fixed rule's relation replaces."""
+    clauses = {p for s in sentences for c in split_clauses(s) for p in coordinated(c)}
+    differ, dropped = [], 0
+    for c in clauses:
+        every = open_relations(c)
+        kept = [r for r in every if r.rule not in ("verb", "role-verb")]
+        dropped += len(every) - len(kept)
+        if open_relations(c, loose=False) != kept:
+            differ.append(c)
+    assert not differ, f"{len(differ)} clauses read otherwise without the loose readings, first: {differ[0]!r}"
+    assert dropped > 100
 
 
 def test_no_gated_pattern_matches_a_text_without_the_words_its_gate_needs() -> None:

@@ -109,3 +109,11 @@ def test_when_asks_for_a_time_and_who_for_a_person(reasoner: Reasoner) -> None:
     _answers(reasoner, "Who teaches at Marsh End College?", "Oskar Lind")  # the employer the learner read
     assert reasoner.ask("Who does Tove Aker write?").kind != "path"  # poems are no one
     _answers(reasoner, "What does Tove Aker write?", "poems")
+
+
+def test_what_a_kind_of_thing_does_is_asked_by_its_verb(reasoner: Reasoner) -> None:
+    _learn(reasoner, ["Hailstorms flatten crops.", "Woodpeckers drill holes.", "Glaciers move slowly."])
+    _answers(reasoner, "What do hailstorms flatten?", "crops")
+    _answers(reasoner, "What do woodpeckers drill?", "holes")
+    _nothing(reasoner, "What do woodpeckers eat?")
+    assert reasoner.ask("What do glaciers move?").kind != "path"  # "slowly" is how, not what
