@@ -335,6 +335,8 @@ def _structural(t: str, loose: bool = True) -> list[Relation]:
         return _rel(_subject(m["x"]), fam, thing, LOOSE_CONFIDENCE, "verb") + ([isa] if isa else [])
     m = S.KINDS_DO.match(t)
     if m and m["v"] not in S.NOT_KIND_VERBS and not m["y"].endswith(("ly", "ing")):  # "Beavers build dams"
+        if not loose:
+            return []
         thing, _ = _thing(m["y"])
         return _rel(_subject(m["x"]), "verb:" + verb_lemma(m["v"]), thing, LOOSE_CONFIDENCE, "verb")
     return []
