@@ -17,16 +17,18 @@ from sutra_stack.reasoning.timeline import DATE
 
 LEAD = gated(
     r"^(?:then|later|afterwards|after\s+that|before\s+that|that\s+year|the\s+same\s+year|meanwhile|"
-    r"eventually|finally|in\s+the\s+end|soon\s+after|since\s+then|now|today|also|still|by\s+then)"
+    r"eventually|finally|in\s+the\s+end|soon\s+after|since\s+then|now|today|also|still|by\s+then|for\s+now)"
     r"\s*,?\s+",
     re.I,
-    "then later afterwards after before that the meanwhile eventually finally in soon since now today also still by",
+    "then later afterwards after before that the meanwhile eventually finally in soon since now today also still by "
+    "for",
 )
 FILLER = gated(
     r"\s*,?\s*\b(?:again|this\s+time|once\s+more|now|currently|still|also|already|recently|"
-    r"finally|eventually|later|ever\s+since|since\s+then|today|nowadays)\b,?",
+    r"finally|eventually|later|ever\s+since|since\s+then|today|nowadays|formerly|previously)\b,?",
     re.I,
-    "again this once now currently still also already recently finally eventually later ever since today nowadays",
+    "again this once now currently still also already recently finally eventually later ever since today nowadays "
+    "formerly previously",
 )
 SUBORDINATE = re.compile(r"\b(?:when|whenever|if|unless|because|while|although|though)\b", re.I)
 OBJECT_END = re.compile(
@@ -36,7 +38,7 @@ OBJECT_END = re.compile(
 )
 PLACE_OBJECT_END = re.compile(
     r"\s+(?:for|because|after|before|when|while|with|as|and|but|since|where|which|who|"
-    r"that|from|there|until|during|every|each)\b.*$|,.*$",
+    r"that|from|there|until|during|every|each|to\s+(?!the\b|an?\b)[a-z]+)\b.*$|,.*$",
     re.I,
 )
 NEAR_NAME = re.compile(
@@ -201,7 +203,7 @@ RECURRING = gated(
     "every each on",
 )
 WORKS_AT = gated(
-    r"^(?P<x>.+?)\s+(?:teaches|taught|cooks|cooked|works|worked|serves|served|lectures|"
+    r"^(?P<x>.+?)\s+(?:(?:has|have|had)\s+)?(?:teaches|taught|cooks|cooked|works|worked|serves|served|lectures|"
     r"nurses|coaches|writes|wrote|flies|flew|drives|drove)\s+(?P<o>(?:[a-z]+\s+){0,3}?)(?:at|for)\s+"
     r"(?P<y>[A-Z].+)$",
     0,

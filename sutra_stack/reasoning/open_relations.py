@@ -15,6 +15,7 @@ import re
 
 from sutra_stack.reasoning import clause_shapes as S
 from sutra_stack.reasoning.gate import mask_of
+from sutra_stack.reasoning.possession import possession
 from sutra_stack.reasoning.predicates import (
     BORN,
     GREW_UP,
@@ -36,6 +37,7 @@ from sutra_stack.reasoning.timeline import asserted, without_dates
 OPEN_CONFIDENCE = 0.85  # a relation read from a clause's structure
 LOOSE_CONFIDENCE = 0.75  # a transitive verb with whatever follows it as the object
 MAX_SUBJECT_WORDS = 8
+_CAPS = r"[A-Z][\w'\-]*(?:\s+[A-Z][\w'\-]*)*"
 
 def _clean(clause: str) -> str:
     t = clause.strip().rstrip(".!?;:")
@@ -163,10 +165,24 @@ def open_relations(clause: str, *, loose: bool = True) -> list[Relation]:
     return both
 
 
+_STREET_IN = re.compile(rf"^(?P<a>{_CAPS})\s+(?:in|near)\s+(?P<b>(?:the\s+)?[A-Z].*)$")
+
+
+def _placed(subj: Entity | None, family: str, y: str, rule: str) -> list[Relation]:
+    """`subj` in a place; "on Market Street in Wrenfield": in Wrenfield (the street stays a mention,
+    and the town leads on to its county)."""
+    y = S.PLACE_OBJECT_END.sub("", y.strip()).strip(" ,")
+    m = _STREET_IN.match(re.sub(r"^the\s+", "", y))
+    return _rel(subj, family, _place(m["b"] if m else y), OPEN_CONFIDENCE, rule)
+
+
 def _structural(t: str, loose: bool = True) -> list[Relation]:
     """The relations of the first clause shape that fits; without `loose`, the same less the
     "verb" and "role-verb" ones (a fixed rule's relation replaces them), which are then not built."""
     mask = mask_of(t)
+    held = possession(t, mask, lambda z: _subject(S.OBJECT_END.sub("", z)), lambda y: _thing(y)[0])
+    if held:  # lent, borrowed, given back: who has it (before the transfers: "gave back")
+        return held
     m = S.ROLE_TRANSFER.match(t, mask)
     if m and m["n"].lower() in S.ABSTRACT_ROLES:
         fam = noun_family(S.ABSTRACT_ROLES[m["n"].lower()])
@@ -280,7 +296,7 @@ def _structural(t: str, loose: bool = True) -> list[Relation]:
         return out
     m = S.BE_IN.match(t, mask)
     if m:
-        return _rel(_subject(m["x"]), LOCATED, _place(m["y"]), OPEN_CONFIDENCE, "be-in")
+        return _placed(_subject(m["x"]), LOCATED, m["y"], "be-in")
     m = S.PLACE_VERB.match(t, mask)
     if m and m["v"].lower() not in S.NOT_VERBS:
         v = m["v"].lower()
@@ -298,7 +314,7 @@ def _structural(t: str, loose: bool = True) -> list[Relation]:
         if fam == "verb:" + lemma + " " + prep and lemma in ("teach", "cook", "study"):
             fam = WORK if lemma != "study" else fam
         if fam in (LOCATED, BORN, GREW_UP, WORK) or fam.startswith("live"):
-            return _rel(_subject(m["x"]), fam, _place(m["y"]), OPEN_CONFIDENCE, "verb-prep")
+            return _placed(_subject(m["x"]), fam, m["y"], "verb-prep")
         verbish = v.endswith(("s", "ed")) or verb_lemma(v) != v
         if verbish and not any(w.islower() and w.endswith(("s", "ed")) and len(w) > 3 for w in m["x"].split()[1:]):
             # "the club meets at the velodrome" (not "Bram repairs | boats in Ormsby")

@@ -77,7 +77,7 @@ def test_a_holder_who_stepped_down_is_no_current_answer(reasoner: Reasoner, endi
 
 
 def test_a_dated_end_still_answers_as_things_stood_before(reasoner: Reasoner) -> None:
-    reasoner.learn("Bram Osei joined Calloway Mills in 2001.")
+    reasoner.learn("Bram Osei has worked at Calloway Mills since 2001.")
     reasoner.learn("Bram Osei retired from Calloway Mills in 2016.")
     assert nothing_now(reasoner, "Where does Bram Osei work?")
     assert reasoner.ask("Where does Bram Osei work?", as_of=parse_as_of("2010-01-01")).answer == "Calloway Mills"
@@ -110,3 +110,15 @@ def test_they_after_a_marriage_is_both_of_them(reasoner: Reasoner) -> None:
     reasoner.learn("Ivo Sand married Lene Haug in 2012. In 2019 they moved to Orsk.")
     assert reasoner.ask("Where does Lene Haug live?").answer == "Orsk"
     assert reasoner.ask("Where does Ivo Sand live?").answer == "Orsk"
+
+
+def test_perfect_forms_leading_adverbs_and_purposes_leave_the_relation_as_it_is() -> None:
+    assert ("orm vidal", "work", "kestrel pottery") in told("Orm Vidal has worked at Kestrel Pottery since 2012.")
+    assert ("orm vidal", "live", "saltby") in told("Orm Vidal will move to Tarn next year. For now he lives in Saltby.")
+    assert ("orm vidal", "live", "brinmoor") in told("In 2009 Orm Vidal moved to Brinmoor to train as a baker.")
+
+
+def test_a_street_in_a_town_places_a_thing_in_the_town(reasoner: Reasoner) -> None:
+    reasoner.learn("The Ashcombe Lyceum stands on Quarry Lane in Ashcombe. Ashcombe lies in the county of Dremshire.")
+    assert reasoner.ask("In which county is the Ashcombe Lyceum?").answer == "Dremshire"
+
