@@ -207,10 +207,18 @@ def _build(x: str, family: str, y: str, type_: str, conf: float, rule: str, swap
 
 THEN_CONFIDENCE = 0.8  # "X, then Y" inside one sentence
 # "Paul Ode left Brightwave in 2022 and joined Northlight": one named subject, two verb phrases
+# the verb phrase after "and" ("… and still lives there", "… and later worked there as a surveyor")
+_THEN = r"(?:(?:then|later|also|still|now|afterwards|eventually|soon|subsequently)\s+)"
+_SECOND_VERB = (
+    r"(?:has\s+|had\s+)?(?:[a-z]+ed|bought|sold|left|joined|moved|went|became|gave|took|lived|lives|works|owns|"
+    r"married|founded|built|grew|runs|ran|teaches|taught|manages|leads|led|heads|keeps|kept|holds|held|wrote|began|"
+    r"plays|sings|sang|won)"
+)
+_NO_SUBJECT = re.compile(rf"^{_THEN}?{_SECOND_VERB}\b")
+_NAMED_SUBJECT = re.compile(r"^[A-Z][\w'\-]*(?:\s+[A-Z][\w'\-]*){0,3}(?=\s+[a-z])")
 _COORDINATED = gated(
     r"^(?P<s>[A-Z][\w'\-]*(?:\s+[A-Z][\w'\-]*){0,3})\s+(?P<a>(?:has\s+|had\s+)?[a-z]+(?:ed|s)?\b.*?)"
-    r",?\s+and\s+(?:then\s+|later\s+)?(?P<b>(?:has\s+|had\s+)?(?:[a-z]+ed|bought|sold|left|joined|moved|went|became|"
-    r"gave|took|lived|lives|works|owns|married|founded|built|grew)\b.*)$",
+    rf",?\s+and\s+{_THEN}?(?P<b>{_SECOND_VERB}\b.*)$",
     0,
     "and",
 )
@@ -229,7 +237,10 @@ def relations_in_sentence(sentence: str) -> list[Relation]:
     """Relations stated by a sentence: each clause's own, plus "X, then Y" sequences."""
     clauses = split_clauses(sentence)
     out: list[Relation] = []
-    for c in clauses:
+    named = _NAMED_SUBJECT.match(clauses[0]) if len(clauses) > 1 else None
+    for i, c in enumerate(clauses):
+        if i and named and _NO_SUBJECT.match(c):  # "X studied in Tarrin and later | worked there": X worked
+            c = f"{named.group(0)} {c}"
         for part in coordinated(c):
             out.extend(relations_in_clause(part))
     for a, b in zip(clauses, clauses[1:], strict=False):

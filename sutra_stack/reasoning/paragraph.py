@@ -197,9 +197,16 @@ def _cap(s: str) -> str:
     return s[:1].upper() + s[1:]
 
 
+_HELD_POST = re.compile(
+    r"\b(?:held|kept|occupied|filled)\s+(?:the|that|this|his|her|their)\s+(?:post|position|role|office)\b"
+)
+
+
 def _bare_role(s: str, role: tuple[str, str]) -> str:
-    """ "Anneli Rask took over as keeper that year" after "keeper of the Salt Point lighthouse": of it."""
+    """ "Anneli Rask took over as keeper that year" after "keeper of the Salt Point lighthouse": of it;
+    "he held the post until 2016": was keeper of it."""
     noun, of = role
+    s = _HELD_POST.sub(f"was {noun} of {of}", s)
     m = _BARE_ROLE.search(s)
     if m is None or m["n"].lower() != noun.split()[-1]:
         return s

@@ -8,7 +8,8 @@ restated as simple sentences the clause readers know, in the order they held:
 - ", where she opened a bakery" after a place → "she opened a bakery in Lisbon."; "there" after a
   place named earlier in the same sentence → "in <the place>";
 - ", who had been curator of the Glass Museum since 2010," → a sentence of its own about the one
-  named just before it (", which …" likewise about a thing);
+  named just before it (", which …" likewise about a thing); "… until 2016, when B took over" → "In
+  2016 B took over";
 - "A was replaced (succeeded) as treasurer of X by B in 2022" → "A was treasurer of X until 2022."
   and "B became treasurer of X in 2022."; "B succeeded A as …" gains the first of these;
 - "A stepped down (resigned, retired, stood down) as chair of X in 2019" → "A was chair of X until
@@ -42,6 +43,9 @@ _END = r"(?P<tail>(?:\s*,?\s+(?:in|on|during|by|after|before)\b.*?)?)\s*[.!?]?$"
 
 _WHERE = re.compile(
     rf"^(?P<main>.*\b(?P<p>in|at|to|into|near)\s+(?P<place>{_PLACE})),\s+where\s+(?P<rel>.+?)\s*[.!?]?$"
+)
+_WHEN_REL = re.compile(
+    rf"^(?P<main>.*\b(?i:in|until|till|by|since|from)\s+(?P<d>(?i:{DATE}))),\s+when\s+(?P<rel>.+?)\s*[.!?]?$"
 )
 _THERE = re.compile(r"(?<=\s)there\b(?!\s+(?:is|are|was|were|has|have|had|will|would|used)\b|['\u2019]s)")
 _PLACE_BEFORE = re.compile(rf"\b(?:in|at|to|into)\s+(?P<place>{_PLACE})")
@@ -104,6 +108,8 @@ def _once(s: str) -> list[str] | None:
     if ", where " in low and (m := _WHERE.match(s)):
         prep = "in" if m["p"] in ("to", "into") else m["p"]
         return [m["main"] + ".", _cap(f"{m['rel']} {prep} {m['place']}.")]
+    if ", when " in low and (m := _WHEN_REL.match(s)):  # "… until 2016, when Ada Wren took over"
+        return [m["main"] + ".", f"In {m['d']} {m['rel']}."]
     if (", who " in low or ", which " in low) and (m := _REL_MID.match(s) or _REL_END.match(s)):
         x = m["x"]
         about = _cap(f"{x} {m['rel'].rstrip('.!?')}.")

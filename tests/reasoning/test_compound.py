@@ -122,3 +122,17 @@ def test_a_street_in_a_town_places_a_thing_in_the_town(reasoner: Reasoner) -> No
     reasoner.learn("The Ashcombe Lyceum stands on Quarry Lane in Ashcombe. Ashcombe lies in the county of Dremshire.")
     assert reasoner.ask("In which county is the Ashcombe Lyceum?").answer == "Dremshire"
 
+
+
+def test_a_second_verb_phrase_after_and_has_the_same_subject() -> None:
+    got = told("Linnea Dahl trained in Askby and later worked there as a nurse.")
+    assert ("linnea dahl", "work", "askby") in got
+    assert ("linnea dahl", "live", "vesterholm") in told("Linnea Dahl grew up in Vesterholm and still lives there.")
+
+
+def test_holding_the_post_until_a_year_when_another_took_over(reasoner: Reasoner) -> None:
+    reasoner.learn("Ansel Moe became conductor of the Brask Choir in 2003. He held the post until 2014, "
+                   "when Dina Falk took over as conductor.")
+    assert reasoner.ask("Who is the conductor of the Brask Choir?").answer == "Dina Falk"
+    then = reasoner.ask("Who is the conductor of the Brask Choir?", as_of=parse_as_of("2010-01-01"))
+    assert then.answer == "Ansel Moe"
