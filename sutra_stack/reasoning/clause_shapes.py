@@ -72,6 +72,12 @@ TRANSFER = gated(
     re.I,
     "sold gave handed donated passed bequeathed transferred sells gives donates", "to",
 )
+SOLD_TO = gated(  # "the bakery was sold (by Pavel Dorn) to Ines Roa": the new owner
+    rf"^(?P<y>.+?)\s+{BE}\s+(?P<v>sold|given|donated|handed\s+over|passed\s+on|bequeathed|transferred|left)"
+    r"(?:\s+by\s+(?P<s>.+?))?\s+to\s+(?P<x>.+)$",
+    re.I,
+    "is are was were been", "sold given donated handed passed bequeathed transferred left", "to",
+)
 OWNED_BY = gated(
     rf"^(?P<y>.+?)\s+{BE}\s+(?:now\s+)?(?:owned|bought|purchased|inherited|acquired)\s+by\s+"
     rf"(?P<x>.+)$",

@@ -201,6 +201,12 @@ def _structural(t: str, loose: bool = True) -> list[Relation]:
     if m and not re.match(r"^(?:to|into|in|on|place|part|care|over|off|up)\b", m["x"], re.I):
         thing, _ = _thing(m["x"], cut=False)
         return _rel(thing, LOCATED, _place(m["y"]), OPEN_CONFIDENCE, "put")
+    m = S.SOLD_TO.match(t, mask)
+    if m:
+        thing, _ = _thing(m["y"], cut=False)
+        seller = _subject(m["s"]) if m["s"] else None
+        return _rel(_subject(S.OBJECT_END.sub("", m["x"])), OWN, thing, OPEN_CONFIDENCE, "sold-to") + _rel(
+            seller, "verb:" + verb_lemma(m["v"].split()[0]), thing, LOOSE_CONFIDENCE, "sold-to")
     m = S.TRANSFER.match(t, mask)
     if m:
         thing, _ = _thing(m["y"], cut=False)

@@ -76,6 +76,10 @@ _IT_SUBJECT = re.compile(
 _IT = re.compile(r"\bit\b(?!['\u2019]s\b)", re.I)
 _ITS = re.compile(r"\bits\b", re.I)
 _THERE = re.compile(r"(?<!^)\bthere\b", re.I)
+_THERE_FIRST = re.compile(  # "There she opened a bakery.": she opened a bakery in the place just named
+    r"^There,?\s+(?!(?:is|are|was|were|has|have|had|will|would|used|seems?|remains?|lies|lay|stands?|stood)\b)"
+    r"(?P<rest>.+?)\s*(?P<end>[.!?]?)$"
+)
 
 
 def _subject_name(sentence: str) -> str | None:
@@ -232,6 +236,9 @@ def resolve(sentences: list[str]) -> list[str]:
     out: list[str] = []
     for n, sentence in enumerate(sentences):
         s, year = _years(sentence, year)
+        there = _THERE_FIRST.match(s) if place is not None else None
+        if there:
+            s = _cap(f"{there['rest']} in {place}{there['end'] or '.'}")
         subject = _subject_name(s)
         if subject and not subject.lower().startswith("the ") and _acts_as_person(s, subject):
             persons.add(subject)

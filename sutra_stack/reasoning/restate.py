@@ -7,6 +7,9 @@ restated as simple sentences the clause readers know, in the order they held:
   and "In 2016 Maren Koch moved to Lisbon." (also "left Ostrava for Lisbon");
 - ", where she opened a bakery" after a place → "she opened a bakery in Lisbon."; "there" after a
   place named earlier in the same sentence → "in <the place>";
+- "Ravi Nair, a chemist, lives in Dunholm" → "Ravi Nair is a chemist." and "Ravi Nair lives in
+  Dunholm."; "Before moving to Fenwick in 2015, Ola Strom lived in Tarby" → "Ola Strom lived in
+  Tarby until 2015." and "In 2015 Ola Strom moved to Fenwick." ("After moving …" the other way);
 - ", who had been curator of the Glass Museum since 2010," → a sentence of its own about the one
   named just before it (", which …" likewise about a thing); "… until 2016, when B took over" → "In
   2016 B took over";
@@ -46,6 +49,11 @@ _WHERE = re.compile(
 )
 _WHEN_REL = re.compile(
     rf"^(?P<main>.*\b(?i:in|until|till|by|since|from)\s+(?P<d>(?i:{DATE}))),\s+when\s+(?P<rel>.+?)\s*[.!?]?$"
+)
+_APPOSITION = re.compile(rf"^(?P<x>{_NAME}),\s+(?P<app>(?:an?|the)\s+[^,]+?),\s+(?P<rest>[a-z].*?)\s*[.!?]?$")
+_BEFORE_MOVING = re.compile(
+    rf"^(?P<w>Before|After)\s+(?:moving|relocating|emigrating)\s+to\s+(?P<b>{_PLACE})(?:\s+in\s+(?P<d>{DATE}))?,\s+"
+    rf"(?P<x>{_SUBJECT})\s+(?P<rest>.+?)\s*[.!?]?$"
 )
 _THERE = re.compile(r"(?<=\s)there\b(?!\s+(?:is|are|was|were|has|have|had|will|would|used)\b|['\u2019]s)")
 _PLACE_BEFORE = re.compile(rf"\b(?:in|at|to|into)\s+(?P<place>{_PLACE})")
@@ -108,6 +116,15 @@ def _once(s: str) -> list[str] | None:
     if ", where " in low and (m := _WHERE.match(s)):
         prep = "in" if m["p"] in ("to", "into") else m["p"]
         return [m["main"] + ".", _cap(f"{m['rel']} {prep} {m['place']}.")]
+    if low.startswith(("before moving", "after moving", "before relocating", "after relocating", "before emigrating",
+                       "after emigrating")) and (m := _BEFORE_MOVING.match(s)):
+        moved = _cap(f"{'In ' + m['d'] + ' ' if m['d'] else ''}{m['x']} moved to {m['b']}.")
+        if m["w"] == "After":
+            return [moved, _cap(f"{m['x']} {m['rest']}.")]
+        rest = m["rest"] + (f" until {m['d']}" if m["d"] and not _WHEN.search(m["rest"]) else "")
+        return [_cap(f"{m['x']} {rest}."), moved]
+    if ", " in s and (m := _APPOSITION.match(s)):  # "Ravi Nair, a chemist, lives in Dunholm"
+        return [f"{m['x']} is {m['app']}.", f"{m['x']} {m['rest']}."]
     if ", when " in low and (m := _WHEN_REL.match(s)):  # "… until 2016, when Ada Wren took over"
         return [m["main"] + ".", f"In {m['d']} {m['rel']}."]
     if (", who " in low or ", which " in low) and (m := _REL_MID.match(s) or _REL_END.match(s)):

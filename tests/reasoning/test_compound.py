@@ -136,3 +136,23 @@ def test_holding_the_post_until_a_year_when_another_took_over(reasoner: Reasoner
     assert reasoner.ask("Who is the conductor of the Brask Choir?").answer == "Dina Falk"
     then = reasoner.ask("Who is the conductor of the Brask Choir?", as_of=parse_as_of("2010-01-01"))
     assert then.answer == "Ansel Moe"
+
+
+def test_an_apposition_and_a_fronted_move_each_state_their_facts(reasoner: Reasoner) -> None:
+    reasoner.learn("Ravi Sethi, a glassblower, lives in Pollock.")
+    assert reasoner.ask("Where does Ravi Sethi live?").answer == "Pollock"
+    reasoner.learn("Before moving to Quenby in 2016, Ilka Dorn lived in Sallow.")
+    assert reasoner.ask("Where does Ilka Dorn live?").answer == "Quenby"
+    assert reasoner.ask("Where does Ilka Dorn live?", as_of=parse_as_of("2012-01-01")).answer == "Sallow"
+
+
+def test_there_opening_a_sentence_is_the_place_just_named() -> None:
+    got = told("Zara Quill moved to Tenby in 2019. There she opened a bakery.")
+    assert ("zara quill", "verb:open in", "tenby") in got
+
+
+def test_a_thing_sold_in_the_passive_is_owned_by_its_buyer(reasoner: Reasoner) -> None:
+    reasoner.learn("Pavla Krug owned the Ember Forge.")
+    reasoner.learn("In May 2020 the Ember Forge was sold by Pavla Krug to Timo Rask.")
+    assert reasoner.ask("Who owns the Ember Forge?").answer == "Timo Rask"
+    assert reasoner.ask("Who sold the Ember Forge?").answer == "Pavla Krug"

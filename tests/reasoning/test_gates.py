@@ -41,6 +41,7 @@ SHAPES = [
     "Kai Orr lent his canoe to Lia Berg.",
     "Lia Berg borrowed a ladder from Kai Orr.",
     "Lia Berg gave the canoe back to Kai Orr.",
+    "The mill was sold by Jo Park to Ann Lee in 2019.",
     "Lea Sund's older brother is Max Sund.",
     "The head of the guild is Nils Ohm.",
     "Ola Pike is Pia Quist's cousin.",
