@@ -350,3 +350,24 @@ def test_a_file_dropped_on_the_drop_zone_is_learned(dash: Page, stack: Stack) ->
     job = page.locator("li[data-job]").filter(has_text="dropped.csv")
     job.get_by_test_id("job-state").filter(has_text="done").wait_for(timeout=60_000)
     assert "31 / 31 lines, 30 learned" in job.inner_text()
+
+
+def test_route_latency_and_storage_ops_show_after_traffic(dash: Page, stack: Stack) -> None:
+    page = unlock(dash, admin_token(stack))
+    with stack.api() as api:
+        assert api.post("/learn", json={"content": "The little egret fishes in the shallow lagoon."}).status_code == 200
+        for _ in range(12):
+            r = api.post("/ask", json={"question": "Where does the little egret fish?"})
+            assert r.status_code == 200, r.text
+    routes = page.get_by_role("table", name="Routes of sutra-api")
+    ask = routes.locator("tr[data-route='POST /ask']")
+    page.wait_for_function("() => { const r = document.querySelector(\"tr[data-route='POST /ask']\");"
+                           " return r && Number(r.querySelector('[data-testid=route-requests]').textContent"
+                           ".replace(/,/g, '')) >= 12 && /ms$/.test(r.querySelector('[data-testid=route-p99]')"
+                           ".textContent); }", timeout=30_000)
+    for cell in ("route-p50", "route-p99"):
+        assert float(ask.get_by_test_id(cell).inner_text().removesuffix(" ms")) > 0
+    page.wait_for_function("() => /^[0-9.]+$/.test(document.querySelector('[data-testid=ops-per-second]')"
+                           ".textContent)", timeout=30_000)
+    assert page.get_by_test_id("latency-p50").inner_text().endswith(" ms")
+    shoot_panels(dash, "Storage", "API traffic", suffix="traffic")
