@@ -178,17 +178,43 @@ def _held(entity: Entity, cands: Candidates, *, fuzzy: bool) -> list[str]:
     holds no such id and `fuzzy`, the candidates' entities that differ by one word."""
     held = {h.concept_id for h in cands.hits} | set(cands.entities)
     if entity.id in held:
-        return [entity.id]
+        named = _named_ones(cands, {entity.id}) if fuzzy else set()
+        return sorted(named) if len(named) == 1 else [entity.id]  # "the old ferry": the Skarv
     if not fuzzy:  # the same words but for number ("birds of prey" for "a bird of prey")
         ws = content_words(entity.key)
         return sorted(e.id for e in cands.entities.values() if content_words(e.key) == ws)
-    near = sorted(e.id for e in cands.entities.values() if _same_thing(e, entity))
-    if near:
-        return near
+    near = {e.id for e in cands.entities.values() if _same_thing(e, entity)}
     # "the vineyard" for "a small vineyard near Carrow": the one known thing it is the head noun of;
     # several such things ("a wooden sailboat", "a fibreglass sailboat") are not guessed between
-    headed = sorted(e.id for e in cands.entities.values() if names_by_head(entity, e))
-    return headed if len(headed) == 1 else []
+    headed = near or {e.id for e in cands.entities.values() if names_by_head(entity, e)}
+    named = _named_ones(cands, headed)
+    if named:  # "the fishing boat" for "an old fishing boat named the Tern": the thing said to be one
+        headed = {i for i in headed if not _named_ones(cands, {i})} | named
+    elif near:
+        return sorted(near)
+    return sorted(headed) if len(headed) == 1 else []
+
+
+def _named_ones(cands: Candidates, kinds: set[str]) -> set[str]:
+    """The things with a name of their own said to be one of `kinds` ("the Tern" for "old fishing boat")."""
+    return {r.subject.id for rels in cands.relations.values() for r in rels
+            if r.family == "isa" and r.object.id in kinds and r.subject.display[:1].isupper()}
+
+
+def _read_about_named(store: KnowledgeStore, known: Entity, cands: Candidates) -> None:
+    """When the question's thing is known by its name only ("the fishing boat" is "the Tern"), the facts
+    that name it join the candidates (one text search), as the question's words may not find them."""
+    held = _held(known, cands, fuzzy=True)
+    if len(held) != 1 or held[0] == known.id:
+        return
+    named = cands.entities.get(held[0])
+    if named is None or set(content_words(named.key)) & set(content_words(known.key)):
+        return
+    rels, ents = parse_contents({h.concept_id: h.content for h in store.text_search(named.display, k=SEARCH_K)})
+    for fact, rs in rels.items():
+        cands.relations.setdefault(fact, rs)
+    for eid, e in ents.items():
+        cands.entities.setdefault(eid, e)
 
 
 def endpoints(frame: Frame, cands: Candidates) -> tuple[list[str], list[str]]:
@@ -268,6 +294,7 @@ def ask(store: KnowledgeStore, question: str, *, max_paths: int = 5, max_depth: 
     paths: list[GraphPath] = []
     read: dict[str, Concept] = {}  # concepts on the paths, when the path search returned them
     if frame.known is not None and frame.families is not None:
+        _read_about_named(store, frame.known, cands)
         starts, targets = endpoints(frame, cands)
         if starts and targets:
             paths = _find_paths(store, batched, frame, starts, targets, max_depth, max_paths * PATHS_PER_ANSWER,

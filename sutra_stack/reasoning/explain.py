@@ -94,7 +94,15 @@ def build_answer(question: str, frame: Frame, good: list[Voted], concepts: dict[
                 if slot is not None:
                     fact = facts[0] if frame.direction == BACKWARD else facts[-1]
                     slots.setdefault(slot, []).append(Entry(aid, fact, learned_key(concepts, fact)))
-        for aid, (fact, by) in settle(slots, concepts, as_of).dropped.items():
+        dropped = settle(slots, concepts, as_of).dropped
+        if frame.former:  # "who used to own X": the latest of the values a later fact replaced
+            replaced = {a: learned_key(concepts, fact) for a, (fact, by) in dropped.items() if by and a in by_answer}
+            if not replaced:
+                return None
+            latest = max(replaced, key=lambda a: replaced[a])
+            by_answer = {latest: by_answer[latest]}
+            dropped = {}
+        for aid, (fact, by) in dropped.items():
             if aid in by_answer:
                 del by_answer[aid]
                 superseded.append((aid, fact, by))

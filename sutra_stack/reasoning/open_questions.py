@@ -194,7 +194,7 @@ def open_frame(q: str) -> OpenFrame | None:
         return OpenFrame(kin_families(fam), BACKWARD, x)  # "Signe's sister": also whoever is her sibling
     m = _WHOSE.match(q)
     if m and (fam := _noun_family(m["n"])) and (x := make_entity(m["x"])):
-        return OpenFrame({fam}, FORWARD, x)
+        return OpenFrame(kin_families(fam), FORWARD, x)  # "whose son is Nils": whose child he is
     m = _WHO_ROLE.match(q)
     if m and (x := make_entity(m["x"])):
         return OpenFrame({"of:" + _ROLE_OF_VERB.get(verb_lemma(m["v"]), verb_lemma(m["v"]))}, BACKWARD, x)

@@ -224,6 +224,10 @@ _EVENT: dict[str, str] = {
 
 # relation nouns: synonyms → one name; adjectives that do not change the relation are dropped
 _NOUN_SYNONYMS = {
+    "children": "child",
+    "kids": "child",
+    "kid": "child",
+    "grandchildren": "grandchild",
     "chief executive": "ceo",
     "chief executive officer": "ceo",
     "managing director": "ceo",
@@ -332,13 +336,22 @@ def slot_by_object(family: str) -> bool:
 
 
 SIBLING, PARENT, CHILD = "of:sibling", "of:parent", "of:child"
+AUNCLE, NIBLING = "of:aunt or uncle", "of:niece or nephew"
+GRANDPARENT, GRANDCHILD = "of:grandparent", "of:grandchild"
 SIBLING_NOUNS = frozenset({"of:sister", "of:brother", SIBLING})
 PARENT_NOUNS = frozenset({"of:mother", "of:father", PARENT})
 CHILD_NOUNS = frozenset({"of:daughter", "of:son", CHILD})
-_SEX_NAMED = frozenset({"of:sister", "of:brother", "of:mother", "of:father", "of:daughter", "of:son"})
+_AUNCLE_NOUNS = frozenset({"of:aunt", "of:uncle", AUNCLE})
+_NIBLING_NOUNS = frozenset({"of:niece", "of:nephew", NIBLING})
+_GRANDPARENT_NOUNS = frozenset({"of:grandmother", "of:grandfather", GRANDPARENT})
+_GRANDCHILD_NOUNS = frozenset({"of:granddaughter", "of:grandson", GRANDCHILD})
+_SEX_NAMED = frozenset({"of:sister", "of:brother", "of:mother", "of:father", "of:daughter", "of:son", "of:aunt",
+                        "of:uncle", "of:niece", "of:nephew", "of:grandmother", "of:grandfather", "of:granddaughter",
+                        "of:grandson"})
+KIN_GROUPS = ((SIBLING_NOUNS, SIBLING), (PARENT_NOUNS, PARENT), (CHILD_NOUNS, CHILD), (_AUNCLE_NOUNS, AUNCLE),
+              (_NIBLING_NOUNS, NIBLING), (_GRANDPARENT_NOUNS, GRANDPARENT), (_GRANDCHILD_NOUNS, GRANDCHILD))
 # the family a kinship question also accepts: whoever is that, whatever their sex ("Rosa's brother": her sibling)
-GENERIC_KIN = {f: g for nouns, g in ((SIBLING_NOUNS, SIBLING), (PARENT_NOUNS, PARENT), (CHILD_NOUNS, CHILD))
-               for f in nouns}
+GENERIC_KIN = {f: g for nouns, g in KIN_GROUPS for f in nouns}
 _SYMMETRIC = {
     "of:cousin": "of:cousin",
     "of:sister": SIBLING,
@@ -352,16 +365,18 @@ _SYMMETRIC = {
     "of:mother": CHILD,
     "of:father": CHILD,
     PARENT: CHILD,
+    # "P is the uncle of A": A is P's niece or nephew; grandparents and grandchildren likewise
+    **{f: NIBLING for f in _AUNCLE_NOUNS},
+    **{f: AUNCLE for f in _NIBLING_NOUNS},
+    **{f: GRANDCHILD for f in _GRANDPARENT_NOUNS},
+    **{f: GRANDPARENT for f in _GRANDCHILD_NOUNS},
 }
-
-
-KIN_GROUPS = (SIBLING_NOUNS, PARENT_NOUNS, CHILD_NOUNS)
 
 
 def kin_families(family: str) -> set[str]:
     """What a kinship question's family accepts: a sexed noun also its sexless family ("sister": a
     sibling); a sexless one every noun of its group ("child": a daughter or a son); else itself."""
-    for group in KIN_GROUPS:
+    for group, _generic in KIN_GROUPS:
         if family in group:
             return set(group) if family not in _SEX_NAMED else {family, GENERIC_KIN[family]}
     return {family}
@@ -369,7 +384,7 @@ def kin_families(family: str) -> set[str]:
 
 def is_kin(family: str) -> bool:
     """Kinship holds between two people, one fact each: it is not followed through a third person."""
-    return family == "spouse" or (family.startswith("of:") and family[3:] in KIN_NOUNS)
+    return family == "spouse" or family in GENERIC_KIN or (family.startswith("of:") and family[3:] in KIN_NOUNS)
 
 
 def converse(r: Relation) -> Relation | None:

@@ -8,12 +8,22 @@ round), the named entity, and for yes/no questions the second entity.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sutra_stack.reasoning.asked_kind import PERSON, TIME
 from sutra_stack.reasoning.extract import MULTI_VALUED, RELATION_WORDS, verb_lemma
 from sutra_stack.reasoning.open_questions import open_frame
-from sutra_stack.reasoning.predicates import IRREGULAR_PAST, WORK, WORKPLACE_VERBS, verb_family, where_families
+from sutra_stack.reasoning.predicates import (
+    IRREGULAR_PAST,
+    WORK,
+    WORKPLACE_VERBS,
+    is_kin,
+    kin_families,
+    noun_family,
+    slot_key,
+    verb_family,
+    where_families,
+)
 from sutra_stack.reasoning.text import Entity, content_words, make_entity, strip_end
 
 FORWARD, BACKWARD = "forward", "backward"
@@ -31,6 +41,7 @@ class Frame:
     verb_prefix: bool = False  # families are verb lemmas that match any preposition
     place_class: str | None = None  # "in which country is X": the kind of place the answer must be
     wants: str | None = None  # "when", "who" after a verb another word could ask too: the answer's kind (asked_kind)
+    former: bool = False  # "who used to own X", "the previous owner": the value a later fact replaced
 
     @property
     def yes_no(self) -> bool:
@@ -108,6 +119,8 @@ _YES_NO: list[tuple[re.Pattern[str], frozenset[str], bool]] = [
     (re.compile(rf"^{_BE}\s+{_X}\s+{_A}(?:kind|type|sort|form)\s+of\s+{_Y}$", re.I), frozenset(H | {"is"}), False),
     (re.compile(rf"^{_BE}\s+{_X}\s+(?:a\s+)?part\s+of\s+{_Y}$", re.I), frozenset(P), True),
     (re.compile(rf"^{_BE}\s+{_X}\s+(?:caused|triggered)\s+by\s+{_Y}$", re.I), frozenset(C), True),
+    (re.compile(rf"^{_BE}\s+{_X}\s+(?:married\s+to|the\s+(?:husband|wife|spouse)\s+of)\s+{_Y}$", re.I),
+     frozenset({"spouse"}), False),
     (re.compile(rf"^{_BE}\s+{_X}\s+an?\s+{_Y}$", re.I), frozenset(H | {"is"}), False),
     (re.compile(rf"^{_AUX}\s+{_X}\s+{_CAUSE_V}\s+{_Y}$", re.I), frozenset(C), False),
     (re.compile(rf"^{_AUX}\s+{_X}\s+(?:contain|include|have|consist\s+of)\s+{_Y}$", re.I), frozenset(P), False),
@@ -144,6 +157,11 @@ def parse_question(question: str) -> Frame:
     q = _NOISE.sub(" ", _CHAIN.sub(" ", q))
     q = re.sub(r"\s+", " ", q).strip().rstrip(",")
     q = _WHERE_FIND.sub("where is ", q)
+    former, plain = _former(q)
+    if former:
+        frame = _parse(plain, chain)
+        if frame.families and not frame.yes_no and any(slot_key("", f, "") for f in frame.families):
+            return replace(frame, former=True)
     frame = _parse(q, chain)
     if frame.families is None and _WHICH.match(q):  # "which factors cause X" read as "what causes X"
         rest = _WHICH.sub("", q)
@@ -155,7 +173,57 @@ def parse_question(question: str) -> Frame:
     return frame
 
 
+_BEFORE = re.compile(r"^(?P<q>(?:who|where|what|which)\s.+?)\s+before\s+(?!(?:the\s+)?(?:next|last|first)\b).+$",
+                     re.I)
+_USED_TO = re.compile(r"^(?P<w>who|where|what|which\s+\w+)\s+(?:(?P<aux>did|does)\s+(?P<x>.+?)\s+)?use(?:d)?\s+to\s+"
+                      r"(?P<v>[a-z]+)\b(?P<rest>.*)$", re.I)
+_PREVIOUS = re.compile(r"\b(?:the\s+)?(?:previous|former|earlier)\s+(?=(?:[a-z]+\s+)?[a-z]+\s+of\b)", re.I)
+
+
+def _former(q: str) -> tuple[bool, str]:
+    """Whether a question asks for a replaced value ("who owned X before Y", "where did X use to live",
+    "who was the previous owner of X"), and the question without those words."""
+    m = _USED_TO.match(q)
+    if m:
+        w, v, rest = m["w"], m["v"], m["rest"]
+        if m["x"]:  # "where did X use to live" → "where did X live"
+            return True, f"{w} did {m['x']} {v}{rest}"
+        past = "was" if v.lower() == "be" else ("owned" if v.lower() == "own" else v)
+        return True, f"{w} {past}{rest}"  # "who used to own X" → "who owned X"
+    m = _BEFORE.match(q)
+    if m:
+        return True, m["q"]
+    if _PREVIOUS.search(q) and q.lower().startswith("who "):
+        return True, _PREVIOUS.sub("the ", q, count=1)
+    return False, q
+
+
+_KIN_YES_NO = (re.compile(rf"^{_BE}\s+{_X}\s+the\s+(?P<n>[a-z]+(?:\s+[a-z]+)?)\s+of\s+{_Y}$", re.I),
+               re.compile(r"^(?i:is|are|was|were)\s+(?P<xy>(?:[A-Z][\w\-]*\s+)+[A-Z][\w\-]*)['\u2019]s?\s+"
+                          r"(?P<n>[a-z]+)$"))
+
+
+def _kin_yes_no(q: str) -> Frame | None:
+    """"Is Frida the sister of Nils?", "Is Frida Nils's sister?": kinship between the two (no slot:
+    kinship does not change, so a yes needs no 'now')."""
+    for rx in _KIN_YES_NO:
+        m = rx.match(q)
+        if m and is_kin(fam := noun_family(m["n"])):
+            names = m["xy"].split() if "xy" in m.groupdict() else []
+            if names and len(names) % 2:
+                continue  # "Is Jens Holt Dagmar Holt's brother": two names of as many words each, else unsure
+            half = len(names) // 2
+            x, y = ((make_entity(" ".join(names[:half])), make_entity(" ".join(names[half:]))) if names
+                    else (make_entity(m["x"]), make_entity(m["y"])))
+            if x and y:
+                return Frame(frozenset(kin_families(fam)), FORWARD, x, y, chain=False)
+    return None
+
+
 def _parse(q: str, chain: bool) -> Frame:
+    kin = _kin_yes_no(q) if q[:3].lower() in ("is ", "are", "was", "wer") else None
+    if kin is not None:
+        return kin
     for rx, fams, swap in _YES_NO:
         m = rx.match(q)
         if m:

@@ -117,3 +117,37 @@ def test_what_a_kind_of_thing_does_is_asked_by_its_verb(reasoner: Reasoner) -> N
     _answers(reasoner, "What do woodpeckers drill?", "holes")
     _nothing(reasoner, "What do woodpeckers eat?")
     assert reasoner.ask("What do glaciers move?").kind != "path"  # "slowly" is how, not what
+
+
+def test_more_kinship_from_either_side_and_as_yes_or_no(reasoner: Reasoner) -> None:
+    _learn(reasoner, ["Stina Borg is the mother of Emil Borg and Tuva Borg.", "Gunnar Ås is the uncle of Lea Ås.",
+                      "Vera Holm married Ivar Dahl in 2011."])
+    _answers(reasoner, "Who are Stina Borg's children?", "Emil Borg")
+    assert "Tuva Borg" in reasoner.ask("Who are Stina Borg's children?").answer
+    _answers(reasoner, "Whose son is Emil Borg?", "Stina Borg")
+    _answers(reasoner, "Who is Gunnar Ås's niece?", "Lea Ås")
+    _answers(reasoner, "Is Vera Holm married to Ivar Dahl?", "Yes")
+    _answers(reasoner, "Is Stina Borg the mother of Tuva Borg?", "Yes")
+    _answers(reasoner, "Is Stina Borg Emil Borg's mother?", "Yes")
+    assert reasoner.ask("Is Vera Holm married to Emil Borg?").kind != "path"
+    assert reasoner.ask("Is Stina Borg the mother of Lea Ås?").kind != "path"
+
+
+def test_a_former_value_is_the_one_a_later_fact_replaced(reasoner: Reasoner) -> None:
+    _learn(reasoner, ["Jarl Eide lives in Voss.", "Brit Sand owns a green trailer.",
+                      "Ulf Rye is the captain of the Moa Rowers."],
+           ["Jarl Eide moved to Lom in 2019.", "Brit Sand sold the green trailer to Tor Haug in 2020.",
+            "In 2022 Ulf Rye was replaced as captain of the Moa Rowers by Siv Rye."])
+    _answers(reasoner, "Where did Jarl Eide use to live?", "Voss")
+    _answers(reasoner, "Where did Jarl Eide live before 2019?", "Voss")
+    _answers(reasoner, "Who used to own the green trailer?", "Brit Sand")
+    _answers(reasoner, "Who was the previous owner of the green trailer?", "Brit Sand")
+    _answers(reasoner, "Who was captain of the Moa Rowers before Siv Rye?", "Ulf Rye")
+    _answers(reasoner, "Who owns the green trailer?", "Tor Haug")
+    _nothing(reasoner, "Who used to own the Moa Rowers?")
+
+
+def test_a_thing_asked_by_its_kind_is_the_named_one_of_that_kind(reasoner: Reasoner) -> None:
+    _learn(reasoner, ["Odd Lie owns an old ferry named the Skarv."], ["Odd Lie sold the Skarv to Kari Vik in 2021."])
+    _answers(reasoner, "Who owns the ferry?", "Kari Vik")
+    _answers(reasoner, "Who owns the old ferry?", "Kari Vik")
