@@ -86,7 +86,10 @@ _RETIRED_FROM = re.compile(
     rf"^{_LEAD}(?P<x>{_SUBJECT})\s+(?:has\s+|had\s+)?(?:retired|resigned|stepped\s+down)\s+from\s+"
     rf"(?P<o>(?:the\s+)?{_CAP}(?:\s+{_CAP})*){_END}"
 )
-_STEP_DOWN_WORDS = (" down as ", " resigned as ", " retired as ", " quit as ", " resigns as ", " retires as ")
+_STEP_DOWN = re.compile(r" (?:down|resigned|retired|quit|resigns|retires) as ")
+_SUCCESSION = re.compile(r" (?:succeeded|replaced|succeeds|replaces) ")
+# a restatement needs a comma or one of these words
+_MARKERS = re.compile(r",\s|\s(?:from|left|succeeded|replaced|succeeds|replaces|as)\s", re.I)
 
 
 def _cap(s: str) -> str:
@@ -112,6 +115,8 @@ def _role(m: re.Match[str]) -> str:
 
 def _once(s: str) -> list[str] | None:
     """One restatement of `s` (the sentences it becomes), or None when none applies."""
+    if _MARKERS.search(s) is None:  # most sentences: none of the words any restatement needs
+        return None
     low = s.lower()
     if ", where " in low and (m := _WHERE.match(s)):
         prep = "in" if m["p"] in ("to", "into") else m["p"]
@@ -142,10 +147,10 @@ def _once(s: str) -> list[str] | None:
     if (" replaced " in low or " succeeded " in low) and (m := _REPLACED.match(s)):
         date = _date(m["lead"], m["tail"])
         return [_ended(m["x"], "was " + _role(m), date), _cap(f"{m['lead']}{m['y']} became {_role(m)}{m['tail']}.")]
-    if any(w in low for w in (" succeeded ", " replaced ", " succeeds ", " replaces ")) and (m := _SUCCEEDED.match(s)):
+    if _SUCCESSION.search(low) and (m := _SUCCEEDED.match(s)):
         date = _date(m["lead"], m["tail"])
         return [_ended(m["x"], "was " + _role(m), date), s]
-    if any(w in low for w in _STEP_DOWN_WORDS) and (m := _STEPPED_DOWN.match(s)):
+    if _STEP_DOWN.search(low) and (m := _STEPPED_DOWN.match(s)):
         date = _date(m["lead"], m["tail"])
         return [s, _ended(m["x"], "was " + _role(m), date)]
     if " from " in low and (m := _RETIRED_FROM.match(s)):
