@@ -151,3 +151,13 @@ def test_a_thing_asked_by_its_kind_is_the_named_one_of_that_kind(reasoner: Reaso
     _learn(reasoner, ["Odd Lie owns an old ferry named the Skarv."], ["Odd Lie sold the Skarv to Kari Vik in 2021."])
     _answers(reasoner, "Who owns the ferry?", "Kari Vik")
     _answers(reasoner, "Who owns the old ferry?", "Kari Vik")
+
+
+def test_who_has_a_thing_is_its_holder_unless_it_changed_hands_since(reasoner: Reasoner) -> None:
+    _learn(reasoner, ["Hedda Moe owns a kayak.", "Ivo Lund owns a drone."],
+           ["Hedda Moe lent her kayak to Pål Ruud.", "Ivo Lund lent the drone to Bo Eng in 2019."],
+           ["Ivo Lund sold the drone to Kai Berg in 2022."])
+    _answers(reasoner, "Who has Hedda Moe's kayak?", "Pål Ruud")
+    _answers(reasoner, "Who has the kayak on loan?", "Pål Ruud")
+    _answers(reasoner, "Who owns the kayak?", "Hedda Moe")
+    _answers(reasoner, "Who has the drone?", "Kai Berg")  # sold after it was lent
