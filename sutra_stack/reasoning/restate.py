@@ -4,7 +4,8 @@ Some sentences state two facts, or a fact and the end of another, in one breath.
 restated as simple sentences the clause readers know, in the order they held:
 
 - "In 2016 Maren Koch moved from Ostrava to Lisbon" → "Maren Koch lived in Ostrava until 2016."
-  and "In 2016 Maren Koch moved to Lisbon." (also "left Ostrava for Lisbon");
+  and "In 2016 Maren Koch moved to Lisbon." (also "moved to Lisbon from Ostrava", "left Ostrava
+  for Lisbon"); "X no longer lives in Faro" → "X lived in Faro until recently.";
 - ", where she opened a bakery" after a place → "she opened a bakery in Lisbon."; "there" after a
   place named earlier in the same sentence → "in <the place>";
 - "Ravi Nair, a chemist, lives in Dunholm" → "Ravi Nair is a chemist." and "Ravi Nair lives in
@@ -67,6 +68,17 @@ _MOVE_FROM = re.compile(
     rf"^{_LEAD}(?P<x>{_SUBJECT})\s+(?P<v>moved|relocated|emigrated|moves|relocates)\s+(?:back\s+)?from\s+"
     rf"(?P<a>{_PLACE})\s+(?:to|into)\s+(?P<b>.+?)\s*[.!?]?$"
 )
+_MOVE_TO_FROM = re.compile(
+    rf"^{_LEAD}(?P<x>{_SUBJECT})\s+(?P<v>moved|relocated|emigrated|moves|relocates)\s+(?:back\s+)?(?:to|into)\s+"
+    rf"(?P<b>{_PLACE})\s+from\s+(?P<a>{_PLACE})(?P<tail>.*?)\s*[.!?]?$"
+)
+_NO_LONGER = re.compile(
+    rf"^(?P<x>{_SUBJECT})\s+(?:(?P<be>is)\s+no\s+longer|no\s+longer\s+(?P<v>lives|works|owns|runs|heads|chairs|"
+    r"manages|leads|teaches|coaches|edits|directs))\s+(?P<rest>.+?)\s*[.!?]?$"
+)
+_PAST = {"lives": "lived", "works": "worked", "owns": "owned", "runs": "ran", "heads": "headed",
+         "chairs": "chaired", "manages": "managed", "leads": "led", "teaches": "taught", "coaches": "coached",
+         "edits": "edited", "directs": "directed"}
 _LEFT_FOR = re.compile(
     rf"^{_LEAD}(?P<x>{_SUBJECT})\s+(?:left|leaves)\s+(?P<a>{_PLACE})\s+for\s+(?P<b>{_PLACE}.*?)\s*[.!?]?$"
 )
@@ -89,7 +101,7 @@ _RETIRED_FROM = re.compile(
 _STEP_DOWN = re.compile(r" (?:down|resigned|retired|quit|resigns|retires) as ")
 _SUCCESSION = re.compile(r" (?:succeeded|replaced|succeeds|replaces) ")
 # a restatement needs a comma or one of these words
-_MARKERS = re.compile(r",\s|\s(?:from|left|succeeded|replaced|succeeds|replaces|as)\s", re.I)
+_MARKERS = re.compile(r",\s|\s(?:from|left|succeeded|replaced|succeeds|replaces|as|longer)\s", re.I)
 
 
 def _cap(s: str) -> str:
@@ -141,6 +153,12 @@ def _once(s: str) -> list[str] | None:
     if " from " in low and (m := _MOVE_FROM.match(s)):
         date = _date(m["lead"], m["b"])
         return [_ended(m["x"], "lived in " + m["a"], date), _cap(f"{m['lead']}{m['x']} {m['v']} to {m['b']}.")]
+    if " from " in low and (m := _MOVE_TO_FROM.match(s)):  # "moved to Faro from Braga in 2019"
+        date = _date(m["lead"], m["tail"])
+        moved = _cap(f"{m['lead']}{m['x']} {m['v']} to {m['b']}{m['tail']}.")
+        return [_ended(m["x"], "lived in " + m["a"], date), moved]
+    if " no longer " in low and (m := _NO_LONGER.match(s)):  # "X no longer lives in Faro": it has ended
+        return [_ended(m["x"], f"{'was' if m['be'] else _PAST[m['v']]} {m['rest']}", None)]
     if " left " in low and " for " in low and (m := _LEFT_FOR.match(s)):
         date = _date(m["lead"], m["b"])
         return [_ended(m["x"], "lived in " + m["a"], date), _cap(f"{m['lead']}{m['x']} moved to {m['b']}.")]

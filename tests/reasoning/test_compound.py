@@ -156,3 +156,14 @@ def test_a_thing_sold_in_the_passive_is_owned_by_its_buyer(reasoner: Reasoner) -
     reasoner.learn("In May 2020 the Ember Forge was sold by Pavla Krug to Timo Rask.")
     assert reasoner.ask("Who owns the Ember Forge?").answer == "Timo Rask"
     assert reasoner.ask("Who sold the Ember Forge?").answer == "Pavla Krug"
+
+
+def test_a_move_told_to_before_from_and_no_longer(reasoner: Reasoner) -> None:
+    reasoner.learn("Paulo Reis moved to Faro from Braga in 2019.")
+    assert reasoner.ask("Where does Paulo Reis live?").answer == "Faro"
+    assert reasoner.ask("Where does Paulo Reis live?", as_of=parse_as_of("2017-01-01")).answer == "Braga"
+    reasoner.learn("Paulo Reis no longer lives in Faro.")
+    assert nothing_now(reasoner, "Where does Paulo Reis live?")
+    reasoner.learn("Edith Lamb is the chair of the Wey Anglers.")
+    reasoner.learn("Edith Lamb is no longer the chair of the Wey Anglers.")
+    assert nothing_now(reasoner, "Who is the chair of the Wey Anglers?")
