@@ -12,28 +12,32 @@ then by id, so the same store and question always give the same answer.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from functools import lru_cache
 
 from sutra_stack.errors import InvalidArgument, NotFound
 from sutra_stack.limits import MAX_ASK_DEPTH, MAX_ASK_PATHS, MAX_PATH_ENDPOINTS, MAX_QUERY_BYTES
 from sutra_stack.reasoning.asked_kind import of_kind
+from sutra_stack.reasoning.candidates import (
+    SEARCH_K,
+    Candidates,
+    held,
+    parse_contents,
+    read_about_named,
+)
 from sutra_stack.reasoning.direct import MIN_RELEVANCE, best_direct, relevance_of
 from sutra_stack.reasoning.explain import build_answer, direct_answer, nothing_known
-from sutra_stack.reasoning.extract import Relation, family_type, relations_in_sentence
+from sutra_stack.reasoning.extract import Relation, family_type
 from sutra_stack.reasoning.kinship import asked_sex, is_sexless, sex_in
 from sutra_stack.reasoning.models import Answer
-from sutra_stack.reasoning.paragraph import resolve
 from sutra_stack.reasoning.predicates import is_kin, is_open_family, slot_key
 from sutra_stack.reasoning.questions import BACKWARD, Frame, parse_question
 from sutra_stack.reasoning.story_ask import story_answer
 from sutra_stack.reasoning.supersede import slot_of
-from sutra_stack.reasoning.text import STOPWORDS, Entity, content_words, singular, split_sentences, words
+from sutra_stack.reasoning.text import STOPWORDS, Entity, content_words, words
 from sutra_stack.reasoning.timeline import question_time
-from sutra_stack.storage.model import Concept, GraphPath, SearchHit, content_id
+from sutra_stack.storage.model import Concept, GraphPath, SearchHit
 from sutra_stack.storage.store_protocol import BatchedStore, KnowledgeStore
 
-SEARCH_K = 20  # candidates from each search
 PATHS_PER_ANSWER = 4  # paths asked of the store per wanted path (votes need several)
 RRF_K = 60  # reciprocal-rank fusion constant
 MIN_PATH_CONFIDENCE = 0.1  # weaker paths cannot be valid (every rule gives >= 0.6 per hop)
@@ -42,13 +46,6 @@ MAX_CHAIN_ENDS = 5  # answers a chain question follows further, per round
 MAX_MISSING_ENDPOINTS = 3  # endpoints dropped (one search each) before a path search gives up
 _ENDPOINT_FIELD = re.compile(r"(?P<side>starts|targets)\[(?P<i>\d+)\]")
 _YEAR_HINT = re.compile(r"\b(?:1[0-9]{3}|20[0-9]{2})\b")
-
-
-@dataclass(slots=True)
-class Candidates:
-    hits: list[SearchHit]  # fused, best first
-    relations: dict[str, list[Relation]] = field(default_factory=dict)  # fact id → relations it states
-    entities: dict[str, Entity] = field(default_factory=dict)  # id → entity mentioned by a candidate
 
 
 def check_question(question: object, max_paths: object, max_depth: object) -> str:
@@ -82,43 +79,9 @@ def fuse(vector_hits: list[SearchHit], text_hits: list[SearchHit]) -> list[Searc
 
 
 QUESTION_CACHE = 4_096  # parsed questions remembered (parsing is pure and frames are immutable)
-PARSE_CACHE = 32_768  # short contents whose relations are remembered (parsing is pure; hits repeat)
-PARSE_CACHE_MAX_CHARS = 512  # longer contents (whole texts) are parsed each time, so the cache stays small
 
 
 _parse = lru_cache(maxsize=QUESTION_CACHE)(parse_question)
-
-
-def relations_of(content: str) -> tuple[tuple[str, tuple[Relation, ...]], ...]:
-    """(fact id, relations) for each sentence of a content that states any."""
-    return _relations_cached(content) if len(content) <= PARSE_CACHE_MAX_CHARS else _relations(content)
-
-
-@lru_cache(maxsize=PARSE_CACHE)
-def _relations_cached(content: str) -> tuple[tuple[str, tuple[Relation, ...]], ...]:
-    return _relations(content)
-
-
-def _relations(content: str) -> tuple[tuple[str, tuple[Relation, ...]], ...]:
-    out = []
-    for sentence in resolve(split_sentences(content)):  # as the learner read it: the facts it stored
-        rels = relations_in_sentence(sentence)
-        if rels:
-            out.append((content_id(sentence), tuple(rels)))
-    return tuple(out)
-
-
-def parse_contents(contents: dict[str, str]) -> tuple[dict[str, list[Relation]], dict[str, Entity]]:
-    """Relations stated by each fact among `contents` (fact id → relations), and their entities."""
-    relations: dict[str, list[Relation]] = {}
-    entities: dict[str, Entity] = {}
-    for content in contents.values():
-        for fact_id, rels in relations_of(content):
-            relations[fact_id] = list(rels)
-            for r in rels:
-                entities.setdefault(r.subject.id, r.subject)
-                entities.setdefault(r.object.id, r.object)
-    return relations, entities
 
 
 def _stems(entity: Entity) -> list[str]:
@@ -139,90 +102,12 @@ def _worth_parsing(frame: Frame, hits: list[SearchHit]) -> dict[str, str]:
     return out
 
 
-def _same_thing(a: Entity, b: Entity) -> bool:
-    if a.key == b.key:
-        return True
-    wa, wb = set(content_words(a.key)), set(content_words(b.key))
-    return bool(wa) and bool(wb) and (wa <= wb or wb <= wa) and len(wa ^ wb) <= 1
-
-
-_POSTMODIFIER = frozenset({"near", "in", "at", "of", "on", "from", "with", "by", "called", "named", "that", "which",
-                           "behind", "beside", "outside", "inside", "above", "below", "under", "for", "off"})
-
-
-def _head(key: str) -> tuple[str, list[str]]:
-    """The head noun of an entity key and the words before it ("small vineyard near carrow" →
-    "vineyard", ["small"])."""
-    ws = key.split()
-    for i, w in enumerate(ws):
-        if i and w in _POSTMODIFIER:
-            ws = ws[:i]
-            break
-    return (singular(ws[-1]), ws[:-1]) if ws else ("", [])
-
-
-def names_by_head(asked: Entity, known: Entity) -> bool:
-    """Whether a question's noun phrase ("the vineyard", "the old vineyard") names a known thing
-    by its head noun and some of its words ("a small old vineyard near Carrow")."""
-    if asked.key == known.key or asked.key != asked.key.lower() or not asked.key.isascii():
-        return asked.key == known.key
-    head, before = _head(asked.key)
-    if not head or head in STOPWORDS or len(before) + 1 != len(asked.key.split()):
-        return False  # "the vineyard near Carrow" has a tail of its own: the near-match reads it
-    k_head, k_before = _head(known.key)
-    return k_head == head and set(before) <= set(k_before)
-
-
-def _held(entity: Entity, cands: Candidates, *, fuzzy: bool) -> list[str]:
-    """Ids of `entity` the store is known to hold (a hit, or named by a candidate fact); when it
-    holds no such id and `fuzzy`, the candidates' entities that differ by one word."""
-    held = {h.concept_id for h in cands.hits} | set(cands.entities)
-    if entity.id in held:
-        named = _named_ones(cands, {entity.id}) if fuzzy else set()
-        return sorted(named) if len(named) == 1 else [entity.id]  # "the old ferry": the Skarv
-    if not fuzzy:  # the same words but for number ("birds of prey" for "a bird of prey")
-        ws = content_words(entity.key)
-        return sorted(e.id for e in cands.entities.values() if content_words(e.key) == ws)
-    near = {e.id for e in cands.entities.values() if _same_thing(e, entity)}
-    # "the vineyard" for "a small vineyard near Carrow": the one known thing it is the head noun of;
-    # several such things ("a wooden sailboat", "a fibreglass sailboat") are not guessed between
-    headed = near or {e.id for e in cands.entities.values() if names_by_head(entity, e)}
-    named = _named_ones(cands, headed)
-    if named:  # "the fishing boat" for "an old fishing boat named the Tern": the thing said to be one
-        headed = {i for i in headed if not _named_ones(cands, {i})} | named
-    elif near:
-        return sorted(near)
-    return sorted(headed) if len(headed) == 1 else []
-
-
-def _named_ones(cands: Candidates, kinds: set[str]) -> set[str]:
-    """The things with a name of their own said to be one of `kinds` ("the Tern" for "old fishing boat")."""
-    return {r.subject.id for rels in cands.relations.values() for r in rels
-            if r.family == "isa" and r.object.id in kinds and r.subject.display[:1].isupper()}
-
-
-def _read_about_named(store: KnowledgeStore, known: Entity, cands: Candidates) -> None:
-    """When the question's thing is known by its name only ("the fishing boat" is "the Tern"), the facts
-    that name it join the candidates (one text search), as the question's words may not find them."""
-    held = _held(known, cands, fuzzy=True)
-    if len(held) != 1 or held[0] == known.id:
-        return
-    named = cands.entities.get(held[0])
-    if named is None or set(content_words(named.key)) & set(content_words(known.key)):
-        return
-    rels, ents = parse_contents({h.concept_id: h.content for h in store.text_search(named.display, k=SEARCH_K)})
-    for fact, rs in rels.items():
-        cands.relations.setdefault(fact, rs)
-    for eid, e in ents.items():
-        cands.entities.setdefault(eid, e)
-
-
 def endpoints(frame: Frame, cands: Candidates) -> tuple[list[str], list[str]]:
     """Ids the path search starts from and ends at (the answer side is the other end)."""
     assert frame.known is not None
-    known = _held(frame.known, cands, fuzzy=True)
+    known = held(frame.known, cands, fuzzy=True)
     if frame.other is not None:
-        return known, _held(frame.other, cands, fuzzy=False)
+        return known, held(frame.other, cands, fuzzy=False)
     answers: set[str] = set()
     for rels in cands.relations.values():
         for r in rels:
@@ -294,7 +179,7 @@ def ask(store: KnowledgeStore, question: str, *, max_paths: int = 5, max_depth: 
     paths: list[GraphPath] = []
     read: dict[str, Concept] = {}  # concepts on the paths, when the path search returned them
     if frame.known is not None and frame.families is not None:
-        _read_about_named(store, frame.known, cands)
+        read_about_named(store, frame.known, cands)
         starts, targets = endpoints(frame, cands)
         if starts and targets:
             paths = _find_paths(store, batched, frame, starts, targets, max_depth, max_paths * PATHS_PER_ANSWER,
