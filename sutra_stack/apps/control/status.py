@@ -119,7 +119,7 @@ class StatusSources:
             try:
                 r = await client.get(url)
                 up = r.status_code == 200
-                routes = parse_app_metrics(r.text, prefix) if up else {}
+                routes = await asyncio.to_thread(parse_app_metrics, r.text, prefix) if up else {}  # off the loop
             except (httpx.HTTPError, ValueError) as e:  # the parser raises ValueError on a malformed text
                 self.app_probes[name] = {"url": url, "up": False, "error": str(e) or e.__class__.__name__}
                 self.app_windows[name].clear()

@@ -154,19 +154,18 @@ class Metrics:
     def summary(self) -> tuple[int, list[float], list[int]]:
         """Every operation but the probes (`PROBE_OPS`) added up, for the stats answer: (calls, the
         histogram's upper bounds in seconds, the calls at most each bound took, cumulative)."""
-        per_bucket = [0] * (len(BUCKETS) + 1)  # the last: over the largest bound (+Inf)
+        per_bucket = [0.0] * (len(BUCKETS) + 1)  # the last: over the largest bound (+Inf)
         with self._calls.lock:
             tallies = list(self._calls.tallies)
         for t in tallies:
             for op, h in list(t.hist.items()):
                 if op not in PROBE_OPS:
-                    for i in range(len(per_bucket)):
-                        per_bucket[i] += int(h[i])
+                    per_bucket = [a + b for a, b in zip(per_bucket, h, strict=False)]  # h ends with the sum
         cumulative, running = [], 0
         for n in per_bucket[:-1]:
-            running += n
+            running += int(n)
             cumulative.append(running)
-        return running + per_bucket[-1], list(BUCKETS), cumulative
+        return running + int(per_bucket[-1]), list(BUCKETS), cumulative
 
     def serve(self, host: str, port: int) -> int:
         """Expose /metrics over HTTP; returns the bound port."""
