@@ -3,7 +3,8 @@ built-in stack: every service listed live, read-only without the admin token (sa
 unlocks), the token asked once per tab and refused when wrong, a restart of the api seen going down
 and back without a reload, the page following a restart of the control process itself, the recent
 transitions on a page just opened, a confirmation that never makes the page scroll sideways, logs paged
-back, bulk jobs cancelled and resumed, a file dropped on the drop zone."""
+back, bulk jobs cancelled and resumed, a file dropped on the drop zone, a route's latency and the
+storage's operations/s after traffic; each panel saved as a screenshot."""
 
 from __future__ import annotations
 
