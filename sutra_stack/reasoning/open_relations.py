@@ -37,6 +37,7 @@ from sutra_stack.reasoning.timeline import asserted, without_dates
 OPEN_CONFIDENCE = 0.85  # a relation read from a clause's structure
 LOOSE_CONFIDENCE = 0.75  # a transitive verb with whatever follows it as the object
 MAX_SUBJECT_WORDS = 8
+_OWNING_EVENTS = frozenset({"buy", "sell", "inherit"})  # their doer is read as an owner by the shapes
 _CAPS = r"[A-Z][\w'\-]*(?:\s+[A-Z][\w'\-]*)*"
 
 def _clean(clause: str) -> str:
@@ -123,6 +124,8 @@ def _event_relations(t: str) -> list[Relation]:
         when = make_entity(re.sub(r"^(?:on|in|during)\s+", "", m["w"], flags=re.I))
         if fam:
             out += _rel(thing, fam, when, OPEN_CONFIDENCE, "event")
+        if fam and fam[5:] not in _OWNING_EVENTS:  # "Anton Weiss founded the bakery in 1999": and who did
+            out += _rel(_subject(m["s"]), "verb:" + verb_lemma(m["v"].split()[0]), thing, LOOSE_CONFIDENCE, "event")
     m = S.EVENT_PASSIVE.match(t, mask)
     if m is None and not out and (r := S.RECURRING_ANY.match(t, mask)) and r["v"].lower() not in S.NOT_VERBS:
         fam = event_family(verb_lemma(r["v"]), any_verb=True)  # "the band rehearses every Tuesday"

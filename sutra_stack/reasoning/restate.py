@@ -6,6 +6,7 @@ restated as simple sentences the clause readers know, in the order they held:
 - "In 2016 Maren Koch moved from Ostrava to Lisbon" → "Maren Koch lived in Ostrava until 2016."
   and "In 2016 Maren Koch moved to Lisbon." (also "moved to Lisbon from Ostrava", "left Ostrava
   for Lisbon"); "X no longer lives in Faro" → "X lived in Faro until recently.";
+- "Anton and Clara Weiss founded the bakery" → a sentence for each ("A and B married" → "A married B");
 - ", where she opened a bakery" after a place → "she opened a bakery in Lisbon."; "there" after a
   place named earlier in the same sentence → "in <the place>";
 - "Ravi Nair, a chemist, lives in Dunholm" → "Ravi Nair is a chemist." and "Ravi Nair lives in
@@ -79,6 +80,12 @@ _NO_LONGER = re.compile(
 _PAST = {"lives": "lived", "works": "worked", "owns": "owned", "runs": "ran", "heads": "headed",
          "chairs": "chaired", "manages": "managed", "leads": "led", "teaches": "taught", "coaches": "coached",
          "edits": "edited", "directs": "directed"}
+# "Anton and Clara Weiss founded the bakery": each of them (not things one holds at a time, nor going places)
+_BOTH = re.compile(
+    rf"^{_LEAD}(?P<a>{_CAP}(?:\s+{_CAP})*)\s+and\s+(?P<b>{_CAP}(?:\s+{_CAP})*)\s+(?P<v>founded|co-founded|established|"
+    r"opened|started|set\s+up|built|live|lived|have\s+lived|work|worked|have\s+worked|married|got\s+married|"
+    r"were\s+married)\b(?P<rest>.*?)\s*[.!?]?$"
+)
 _LEFT_FOR = re.compile(
     rf"^{_LEAD}(?P<x>{_SUBJECT})\s+(?:left|leaves)\s+(?P<a>{_PLACE})\s+for\s+(?P<b>{_PLACE}.*?)\s*[.!?]?$"
 )
@@ -101,7 +108,7 @@ _RETIRED_FROM = re.compile(
 _STEP_DOWN = re.compile(r" (?:down|resigned|retired|quit|resigns|retires) as ")
 _SUCCESSION = re.compile(r" (?:succeeded|replaced|succeeds|replaces) ")
 # a restatement needs a comma or one of these words
-_MARKERS = re.compile(r",\s|\s(?:from|left|succeeded|replaced|succeeds|replaces|as|longer)\s", re.I)
+_MARKERS = re.compile(r",\s|\s(?:from|left|succeeded|replaced|succeeds|replaces|as|longer|and)\s", re.I)
 
 
 def _cap(s: str) -> str:
@@ -159,6 +166,13 @@ def _once(s: str) -> list[str] | None:
         return [_ended(m["x"], "lived in " + m["a"], date), moved]
     if " no longer " in low and (m := _NO_LONGER.match(s)):  # "X no longer lives in Faro": it has ended
         return [_ended(m["x"], f"{'was' if m['be'] else _PAST[m['v']]} {m['rest']}", None)]
+    if " and " in low and (m := _BOTH.match(s)):
+        a, b = m["a"], m["b"]
+        if " " not in a and " " in b:  # "Anton and Clara Weiss": both Weiss
+            a += " " + b.split()[-1]
+        if "married" in m["v"]:
+            return [_cap(f"{m['lead']}{a} married {b}{m['rest']}.")]
+        return [_cap(f"{m['lead']}{who} {m['v']}{m['rest']}.") for who in (a, b)]
     if " left " in low and " for " in low and (m := _LEFT_FOR.match(s)):
         date = _date(m["lead"], m["b"])
         return [_ended(m["x"], "lived in " + m["a"], date), _cap(f"{m['lead']}{m['x']} moved to {m['b']}.")]

@@ -167,3 +167,11 @@ def test_a_move_told_to_before_from_and_no_longer(reasoner: Reasoner) -> None:
     reasoner.learn("Edith Lamb is the chair of the Wey Anglers.")
     reasoner.learn("Edith Lamb is no longer the chair of the Wey Anglers.")
     assert nothing_now(reasoner, "Who is the chair of the Wey Anglers?")
+
+
+def test_two_people_named_together_each_did_it_and_a_founder_is_known(reasoner: Reasoner) -> None:
+    got = told("Anton and Clara Weiss founded the Weiss Bakery in 1999.")
+    assert ("anton weiss", "verb:found", "weiss bakery") in got and ("clara weiss", "verb:found", "weiss bakery") in got
+    assert ("nadia pell", "spouse", "ilya sorin") in told("In 2010 Nadia Pell and Ilya Sorin got married.")
+    reasoner.learn("Mirek Hala opened the Lantern Cinema in 1962.")
+    assert reasoner.ask("Who opened the Lantern Cinema?").answer == "Mirek Hala"
