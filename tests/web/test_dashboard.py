@@ -309,7 +309,7 @@ def test_logs_page_back_to_older_lines(dash: Page, stack: Stack) -> None:
 def test_bulk_job_cancelled_then_resumed_to_100(dash: Page, stack: Stack, tmp_path: Any) -> None:
     page = unlock(dash, admin_token(stack))
     f = tmp_path / "herons.txt"
-    f.write_text("".join(f"The grey heron number {i} waits at pond {i % 89}.\n" for i in range(8000)))
+    f.write_text("".join(f"The grey heron number {i} waits at pond {i % 89}.\n" for i in range(15000)))
     page.get_by_label("Drop a .txt, .jsonl or .csv file here, or choose one").set_input_files(str(f))
     page.get_by_role("button", name="Learn this file").click()
     job = page.locator("li[data-job]").filter(has_text="herons.txt")
@@ -326,7 +326,7 @@ def test_bulk_job_cancelled_then_resumed_to_100(dash: Page, stack: Stack, tmp_pa
     job.get_by_test_id("job-state").filter(has_text="done").wait_for(timeout=300_000)
     assert job.get_by_test_id("job-percent").inner_text() == "100.0%"
     text = job.inner_text()
-    assert "8,000 / 8,000 lines, 8,000 learned" in text, text
+    assert "15,000 / 15,000 lines, 15,000 learned" in text, text
     resumed = int(text.split("resumed at line ", 1)[1].split()[0].rstrip(",·").replace(",", ""))
     assert resumed > 1, text  # it went on from where it stopped, not from the first line
 
