@@ -15,9 +15,12 @@ Library use (the API benchmark imports it): `fill(store, concepts) -> facts lear
 As a script it builds the store in-process (on disk with --path, else in memory), prints the
 learn rate beside the storage-only rate of the same writes, then asks sampled questions and prints
 how many answers came through paths, as direct matches or as "nothing known", their accuracy,
-and per-ask latency beside the time spent inside the store calls.
+and per-ask latency beside the time spent inside the store calls; then the same questions again
+(the facts they read already parsed, as in a server asked the same things twice) and other
+questions with `as_of` (the knowledge as it stood at a moment). With `--baseline REV` it runs
+against revision REV and this tree in turn (bench/baseline.py) and prints each figure for both.
 
-Usage: python bench/gen_store.py [--concepts 100000] [--path DIR] [--asks 500]
+Usage: python bench/gen_store.py [--concepts 100000] [--path DIR] [--asks 500] [--baseline REV]
 """
 
 from __future__ import annotations
@@ -174,7 +177,9 @@ def main() -> None:
     ap.add_argument("--concepts", type=int, default=100_000)
     ap.add_argument("--path", type=Path, default=None, help="build an on-disk store here (default: in memory)")
     ap.add_argument("--asks", type=int, default=500)
+    baseline.add_arguments(ap)
     args = ap.parse_args()
+    baseline.compare_if_asked(__file__, args)
 
     # first, in a fresh process: the same writes by the store alone beside Reasoner.learn_batch (20K concepts)
     sample = facts(10_000_000, 20_000 // CONCEPTS_PER_GROUP)
@@ -194,6 +199,7 @@ def main() -> None:
     bare, full = min(bare_runs), min(full_runs)
     print(f"20K concepts into an empty store: Reasoner.learn_batch {made / full:,.0f} concepts/s beside the store "
           f"alone {made / bare:,.0f} concepts/s (ratio {bare / full:.2f})", flush=True)
+    baseline.record("learn_batch 20K into an empty store", made / full, "concepts/s", anchor=made / bare)
 
     engine = Engine.open(args.path) if args.path else Engine.in_memory()
     timed = TimedStore(engine)
@@ -205,6 +211,7 @@ def main() -> None:
           f"(+{len(range(0, n_facts // FACTS_PER_GROUP, MOVE_EVERY))} moves) in {build:.1f} s")
     print(f"learn_batch: {st.concepts / build:,.0f} concepts/s end to end in-process; time inside the store "
           f"{timed.seconds:.1f} s ({timed.seconds / build:.0%}); target for the API >= 2,000 concepts/s")
+    baseline.record("learn_batch filling the store", st.concepts / build, "concepts/s")
     qs = question_set(n_facts, args.asks)
     reasoner = Reasoner(timed)
     for q, _e, _k in qs[:50]:
@@ -233,7 +240,32 @@ def main() -> None:
           f"inside the store: p50 {pct(store_lat, 50):.2f} ms, p95 {pct(store_lat, 95):.2f} ms "
           f"(ratio p50 {pct(lat, 50) / max(1e-9, pct(store_lat, 50)):.2f}x; API target p50 <= 5 ms through HTTP)")
     print(f"mean {statistics.mean(lat) * 1000:.2f} ms per ask")
+    baseline.record("Reasoner.ask p50, first time asked", pct(lat, 50), "ms", higher_is_better=False)
+    baseline.record("Reasoner.ask p95, first time asked", pct(lat, 95), "ms", higher_is_better=False)
+    again = timed_asks(reasoner, [q for q, _e, _k in qs])
+    print(f"the same questions again (their facts parsed before): p50 {pct(again, 50):.2f} ms, "
+          f"p95 {pct(again, 95):.2f} ms")
+    baseline.record("Reasoner.ask p50, asked again", pct(again, 50), "ms", higher_is_better=False)
+    other = [q for q, _e, _k in question_set(n_facts, args.asks, seed=8)]
+    try:
+        as_of = timed_asks(reasoner, other, as_of=time.time())
+    except TypeError:  # a revision from before as_of
+        print("as_of: not taken by this tree's Reasoner.ask")
+    else:
+        print(f"other questions with as_of (now): p50 {pct(as_of, 50):.2f} ms, p95 {pct(as_of, 95):.2f} ms")
+        baseline.record("Reasoner.ask p50 with as_of, first time asked", pct(as_of, 50), "ms",
+                        higher_is_better=False)
     engine.close()
+
+
+def timed_asks(reasoner: Reasoner, qs: list[str], **kw: Any) -> list[float]:
+    """Seconds each ask took."""
+    lat = []
+    for q in qs:
+        t = time.perf_counter()
+        reasoner.ask(q, **kw)
+        lat.append(time.perf_counter() - t)
+    return lat
 
 
 if __name__ == "__main__":
