@@ -45,7 +45,11 @@ NEAR_NAME = re.compile(
     r"^(?:an?|the)\s+[a-z][\w\-]*(?:\s+[a-z][\w\-]*)?\s+(?:above|below|near|outside|overlooking|"
     r"beside|by|off)\s+(?P<p>[A-Z].*)$"
 )
-NAMED = re.compile(r"^(?:(?:a|an|the|his|her|their|its|my|our)\s+)?(?P<n>.+?)\s+(?:called|named)\s+(?P<name>.+)$", re.I)
+NAMED = gated(
+    r"^(?:(?:a|an|the|his|her|their|its|my|our)\s+)?(?P<n>.+?)\s+(?:called|named)\s+(?P<name>.+)$",
+    re.I,
+    "called named",  # a clause's words hold an object phrase's: TRANSITIVE reads no name without them
+)
 OF_PLACE = re.compile(
     rf"^(?:the\s+)?(?:(?:coast|shore|edge|outskirts|centre|center|heart|north|south|east|west|"
     rf"banks?)\s+of\s+(?:the\s+)?)?(?:(?P<c>{'|'.join(sorted(PLACE_CLASSES))})\s+of\s+)?(?P<p>.+)$",

@@ -14,6 +14,7 @@ from sutra_stack.reasoning.predicates import (
     BORN,
     GREW_UP,
     HOLD,
+    LIVE,
     LOCATED,
     OWN,
     WORK,
@@ -130,6 +131,14 @@ _WHO_ROLE = re.compile(
     rf"conducts|runs)\s+{_X}$",
     re.I,
 )
+_IN_CHARGE = re.compile(rf"^who\s+{_BE}\s+(?P<v>)in\s+charge\s+of\s+{_X}$", re.I)
+# "who heads / runs / leads X", "who is the head of X": whoever holds its leading role
+_TOP_ROLES = {"of:" + n for n in ("head", "director", "ceo", "chair", "president", "manager", "head teacher", "mayor",
+                                 "captain", "chief", "governor", "dean", "rector", "superintendent", "commissioner",
+                                 "chancellor", "curator", "editor", "conductor", "coordinator", "run")}
+_EMPLOYS = re.compile(r"^(?:who|which\s+(?:company|firm|business|organi[sz]ation))\s+(?:employs|employed)\s+(?P<x>.+)$",
+                      re.I)
+_WHERE_ING = re.compile(rf"^where\s+{_BE}\s+{_X}\s+(?P<v>living|residing|staying|working|employed)$", re.I)
 _ROLE_OF_VERB = {
     "chair": "chair",
     "head": "head",
@@ -190,14 +199,23 @@ def open_frame(q: str) -> OpenFrame | None:
     if m and (x := make_entity(_the_thing(m["x"]))):
         return OpenFrame({OWN}, BACKWARD, x)
     m = _OF_NOUN.match(q) or _POSS_NOUN.match(q)
+    if m and (fam := _noun_family(m["n"])) == "of:head" and (x := make_entity(m["x"])):
+        return OpenFrame(_TOP_ROLES, BACKWARD, x)  # "the head (leader, boss) of X": whoever leads it
     if m and (fam := _noun_family(m["n"])) and (x := make_entity(m["x"])):
         return OpenFrame(kin_families(fam), BACKWARD, x)  # "Signe's sister": also whoever is her sibling
     m = _WHOSE.match(q)
     if m and (fam := _noun_family(m["n"])) and (x := make_entity(m["x"])):
         return OpenFrame(kin_families(fam), FORWARD, x)  # "whose son is Nils": whose child he is
-    m = _WHO_ROLE.match(q)
+    m = _WHO_ROLE.match(q) or _IN_CHARGE.match(q)
     if m and (x := make_entity(m["x"])):
-        return OpenFrame({"of:" + _ROLE_OF_VERB.get(verb_lemma(m["v"]), verb_lemma(m["v"]))}, BACKWARD, x)
+        role = "of:" + _ROLE_OF_VERB.get(verb_lemma(m["v"] or "head"), verb_lemma(m["v"] or "head"))
+        return OpenFrame(_TOP_ROLES if role in ("of:head", "of:run") else {role}, BACKWARD, x)  # whoever leads it
+    m = _EMPLOYS.match(q)
+    if m and (x := make_entity(m["x"])):
+        return OpenFrame({WORK}, FORWARD, x)
+    m = _WHERE_ING.match(q)
+    if m and (x := make_entity(m["x"])):
+        return OpenFrame({LIVE} if m["v"].lower() in ("living", "residing", "staying") else {WORK}, FORWARD, x)
     m = _WHEN_BE.match(q) or _WHEN_DO.match(q)
     if m and (fam := _event(m["v"])) and (x := make_entity(m["x"])):
         verb = "verb:" + verb_lemma(m["v"].split()[0])  # "opens at 9 am" is the verb's own reading

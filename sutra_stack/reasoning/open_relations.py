@@ -73,7 +73,7 @@ def _thing(y: str, cut: bool = True) -> tuple[Entity | None, Relation | None]:
     """An object phrase (cut before a trailing prepositional phrase), and for "a cat called
     Pepper" the name as the thing with its is-a relation."""
     y = y.strip(" ,")
-    m = S.NAMED.match(y)
+    m = S.NAMED.pattern.match(y)
     if m and not re.search(r"\b(?:in|at|on|of|for|with|from|to)\b", m["n"], re.I):
         name = make_entity(S.OBJECT_END.sub("", m["name"]).strip(" ,"))
         kind = make_entity(m["n"])
@@ -351,7 +351,7 @@ def _structural(t: str, loose: bool = True) -> list[Relation]:
     m = S.TRANSITIVE.match(t)
     if m and m["v"].lower() not in S.NOT_VERBS:
         if not loose:  # only "a cat called Pepper" is a cat
-            return [isa] if (isa := _thing(m["y"])[1]) else []
+            return [isa] if S.NAMED.fits(mask) and (isa := _thing(m["y"])[1]) else []
         lemma = verb_lemma(m["v"])
         fam = verb_family(lemma)
         thing, isa = _thing(m["y"], cut=fam != WORK)

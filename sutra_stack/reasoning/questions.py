@@ -136,7 +136,9 @@ _WHO_PREP = re.compile(rf"^(?:who|what)\s+{_AUX}\s+{_X}\s+(?P<v>[a-z]+)\s+(?P<p>
 _WHAT_VERB = re.compile(rf"^(?:what|who|whom)\s+{_AUX}\s+{_X}\s+(?P<v>[a-z]+)$", re.I)
 _PAST = "|".join(sorted(IRREGULAR_PAST))
 _WHO_VERB_PREP = re.compile(rf"^(?:who|what)\s+(?P<v>[a-z]+(?:s|ed)|{_PAST})\s+(?P<p>{_PREPS})\s+{_X}$", re.I)
-_WHO_VERB = re.compile(rf"^(?:who|what)\s+(?P<v>[a-z]+(?:s|ed)|{_PAST})\s+{_X}$", re.I)
+_WHO_VERB = re.compile(rf"^(?:who|what)\s+(?P<v>[a-z][a-z\-]*(?:s|ed)|{_PAST}|set\s+up)\s+{_X}$", re.I)
+# "who started / set up / established X": whoever founded it, however the fact words it
+_FOUNDING = frozenset({"found", "co-found", "establish", "start", "create", "launch"})
 
 
 _CONTRACTIONS = [(re.compile(r"\b(what|who|where|when|which|how|that|it)'s\b", re.I), r"\1 is"),
@@ -262,6 +264,8 @@ def _parse(q: str, chain: bool) -> Frame:
                 if rx is _WHO_VERB_PREP and lemma in WORKPLACE_VERBS and prep in ("at", "for"):
                     return Frame(frozenset({WORK, f"verb:{lemma} {prep}"}), direction, x, chain=chain)  # "teaches at"
                 fam = "verb:" + lemma + (" " + prep if prep else "")
+                if rx is _WHO_VERB and (lemma in _FOUNDING or lemma == "set up"):
+                    return Frame(frozenset("verb:" + v for v in _FOUNDING | {lemma}), direction, x, chain=chain)
                 word = q.split(maxsplit=1)[0].lower()
                 wants = TIME if word == "when" else PERSON if word in ("who", "whom") and direction == FORWARD else None
                 return Frame(frozenset({fam}), direction, x, chain=chain, verb_prefix=prefix, wants=wants)

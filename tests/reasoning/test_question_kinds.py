@@ -161,3 +161,18 @@ def test_who_has_a_thing_is_its_holder_unless_it_changed_hands_since(reasoner: R
     _answers(reasoner, "Who has the kayak on loan?", "Pål Ruud")
     _answers(reasoner, "Who owns the kayak?", "Hedda Moe")
     _answers(reasoner, "Who has the drone?", "Kai Berg")  # sold after it was lent
+
+
+def test_other_wordings_of_where_someone_lives_or_works_and_who_leads_or_founded(reasoner: Reasoner) -> None:
+    _learn(reasoner, ["Runa Kell lives in Hovden.", "Eskil Prest works at Fjell Optics.",
+                      "Mette Aune is the director of the Lysne Library.", "Jo Hatle founded Tindra Games."],
+           ["Runa Kell moved to Leira in 2020."])
+    _answers(reasoner, "Where is Runa Kell living now?", "Leira")
+    _answers(reasoner, "Where is Eskil Prest employed?", "Fjell Optics")
+    _answers(reasoner, "Who employs Eskil Prest?", "Fjell Optics")
+    for q in ("Who heads the Lysne Library?", "Who runs the Lysne Library?", "Who is in charge of the Lysne Library?",
+              "Who is the head of the Lysne Library?"):
+        _answers(reasoner, q, "Mette Aune")
+    _nothing(reasoner, "Who is the treasurer of the Lysne Library?")
+    for q in ("Who started Tindra Games?", "Who established Tindra Games?", "Who set up Tindra Games?"):
+        _answers(reasoner, q, "Jo Hatle")
