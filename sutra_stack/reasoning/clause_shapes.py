@@ -25,10 +25,10 @@ LEAD = gated(
 )
 FILLER = gated(
     r"\s*,?\s*\b(?:again|this\s+time|once\s+more|now|currently|still|also|already|recently|"
-    r"finally|eventually|later|ever\s+since|since\s+then|today|nowadays|formerly|previously)\b,?",
+    r"finally|eventually|later|ever\s+since|since\s+then|today|nowadays|formerly|previously|then)\b,?",
     re.I,
     "again this once now currently still also already recently finally eventually later ever since today nowadays "
-    "formerly previously",
+    "formerly previously then",
 )
 SUBORDINATE = re.compile(r"\b(?:when|whenever|if|unless|because|while|although|though)\b", re.I)
 OBJECT_END = re.compile(

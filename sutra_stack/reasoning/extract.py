@@ -49,8 +49,8 @@ def family_type(family: str) -> str:
 
 _X = r"(?P<x>.+?)"
 _Y = r"(?P<y>.+)"
-_ADVERBS = gated(r"\b(?:now|currently|still|also|often|usually|always|sometimes|today|nowadays)\s+", re.I,
-                 "now currently still also often usually always sometimes today nowadays")
+_ADVERBS = gated(r"\b(?:now|currently|still|also|often|usually|always|sometimes|today|nowadays|then)\s+", re.I,
+                 "now currently still also often usually always sometimes today nowadays then")
 
 
 def _r(name: str, type_: str, family: str, middle: str, needs: tuple[str, ...], confidence: float,

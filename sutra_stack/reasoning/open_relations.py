@@ -37,6 +37,9 @@ from sutra_stack.reasoning.timeline import asserted, without_dates
 OPEN_CONFIDENCE = 0.85  # a relation read from a clause's structure
 LOOSE_CONFIDENCE = 0.75  # a transitive verb with whatever follows it as the object
 MAX_SUBJECT_WORDS = 8
+_WHOSE_NAMED = re.compile(
+    r"[A-Z][\w\-]*(?:\s+[A-Z][\w\-]*)*['\u2019]s\s+(?:[a-z]+\s+){1,2}(?P<x>[A-Z][\w\-]*(?:\s+[A-Z][\w\-]*)+)"
+)
 _OWNING_EVENTS = frozenset({"buy", "sell", "inherit"})  # their doer is read as an owner by the shapes
 _CAPS = r"[A-Z][\w'\-]*(?:\s+[A-Z][\w'\-]*)*"
 
@@ -49,8 +52,8 @@ def _clean(clause: str) -> str:
 
 def _subject(x: str) -> Entity | None:
     x = x.strip(" ,")
-    named = S.APPOSITIVE.pattern.fullmatch(x)
-    if named:  # "Sven Lindqvist's daughter Karin": Karin
+    named = S.APPOSITIVE.pattern.fullmatch(x) or _WHOSE_NAMED.fullmatch(x)
+    if named:  # "Sven Lindqvist's daughter Karin", "Ines Quarles's neighbour Tom Birch": the one named
         x = named["x"]
     if not x or S.SUBORDINATE.search(x) or len(x.split()) > MAX_SUBJECT_WORDS:
         return None

@@ -16,6 +16,7 @@ from sutra_stack.reasoning.extract import relations_in_sentence
 from sutra_stack.reasoning.predicates import KIN_NOUNS, LIVE, LOCATED, OWN, ROLE_NOUNS, WORK, is_role
 from sutra_stack.reasoning.restate import restate
 from sutra_stack.reasoning.text import singular, wordset
+from sutra_stack.reasoning.timeline import DATE
 
 _NAME = re.compile(
     r"^(?P<n>(?:[Tt]he\s+(?=[A-Z]))?[A-Z][\w'\-]*(?:\s+(?:(?:van|von|de|da|del|der|di|le|la|al|bin)\b|"
@@ -137,6 +138,21 @@ def _definite(s: str, thing: str) -> str:
     return re.sub(rf"\bthe\s+{re.escape(head)}\b(?!\s+(?:in|of)\b)", full, s)
 
 
+_RETIRED = re.compile(
+    r"^(?P<x>[A-Z][\w'\-]*(?:\s+[A-Z][\w'\-]*)+)\s+(?:retired|resigned|stepped\s+down|stood\s+down)"
+    r"(?P<tail>(?:\s+(?:in|on)\s+[\w ]*?\d{4})?)\s*[.!?]?$"
+)
+_DATE_IN = re.compile(rf"((?i:{DATE}))")
+_NAMED_THING = re.compile(r"^(?:[Tt]he\s+)?[A-Z][\w'\-]*(?:\s+(?:of\s+)?[A-Z][\w'\-]*)+$")
+
+
+def _the_named(s: str, name: str) -> str:
+    """ "the press" after "The Corvid Press" was named: the same press."""
+    head = name.split()[-1]
+    core = name[4:] if name.lower().startswith("the ") else name
+    return re.sub(rf"\b[Tt]he\s+{re.escape(head.lower())}\b(?!\s+(?:in|of)\b)", "the " + core, s)
+
+
 def _literal_after(text: str) -> Callable[[re.Match[str]], str]:
     return lambda m: m.group(0) + text
 
@@ -232,6 +248,9 @@ def resolve(sentences: list[str]) -> list[str]:
     role: str | None = None  # the last role named ("head chef of the Copper Kettle")
     held_role: tuple[str, str] | None = None  # the last role a relation named: (noun, what it is of)
     couple: tuple[str, str] | None = None  # the last two people a marriage named ("they")
+    named: str | None = None  # the last thing named by its name ("The Corvid Press"), for "the press"
+    roles: list[tuple[str, str, str]] = []  # the last role named: (holder, noun, what it is of)
+    employers: list[tuple[str, str]] = []  # the last employer named: (employee, employer)
     year: int | None = None
     out: list[str] = []
     for n, sentence in enumerate(sentences):
@@ -262,6 +281,8 @@ def resolve(sentences: list[str]) -> list[str]:
             s = _THERE.sub(f"in {place}", s)
         if thing is not None:  # "the shop" after "her flower shop in Easterby": the same shop
             s = _definite(s, thing)
+        if named is not None and named != thing:
+            s = _the_named(s, named)
         if role is not None:  # "Tobias Hale succeeded her.": in the role just named
             s = _SUCCEEDED.sub(_literal_after(" as " + role), s)
         if held_role is not None:  # "Anneli Rask took over as keeper that year": of what was just named
@@ -277,10 +298,21 @@ def resolve(sentences: list[str]) -> list[str]:
             people.append(subject)
         if subject:
             prev_subject = subject
+            if not _is_person(subject, persons) and _NAMED_THING.match(subject):
+                named = subject
         they = _THEY.match(s) if couple is not None else None
         if they and couple is not None:  # "They live in Westbrook" after "A married B": each of them
             lead = they["lead"]
             out += [_cap(f"{lead}{who} {they['rest']}") for who in couple]
+            continue
+        ended = _RETIRED.match(s)
+        if ended:  # "She retired in 2019.": the role or employer last named for her ends then
+            until = _DATE_IN.search(ended["tail"])
+            when = until.group(1) if until else "recently"
+            out.append(s)
+            x = ended["x"]
+            out += [f"{x} was {noun} of {org} until {when}." for holder, noun, org in roles if holder == x]
+            out += [f"{x} worked at {org} until {when}." for holder, org in employers if holder == x]
             continue
         relations = relations_in_sentence(s) if n + 1 < len(sentences) else []
         married = next((r for r in relations if r.family == "spouse"), None)
@@ -289,8 +321,12 @@ def resolve(sentences: list[str]) -> list[str]:
         for r in relations:
             if r.family in (LIVE, LOCATED, WORK):
                 place = r.object.display
+            if r.family == WORK:
+                employers = [(r.subject.display, r.object.display)]
             if is_role(r.family):
                 held_role = (r.family[3:], r.object.display)
+            if r.family.startswith("of:") and r.family[3:] not in _PEOPLE_NOUNS - ROLE_NOUNS:  # a post ("matron of")
+                roles = [(r.subject.display, r.family[3:], r.object.display)]
             if r.family == OWN:
                 thing = "the " + r.object.display if r.object.display[:1].islower() else r.object.display
         out.append(s)

@@ -259,7 +259,7 @@ ROLE_NOUNS = wordset(
     "governor owner prime minister premier king queen chief coordinator curator dean rector "
     "superintendent commissioner treasurer secretary minister chef keeper warden steward organiser "
     "organizer landlord landlady proprietor vicar bishop abbot abbess sheriff ambassador bursar provost "
-    "harbourmaster harbormaster postmaster stationmaster"
+    "harbourmaster harbormaster postmaster stationmaster matron chaplain organist choirmaster publican registrar"
 )
 KIN_NOUNS = wordset(
     "sister brother mother father son daughter aunt uncle niece nephew cousin grandmother grandfather "

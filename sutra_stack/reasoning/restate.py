@@ -57,6 +57,12 @@ _BEFORE_MOVING = re.compile(
     rf"^(?P<w>Before|After)\s+(?:moving|relocating|emigrating)\s+to\s+(?P<b>{_PLACE})(?:\s+in\s+(?P<d>{DATE}))?,\s+"
     rf"(?P<x>{_SUBJECT})\s+(?P<rest>.+?)\s*[.!?]?$"
 )
+_ENDS_NAMED = re.compile(rf"\b(?:of|at|in|for|to|on)\s+{_PLACE}$")
+# "After ten years in Oslo, Kari Lund moved to Bergen": where she lived before
+_YEARS_IN = re.compile(
+    rf"^After\s+(?:(?:\w+|a\s+few|many|several)\s+)?(?:years|decades|months)\s+in\s+(?P<a>{_PLACE}),\s+"
+    rf"(?P<x>{_SUBJECT})\s+(?P<rest>(?:moved|relocated|emigrated|returned|went)\b.+?)\s*[.!?]?$"
+)
 _THERE = re.compile(r"(?<=\s)there\b(?!\s+(?:is|are|was|were|has|have|had|will|would|used)\b|['\u2019]s)")
 _PLACE_BEFORE = re.compile(rf"\b(?:in|at|to|into)\s+(?P<place>{_PLACE})")
 _REL_MID = re.compile(
@@ -139,6 +145,8 @@ def _once(s: str) -> list[str] | None:
     low = s.lower()
     if ", where " in low and (m := _WHERE.match(s)):
         prep = "in" if m["p"] in ("to", "into") else m["p"]
+        if _ENDS_NAMED.search(m["rel"]):  # "where she became matron of St Agnes Hospital": named already
+            return [m["main"] + ".", _cap(m["rel"] + ".")]
         return [m["main"] + ".", _cap(f"{m['rel']} {prep} {m['place']}.")]
     if low.startswith(("before moving", "after moving", "before relocating", "after relocating", "before emigrating",
                        "after emigrating")) and (m := _BEFORE_MOVING.match(s)):
@@ -147,6 +155,9 @@ def _once(s: str) -> list[str] | None:
             return [moved, _cap(f"{m['x']} {m['rest']}.")]
         rest = m["rest"] + (f" until {m['d']}" if m["d"] and not _WHEN.search(m["rest"]) else "")
         return [_cap(f"{m['x']} {rest}."), moved]
+    if low.startswith("after ") and (m := _YEARS_IN.match(s)):
+        date = _date(m["rest"])
+        return [_ended(m["x"], "lived in " + m["a"], date), _cap(f"{m['x']} {m['rest']}.")]
     if ", " in s and (m := _APPOSITION.match(s)):  # "Ravi Nair, a chemist, lives in Dunholm"
         return [f"{m['x']} is {m['app']}.", f"{m['x']} {m['rest']}."]
     if ", when " in low and (m := _WHEN_REL.match(s)):  # "… until 2016, when Ada Wren took over"

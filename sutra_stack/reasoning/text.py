@@ -22,6 +22,7 @@ _SENT_END = re.compile(r"(?<!\b[A-Z])(?<!\bDr)(?<!\bMr)(?<!\bMs)(?<!\bMrs)(?<!\b
                        r"(?<!\bvs)(?<!\betc)[.!?;]+[\"')\]]*(?=\s+|$)")
 # A clause break that marks a sequence: "X, then Y", "X, and then Y", "X; later Y".
 _CLAUSE_THEN = re.compile(r",?\s+(?:and\s+)?(then|afterwards|later|after that)\s*,?\s+", re.I)
+_ONLY_A_NAME = re.compile(r"^(?:[A-Z][\w'\-]*\s+){0,3}[A-Z][\w'\-]*$")
 _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'\-]*")
 
 def wordset(text: str) -> frozenset[str]:
@@ -73,6 +74,8 @@ def split_clauses(sentence: str) -> list[str]:
     # re.split with one group returns [clause, marker, clause, marker, ...]
     clauses = [normalize(p) for p in parts[0::2]]
     clauses = [c.rstrip(".!?;,") for c in clauses if c.strip(" .!?;,")]
+    if clauses and _ONLY_A_NAME.match(clauses[0]):  # "Sigrun Vale then became …": one clause
+        return [sentence]
     return clauses if len(clauses) > 1 else [sentence]
 
 

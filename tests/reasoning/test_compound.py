@@ -175,3 +175,29 @@ def test_two_people_named_together_each_did_it_and_a_founder_is_known(reasoner: 
     assert ("nadia pell", "spouse", "ilya sorin") in told("In 2010 Nadia Pell and Ilya Sorin got married.")
     reasoner.learn("Mirek Hala opened the Lantern Cinema in 1962.")
     assert reasoner.ask("Who opened the Lantern Cinema?").answer == "Mirek Hala"
+
+
+def test_a_paragraph_about_a_career_ends_the_post_at_retirement(reasoner: Reasoner) -> None:
+    reasoner.learn("In 1999 Greta Holm moved to Saltmere, where she became matron of the Quay Infirmary. "
+                   "She retired in 2017.")
+    assert reasoner.ask("Where does Greta Holm live?").answer == "Saltmere"
+    assert nothing_now(reasoner, "Who is the matron of the Quay Infirmary?")
+    then = reasoner.ask("Who is the matron of the Quay Infirmary?", as_of=parse_as_of("2010-01-01"))
+    assert then.answer == "Greta Holm"
+
+
+def test_the_short_name_of_a_thing_just_named_is_that_thing(reasoner: Reasoner) -> None:
+    reasoner.learn("The Marten Press was founded by Iva Roos in 1971. Her nephew sold the press to Kell Books in 2015.")
+    assert reasoner.ask("Who owns the Marten Press?").answer == "Kell Books"
+
+
+def test_then_after_a_name_and_years_spent_somewhere_before_a_move(reasoner: Reasoner) -> None:
+    assert ("sigrun vale", "of:head teacher", "pell grammar school") in told(
+        "Sigrun Vale then became headmistress of Pell Grammar School.")
+    reasoner.learn("After twelve years in Harwick, Ola Brun moved to Steyn in 2016.")
+    assert reasoner.ask("Where does Ola Brun live?").answer == "Steyn"
+    assert reasoner.ask("Where does Ola Brun live?", as_of=parse_as_of("2012-01-01")).answer == "Harwick"
+
+
+def test_someone_named_by_their_tie_to_another_is_the_one_named() -> None:
+    assert ("tom birch", "hold", "van") in told("Ines Quarles lent her van to her neighbour Tom Birch.")
