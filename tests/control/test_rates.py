@@ -120,8 +120,26 @@ def test_app_metrics_parsed_per_route_with_errors_and_latency() -> None:
     assert ask["p50_ms"] == pytest.approx(2.5 + 2.5 * (4 - 2) / 6, abs=1e-3)  # rank 4: the 2nd of 6 in (2.5, 5] ms
     assert ask["p99_ms"] == pytest.approx(2.5 + 2.5 * (7.92 - 2) / 6, abs=1e-3)
     assert rows["GET", "/health"]["requests_per_second"] == 0.0 and rows["GET", "/health"]["p50_ms"] is None
-    assert got["requests_total"] == 11 and got["errors_4xx"] == 3 and got["errors_5xx"] == 1
+    assert rows["GET", "/health"]["monitoring"] is True and ask["monitoring"] is False
+    assert got["requests_total"] == 10 and got["errors_4xx"] == 3 and got["errors_5xx"] == 1  # /health left out
     assert got["requests_per_second"] == 5.0 and got["errors_per_second"] == 2.0  # 10 and 4 over 2 s
+
+
+def test_monitoring_reads_are_listed_but_are_not_an_apps_traffic() -> None:
+    """sutra-control reads each app's /metrics every second: an idle app shows no requests per second."""
+    m = ApiMetrics()
+    w = Window(seconds=10.0)
+    w.add(_reading(10.0, m))
+    for _ in range(4):
+        m.requests.labels("GET", "/metrics", "200").inc()
+        m.requests.labels("GET", "/ready", "503").inc()
+    w.add(_reading(12.0, m))
+    got = app_figures(w)
+    assert got["requests_per_second"] == 0.0 and got["errors_per_second"] == 0.0
+    assert got["requests_total"] == 0 and got["errors_5xx"] == 0
+    rows = {r["route"]: r for r in got["routes"]}
+    assert rows["/metrics"]["requests_per_second"] == 2.0 and rows["/metrics"]["monitoring"] is True
+    assert rows["/ready"]["errors_5xx"] == 4
 
 
 def test_app_figures_before_a_window_and_after_a_restart() -> None:

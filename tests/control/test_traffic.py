@@ -71,7 +71,8 @@ def test_status_shows_storage_and_api_traffic_over_the_window(stack: Control) ->
     missing = _row(app, "GET", "/concepts/{concept_id}")
     assert missing["requests_total"] == MISSING and missing["errors_4xx"] == MISSING
     assert app["errors_4xx"] == BAD_ASKS + MISSING and app["errors_5xx"] == 0
-    assert app["requests_total"] == sum(r["requests_total"] for r in app["routes"])
+    assert app["requests_total"] == sum(r["requests_total"] for r in app["routes"] if not r["monitoring"])
+    assert _row(app, "GET", "/metrics")["monitoring"] is True  # control's own readings, apart
     assert app["requests_per_second"] > 0 and app["errors_per_second"] is not None
 
     models = _row(body["apps"]["hybrid"], "GET", "/v1/models")

@@ -25,6 +25,10 @@ from prometheus_client.parser import text_string_to_metric_families
 from sutra_stack.limits import CONTROL_RATE_WINDOW_SECONDS, CONTROL_SAMPLE_SECONDS
 
 RouteKey = tuple[str, str]  # (method, route template)
+# Routes read by monitors (sutra-control's own /metrics reading every second, the supervisor's probes):
+# listed per route, marked `monitoring`, and left out of an app's totals and rates, as the storage
+# server leaves its health and stats calls out of its own.
+MONITORING_ROUTES = frozenset({"/metrics", "/health", "/ready"})
 
 
 def histogram_quantile(q: float, buckets: Sequence[tuple[float, float]]) -> float | None:
@@ -191,7 +195,8 @@ def storage_figures(window: Window) -> dict[str, Any]:
 
 def app_figures(window: Window) -> dict[str, Any]:
     """An app's totals (from the newest reading) and rates and per-route latency over the window:
-    `requests_total`, `requests_per_second`, `errors_4xx`, `errors_5xx`, `errors_per_second`, `routes`."""
+    `requests_total`, `requests_per_second`, `errors_4xx`, `errors_5xx`, `errors_per_second` (without
+    the `MONITORING_ROUTES`), and `routes` (every route, each marked `monitoring` or not)."""
     new: AppReading | None = window.newest
     if new is None:
         return {"requests_total": 0, "requests_per_second": None, "errors_4xx": 0, "errors_5xx": 0,
@@ -205,13 +210,17 @@ def app_figures(window: Window) -> dict[str, Any]:
         grown = _grown(now.total, before.total) if before is not None else 0.0
         bad = (_grown(now.errors("4") + now.errors("5"), before.errors("4") + before.errors("5"))
                if before is not None else 0.0)
-        all_grown, errors_grown = all_grown + grown, errors_grown + bad
+        monitoring = route in MONITORING_ROUTES
+        if not monitoring:
+            all_grown, errors_grown = all_grown + grown, errors_grown + bad
         latency = now.latency.since(before.latency) if now.latency is not None and before is not None else None
         rows.append({"method": method, "route": route, "requests_total": int(now.total),
                      "errors_4xx": int(now.errors("4")), "errors_5xx": int(now.errors("5")),
                      "requests_per_second": _rate(grown, seconds),
                      "p50_ms": latency.quantile_ms(0.5) if latency else None,
-                     "p99_ms": latency.quantile_ms(0.99) if latency else None})
-    return {"requests_total": sum(r["requests_total"] for r in rows), "requests_per_second": _rate(all_grown, seconds),
-            "errors_4xx": sum(r["errors_4xx"] for r in rows), "errors_5xx": sum(r["errors_5xx"] for r in rows),
+                     "p99_ms": latency.quantile_ms(0.99) if latency else None, "monitoring": monitoring})
+    served = [r for r in rows if not r["monitoring"]]
+    return {"requests_total": sum(r["requests_total"] for r in served),
+            "requests_per_second": _rate(all_grown, seconds),
+            "errors_4xx": sum(r["errors_4xx"] for r in served), "errors_5xx": sum(r["errors_5xx"] for r in served),
             "errors_per_second": _rate(errors_grown, seconds), "routes": rows}

@@ -14,6 +14,7 @@ export interface RouteTraffic {
   requests_per_second: number | null;
   p50_ms: number | null;
   p99_ms: number | null;
+  monitoring?: boolean; // read by monitors; not in the app's totals
 }
 
 const APP_NAMES: Record<string, string> = { api: "sutra-api", hybrid: "sutra-hybrid" };
@@ -110,7 +111,10 @@ function Routes({ app, routes }: { app: string; routes: RouteTraffic[] | null })
         </div>
       )}
       {routes?.some((r) => r.route === "/metrics") ? (
-        <p className="muted note-small">GET /metrics counts sutra-control's own readings of it too.</p>
+        <p className="muted note-small">
+          GET /metrics counts sutra-control's own readings of it too; /metrics, /health and /ready are left out
+          of the app's totals.
+        </p>
       ) : null}
     </>
   );
