@@ -76,6 +76,12 @@ TRANSFER = gated(
     re.I,
     "sold gave handed donated passed bequeathed transferred sells gives donates", "to",
 )
+GIVE_NAMED = gated(  # "Hugo Marsh gave Tilda Kerr his bicycle": the one named first after the verb receives it
+    r"^(?P<x>.+?)\s+(?:has\s+|had\s+)?(?P<v>sold|gave|handed|passed|lent|loaned|sells|gives|lends)\s+"
+    r"(?P<z>[A-Z][\w'\-]*(?:\s+[A-Z][\w'\-]*)+)\s+(?P<y>(?:his|her|their|its|the|a|an|my|our)\s+[a-z].*)$",
+    0,
+    "sold gave handed passed lent loaned sells gives lends",
+)
 SOLD_TO = gated(  # "the bakery was sold (by Pavel Dorn) to Ines Roa": the new owner
     rf"^(?P<y>.+?)\s+{BE}\s+(?P<v>sold|given|donated|handed\s+over|passed\s+on|bequeathed|transferred|left)"
     r"(?:\s+by\s+(?P<s>.+?))?\s+to\s+(?P<x>.+)$",

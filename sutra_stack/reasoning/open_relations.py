@@ -19,6 +19,7 @@ from sutra_stack.reasoning.possession import possession
 from sutra_stack.reasoning.predicates import (
     BORN,
     GREW_UP,
+    HOLD,
     KIN_NOUNS,
     LOCATED,
     OWN,
@@ -207,6 +208,14 @@ def _structural(t: str, loose: bool = True) -> list[Relation]:
     if m and not re.match(r"^(?:to|into|in|on|place|part|care|over|off|up)\b", m["x"], re.I):
         thing, _ = _thing(m["x"], cut=False)
         return _rel(thing, LOCATED, _place(m["y"]), OPEN_CONFIDENCE, "put")
+    m = S.GIVE_NAMED.match(t, mask)
+    if m:
+        thing, giver, taker = _thing(m["y"])[0], _subject(m["x"]), _subject(m["z"])
+        if m["v"].lower().startswith(("lent", "loan", "lend")):  # a loan: had, not owned
+            return _rel(taker, HOLD, thing, OPEN_CONFIDENCE, "give-named") + _rel(giver, OWN, thing, OPEN_CONFIDENCE,
+                                                                                 "give-named")
+        return _rel(taker, OWN, thing, OPEN_CONFIDENCE, "give-named") + _rel(
+            giver, "verb:" + verb_lemma(m["v"]), thing, LOOSE_CONFIDENCE, "give-named")
     m = S.SOLD_TO.match(t, mask)
     if m:
         thing, _ = _thing(m["y"], cut=False)

@@ -37,3 +37,10 @@ def test_who_has_a_lent_thing_and_who_owns_it(reasoner: Reasoner) -> None:
     assert reasoner.ask("Who owns the brass telescope?").answer == "Sander Holt"
     reasoner.learn("Mirja Laine gave the brass telescope back to Sander Holt.")
     assert reasoner.ask("Who has the brass telescope?").answer == "Sander Holt"
+
+
+def test_the_receiver_named_before_the_thing(reasoner: Reasoner) -> None:
+    assert ("mirja laine", "hold", "sledge") in triples("Sander Holt lent Mirja Laine his sledge.")
+    reasoner.learn("Sander Holt owns a sea kayak.")
+    reasoner.learn("Sander Holt gave Ivo Lind the sea kayak.")
+    assert reasoner.ask("Who owns the sea kayak?").answer == "Ivo Lind"
