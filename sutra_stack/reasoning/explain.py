@@ -15,7 +15,7 @@ from sutra_stack.reasoning.models import Answer, PathStep, ReasoningPath
 from sutra_stack.reasoning.places import of_kind
 from sutra_stack.reasoning.predicates import HOLD, OWN, slot_key
 from sutra_stack.reasoning.questions import BACKWARD, Frame
-from sutra_stack.reasoning.supersede import Entry, LearnKey, learned_key, settle, slot_of, when
+from sutra_stack.reasoning.supersede import Entry, LearnKey, learned_key, settle, slot_of, timeline, when
 from sutra_stack.storage.model import Concept, GraphPath, SearchHit
 
 LONE_OUTLIER = 0.8  # factor for an answer with one path when a rival has several
@@ -95,12 +95,11 @@ def build_answer(question: str, frame: Frame, good: list[Voted], concepts: dict[
                     fact = facts[0] if frame.direction == BACKWARD else facts[-1]
                     slots.setdefault(slot, []).append(Entry(aid, fact, learned_key(concepts, fact)))
         dropped = settle(slots, concepts, as_of).dropped
-        if frame.former:  # "who used to own X": the latest of the values a later fact replaced
-            replaced = {a: learned_key(concepts, fact) for a, (fact, by) in dropped.items() if by and a in by_answer}
-            if not replaced:
+        if frame.former:  # "who used to own X", "who succeeded A as R of X": that value of the slot
+            earlier = _former_value(frame, slots, concepts, dropped, by_answer)
+            if earlier is None:
                 return None
-            latest = max(replaced, key=lambda a: replaced[a])
-            by_answer = {latest: by_answer[latest]}
+            by_answer = {earlier: by_answer[earlier]}
             dropped = {}
         for aid, (fact, by) in dropped.items():
             if aid in by_answer:
@@ -161,6 +160,27 @@ def build_answer(question: str, frame: Frame, good: list[Voted], concepts: dict[
     explanation = _explain(frame, names, final[winner], independent[winner], chosen[:max_paths], concepts, lost,
                            rivals, as_of)
     return Answer(question, answer, round(final[winner], 4), "path", shown, explanation, winner, list(facts_shown))
+
+
+def _former_value(frame: Frame, slots: dict[str, list[Entry]], concepts: dict[str, Concept],
+                  dropped: dict[str, tuple[str, str | None]], by_answer: dict[str, list[Voted]]) -> str | None:
+    """The answer a question about an earlier value asks for: the latest one a later fact replaced
+    ("previous"), the first told ("first"), or the one right after or before `frame.relative`."""
+    if frame.former == "previous":
+        replaced = {a: learned_key(concepts, fact) for a, (fact, by) in dropped.items() if by and a in by_answer}
+        return max(replaced, key=lambda a: replaced[a]) if replaced else None
+    for entries in slots.values():
+        order: list[str] = []
+        for e in timeline(entries, concepts):
+            if e.answer in by_answer and (not order or order[-1] != e.answer):
+                order.append(e.answer)
+        if frame.former == "first" and order:
+            return order[0]
+        if frame.relative is not None and frame.relative.id in order:
+            i = order.index(frame.relative.id)
+            j = i + 1 if frame.former == "after" else i - 1
+            return order[j] if 0 <= j < len(order) else None
+    return None
 
 
 def _holder_or_owner(by_answer: dict[str, list[Voted]], slots: dict[str, list[Entry]]) -> dict[str, list[Voted]]:

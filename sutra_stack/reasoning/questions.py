@@ -41,7 +41,10 @@ class Frame:
     verb_prefix: bool = False  # families are verb lemmas that match any preposition
     place_class: str | None = None  # "in which country is X": the kind of place the answer must be
     wants: str | None = None  # "when", "who" after a verb another word could ask too: the answer's kind (asked_kind)
-    former: bool = False  # "who used to own X", "the previous owner": the value a later fact replaced
+    # which value of a slot, told over time, is asked for (supersede.py): "previous" ("who used to own X"), "first"
+    # ("who owned X first"), "after" / "before" the one named `relative` ("who succeeded Abel as treasurer of X")
+    former: str | None = None
+    relative: Entity | None = None
 
     @property
     def yes_no(self) -> bool:
@@ -56,7 +59,7 @@ class Frame:
 
 
 _CHAIN = re.compile(r"\b(?:eventually|ultimately|in the end|finally|indirectly|in turn|over time)\b", re.I)
-_NOISE = re.compile(r"\b(?:now|currently|today|nowadays|these days|at present|right now|still)\b", re.I)
+_NOISE = re.compile(r"\b(?:now|currently|current|today|nowadays|these days|at present|right now|still)\b", re.I)
 _AUX = r"(?:does|do|did|can|could|will|might|may|would)"
 _BE = r"(?:is|are|was|were)"
 _X, _Y = r"(?P<x>.+?)", r"(?P<y>.+?)"
@@ -159,11 +162,11 @@ def parse_question(question: str) -> Frame:
     q = _NOISE.sub(" ", _CHAIN.sub(" ", q))
     q = re.sub(r"\s+", " ", q).strip().rstrip(",")
     q = _WHERE_FIND.sub("where is ", q)
-    former, plain = _former(q)
+    former, plain, relative = _former(q)
     if former:
         frame = _parse(plain, chain)
         if frame.families and not frame.yes_no and any(slot_key("", f, "") for f in frame.families):
-            return replace(frame, former=True)
+            return replace(frame, former=former, relative=relative)
     frame = _parse(q, chain)
     if frame.families is None and _WHICH.match(q):  # "which factors cause X" read as "what causes X"
         rest = _WHICH.sub("", q)
@@ -179,25 +182,46 @@ _BEFORE = re.compile(r"^(?P<q>(?:who|where|what|which)\s.+?)\s+before\s+(?!(?:th
                      re.I)
 _USED_TO = re.compile(r"^(?P<w>who|where|what|which\s+\w+)\s+(?:(?P<aux>did|does)\s+(?P<x>.+?)\s+)?use(?:d)?\s+to\s+"
                       r"(?P<v>[a-z]+)\b(?P<rest>.*)$", re.I)
+_SUCCEEDED = re.compile(r"^(?i:who)\s+(?:replaced|succeeded|followed|took\s+over\s+from)\s+(?P<p>[A-Z].*?)\s+as\s+"
+                        r"(?P<r>.+)$")
+_SUCCEEDED_WHOM = re.compile(r"^(?i:who|whom)\s+did\s+(?P<p>[A-Z].*?)\s+(?:replace|succeed|follow|take\s+over\s+from)"
+                             r"\s+as\s+(?P<r>.+)$")
+_NAME_AFTER_BEFORE = re.compile(r"\bbefore\s+(?P<p>[A-Z][\w\-]*(?:\s+[A-Z][\w\-]*)*)$")
+_FIRST = re.compile(r"^(?P<q>who\s.+?)\s+(?:first|originally|initially|at\s+first)$", re.I)
+_FIRST_OF = re.compile(r"\b(?:the\s+)?(?:first|original)\s+(?=(?:[a-z]+\s+)?[a-z]+\s+of\b)", re.I)
 _PREVIOUS = re.compile(r"\b(?:the\s+)?(?:previous|former|earlier)\s+(?=(?:[a-z]+\s+)?[a-z]+\s+of\b)", re.I)
 
 
-def _former(q: str) -> tuple[bool, str]:
-    """Whether a question asks for a replaced value ("who owned X before Y", "where did X use to live",
-    "who was the previous owner of X"), and the question without those words."""
+def _former(q: str) -> tuple[str | None, str, Entity | None]:
+    """Which earlier value a question asks for ("who owned X before Y", "where did X use to live",
+    "who was the previous owner of X", "who owned X first", "who succeeded A as R of X", "whom did
+    B replace as R of X"): the mode, the question without those words, and the one named as the
+    value's neighbour."""
+    m = _SUCCEEDED.match(q) or _SUCCEEDED_WHOM.match(q)
+    if m and " of " in m["r"] and (person := make_entity(m["p"])):
+        mode = "after" if m.re is _SUCCEEDED else "before"
+        role = re.sub(r"^the\s+", "", m["r"], flags=re.I)
+        return mode, f"who was the {role}", person
     m = _USED_TO.match(q)
     if m:
         w, v, rest = m["w"], m["v"], m["rest"]
         if m["x"]:  # "where did X use to live" → "where did X live"
-            return True, f"{w} did {m['x']} {v}{rest}"
+            return "previous", f"{w} did {m['x']} {v}{rest}", None
         past = "was" if v.lower() == "be" else ("owned" if v.lower() == "own" else v)
-        return True, f"{w} {past}{rest}"  # "who used to own X" → "who owned X"
+        return "previous", f"{w} {past}{rest}", None  # "who used to own X" → "who owned X"
     m = _BEFORE.match(q)
     if m:
-        return True, m["q"]
+        named = _NAME_AFTER_BEFORE.search(q)
+        person = make_entity(named["p"]) if named else None
+        return ("before", m["q"], person) if person else ("previous", m["q"], None)
+    m = _FIRST.match(q)
+    if m:
+        return "first", m["q"], None
     if _PREVIOUS.search(q) and q.lower().startswith("who "):
-        return True, _PREVIOUS.sub("the ", q, count=1)
-    return False, q
+        return "previous", _PREVIOUS.sub("the ", q, count=1), None
+    if _FIRST_OF.search(q) and q.lower().startswith("who "):
+        return "first", _FIRST_OF.sub("the ", q, count=1), None
+    return None, q, None
 
 
 _KIN_YES_NO = (re.compile(rf"^{_BE}\s+{_X}\s+the\s+(?P<n>[a-z]+(?:\s+[a-z]+)?)\s+of\s+{_Y}$", re.I),

@@ -176,3 +176,17 @@ def test_other_wordings_of_where_someone_lives_or_works_and_who_leads_or_founded
     _nothing(reasoner, "Who is the treasurer of the Lysne Library?")
     for q in ("Who started Tindra Games?", "Who established Tindra Games?", "Who set up Tindra Games?"):
         _answers(reasoner, q, "Jo Hatle")
+
+
+def test_who_came_after_or_before_someone_in_a_role_and_who_was_first(reasoner: Reasoner) -> None:
+    _learn(reasoner, ["Edda Kvam is the treasurer of the Orre Choir.", "Siv Tjelta owns a stone barn."],
+           ["In 2021 Edda Kvam was replaced as treasurer of the Orre Choir by Rune Bakke.",
+            "Siv Tjelta sold the stone barn to Alf Hope in 2019."],
+           ["Lene Moi became treasurer of the Orre Choir in 2024."])
+    _answers(reasoner, "Who replaced Edda Kvam as treasurer of the Orre Choir?", "Rune Bakke")
+    _answers(reasoner, "Who succeeded Rune Bakke as treasurer of the Orre Choir?", "Lene Moi")
+    _answers(reasoner, "Who did Lene Moi replace as treasurer of the Orre Choir?", "Rune Bakke")
+    _answers(reasoner, "Who was treasurer of the Orre Choir before Rune Bakke?", "Edda Kvam")
+    _nothing(reasoner, "Who succeeded Lene Moi as treasurer of the Orre Choir?")  # nobody yet
+    _answers(reasoner, "Who owned the stone barn first?", "Siv Tjelta")
+    _answers(reasoner, "Who is the current owner of the stone barn?", "Alf Hope")
