@@ -17,11 +17,11 @@ from sutra_stack.reasoning.timeline import DATE
 
 LEAD = gated(
     r"^(?:then|later|afterwards|after\s+that|before\s+that|that\s+year|the\s+same\s+year|meanwhile|"
-    r"eventually|finally|in\s+the\s+end|soon\s+after|since\s+then|now|today|also|still|by\s+then|for\s+now)"
-    r"\s*,?\s+",
+    r"eventually|finally|in\s+the\s+end|soon\s+after|since\s+then|now|today|also|still|by\s+then|for\s+now|"
+    r"(?:last|this)\s+(?:year|month|spring|summer|autumn|winter)|recently)\s*,?\s+",
     re.I,
     "then later afterwards after before that the meanwhile eventually finally in soon since now today also still by "
-    "for",
+    "for last this recently",
 )
 FILLER = gated(
     r"\s*,?\s*\b(?:again|this\s+time|once\s+more|now|currently|still|also|already|recently|"
@@ -143,7 +143,7 @@ BE_IN = gated(
     "is are was were", "in at on under inside near behind beside above below next outside",
 )
 ROLE_VERB = gated(
-    r"^(?P<x>.+?)\s+(?P<v>chairs|chaired|heads|headed|leads|led|manages|managed|directs|"
+    r"^(?P<x>.+?)\s+(?:has\s+|have\s+|had\s+)?(?P<v>chairs|chaired|heads|headed|leads|led|manages|managed|directs|"
     r"directed|coaches|coached|captains|captained|edits|edited|conducts|conducted|"
     r"governs|governed|runs|ran)\s+(?!to\b|into\b|in\b|away\b|out\b)(?P<y>.+)$",
     re.I,

@@ -143,6 +143,27 @@ _RETIRED = re.compile(
     r"(?P<tail>(?:\s+(?:in|on)\s+[\w ]*?\d{4})?)\s*[.!?]?$"
 )
 _DATE_IN = re.compile(rf"((?i:{DATE}))")
+_FIRST_NAME = re.compile(r"(?<![\w'\-])(?P<f>[A-Z][a-z]+)\b(?!\s+[A-Z])")
+
+
+def _full_names(s: str, people: list[str]) -> str:
+    """ "Lotte's husband" after "Lotte Maes" was named: Lotte Maes's (a first name one person has)."""
+    firsts: dict[str, set[str]] = {}
+    for p in people:
+        ws = p.split()
+        if len(ws) >= 2 and ws[0][:1].isupper():
+            firsts.setdefault(ws[0], set()).add(p)
+
+    def full(m: re.Match[str]) -> str:
+        names = firsts.get(m["f"], set())
+        before = s[: m.start()].rstrip()
+        if len(names) != 1 or (before and before.split()[-1][:1].isupper() and not before.endswith((".", ","))):
+            return m.group(0)
+        return next(iter(names))
+
+    return _FIRST_NAME.sub(full, s) if firsts else s
+
+
 _NAMED_THING = re.compile(r"^(?:[Tt]he\s+)?[A-Z][\w'\-]*(?:\s+(?:of\s+)?[A-Z][\w'\-]*)+$")
 
 
@@ -255,6 +276,7 @@ def resolve(sentences: list[str]) -> list[str]:
     out: list[str] = []
     for n, sentence in enumerate(sentences):
         s, year = _years(sentence, year)
+        s = _full_names(s, people)
         there = _THERE_FIRST.match(s) if place is not None else None
         if there:
             s = _cap(f"{there['rest']} in {place}{there['end'] or '.'}")

@@ -130,7 +130,7 @@ _E_ENDINGS = (
 )
 _NO_E = wordset(
     "belong long sing bring ring hang wing string cook book look work park walk talk mark ask visit edit "
-    "inherit limit profit exit credit deposit audit pass miss kiss dress press cross fix mix box tax wax"
+    "inherit limit profit exit credit deposit audit pass miss kiss dress press cross fix mix box tax wax chair repair"
 )
 
 

@@ -9,6 +9,8 @@ restated as simple sentences the clause readers know, in the order they held:
 - "Anton and Clara Weiss founded the bakery" → a sentence for each ("A and B married" → "A married B");
 - ", where she opened a bakery" after a place → "she opened a bakery in Lisbon."; "there" after a
   place named earlier in the same sentence → "in <the place>";
+- "Born in Kessel in 1972, Hanna Vos studied …", "Now living in Ghent, Piet Maes …" and "Piet
+  Maes's sister, Lotte Maes, runs …" → the fronted or inserted fact, then the rest;
 - "Ravi Nair, a chemist, lives in Dunholm" → "Ravi Nair is a chemist." and "Ravi Nair lives in
   Dunholm."; "Before moving to Fenwick in 2015, Ola Strom lived in Tarby" → "Ola Strom lived in
   Tarby until 2015." and "In 2015 Ola Strom moved to Fenwick." ("After moving …" the other way);
@@ -37,7 +39,10 @@ _CAP = r"[A-Z][\w'\-]*"
 _PLACE = rf"(?:the\s+)?{_CAP}(?:\s+(?:of\s+|on\s+|upon\s+|de\s+|la\s+)?{_CAP})*"
 _NAME = rf"{_CAP}(?:\s+{_CAP})+"  # a person: two or more capitalised words
 _SUBJECT = rf"(?:{_NAME}|[Hh]e|[Ss]he|[Tt]hey)"
-_LEAD = rf"(?P<lead>(?:(?i:in|on|by|during)\s+(?i:{DATE})\s*,?\s+)?)"
+_LEAD = (
+    rf"(?P<lead>(?:(?:(?i:in|on|by|during)\s+(?i:{DATE})|(?i:last|this)\s+(?:year|month|spring|summer|autumn|winter)"
+    r"|(?i:recently))\s*,?\s+)?)"
+)
 _WHEN = re.compile(rf"\b(?:in|on|during|by)\s+(?P<d>{DATE})\b", re.I)
 _NOUN = r"(?P<r>[a-z][a-z\-]*(?:\s+[a-z][a-z\-]*){0,2}?)"
 _ORG = (
@@ -62,6 +67,17 @@ _ENDS_NAMED = re.compile(rf"\b(?:of|at|in|for|to|on)\s+{_PLACE}$")
 _YEARS_IN = re.compile(
     rf"^After\s+(?:(?:\w+|a\s+few|many|several)\s+)?(?:years|decades|months)\s+in\s+(?P<a>{_PLACE}),\s+"
     rf"(?P<x>{_SUBJECT})\s+(?P<rest>(?:moved|relocated|emigrated|returned|went)\b.+?)\s*[.!?]?$"
+)
+# "Born in Kessel in 1972, Hanna Vos studied law", "Now living in Ghent, Piet Maes works as …"
+_FRONTED = re.compile(
+    rf"^(?:(?:Now|Currently|Still)\s+)?(?P<v>[Bb]orn|[Ll]iving|[Ww]orking|[Bb]ased|[Rr]aised|[Ss]ettled)\s+"
+    rf"(?P<p>in|at|on)\s+(?P<a>[^,]+),\s+(?P<x>{_NAME})\s+(?P<rest>[a-z].*?)\s*[.!?]?$"
+)
+_FRONTED_AS = {"born": "was born", "living": "lives", "working": "works", "based": "is based", "raised": "was raised",
+               "settled": "settled"}
+# "Piet Maes's sister, Lotte Maes, runs a bookshop": who she is to him, and what she does
+_WHOSE_APPOSITION = re.compile(
+    rf"^(?P<o>{_NAME})['\u2019]s?\s+(?P<n>[a-z]+(?:\s+[a-z]+)?),\s+(?P<x>{_NAME}),\s+(?P<rest>[a-z].*?)\s*[.!?]?$"
 )
 _THERE = re.compile(r"(?<=\s)there\b(?!\s+(?:is|are|was|were|has|have|had|will|would|used)\b|['\u2019]s)")
 _PLACE_BEFORE = re.compile(rf"\b(?:in|at|to|into)\s+(?P<place>{_PLACE})")
@@ -158,6 +174,10 @@ def _once(s: str) -> list[str] | None:
     if low.startswith("after ") and (m := _YEARS_IN.match(s)):
         date = _date(m["rest"])
         return [_ended(m["x"], "lived in " + m["a"], date), _cap(f"{m['x']} {m['rest']}.")]
+    if ", " in s and (m := _FRONTED.match(s)):
+        return [f"{m['x']} {_FRONTED_AS[m['v'].lower()]} {m['p']} {m['a']}.", f"{m['x']} {m['rest']}."]
+    if ", " in s and (m := _WHOSE_APPOSITION.match(s)):
+        return [f"{m['x']} is {m['o']}'s {m['n']}.", f"{m['x']} {m['rest']}."]
     if ", " in s and (m := _APPOSITION.match(s)):  # "Ravi Nair, a chemist, lives in Dunholm"
         return [f"{m['x']} is {m['app']}.", f"{m['x']} {m['rest']}."]
     if ", when " in low and (m := _WHEN_REL.match(s)):  # "… until 2016, when Ada Wren took over"

@@ -201,3 +201,22 @@ def test_then_after_a_name_and_years_spent_somewhere_before_a_move(reasoner: Rea
 
 def test_someone_named_by_their_tie_to_another_is_the_one_named() -> None:
     assert ("tom birch", "hold", "van") in told("Ines Quarles lent her van to her neighbour Tom Birch.")
+
+
+def test_fronted_participles_and_an_inserted_kin_phrase(reasoner: Reasoner) -> None:
+    reasoner.learn("Born in Askrigg in 1969, Wren Tolley studied music in Leeds.")
+    assert reasoner.ask("Where was Wren Tolley born?").answer == "Askrigg"
+    reasoner.learn("Now living in Marlow, Ciaran Voss works as a boatwright.")
+    assert reasoner.ask("Where does Ciaran Voss live?").answer == "Marlow"
+    assert ("dara voss", "of:sister", "ciaran voss") in told("Ciaran Voss's sister, Dara Voss, runs a forge in Marlow.")
+
+
+def test_a_first_name_alone_is_the_person_named_before_and_last_year_leads_a_move() -> None:
+    got = told("Ines Halloran owns a ferry. Ines's brother is Col Halloran. Last year she moved from Arklow to Wexby.")
+    assert ("col halloran", "of:brother", "ines halloran") in got
+    assert ("ines halloran", "live", "wexby") in got and ("ines halloran", "live", "arklow") in got
+
+
+def test_a_post_held_since_a_year_in_the_perfect(reasoner: Reasoner) -> None:
+    reasoner.learn("Since 2013 Oskar Brenner has chaired the Tull Heritage Trust.")
+    assert reasoner.ask("Who chairs the Tull Heritage Trust?").answer == "Oskar Brenner"
