@@ -15,7 +15,7 @@ from collections.abc import Callable
 from sutra_stack.reasoning.extract import relations_in_sentence
 from sutra_stack.reasoning.predicates import KIN_NOUNS, LIVE, LOCATED, OWN, ROLE_NOUNS, WORK, is_role
 from sutra_stack.reasoning.restate import restate
-from sutra_stack.reasoning.text import singular, wordset
+from sutra_stack.reasoning.text import make_entity, singular, wordset
 from sutra_stack.reasoning.timeline import DATE
 
 _NAME = re.compile(
@@ -164,6 +164,21 @@ def _full_names(s: str, people: list[str]) -> str:
     return _FIRST_NAME.sub(full, s) if firsts else s
 
 
+_RETURNED = re.compile(
+    r"^(?P<x>.+?)\s+(?:returned|gave\s+back|handed\s+back|brought\s+back)\s+(?P<y>.+?)"
+    r"(?P<tail>(?:\s+back)?(?:\s+(?:in|on|at|after|before|during)\s+.*?)?)\s*(?P<end>[.!?]?)$"
+)
+
+
+def _returned_to(s: str, lenders: dict[str, str]) -> str:
+    """ "He returned it in August." after "Ines lent her van to Tom": returned it to Ines."""
+    m = _RETURNED.match(s) if lenders and " to " not in s else None
+    e = make_entity(m["y"]) if m else None
+    if m is None or e is None or e.key not in lenders:
+        return s
+    return f"{m['x']} returned {m['y']} to {lenders[e.key]}{m['tail']}{m['end'] or '.'}"
+
+
 _NAMED_THING = re.compile(r"^(?:[Tt]he\s+)?[A-Z][\w'\-]*(?:\s+(?:of\s+)?[A-Z][\w'\-]*)+$")
 
 
@@ -192,10 +207,10 @@ _ADJECTIVES = wordset("older younger elder eldest oldest youngest big little lat
 
 
 def _pronouns(s: str, subject: str | None, people: list[str], gender: dict[str, str], prev: str | None,
-              persons: set[str]) -> str:
+              persons: set[str], others: list[str]) -> str:
     """he/she/his/her/him resolved: to the most recent person of the pronoun's gender (as far as
     earlier pronouns showed it); an object pronoun to someone other than the sentence's subject."""
-    if not people and prev is None:
+    if not people and not others and prev is None:
         return s
     out: list[str] = []
     last = 0
@@ -210,7 +225,7 @@ def _pronouns(s: str, subject: str | None, people: list[str], gender: dict[str, 
         subject_position = p in ("he", "she")
         ruled_out = current if not (subject_position or possessive) else None
         pick = None
-        pool = list(reversed(people))
+        pool = list(reversed(people)) + [o for o in reversed(others) if o not in people]  # subjects first
         if not (subject_position or possessive) and prev and prev not in people:
             pool.insert(0, prev)  # "inherited him": the one just spoken of (a pet named Moss)
         for name in pool:
@@ -272,6 +287,8 @@ def resolve(sentences: list[str]) -> list[str]:
     named: str | None = None  # the last thing named by its name ("The Corvid Press"), for "the press"
     roles: list[tuple[str, str, str]] = []  # the last role named: (holder, noun, what it is of)
     employers: list[tuple[str, str]] = []  # the last employer named: (employee, employer)
+    lenders: dict[str, str] = {}  # a lent thing's key → who lent it (to whom it goes back)
+    others: list[str] = []  # persons a relation named who were no sentence's subject, most recent last
     year: int | None = None
     out: list[str] = []
     for n, sentence in enumerate(sentences):
@@ -285,7 +302,7 @@ def resolve(sentences: list[str]) -> list[str]:
             persons.add(subject)
         if subject and _is_person(subject, persons) and subject not in people:  # "X gave it to her nephew"
             people.append(subject)
-        s = _pronouns(s, subject, people, gender, prev_subject, persons)
+        s = _pronouns(s, subject, people, gender, prev_subject, persons, others)
         if thing is not None or prev_subject is not None:
             m = _IT_SUBJECT.match(s)
             if m and prev_subject and not _is_person(prev_subject, persons):
@@ -305,6 +322,7 @@ def resolve(sentences: list[str]) -> list[str]:
             s = _definite(s, thing)
         if named is not None and named != thing:
             s = _the_named(s, named)
+        s = _returned_to(s, lenders)
         if role is not None:  # "Tobias Hale succeeded her.": in the role just named
             s = _SUCCEEDED.sub(_literal_after(" as " + role), s)
         if held_role is not None:  # "Anneli Rask took over as keeper that year": of what was just named
@@ -341,6 +359,9 @@ def resolve(sentences: list[str]) -> list[str]:
         if married is not None:
             couple = (married.subject.display, married.object.display)
         for r in relations:
+            for who in (r.subject.display, r.object.display):
+                if who not in people and _is_person(who, persons) and who[:1].isupper() and "'" not in who:
+                    others = [o for o in others if o != who] + [who]
             if r.family in (LIVE, LOCATED, WORK):
                 place = r.object.display
             if r.family == WORK:
@@ -349,6 +370,8 @@ def resolve(sentences: list[str]) -> list[str]:
                 held_role = (r.family[3:], r.object.display)
             if r.family.startswith("of:") and r.family[3:] not in _PEOPLE_NOUNS - ROLE_NOUNS:  # a post ("matron of")
                 roles = [(r.subject.display, r.family[3:], r.object.display)]
+            if r.family == OWN and r.rule == "hold":  # lent: it goes back to its owner
+                lenders[r.object.key] = r.subject.display
             if r.family == OWN:
                 thing = "the " + r.object.display if r.object.display[:1].islower() else r.object.display
         out.append(s)

@@ -44,3 +44,8 @@ def test_the_receiver_named_before_the_thing(reasoner: Reasoner) -> None:
     reasoner.learn("Sander Holt owns a sea kayak.")
     reasoner.learn("Sander Holt gave Ivo Lind the sea kayak.")
     assert reasoner.ask("Who owns the sea kayak?").answer == "Ivo Lind"
+
+
+def test_returned_with_no_one_named_goes_back_to_the_lender(reasoner: Reasoner) -> None:
+    reasoner.learn("Vera Loft lent her tent to her cousin Aki Moor in May 2022. He returned it in June.")
+    assert reasoner.ask("Who has the tent?").answer == "Vera Loft"
