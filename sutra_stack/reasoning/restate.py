@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import re
 
-from sutra_stack.reasoning.timeline import DATE
+from sutra_stack.reasoning.timeline import DATE, asserted, without_dates
 
 MAX_RESTATED = 6  # sentences one sentence may become (a bound on the work per sentence)
 
@@ -127,6 +127,7 @@ _RETIRED_FROM = re.compile(
     rf"^{_LEAD}(?P<x>{_SUBJECT})\s+(?:has\s+|had\s+)?(?:retired|resigned|stepped\s+down)\s+from\s+"
     rf"(?P<o>(?:the\s+)?{_CAP}(?:\s+{_CAP})*){_END}"
 )
+_NO_LONGER_WORDS = re.compile(r"\bno\s+longer\b", re.I)
 _STEP_DOWN = re.compile(r" (?:down|resigned|retired|quit|resigns|retires) as ")
 _SUCCESSION = re.compile(r" (?:succeeded|replaced|succeeds|replaces) ")
 # a restatement needs a comma or one of these words
@@ -159,23 +160,18 @@ def _once(s: str) -> list[str] | None:
     if _MARKERS.search(s) is None:  # most sentences: none of the words any restatement needs
         return None
     low = s.lower()
+    if not asserted(without_dates(_NO_LONGER_WORDS.sub(" ", s))):  # planned, hedged, negated: told as it is
+        return _split_only(s, low)
+    return _split_only(s, low) or _restated(s, low)
+
+
+def _split_only(s: str, low: str) -> list[str] | None:
+    """The restatements that only cut a sentence in parts (each part is then read, or not, on its own)."""
     if ", where " in low and (m := _WHERE.match(s)):
         prep = "in" if m["p"] in ("to", "into") else m["p"]
         if _ENDS_NAMED.search(m["rel"]):  # "where she became matron of St Agnes Hospital": named already
             return [m["main"] + ".", _cap(m["rel"] + ".")]
         return [m["main"] + ".", _cap(f"{m['rel']} {prep} {m['place']}.")]
-    if low.startswith(("before moving", "after moving", "before relocating", "after relocating", "before emigrating",
-                       "after emigrating")) and (m := _BEFORE_MOVING.match(s)):
-        moved = _cap(f"{'In ' + m['d'] + ' ' if m['d'] else ''}{m['x']} moved to {m['b']}.")
-        if m["w"] == "After":
-            return [moved, _cap(f"{m['x']} {m['rest']}.")]
-        rest = m["rest"] + (f" until {m['d']}" if m["d"] and not _WHEN.search(m["rest"]) else "")
-        return [_cap(f"{m['x']} {rest}."), moved]
-    if low.startswith("after ") and (m := _YEARS_IN.match(s)):
-        date = _date(m["rest"])
-        return [_ended(m["x"], "lived in " + m["a"], date), _cap(f"{m['x']} {m['rest']}.")]
-    if ", " in s and (m := _FRONTED.match(s)):
-        return [f"{m['x']} {_FRONTED_AS[m['v'].lower()]} {m['p']} {m['a']}.", f"{m['x']} {m['rest']}."]
     if ", " in s and (m := _WHOSE_APPOSITION.match(s)):
         return [f"{m['x']} is {m['o']}'s {m['n']}.", f"{m['x']} {m['rest']}."]
     if ", " in s and (m := _APPOSITION.match(s)):  # "Ravi Nair, a chemist, lives in Dunholm"
@@ -188,6 +184,23 @@ def _once(s: str) -> list[str] | None:
         if "rest" in m.groupdict():
             return [about, _cap(f"{m['pre']}{x} {m['rest']}")]
         return [m["main"] + ".", about]
+    return None
+
+
+def _restated(s: str, low: str) -> list[str] | None:
+    """The restatements that state facts the sentence implies (only of a sentence that asserts)."""
+    if low.startswith(("before moving", "after moving", "before relocating", "after relocating", "before emigrating",
+                       "after emigrating")) and (m := _BEFORE_MOVING.match(s)):
+        moved = _cap(f"{'In ' + m['d'] + ' ' if m['d'] else ''}{m['x']} moved to {m['b']}.")
+        if m["w"] == "After":
+            return [moved, _cap(f"{m['x']} {m['rest']}.")]
+        rest = m["rest"] + (f" until {m['d']}" if m["d"] and not _WHEN.search(m["rest"]) else "")
+        return [_cap(f"{m['x']} {rest}."), moved]
+    if low.startswith("after ") and (m := _YEARS_IN.match(s)):
+        date = _date(m["rest"])
+        return [_ended(m["x"], "lived in " + m["a"], date), _cap(f"{m['x']} {m['rest']}.")]
+    if ", " in s and (m := _FRONTED.match(s)):
+        return [f"{m['x']} {_FRONTED_AS[m['v'].lower()]} {m['p']} {m['a']}.", f"{m['x']} {m['rest']}."]
     if " from " in low and (m := _MOVE_FROM.match(s)):
         date = _date(m["lead"], m["b"])
         return [_ended(m["x"], "lived in " + m["a"], date), _cap(f"{m['lead']}{m['x']} {m['v']} to {m['b']}.")]

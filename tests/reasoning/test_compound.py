@@ -220,3 +220,13 @@ def test_a_first_name_alone_is_the_person_named_before_and_last_year_leads_a_mov
 def test_a_post_held_since_a_year_in_the_perfect(reasoner: Reasoner) -> None:
     reasoner.learn("Since 2013 Oskar Brenner has chaired the Tull Heritage Trust.")
     assert reasoner.ask("Who chairs the Tull Heritage Trust?").answer == "Oskar Brenner"
+
+
+def test_a_planned_or_conditional_compound_states_no_change(reasoner: Reasoner) -> None:
+    reasoner.learn("Kalle Brun lives in Ostmark.")
+    reasoner.learn("If Kalle Brun moves from Ostmark to Vidby, he will sell his boat.")
+    reasoner.learn("Kalle Brun might move from Ostmark to Lisle in 2030.")
+    assert reasoner.ask("Where does Kalle Brun live?").answer == "Ostmark"
+    reasoner.learn("Kalle Brun, who plans to move to Tarn, chairs the Ostmark Sailing Club.")
+    assert reasoner.ask("Where does Kalle Brun live?").answer == "Ostmark"
+    assert reasoner.ask("Who chairs the Ostmark Sailing Club?").answer == "Kalle Brun"
