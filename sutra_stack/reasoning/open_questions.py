@@ -61,7 +61,9 @@ _JOB = re.compile(
     r"(?:\s+for\s+(?:a\s+)?(?:living|work))?)$",
     re.I,
 )
-_POSS_NOUN = re.compile(rf"^(?:who|what)\s+{_BE}\s+{_X}['\u2019]s?\s+{_NOUN}$", re.I)
+_POSS_NOUN = re.compile(
+    rf"^(?:who|what)\s+{_BE}\s+(?:the\s+name\s+of\s+)?{_X}['\u2019]s?\s+{_NOUN}(?:\s+(?:called|named))?$", re.I
+)
 _WHOSE = re.compile(rf"^whose\s+{_NOUN}\s+{_BE}\s+{_X}$", re.I)
 _WHO_OWNS = re.compile(
     rf"^(?:who|which\s+\w+)\s+(?:owns|owned|has\s+owned|has|had|possesses|bought|inherited|"
@@ -198,7 +200,7 @@ def open_frame(q: str) -> OpenFrame | None:
     m = _WHO_OWNS.match(q) or _BELONG.match(q) or _WHOSE_IS.match(q)
     if m and (x := make_entity(_the_thing(m["x"]))):
         return OpenFrame({OWN}, BACKWARD, x)
-    m = _OF_NOUN.match(q) or _POSS_NOUN.match(q)
+    m = _POSS_NOUN.match(q) or _OF_NOUN.match(q)
     if m and (fam := _noun_family(m["n"])) == "of:head" and (x := make_entity(m["x"])):
         return OpenFrame(_TOP_ROLES, BACKWARD, x)  # "the head (leader, boss) of X": whoever leads it
     if m and (fam := _noun_family(m["n"])) and (x := make_entity(m["x"])):

@@ -190,3 +190,10 @@ def test_who_came_after_or_before_someone_in_a_role_and_who_was_first(reasoner: 
     _nothing(reasoner, "Who succeeded Lene Moi as treasurer of the Orre Choir?")  # nobody yet
     _answers(reasoner, "Who owned the stone barn first?", "Siv Tjelta")
     _answers(reasoner, "Who is the current owner of the stone barn?", "Alf Hope")
+
+
+def test_what_someones_relative_is_called(reasoner: Reasoner) -> None:
+    _learn(reasoner, ["Hilde Voll has a sister called Maren Voll."])
+    _answers(reasoner, "What is Hilde Voll's sister called?", "Maren Voll")
+    _answers(reasoner, "What is the name of Hilde Voll's sister?", "Maren Voll")
+    _nothing(reasoner, "What is Hilde Voll's brother called?")
