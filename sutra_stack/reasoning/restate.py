@@ -38,7 +38,12 @@ MAX_RESTATED = 6  # sentences one sentence may become (a bound on the work per s
 _CAP = r"[A-Z][\w'\-]*"
 _PLACE = rf"(?:the\s+)?{_CAP}(?:\s+(?:of\s+|on\s+|upon\s+|de\s+|la\s+)?{_CAP})*"
 _NAME = rf"{_CAP}(?:\s+{_CAP})+"  # a person: two or more capitalised words
-_SUBJECT = rf"(?:{_NAME}|[Hh]e|[Ss]he|[Tt]hey)"
+# a person named by one or more capitalised words (not a sentence's first function word)
+_PERSON = (
+    r"(?!(?:The|A|An|This|That|These|Those|It|Its|There|Then|In|On|At|If|When|While|After|Before|Since|By|During|"
+    rf"Perhaps|Maybe)\b){_CAP}(?:\s+{_CAP})*"
+)
+_SUBJECT = rf"(?:{_PERSON}|[Hh]e|[Ss]he|[Tt]hey)"
 _LEAD = (
     rf"(?P<lead>(?:(?:(?i:in|on|by|during)\s+(?i:{DATE})|(?i:last|this)\s+(?:year|month|spring|summer|autumn|winter)"
     r"|(?i:recently))\s*,?\s+)?)"
@@ -71,7 +76,7 @@ _YEARS_IN = re.compile(
 # "Born in Kessel in 1972, Hanna Vos studied law", "Now living in Ghent, Piet Maes works as …"
 _FRONTED = re.compile(
     rf"^(?:(?:Now|Currently|Still)\s+)?(?P<v>[Bb]orn|[Ll]iving|[Ww]orking|[Bb]ased|[Rr]aised|[Ss]ettled)\s+"
-    rf"(?P<p>in|at|on)\s+(?P<a>[^,]+),\s+(?P<x>{_NAME})\s+(?P<rest>[a-z].*?)\s*[.!?]?$"
+    rf"(?P<p>in|at|on)\s+(?P<a>[^,]+),\s+(?P<x>{_PERSON})\s+(?P<rest>[a-z].*?)\s*[.!?]?$"
 )
 _FRONTED_AS = {"born": "was born", "living": "lives", "working": "works", "based": "is based", "raised": "was raised",
                "settled": "settled"}
@@ -88,11 +93,11 @@ _REL_END = re.compile(
     rf"^(?P<main>.*?\s(?P<x>(?:the\s+)?{_CAP}(?:\s+{_CAP})*)),\s+(?:who|which)\s+(?P<rel>.+?)\s*[.!?]?$"
 )
 _MOVE_FROM = re.compile(
-    rf"^{_LEAD}(?P<x>{_SUBJECT})\s+(?P<v>moved|relocated|emigrated|moves|relocates)\s+(?:back\s+)?from\s+"
+    rf"^{_LEAD}(?P<x>{_SUBJECT}|The\s+{_CAP}(?:\s+{_CAP})*)\s+(?P<v>moved|relocated|emigrated|moves|relocates)\s+(?:back\s+)?from\s+"
     rf"(?P<a>{_PLACE})\s+(?:to|into)\s+(?P<b>.+?)\s*[.!?]?$"
 )
 _MOVE_TO_FROM = re.compile(
-    rf"^{_LEAD}(?P<x>{_SUBJECT})\s+(?P<v>moved|relocated|emigrated|moves|relocates)\s+(?:back\s+)?(?:to|into)\s+"
+    rf"^{_LEAD}(?P<x>{_SUBJECT}|The\s+{_CAP}(?:\s+{_CAP})*)\s+(?P<v>moved|relocated|emigrated|moves|relocates)\s+(?:back\s+)?(?:to|into)\s+"
     rf"(?P<b>{_PLACE})\s+from\s+(?P<a>{_PLACE})(?P<tail>.*?)\s*[.!?]?$"
 )
 _NO_LONGER = re.compile(
@@ -113,10 +118,10 @@ _LEFT_FOR = re.compile(
 )
 _REPLACED = re.compile(
     rf"^{_LEAD}(?P<x>{_SUBJECT})\s+(?:was|has\s+been|had\s+been|is)\s+(?:replaced|succeeded)\s+as\s+(?:the\s+)?"
-    rf"{_NOUN}\s+(?P<p>of|at)\s+{_ORG}\s+by\s+(?P<y>{_NAME}){_END}"
+    rf"{_NOUN}\s+(?P<p>of|at)\s+{_ORG}\s+by\s+(?P<y>{_PERSON}){_END}"
 )
 _SUCCEEDED = re.compile(
-    rf"^{_LEAD}(?P<y>{_SUBJECT})\s+(?:has\s+|had\s+)?(?:succeeded|replaced|succeeds|replaces)\s+(?P<x>{_NAME})\s+as\s+"
+    rf"^{_LEAD}(?P<y>{_SUBJECT})\s+(?:has\s+|had\s+)?(?:succeeded|replaced|succeeds|replaces)\s+(?P<x>{_PERSON})\s+as\s+"
     rf"(?:the\s+)?{_NOUN}(?:\s+(?P<p>of|at)\s+{_ORG})?{_END}"
 )
 _STEPPED_DOWN = re.compile(
@@ -203,11 +208,13 @@ def _restated(s: str, low: str) -> list[str] | None:
         return [f"{m['x']} {_FRONTED_AS[m['v'].lower()]} {m['p']} {m['a']}.", f"{m['x']} {m['rest']}."]
     if " from " in low and (m := _MOVE_FROM.match(s)):
         date = _date(m["lead"], m["b"])
-        return [_ended(m["x"], "lived in " + m["a"], date), _cap(f"{m['lead']}{m['x']} {m['v']} to {m['b']}.")]
+        was = "was based in " if m["x"].startswith("The ") else "lived in "  # a body moves its seat
+        return [_ended(m["x"], was + m["a"], date), _cap(f"{m['lead']}{m['x']} {m['v']} to {m['b']}.")]
     if " from " in low and (m := _MOVE_TO_FROM.match(s)):  # "moved to Faro from Braga in 2019"
         date = _date(m["lead"], m["tail"])
         moved = _cap(f"{m['lead']}{m['x']} {m['v']} to {m['b']}{m['tail']}.")
-        return [_ended(m["x"], "lived in " + m["a"], date), moved]
+        was = "was based in " if m["x"].startswith("The ") else "lived in "
+        return [_ended(m["x"], was + m["a"], date), moved]
     if " no longer " in low and (m := _NO_LONGER.match(s)):  # "X no longer lives in Faro": it has ended
         return [_ended(m["x"], f"{'was' if m['be'] else _PAST[m['v']]} {m['rest']}", None)]
     if " and " in low and (m := _BOTH.match(s)):

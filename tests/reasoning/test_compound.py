@@ -230,3 +230,12 @@ def test_a_planned_or_conditional_compound_states_no_change(reasoner: Reasoner) 
     reasoner.learn("Kalle Brun, who plans to move to Tarn, chairs the Ostmark Sailing Club.")
     assert reasoner.ask("Where does Kalle Brun live?").answer == "Ostmark"
     assert reasoner.ask("Who chairs the Ostmark Sailing Club?").answer == "Kalle Brun"
+
+
+def test_people_named_by_one_name_move_and_pass_on_roles(reasoner: Reasoner) -> None:
+    reasoner.learn("In 2016 Maren moved from Ostrava to Lisbon, where she opened a bakery.")
+    assert reasoner.ask("Where does Maren live?").answer == "Lisbon"
+    assert reasoner.ask("Where does Maren live?", as_of=parse_as_of("2012-01-01")).answer == "Ostrava"
+    reasoner.learn("Oren was replaced as treasurer of the Weir Club by Sunita in 2022.")
+    assert reasoner.ask("Who is the treasurer of the Weir Club?").answer == "Sunita"
+    assert reasoner.ask("Who is the treasurer of the Weir Club?", as_of=parse_as_of("2020-01-01")).answer == "Oren"
