@@ -106,7 +106,9 @@ def held(entity: Entity, cands: Candidates, *, fuzzy: bool) -> list[str]:
     known = {h.concept_id for h in cands.hits} | set(cands.entities)
     if entity.id in known:
         named = _named_ones(cands, {entity.id}) if fuzzy else set()
-        return sorted(named) if len(named) == 1 else [entity.id]  # "the old ferry": the Skarv
+        if len(named) == 1:
+            return sorted(named)  # "the old ferry": the Skarv
+        return sorted({entity.id} | (_other_names(entity, cands) if fuzzy else set()))
     if not fuzzy:  # the same words but for number ("birds of prey" for "a bird of prey")
         ws = content_words(entity.key)
         return sorted(e.id for e in cands.entities.values() if content_words(e.key) == ws)
@@ -120,6 +122,17 @@ def held(entity: Entity, cands: Candidates, *, fuzzy: bool) -> list[str]:
     elif near:
         return sorted(near)
     return sorted(headed) if len(headed) == 1 else []
+
+
+def _other_names(entity: Entity, cands: Candidates) -> set[str]:
+    """The other names the candidates give the same thing: "the vineyard" for "a small vineyard near
+    Carrow" and the other way round, when the shorter name can mean no other thing known."""
+    ents = list(cands.entities.values())
+
+    def only(short: Entity, long: Entity) -> bool:
+        return names_by_head(short, long) and sum(1 for e in ents if e.id != short.id and names_by_head(short, e)) == 1
+
+    return {e.id for e in ents if e.id != entity.id and (only(e, entity) or only(entity, e))}
 
 
 def _named_ones(cands: Candidates, kinds: set[str]) -> set[str]:

@@ -13,7 +13,7 @@ import math
 from sutra_stack.reasoning.extract import Relation
 from sutra_stack.reasoning.models import Answer, PathStep, ReasoningPath
 from sutra_stack.reasoning.places import of_kind
-from sutra_stack.reasoning.predicates import HOLD, OWN, slot_key
+from sutra_stack.reasoning.predicates import HOLD, OWN, slot_by_object, slot_key
 from sutra_stack.reasoning.questions import BACKWARD, Frame
 from sutra_stack.reasoning.supersede import Entry, LearnKey, learned_key, settle, slot_of, timeline, when
 from sutra_stack.storage.model import Concept, GraphPath, SearchHit
@@ -91,6 +91,9 @@ def build_answer(question: str, frame: Frame, good: list[Voted], concepts: dict[
             for _p, facts, _later in votes:
                 r = _deciding(frame, aid, facts, relations)
                 slot = slot_of(r) if r is not None else None
+                if slot is not None and r is not None and frame.known is not None and frame.direction == BACKWARD \
+                        and slot_by_object(r.family) and r.object.id == _p.concepts[-1]:
+                    slot = f"{frame.known.key}|{r.family}"  # "the vineyard", "a small vineyard near Carrow": one thing
                 if slot is not None:
                     fact = facts[0] if frame.direction == BACKWARD else facts[-1]
                     slots.setdefault(slot, []).append(Entry(aid, fact, learned_key(concepts, fact)))

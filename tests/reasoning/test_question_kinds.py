@@ -197,3 +197,12 @@ def test_what_someones_relative_is_called(reasoner: Reasoner) -> None:
     _answers(reasoner, "What is Hilde Voll's sister called?", "Maren Voll")
     _answers(reasoner, "What is the name of Hilde Voll's sister?", "Maren Voll")
     _nothing(reasoner, "What is Hilde Voll's brother called?")
+
+
+def test_a_thing_named_shorter_later_is_the_same_thing_over_time(reasoner: Reasoner) -> None:
+    _learn(reasoner, ["Hege Strand owns an old rowing boat.", "Per Lund owns a small orchard near Bryne."],
+           ["Hege Strand sold the rowing boat to Ola Dal in 2018.", "Per Lund gave the orchard to Siri Lund in 2021."])
+    _answers(reasoner, "Who owns the old rowing boat?", "Ola Dal")
+    _answers(reasoner, "Who owns the small orchard near Bryne?", "Siri Lund")
+    _answers(reasoner, "Who owned the orchard in 2019?", "Per Lund")
+    _answers(reasoner, "Who owned the old rowing boat in 2016?", "Hege Strand")
