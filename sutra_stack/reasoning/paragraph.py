@@ -13,7 +13,18 @@ import re
 from collections.abc import Callable
 
 from sutra_stack.reasoning.extract import relations_in_sentence
-from sutra_stack.reasoning.predicates import KIN_NOUNS, LIVE, LOCATED, OWN, ROLE_NOUNS, WORK, is_role
+from sutra_stack.reasoning.predicates import (
+    BORN,
+    GREW_UP,
+    HOLD,
+    KIN_NOUNS,
+    LIVE,
+    LOCATED,
+    OWN,
+    ROLE_NOUNS,
+    WORK,
+    is_role,
+)
 from sutra_stack.reasoning.restate import restate
 from sutra_stack.reasoning.text import make_entity, singular, wordset
 from sutra_stack.reasoning.timeline import DATE
@@ -101,9 +112,19 @@ _ACTS = re.compile(
 )
 
 
+# what a company or a town does not do either (for a name of one word: "Brightwave moved to Oslo" may be a firm)
+_PERSON_DOES = frozenset({HOLD, OWN, LIVE, WORK, BORN, GREW_UP})  # families whose subject may be a person
+_ONE_NAME = re.compile(r"(?!(?:The|This|That|It|There)\b)[A-Z][a-z]+")
+_ONLY_PEOPLE = re.compile(
+    r"^\s*(?:has\s+|had\s+|was\s+|is\s+)?(?:grew\s+up|born|lives|lived|married|studied|works|worked|retired|died|"
+    r"joined|teaches|taught|resigned|inherited)\b"
+)
+
+
 def _acts_as_person(sentence: str, name: str) -> bool:
     at = sentence.find(name)
-    return at >= 0 and len(name.split()) >= 2 and _ACTS.match(sentence[at + len(name) :]) is not None
+    acts = _ACTS if " " in name else _ONLY_PEOPLE
+    return at >= 0 and acts.match(sentence[at + len(name) :]) is not None
 
 
 def _is_person(name: str, persons: frozenset[str] | set[str] = frozenset()) -> bool:
@@ -139,7 +160,7 @@ def _definite(s: str, thing: str) -> str:
 
 
 _RETIRED = re.compile(
-    r"^(?P<x>[A-Z][\w'\-]*(?:\s+[A-Z][\w'\-]*)+)\s+(?:retired|resigned|stepped\s+down|stood\s+down)"
+    r"^(?P<x>[A-Z][\w'\-]*(?:\s+[A-Z][\w'\-]*)*)\s+(?:retired|resigned|stepped\s+down|stood\s+down)"
     r"(?P<tail>(?:\s+(?:in|on)\s+[\w ]*?\d{4})?)\s*[.!?]?$"
 )
 _DATE_IN = re.compile(rf"((?i:{DATE}))")
@@ -233,6 +254,8 @@ def _pronouns(s: str, subject: str | None, people: list[str], gender: dict[str, 
                 continue
             pick = name
             break
+        if pick is None and subject_position and not people and prev and _ONE_NAME.fullmatch(prev):
+            pick = prev  # "Maren moved to Lisbon. She …": a name of one word, said to be someone
         if pick is None:
             continue
         gender.setdefault(pick, g)
@@ -359,7 +382,8 @@ def resolve(sentences: list[str]) -> list[str]:
         if married is not None:
             couple = (married.subject.display, married.object.display)
         for r in relations:
-            for who in (r.subject.display, r.object.display):
+            kin = r.family == "spouse" or (r.family.startswith("of:") and r.family[3:] in KIN_NOUNS)
+            for who in [r.subject.display] * (r.family in _PERSON_DOES or kin) + [r.object.display] * kin:
                 if who not in people and _is_person(who, persons) and who[:1].isupper() and "'" not in who:
                     others = [o for o in others if o != who] + [who]
             if r.family in (LIVE, LOCATED, WORK):

@@ -239,3 +239,11 @@ def test_people_named_by_one_name_move_and_pass_on_roles(reasoner: Reasoner) -> 
     reasoner.learn("Oren was replaced as treasurer of the Weir Club by Sunita in 2022.")
     assert reasoner.ask("Who is the treasurer of the Weir Club?").answer == "Sunita"
     assert reasoner.ask("Who is the treasurer of the Weir Club?", as_of=parse_as_of("2020-01-01")).answer == "Oren"
+
+
+def test_a_person_of_one_name_is_she_and_retires_from_the_post(reasoner: Reasoner) -> None:
+    reasoner.learn("Solveig moved to Arnhult in 2011. She became warden of the Arnhult Hostel in 2013. "
+                   "She retired in 2021.")
+    assert nothing_now(reasoner, "Who is the warden of the Arnhult Hostel?")
+    then = reasoner.ask("Who is the warden of the Arnhult Hostel?", as_of=parse_as_of("2015-01-01"))
+    assert then.answer == "Solveig"
