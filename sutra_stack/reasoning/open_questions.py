@@ -121,7 +121,11 @@ _WHICH_PLACE = re.compile(
     re.I,
 )
 _FROM = re.compile(rf"^where\s+(?:{_BE}\s+{_X}\s+(?:originally\s+)?from|{_AUX}\s+(?P<y>.+?)\s+come\s+from)$", re.I)
-_MARRIED = re.compile(rf"^(?:who|whom)\s+(?:{_BE}\s+{_X}\s+married\s+to|{_AUX}\s+(?P<y>.+?)\s+marry)$", re.I)
+_MARRIED = re.compile(
+    rf"^(?:who|whom)\s+(?:{_BE}\s+married\s+to\s+(?P<z>.+)|{_BE}\s+{_X}\s+married\s+to|{_AUX}\s+(?P<y>.+?)\s+marry|"
+    rf"married\s+(?P<w>.+))$",
+    re.I,
+)
 _SPOUSE = re.compile(rf"^who\s+{_BE}\s+{_X}['\u2019]s?\s+(?:husband|wife|spouse|partner)$", re.I)
 _WHERE_DO_WHAT = re.compile(
     rf"^(?i:where\s+{_AUX})\s+(?P<x>[A-Z][\w'\-]*(?:\s+[A-Z][\w'\-]*)*)\s+(?P<v>[a-z]+)\s+"
@@ -252,8 +256,8 @@ def open_frame(q: str) -> OpenFrame | None:
     if m and (x := make_entity(m["x"] or m["y"])):
         return OpenFrame({"from"}, FORWARD, x)
     m = _MARRIED.match(q) or _SPOUSE.match(q)
-    if m and (x := make_entity(next(g for g in (m.groupdict().get("x"), m.groupdict().get("y")) if g))):
-        return OpenFrame({"spouse"}, FORWARD, x)
+    if m and (x := make_entity(next(g for g in (m.groupdict().get(k) for k in "xyzw") if g))):
+        return OpenFrame({"spouse"}, FORWARD, x)  # "who is married to X", "who married X": X's spouse
     m = _WHERE_DO_WHAT.match(q)
     if m and (x := make_entity(m["x"])):  # "where did Elin Sand study music": where the doing was
         v = verb_lemma(m["v"])

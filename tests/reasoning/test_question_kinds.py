@@ -206,3 +206,11 @@ def test_a_thing_named_shorter_later_is_the_same_thing_over_time(reasoner: Reaso
     _answers(reasoner, "Who owns the small orchard near Bryne?", "Siri Lund")
     _answers(reasoner, "Who owned the orchard in 2019?", "Per Lund")
     _answers(reasoner, "Who owned the old rowing boat in 2016?", "Hege Strand")
+
+
+def test_who_is_married_to_someone_from_either_side(reasoner: Reasoner) -> None:
+    _learn(reasoner, ["Jon Skaar married Ane Skaar in 2009.", "Berit Lie is the wife of Kjell Lie."])
+    _answers(reasoner, "Who is married to Ane Skaar?", "Jon Skaar")
+    _answers(reasoner, "Who married Ane Skaar?", "Jon Skaar")
+    _answers(reasoner, "Who is married to Kjell Lie?", "Berit Lie")
+    _nothing(reasoner, "Who is married to Ola Nes?")
