@@ -4,7 +4,8 @@
 name Dario Venn. he/she/his/her go to the last person named as a sentence's subject (else the
 last person named), him/her as an object to the previous sentence's subject, it/its to the last
 thing spoken of, "there" to the last place a relation named, and "that year" / "the following
-year" / "two years later" to the year last stated. Pure and deterministic.
+year" / "two years later" to the year last stated; the other back-references are backrefs.py's,
+and compound sentences are first restated as simple ones (restate.py). Pure and deterministic.
 """
 
 from __future__ import annotations
@@ -12,6 +13,18 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from sutra_stack.reasoning.backrefs import (
+    DATE_IN,
+    NAMED_THING,
+    RETIRED,
+    THERE_FIRST,
+    THEY,
+    bare_role,
+    cap,
+    full_names,
+    returned_to,
+    the_named,
+)
 from sutra_stack.reasoning.extract import relations_in_sentence
 from sutra_stack.reasoning.predicates import (
     BORN,
@@ -26,8 +39,7 @@ from sutra_stack.reasoning.predicates import (
     is_role,
 )
 from sutra_stack.reasoning.restate import restate
-from sutra_stack.reasoning.text import make_entity, singular, wordset
-from sutra_stack.reasoning.timeline import DATE
+from sutra_stack.reasoning.text import singular, wordset
 
 _NAME = re.compile(
     r"^(?P<n>(?:[Tt]he\s+(?=[A-Z]))?[A-Z][\w'\-]*(?:\s+(?:(?:van|von|de|da|del|der|di|le|la|al|bin)\b|"
@@ -55,13 +67,6 @@ _ROLE_PHRASE = re.compile(
 _SUCCEEDED = re.compile(
     r"\b(?:succeeded|replaced|succeeds|replaces)\s+[A-Z][\w'\-]*(?:\s+[A-Z][\w'\-]*)*(?=\s*(?:[.;]|$))"
 )
-# a role named without its "of …" ("took over as keeper that year") after one named with it
-_BARE_ROLE = re.compile(
-    r"\b(?P<v>(?:became|become|becomes|took\s+over\s+as|takes\s+over\s+as|(?:was|were|is|has\s+been|had\s+been)"
-    r"(?:\s+(?:appointed|elected|named|made|formerly))?|(?:stepped|stood)\s+down\s+as|resigned\s+as|retired\s+as|"
-    r"succeeded\s+[A-Z][\w'\-]*(?:\s+[A-Z][\w'\-]*)*\s+as|served\s+as)\s+(?:the\s+|its\s+|new\s+)?)"
-    r"(?P<n>[a-z]+)\b(?!\s+(?:of|at|for)\b|['\u2019])"
-)
 _YEAR = re.compile(r"\b(1[0-9]{3}|20[0-9]{2})\b")
 _YEAR_REF = re.compile(
     r"\b(?:(?P<same>that\s+(?:same\s+)?year|the\s+same\s+year)|(?P<next>the\s+(?:following|next)"
@@ -88,10 +93,7 @@ _IT_SUBJECT = re.compile(
 _IT = re.compile(r"\bit\b(?!['\u2019]s\b)", re.I)
 _ITS = re.compile(r"\bits\b", re.I)
 _THERE = re.compile(r"(?<!^)\bthere\b", re.I)
-_THERE_FIRST = re.compile(  # "There she opened a bakery.": she opened a bakery in the place just named
-    r"^There,?\s+(?!(?:is|are|was|were|has|have|had|will|would|used|seems?|remains?|lies|lay|stands?|stood)\b)"
-    r"(?P<rest>.+?)\s*(?P<end>[.!?]?)$"
-)
+
 
 
 def _subject_name(sentence: str) -> str | None:
@@ -159,57 +161,6 @@ def _definite(s: str, thing: str) -> str:
     return re.sub(rf"\bthe\s+{re.escape(head)}\b(?!\s+(?:in|of)\b)", full, s)
 
 
-_RETIRED = re.compile(
-    r"^(?P<x>[A-Z][\w'\-]*(?:\s+[A-Z][\w'\-]*)*)\s+(?:retired|resigned|stepped\s+down|stood\s+down)"
-    r"(?P<tail>(?:\s+(?:in|on)\s+[\w ]*?\d{4})?)\s*[.!?]?$"
-)
-_DATE_IN = re.compile(rf"((?i:{DATE}))")
-_FIRST_NAME = re.compile(r"(?<![\w'\-])(?P<f>[A-Z][a-z]+)\b(?!\s+[A-Z])")
-
-
-def _full_names(s: str, people: list[str]) -> str:
-    """ "Lotte's husband" after "Lotte Maes" was named: Lotte Maes's (a first name one person has)."""
-    firsts: dict[str, set[str]] = {}
-    for p in people:
-        ws = p.split()
-        if len(ws) >= 2 and ws[0][:1].isupper():
-            firsts.setdefault(ws[0], set()).add(p)
-
-    def full(m: re.Match[str]) -> str:
-        names = firsts.get(m["f"], set())
-        before = s[: m.start()].rstrip()
-        if len(names) != 1 or (before and before.split()[-1][:1].isupper() and not before.endswith((".", ","))):
-            return m.group(0)
-        return next(iter(names))
-
-    return _FIRST_NAME.sub(full, s) if firsts else s
-
-
-_RETURNED = re.compile(
-    r"^(?P<x>.+?)\s+(?:returned|gave\s+back|handed\s+back|brought\s+back)\s+(?P<y>.+?)"
-    r"(?P<tail>(?:\s+back)?(?:\s+(?:in|on|at|after|before|during)\s+.*?)?)\s*(?P<end>[.!?]?)$"
-)
-
-
-def _returned_to(s: str, lenders: dict[str, str]) -> str:
-    """ "He returned it in August." after "Ines lent her van to Tom": returned it to Ines."""
-    m = _RETURNED.match(s) if lenders and " to " not in s else None
-    e = make_entity(m["y"]) if m else None
-    if m is None or e is None or e.key not in lenders:
-        return s
-    return f"{m['x']} returned {m['y']} to {lenders[e.key]}{m['tail']}{m['end'] or '.'}"
-
-
-_NAMED_THING = re.compile(r"^(?:[Tt]he\s+)?[A-Z][\w'\-]*(?:\s+(?:of\s+)?[A-Z][\w'\-]*)+$")
-
-
-def _the_named(s: str, name: str) -> str:
-    """ "the press" after "The Corvid Press" was named: the same press."""
-    head = name.split()[-1]
-    core = name[4:] if name.lower().startswith("the ") else name
-    return re.sub(rf"\b[Tt]he\s+{re.escape(head.lower())}\b(?!\s+(?:in|of)\b)", "the " + core, s)
-
-
 def _literal_after(text: str) -> Callable[[re.Match[str]], str]:
     return lambda m: m.group(0) + text
 
@@ -268,30 +219,6 @@ def _pronouns(s: str, subject: str | None, people: list[str], gender: dict[str, 
     return "".join(out)
 
 
-_THEY = re.compile(r"^(?P<lead>(?:(?:In|On|Since|By|in|on|since|by)\s+[\w ]*?\d{4}\s*,?\s+)?)(?:They|they)\s+"
-                   r"(?P<rest>(?!are\b|were\b|have\b|had\b)[a-z].*)$")
-
-
-def _cap(s: str) -> str:
-    return s[:1].upper() + s[1:]
-
-
-_HELD_POST = re.compile(
-    r"\b(?:held|kept|occupied|filled)\s+(?:the|that|this|his|her|their)\s+(?:post|position|role|office)\b"
-)
-
-
-def _bare_role(s: str, role: tuple[str, str]) -> str:
-    """ "Anneli Rask took over as keeper that year" after "keeper of the Salt Point lighthouse": of it;
-    "he held the post until 2016": was keeper of it."""
-    noun, of = role
-    s = _HELD_POST.sub(f"was {noun} of {of}", s)
-    m = _BARE_ROLE.search(s)
-    if m is None or m["n"].lower() != noun.split()[-1]:
-        return s
-    return s[: m.end("n")] + " of " + of + s[m.end("n") :]
-
-
 def resolve(sentences: list[str]) -> list[str]:
     """The sentences of one text, each naming what its pronouns and back-references refer to
     (compound sentences first restated as simple ones: restate.py)."""
@@ -316,10 +243,10 @@ def resolve(sentences: list[str]) -> list[str]:
     out: list[str] = []
     for n, sentence in enumerate(sentences):
         s, year = _years(sentence, year)
-        s = _full_names(s, people)
-        there = _THERE_FIRST.match(s) if place is not None else None
+        s = full_names(s, people)
+        there = THERE_FIRST.match(s) if place is not None else None
         if there:
-            s = _cap(f"{there['rest']} in {place}{there['end'] or '.'}")
+            s = cap(f"{there['rest']} in {place}{there['end'] or '.'}")
         subject = _subject_name(s)
         if subject and not subject.lower().startswith("the ") and _acts_as_person(s, subject):
             persons.add(subject)
@@ -344,12 +271,12 @@ def resolve(sentences: list[str]) -> list[str]:
         if thing is not None:  # "the shop" after "her flower shop in Easterby": the same shop
             s = _definite(s, thing)
         if named is not None and named != thing:
-            s = _the_named(s, named)
-        s = _returned_to(s, lenders)
+            s = the_named(s, named)
+        s = returned_to(s, lenders)
         if role is not None:  # "Tobias Hale succeeded her.": in the role just named
             s = _SUCCEEDED.sub(_literal_after(" as " + role), s)
         if held_role is not None:  # "Anneli Rask took over as keeper that year": of what was just named
-            s = _bare_role(s, held_role)
+            s = bare_role(s, held_role)
         m = _ROLE_PHRASE.search(s)
         if m:
             role = m["r"]
@@ -361,16 +288,16 @@ def resolve(sentences: list[str]) -> list[str]:
             people.append(subject)
         if subject:
             prev_subject = subject
-            if not _is_person(subject, persons) and _NAMED_THING.match(subject):
+            if not _is_person(subject, persons) and NAMED_THING.match(subject):
                 named = subject
-        they = _THEY.match(s) if couple is not None else None
+        they = THEY.match(s) if couple is not None else None
         if they and couple is not None:  # "They live in Westbrook" after "A married B": each of them
             lead = they["lead"]
-            out += [_cap(f"{lead}{who} {they['rest']}") for who in couple]
+            out += [cap(f"{lead}{who} {they['rest']}") for who in couple]
             continue
-        ended = _RETIRED.match(s)
+        ended = RETIRED.match(s)
         if ended:  # "She retired in 2019.": the role or employer last named for her ends then
-            until = _DATE_IN.search(ended["tail"])
+            until = DATE_IN.search(ended["tail"])
             when = until.group(1) if until else "recently"
             out.append(s)
             x = ended["x"]

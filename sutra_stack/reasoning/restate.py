@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import re
 
+from sutra_stack.reasoning.backrefs import cap
 from sutra_stack.reasoning.timeline import DATE, asserted, without_dates
 
 MAX_RESTATED = 6  # sentences one sentence may become (a bound on the work per sentence)
@@ -139,10 +140,6 @@ _SUCCESSION = re.compile(r" (?:succeeded|replaced|succeeds|replaces) ")
 _MARKERS = re.compile(r",\s|\s(?:from|left|succeeded|replaced|succeeds|replaces|as|longer|and)\s", re.I)
 
 
-def _cap(s: str) -> str:
-    return s[:1].upper() + s[1:]
-
-
 def _date(*texts: str) -> str | None:
     for t in texts:
         m = _WHEN.search(t)
@@ -153,7 +150,7 @@ def _date(*texts: str) -> str | None:
 
 def _ended(x: str, holds: str, date: str | None) -> str:
     """ "X was chair of Y until 2019." (or "X was chair of Y until recently." without a date)."""
-    return _cap(f"{x} {holds} until {date or 'recently'}.")
+    return cap(f"{x} {holds} until {date or 'recently'}.")
 
 
 def _role(m: re.Match[str]) -> str:
@@ -175,8 +172,8 @@ def _split_only(s: str, low: str) -> list[str] | None:
     if ", where " in low and (m := _WHERE.match(s)):
         prep = "in" if m["p"] in ("to", "into") else m["p"]
         if _ENDS_NAMED.search(m["rel"]):  # "where she became matron of St Agnes Hospital": named already
-            return [m["main"] + ".", _cap(m["rel"] + ".")]
-        return [m["main"] + ".", _cap(f"{m['rel']} {prep} {m['place']}.")]
+            return [m["main"] + ".", cap(m["rel"] + ".")]
+        return [m["main"] + ".", cap(f"{m['rel']} {prep} {m['place']}.")]
     if ", " in s and (m := _WHOSE_APPOSITION.match(s)):
         return [f"{m['x']} is {m['o']}'s {m['n']}.", f"{m['x']} {m['rest']}."]
     if ", " in s and (m := _APPOSITION.match(s)):  # "Ravi Nair, a chemist, lives in Dunholm"
@@ -185,9 +182,9 @@ def _split_only(s: str, low: str) -> list[str] | None:
         return [m["main"] + ".", f"In {m['d']} {m['rel']}."]
     if (", who " in low or ", which " in low) and (m := _REL_MID.match(s) or _REL_END.match(s)):
         x = m["x"]
-        about = _cap(f"{x} {m['rel'].rstrip('.!?')}.")
+        about = cap(f"{x} {m['rel'].rstrip('.!?')}.")
         if "rest" in m.groupdict():
-            return [about, _cap(f"{m['pre']}{x} {m['rest']}")]
+            return [about, cap(f"{m['pre']}{x} {m['rest']}")]
         return [m["main"] + ".", about]
     return None
 
@@ -196,23 +193,23 @@ def _restated(s: str, low: str) -> list[str] | None:
     """The restatements that state facts the sentence implies (only of a sentence that asserts)."""
     if low.startswith(("before moving", "after moving", "before relocating", "after relocating", "before emigrating",
                        "after emigrating")) and (m := _BEFORE_MOVING.match(s)):
-        moved = _cap(f"{'In ' + m['d'] + ' ' if m['d'] else ''}{m['x']} moved to {m['b']}.")
+        moved = cap(f"{'In ' + m['d'] + ' ' if m['d'] else ''}{m['x']} moved to {m['b']}.")
         if m["w"] == "After":
-            return [moved, _cap(f"{m['x']} {m['rest']}.")]
+            return [moved, cap(f"{m['x']} {m['rest']}.")]
         rest = m["rest"] + (f" until {m['d']}" if m["d"] and not _WHEN.search(m["rest"]) else "")
-        return [_cap(f"{m['x']} {rest}."), moved]
+        return [cap(f"{m['x']} {rest}."), moved]
     if low.startswith("after ") and (m := _YEARS_IN.match(s)):
         date = _date(m["rest"])
-        return [_ended(m["x"], "lived in " + m["a"], date), _cap(f"{m['x']} {m['rest']}.")]
+        return [_ended(m["x"], "lived in " + m["a"], date), cap(f"{m['x']} {m['rest']}.")]
     if ", " in s and (m := _FRONTED.match(s)):
         return [f"{m['x']} {_FRONTED_AS[m['v'].lower()]} {m['p']} {m['a']}.", f"{m['x']} {m['rest']}."]
     if " from " in low and (m := _MOVE_FROM.match(s)):
         date = _date(m["lead"], m["b"])
         was = "was based in " if m["x"].startswith("The ") else "lived in "  # a body moves its seat
-        return [_ended(m["x"], was + m["a"], date), _cap(f"{m['lead']}{m['x']} {m['v']} to {m['b']}.")]
+        return [_ended(m["x"], was + m["a"], date), cap(f"{m['lead']}{m['x']} {m['v']} to {m['b']}.")]
     if " from " in low and (m := _MOVE_TO_FROM.match(s)):  # "moved to Faro from Braga in 2019"
         date = _date(m["lead"], m["tail"])
-        moved = _cap(f"{m['lead']}{m['x']} {m['v']} to {m['b']}{m['tail']}.")
+        moved = cap(f"{m['lead']}{m['x']} {m['v']} to {m['b']}{m['tail']}.")
         was = "was based in " if m["x"].startswith("The ") else "lived in "
         return [_ended(m["x"], was + m["a"], date), moved]
     if " no longer " in low and (m := _NO_LONGER.match(s)):  # "X no longer lives in Faro": it has ended
@@ -222,14 +219,14 @@ def _restated(s: str, low: str) -> list[str] | None:
         if " " not in a and " " in b:  # "Anton and Clara Weiss": both Weiss
             a += " " + b.split()[-1]
         if "married" in m["v"]:
-            return [_cap(f"{m['lead']}{a} married {b}{m['rest']}.")]
-        return [_cap(f"{m['lead']}{who} {m['v']}{m['rest']}.") for who in (a, b)]
+            return [cap(f"{m['lead']}{a} married {b}{m['rest']}.")]
+        return [cap(f"{m['lead']}{who} {m['v']}{m['rest']}.") for who in (a, b)]
     if " left " in low and " for " in low and (m := _LEFT_FOR.match(s)):
         date = _date(m["lead"], m["b"])
-        return [_ended(m["x"], "lived in " + m["a"], date), _cap(f"{m['lead']}{m['x']} moved to {m['b']}.")]
+        return [_ended(m["x"], "lived in " + m["a"], date), cap(f"{m['lead']}{m['x']} moved to {m['b']}.")]
     if (" replaced " in low or " succeeded " in low) and (m := _REPLACED.match(s)):
         date = _date(m["lead"], m["tail"])
-        return [_ended(m["x"], "was " + _role(m), date), _cap(f"{m['lead']}{m['y']} became {_role(m)}{m['tail']}.")]
+        return [_ended(m["x"], "was " + _role(m), date), cap(f"{m['lead']}{m['y']} became {_role(m)}{m['tail']}.")]
     if _SUCCESSION.search(low) and (m := _SUCCEEDED.match(s)):
         date = _date(m["lead"], m["tail"])
         return [_ended(m["x"], "was " + _role(m), date), s]
