@@ -160,6 +160,7 @@ ROLE_OF_VERB = {
     "captain": "captain",
     "edit": "editor",
     "conduct": "conductor",
+    "run": "head",
     "govern": "governor",
 }
 EVENT_VERB = (

@@ -155,6 +155,7 @@ _ROLE_OF_VERB = {
     "captain": "captain",
     "edit": "editor",
     "conduct": "conductor",
+    "run": "head",
 }
 
 

@@ -243,8 +243,10 @@ def _structural(t: str, loose: bool = True) -> list[Relation]:
     m = S.PASSIVE_BY.match(t, mask)
     if m and m["v"].lower() not in ("caused", "triggered", "produced", "followed", "owned", "called", "known"):
         thing, _ = _thing(m["x"], cut=False)  # "Brightwave was founded by Sara Lunde": Sara Lunde founded it
-        return _rel(_subject(S.OBJECT_END.sub("", m["y"])), "verb:" + verb_lemma(m["v"]), thing, LOOSE_CONFIDENCE,
-                    "passive-by")
+        doer, lemma = _subject(S.OBJECT_END.sub("", m["y"])), verb_lemma(m["v"])
+        if lemma in S.ROLE_OF_VERB:  # "the gallery is run by Mia Dunn": she heads it
+            return _rel(doer, "of:" + S.ROLE_OF_VERB[lemma], thing, OPEN_CONFIDENCE, "passive-by")
+        return _rel(doer, "verb:" + lemma, thing, LOOSE_CONFIDENCE, "passive-by")
     m = S.BELONGS.match(t, mask)
     if m:
         thing = _subject(m["y"])

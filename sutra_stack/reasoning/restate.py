@@ -85,6 +85,16 @@ _FRONTED_AS = {"born": "was born", "living": "lives", "working": "works", "based
 _WHOSE_APPOSITION = re.compile(
     rf"^(?P<o>{_NAME})['\u2019]s?\s+(?P<n>[a-z]+(?:\s+[a-z]+)?),\s+(?P<x>{_NAME}),\s+(?P<rest>[a-z].*?)\s*[.!?]?$"
 )
+# "Jonas Vik lived in Tromso for ten years before moving to Alta in 2012" (or "… and then moved to …")
+_BEFORE_MOVING_MID = re.compile(
+    rf"^{_LEAD}(?P<x>{_SUBJECT})\s+(?P<was>lived|worked|taught|studied)\s+(?P<p>in|at)\s+(?P<a>{_PLACE})(?:\s+for\s+[^,]+?)?,?"
+    rf"\s+before\s+(?:moving|relocating|emigrating)\s+to\s+(?P<b>{_PLACE})(?P<tail>(?:\s+in\s+{DATE})?)\s*[.!?]?$"
+)
+# "Tilde Berg used to own the Old Mill": she owned it, and no longer does
+_USED_TO = re.compile(rf"^(?P<x>{_SUBJECT})\s+used\s+to\s+(?P<v>[a-z]+)\s+(?P<rest>.+?)\s*[.!?]?$")
+_USED_PAST = {"own": "owned", "live": "lived", "work": "worked", "run": "ran", "teach": "taught", "lead": "led",
+              "chair": "chaired", "manage": "managed", "head": "headed", "be": "was", "keep": "kept",
+              "coach": "coached"}
 _THERE = re.compile(r"(?<=\s)there\b(?!\s+(?:is|are|was|were|has|have|had|will|would|used)\b|['\u2019]s)")
 _PLACE_BEFORE = re.compile(rf"\b(?:in|at|to|into)\s+(?P<place>{_PLACE})")
 _REL_MID = re.compile(
@@ -137,7 +147,7 @@ _NO_LONGER_WORDS = re.compile(r"\bno\s+longer\b", re.I)
 _STEP_DOWN = re.compile(r" (?:down|resigned|retired|quit|resigns|retires) as ")
 _SUCCESSION = re.compile(r" (?:succeeded|replaced|succeeds|replaces) ")
 # a restatement needs a comma or one of these words
-_MARKERS = re.compile(r",\s|\s(?:from|left|succeeded|replaced|succeeds|replaces|as|longer|and)\s", re.I)
+_MARKERS = re.compile(r",\s|\s(?:from|left|succeeded|replaced|succeeds|replaces|as|longer|and|before|used)\s", re.I)
 
 
 def _date(*texts: str) -> str | None:
@@ -203,6 +213,12 @@ def _restated(s: str, low: str) -> list[str] | None:
         return [_ended(m["x"], "lived in " + m["a"], date), cap(f"{m['x']} {m['rest']}.")]
     if ", " in s and (m := _FRONTED.match(s)):
         return [f"{m['x']} {_FRONTED_AS[m['v'].lower()]} {m['p']} {m['a']}.", f"{m['x']} {m['rest']}."]
+    if " before " in low and (m := _BEFORE_MOVING_MID.match(s)):
+        date = _date(m["lead"], m["tail"])
+        moved = cap(f"{m['lead']}{m['x']} moved to {m['b']}{m['tail']}.")
+        return [_ended(m["x"], f"{m['was']} {m['p']} {m['a']}", date), moved]
+    if " used to " in low and (m := _USED_TO.match(s)) and m["v"] in _USED_PAST:
+        return [_ended(m["x"], f"{_USED_PAST[m['v']]} {m['rest']}", None)]
     if " from " in low and (m := _MOVE_FROM.match(s)):
         date = _date(m["lead"], m["b"])
         was = "was based in " if m["x"].startswith("The ") else "lived in "  # a body moves its seat

@@ -247,3 +247,18 @@ def test_a_person_of_one_name_is_she_and_retires_from_the_post(reasoner: Reasone
     assert nothing_now(reasoner, "Who is the warden of the Arnhult Hostel?")
     then = reasoner.ask("Who is the warden of the Arnhult Hostel?", as_of=parse_as_of("2015-01-01"))
     assert then.answer == "Solveig"
+
+
+def test_years_somewhere_before_moving_and_what_someone_used_to_own(reasoner: Reasoner) -> None:
+    reasoner.learn("Jonas Vik lived in Tromby for ten years before moving to Alsted in 2012.")
+    assert reasoner.ask("Where does Jonas Vik live?").answer == "Alsted"
+    assert reasoner.ask("Where does Jonas Vik live?", as_of=parse_as_of("2008-01-01")).answer == "Tromby"
+    reasoner.learn("Tilde Berg used to own the Old Mill.")
+    assert nothing_now(reasoner, "Who owns the Old Mill?")
+
+
+def test_a_body_run_by_someone_is_headed_by_them(reasoner: Reasoner) -> None:
+    reasoner.learn("Since 2011 the Rift Gallery has been run by Mia Dunn.")
+    assert reasoner.ask("Who runs the Rift Gallery?").answer == "Mia Dunn"
+    reasoner.learn("Oda Lind runs the Pier Cafe.")
+    assert reasoner.ask("Who runs the Pier Cafe?").answer == "Oda Lind"
