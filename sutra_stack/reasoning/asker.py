@@ -12,6 +12,7 @@ then by id, so the same store and question always give the same answer.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from functools import lru_cache
 
 from sutra_stack.errors import InvalidArgument, NotFound
@@ -27,9 +28,16 @@ from sutra_stack.reasoning.candidates import (
 from sutra_stack.reasoning.direct import MIN_RELEVANCE, best_direct, relevance_of
 from sutra_stack.reasoning.explain import build_answer, direct_answer, nothing_known
 from sutra_stack.reasoning.extract import Relation, family_type
-from sutra_stack.reasoning.kinship import asked_sex, is_sexless, sex_in
+from sutra_stack.reasoning.kinship import asked_sex, of_sex, sex_of
 from sutra_stack.reasoning.models import Answer
-from sutra_stack.reasoning.predicates import is_kin, is_open_family, slot_key
+from sutra_stack.reasoning.predicates import (
+    CHILD_NOUNS,
+    PARENT_NOUNS,
+    SIBLING_NOUNS,
+    is_kin,
+    is_open_family,
+    slot_key,
+)
 from sutra_stack.reasoning.questions import BACKWARD, Frame, parse_question
 from sutra_stack.reasoning.story_ask import story_answer
 from sutra_stack.reasoning.supersede import slot_of
@@ -149,8 +157,11 @@ def valid_path(path: GraphPath, frame: Frame, relations: dict[str, list[Relation
             continue
         if not any(r.subject.id == subject and r.object.id == nxt and frame.accepts(r.family) for r in rels):
             return False, facts, later
-        if subject != rows[0] and kin_only:  # a parent's parent is no parent: one kinship fact per answer
+        if subject != rows[0] and kin_only and not frame.via_parent:  # a parent's parent is no parent
             return False, facts, later
+        if frame.via_parent and not any(r.subject.id == subject and r.object.id == nxt and r.family in
+                                        (CHILD_NOUNS if subject == rows[0] else PARENT_NOUNS) for r in rels):
+            return False, facts, later  # a sibling: a child of someone who is a parent of the one asked about
         subject = nxt
         i += 2
     return bool(facts), facts, later
@@ -198,7 +209,13 @@ def ask(store: KnowledgeStore, question: str, *, max_paths: int = 5, max_depth: 
         good = [v for v in good if of_kind(frame.wants, _shown(frame, v[0], v[1], relations))]
     sex = asked_sex(frame.families) if frame.direction == BACKWARD else None
     if sex is not None and good:  # "Who is Efua's father?": a parent known to be a woman is no answer
-        good = _of_sex(store, frame, good, relations, sex)
+        good = of_sex(store, frame, good, relations, sex)
+    if not good and frame.known is not None and frame.direction == BACKWARD and frame.families \
+            and frame.families <= SIBLING_NOUNS:  # "Who is Nils's sister?": another child of a parent of his
+        frame, good = _siblings_by_parent(store, batched, frame, cands, sex, max_depth, max_paths, read)
+        concepts.update(_fetch(store, sorted({i for p, _f, _l in good for i in p.concepts} - set(concepts))))
+        concepts.update({i: c for i, c in read.items() if i not in concepts})
+        relations = {**relations, **cands.relations}
     if good:
         built = build_answer(question, frame, good, concepts, relations, max_paths, as_of)
         if built is not None:
@@ -222,6 +239,40 @@ def ask(store: KnowledgeStore, question: str, *, max_paths: int = 5, max_depth: 
                          relevance=min(1.0, best[1]))
 
 
+def _siblings_by_parent(store: KnowledgeStore, batched: BatchedStore | None, frame: Frame, cands: Candidates,
+                        sex: str | None, max_depth: int, max_paths: int,
+                        read: dict[str, Concept]) -> tuple[Frame, list[tuple[GraphPath, list[str], bool]]]:
+    """Siblings through a parent: paths child → parent → the one asked about, each hop a fact that
+    says so ("Ebba is the mother of Nils and Frida"); the facts naming the parents are read too (one
+    text search each), and a child known to be of the other sex is no answer."""
+    assert frame.known is not None
+    via = replace(frame, families=CHILD_NOUNS | PARENT_NOUNS, via_parent=True)
+    parents = {r.object for rs in cands.relations.values() for r in rs
+               if r.subject.id == frame.known.id and r.family in CHILD_NOUNS}
+    for parent in sorted(parents, key=lambda e: e.id)[:2]:
+        rels, ents = parse_contents({h.concept_id: h.content for h in store.text_search(parent.display, k=SEARCH_K)})
+        for fact, rs in rels.items():
+            cands.relations.setdefault(fact, rs)
+        for eid, e in ents.items():
+            cands.entities.setdefault(eid, e)
+    starts = sorted({r.subject.id for rs in cands.relations.values() for r in rs
+                     if r.family in CHILD_NOUNS and r.object in parents and r.subject.id != frame.known.id})
+    if not starts:
+        return via, []
+    paths = _find_paths(store, batched, via, starts, [frame.known.id], max_depth, max_paths * PATHS_PER_ANSWER, read)
+    good = []
+    for p in paths:
+        ok, facts, later = valid_path(p, via, cands.relations)
+        if len(p.concepts) == 3:  # one fact names both children ("the mother of Nils and Frida")
+            rs = cands.relations.get(p.concepts[1], [])
+            of = [{r.object.id for r in rs if r.subject.id == c and r.family in CHILD_NOUNS} for c in p.concepts[::2]]
+            ok, facts, later = bool(of[0] & of[1]), [p.concepts[1]], False
+        stated = {r.family for r in cands.relations.get(facts[0], []) if r.subject.id == p.concepts[0]} if ok else set()
+        if ok and len(facts) <= 2 and not (sex and any(sex_of(f) not in (None, sex) for f in stated)):
+            good.append((p, facts, later))
+    return via, (of_sex(store, via, good, cands.relations, sex) if sex and good else good)
+
+
 def _shown(frame: Frame, path: GraphPath, facts: list[str], relations: dict[str, list[Relation]]) -> str:
     """A path's answer as the fact stating it words it (its key when no relation states it)."""
     backward = frame.direction == BACKWARD
@@ -231,25 +282,6 @@ def _shown(frame: Frame, path: GraphPath, facts: list[str], relations: dict[str,
         if end.id == answer and frame.accepts(r.family):
             return end.display
     return answer
-
-
-def _of_sex(store: KnowledgeStore, frame: Frame, good: list[tuple[GraphPath, list[str], bool]],
-            relations: dict[str, list[Relation]], sex: str) -> list[tuple[GraphPath, list[str], bool]]:
-    """The paths whose answer is stated with the asked sexed noun, or through the sexless family
-    (parent, child, sibling) about someone not known to be of the other sex (one text search each)."""
-    known: dict[str, str | None] = {}
-    kept = []
-    for p, facts, later in good:
-        answer = p.concepts[0]
-        stated = [r for r in relations.get(facts[0], []) if r.subject.id == answer and frame.accepts(r.family)]
-        if stated and all(is_sexless(r.family) for r in stated):
-            name = stated[0].subject.display
-            if name not in known:
-                known[name] = sex_in(name, [h.content for h in store.text_search(name, k=SEARCH_K)])
-            if known[name] not in (None, sex):
-                continue
-        kept.append((p, facts, later))
-    return kept
 
 
 def batched_view(store: KnowledgeStore) -> BatchedStore | None:

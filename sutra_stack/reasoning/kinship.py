@@ -12,8 +12,12 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from sutra_stack.reasoning.predicates import GENERIC_KIN
+from sutra_stack.reasoning.candidates import SEARCH_K
+from sutra_stack.reasoning.predicates import GENERIC_KIN, Relation
+from sutra_stack.reasoning.questions import Frame
 from sutra_stack.reasoning.text import split_sentences, wordset
+from sutra_stack.storage.model import GraphPath
+from sutra_stack.storage.store_protocol import KnowledgeStore
 
 FEMALE_NOUNS = wordset(
     "mother daughter sister wife aunt niece grandmother granddaughter godmother stepmother stepdaughter "
@@ -36,6 +40,11 @@ def asked_sex(families: frozenset[str] | None) -> str | None:
         if sex and f in GENERIC_KIN:
             return sex
     return None
+
+
+def sex_of(family: str) -> str | None:
+    """The sex a kinship family says its subject is ("of:daughter": "f"), or None."""
+    return _SEX_OF_FAMILY.get(family)
 
 
 def is_sexless(family: str) -> bool:
@@ -87,3 +96,22 @@ def sex_in(name: str, contents: list[str]) -> str | None:
             if pick == name:
                 seen.add(sex)
     return seen.pop() if len(seen) == 1 else None
+
+
+def of_sex(store: KnowledgeStore, frame: Frame, good: list[tuple[GraphPath, list[str], bool]],
+           relations: dict[str, list[Relation]], sex: str) -> list[tuple[GraphPath, list[str], bool]]:
+    """The paths whose answer is stated with the asked sexed noun, or through the sexless family
+    (parent, child, sibling) about someone not known to be of the other sex (one text search each)."""
+    known: dict[str, str | None] = {}
+    kept = []
+    for p, facts, later in good:
+        answer = p.concepts[0]
+        stated = [r for r in relations.get(facts[0], []) if r.subject.id == answer and frame.accepts(r.family)]
+        if stated and all(is_sexless(r.family) for r in stated):
+            name = stated[0].subject.display
+            if name not in known:
+                known[name] = sex_in(name, [h.content for h in store.text_search(name, k=SEARCH_K)])
+            if known[name] not in (None, sex):
+                continue
+        kept.append((p, facts, later))
+    return kept

@@ -45,6 +45,7 @@ class Frame:
     # ("who owned X first"), "after" / "before" the one named `relative` ("who succeeded Abel as treasurer of X")
     former: str | None = None
     relative: Entity | None = None
+    via_parent: bool = False  # a sibling asked for, reached as another child of a parent (asker._siblings_by_parent)
 
     @property
     def yes_no(self) -> bool:

@@ -214,3 +214,13 @@ def test_who_is_married_to_someone_from_either_side(reasoner: Reasoner) -> None:
     _answers(reasoner, "Who married Ane Skaar?", "Jon Skaar")
     _answers(reasoner, "Who is married to Kjell Lie?", "Berit Lie")
     _nothing(reasoner, "Who is married to Ola Nes?")
+
+
+def test_siblings_are_children_of_the_same_parent(reasoner: Reasoner) -> None:
+    _learn(reasoner, ["Randi Hol is the mother of Eirik Hol and Sunniva Hol.",
+                      "Ylva Berg is the daughter of Arne Berg.", "Tore Berg is the son of Arne Berg."])
+    _answers(reasoner, "Who is Eirik Hol's sister?", "Sunniva Hol")
+    _answers(reasoner, "Who is Ylva Berg's brother?", "Tore Berg")
+    _answers(reasoner, "Who is Tore Berg's sister?", "Ylva Berg")
+    _nothing(reasoner, "Who is Tore Berg's brother?")  # his one sibling known is a daughter
+    _nothing(reasoner, "Who is Randi Hol's sister?")  # a parent is no sibling
