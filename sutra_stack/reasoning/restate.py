@@ -95,6 +95,11 @@ _USED_TO = re.compile(rf"^(?P<x>{_SUBJECT})\s+used\s+to\s+(?P<v>[a-z]+)\s+(?P<re
 _USED_PAST = {"own": "owned", "live": "lived", "work": "worked", "run": "ran", "teach": "taught", "lead": "led",
               "chair": "chaired", "manage": "managed", "head": "headed", "be": "was", "keep": "kept",
               "coach": "coached"}
+# "… in Kelmarsh, a town in Dunmere": the place, then what and where it is
+_PLACE_APPOSITION = re.compile(
+    rf"^(?P<main>.*\b(?:in|at|to|into|near|from)\s+(?P<p>{_PLACE})),\s+(?P<what>(?:an?|the)\s+[a-z]+(?:\s+[a-z]+)?\s+"
+    rf"(?:in|of|on|near)\s+{_PLACE})\s*[.!?]?$"
+)
 _THERE = re.compile(r"(?<=\s)there\b(?!\s+(?:is|are|was|were|has|have|had|will|would|used)\b|['\u2019]s)")
 _PLACE_BEFORE = re.compile(rf"\b(?:in|at|to|into)\s+(?P<place>{_PLACE})")
 _REL_MID = re.compile(
@@ -184,6 +189,8 @@ def _split_only(s: str, low: str) -> list[str] | None:
         if _ENDS_NAMED.search(m["rel"]):  # "where she became matron of St Agnes Hospital": named already
             return [m["main"] + ".", cap(m["rel"] + ".")]
         return [m["main"] + ".", cap(f"{m['rel']} {prep} {m['place']}.")]
+    if ", " in s and (m := _PLACE_APPOSITION.match(s)):  # "in Kelmarsh, a town in Dunmere"
+        return [m["main"] + ".", cap(f"{m['p']} is {m['what']}.")]
     if ", " in s and (m := _WHOSE_APPOSITION.match(s)):
         return [f"{m['x']} is {m['o']}'s {m['n']}.", f"{m['x']} {m['rest']}."]
     if ", " in s and (m := _APPOSITION.match(s)):  # "Ravi Nair, a chemist, lives in Dunholm"

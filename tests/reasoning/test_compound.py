@@ -262,3 +262,10 @@ def test_a_body_run_by_someone_is_headed_by_them(reasoner: Reasoner) -> None:
     assert reasoner.ask("Who runs the Rift Gallery?").answer == "Mia Dunn"
     reasoner.learn("Oda Lind runs the Pier Cafe.")
     assert reasoner.ask("Who runs the Pier Cafe?").answer == "Oda Lind"
+
+
+def test_a_place_described_after_a_comma_leads_on_to_where_it_is(reasoner: Reasoner) -> None:
+    reasoner.learn("The Moss Museum is in Kelby, a town in Dunmark.")
+    assert reasoner.ask("In which country is the Moss Museum?").answer == "Dunmark"
+    reasoner.learn("The Tern Inn stands in Ostvik, the capital of Rhenmark.")
+    assert reasoner.ask("In which country is the Tern Inn?").answer == "Rhenmark"
