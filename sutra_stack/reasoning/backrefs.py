@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 from sutra_stack.reasoning.text import make_entity
-from sutra_stack.reasoning.timeline import DATE
+from sutra_stack.reasoning.timeline import DATE, MONTHS
 
 THERE_FIRST = re.compile(  # "There she opened a bakery.": she opened a bakery in the place just named
     r"^There,?\s+(?!(?:is|are|was|were|has|have|had|will|would|used|seems?|remains?|lies|lay|stands?|stood)\b)"
@@ -32,7 +32,7 @@ RETIRED = re.compile(
     r"(?P<tail>(?:\s+(?:in|on)\s+[\w ]*?\d{4})?)\s*[.!?]?$"
 )
 DATE_IN = re.compile(rf"((?i:{DATE}))")
-_FIRST_NAME = re.compile(r"(?<![\w'\-])(?P<f>[A-Z][a-z]+)\b(?!\s+[A-Z])")
+_FIRST_NAME = re.compile(r"(?<![\w'\-])(?P<f>[A-Z][a-z]+)\b(?!\s+(?:[A-Z]|\d))")  # not "May 2019"
 
 
 def full_names(s: str, people: list[str]) -> str:
@@ -44,7 +44,7 @@ def full_names(s: str, people: list[str]) -> str:
             firsts.setdefault(ws[0], set()).add(p)
 
     def full(m: re.Match[str]) -> str:
-        names = firsts.get(m["f"], set())
+        names = firsts.get(m["f"], set()) if m["f"].lower() not in MONTHS else set()
         before = s[: m.start()].rstrip()
         if len(names) != 1 or (before and before.split()[-1][:1].isupper() and not before.endswith((".", ","))):
             return m.group(0)
