@@ -77,7 +77,8 @@ _POSTMODIFIER = frozenset({"near", "in", "at", "of", "on", "from", "with", "by",
                            "behind", "beside", "outside", "inside", "above", "below", "under", "for", "off"})
 
 
-def _head(key: str) -> tuple[str, list[str]]:
+@lru_cache(maxsize=PARSE_CACHE)
+def _head(key: str) -> tuple[str, tuple[str, ...]]:
     """The head noun of an entity key and the words before it ("small vineyard near carrow" →
     "vineyard", ["small"])."""
     ws = key.split()
@@ -85,7 +86,7 @@ def _head(key: str) -> tuple[str, list[str]]:
         if i and w in _POSTMODIFIER:
             ws = ws[:i]
             break
-    return (singular(ws[-1]), ws[:-1]) if ws else ("", [])
+    return (singular(ws[-1]), tuple(ws[:-1])) if ws else ("", ())
 
 
 def names_by_head(asked: Entity, known: Entity) -> bool:
@@ -127,7 +128,10 @@ def held(entity: Entity, cands: Candidates, *, fuzzy: bool) -> list[str]:
 def _other_names(entity: Entity, cands: Candidates) -> set[str]:
     """The other names the candidates give the same thing: "the vineyard" for "a small vineyard near
     Carrow" and the other way round, when the shorter name can mean no other thing known."""
-    ents = list(cands.entities.values())
+    head = _head(entity.key)[0]
+    ents = [e for e in cands.entities.values() if _head(e.key)[0] == head]  # only names of the same head noun
+    if len(ents) < 2:
+        return set()
 
     def only(short: Entity, long: Entity) -> bool:
         return names_by_head(short, long) and sum(1 for e in ents if e.id != short.id and names_by_head(short, e)) == 1
