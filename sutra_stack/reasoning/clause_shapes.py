@@ -145,10 +145,10 @@ BE_IN = gated(
 ROLE_VERB = gated(
     r"^(?P<x>.+?)\s+(?:has\s+|have\s+|had\s+)?(?P<v>chairs|chaired|heads|headed|leads|led|manages|managed|directs|"
     r"directed|coaches|coached|captains|captained|edits|edited|conducts|conducted|"
-    r"governs|governed|runs|ran)\s+(?!to\b|into\b|in\b|away\b|out\b)(?P<y>.+)$",
+    r"governs|governed|runs|ran|(?<=has\s)run|(?<=had\s)run)\s+(?!to\b|into\b|in\b|away\b|out\b)(?P<y>.+)$",
     re.I,
     "chairs chaired heads headed leads led manages managed directs directed coaches coached captains "
-    "captained edits edited conducts conducted governs governed runs ran",
+    "captained edits edited conducts conducted governs governed runs ran run",
 )
 ROLE_OF_VERB = {
     "chair": "chair",
@@ -199,7 +199,8 @@ PASSIVE_BY = gated(
     "was were is are been", "by",
 )
 IS_FROM = gated(
-    r"^(?P<x>.+?)\s+(?:is|are|was|were|comes|come|came|hails|hailed)\s+(?:originally\s+)?from\s+(?P<y>.+)$",
+    r"^(?P<x>.+?)\s+(?:is|are|was|were|comes|come|came|hails|hailed)\s+(?:originally\s+)?(?:an?\s+[a-z]+(?:\s+[a-z]+)?\s+)?"
+    r"from\s+(?P<y>.+)$",
     re.I,
     "is are was were comes come came hails hailed", "from",
 )

@@ -100,6 +100,8 @@ _PLACE_APPOSITION = re.compile(
     rf"^(?P<main>.*\b(?:in|at|to|into|near|from)\s+(?P<p>{_PLACE})),\s+(?P<what>(?:an?|the)\s+[a-z]+(?:\s+[a-z]+)?\s+"
     rf"(?:in|of|on|near)\s+{_PLACE})\s*[.!?]?$"
 )
+# "… married Tom Ruiz, a fisherman from Vigo": who he is
+_END_APPOSITION = re.compile(rf"^(?P<main>.*\s(?P<x>{_NAME})),\s+(?P<what>(?:an?|the)\s+[a-z][^,]*?)\s*[.!?]?$")
 _THERE = re.compile(r"(?<=\s)there\b(?!\s+(?:is|are|was|were|has|have|had|will|would|used)\b|['\u2019]s)")
 _PLACE_BEFORE = re.compile(rf"\b(?:in|at|to|into)\s+(?P<place>{_PLACE})")
 _REL_MID = re.compile(
@@ -191,6 +193,8 @@ def _split_only(s: str, low: str) -> list[str] | None:
         return [m["main"] + ".", cap(f"{m['rel']} {prep} {m['place']}.")]
     if ", " in s and (m := _PLACE_APPOSITION.match(s)):  # "in Kelmarsh, a town in Dunmere"
         return [m["main"] + ".", cap(f"{m['p']} is {m['what']}.")]
+    if ", " in s and (m := _END_APPOSITION.match(s)):
+        return [m["main"] + ".", f"{m['x']} is {m['what']}."]
     if ", " in s and (m := _WHOSE_APPOSITION.match(s)):
         return [f"{m['x']} is {m['o']}'s {m['n']}.", f"{m['x']} {m['rest']}."]
     if ", " in s and (m := _APPOSITION.match(s)):  # "Ravi Nair, a chemist, lives in Dunholm"

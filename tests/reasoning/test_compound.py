@@ -269,3 +269,11 @@ def test_a_place_described_after_a_comma_leads_on_to_where_it_is(reasoner: Reaso
     assert reasoner.ask("In which country is the Moss Museum?").answer == "Dunmark"
     reasoner.learn("The Tern Inn stands in Ostvik, the capital of Rhenmark.")
     assert reasoner.ask("In which country is the Tern Inn?").answer == "Rhenmark"
+
+
+def test_who_someone_is_after_a_comma_and_a_post_run_since_a_year(reasoner: Reasoner) -> None:
+    reasoner.learn("In 2005 Lena Ruiz married Tomas Ferro, a fisherman from Vigo.")
+    assert reasoner.ask("Who is Lena Ruiz married to?").answer == "Tomas Ferro"
+    assert reasoner.ask("Where is Tomas Ferro from?").answer == "Vigo"
+    reasoner.learn("Britt Sand has run the Ness Hotel since 2009.")
+    assert reasoner.ask("Who runs the Ness Hotel?").answer == "Britt Sand"
