@@ -102,6 +102,11 @@ _PLACE_APPOSITION = re.compile(
 )
 # "… married Tom Ruiz, a fisherman from Vigo": who he is
 _END_APPOSITION = re.compile(rf"^(?P<main>.*\s(?P<x>{_NAME})),\s+(?P<what>(?:an?|the)\s+[a-z][^,]*?)\s*[.!?]?$")
+# "Nora Vale had been teaching at Fenn College when she moved to Arden in 2018": till then, and then the move
+_HAD_WHEN = re.compile(
+    rf"^(?P<x>{_SUBJECT})\s+(?P<had>had\s+(?:been\s+)?[a-z]+\s+.+?)\s+when\s+(?P<who>he|she|they|{_PERSON})\s+"
+    rf"(?P<rest>.+?)\s+(?:in|on)\s+(?P<d>{DATE})(?P<tail>[^,]*?)\s*[.!?]?$"
+)
 _THERE = re.compile(r"(?<=\s)there\b(?!\s+(?:is|are|was|were|has|have|had|will|would|used)\b|['\u2019]s)")
 _PLACE_BEFORE = re.compile(rf"\b(?:in|at|to|into)\s+(?P<place>{_PLACE})")
 _REL_MID = re.compile(
@@ -154,7 +159,9 @@ _NO_LONGER_WORDS = re.compile(r"\bno\s+longer\b", re.I)
 _STEP_DOWN = re.compile(r" (?:down|resigned|retired|quit|resigns|retires) as ")
 _SUCCESSION = re.compile(r" (?:succeeded|replaced|succeeds|replaces) ")
 # a restatement needs a comma or one of these words
-_MARKERS = re.compile(r",\s|\s(?:from|left|succeeded|replaced|succeeds|replaces|as|longer|and|before|used)\s", re.I)
+_MARKERS = re.compile(
+    r",\s|\s(?:from|left|succeeded|replaced|succeeds|replaces|as|longer|and|before|used|when)\s", re.I
+)
 
 
 def _date(*texts: str) -> str | None:
@@ -224,6 +231,8 @@ def _restated(s: str, low: str) -> list[str] | None:
         return [_ended(m["x"], "lived in " + m["a"], date), cap(f"{m['x']} {m['rest']}.")]
     if ", " in s and (m := _FRONTED.match(s)):
         return [f"{m['x']} {_FRONTED_AS[m['v'].lower()]} {m['p']} {m['a']}.", f"{m['x']} {m['rest']}."]
+    if " when " in low and " had " in low and (m := _HAD_WHEN.match(s)):
+        return [f"{m['x']} {m['had']} until {m['d']}.", cap(f"In {m['d']} {m['who']} {m['rest']}{m['tail']}.")]
     if " before " in low and (m := _BEFORE_MOVING_MID.match(s)):
         date = _date(m["lead"], m["tail"])
         moved = cap(f"{m['lead']}{m['x']} moved to {m['b']}{m['tail']}.")
@@ -266,6 +275,24 @@ def _restated(s: str, low: str) -> list[str] | None:
     return None
 
 
+# "has been living in Mossby", "was working at the foundry": the plain verb the clause readers know
+_PROGRESSIVE = re.compile(
+    r"\b(?P<be>is|are|was|were|has\s+been|have\s+been|had\s+been)\s+(?P<adv>(?:currently|now|still|also)\s+)?"
+    r"(?P<v>living|working|staying|teaching|studying|residing)\s+(?=(?:in|at|for|near|with)\b)"
+)
+_PLAIN = {"living": ("lives", "lived"), "working": ("works", "worked"), "staying": ("is", "was"),
+          "teaching": ("teaches", "taught"), "studying": ("studies", "studied"), "residing": ("resides", "resided")}
+
+
+def _progressive(s: str) -> str:
+    def plain(m: re.Match[str]) -> str:
+        now, then = _PLAIN[m["v"]]
+        past = m["be"] in ("was", "were") or m["be"].startswith("had")
+        return f"{m['adv'] or ''}{then if past else now} "
+
+    return _PROGRESSIVE.sub(plain, s)
+
+
 def _there(s: str) -> str:
     """ "grew up in Pellham and studied there" → "… studied in Pellham"."""
     m = _THERE.search(s)
@@ -293,5 +320,6 @@ def restate(sentences: list[str]) -> list[str]:
     """The sentences of one text, each compound one restated as the simple ones it states."""
     out: list[str] = []
     for sentence in sentences:
-        out += _expand(_there(sentence) if " there" in sentence else sentence, MAX_RESTATED)
+        parts = _expand(_there(sentence) if " there" in sentence else sentence, MAX_RESTATED)
+        out += [_progressive(p) if "ing " in p else p for p in parts]
     return out

@@ -277,3 +277,11 @@ def test_who_someone_is_after_a_comma_and_a_post_run_since_a_year(reasoner: Reas
     assert reasoner.ask("Where is Tomas Ferro from?").answer == "Vigo"
     reasoner.learn("Britt Sand has run the Ness Hotel since 2009.")
     assert reasoner.ask("Who runs the Ness Hotel?").answer == "Britt Sand"
+
+
+def test_progressive_forms_and_what_had_held_when_something_happened(reasoner: Reasoner) -> None:
+    reasoner.learn("Kira Holt has been living in Mossby since 2015.")
+    assert reasoner.ask("Where does Kira Holt live?").answer == "Mossby"
+    reasoner.learn("Nora Vale had been teaching at Fenn College for years when she moved to Arden in 2018.")
+    assert reasoner.ask("Where does Nora Vale live?").answer == "Arden"
+    assert reasoner.ask("Where does Nora Vale work?", as_of=parse_as_of("2015-01-01")).answer == "Fenn College"
