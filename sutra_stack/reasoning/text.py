@@ -153,7 +153,7 @@ class Entity:
 
 def make_entity(phrase: str) -> Entity | None:
     key = entity_key(phrase)
-    if not key or key in STOPWORDS:
+    if not key or (key in STOPWORDS and not (key == "may" and "May" in phrase)):  # the month May is a thing
         return None
     return Entity(key, display(phrase) or key)
 

@@ -152,11 +152,14 @@ _NOT_ASSERTED = gated(
 )
 
 
+_MONTH_MAY = re.compile(r"(?<=\s)May\b")  # capitalised inside a clause: the month
+
+
 @lru_cache(maxsize=CLAUSE_CACHE)
 def asserted(clause: str) -> bool:
     """False for a negated, hedged, conditional, planned or future clause ("X plans to move to C",
     "if X moves", "X did not move", "X may sell"): such a clause states no fact that holds."""
-    text = clause.replace("\u2019", "'")
+    text = _MONTH_MAY.sub(" ", clause.replace("\u2019", "'"))  # "held every May": the month, not a hedge
     return _NOT_ASSERTED.search(text, mask_of(text)) is None
 
 

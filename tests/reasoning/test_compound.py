@@ -285,3 +285,11 @@ def test_progressive_forms_and_what_had_held_when_something_happened(reasoner: R
     reasoner.learn("Nora Vale had been teaching at Fenn College for years when she moved to Arden in 2018.")
     assert reasoner.ask("Where does Nora Vale live?").answer == "Arden"
     assert reasoner.ask("Where does Nora Vale work?", as_of=parse_as_of("2015-01-01")).answer == "Fenn College"
+
+
+def test_the_month_may_is_a_date_not_a_hedge(reasoner: Reasoner) -> None:
+    reasoner.learn("The Gorse Kite Festival is held every May in Hallby.")
+    assert reasoner.ask("When is the Gorse Kite Festival held?").answer == "May"
+    reasoner.learn("Tove Aas lives in Hallby.")
+    reasoner.learn("Tove Aas may move to Lund.")
+    assert reasoner.ask("Where does Tove Aas live?").answer == "Hallby"
