@@ -24,6 +24,7 @@ from sutra_stack.reasoning.candidates import (
     held,
     parse_contents,
     read_about_named,
+    same_thing_ids,
 )
 from sutra_stack.reasoning.direct import MIN_RELEVANCE, best_direct, relevance_of
 from sutra_stack.reasoning.explain import build_answer, direct_answer, nothing_known
@@ -217,7 +218,8 @@ def ask(store: KnowledgeStore, question: str, *, max_paths: int = 5, max_depth: 
         concepts.update({i: c for i, c in read.items() if i not in concepts})
         relations = {**relations, **cands.relations}
     if good:
-        built = build_answer(question, frame, good, concepts, relations, max_paths, as_of)
+        same = frozenset(same_thing_ids(frame.known, cands)) if frame.known is not None else frozenset()
+        built = build_answer(question, frame, good, concepts, relations, max_paths, as_of, same)
         if built is not None:
             return built
         return nothing_known(question, frame)

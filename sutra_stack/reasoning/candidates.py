@@ -125,6 +125,13 @@ def held(entity: Entity, cands: Candidates, *, fuzzy: bool) -> list[str]:
     return sorted(headed) if len(headed) == 1 else []
 
 
+def same_thing_ids(entity: Entity, cands: Candidates) -> set[str]:
+    """The ids that surely name the one thing a question names (itself as held, and the other names it
+    has with no other thing to mean), whose owner or holder over time is one slot."""
+    known = {h.concept_id for h in cands.hits} | set(cands.entities)
+    return {entity.id} | _other_names(entity, cands) if entity.id in known else set()
+
+
 def _other_names(entity: Entity, cands: Candidates) -> set[str]:
     """The other names the candidates give the same thing: "the vineyard" for "a small vineyard near
     Carrow" and the other way round, when the shorter name can mean no other thing known."""

@@ -64,8 +64,10 @@ def _display(frame: Frame, answer: str, votes: list[Voted], concepts: dict[str, 
 
 
 def build_answer(question: str, frame: Frame, good: list[Voted], concepts: dict[str, Concept],
-                 relations: dict[str, list[Relation]], max_paths: int, as_of: float | None = None) -> Answer | None:
-    """The answer the voted paths support (None when, `as_of` a past moment, none of them held)."""
+                 relations: dict[str, list[Relation]], max_paths: int, as_of: float | None = None,
+                 same_thing: frozenset[str] = frozenset()) -> Answer | None:
+    """The answer the voted paths support (None when, `as_of` a past moment, none of them held);
+    `same_thing`: the ids naming the one thing asked about, whose owner or holder is one slot."""
     by_answer: dict[str, list[Voted]] = {}
     for v in good:
         path = v[0]
@@ -92,7 +94,7 @@ def build_answer(question: str, frame: Frame, good: list[Voted], concepts: dict[
                 r = _deciding(frame, aid, facts, relations)
                 slot = slot_of(r) if r is not None else None
                 if slot is not None and r is not None and frame.known is not None and frame.direction == BACKWARD \
-                        and slot_by_object(r.family) and r.object.id == _p.concepts[-1]:
+                        and slot_by_object(r.family) and r.object.id in same_thing:
                     slot = f"{frame.known.key}|{r.family}"  # "the vineyard", "a small vineyard near Carrow": one thing
                 if slot is not None:
                     fact = facts[0] if frame.direction == BACKWARD else facts[-1]
@@ -177,8 +179,8 @@ def _former_value(frame: Frame, slots: dict[str, list[Entry]], concepts: dict[st
         for e in timeline(entries, concepts):
             if e.answer in by_answer and (not order or order[-1] != e.answer):
                 order.append(e.answer)
-        if frame.former == "first" and order:
-            return order[0]
+        if frame.former == "first":  # known only when a later value is: one value alone may not be the first
+            return order[0] if len(order) > 1 else None
         if frame.relative is not None and frame.relative.id in order:
             i = order.index(frame.relative.id)
             j = i + 1 if frame.former == "after" else i - 1

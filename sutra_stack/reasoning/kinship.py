@@ -10,6 +10,7 @@ them ("Amara became editor. She ..."). Unknown sex keeps the answer.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from functools import lru_cache
 
 from sutra_stack.reasoning.candidates import SEARCH_K
@@ -27,6 +28,7 @@ MALE_NOUNS = wordset(
     "father son brother husband uncle nephew grandfather grandson godfather stepfather stepson boyfriend "
     "fiance widower dad"
 )
+SEX_UNKNOWN = 0.65  # a path's confidence factor when it reaches a parent, child or sibling of unknown sex
 _SEX_OF_FAMILY = {f"of:{n}": "f" for n in FEMALE_NOUNS} | {f"of:{n}": "m" for n in MALE_NOUNS}
 _NOUNS = "|".join(sorted(FEMALE_NOUNS | MALE_NOUNS))
 _PRONOUN_SEX = {"she": "f", "her": "f", "he": "m", "his": "m"}
@@ -101,7 +103,8 @@ def sex_in(name: str, contents: list[str]) -> str | None:
 def of_sex(store: KnowledgeStore, frame: Frame, good: list[tuple[GraphPath, list[str], bool]],
            relations: dict[str, list[Relation]], sex: str) -> list[tuple[GraphPath, list[str], bool]]:
     """The paths whose answer is stated with the asked sexed noun, or through the sexless family
-    (parent, child, sibling) about someone not known to be of the other sex (one text search each)."""
+    (parent, child, sibling) about someone not known to be of the other sex (one text search each),
+    at a lower confidence when their sex is not known at all."""
     known: dict[str, str | None] = {}
     kept = []
     for p, facts, later in good:
@@ -113,5 +116,7 @@ def of_sex(store: KnowledgeStore, frame: Frame, good: list[tuple[GraphPath, list
                 known[name] = sex_in(name, [h.content for h in store.text_search(name, k=SEARCH_K)])
             if known[name] not in (None, sex):
                 continue
+            if known[name] is None:  # "Kwame" for "Amara's father": a parent, the sex asked for not known
+                p = replace(p, confidence=p.confidence * SEX_UNKNOWN)
         kept.append((p, facts, later))
     return kept

@@ -141,7 +141,7 @@ _IN_CHARGE = re.compile(rf"^who\s+{_BE}\s+(?P<v>)in\s+charge\s+of\s+{_X}$", re.I
 # "who heads / runs / leads X", "who is the head of X": whoever holds its leading role
 _TOP_ROLES = {"of:" + n for n in ("head", "director", "ceo", "chair", "president", "manager", "head teacher", "mayor",
                                  "captain", "chief", "governor", "dean", "rector", "superintendent", "commissioner",
-                                 "chancellor", "curator", "editor", "conductor", "coordinator", "run")}
+                                 "chancellor", "editor", "conductor", "coordinator", "run")}
 _EMPLOYS = re.compile(r"^(?:who|which\s+(?:company|firm|business|organi[sz]ation))\s+(?:employs|employed)\s+(?P<x>.+)$",
                       re.I)
 _WHERE_ING = re.compile(rf"^where\s+{_BE}\s+{_X}\s+(?P<v>living|residing|staying|working|employed)$", re.I)

@@ -224,3 +224,14 @@ def test_siblings_are_children_of_the_same_parent(reasoner: Reasoner) -> None:
     _answers(reasoner, "Who is Tore Berg's sister?", "Ylva Berg")
     _nothing(reasoner, "Who is Tore Berg's brother?")  # his one sibling known is a daughter
     _nothing(reasoner, "Who is Randi Hol's sister?")  # a parent is no sibling
+
+
+def test_kin_of_unknown_sex_is_answered_below_the_confident_line(reasoner: Reasoner) -> None:
+    _learn(reasoner, ["Ilse Moe is the daughter of Kai Moe.", "Sander Vik is the son of Liv Vik. She farms in Aurland.",
+                      "Aud Hope owns a silver flute."], ["Tor Rud gave his brass horn to Bo Hope."])
+    guess = reasoner.ask("Who is Ilse Moe's father?")  # a parent, not known to be a man
+    assert guess.kind == "path" and "Kai Moe" in guess.answer and guess.confidence < 0.5
+    sure = reasoner.ask("Who is Sander Vik's mother?")  # the pronoun shows she is a woman
+    assert sure.kind == "path" and "Liv Vik" in sure.answer and sure.confidence >= 0.5
+    _nothing(reasoner, "Who owned the silver flute first?")  # one owner told: the first is not known
+    _nothing(reasoner, "Who owned the brass horn first?")
