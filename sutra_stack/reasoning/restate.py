@@ -107,6 +107,12 @@ _HAD_WHEN = re.compile(
     rf"^(?P<x>{_SUBJECT})\s+(?P<had>had\s+(?:been\s+)?[a-z]+\s+.+?)\s+when\s+(?P<who>he|she|they|{_PERSON})\s+"
     rf"(?P<rest>.+?)\s+(?:in|on)\s+(?P<d>{DATE})(?P<tail>[^,]*?)\s*[.!?]?$"
 )
+# "X bought the Copper Kettle from Pavel Dorn in 2019": Pavel Dorn owned it until then
+_BOUGHT_FROM = re.compile(
+    rf"^{_LEAD}(?P<x>{_SUBJECT})\s+(?:has\s+|had\s+)?(?:bought|purchased|acquired|inherited)\s+(?P<y>.+?)\s+from\s+"
+    rf"(?P<z>(?:[Hh]is|[Hh]er|[Tt]heir)\s+[a-z]+(?:\s+{_CAP}(?:\s+{_CAP})*)?|{_PERSON})(?P<tail>(?:\s+(?:in|on)\s+{DATE})?)"
+    r"\s*[.!?]?$"
+)
 _THERE = re.compile(r"(?<=\s)there\b(?!\s+(?:is|are|was|were|has|have|had|will|would|used)\b|['\u2019]s)")
 _PLACE_BEFORE = re.compile(rf"\b(?:in|at|to|into)\s+(?P<place>{_PLACE})")
 _REL_MID = re.compile(
@@ -239,6 +245,9 @@ def _restated(s: str, low: str) -> list[str] | None:
         return [_ended(m["x"], f"{m['was']} {m['p']} {m['a']}", date), moved]
     if " used to " in low and (m := _USED_TO.match(s)) and m["v"] in _USED_PAST:
         return [_ended(m["x"], f"{_USED_PAST[m['v']]} {m['rest']}", None)]
+    if " from " in low and (m := _BOUGHT_FROM.match(s)):
+        date = _date(m["lead"], m["tail"])
+        return [s, _ended(m["z"], f"owned {m['y']}", date)]  # after it: "she bought it" is still hers
     if " from " in low and (m := _MOVE_FROM.match(s)):
         date = _date(m["lead"], m["b"])
         was = "was based in " if m["x"].startswith("The ") else "lived in "  # a body moves its seat

@@ -100,7 +100,7 @@ def timeline(entries: list[Entry], concepts: dict[str, Concept]) -> list[Entry]:
         if not e.valid_to:
             e.valid_to = max(nxt.valid_from, e.valid_from)
     for e in ordered:
-        if e.valid_from >= e.valid_to > 0:
+        if e.valid_from >= e.valid_to > 0 and not stated[e.fact].start:
             e.valid_from = 0.0  # undated, learned before a dated successor or end: held from an unknown start
     return ordered
 

@@ -293,3 +293,9 @@ def test_the_month_may_is_a_date_not_a_hedge(reasoner: Reasoner) -> None:
     reasoner.learn("Tove Aas lives in Hallby.")
     reasoner.learn("Tove Aas may move to Lund.")
     assert reasoner.ask("Where does Tove Aas live?").answer == "Hallby"
+
+
+def test_bought_from_someone_who_owned_it_until_then(reasoner: Reasoner) -> None:
+    reasoner.learn("Greta Lund has owned the Copper Pan since 2019, when she bought it from Pavel Dorn.")
+    assert reasoner.ask("Who owns the Copper Pan?").answer == "Greta Lund"
+    assert reasoner.ask("Who owns the Copper Pan?", as_of=parse_as_of("2015-01-01")).answer == "Pavel Dorn"
