@@ -76,6 +76,12 @@ TRANSFER = gated(
     re.I,
     "sold gave handed donated passed bequeathed transferred sells gives donates", "to",
 )
+PASSED_TO = gated(  # "the farm passed to Erik Dahl in 2015": its new owner
+    r"^(?P<y>.+?)\s+(?:passed|passes)\s+(?:on\s+)?to\s+(?P<x>(?:his|her|their|[A-Z]).+)$",
+    re.I,
+    "passed passes",
+    "to",
+)
 GIVE_NAMED = gated(  # "Hugo Marsh gave Tilda Kerr his bicycle": the one named first after the verb receives it
     r"^(?P<x>.+?)\s+(?:has\s+|had\s+)?(?P<v>sold|gave|handed|passed|lent|loaned|sells|gives|lends)\s+"
     r"(?P<z>[A-Z][\w'\-]*(?:\s+[A-Z][\w'\-]*)+)\s+(?P<y>(?:his|her|their|its|the|a|an|my|our)\s+[a-z].*)$",

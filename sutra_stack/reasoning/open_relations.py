@@ -216,6 +216,10 @@ def _structural(t: str, loose: bool = True) -> list[Relation]:
                                                                                  "give-named")
         return _rel(taker, OWN, thing, OPEN_CONFIDENCE, "give-named") + _rel(
             giver, "verb:" + verb_lemma(m["v"]), thing, LOOSE_CONFIDENCE, "give-named")
+    m = S.PASSED_TO.match(t, mask)
+    if m:
+        thing, _ = _thing(m["y"], cut=False)
+        return _rel(_subject(S.OBJECT_END.sub("", m["x"])), OWN, thing, OPEN_CONFIDENCE, "passed-to")
     m = S.SOLD_TO.match(t, mask)
     if m:
         thing, _ = _thing(m["y"], cut=False)

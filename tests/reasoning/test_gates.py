@@ -43,6 +43,7 @@ SHAPES = [
     "Lia Berg gave the canoe back to Kai Orr.",
     "The mill was sold by Jo Park to Ann Lee in 2019.",
     "Jo Park lent Ann Lee his ladder.",
+    "The mill passed to Ann Lee in 2020.",
     "Lea Sund's older brother is Max Sund.",
     "The head of the guild is Nils Ohm.",
     "Ola Pike is Pia Quist's cousin.",

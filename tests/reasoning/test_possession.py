@@ -49,3 +49,8 @@ def test_the_receiver_named_before_the_thing(reasoner: Reasoner) -> None:
 def test_returned_with_no_one_named_goes_back_to_the_lender(reasoner: Reasoner) -> None:
     reasoner.learn("Vera Loft lent her tent to her cousin Aki Moor in May 2022. He returned it in June.")
     assert reasoner.ask("Who has the tent?").answer == "Vera Loft"
+
+
+def test_a_thing_that_passed_to_someone_is_theirs(reasoner: Reasoner) -> None:
+    reasoner.learn("Ulla Dahl owned the Dahl orchard. The orchard passed to her son Erik Dahl in 2015.")
+    assert reasoner.ask("Who owns the Dahl orchard?").answer == "Erik Dahl"
