@@ -355,8 +355,8 @@ def _follow_chain(store: KnowledgeStore, batched: BatchedStore | None, frame: Fr
     depth_used = 2
     ends = {p.concepts[-1] if frame.direction != BACKWARD else p.concepts[0] for p in paths}
     all_paths = list(paths)
-    while depth_used + 2 <= max_depth and ends:
-        found: dict[str, Entity] = {}
+    while ends and (depth_used + 2 <= max_depth or frame.place_class is not None):
+        found: dict[str, Entity] = {}  # a kind of place asked: the last ends' facts say what kind they are
         for end in sorted(ends)[:MAX_CHAIN_ENDS]:  # one text_search each
             ent = cands.entities.get(end)
             if ent is None:
@@ -371,7 +371,7 @@ def _follow_chain(store: KnowledgeStore, batched: BatchedStore | None, frame: Fr
                     if frame.accepts(r.family) and here.id == end:
                         found[there.id] = there
         ends = set(found) - {i for p in all_paths for i in p.concepts}
-        if not ends:
+        if not ends or depth_used + 2 > max_depth:
             break
         depth_used += 2
         known = [frame.known.id] if frame.known else []

@@ -12,7 +12,7 @@ import math
 
 from sutra_stack.reasoning.extract import Relation
 from sutra_stack.reasoning.models import Answer, PathStep, ReasoningPath
-from sutra_stack.reasoning.places import of_kind
+from sutra_stack.reasoning.places import SMALL_PLACES, kind, of_kind
 from sutra_stack.reasoning.predicates import HOLD, OWN, slot_by_object, slot_key
 from sutra_stack.reasoning.questions import BACKWARD, Frame
 from sutra_stack.reasoning.supersede import Entry, LearnKey, learned_key, settle, slot_of, timeline, when
@@ -76,7 +76,9 @@ def build_answer(question: str, frame: Frame, good: list[Voted], concepts: dict[
     classed = False
     if frame.place_class is not None:  # "in which county": answers of that kind of place
         places = {a: _display(frame, a, votes, concepts, relations) for a, votes in by_answer.items()}
-        match, other = of_kind(frame.place_class, places, concepts, relations)
+        match, other, inside = of_kind(frame.place_class, places, concepts, relations)
+        if not match and (inside or kind(frame.place_class) != "country") and frame.place_class not in SMALL_PLACES:
+            return None  # a county or province on the chain is no country; nothing told is of the kind asked
         by_answer = {a: vs for a, vs in by_answer.items() if (a in match if match else a not in other)}
         classed = bool(match)
         if not by_answer:

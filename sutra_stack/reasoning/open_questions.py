@@ -42,6 +42,7 @@ _BIG_PLACES = wordset(
     "country county province state region canton kingdom republic nation territory district shire "
     "prefecture"
 )
+_PART_OF_PLACE = {"of:" + w for w in _BIG_PLACES}  # "a county of Y": the relation the chain also follows
 _PLACE_WORDS = _BIG_PLACES | wordset(
     "city town village place area island municipality"
 )
@@ -115,7 +116,7 @@ _WHERE_VERB = re.compile(
     rf"^where\s+(?:{_AUX}|has|have|had)\s+{_X}\s+(?P<v>[a-z]+)(?:\s+(?P<p>up|back|to|in|at))?$", re.I
 )
 _WHICH_PLACE = re.compile(
-    rf"^(?:(?:in|on)\s+)?(?:which|what)\s+(?P<c>[a-z]+)\s+(?:(?:{_BE})\s+(?P<x>.+?)(?:\s+(?:located|"
+    rf"^(?:(?:in|on)\s+)?(?:which|what)\s+(?P<c>mountain\s+range|[a-z]+)\s+(?:(?:{_BE})\s+(?P<x>.+?)(?:\s+(?:located|"
     r"based|situated|found|held|headquartered|born|kept|built))?|(?:does|did|do)\s+(?P<y>.+?)\s+(?P<v>[a-z]+)(?:\s+up)?)"
     r"(?:\s+(?:in|to|at|from))?$",
     re.I,
@@ -243,8 +244,8 @@ def open_frame(q: str) -> OpenFrame | None:
     if m and (x := make_entity(next(g for g in m.groups() if g))):
         return OpenFrame({LOCATED}, FORWARD, x)
     m = _WHICH_PLACE.match(q)
-    if m and m["c"].lower() in _PLACE_WORDS:
-        fams = {LOCATED, "of:capital"}
+    if m and (m["c"].lower() in _PLACE_WORDS or m["c"].lower().startswith("mountain")):
+        fams = {LOCATED, "of:capital"} | _PART_OF_PLACE  # "Eskdale is a province of Marrovia" leads on
         name = m["x"] or m["y"]
         if q.lower().rstrip().endswith(" born"):
             fams.add(BORN)
@@ -252,7 +253,7 @@ def open_frame(q: str) -> OpenFrame | None:
             first = verb_family(verb_lemma(m["v"]))
             fams |= {first}
         if name and (x := make_entity(name)):
-            return OpenFrame(fams, FORWARD, x, chain=True, place_class=m["c"].lower())
+            return OpenFrame(fams, FORWARD, x, chain=True, place_class=m["c"].lower().split()[-1])
     m = _FROM.match(q)
     if m and (x := make_entity(m["x"] or m["y"])):
         return OpenFrame({"from"}, FORWARD, x)
