@@ -40,6 +40,8 @@ from sutra_stack.reasoning.predicates import (
     slot_key,
 )
 from sutra_stack.reasoning.questions import BACKWARD, Frame, parse_question
+from sutra_stack.reasoning.slot_yes_no import answer as slot_answer
+from sutra_stack.reasoning.slot_yes_no import settles
 from sutra_stack.reasoning.story_ask import story_answer
 from sutra_stack.reasoning.supersede import slot_of
 from sutra_stack.reasoning.text import STOPWORDS, Entity, content_words, words
@@ -217,6 +219,11 @@ def ask(store: KnowledgeStore, question: str, *, max_paths: int = 5, max_depth: 
         concepts.update(_fetch(store, sorted({i for p, _f, _l in good for i in p.concepts} - set(concepts))))
         concepts.update({i: c for i, c in read.items() if i not in concepts})
         relations = {**relations, **cands.relations}
+    if settles(frame):  # "Does X live in V?": V is the current value, or no (a never, a plan, another value)
+        ever = build_answer(question, frame, good, concepts, relations, max_paths, as_of) if good else None
+        told = slot_answer(question, frame, ever, hits, lambda q: ask(store, q, batched=batched, as_of=as_of))
+        if told is not None:
+            return told
     if good:
         same = frozenset(same_thing_ids(frame.known, cands)) if frame.known is not None else frozenset()
         built = build_answer(question, frame, good, concepts, relations, max_paths, as_of, same)

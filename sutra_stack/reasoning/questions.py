@@ -15,6 +15,8 @@ from sutra_stack.reasoning.extract import MULTI_VALUED, RELATION_WORDS, verb_lem
 from sutra_stack.reasoning.open_questions import open_frame
 from sutra_stack.reasoning.predicates import (
     IRREGULAR_PAST,
+    LIVE,
+    OWN,
     WORK,
     WORKPLACE_VERBS,
     is_kin,
@@ -125,6 +127,12 @@ _YES_NO: list[tuple[re.Pattern[str], frozenset[str], bool]] = [
     (re.compile(rf"^{_BE}\s+{_X}\s+(?:caused|triggered)\s+by\s+{_Y}$", re.I), frozenset(C), True),
     (re.compile(rf"^{_BE}\s+{_X}\s+(?:married\s+to|the\s+(?:husband|wife|spouse)\s+of)\s+{_Y}$", re.I),
      frozenset({"spouse"}), False),
+    # "Does X (still) live in V?", "Did X ever work at A?", "Does X own the T?": settled by the current value
+    (re.compile(rf"^(?:{_AUX}|has|have)\s+{_X}\s+(?:ever\s+)?(?:live|lived|reside|resided|stay|stayed)\s+"
+                rf"(?:in|at)\s+{_Y}$", re.I), frozenset({LIVE}), False),
+    (re.compile(rf"^(?:{_AUX}|has|have)\s+{_X}\s+(?:ever\s+)?(?:work|worked)\s+(?:at|for|in)\s+{_Y}$", re.I),
+     frozenset({WORK}), False),
+    (re.compile(rf"^(?:{_AUX}|has|have)\s+{_X}\s+(?:ever\s+)?(?:own|owned)\s+{_Y}$", re.I), frozenset({OWN}), False),
     (re.compile(rf"^{_BE}\s+{_X}\s+an?\s+{_Y}$", re.I), frozenset(H | {"is"}), False),
     (re.compile(rf"^{_AUX}\s+{_X}\s+{_CAUSE_V}\s+{_Y}$", re.I), frozenset(C), False),
     (re.compile(rf"^{_AUX}\s+{_X}\s+(?:contain|include|have|consist\s+of)\s+{_Y}$", re.I), frozenset(P), False),
@@ -188,6 +196,11 @@ _SUCCEEDED = re.compile(r"^(?i:who)\s+(?:replaced|succeeded|followed|took\s+over
 _SUCCEEDED_WHOM = re.compile(r"^(?i:who|whom)\s+did\s+(?P<p>[A-Z].*?)\s+(?:replace|succeed|follow|take\s+over\s+from)"
                              r"\s+as\s+(?P<r>.+)$")
 _NAME_AFTER_BEFORE = re.compile(r"\bbefore\s+(?P<p>[A-Z][\w\-]*(?:\s+[A-Z][\w\-]*)*)$")
+# "where did X live before", "who previously owned X", "where did X work previously": the value before the current one
+_EARLIER_END = re.compile(r"^(?P<q>(?:who|where|what|which)\s.+?)\s+(?:before|previously|formerly|earlier|"
+                          r"before\s+that|in\s+the\s+past)$", re.I)
+_EARLIER_INSIDE = re.compile(r"^(?P<a>(?:who|where|what|which\s+\w+)(?:\s+(?:did|was|were|had)\s+.+?)?)\s+"
+                             r"(?:previously|formerly|once)\s+(?P<b>[a-z].*)$", re.I)
 _FIRST = re.compile(r"^(?P<q>who\s.+?)\s+(?:first|originally|initially|at\s+first)$", re.I)
 _FIRST_OF = re.compile(r"\b(?:the\s+)?(?:first|original)\s+(?=(?:[a-z]+\s+)?[a-z]+\s+of\b)", re.I)
 _PREVIOUS = re.compile(r"\b(?:the\s+)?(?:previous|former|earlier)\s+(?=(?:[a-z]+\s+)?[a-z]+\s+of\b)", re.I)
@@ -210,6 +223,12 @@ def _former(q: str) -> tuple[str | None, str, Entity | None]:
             return "previous", f"{w} did {m['x']} {v}{rest}", None
         past = "was" if v.lower() == "be" else ("owned" if v.lower() == "own" else v)
         return "previous", f"{w} {past}{rest}", None  # "who used to own X" → "who owned X"
+    m = _EARLIER_END.match(q)
+    if m:
+        return "previous", m["q"], None
+    m = _EARLIER_INSIDE.match(q)
+    if m:
+        return "previous", f"{m['a']} {m['b']}", None
     m = _BEFORE.match(q)
     if m:
         named = _NAME_AFTER_BEFORE.search(q)

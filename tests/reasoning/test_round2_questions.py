@@ -33,3 +33,47 @@ def test_the_container_of_the_kind_asked_along_the_chain(reasoner: Reasoner) -> 
 def test_a_mountain_range_is_the_range_a_peak_stands_in(reasoner: Reasoner) -> None:
     reasoner.learn_batch(["The Hermit's Cell stands on Mount Garro.", "Mount Garro is in the Sable Mountains."])
     assert reasoner.ask("In which mountain range is the Hermit's Cell?").answer == "Sable Mountains"
+
+
+def test_the_value_before_the_current_one_without_a_date(reasoner: Reasoner) -> None:
+    reasoner.learn_batch(["Idris Kane lives in Molde.", "Idris Kane works at Skarpa Foods.",
+                          "The red tractor is owned by Wenna Pike."])
+    reasoner.learn_batch(["In 2021 Idris Kane moved to Brevik.", "Idris Kane left Skarpa Foods and joined Hollin Tech.",
+                          "Wenna Pike sold the red tractor to Abe Crane in 2020."])
+    assert reasoner.ask("Where did Idris Kane live before?").answer == "Molde"
+    assert reasoner.ask("Where did Idris Kane previously live?").answer == "Molde"
+    assert reasoner.ask("Where did Idris Kane work previously?").answer == "Skarpa Foods"
+    assert reasoner.ask("Who owned the red tractor before?").answer == "Wenna Pike"
+    assert reasoner.ask("Who formerly owned the red tractor?").answer == "Wenna Pike"
+
+
+def test_no_earlier_value_when_only_one_was_told(reasoner: Reasoner) -> None:
+    reasoner.learn_batch(["Sunniva Dahl lives in Hamar."])
+    assert nothing(reasoner, "Where did Sunniva Dahl live before?")
+
+
+def says(r: Reasoner, question: str, word: str) -> bool:
+    a = r.ask(question)
+    return a.answer.lower().startswith(word) and a.confidence >= 0.5
+
+
+def test_yes_or_no_against_the_current_value_a_never_and_a_plan(reasoner: Reasoner) -> None:
+    reasoner.learn_batch(["Tove Rask lives in Lillby.", "Tove Rask never lived in Osterholm.",
+                          "Tove Rask is hoping to move to Varna.", "Ekow Mensah works at Pell Freight.",
+                          "The green caravan belongs to Rhea Stone."])
+    reasoner.learn_batch(["Ekow Mensah left Pell Freight in 2022 and joined Corbel Print.",
+                          "Rhea Stone sold the green caravan to Milo Hart."])
+    assert says(reasoner, "Did Tove Rask live in Osterholm?", "no")
+    a = reasoner.ask("Does Tove Rask live in Varna?")
+    assert a.answer.lower().startswith("no") and "Lillby" in a.answer and a.confidence >= 0.5
+    assert says(reasoner, "Does Tove Rask live in Lillby?", "yes")
+    assert says(reasoner, "Does Ekow Mensah still work at Pell Freight?", "no")
+    assert says(reasoner, "Did Ekow Mensah work at Pell Freight?", "yes")
+    assert says(reasoner, "Does Ekow Mensah work at Corbel Print?", "yes")
+    assert says(reasoner, "Does Rhea Stone own the green caravan?", "no")
+
+
+def test_a_plan_alone_is_no_and_nothing_told_stays_unknown(reasoner: Reasoner) -> None:
+    reasoner.learn_batch(["Gunnar Hove is thinking about moving to Tromvik.", "Gunnar Hove is a carpenter."])
+    assert says(reasoner, "Does Gunnar Hove live in Tromvik?", "no")
+    assert nothing(reasoner, "Does Gunnar Hove live in Sandnes?")
