@@ -29,6 +29,7 @@ from sutra_stack.reasoning.candidates import (
 from sutra_stack.reasoning.direct import MIN_RELEVANCE, best_direct, relevance_of
 from sutra_stack.reasoning.explain import build_answer, direct_answer, nothing_known
 from sutra_stack.reasoning.extract import Relation, family_type
+from sutra_stack.reasoning.fact_dates import dated_answer, start_frame
 from sutra_stack.reasoning.kinship import asked_sex, of_sex, sex_of
 from sutra_stack.reasoning.models import Answer
 from sutra_stack.reasoning.predicates import (
@@ -177,7 +178,7 @@ def ask(store: KnowledgeStore, question: str, *, max_paths: int = 5, max_depth: 
     `batched` is the same store when it is a `BatchedStore` (`batched_view` says; `Reasoner` asks
     once, as a runtime Protocol check costs microseconds)."""
     question = check_question(question, max_paths, max_depth)
-    frame = _parse(question)
+    frame = start_frame(question) or _parse(question)
     if _YEAR_HINT.search(question):  # "where did X live in 2019": the question without its year, as of then
         asked, year = question_time(question)
         if year is not None:
@@ -219,6 +220,8 @@ def ask(store: KnowledgeStore, question: str, *, max_paths: int = 5, max_depth: 
         concepts.update(_fetch(store, sorted({i for p, _f, _l in good for i in p.concepts} - set(concepts))))
         concepts.update({i: c for i, c in read.items() if i not in concepts})
         relations = {**relations, **cands.relations}
+    if frame.start_of is not None:  # "when did X become Y", "how long has X lived in Y": the date its fact states
+        return dated_answer(question, frame, good, concepts) or nothing_known(question, frame)
     if settles(frame):  # "Does X live in V?": V is the current value, or no (a never, a plan, another value)
         ever = build_answer(question, frame, good, concepts, relations, max_paths, as_of) if good else None
         told = slot_answer(question, frame, ever, hits, lambda q: ask(store, q, batched=batched, as_of=as_of))

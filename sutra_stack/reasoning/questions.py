@@ -48,6 +48,7 @@ class Frame:
     former: str | None = None
     relative: Entity | None = None
     via_parent: bool = False  # a sibling asked for, reached as another child of a parent (asker._siblings_by_parent)
+    start_of: str | None = None  # "when did X become Y" ("when"), "how long has X lived in Y" ("since"): fact_dates.py
 
     @property
     def yes_no(self) -> bool:

@@ -77,3 +77,21 @@ def test_a_plan_alone_is_no_and_nothing_told_stays_unknown(reasoner: Reasoner) -
     reasoner.learn_batch(["Gunnar Hove is thinking about moving to Tromvik.", "Gunnar Hove is a carpenter."])
     assert says(reasoner, "Does Gunnar Hove live in Tromvik?", "no")
     assert nothing(reasoner, "Does Gunnar Hove live in Sandnes?")
+
+
+def test_when_a_fact_between_two_named_things_began(reasoner: Reasoner) -> None:
+    reasoner.learn_batch(["The Corn Exchange became a cinema in 1987.", "Lotta Berg has lived in Visby since 2009.",
+                          "Lotta Berg lives in Kalmar.", "In 2015 Lotta Berg moved to Orsa.",
+                          "Amos Reed joined Tarn Logistics in 2018.", "Amos Reed works at Pell Foods."])
+    assert reasoner.ask("When did the Corn Exchange become a cinema?").answer == "1987"
+    assert "1987" in reasoner.ask("In what year was the Corn Exchange turned into a cinema?").answer
+    assert "2009" in reasoner.ask("How long has Lotta Berg lived in Visby?").answer
+    assert "2009" in reasoner.ask("Since when has Lotta Berg lived in Visby?").answer
+    assert reasoner.ask("When did Lotta Berg move to Orsa?").answer == "2015"
+    assert reasoner.ask("When did Amos Reed join Tarn Logistics?").answer == "2018"
+
+
+def test_a_fact_told_without_a_date_has_no_start_to_give(reasoner: Reasoner) -> None:
+    reasoner.learn_batch(["Lotta Berg lives in Kalmar.", "Amos Reed works at Pell Foods."])
+    assert nothing(reasoner, "How long has Lotta Berg lived in Kalmar?")
+    assert nothing(reasoner, "When did Amos Reed join Pell Foods?")
