@@ -39,7 +39,7 @@ from sutra_stack.reasoning.predicates import (
     is_role,
 )
 from sutra_stack.reasoning.restate import restate
-from sutra_stack.reasoning.text import singular, wordset
+from sutra_stack.reasoning.text import UPPER, singular, wordset
 
 _NAME = re.compile(
     r"^(?P<n>(?:[Tt]he\s+(?=[A-Z]))?[A-Z][\w'\-]*(?:\s+(?:(?:van|von|de|da|del|der|di|le|la|al|bin)\b|"
@@ -65,7 +65,8 @@ _ROLE_PHRASE = re.compile(
     r"[A-Z][\w'\-]*(?:\s+[A-Z][\w'\-]*)*)"
 )
 _SUCCEEDED = re.compile(
-    r"\b(?:succeeded|replaced|succeeds|replaces)\s+[A-Z][\w'\-]*(?:\s+[A-Z][\w'\-]*)*(?=\s*(?:[.;]|$))"
+    rf"\b(?:succeeded|replaced|succeeds|replaces)\s+[{UPPER}][\w'\-]*(?:\s+[{UPPER}][\w'\-]*)*"
+    r"(?=(?:\s+(?:in|on|during)\s+[^.;,]*?|\s+(?:last|this)\s+year)?\s*(?:[.;]|$))"
 )
 _YEAR = re.compile(r"\b(1[0-9]{3}|20[0-9]{2})\b")
 _YEAR_REF = re.compile(
@@ -275,6 +276,8 @@ def resolve(sentences: list[str]) -> list[str]:
         s = returned_to(s, lenders)
         if role is not None:  # "Tobias Hale succeeded her.": in the role just named
             s = _SUCCEEDED.sub(_literal_after(" as " + role), s)
+        elif roles and (m := _SUCCEEDED.search(s)) and m.group(0).split(None, 1)[1] == roles[-1][0]:
+            s = s[: m.end()] + f" as {roles[-1][1]} of {roles[-1][2]}" + s[m.end() :]  # the post she held
         if held_role is not None:  # "Anneli Rask took over as keeper that year": of what was just named
             s = bare_role(s, held_role)
         m = _ROLE_PHRASE.search(s)

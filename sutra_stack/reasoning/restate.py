@@ -32,6 +32,7 @@ from __future__ import annotations
 import re
 
 from sutra_stack.reasoning.backrefs import cap
+from sutra_stack.reasoning.reword import reword
 from sutra_stack.reasoning.timeline import DATE, asserted, without_dates
 
 MAX_RESTATED = 6  # sentences one sentence may become (a bound on the work per sentence)
@@ -166,7 +167,9 @@ _STEP_DOWN = re.compile(r" (?:down|resigned|retired|quit|resigns|retires) as ")
 _SUCCESSION = re.compile(r" (?:succeeded|replaced|succeeds|replaces) ")
 # a restatement needs a comma or one of these words
 _MARKERS = re.compile(
-    r",\s|\s(?:from|left|succeeded|replaced|succeeds|replaces|as|longer|and|before|used|when)\s", re.I
+    r",\s|\s(?:from|left|succeeded|replaced|succeeds|replaces|as|longer|and|before|used|when|quit|fired|dismissed|"
+    r"sacked|over|part|into)\s",
+    re.I,
 )
 
 
@@ -225,6 +228,8 @@ def _split_only(s: str, low: str) -> list[str] | None:
 
 def _restated(s: str, low: str) -> list[str] | None:
     """The restatements that state facts the sentence implies (only of a sentence that asserts)."""
+    if (worded := reword(s)) is not None and worded != [s]:
+        return worded
     if low.startswith(("before moving", "after moving", "before relocating", "after relocating", "before emigrating",
                        "after emigrating")) and (m := _BEFORE_MOVING.match(s)):
         moved = cap(f"{'In ' + m['d'] + ' ' if m['d'] else ''}{m['x']} moved to {m['b']}.")

@@ -23,7 +23,7 @@ _SENT_END = re.compile(r"(?<!\b[A-Z])(?<!\bDr)(?<!\bMr)(?<!\bMs)(?<!\bMrs)(?<!\b
 # A clause break that marks a sequence: "X, then Y", "X, and then Y", "X; later Y".
 _CLAUSE_THEN = re.compile(r",?\s+(?:and\s+)?(then|afterwards|later|after that)\s*,?\s+", re.I)
 _ONLY_A_NAME = re.compile(r"^(?:[A-Z][\w'\-]*\s+){0,3}[A-Z][\w'\-]*$")
-_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'\-]*")
+_WORD = re.compile(r"[^\W_][\w'\-]*")  # letters of any script ("José", "Åkesson"), digits
 
 def wordset(text: str) -> frozenset[str]:
     """The words of a space-separated list, as a set (how word lists are written here)."""
@@ -158,7 +158,8 @@ def make_entity(phrase: str) -> Entity | None:
     return Entity(key, display(phrase) or key)
 
 
-_CAPS_RUN = re.compile(r"\b(?:[A-Z][A-Za-z0-9'\-]+)(?:\s+(?:of\s+)?[A-Z][A-Za-z0-9'\-]+)*")
+UPPER = "A-ZÀ-ÖØ-ÞĀ-ɏ"  # a capital of a Latin script (Latin Extended-A/B hold both cases: "Łucja", "Ørsted")
+_CAPS_RUN = re.compile(rf"\b(?:[{UPPER}][\w'\-]+)(?:\s+(?:of\s+)?[{UPPER}][\w'\-]+)*")
 # Verb forms that end a noun chunk (the rules' verbs and common ones); words in -ed count too.
 VERBISH = wordset(
     """causes cause leads lead results result triggers trigger produces produce contains contain includes include

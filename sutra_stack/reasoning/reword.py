@@ -1,0 +1,191 @@
+"""Rewording: sentence shapes the clause readers do not know, as the simple ones they do.
+
+Called by restate.py on a sentence that asserts something, before pronouns are resolved:
+
+- a fronted adverbial with a comma: "Before 2015, X lived in A" → "X lived in A until 2015.",
+  "Since 2012, X has lived in A" → "X has lived in A since 2012.", "In 2019, X …" → "In 2019 X …",
+  "Three years later, X …" → "X …";
+- leaving a job: "X left A (in 2021) and started working at B" → "X worked at A until 2021." and
+  "In 2021 X joined B."; "quit A", "was fired from A", "left A to open …" end the job with no
+  successor ("left A" where A is no body of people is a move away from a place);
+- succession without the role: "X retired in 2023 and was succeeded by Y" → "X retired in 2023."
+  and "Y succeeded X in 2023." (the paragraph gives both the role last named for X);
+  "Y took over from X" → "Y succeeded X";
+- lists of kin: "X has two sons, A and B", "X's children are A, B and C", "A and B are X's
+  daughters" → a sentence for each ("A is X's son.");
+- "A is part of E" (both named) → also "A is located in E.";
+- "X was turned (converted, made) into a museum in 1995" → "X became a museum in 1995.".
+Pure and deterministic; each shape is tried only when its words are in the sentence.
+"""
+
+from __future__ import annotations
+
+import re
+
+from sutra_stack.reasoning.backrefs import cap
+from sutra_stack.reasoning.text import UPPER, wordset
+from sutra_stack.reasoning.timeline import DATE
+
+_UP = rf"[{UPPER}]"  # a capital of a Latin script
+_NAMEW = rf"{_UP}[\w'\-]*"
+_NAME = rf"{_NAMEW}(?:\s+(?:(?:van|von|de|del|da|di|le|la)\s+)?{_NAMEW})*"
+_ORG = rf"(?:the\s+)?{_NAMEW}(?:\s+(?:of\s+(?:the\s+)?|&\s+)?{_NAMEW})*"
+_NOT_PERSON = (
+    r"(?!(?:The|A|An|This|That|These|Those|It|Its|There|Then|In|On|At|If|When|While|After|Before|Since|By|During|"
+    r"Perhaps|Maybe)\b)"
+)
+_PERSON = rf"{_NOT_PERSON}{_NAME}"
+_SUBJECT = rf"(?:{_PERSON}|[Hh]e|[Ss]he|[Tt]hey)"
+_RELDATE = r"(?:last|this)\s+(?:year|month|spring|summer|autumn|winter)|recently"
+_WHEN = rf"(?:(?:in|on|during|by)\s+(?i:{DATE})|{_RELDATE})"
+_LEAD = rf"(?P<lead>(?:(?:(?i:in|on|by|during)\s+(?i:{DATE})|(?i:{_RELDATE}))\s*,?\s+)?)"
+_END = r"\s*[.!?]?$"
+
+_FRONT = re.compile(
+    rf"^(?P<w>Before|Until|Till|Up\s+to|Since|From|After|In|On|During|By)\s+(?P<d>(?i:{DATE})|{_RELDATE}),\s+"
+    rf"(?P<rest>[^,]+?){_END}"
+)
+_LATER = re.compile(
+    r"^(?:(?:(?:a|an|one|two|three|four|five|six|seven|eight|nine|ten|a\s+few|several|many|\d+)\s+"
+    r"(?:years?|months?|weeks?|days?|decades?)\s+later)|later|soon\s+after(?:wards)?|afterwards|eventually|"
+    r"some\s+years\s+later|years\s+later|the\s+following\s+year|the\s+next\s+year),\s+(?P<rest>.+)$",
+    re.I,
+)
+_STATE = re.compile(
+    r"^\S+(?:\s+\S+){0,3}?\s+(?:lived|worked|taught|owned|ran|was|were|headed|led|managed|chaired|studied|served|"
+    r"stayed|resided|played|coached|edited|directed|kept)\b"
+)
+_LEFT = re.compile(
+    rf"^{_LEAD}(?P<x>{_SUBJECT})\s+(?:has\s+|had\s+)?(?P<v>left|quit|resigned\s+from|was\s+(?:fired|dismissed|sacked|"
+    rf"laid\s+off)\s+from|was\s+let\s+go\s+from)\s+(?:(?:his|her|their)\s+(?:job|post|position)\s+at\s+)?(?P<a>{_ORG})"
+    rf"(?P<tail>(?:\s+{_WHEN})?)(?:\s*,?\s+(?P<how>and|to)\s+(?P<then>.+?))?{_END}"
+)
+_TO_WORK = re.compile(
+    r"^(?:then\s+|later\s+|soon\s+)?(?:started|began|start|begin)\s+(?:working|work)\s+(?:at|for)\s+|"
+    r"^(?:then\s+|later\s+|soon\s+)?(?:joined|join|took\s+a\s+job\s+at|take\s+a\s+job\s+at|got\s+a\s+job\s+at|"
+    r"went\s+to\s+work\s+(?:at|for)|work\s+(?:at|for)|moved\s+to|move\s+to)\s+"
+)
+ORG_WORDS = wordset(
+    "bank mills mill press foods dairy freight media ltd inc plc group systems energy energi labs lab studio studios "
+    "agency trust council club society works brewery bakery hotel restaurant cafe café gallery theatre orchestra "
+    "institute clinic partners solutions technologies tech industries corporation corp co company shipping logistics "
+    "motors airlines air insurance capital holdings foundation academy herald times post gazette school college "
+    "university hospital museum library firm garage store shop stores markets pharma consulting associates "
+    "bakeries kitchen bistro inn books records films pictures publishing publishers newspaper radio tv network "
+    "services software robotics engineering construction builders farms farm co-op cooperative union league team "
+    "fc ensemble choir band"
+)
+_SUCCEEDED_BY = re.compile(
+    rf"^{_LEAD}(?P<x>{_SUBJECT})\s+(?:has\s+)?(?P<v>retired|resigned|stepped\s+down|stood\s+down|left)"
+    rf"(?P<tail>(?:\s+{_WHEN})?)\s*,?\s+and\s+(?:was|has\s+been)\s+(?:succeeded|replaced)\s+by\s+(?P<y>{_PERSON})"
+    rf"(?P<tail2>(?:\s+{_WHEN})?){_END}"
+)
+_TOOK_OVER = re.compile(
+    rf"^{_LEAD}(?P<y>{_SUBJECT})\s+(?:has\s+|had\s+)?(?:took|takes|has\s+taken)\s+over\s+from\s+(?P<x>{_PERSON})"
+    rf"(?P<rest>.*?){_END}"
+)
+_PLURAL_KIN = {
+    "sons": "son", "daughters": "daughter", "children": "child", "kids": "child", "brothers": "brother",
+    "sisters": "sister", "grandchildren": "grandchild", "grandsons": "grandson", "granddaughters": "granddaughter",
+    "nephews": "nephew", "nieces": "niece", "cousins": "cousin", "siblings": "sibling", "parents": "parent",
+    "stepsons": "stepson", "stepdaughters": "stepdaughter",
+}
+_KIN = "|".join(_PLURAL_KIN)
+_LIST = rf"(?P<list>{_NAME}(?:\s*,\s*{_NAME})*\s*,?\s+and\s+{_NAME})"
+_HAS_KIN = re.compile(
+    rf"^(?P<x>{_PERSON})\s+(?:has|had)\s+(?:two|three|four|five|six|seven|\d+)\s+(?P<k>{_KIN})\s*[,:]\s*"
+    rf"(?:(?:called|named)\s+)?{_LIST}{_END}"
+)
+_KIN_ARE = re.compile(rf"^(?P<x>{_PERSON})['\u2019]s?\s+(?P<k>{_KIN})\s+(?:are|were)\s+{_LIST}{_END}")
+_ARE_KIN = re.compile(
+    rf"^{_LIST}\s+(?:are|were)\s+(?:(?P<x>{_PERSON})['\u2019]s?\s+(?:two\s+|three\s+|four\s+)?(?P<k>{_KIN})"
+    rf"|the\s+(?:two\s+|three\s+|four\s+)?(?P<k2>{_KIN})\s+of\s+(?P<x2>{_PERSON})){_END}"
+)
+_PART_OF = re.compile(
+    rf"^(?P<a>(?:The\s+)?{_NAME})\s+(?:is|was|forms)\s+(?:a\s+)?part\s+of\s+(?P<e>(?:the\s+)?{_NAME}){_END}"
+)
+_TURNED_INTO = re.compile(
+    rf"^(?P<x>.+?)\s+(?:was|has\s+been|had\s+been)\s+(?:turned|converted|made|transformed|changed|remade)\s+into\s+"
+    rf"(?P<k>(?:an?|the)\s+[^,]+?)(?P<tail>(?:\s+{_WHEN})?){_END}"
+)
+_WORDS = re.compile(
+    r",\s|\s(?:left|quit|resigned|fired|dismissed|sacked|laid|let|over|and|part|turned|converted|made|transformed|"
+    r"changed|remade)\s",
+    re.I,
+)
+
+
+def _names(s: str) -> list[str]:
+    return [n.strip() for n in re.split(r"\s*,\s*(?:and\s+)?|\s+and\s+", s) if n.strip()]
+
+
+def _is_org(name: str) -> bool:
+    return name.split()[-1].lower() in ORG_WORDS
+
+
+def _in(when: str) -> str:
+    """ "in 2021" → "In 2021 " (a lead), "" when none."""
+    w = when.strip()
+    return cap(w) + " " if w else ""
+
+
+def _left(m: re.Match[str]) -> list[str]:
+    lead, x, a, tail = m["lead"], m["x"], m["a"], m["tail"].strip()
+    then = m["then"] or ""
+    work = _TO_WORK.match(then)
+    at_work = m["v"] != "left" or _is_org(a) or (work is not None and not work.group(0).strip().startswith("mov"))
+    when = lead.strip(" ,") or tail
+    until = re.sub(r"^(?i:in|on|during|by)\s+", "", when) if when and when[:1].lower() in "iodb" else ""
+    held = f"worked at {a}" if at_work else f"lived in {a}"
+    out = [cap(f"{x} {held} until {until or 'recently'}.")]
+    when = lead if lead.strip() else _in(tail)
+    if work is not None:
+        b = then[work.end() :]
+        verb = "moved to" if "mov" in work.group(0) else "joined"
+        out.append(cap(f"{when}{x} {verb} {b}."))
+    elif m["how"] == "and" and then:
+        out.append(cap(f"{when}{x} {then}."))
+    return out
+
+
+def _kin(m: re.Match[str]) -> list[str]:
+    g = m.groupdict()
+    x = g.get("x") or g.get("x2") or ""
+    kin = _PLURAL_KIN[(g.get("k") or g.get("k2") or "").lower()]
+    return [f"{n} is {x}'s {kin}." for n in _names(m["list"])]
+
+
+def reword(s: str) -> list[str] | None:
+    """The simple sentences `s` states, or None when no shape here fits."""
+    if _WORDS.search(s) is None:
+        return None
+    if ", " in s:
+        if m := _FRONT.match(s):
+            w, d, rest = m["w"].lower(), m["d"], m["rest"]
+            if w in ("in", "on", "during", "by") or d.lower() in ("recently",):
+                return [f"{m['w']} {d} {rest}."]
+            told = re.search(r"\b(?:until|till|since)\b", rest) is not None
+            if w in ("since", "from") and not told:
+                return [cap(f"{rest} since {d}.")]
+            if w in ("before", "until", "till", "up to") and not told and _STATE.match(rest):
+                return [cap(f"{rest} until {d if re.search(r'[0-9]', d) else 'recently'}.")]
+            if w == "after" and not told and _STATE.match(rest):
+                return [cap(f"{rest} since {d}.")]
+            return [cap(f"{rest}.")]
+        if m := _LATER.match(s):
+            return [cap(m["rest"])]
+    low = s.lower()
+    if (" left " in low or " quit " in low or " from " in low) and (m := _LEFT.match(s)):
+        return _left(m)
+    if " by " in low and (m := _SUCCEEDED_BY.match(s)):
+        when = m["tail"] or m["tail2"]
+        return [cap(f"{m['lead']}{m['x']} {m['v']}{when}."), cap(f"{m['lead']}{m['y']} succeeded {m['x']}{when}.")]
+    if " over from " in low and (m := _TOOK_OVER.match(s)):
+        return [cap(f"{m['lead']}{m['y']} succeeded {m['x']}{m['rest']}.")]
+    if (" and " in low or ", " in s) and (m := _HAS_KIN.match(s) or _KIN_ARE.match(s) or _ARE_KIN.match(s)):
+        return _kin(m)
+    if " part of " in low and (m := _PART_OF.match(s)):
+        return [s, f"{m['a']} is located in {m['e']}."]
+    if " into " in low and (m := _TURNED_INTO.match(s)):
+        return [cap(f"{m['x']} became {m['k']}{m['tail']}.")]
+    return None
