@@ -26,6 +26,7 @@ from sutra_stack.reasoning.candidates import (
     read_about_named,
     same_thing_ids,
 )
+from sutra_stack.reasoning.counts import count_answer
 from sutra_stack.reasoning.direct import MIN_RELEVANCE, best_direct, relevance_of
 from sutra_stack.reasoning.explain import build_answer, direct_answer, nothing_known
 from sutra_stack.reasoning.extract import Relation, family_type
@@ -187,6 +188,8 @@ def ask(store: KnowledgeStore, question: str, *, max_paths: int = 5, max_depth: 
                 frame, as_of = dated, (year if as_of is None else as_of)
     hits = fuse(*_search(store, batched, question))
     told = story_answer(store, question, hits)  # a story's question ("where is the lantern?"): played
+    if told is None:  # "how many children does X have": a count stated, else the kinship list's length
+        told = count_answer(question, hits, lambda q: ask(store, q, batched=batched, as_of=as_of))
     if told is not None:
         return told
     relations, entities = parse_contents(_worth_parsing(frame, hits))

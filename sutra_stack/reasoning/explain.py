@@ -11,9 +11,10 @@ from __future__ import annotations
 import math
 
 from sutra_stack.reasoning.extract import Relation
+from sutra_stack.reasoning.kinship import asked_sex
 from sutra_stack.reasoning.models import Answer, PathStep, ReasoningPath
 from sutra_stack.reasoning.places import SMALL_PLACES, kind, of_kind
-from sutra_stack.reasoning.predicates import HOLD, OWN, slot_by_object, slot_key
+from sutra_stack.reasoning.predicates import HOLD, OWN, is_kin, slot_by_object, slot_key
 from sutra_stack.reasoning.questions import BACKWARD, Frame
 from sutra_stack.reasoning.supersede import Entry, LearnKey, learned_key, settle, slot_of, timeline, when
 from sutra_stack.storage.model import Concept, GraphPath, SearchHit
@@ -140,7 +141,9 @@ def build_answer(question: str, frame: Frame, good: list[Voted], concepts: dict[
         def hops(a: str) -> int:
             return min(len(v[1]) for v in by_answer[a])
 
-        listed += [a for a in ranked[1:] if final[a] >= LIST_SHARE * final[winner] and hops(a) == hops(winner)]
+        kin = all(is_kin(f) for f in frame.families) and asked_sex(frame.families) is None
+        share = 0.0 if kin else LIST_SHARE  # "children", "siblings": all of them told, however often
+        listed += [a for a in ranked[1:] if final[a] >= share * final[winner] and hops(a) == hops(winner)]
         listed = listed[:MAX_LISTED]
         if len(listed) > 1:  # several right answers together: their joint share of the support counts
             s = scores[winner]

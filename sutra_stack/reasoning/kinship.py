@@ -37,11 +37,8 @@ _LEAD = re.compile(r"^(?:(?:in|on|by|from|since|until|after)\s+[\w ,]*?\d{4},?\s
 
 def asked_sex(families: frozenset[str] | None) -> str | None:
     """"f" or "m" when a kinship question's noun is sexed and it also accepts the sexless family."""
-    for f in families or ():
-        sex = _SEX_OF_FAMILY.get(f)
-        if sex and f in GENERIC_KIN:
-            return sex
-    return None
+    sexes = {sex for f in families or () if (sex := _SEX_OF_FAMILY.get(f)) and f in GENERIC_KIN}
+    return sexes.pop() if len(sexes) == 1 else None  # "children": sons and daughters, no sex asked
 
 
 def sex_of(family: str) -> str | None:
@@ -59,7 +56,8 @@ _NAME = re.compile(r"\b[A-Z][\w\-]+(?:\s+(?:van|de|del|von|da)?\s*[A-Z][\w\-]+)+
 @lru_cache(maxsize=256)
 def _patterns(name: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
     n = re.escape(name) if name else r"(?P<who>[A-Z][\w\-]+(?:\s+[A-Z][\w\-]+)+)"
-    said = re.compile(rf"\b{n}\s+(?:is|was)\s+(?:the|a|an|his|her|their)\s+(?:[a-z]+\s+)?(?P<n>{_NOUNS})\b")
+    said = re.compile(rf"\b{n}\s+(?:is|was)\s+(?:the|a|an|his|her|their|(?:[A-Z][\w\-]*\s+)*[A-Z][\w\-]*['\u2019]s)"
+                      rf"\s+(?:[a-z]+\s+)?(?P<n>{_NOUNS})\b")  # "X is Ruth Dale's daughter" too
     named = re.compile(rf"\b(?:[Hh]is|[Hh]er|[Tt]heir|[A-Z][\w\-]*['\u2019]s)\s+(?:[a-z]+\s+)?"
                        rf"(?P<n>{_NOUNS}),?\s+{n}\b")
     return said, named

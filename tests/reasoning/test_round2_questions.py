@@ -95,3 +95,15 @@ def test_a_fact_told_without_a_date_has_no_start_to_give(reasoner: Reasoner) -> 
     reasoner.learn_batch(["Lotta Berg lives in Kalmar.", "Amos Reed works at Pell Foods."])
     assert nothing(reasoner, "How long has Lotta Berg lived in Kalmar?")
     assert nothing(reasoner, "When did Amos Reed join Pell Foods?")
+
+
+def test_all_the_children_told_and_how_many(reasoner: Reasoner) -> None:
+    reasoner.learn_batch(["Hedda Lunde is the mother of Aksel Lunde.", "Hedda Lunde is the mother of Maja Lunde.",
+                          "Hedda Lunde has a son called Odin Lunde.", "Maja Lunde is Hedda Lunde's daughter.",
+                          "Bram Voet has four children."])
+    listed = reasoner.ask("Who are Hedda Lunde's children?").answer
+    assert all(n in listed for n in ("Aksel Lunde", "Maja Lunde", "Odin Lunde"))
+    assert "Maja" not in reasoner.ask("Who are Hedda Lunde's sons?").answer  # told to be a daughter
+    assert reasoner.ask("How many children does Hedda Lunde have?").answer.startswith("3")
+    a = reasoner.ask("How many children does Bram Voet have?")
+    assert a.answer.startswith("4") and a.confidence >= 0.5
