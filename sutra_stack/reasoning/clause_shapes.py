@@ -55,6 +55,14 @@ OF_PLACE = re.compile(
     rf"banks?)\s+of\s+(?:the\s+)?)?(?:(?P<c>{'|'.join(sorted(PLACE_CLASSES))})\s+of\s+)?(?P<p>.+)$",
     re.I,
 )
+# what stands in a place ("The Drover's Rest is a pub in Millbrook": in Millbrook, and a pub)
+SITE_KINDS = wordset(
+    "place suburb port hamlet settlement area capital pub inn tavern hotel cafe restaurant bar shop bakery museum "
+    "gallery church chapel cathedral abbey castle fort tower lighthouse mill farm school college university library "
+    "hospital theatre cinema bridge park garden lake river mountain hill peak range valley forest bay harbour "
+    "station market square street road manor house hall estate vineyard brewery distillery factory quarry mine "
+    "island village town city"
+)
 NOT_A_RELATION_NOUN = wordset(
     "kind type sort form class part member component example result cause effect consequence reason name "
     "word term short lot number couple pair piece bit most some all one none rest end beginning middle "

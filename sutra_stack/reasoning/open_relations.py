@@ -180,7 +180,11 @@ def _placed(subj: Entity | None, family: str, y: str, rule: str) -> list[Relatio
     and the town leads on to its county)."""
     y = S.PLACE_OBJECT_END.sub("", y.strip()).strip(" ,")
     m = _STREET_IN.match(re.sub(r"^the\s+", "", y))
-    return _rel(subj, family, _place(m["b"] if m else y), OPEN_CONFIDENCE, rule)
+    out = _rel(subj, family, _place(m["b"] if m else y), OPEN_CONFIDENCE, rule)
+    kind = S.OF_PLACE.match(y)
+    if out and kind and kind["c"]:  # "in the county of Ashdale": Ashdale is a county
+        out += _rel(out[0].object, "isa", make_entity(kind["c"].lower()), OPEN_CONFIDENCE, rule)
+    return out
 
 
 def _structural(t: str, loose: bool = True) -> list[Relation]:
@@ -307,7 +311,8 @@ def _structural(t: str, loose: bool = True) -> list[Relation]:
         m
         and _noun_ok(m["n"])
         and m["n"].split()[-1].lower()
-        in PLACE_CLASSES | {"place", "suburb", "port", "hamlet", "settlement", "area", "capital"}
+        in PLACE_CLASSES | S.SITE_KINDS
+        and (m["p"].lower() in ("in", "on") or m["n"].split()[-1].lower() in PLACE_CLASSES)
     ):
         x = _subject(m["x"])
         out = _rel(x, LOCATED, _place(m["y"]), OPEN_CONFIDENCE, "class-in")

@@ -115,3 +115,17 @@ def test_a_named_place_that_is_part_of_another_is_in_it() -> None:
 def test_a_thing_turned_into_another_kind_becomes_it() -> None:
     got = told("The Old Tannery was built in 1820. It was converted into a hostel in 1996.")
     assert ("old tannery", "isa", "hostel") in got or ("old tannery", "is", "hostel") in got
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("The Salt Anchor is a pub in Ardvore.",
+         {("salt anchor", "located", "ardvore"), ("salt anchor", "isa", "pub")}),
+        ("Ardvore lies in the county of Bellmoor.", {("ardvore", "located", "bellmoor"), ("bellmoor", "isa", "county")}),
+        ("Skellig Fort stands on the island of Inishval.",
+         {("skellig fort", "located", "inishval"), ("inishval", "isa", "island")}),
+    ],
+)
+def test_a_place_and_the_kind_of_its_container(text: str, expected: set[tuple[str, str, str]]) -> None:
+    assert expected <= told(text)
