@@ -37,6 +37,12 @@ def relevance_of(frame: Frame, question: str) -> Callable[[str], float]:
     topic = words_only or topic  # a number alone says little about what is asked; it only breaks ties
     pairs = _pairs(question)
     need = set(content_words(frame.known.key)) if frame.known is not None else None
+    # what the question asks beyond whom it names ("old" in "how old is Pepper"): a lead naming them must mention
+    # some of it (a yes/no question's lead may say what the thing is instead)
+    named = need if need is not None else {w.lower() for w in words(question)[1:] if w[:1].isupper()}
+    asked = [w[:4] for w in words_only if w not in named] if frame.other is None and named else []
+    if need is None and named:  # no relation recognised: whom the question names is what a lead must name
+        need = named
 
     def relevance(content: str) -> float:
         if not topic:
@@ -44,6 +50,8 @@ def relevance_of(frame: Frame, question: str) -> Callable[[str], float]:
         if stems and not any(st in content.lower() for st in stems):
             return 0.0
         have = set(content_words(content))
+        if asked and named <= have and not any(w in content.lower() for w in asked):
+            return 0.0  # names the subject, says nothing of what is asked about it
         share = sum(1 for w in topic if w in have) / len(topic)
         if words_only and numbers:
             share += 0.01 * sum(1 for w in numbers if w in have) / len(numbers)

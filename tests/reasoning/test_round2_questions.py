@@ -107,3 +107,12 @@ def test_all_the_children_told_and_how_many(reasoner: Reasoner) -> None:
     assert reasoner.ask("How many children does Hedda Lunde have?").answer.startswith("3")
     a = reasoner.ask("How many children does Bram Voet have?")
     assert a.answer.startswith("4") and a.confidence >= 0.5
+
+
+def test_a_sentence_naming_the_subject_but_not_what_is_asked_is_no_lead(reasoner: Reasoner) -> None:
+    reasoner.learn_batch(["Biscuit is a cat owned by Nora Quist.", "The Old Forge became a bakery in 1990.",
+                          "Stig Aas lives in Nesna.", "Mount Brekk overlooks the village of Saltvik."])
+    for q in ("How old is Biscuit?", "How tall is Mount Brekk?", "What colour is Stig Aas's car?",
+              "How many rooms does the Old Forge have?"):
+        assert reasoner.ask(q).kind == "none", q
+    assert "1990" in reasoner.ask("When did the Old Forge become a bakery?").answer
