@@ -42,6 +42,7 @@ from sutra_stack.reasoning.models import LearnItem, LearnResult
 from sutra_stack.reasoning.paragraph import resolve
 from sutra_stack.reasoning.predicates import slot_by_object
 from sutra_stack.reasoning.story_learn import batch_story
+from sutra_stack.reasoning.succession import Role, Succession, role_of, stored_roles, succession_of, with_role
 from sutra_stack.reasoning.supersede import slot_of
 from sutra_stack.reasoning.text import mentioned_entities, normalize, split_sentences
 from sutra_stack.storage.model import AssociationInput, ConceptInput, content_id
@@ -62,6 +63,9 @@ class TextPlan:
     concepts: list[ConceptInput] = field(default_factory=list)
     associations: list[AssociationInput] = field(default_factory=list)
     slots: list[SlotFact] = field(default_factory=list)  # facts filling one-value-at-a-time slots, in order
+    roles: list[tuple[str, Role]] = field(default_factory=list)  # posts told: (holder key, (noun, of what))
+    successions: list[Succession] = field(default_factory=list)  # successions told without the post
+    meta: dict[str, Any] = field(default_factory=dict)  # the item's metadata
 
 
 def _check_text(text: object, where: str) -> str:
@@ -123,7 +127,7 @@ def plan_text(text: str, meta: dict[str, Any], learned_at: float, order: int, wh
         )
     told = resolve(sentences)  # each sentence naming what its pronouns refer to
     whole = normalize(text)
-    plan = TextPlan(text_id=content_id(whole))
+    plan = TextPlan(text_id=content_id(whole), meta=meta)
     concepts: dict[str, ConceptInput] = {}
     edges: dict[tuple[str, str, str], AssociationInput] = {}
 
@@ -169,6 +173,10 @@ def plan_text(text: str, meta: dict[str, Any], learned_at: float, order: int, wh
             edge(sid, rel.object.id, rel.type, rel.confidence, label, period)
             edge(sid, rel.subject.id, "semantic", MENTION)
             edge(rel.object.id, sid, "semantic", MENTION)
+            if (held := role_of(rel)) is not None:
+                plan.roles.append(held)
+            if (succ := succession_of(sentence, rel)) is not None:
+                plan.successions.append(succ)
             slot = slot_of(rel)
             if slot is not None:
                 held_by = rel.object.id if slot_by_object(rel.family) else rel.subject.id
@@ -199,6 +207,32 @@ def coerce_item(item: object, index: int) -> LearnItem:
 
 def _chunks(seq: Sequence[Any], size: int) -> list[Sequence[Any]]:
     return [seq[i : i + size] for i in range(0, len(seq), size)]
+
+
+def _give_roles(store: KnowledgeStore, plans: list[TextPlan], now: float) -> None:
+    """A succession told without the post ("Simon Achebe replaced Leona Platt.") is also planned
+    with the post last told for the one replaced, in an earlier text of the batch or in the store."""
+    if not any(p.successions for p in plans):
+        return
+    told: dict[str, Role] = {}
+    pending: list[tuple[int, Succession]] = []
+    for i, plan in enumerate(plans):
+        for succ in plan.successions:
+            if succ.holder_key not in told:
+                pending.append((i, succ))
+        told.update(plan.roles)
+    stored = stored_roles(store, {s.holder_key: s.holder_id for _, s in pending}) if pending else {}
+    for i, plan in enumerate(plans):
+        for succ in plan.successions:
+            role = told.get(succ.holder_key) or stored.get(succ.holder_key)
+            sentence = with_role(succ, role) if role else ""
+            if not sentence:
+                continue
+            extra = plan_text(sentence, plan.meta, now, i)
+            known = {c.concept_id for c in plan.concepts}
+            plan.concepts += [c for c in extra.concepts if c.concept_id not in known]
+            plan.associations += extra.associations
+            plan.slots += extra.slots
 
 
 def _replaced_facts(store: KnowledgeStore, plans: list[TextPlan], known: set[str],
@@ -254,6 +288,7 @@ def learn_texts(store: KnowledgeStore, items: Sequence[LearnItem], *, single: bo
         text = _check_text(item.content, where)
         meta = _check_metadata(item.metadata, item.source, "text" if single else f"items[{i}]")
         plans.append(plan_text(text, meta, now, i, where))
+    _give_roles(store, plans, now)
     if not single:  # a story told one fact per item: the batch is also kept as one story text
         facts = [[c.concept_id for c in p.concepts if c.concept_id and (c.metadata or {}).get("kind") == "fact"]
                  for p in plans]

@@ -122,10 +122,33 @@ def test_a_thing_turned_into_another_kind_becomes_it() -> None:
     [
         ("The Salt Anchor is a pub in Ardvore.",
          {("salt anchor", "located", "ardvore"), ("salt anchor", "isa", "pub")}),
-        ("Ardvore lies in the county of Bellmoor.", {("ardvore", "located", "bellmoor"), ("bellmoor", "isa", "county")}),
+        ("Ardvore lies in the county of Bellmoor.",
+         {("ardvore", "located", "bellmoor"), ("bellmoor", "isa", "county")}),
         ("Skellig Fort stands on the island of Inishval.",
          {("skellig fort", "located", "inishval"), ("inishval", "isa", "island")}),
     ],
 )
 def test_a_place_and_the_kind_of_its_container(text: str, expected: set[tuple[str, str, str]]) -> None:
     assert expected <= told(text)
+
+
+@pytest.mark.parametrize(
+    "succession",
+    [
+        ["Ruairí Quinn stepped down last year; Małgorzata Lis replaced him."],
+        ["Małgorzata Lis took over from Ruairí Quinn in 2021."],
+        ["Ruairí Quinn retired in 2021 and was succeeded by Małgorzata Lis."],
+    ],
+)
+def test_a_successor_takes_the_post_told_in_another_text(reasoner: Reasoner, succession: list[str]) -> None:
+    reasoner.learn("Ruairí Quinn is the treasurer of the Weir Rowing Club.")
+    reasoner.learn_batch(succession)
+    assert reasoner.ask("Who is the treasurer of the Weir Rowing Club?").answer == "Małgorzata Lis"
+
+
+def test_a_successor_takes_the_post_told_earlier_in_the_batch(reasoner: Reasoner) -> None:
+    reasoner.learn_batch(["Björk Håkansdóttir is the editor of the Fjord Courier.",
+                          "Søren Dahl took over from Björk Håkansdóttir in 2020."])
+    assert reasoner.ask("Who is the editor of the Fjord Courier?").answer == "Søren Dahl"
+    then = reasoner.ask("Who is the editor of the Fjord Courier?", as_of=parse_as_of("2018-01-01"))
+    assert then.answer == "Björk Håkansdóttir"
