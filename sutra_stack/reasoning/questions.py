@@ -129,10 +129,10 @@ _YES_NO: list[tuple[re.Pattern[str], frozenset[str], bool]] = [
     (re.compile(rf"^{_BE}\s+{_X}\s+(?:married\s+to|the\s+(?:husband|wife|spouse)\s+of)\s+{_Y}$", re.I),
      frozenset({"spouse"}), False),
     # "Does X (still) live in V?", "Did X ever work at A?", "Does X own the T?": settled by the current value
-    (re.compile(rf"^(?:{_AUX}|has|have)\s+{_X}\s+(?:ever\s+)?(?:live|lived|reside|resided|stay|stayed)\s+"
-                rf"(?:in|at)\s+{_Y}$", re.I), frozenset({LIVE}), False),
-    (re.compile(rf"^(?:{_AUX}|has|have)\s+{_X}\s+(?:ever\s+)?(?:work|worked)\s+(?:at|for|in)\s+{_Y}$", re.I),
-     frozenset({WORK}), False),
+    (re.compile(rf"^(?:{_AUX}|has|have|{_BE})\s+{_X}\s+(?:ever\s+)?(?:live|lived|living|reside|resided|residing|stay|"
+                rf"stayed|staying)\s+(?:in|at)\s+{_Y}$", re.I), frozenset({LIVE}), False),
+    (re.compile(rf"^(?:{_AUX}|has|have|{_BE})\s+{_X}\s+(?:ever\s+)?(?:work|worked|working)\s+(?:at|for|in)\s+{_Y}$",
+                re.I), frozenset({WORK}), False),
     (re.compile(rf"^(?:{_AUX}|has|have)\s+{_X}\s+(?:ever\s+)?(?:own|owned)\s+{_Y}$", re.I), frozenset({OWN}), False),
     (re.compile(rf"^{_BE}\s+{_X}\s+an?\s+{_Y}$", re.I), frozenset(H | {"is"}), False),
     (re.compile(rf"^{_AUX}\s+{_X}\s+{_CAUSE_V}\s+{_Y}$", re.I), frozenset(C), False),
