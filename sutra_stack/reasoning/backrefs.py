@@ -23,16 +23,22 @@ THERE_FIRST = re.compile(  # "There she opened a bakery.": she opened a bakery i
 _BARE_ROLE = re.compile(
     r"\b(?P<v>(?:became|become|becomes|took\s+over\s+as|takes\s+over\s+as|(?:was|were|is|has\s+been|had\s+been)"
     r"(?:\s+(?:appointed|elected|named|made|formerly))?|(?:stepped|stood)\s+down\s+as|resigned\s+as|retired\s+as|"
-    r"succeeded\s+[A-Z][\w'\-]*(?:\s+[A-Z][\w'\-]*)*\s+as|served\s+as)\s+(?:the\s+|its\s+|new\s+)?)"
+    r"succeeded\s+[A-ZÀ-ÖØ-ÞĀ-ɏ][\w'\-]*(?:\s+[A-ZÀ-ÖØ-ÞĀ-ɏ][\w'\-]*)*\s+as|served\s+as)\s+(?:the\s+|its\s+|new\s+)?)"
     r"(?P<n>[a-z]+)\b(?!\s+(?:of|at|for)\b|['\u2019])"
 )
 
 RETIRED = re.compile(
-    r"^(?P<x>[A-Z][\w'\-]*(?:\s+[A-Z][\w'\-]*)*)\s+(?:retired|resigned|stepped\s+down|stood\s+down)"
+    r"^(?P<x>[A-ZÀ-ÖØ-ÞĀ-ɏ][\w'\-]*(?:\s+[A-ZÀ-ÖØ-ÞĀ-ɏ][\w'\-]*)*)\s+(?:retired|resigned|stepped\s+down|stood\s+down|quit|was\s+(?:fired|dismissed|sacked|laid\s+off))"
     r"(?P<tail>(?:\s+(?:in|on)\s+[\w ]*?\d{4})?)\s*[.!?]?$"
 )
 DATE_IN = re.compile(rf"((?i:{DATE}))")
-_FIRST_NAME = re.compile(r"(?<![\w'\-])(?P<f>[A-Z][a-z]+)\b(?!\s+(?:[A-Z]|\d))")  # not "May 2019"
+# "In 2019 Hélène Roux took over.": in the post last named (then "succeeded <its holder> as …")
+TOOK_OVER = re.compile(
+    r"^(?P<lead>(?:(?:In|On|By|During)\s+[\w ]*?\d{4}\s*,?\s+)?)"
+    r"(?P<y>[A-ZÀ-ÖØ-ÞĀ-ɏ][\w'\-]*(?:\s+[A-ZÀ-ÖØ-ÞĀ-ɏ][\w'\-]*)*)"
+    r"\s+(?:took|takes|has\s+taken)\s+over(?P<tail>(?:\s+(?:in|on)\s+[\w ]*?\d{4})?)\s*[.!?]?$"
+)
+_FIRST_NAME = re.compile(r"(?<![\w'\-])(?P<f>[A-ZÀ-ÖØ-ÞĀ-ɏ][a-z]+)\b(?!\s+(?:[A-ZÀ-ÖØ-ÞĀ-ɏ]|\d))")  # not "May 2019"
 
 
 def full_names(s: str, people: list[str]) -> str:
@@ -68,7 +74,7 @@ def returned_to(s: str, lenders: dict[str, str]) -> str:
     return f"{m['x']} returned {m['y']} to {lenders[e.key]}{m['tail']}{m['end'] or '.'}"
 
 
-NAMED_THING = re.compile(r"^(?:[Tt]he\s+)?[A-Z][\w'\-]*(?:\s+(?:of\s+)?[A-Z][\w'\-]*)+$")
+NAMED_THING = re.compile(r"^(?:[Tt]he\s+)?[A-ZÀ-ÖØ-ÞĀ-ɏ][\w'\-]*(?:\s+(?:of\s+)?[A-ZÀ-ÖØ-ÞĀ-ɏ][\w'\-]*)+$")
 
 
 def the_named(s: str, name: str) -> str:

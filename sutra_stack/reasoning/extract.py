@@ -215,9 +215,9 @@ _SECOND_VERB = (
     r"plays|sings|sang|won)"
 )
 _NO_SUBJECT = re.compile(rf"^{_THEN}?{_SECOND_VERB}\b")
-_NAMED_SUBJECT = re.compile(r"^[A-Z][\w'\-]*(?:\s+[A-Z][\w'\-]*){0,3}(?=\s+[a-z])")
+_NAMED_SUBJECT = re.compile(r"^[A-ZÀ-ÖØ-ÞĀ-ɏ][\w'\-]*(?:\s+[A-ZÀ-ÖØ-ÞĀ-ɏ][\w'\-]*){0,3}(?=\s+[a-z])")
 _COORDINATED = gated(
-    r"^(?P<s>[A-Z][\w'\-]*(?:\s+[A-Z][\w'\-]*){0,3})\s+(?P<a>(?:has\s+|had\s+)?[a-z]+(?:ed|s)?\b.*?)"
+    r"^(?P<s>[A-ZÀ-ÖØ-ÞĀ-ɏ][\w'\-]*(?:\s+[A-ZÀ-ÖØ-ÞĀ-ɏ][\w'\-]*){0,3})\s+(?P<a>(?:has\s+|had\s+)?[a-z]+(?:ed|s)?\b.*?)"
     rf",?\s+and\s+{_THEN}?(?P<b>{_SECOND_VERB}\b.*)$",
     0,
     "and",

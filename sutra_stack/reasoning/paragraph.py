@@ -19,6 +19,7 @@ from sutra_stack.reasoning.backrefs import (
     RETIRED,
     THERE_FIRST,
     THEY,
+    TOOK_OVER,
     bare_role,
     cap,
     full_names,
@@ -42,11 +43,11 @@ from sutra_stack.reasoning.restate import restate
 from sutra_stack.reasoning.text import UPPER, singular, wordset
 
 _NAME = re.compile(
-    r"^(?P<n>(?:[Tt]he\s+(?=[A-Z]))?[A-Z][\w'\-]*(?:\s+(?:(?:van|von|de|da|del|der|di|le|la|al|bin)\b|"
-    r"[A-Z][\w'\-]*))*)"
+    r"^(?P<n>(?:[Tt]he\s+(?=[A-ZÀ-ÖØ-ÞĀ-ɏ]))?[A-ZÀ-ÖØ-ÞĀ-ɏ][\w'\-]*(?:\s+(?:(?:van|von|de|da|del|der|di|le|la|al|bin)\b|"
+    r"[A-ZÀ-ÖØ-ÞĀ-ɏ][\w'\-]*))*)"
 )
 _LEADING = re.compile(
-    r"^(?:from\s+\d{4}\s+(?:to|until)\s+\d{4}|(?:in|on|by|since|during)\s+(?:[A-Z][a-z]+\s+)?(?:\d{1,2}\s+)?(?:[A-Z][a-z]+\s+)?\d{4}|"
+    r"^(?:from\s+\d{4}\s+(?:to|until)\s+\d{4}|(?:in|on|by|since|during)\s+(?:[A-ZÀ-ÖØ-ÞĀ-ɏ][a-z]+\s+)?(?:\d{1,2}\s+)?(?:[A-ZÀ-ÖØ-ÞĀ-ɏ][a-z]+\s+)?\d{4}|"
     r"then|later|afterwards|after\s+that|before\s+that|that\s+year|meanwhile|eventually|"
     r"finally|soon\s+after|for\s+now)\s*,?\s+",
     re.I,
@@ -62,7 +63,7 @@ _THING_WORDS = wordset(
 )
 _ROLE_PHRASE = re.compile(
     r"\b(?:as|appointed|became|elected|named|become)\s+(?P<r>(?:the\s+)?[a-z]+(?:\s+[a-z]+)?\s+of\s+(?:the\s+)?"
-    r"[A-Z][\w'\-]*(?:\s+[A-Z][\w'\-]*)*)"
+    r"[A-ZÀ-ÖØ-ÞĀ-ɏ][\w'\-]*(?:\s+[A-ZÀ-ÖØ-ÞĀ-ɏ][\w'\-]*)*)"
 )
 _SUCCEEDED = re.compile(
     rf"\b(?:succeeded|replaced|succeeds|replaces)\s+[{UPPER}][\w'\-]*(?:\s+[{UPPER}][\w'\-]*)*"
@@ -84,7 +85,7 @@ _POSSESSIVE_ONLY = re.compile(r"\b(?:his|her)\s+[a-z]", re.I)
 _GENDER = {"he": "m", "his": "m", "him": "m", "she": "f", "her": "f"}
 _THE_NP = re.compile(
     r"^(?P<n>[Tt]he\s+(?:(?!(?:is|was|are|were|has|have|had|will|can|may|might|would|does|did)\b)"
-    r"[A-Z]?[\w'\-]+\s+){0,4}?(?:[A-Z][\w'\-]*|[a-z][\w\-]*))\s+(?=(?:is|was|are|were|has|have|had|will|can|may|"
+    r"[A-ZÀ-ÖØ-ÞĀ-ɏ]?[\w'\-]+\s+){0,4}?(?:[A-ZÀ-ÖØ-ÞĀ-ɏ][\w'\-]*|[a-z][\w\-]*))\s+(?=(?:is|was|are|were|has|have|had|will|can|may|"
     r"might|would|does|did)\b|[a-z]+(?:s|ed)\b)"
 )
 _IT_SUBJECT = re.compile(
@@ -117,7 +118,7 @@ _ACTS = re.compile(
 
 # what a company or a town does not do either (for a name of one word: "Brightwave moved to Oslo" may be a firm)
 _PERSON_DOES = frozenset({HOLD, OWN, LIVE, WORK, BORN, GREW_UP})  # families whose subject may be a person
-_ONE_NAME = re.compile(r"(?!(?:The|This|That|It|There)\b)[A-Z][a-z]+")
+_ONE_NAME = re.compile(r"(?!(?:The|This|That|It|There)\b)[A-ZÀ-ÖØ-ÞĀ-ɏ][a-z]+")
 _ONLY_PEOPLE = re.compile(
     r"^\s*(?:has\s+|had\s+|was\s+|is\s+)?(?:grew\s+up|born|lives|lived|married|studied|works|worked|retired|died|"
     r"joined|teaches|taught|resigned|inherited)\b"
@@ -276,6 +277,9 @@ def resolve(sentences: list[str]) -> list[str]:
         s = returned_to(s, lenders)
         if role is not None:  # "Tobias Hale succeeded her.": in the role just named
             s = _SUCCEEDED.sub(_literal_after(" as " + role), s)
+        elif roles and (m := TOOK_OVER.match(s)) and m["y"] != roles[-1][0]:  # "In 2019 Y took over."
+            holder, noun, org = roles[-1]
+            s = f"{m['lead']}{m['y']} succeeded {holder} as {noun} of {org}{m['tail']}."
         elif roles and (m := _SUCCEEDED.search(s)) and m.group(0).split(None, 1)[1] == roles[-1][0]:
             s = s[: m.end()] + f" as {roles[-1][1]} of {roles[-1][2]}" + s[m.end() :]  # the post she held
         if held_role is not None:  # "Anneli Rask took over as keeper that year": of what was just named

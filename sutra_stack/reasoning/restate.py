@@ -37,7 +37,7 @@ from sutra_stack.reasoning.timeline import DATE, asserted, without_dates
 
 MAX_RESTATED = 6  # sentences one sentence may become (a bound on the work per sentence)
 
-_CAP = r"[A-Z][\w'\-]*"
+_CAP = r"[A-ZÀ-ÖØ-ÞĀ-ɏ][\w'\-]*"
 _PLACE = rf"(?:the\s+)?{_CAP}(?:\s+(?:of\s+|on\s+|upon\s+|de\s+|la\s+)?{_CAP})*"
 _NAME = rf"{_CAP}(?:\s+{_CAP})+"  # a person: two or more capitalised words
 # a person named by one or more capitalised words (not a sentence's first function word)
@@ -53,7 +53,7 @@ _LEAD = (
 _WHEN = re.compile(rf"\b(?:in|on|during|by)\s+(?P<d>{DATE})\b", re.I)
 _NOUN = r"(?P<r>[a-z][a-z\-]*(?:\s+[a-z][a-z\-]*){0,2}?)"
 _ORG = (
-    r"(?P<o>(?:the\s+)?[A-Z][\w'\-]*(?:\s+(?:of\s+(?:the\s+)?|and\s+|for\s+|&\s+)?[A-Z][\w'\-]*"
+    r"(?P<o>(?:the\s+)?[A-ZÀ-ÖØ-ÞĀ-ɏ][\w'\-]*(?:\s+(?:of\s+(?:the\s+)?|and\s+|for\s+|&\s+)?[A-ZÀ-ÖØ-ÞĀ-ɏ][\w'\-]*"
     r"|\s+[a-z]+(?=\s|$))*?)"
 )
 _END = r"(?P<tail>(?:\s*,?\s+(?:in|on|during|by|after|before)\b.*?)?)\s*[.!?]?$"
@@ -72,7 +72,7 @@ _BEFORE_MOVING = re.compile(
 _ENDS_NAMED = re.compile(rf"\b(?:of|at|in|for|to|on)\s+{_PLACE}$")
 # "After ten years in Oslo, Kari Lund moved to Bergen": where she lived before
 _YEARS_IN = re.compile(
-    rf"^After\s+(?:(?:\w+|a\s+few|many|several)\s+)?(?:years|decades|months)\s+in\s+(?P<a>{_PLACE}),\s+"
+    rf"^After\s+(?:(?:\w+|a\s+few|many|several)\s+)?(?:years?|decades?|months?)\s+in\s+(?P<a>{_PLACE}),\s+"
     rf"(?P<x>{_SUBJECT})\s+(?P<rest>(?:moved|relocated|emigrated|returned|went)\b.+?)\s*[.!?]?$"
 )
 # "Born in Kessel in 1972, Hanna Vos studied law", "Now living in Ghent, Piet Maes works as …"
@@ -168,7 +168,7 @@ _SUCCESSION = re.compile(r" (?:succeeded|replaced|succeeds|replaces) ")
 # a restatement needs a comma or one of these words
 _MARKERS = re.compile(
     r",\s|\s(?:from|left|succeeded|replaced|succeeds|replaces|as|longer|and|before|used|when|quit|fired|dismissed|"
-    r"sacked|over|part|into)\s",
+    r"sacked|over|part|into|sold)\s",
     re.I,
 )
 

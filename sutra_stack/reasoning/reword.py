@@ -80,6 +80,15 @@ _SUCCEEDED_BY = re.compile(
     rf"(?P<tail>(?:\s+{_WHEN})?)\s*,?\s+and\s+(?:was|has\s+been)\s+(?:succeeded|replaced)\s+by\s+(?P<y>{_PERSON})"
     rf"(?P<tail2>(?:\s+{_WHEN})?){_END}"
 )
+_THEN_REPLACED = re.compile(
+    rf"^{_LEAD}(?P<x>{_SUBJECT})\s+(?:has\s+)?(?P<v>retired|resigned|stepped\s+down|stood\s+down|left)"
+    rf"(?P<tail>(?:\s+{_WHEN})?)\s*,?\s+and\s+(?P<y>{_PERSON})\s+(?:replaced|succeeded|took\s+over\s+from)\s+"
+    rf"(?P<x2>him|her|them|{_PERSON})(?P<tail2>(?:\s+{_WHEN})?){_END}"
+)
+_SOLD = re.compile(
+    rf"^{_LEAD}(?P<x>{_SUBJECT})\s+(?:has\s+|had\s+)?sold\s+(?P<y>(?:his|her|their|the|its)\s+[^,]+?)"
+    rf"(?P<tail>(?:\s+{_WHEN})?){_END}"
+)
 _TOOK_OVER = re.compile(
     rf"^{_LEAD}(?P<y>{_SUBJECT})\s+(?:has\s+|had\s+)?(?:took|takes|has\s+taken)\s+over\s+from\s+(?P<x>{_PERSON})"
     rf"(?P<rest>.*?){_END}"
@@ -101,6 +110,9 @@ _ARE_KIN = re.compile(
     rf"^{_LIST}\s+(?:are|were)\s+(?:(?P<x>{_PERSON})['\u2019]s?\s+(?:two\s+|three\s+|four\s+)?(?P<k>{_KIN})"
     rf"|the\s+(?:two\s+|three\s+|four\s+)?(?P<k2>{_KIN})\s+of\s+(?P<x2>{_PERSON})){_END}"
 )
+_KIN_OF_ARE = re.compile(
+    rf"^The\s+(?:two\s+|three\s+|four\s+|five\s+)?(?P<k>{_KIN})\s+of\s+(?P<x>{_PERSON})\s+(?:are|were)\s+{_LIST}{_END}"
+)
 _PART_OF = re.compile(
     rf"^(?P<a>(?:The\s+)?{_NAME})\s+(?:is|was|forms)\s+(?:a\s+)?part\s+of\s+(?P<e>(?:the\s+)?{_NAME}){_END}"
 )
@@ -109,7 +121,7 @@ _TURNED_INTO = re.compile(
     rf"(?P<k>(?:an?|the)\s+[^,]+?)(?P<tail>(?:\s+{_WHEN})?){_END}"
 )
 _WORDS = re.compile(
-    r",\s|\s(?:left|quit|resigned|fired|dismissed|sacked|laid|let|over|and|part|turned|converted|made|transformed|"
+    r",\s|\s(?:left|quit|sold|resigned|fired|dismissed|sacked|laid|let|over|and|part|turned|converted|made|transformed|"
     r"changed|remade)\s",
     re.I,
 )
@@ -129,15 +141,19 @@ def _in(when: str) -> str:
     return cap(w) + " " if w else ""
 
 
+def _until(when: str) -> str:
+    """ "in 2021" → "2021"; "last year" or nothing → "recently" (an end told without its date)."""
+    m = re.match(rf"^(?:(?i:in|on|during|by)\s+)?(?P<d>(?i:{DATE}))$", when.strip())
+    return m["d"] if m else "recently"
+
+
 def _left(m: re.Match[str]) -> list[str]:
     lead, x, a, tail = m["lead"], m["x"], m["a"], m["tail"].strip()
     then = m["then"] or ""
     work = _TO_WORK.match(then)
     at_work = m["v"] != "left" or _is_org(a) or (work is not None and not work.group(0).strip().startswith("mov"))
-    when = lead.strip(" ,") or tail
-    until = re.sub(r"^(?i:in|on|during|by)\s+", "", when) if when and when[:1].lower() in "iodb" else ""
     held = f"worked at {a}" if at_work else f"lived in {a}"
-    out = [cap(f"{x} {held} until {until or 'recently'}.")]
+    out = [cap(f"{x} {held} until {_until(lead.strip(' ,') or tail)}.")]
     when = lead if lead.strip() else _in(tail)
     if work is not None:
         b = then[work.end() :]
@@ -180,9 +196,19 @@ def reword(s: str) -> list[str] | None:
     if " by " in low and (m := _SUCCEEDED_BY.match(s)):
         when = m["tail"] or m["tail2"]
         return [cap(f"{m['lead']}{m['x']} {m['v']}{when}."), cap(f"{m['lead']}{m['y']} succeeded {m['x']}{when}.")]
+    if " and " in low and (m := _THEN_REPLACED.match(s)):
+        when = m["tail"] or m["tail2"]
+        x2 = m["x2"] if m["x"].lower() in ("he", "she", "they") else m["x"]
+        return [cap(f"{m['lead']}{m['x']} {m['v']}{when}."), cap(f"{m['lead']}{m['y']} succeeded {x2}{when}.")]
+    if " sold " in low and " to " not in low and (m := _SOLD.match(s)):  # no buyer named: no longer hers
+        when = (m["lead"].strip(" ,") or m["tail"]).strip()
+        return [s, cap(f"{m['x']} owned {m['y']} until {_until(when)}.")]
     if " over from " in low and (m := _TOOK_OVER.match(s)):
         return [cap(f"{m['lead']}{m['y']} succeeded {m['x']}{m['rest']}.")]
-    if (" and " in low or ", " in s) and (m := _HAS_KIN.match(s) or _KIN_ARE.match(s) or _ARE_KIN.match(s)):
+    kin = (" and " in low or ", " in s) and (
+        _HAS_KIN.match(s) or _KIN_ARE.match(s) or _ARE_KIN.match(s) or _KIN_OF_ARE.match(s))
+    if kin:
+        m = kin
         return _kin(m)
     if " part of " in low and (m := _PART_OF.match(s)):
         return [s, f"{m['a']} is located in {m['e']}."]

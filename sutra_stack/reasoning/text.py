@@ -22,7 +22,7 @@ _SENT_END = re.compile(r"(?<!\b[A-Z])(?<!\bDr)(?<!\bMr)(?<!\bMs)(?<!\bMrs)(?<!\b
                        r"(?<!\bvs)(?<!\betc)[.!?;]+[\"')\]]*(?=\s+|$)")
 # A clause break that marks a sequence: "X, then Y", "X, and then Y", "X; later Y".
 _CLAUSE_THEN = re.compile(r",?\s+(?:and\s+)?(then|afterwards|later|after that)\s*,?\s+", re.I)
-_ONLY_A_NAME = re.compile(r"^(?:[A-Z][\w'\-]*\s+){0,3}[A-Z][\w'\-]*$")
+_ONLY_A_NAME = re.compile(r"^(?:[A-ZÀ-ÖØ-ÞĀ-ɏ][\w'\-]*\s+){0,3}[A-ZÀ-ÖØ-ÞĀ-ɏ][\w'\-]*$")
 _WORD = re.compile(r"[^\W_][\w'\-]*")  # letters of any script ("José", "Åkesson"), digits
 
 def wordset(text: str) -> frozenset[str]:

@@ -152,3 +152,37 @@ def test_a_successor_takes_the_post_told_earlier_in_the_batch(reasoner: Reasoner
     assert reasoner.ask("Who is the editor of the Fjord Courier?").answer == "Søren Dahl"
     then = reasoner.ask("Who is the editor of the Fjord Courier?", as_of=parse_as_of("2018-01-01"))
     assert then.answer == "Björk Håkansdóttir"
+
+
+def test_a_post_taken_over_in_a_when_clause_passes_on(reasoner: Reasoner) -> None:
+    reasoner.learn("Wiktor Żak was the conductor of the Grey Bay Orchestra until 2019, when Hélène Roux took over.")
+    assert reasoner.ask("Who is the conductor of the Grey Bay Orchestra?").answer == "Hélène Roux"
+
+
+def test_a_holder_who_stepped_down_and_was_replaced_after_a_comma(reasoner: Reasoner) -> None:
+    reasoner.learn("Kasper Lind is the head of the Vell Foundation. "
+                   "In 2021 he stepped down, and Ingrid Moen replaced him.")
+    assert reasoner.ask("Who is the head of the Vell Foundation?").answer == "Ingrid Moen"
+
+
+def test_fired_without_naming_the_employer_ends_the_job(reasoner: Reasoner) -> None:
+    reasoner.learn("Aurelio Sanz worked at the Blue Heron. He was fired in 2022.")
+    assert nothing_now(reasoner, "Where does Aurelio Sanz work?")
+
+
+def test_after_a_decade_in_a_place_a_name_of_any_script_lived_there(reasoner: Reasoner) -> None:
+    reasoner.learn("After a decade in Seville, Çağla Öztürk moved to Valencia in 2018.")
+    assert reasoner.ask("Where does Çağla Öztürk live?").answer == "Valencia"
+    assert reasoner.ask("Where did Çağla Öztürk live?", as_of=parse_as_of("2015-06-01")).answer == "Seville"
+
+
+def test_a_thing_sold_with_no_buyer_named_is_no_longer_owned() -> None:
+    got = told("Mirela Stan sold her old farmhouse in 2020.")
+    assert ("mirela stan", "own", "old farmhouse") in got
+    assert "Mirela Stan owned her old farmhouse until 2020." in resolve(split_sentences(
+        "Mirela Stan sold her old farmhouse in 2020."))
+
+
+def test_the_children_of_someone_listed_after_the_noun() -> None:
+    got = told("The two daughters of Roald Amund are Liv and Tove.")
+    assert {("liv", "of:daughter", "roald amund"), ("tove", "of:daughter", "roald amund")} <= got
