@@ -69,6 +69,8 @@ def build_answer(question: str, frame: Frame, good: list[Voted], concepts: dict[
                  same_thing: frozenset[str] = frozenset()) -> Answer | None:
     """The answer the voted paths support (None when, `as_of` a past moment, none of them held);
     `same_thing`: the ids naming the one thing asked about, whose owner or holder is one slot."""
+    if frame.said:  # "who bought X": a fact that says how it came to them, not only that they own it
+        good = [v for v in good if any(st in _content(concepts, f).lower() for f in v[1] for st in frame.said)]
     by_answer: dict[str, list[Voted]] = {}
     for v in good:
         path = v[0]
@@ -117,6 +119,8 @@ def build_answer(question: str, frame: Frame, good: list[Voted], concepts: dict[
             by_answer = _holder_or_owner(by_answer, slots)
         if not by_answer:
             return None
+    if not by_answer:
+        return None
     scores: dict[str, float] = {}
     independent: dict[str, int] = {}
     for aid, votes in by_answer.items():

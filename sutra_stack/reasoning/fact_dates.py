@@ -28,8 +28,8 @@ _WHEN_DID = re.compile(rf"^(?i:{_WHEN}\s+did)\s+(?P<x>.+?)\s+(?P<v>become|move|r
                        rf"acquire|inherit|start\s+working)\s+(?:(?i:to|in|at|for|into)\s+)?{_THE}(?P<y>.+)$")
 _WHEN_WAS = re.compile(rf"^(?i:{_WHEN}\s+was)\s+(?P<x>.+?)\s+(?P<v>turned|converted|made)\s+(?:into|in\s+to)\s+"
                        rf"{_THE}(?P<y>.+)$")
-_HOW_LONG = re.compile(rf"^(?i:how\s+long|since\s+when)\s+(?i:has|have)\s+(?P<x>.+?)\s+(?:been\s+)?(?P<v>lived|living|"
-                       rf"resided|residing|worked|working|owned)\s+(?:(?i:in|at|for)\s+)?{_THE}(?P<y>.+)$")
+_HOW_LONG = re.compile(rf"^(?i:how\s+long|since\s+when)\s+(?i:has|have|does|do|did)\s+(?P<x>.+?)\s+(?:been\s+)?"
+                       rf"(?P<v>lived|living|live|resided|residing|reside|worked|working|work|owned|own)\s+(?:(?i:in|at|for)\s+)?{_THE}(?P<y>.+)$")
 
 
 def start_frame(question: str) -> Frame | None:
@@ -40,6 +40,8 @@ def start_frame(question: str) -> Frame | None:
             continue
         v = m["v"].lower().split()[-1]
         fams = _FAMILY.get(v) or _FAMILY.get(verb_lemma(v)) or ({WORK} if v == "working" else None)
+        if m["v"].lower().startswith("start"):  # "started working at Y" may be read as the verb itself
+            fams = {WORK, "verb:start at", "verb:start for"}
         x, y = make_entity(m["x"]), make_entity(m["y"])
         if fams and x and y:
             return Frame(frozenset(fams), FORWARD, x, y, start_of="since" if rx is _HOW_LONG else "when")

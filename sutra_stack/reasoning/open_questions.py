@@ -48,7 +48,8 @@ _PLACE_WORDS = _BIG_PLACES | wordset(
 )
 _EVENT_WORDS = (
     r"born|founded|established|set\s+up|built|constructed|opened|held|released|published|married|"
-    r"started|begun|closed|finished|completed|open|take\s+place|happen|start|begin|close|die|come\s+out|"
+    r"started|begun|closed\s+down|shut\s+down|close\s+down|closed|finished|completed|open|take\s+place|happen|start|"
+    r"begin|close|die|come\s+out|"
     r"occur|marry|finish|bought|sold|purchased|inherited|buy|sell|purchase|inherit"
 )
 
@@ -88,6 +89,9 @@ def _the_thing(x: str) -> str:
     return m["t"] if m else x
 
 
+# "who bought / inherited X": an owner whose fact tells how the thing came to them
+_ACQUIRED = {"bought": ("bought", "buy", "purchas", "acquir", "sold", "sell"),
+             "inherited": ("inherit", "left", "bequeath", "passed", "willed")}
 _BELONG = re.compile(rf"^(?:to\s+whom|who|whom)\s+{_AUX}\s+{_X}\s+belong(?:\s+to)?$", re.I)
 _WHOSE_IS = re.compile(rf"^whose\s+{_BE}\s+{_X}$", re.I)
 _WHEN_BE = re.compile(
@@ -143,6 +147,7 @@ _IN_CHARGE = re.compile(rf"^who\s+{_BE}\s+(?P<v>)in\s+charge\s+of\s+{_X}$", re.I
 _TOP_ROLES = {"of:" + n for n in ("head", "director", "ceo", "chair", "president", "manager", "head teacher", "mayor",
                                  "captain", "chief", "governor", "dean", "rector", "superintendent", "commissioner",
                                  "chancellor", "editor", "conductor", "coordinator", "run")}
+_EMPLOYER_NOUNS = frozenset({"employer", "workplace", "place of work", "company", "firm"})
 _EMPLOYS = re.compile(r"^(?:who|which\s+(?:company|firm|business|organi[sz]ation))\s+(?:employs|employed)\s+(?P<x>.+)$",
                       re.I)
 _WHERE_ING = re.compile(rf"^where\s+{_BE}\s+{_X}\s+(?P<v>living|residing|staying|working|employed)$", re.I)
@@ -163,7 +168,7 @@ _ROLE_OF_VERB = {
 class OpenFrame:
     """What open_frame found: families, direction, the named entity, and whether to follow on."""
 
-    __slots__ = ("chain", "direction", "families", "known", "place_class", "verb_prefix")
+    __slots__ = ("chain", "direction", "families", "known", "place_class", "said", "verb_prefix")
 
     def __init__(
         self,
@@ -173,6 +178,7 @@ class OpenFrame:
         chain: bool = False,
         verb_prefix: bool = False,
         place_class: str | None = None,
+        said: tuple[str, ...] = (),
     ) -> None:
         self.families = frozenset(families)
         self.direction = direction
@@ -180,6 +186,7 @@ class OpenFrame:
         self.chain = chain
         self.verb_prefix = verb_prefix  # "verb:open" also accepts "verb:open at"
         self.place_class = place_class  # "in which country": the kind of place asked for
+        self.said = said  # "who bought X": the fact must say so (one of these stems), owning is not buying
 
 
 def _noun_family(noun: str) -> str | None:
@@ -191,7 +198,9 @@ def _noun_family(noun: str) -> str | None:
 
 
 def _event(v: str) -> str | None:
-    v = re.sub(r"\s+", " ", v.lower())
+    v = re.sub(r"\s+down$", "", re.sub(r"\s+", " ", v.lower()))  # "closed down", "shut down": closed
+    if v == "shut":
+        v = "close"
     lemma = v if " " in v else ("bear" if v == "born" else verb_lemma(v))
     if lemma == "begun":
         lemma = "begin"
@@ -205,8 +214,11 @@ def open_frame(q: str) -> OpenFrame | None:
         return OpenFrame({HOLD} if m["loan"] or m["v"].lower() == "borrowed" else {HOLD, OWN}, BACKWARD, x)
     m = _WHO_OWNS.match(q) or _BELONG.match(q) or _WHOSE_IS.match(q)
     if m and (x := make_entity(_the_thing(m["x"]))):
-        return OpenFrame({OWN}, BACKWARD, x)
+        verb = q.split()[1].lower() if m.re is _WHO_OWNS and q[:4].lower() == "who " else ""
+        return OpenFrame({OWN}, BACKWARD, x, said=_ACQUIRED.get(verb, ()))
     m = _POSS_NOUN.match(q) or _OF_NOUN.match(q)
+    if m and m["n"].lower() in _EMPLOYER_NOUNS and (x := make_entity(m["x"])):
+        return OpenFrame({WORK}, FORWARD, x)  # "X's employer": where X works
     if m and (fam := _noun_family(m["n"])) == "of:head" and (x := make_entity(m["x"])):
         return OpenFrame(_TOP_ROLES, BACKWARD, x)  # "the head (leader, boss) of X": whoever leads it
     if m and (fam := _noun_family(m["n"])) and (x := make_entity(m["x"])):

@@ -48,6 +48,7 @@ class Frame:
     former: str | None = None
     relative: Entity | None = None
     via_parent: bool = False  # a sibling asked for, reached as another child of a parent (asker._siblings_by_parent)
+    said: tuple[str, ...] = ()  # "who bought X": stems one of the answer's facts must hold (open_questions._ACQUIRED)
     start_of: str | None = None  # "when did X become Y" ("when"), "how long has X lived in Y" ("since"): fact_dates.py
 
     @property
@@ -130,8 +131,9 @@ _YES_NO: list[tuple[re.Pattern[str], frozenset[str], bool]] = [
      frozenset({"spouse"}), False),
     # "Does X (still) live in V?", "Did X ever work at A?", "Does X own the T?": settled by the current value
     (re.compile(rf"^(?:{_AUX}|has|have|{_BE})\s+{_X}\s+(?:ever\s+)?(?:live|lived|living|reside|resided|residing|stay|"
-                rf"stayed|staying)\s+(?:in|at)\s+{_Y}$", re.I), frozenset({LIVE}), False),
-    (re.compile(rf"^(?:{_AUX}|has|have|{_BE})\s+{_X}\s+(?:ever\s+)?(?:work|worked|working)\s+(?:at|for|in)\s+{_Y}$",
+                rf"stayed|staying|move|moved|relocate|relocated)\s+(?:in|at|to)\s+{_Y}$", re.I),
+     frozenset({LIVE}), False),
+    (re.compile(rf"^(?:{_AUX}|has|have|{_BE})\s+{_X}\s+(?:ever\s+)?(?:work|worked|working|employed)\s+(?:at|for|in|by)\s+{_Y}$",
                 re.I), frozenset({WORK}), False),
     (re.compile(rf"^(?:{_AUX}|has|have)\s+{_X}\s+(?:ever\s+)?(?:own|owned)\s+{_Y}$", re.I), frozenset({OWN}), False),
     (re.compile(rf"^{_BE}\s+{_X}\s+an?\s+{_Y}$", re.I), frozenset(H | {"is"}), False),
@@ -204,6 +206,9 @@ _EARLIER_INSIDE = re.compile(r"^(?P<a>(?:who|where|what|which\s+\w+)(?:\s+(?:did
                              r"(?:previously|formerly|once)\s+(?P<b>[a-z].*)$", re.I)
 _FIRST = re.compile(r"^(?P<q>who\s.+?)\s+(?:first|originally|initially|at\s+first)$", re.I)
 _FIRST_OF = re.compile(r"\b(?:the\s+)?(?:first|original)\s+(?=(?:[a-z]+\s+)?[a-z]+\s+of\b)", re.I)
+# "what was X's previous employer", "who was X's former husband": the earlier value of what the noun asks
+_PREVIOUS_POSS = re.compile(r"^(?P<w>who|what|where)\s+(?:is|was|were)\s+(?P<x>.+?['\u2019]s?)\s+"
+                            r"(?:previous|former|earlier|last|old)\s+(?P<n>[a-z].*)$", re.I)
 _PREVIOUS = re.compile(r"\b(?:the\s+)?(?:previous|former|earlier)\s+(?=(?:[a-z]+\s+)?[a-z]+\s+of\b)", re.I)
 
 
@@ -238,6 +243,9 @@ def _former(q: str) -> tuple[str | None, str, Entity | None]:
     m = _FIRST.match(q)
     if m:
         return "first", m["q"], None
+    m = _PREVIOUS_POSS.match(q)
+    if m:
+        return "previous", f"{m['w']} is {m['x']} {m['n']}", None
     if _PREVIOUS.search(q) and q.lower().startswith("who "):
         return "previous", _PREVIOUS.sub("the ", q, count=1), None
     if _FIRST_OF.search(q) and q.lower().startswith("who "):
@@ -281,7 +289,7 @@ def _parse(q: str, chain: bool) -> Frame:
     opened = open_frame(q)
     if opened is not None:
         return Frame(opened.families, opened.direction, opened.known, chain=chain or opened.chain,
-                     verb_prefix=opened.verb_prefix, place_class=opened.place_class)
+                     verb_prefix=opened.verb_prefix, place_class=opened.place_class, said=opened.said)
     for rx, fams, direction in _COMPILED:
         m = rx.match(q)
         if m:

@@ -118,3 +118,19 @@ def test_a_sentence_naming_the_subject_but_not_what_is_asked_is_no_lead(reasoner
               "How many rooms does the Old Forge have?"):
         assert reasoner.ask(q).kind == "none", q
     assert "1990" in reasoner.ask("When did the Old Forge become a bakery?").answer
+
+
+def test_more_ways_of_asking_the_same_kinds(reasoner: Reasoner) -> None:
+    reasoner.learn_batch(["Wilma Roos lives in Ebbing.", "Wilma Roos works at Farrow Dairy.",
+                          "Dag Holm lives in Skarnes.", "The Regal Theatre closed down in 1998.",
+                          "Juno Park has owned the Petrel since 2012.", "Hanne Lie owns the Old Granary."])
+    reasoner.learn_batch(["Wilma Roos left Farrow Dairy and now works at Tamsin Labs.",
+                          "Dag Holm did not move to Ravnsby.", "In 2020 Wilma Roos moved to Culver."])
+    assert reasoner.ask("What was Wilma Roos's previous employer?").answer == "Farrow Dairy"
+    assert says(reasoner, "Did Dag Holm move to Ravnsby?", "no")
+    assert says(reasoner, "Is Wilma Roos employed at Farrow Dairy?", "no")
+    assert says(reasoner, "Did Wilma Roos move to Culver?", "yes")
+    assert "1998" in reasoner.ask("When did the Regal Theatre close down?").answer
+    assert "2012" in reasoner.ask("Since when does Juno Park own the Petrel?").answer
+    assert nothing(reasoner, "Who bought the Old Granary?")  # owning it is not having bought it
+    assert reasoner.ask("Who owns the Old Granary?").answer == "Hanne Lie"
