@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable
 
 from sutra_stack.reasoning.models import Answer
-from sutra_stack.reasoning.text import strip_end
+from sutra_stack.reasoning.text import split_sentences, strip_end
 from sutra_stack.storage.model import SearchHit
 
 COUNT_STATED = 0.7  # a count read from a sentence that states it
@@ -27,11 +27,20 @@ _NUMBER = r"(?P<c>\d{1,2}|" + "|".join(_NUMBERS) + ")"
 
 
 def _stated(hits: list[SearchHit], name: str, noun: str) -> tuple[str, SearchHit] | None:
-    rx = re.compile(rf"\b{re.escape(name)}\s+(?:has|had|have)\s+(?:got\s+)?{_NUMBER}\s+(?:[a-z]+\s+)?{noun}\b", re.I)
+    """The count a hit states for `name`: "X has three children", or "She has two daughters" opening the
+    sentence after one that opens with X."""
+    tail = rf"\s+(?:has|had|have)\s+(?:got\s+)?{_NUMBER}\s+(?:[a-z]+\s+)?{noun}\b"
+    rx = re.compile(rf"\b{re.escape(name)}{tail}", re.I)
+    pronoun = re.compile(rf"^(?:She|He){tail}", re.I)
     for h in hits:
         m = rx.search(h.content)
         if m:
             return m["c"].lower(), h
+        if name in h.content:
+            sentences = split_sentences(h.content)
+            for before, sentence in zip(sentences, sentences[1:], strict=False):
+                if before.startswith(name) and (m := pronoun.match(sentence)):
+                    return m["c"].lower(), h
     return None
 
 

@@ -48,12 +48,19 @@ def start_frame(question: str) -> Frame | None:
     return None
 
 
+def _date_after(text: str, other: str) -> str | None:
+    """The first date after the second thing is named ("became a school in 1890 and a hotel in 1985": the
+    hotel's is 1985), else the text's first."""
+    at = text.lower().find(other.lower()) if other else -1
+    return (first_date(text[at:]) if at >= 0 else None) or first_date(text)
+
+
 def dated_answer(question: str, frame: Frame, good: list[tuple[GraphPath, list[str], bool]],
                  concepts: dict[str, Concept]) -> Answer | None:
     """The date the fact reaching the second thing states, from the most confident path that has one."""
     for path, facts, _later in sorted(good, key=lambda v: -v[0].confidence):
         fact = concepts.get(facts[-1]) if facts else None
-        date = first_date(fact.content) if fact is not None else None
+        date = _date_after(fact.content, frame.other.display if frame.other else "") if fact is not None else None
         if fact is None or date is None:
             continue
         text = f"since {date}" if frame.start_of == "since" else date

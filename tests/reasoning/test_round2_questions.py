@@ -134,3 +134,11 @@ def test_more_ways_of_asking_the_same_kinds(reasoner: Reasoner) -> None:
     assert "2012" in reasoner.ask("Since when does Juno Park own the Petrel?").answer
     assert nothing(reasoner, "Who bought the Old Granary?")  # owning it is not having bought it
     assert reasoner.ask("Who owns the Old Granary?").answer == "Hanne Lie"
+
+
+def test_a_count_told_of_a_pronoun_and_the_date_of_the_change_asked(reasoner: Reasoner) -> None:
+    reasoner.learn("Sofie Brun is the chair of the Alder Choir. She has three sons, Ivar, Odd and Geir.")
+    a = reasoner.ask("How many sons does Sofie Brun have?")
+    assert a.answer.startswith("3") and a.confidence >= 0.5
+    reasoner.learn("The Tithe Barn was a chapel until 1901 and became a museum in 1976.")
+    assert "1976" in reasoner.ask("When did the Tithe Barn become a museum?").answer
