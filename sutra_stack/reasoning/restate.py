@@ -168,7 +168,8 @@ _SUCCESSION = re.compile(r" (?:succeeded|replaced|succeeds|replaces) ")
 # a restatement needs a comma or one of these words
 _MARKERS = re.compile(
     r",\s|\s(?:from|left|succeeded|replaced|succeeds|replaces|as|longer|and|before|used|when|quit|fired|dismissed|"
-    r"sacked|over|part|into|sold)\s",
+    r"sacked|over|part|into|sold|bought|owns|owned|inherited|acquired|rents|rented|built|restored|renovated|"
+    r"purchased)\s",
     re.I,
 )
 

@@ -89,6 +89,13 @@ _SOLD = re.compile(
     rf"^{_LEAD}(?P<x>{_SUBJECT})\s+(?:has\s+|had\s+)?sold\s+(?P<y>(?:his|her|their|the|its)\s+[^,]+?)"
     rf"(?P<tail>(?:\s+{_WHEN})?){_END}"
 )
+# "bought an old lighthouse on Gull Point": the thing, and where it is
+_OWNED_AT = re.compile(
+    rf"^{_LEAD}(?P<x>{_SUBJECT})\s+(?:has\s+|had\s+)?(?:bought|owns|owned|inherited|acquired|rents|rented|built|"
+    r"restored|renovated|purchased)\s+(?:an?|the)\s+(?P<t>[a-z][\w\-]*(?:\s+[a-z][\w\-]*){0,2})\s+"
+    rf"(?P<p>on|by|in|at)\s+(?P<at>(?:the\s+[a-z]+(?:\s+[a-z]+)?|(?:the\s+)?{_NAME}))"
+    rf"(?P<tail>(?:\s+{_WHEN}|\s+since\s+(?i:{DATE}))?){_END}"
+)
 _TOOK_OVER = re.compile(
     rf"^{_LEAD}(?P<y>{_SUBJECT})\s+(?:has\s+|had\s+)?(?:took|takes|has\s+taken)\s+over\s+from\s+(?P<x>{_PERSON})"
     rf"(?P<rest>.*?){_END}"
@@ -120,8 +127,9 @@ _TURNED_INTO = re.compile(
     rf"^(?P<x>.+?)\s+(?:was|has\s+been|had\s+been)\s+(?:turned|converted|made|transformed|changed|remade)\s+into\s+"
     rf"(?P<k>(?:an?|the)\s+[^,]+?)(?P<tail>(?:\s+{_WHEN})?){_END}"
 )
+_NOT_THINGS = wordset("share shares stake stakes part half lot interest")
 _WORDS = re.compile(
-    r",\s|\s(?:left|quit|sold|resigned|fired|dismissed|sacked|laid|let|over|and|part|turned|converted|made|transformed|"
+    r",\s|\s(?:left|quit|sold|bought|owns|owned|inherited|acquired|rents|rented|built|restored|renovated|purchased|resigned|fired|dismissed|sacked|laid|let|over|and|part|turned|converted|made|transformed|"
     r"changed|remade)\s",
     re.I,
 )
@@ -203,6 +211,8 @@ def reword(s: str) -> list[str] | None:
     if " sold " in low and " to " not in low and (m := _SOLD.match(s)):  # no buyer named: no longer hers
         when = (m["lead"].strip(" ,") or m["tail"]).strip()
         return [s, cap(f"{m['x']} owned {m['y']} until {_until(when)}.")]
+    if (m := _OWNED_AT.match(s)) and m["t"].split()[-1] not in _NOT_THINGS:
+        return [s, cap(f"The {m['t']} is {m['p']} {m['at']}.")]
     if " over from " in low and (m := _TOOK_OVER.match(s)):
         return [cap(f"{m['lead']}{m['y']} succeeded {m['x']}{m['rest']}.")]
     kin = (" and " in low or ", " in s) and (

@@ -186,3 +186,15 @@ def test_a_thing_sold_with_no_buyer_named_is_no_longer_owned() -> None:
 def test_the_children_of_someone_listed_after_the_noun() -> None:
     got = told("The two daughters of Roald Amund are Liv and Tove.")
     assert {("liv", "of:daughter", "roald amund"), ("tove", "of:daughter", "roald amund")} <= got
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Tamsin Hale bought an old lighthouse on Gull Point.",
+         {("tamsin hale", "own", "old lighthouse"), ("old lighthouse", "located", "gull point")}),
+        ("Ana Ruiz owns a bakery in Corran.", {("ana ruiz", "own", "bakery"), ("bakery", "located", "corran")}),
+    ],
+)
+def test_a_thing_named_with_its_place_is_owned_and_placed(text: str, expected: set[tuple[str, str, str]]) -> None:
+    assert expected <= told(text)
