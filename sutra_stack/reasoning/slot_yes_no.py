@@ -49,6 +49,14 @@ def _not_asserted_about(hits: list[SearchHit], x: str, y: str) -> SearchHit | No
     return None
 
 
+def _holds_places(hits: list[SearchHit], place: str, person: str) -> bool:
+    """Whether a hit not about `person` puts something in `place` ("a town in Norway")."""
+    rx = re.compile(rf"\b(?:(?:is|are|was|lies|lie|located|situated|stands|sits|city|town|village|hamlet|port|suburb|"
+                    rf"district|county|province|region|state)\s+in|(?:part|capital|county|province|region|state)\s+of)"
+                    rf"\s+(?:the\s+)?{re.escape(place)}\b", re.I)
+    return any(person not in h.content and rx.search(h.content) for h in hits)
+
+
 def answer(question: str, frame: Frame, ever: Answer | None, hits: list[SearchHit],
            ask: Callable[[str], Answer]) -> Answer | None:
     """The yes or no, or None when neither is known (`ever`: the answer of the paths from X to V, if any)."""
@@ -67,6 +75,16 @@ def answer(question: str, frame: Frame, ever: Answer | None, hits: list[SearchHi
                 text = f"Yes: {x.display} {now_verb} {y.display}."
                 return Answer(question, text, current.confidence, "path", current.paths, text + " "
                               + current.explanation, current.answer_concept_id, current.supporting_facts)
+            if fam != OWN:  # "Does X live in Norway?" after "X lives in Bergen", "Bergen is a city in Norway"
+                within = ask(f"Where is {value} located ultimately?")
+                if within.kind == "path" and any(_same(st.content, y.key) for p in within.paths for st in p.steps):
+                    text = f"Yes: {x.display} {now_verb} {value}, which is in {y.display}."
+                    conf = round(min(current.confidence, within.confidence), 4)
+                    return Answer(question, text, conf, "path", current.paths + within.paths, text + " "
+                                  + current.explanation, current.answer_concept_id,
+                                  current.supporting_facts + within.supporting_facts)
+                if _holds_places(hits, y.display, x.display):
+                    return None  # a place others are in: the current value may lie in it without a fact saying so
             now = f"{who_has} owns {y.display}" if who_has else f"{x.display} {now_verb} {value}"
             note = f" ({plan.content})" if plan is not None else ""
             text = f"No: {now}{note}."

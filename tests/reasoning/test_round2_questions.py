@@ -142,3 +142,11 @@ def test_a_count_told_of_a_pronoun_and_the_date_of_the_change_asked(reasoner: Re
     assert a.answer.startswith("3") and a.confidence >= 0.5
     reasoner.learn("The Tithe Barn was a chapel until 1901 and became a museum in 1976.")
     assert "1976" in reasoner.ask("When did the Tithe Barn become a museum?").answer
+
+
+def test_yes_when_the_current_place_lies_in_the_one_asked_about(reasoner: Reasoner) -> None:
+    reasoner.learn_batch(["Nils Vang lives in Lofton.", "Lofton is a town in Vesterdal.", "Vesterdal is in Norhavn.",
+                          "Eira Tamm lives in Brekka.", "Brekka is a village in Sudmark."])
+    assert says(reasoner, "Does Nils Vang live in Norhavn?", "yes")
+    assert says(reasoner, "Does Nils Vang live in Brekka?", "no")
+    assert nothing(reasoner, "Does Eira Tamm live in Vesterdal?")  # Sudmark may or may not lie there: not told
