@@ -112,7 +112,10 @@ _HAS_KIN = re.compile(
     rf"^(?P<x>{_PERSON})\s+(?:has|had)\s+(?:two|three|four|five|six|seven|\d+)\s+(?P<k>{_KIN})\s*[,:]\s*"
     rf"(?:(?:called|named)\s+)?{_LIST}{_END}"
 )
-_KIN_ARE = re.compile(rf"^(?P<x>{_PERSON})['\u2019]s?\s+(?P<k>{_KIN})\s+(?:are|were)\s+{_LIST}{_END}")
+_OBJECT = {"he": "him", "she": "her", "they": "them"}
+_KIN_ARE = re.compile(
+    rf"^(?P<x>{_PERSON}['\u2019]s?|[Hh]is|[Hh]er|[Tt]heir)\s+(?P<k>{_KIN})\s+(?:are|were)\s+{_LIST}{_END}"
+)
 _ARE_KIN = re.compile(
     rf"^{_LIST}\s+(?:are|were)\s+(?:(?P<x>{_PERSON})['\u2019]s?\s+(?:two\s+|three\s+|four\s+)?(?P<k>{_KIN})"
     rf"|the\s+(?:two\s+|three\s+|four\s+)?(?P<k2>{_KIN})\s+of\s+(?P<x2>{_PERSON})){_END}"
@@ -175,8 +178,9 @@ def _left(m: re.Match[str]) -> list[str]:
 def _kin(m: re.Match[str]) -> list[str]:
     g = m.groupdict()
     x = g.get("x") or g.get("x2") or ""
+    whose = x.lower() if x.lower() in ("his", "her", "their") else x if x.endswith(("'s", "\u2019s", "'")) else x + "'s"
     kin = _PLURAL_KIN[(g.get("k") or g.get("k2") or "").lower()]
-    return [f"{n} is {x}'s {kin}." for n in _names(m["list"])]
+    return [f"{n} is {whose} {kin}." for n in _names(m["list"])]
 
 
 def reword(s: str) -> list[str] | None:
@@ -203,7 +207,8 @@ def reword(s: str) -> list[str] | None:
         return _left(m)
     if " by " in low and (m := _SUCCEEDED_BY.match(s)):
         when = m["tail"] or m["tail2"]
-        return [cap(f"{m['lead']}{m['x']} {m['v']}{when}."), cap(f"{m['lead']}{m['y']} succeeded {m['x']}{when}.")]
+        x = _OBJECT.get(m["x"].lower(), m["x"])
+        return [cap(f"{m['lead']}{m['x']} {m['v']}{when}."), cap(f"{m['lead']}{m['y']} succeeded {x}{when}.")]
     if " and " in low and (m := _THEN_REPLACED.match(s)):
         when = m["tail"] or m["tail2"]
         x2 = m["x2"] if m["x"].lower() in ("he", "she", "they") else m["x"]

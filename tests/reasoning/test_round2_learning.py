@@ -198,3 +198,13 @@ def test_the_children_of_someone_listed_after_the_noun() -> None:
 )
 def test_a_thing_named_with_its_place_is_owned_and_placed(text: str, expected: set[tuple[str, str, str]]) -> None:
     assert expected <= told(text)
+
+
+def test_a_paragraph_with_a_pronoun_retiring_and_its_kin_listed(reasoner: Reasoner) -> None:
+    reasoner.learn("Rasmus Dahl is the director of the Kestrel Gallery. He retired in 2022 and was succeeded by "
+                   "Ewa Nowicka. His daughters are Ingrid and Marte.")
+    assert reasoner.ask("Who is the director of the Kestrel Gallery?").answer == "Ewa Nowicka"
+    then = reasoner.ask("Who was the director of the Kestrel Gallery?", as_of=parse_as_of("2020-06-01"))
+    assert then.answer == "Rasmus Dahl"
+    assert ("marte", "of:daughter", "rasmus dahl") in told(
+        "Rasmus Dahl is the director of the Kestrel Gallery. His daughters are Ingrid and Marte.")
