@@ -75,6 +75,8 @@ def answer(question: str, frame: Frame, ever: Answer | None, hits: list[SearchHi
                 text = f"Yes: {x.display} {now_verb} {y.display}."
                 return Answer(question, text, current.confidence, "path", current.paths, text + " "
                               + current.explanation, current.answer_concept_id, current.supporting_facts)
+            if re.search(rf"\b(?:a|an|any|some)\s+{re.escape(y.display)}\b", question, re.I):
+                return None  # "Does X own a boat?": another's boat being someone's says nothing of X
             if fam != OWN:  # "Does X live in Norway?" after "X lives in Bergen", "Bergen is a city in Norway"
                 within = ask(f"Where is {value} located ultimately?")
                 if within.kind == "path" and any(_same(st.content, y.key) for p in within.paths for st in p.steps):

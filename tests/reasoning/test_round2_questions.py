@@ -150,3 +150,9 @@ def test_yes_when_the_current_place_lies_in_the_one_asked_about(reasoner: Reason
     assert says(reasoner, "Does Nils Vang live in Norhavn?", "yes")
     assert says(reasoner, "Does Nils Vang live in Brekka?", "no")
     assert nothing(reasoner, "Does Eira Tamm live in Vesterdal?")  # Sudmark may or may not lie there: not told
+
+
+def test_a_thing_asked_by_its_kind_alone_is_no_no_from_another_owner(reasoner: Reasoner) -> None:
+    reasoner.learn_batch(["Rolf Aune owns a boat.", "Kjersti Moe owns a boat called the Tern."])
+    a = reasoner.ask("Does Rolf Aune own a boat?")
+    assert not a.answer.lower().startswith("no")
