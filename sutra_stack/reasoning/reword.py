@@ -45,18 +45,29 @@ _FRONT = re.compile(
     rf"^(?P<w>Before|Until|Till|Up\s+to|Since|From|After|In|On|During|By)\s+(?P<d>(?i:{DATE})|{_RELDATE}),\s+"
     rf"(?P<rest>[^,]+?){_END}"
 )
+# "In the summer of 2017, …", "Early in 2016, …", "At the end of 2019, …": in that year
+_SEASON = re.compile(
+    r"^(?:(?:early|late)\s+)?(?:in|at|during|by)\s+(?:the\s+)?(?:(?:early|late)\s+)?(?:summer|spring|autumn|fall|winter|"
+    rf"start|beginning|end|middle|course|first\s+half|second\s+half)\s+of\s+(?P<d>{DATE}),\s+(?P<rest>.+?){_END}|"
+    rf"^(?:early|late|later|earlier)\s+in\s+(?P<d2>{DATE}),\s+(?P<rest2>.+?){_END}",
+    re.I,
+)
 _LATER = re.compile(
     r"^(?:(?:(?:a|an|one|two|three|four|five|six|seven|eight|nine|ten|a\s+few|several|many|\d+)\s+"
     r"(?:years?|months?|weeks?|days?|decades?)\s+later)|later|soon\s+after(?:wards)?|afterwards|eventually|"
     r"some\s+years\s+later|years\s+later|the\s+following\s+year|the\s+next\s+year),\s+(?P<rest>.+)$",
     re.I,
 )
+_AFTER_LEAVING = re.compile(
+    rf"^After\s+(?:leaving|quitting|resigning\s+from)\s+(?P<a>{_ORG})(?:\s+in\s+(?P<d>(?i:{DATE})))?,\s+"
+    rf"(?P<x>{_SUBJECT})\s+(?P<rest>[a-z].+?){_END}"
+)
 _STATE = re.compile(
     r"^\S+(?:\s+\S+){0,3}?\s+(?:lived|worked|taught|owned|ran|was|were|headed|led|managed|chaired|studied|served|"
     r"stayed|resided|played|coached|edited|directed|kept)\b"
 )
 _LEFT = re.compile(
-    rf"^{_LEAD}(?P<x>{_SUBJECT})\s+(?:has\s+|had\s+)?(?P<v>left|quit|resigned\s+from|was\s+(?:fired|dismissed|sacked|"
+    rf"^{_LEAD}(?P<x>{_SUBJECT})\s+(?:has\s+|had\s+)?(?P<v>left|quit|resigned\s+from|stopped\s+working\s+(?:at|for)|gave\s+up|was\s+(?:fired|dismissed|sacked|"
     rf"laid\s+off)\s+from|was\s+let\s+go\s+from)\s+(?:(?:his|her|their)\s+(?:job|post|position)\s+at\s+)?(?P<a>{_ORG})"
     rf"(?P<tail>(?:\s+{_WHEN})?)(?:\s*,?\s+(?P<how>and|to)\s+(?P<then>.+?))?{_END}"
 )
@@ -96,6 +107,10 @@ _OWNED_AT = re.compile(
     rf"(?P<p>on|by|in|at)\s+(?P<at>(?:the\s+[a-z]+(?:\s+[a-z]+)?|(?:the\s+)?{_NAME}))"
     rf"(?P<tail>(?:\s+{_WHEN}|\s+since\s+(?i:{DATE}))?){_END}"
 )
+_HANDED_OVER = re.compile(
+    rf"^{_LEAD}(?P<x>{_SUBJECT})\s+(?:has\s+|had\s+)?(?:handed|passed)\s+over\s+(?:the\s+reins\s+)?to\s+"
+    rf"(?P<y>{_PERSON})(?P<rest>.*?){_END}"
+)
 _TOOK_OVER = re.compile(
     rf"^{_LEAD}(?P<y>{_SUBJECT})\s+(?:has\s+|had\s+)?(?:took|takes|has\s+taken)\s+over\s+from\s+(?P<x>{_PERSON})"
     rf"(?P<rest>.*?){_END}"
@@ -109,10 +124,12 @@ _PLURAL_KIN = {
 _KIN = "|".join(_PLURAL_KIN)
 _LIST = rf"(?P<list>{_NAME}(?:\s*,\s*{_NAME})*\s*,?\s+and\s+{_NAME})"
 _HAS_KIN = re.compile(
-    rf"^(?P<x>{_PERSON})\s+(?:has|had)\s+(?:two|three|four|five|six|seven|\d+)\s+(?P<k>{_KIN})\s*[,:]\s*"
+    rf"^(?P<x>{_PERSON}(?:\s+and\s+{_PERSON})?)\s+(?:has|had|have)\s+(?:two|three|four|five|six|seven|\d+)\s+"
+    rf"(?P<k>{_KIN})\s*[,:]\s*"
     rf"(?:(?:called|named)\s+)?{_LIST}{_END}"
 )
 _OBJECT = {"he": "him", "she": "her", "they": "them"}
+_KIN_APPOS = re.compile(rf"^(?P<x>{_PERSON})['\u2019]s?\s+(?P<k>{_KIN}),\s+{_LIST},\s+(?P<rest>[a-z].*?){_END}")
 _KIN_ARE = re.compile(
     rf"^(?P<x>{_PERSON}['\u2019]s?|[Hh]is|[Hh]er|[Tt]heir)\s+(?P<k>{_KIN})\s+(?:are|were)\s+{_LIST}{_END}"
 )
@@ -178,9 +195,16 @@ def _left(m: re.Match[str]) -> list[str]:
 def _kin(m: re.Match[str]) -> list[str]:
     g = m.groupdict()
     x = g.get("x") or g.get("x2") or ""
-    whose = x.lower() if x.lower() in ("his", "her", "their") else x if x.endswith(("'s", "\u2019s", "'")) else x + "'s"
     kin = _PLURAL_KIN[(g.get("k") or g.get("k2") or "").lower()]
-    return [f"{n} is {whose} {kin}." for n in _names(m["list"])]
+    parents = x.split(" and ")
+    if len(parents) == 2 and " " not in parents[0] and " " in parents[1]:  # "Elin and Tor Vik": both Vik
+        parents[0] += " " + parents[1].split()[-1]
+    out: list[str] = []
+    for p in parents:
+        pronoun = p.lower() in ("his", "her", "their")
+        whose = p.lower() if pronoun else p if p.endswith(("'s", "\u2019s", "'")) else p + "'s"
+        out += [f"{n} is {whose} {kin}." for n in _names(m["list"])]
+    return out
 
 
 def reword(s: str) -> list[str] | None:
@@ -202,6 +226,14 @@ def reword(s: str) -> list[str] | None:
             return [cap(f"{rest}.")]
         if m := _LATER.match(s):
             return [cap(m["rest"])]
+        if m := _SEASON.match(s):
+            return [f"In {m['d'] or m['d2']} {m['rest'] or m['rest2']}."]
+        if m := _AFTER_LEAVING.match(s):
+            when = m["d"] or "recently"
+            return [cap(f"{m['x']} worked at {m['a']} until {when}."),
+                    cap(f"{'In ' + m['d'] + ' ' if m['d'] else ''}{m['x']} {m['rest']}.")]
+        if m := _KIN_APPOS.match(s):
+            return _kin(m) + [cap(f"{n} {m['rest']}.") for n in _names(m["list"])]
     low = s.lower()
     if (" left " in low or " quit " in low or " from " in low) and (m := _LEFT.match(s)):
         return _left(m)
@@ -218,6 +250,9 @@ def reword(s: str) -> list[str] | None:
         return [s, cap(f"{m['x']} owned {m['y']} until {_until(when)}.")]
     if (m := _OWNED_AT.match(s)) and m["t"].split()[-1] not in _NOT_THINGS:
         return [s, cap(f"The {m['t']} is {m['p']} {m['at']}.")]
+    if " over to " in low and (m := _HANDED_OVER.match(s)):
+        x = _OBJECT.get(m["x"].lower(), m["x"])
+        return [cap(f"{m['lead']}{m['y']} succeeded {x}{m['rest']}.")]
     if " over from " in low and (m := _TOOK_OVER.match(s)):
         return [cap(f"{m['lead']}{m['y']} succeeded {m['x']}{m['rest']}.")]
     kin = (" and " in low or ", " in s) and (

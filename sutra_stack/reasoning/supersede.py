@@ -60,18 +60,18 @@ _FORMERLY = re.compile(r"\b(?:formerly|previously|used\s+to|until\s+recently)\b"
 
 
 def _in_told_order(entries: list[Entry], starts: dict[str, float]) -> list[Entry]:
-    """Learn order, except that within one text a fact whose sentence states an earlier start
-    than a fact told before it goes first ("She replaced Jan Ruys, who had been curator since
-    2004": Jan Ruys's curatorship, then hers). An undated fact keeps to the start last stated
-    before it in its text."""
+    """Learn order, except that within one learn call (a text, or the texts of a batch) a fact
+    whose sentence states an earlier start than a fact told before it goes first ("She replaced
+    Jan Ruys, who had been curator since 2004": Jan Ruys's curatorship, then hers). An undated
+    fact keeps to the start last stated before it in its call."""
     ordered = sorted(entries, key=lambda e: e.key)
-    running: dict[tuple[float, int], float] = {}
+    running: dict[float, float] = {}
     at: dict[str, float] = {}
-    for e in ordered:
-        text = (e.key[0], e.key[1])
-        at[e.fact] = starts.get(e.fact) or running.get(text, float("-inf"))
-        running[text] = at[e.fact]
-    return sorted(ordered, key=lambda e: (e.key[0], e.key[1], at[e.fact], e.key[2], e.key[3]))
+    for e in ordered:  # the texts of one learn call were told together: their stated starts order them
+        call = e.key[0]
+        at[e.fact] = starts.get(e.fact) or running.get(call, float("-inf"))
+        running[call] = at[e.fact]
+    return sorted(ordered, key=lambda e: (e.key[0], at[e.fact], e.key[1], e.key[2], e.key[3]))
 
 
 def timeline(entries: list[Entry], concepts: dict[str, Concept]) -> list[Entry]:

@@ -208,3 +208,35 @@ def test_a_paragraph_with_a_pronoun_retiring_and_its_kin_listed(reasoner: Reason
     assert then.answer == "Rasmus Dahl"
     assert ("marte", "of:daughter", "rasmus dahl") in told(
         "Rasmus Dahl is the director of the Kestrel Gallery. His daughters are Ingrid and Marte.")
+
+
+def test_facts_of_one_batch_told_out_of_order_follow_their_dates(reasoner: Reasoner) -> None:
+    reasoner.learn_batch(["In the summer of 2017, Mona Quist moved to Ravnsby.",
+                          "Early in 2016, Mona Quist lived in Ulvik."])
+    assert reasoner.ask("Where does Mona Quist live?").answer == "Ravnsby"
+    assert reasoner.ask("Where did Mona Quist live?", as_of=parse_as_of("2016-09-01")).answer == "Ulvik"
+
+
+@pytest.mark.parametrize(
+    "leaving",
+    [
+        "After leaving Granite Labs in 2019, Tuva Lie joined Orca Systems.",
+        "Tuva Lie stopped working at Granite Labs in 2019 and joined Orca Systems.",
+    ],
+)
+def test_after_leaving_a_job_the_next_one(reasoner: Reasoner, leaving: str) -> None:
+    reasoner.learn("Tuva Lie works at Granite Labs.")
+    reasoner.learn(leaving)
+    assert reasoner.ask("Where does Tuva Lie work?").answer == "Orca Systems"
+
+
+def test_a_post_handed_over_to_someone(reasoner: Reasoner) -> None:
+    reasoner.learn("Ansgar Wolff is the principal of Linden Academy. He handed over to Ida Kern in 2020.")
+    assert reasoner.ask("Who is the principal of Linden Academy?").answer == "Ida Kern"
+
+
+def test_kin_of_two_parents_and_kin_in_an_apposition() -> None:
+    got = told("Elin and Tor Vik have three children: Mia, Sara and Ben.")
+    assert {("ben", "of:child", "elin vik"), ("ben", "of:child", "tor vik")} <= got
+    got = told("Runa Moe's brothers, Erik and Kjell, live in Bodø.")
+    assert {("erik", "of:brother", "runa moe"), ("kjell", "live", "bodø")} <= got
