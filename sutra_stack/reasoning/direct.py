@@ -6,12 +6,16 @@ marked as a lead (explain.direct_answer gives it at most 0.45 confidence).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
+from sutra_stack.reasoning.asked_kind import PERSON, TIME, of_kind
 from sutra_stack.reasoning.questions import Frame, topic_words
 from sutra_stack.reasoning.text import STOPWORDS, content_words, words
 from sutra_stack.storage.model import Concept, SearchHit
 
+# words of asking itself, not of what is asked ("where can I find X", "what is X called")
+_ASKING = frozenset({"find", "get", "see", "tell", "know", "say", "called", "named", "happen", "happened"})
 MIN_RELEVANCE = 0.5  # share of the question's topic words a direct match must hold
 STRONG_RELEVANCE = 0.75  # ... when it does not name the question's subject
 
@@ -40,12 +44,14 @@ def relevance_of(frame: Frame, question: str) -> Callable[[str], float]:
     # what the question asks beyond whom it names ("old" in "how old is Pepper"): a lead naming them must mention
     # some of it (a yes/no question's lead may say what the thing is instead)
     named = need if need is not None else {w.lower() for w in words(question)[1:] if w[:1].isupper()}
-    asked = [w[:4] for w in words_only if w not in named] if frame.other is None and named else []
+    asked = [w[:4] for w in words_only if w not in named and w not in _ASKING] if frame.other is None and named else []
     if need is None and named:  # no relation recognised: whom the question names is what a lead must name
         need = named
 
+    says = _says_kind(question, frame, named)
+
     def relevance(content: str) -> float:
-        if not topic:
+        if not topic or (says is not None and not says(content)):
             return 0.0
         if stems and not any(st in content.lower() for st in stems):
             return 0.0
@@ -65,6 +71,31 @@ def relevance_of(frame: Frame, question: str) -> Callable[[str], float]:
         return share
 
     return relevance
+
+
+_PLACE_PHRASE = re.compile(r"\b(?:in|at|on|near|outside|inside|beside|from|to|into|under|above)\s+"
+                           r"(?:the\s+|a\s+|an\s+)?[\w\-]", re.I)
+
+
+def _says_kind(question: str, frame: Frame, named: set[str]) -> Callable[[str], bool] | None:
+    """For "when", "who" and "where" questions (not yes/no): whether a content, its named subject left out,
+    holds a time, a person or a place phrase at all ("Kolby Hospital was founded in 1950" is no lead for
+    who founded it, "Pepper is a dog owned by Lise Aune" none for where Pepper is)."""
+    word = question.split(maxsplit=1)[0].lower() if question.split() else ""
+    if frame.other is not None or word not in ("when", "who", "whom", "where"):
+        return None
+    subject = re.compile(r"\b(?:" + "|".join(re.escape(w) for w in sorted(named, key=len, reverse=True)) + r")\b",
+                         re.I) if named else None
+
+    def says(content: str) -> bool:
+        rest = subject.sub(" ", content) if subject is not None else content
+        if word == "when":
+            return of_kind(TIME, rest)
+        if word == "where":
+            return bool(_PLACE_PHRASE.search(rest))
+        return of_kind(PERSON, " ".join(rest.split()[1:]) or "-")  # a sentence's first word is capitalised anyway
+
+    return says
 
 
 def best_direct(relevant: list[tuple[SearchHit, float]],

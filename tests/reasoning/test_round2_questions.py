@@ -156,3 +156,11 @@ def test_a_thing_asked_by_its_kind_alone_is_no_no_from_another_owner(reasoner: R
     reasoner.learn_batch(["Rolf Aune owns a boat.", "Kjersti Moe owns a boat called the Tern."])
     a = reasoner.ask("Does Rolf Aune own a boat?")
     assert not a.answer.lower().startswith("no")
+
+
+def test_a_lead_must_hold_the_kind_of_answer_the_question_word_asks(reasoner: Reasoner) -> None:
+    reasoner.learn_batch(["Dunby Infirmary was founded in 1911.", "Biscuit is a cat owned by Nora Quist.",
+                          "The Harbour Regatta is held every August.", "Our spare key is kept under the doormat."])
+    for q in ("Who founded Dunby Infirmary?", "Where is Biscuit?", "Where is the Harbour Regatta held?"):
+        assert reasoner.ask(q).kind == "none", q
+    assert "doormat" in reasoner.ask("Where can I find the spare key?").answer
