@@ -147,6 +147,7 @@ _TURNED_INTO = re.compile(
     rf"^(?P<x>.+?)\s+(?:was|has\s+been|had\s+been)\s+(?:turned|converted|made|transformed|changed|remade)\s+into\s+"
     rf"(?P<k>(?:an?|the)\s+[^,]+?)(?P<tail>(?:\s+{_WHEN})?){_END}"
 )
+_OWN_VERBS = re.compile(r" (?:bought|owns|owned|inherited|acquired|rents|rented|built|restored|renovated|purchased) ")
 _NOT_THINGS = wordset("share shares stake stakes part half lot interest")
 _WORDS = re.compile(
     r",\s|\s(?:left|quit|sold|bought|owns|owned|inherited|acquired|rents|rented|built|restored|renovated|purchased|resigned|fired|dismissed|sacked|laid|let|over|and|part|turned|converted|made|transformed|"
@@ -226,13 +227,13 @@ def reword(s: str) -> list[str] | None:
             return [cap(f"{rest}.")]
         if m := _LATER.match(s):
             return [cap(m["rest"])]
-        if m := _SEASON.match(s):
+        if (" of " in s[:40] or s[:5] in ("Early", "Late ")) and (m := _SEASON.match(s)):
             return [f"In {m['d'] or m['d2']} {m['rest'] or m['rest2']}."]
-        if m := _AFTER_LEAVING.match(s):
+        if s.startswith("After ") and (m := _AFTER_LEAVING.match(s)):
             when = m["d"] or "recently"
             return [cap(f"{m['x']} worked at {m['a']} until {when}."),
                     cap(f"{'In ' + m['d'] + ' ' if m['d'] else ''}{m['x']} {m['rest']}.")]
-        if m := _KIN_APPOS.match(s):
+        if "s " in s and (m := _KIN_APPOS.match(s)):
             return _kin(m) + [cap(f"{n} {m['rest']}.") for n in _names(m["list"])]
     low = s.lower()
     if (" left " in low or " quit " in low or " from " in low) and (m := _LEFT.match(s)):
@@ -248,7 +249,7 @@ def reword(s: str) -> list[str] | None:
     if " sold " in low and " to " not in low and (m := _SOLD.match(s)):  # no buyer named: no longer hers
         when = (m["lead"].strip(" ,") or m["tail"]).strip()
         return [s, cap(f"{m['x']} owned {m['y']} until {_until(when)}.")]
-    if (m := _OWNED_AT.match(s)) and m["t"].split()[-1] not in _NOT_THINGS:
+    if _OWN_VERBS.search(low) and (m := _OWNED_AT.match(s)) and m["t"].split()[-1] not in _NOT_THINGS:
         return [s, cap(f"The {m['t']} is {m['p']} {m['at']}.")]
     if " over to " in low and (m := _HANDED_OVER.match(s)):
         x = _OBJECT.get(m["x"].lower(), m["x"])
