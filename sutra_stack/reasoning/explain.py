@@ -22,6 +22,7 @@ from sutra_stack.storage.model import Concept, GraphPath, SearchHit
 LONE_OUTLIER = 0.8  # factor for an answer with one path when a rival has several
 LIST_SHARE = 0.5  # other answers listed with the best when their confidence reaches this share of it
 MAX_LISTED = 5
+SEXED_LIST_SHARE = 0.8  # "who are X's sons": a child of unknown sex (its path at kinship.SEX_UNKNOWN) stays out
 DIRECT_BASE, DIRECT_SPAN = 0.25, 0.2  # a direct match's confidence: 0.25 + 0.2 × relevance (<= 0.45)
 
 Voted = tuple[GraphPath, list[str], bool]  # (path, facts on it, went through a learned-later hop)
@@ -145,8 +146,9 @@ def build_answer(question: str, frame: Frame, good: list[Voted], concepts: dict[
         def hops(a: str) -> int:
             return min(len(v[1]) for v in by_answer[a])
 
-        kin = all(is_kin(f) for f in frame.families) and asked_sex(frame.families) is None
-        share = 0.0 if kin else LIST_SHARE  # "children", "siblings": all of them told, however often
+        kin = all(is_kin(f) for f in frame.families)
+        # "children", "siblings": all of them told, however often; "sons": not one whose sex is not told
+        share = (0.0 if asked_sex(frame.families) is None else SEXED_LIST_SHARE) if kin else LIST_SHARE
         listed += [a for a in ranked[1:] if final[a] >= share * final[winner] and hops(a) == hops(winner)]
         listed = listed[:MAX_LISTED]
         if len(listed) > 1:  # several right answers together: their joint share of the support counts

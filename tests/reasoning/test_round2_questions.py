@@ -105,7 +105,8 @@ def test_all_the_children_told_and_how_many(reasoner: Reasoner) -> None:
                           "Bram Voet has four children."])
     listed = reasoner.ask("Who are Hedda Lunde's children?").answer
     assert all(n in listed for n in ("Aksel Lunde", "Maja Lunde", "Odin Lunde"))
-    assert "Maja" not in reasoner.ask("Who are Hedda Lunde's sons?").answer  # told to be a daughter
+    sons = reasoner.ask("Who are Hedda Lunde's sons?").answer
+    assert "Odin Lunde" in sons and "Maja" not in sons and "Aksel" not in sons  # a daughter; one of no sex told
     assert reasoner.ask("How many children does Hedda Lunde have?").answer.startswith("3")
     a = reasoner.ask("How many children does Bram Voet have?")
     assert a.answer.startswith("4") and a.confidence >= 0.5
