@@ -8,10 +8,10 @@ associations it finds. Rules are tried in order; the first that matches a clause
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sutra_stack.reasoning.gate import Gated, gated, mask_of
-from sutra_stack.reasoning.predicates import MULTI_VALUED, Relation, verb_lemma
+from sutra_stack.reasoning.predicates import MULTI_VALUED, OWN, Relation, verb_lemma
 from sutra_stack.reasoning.text import content_words, make_entity, split_clauses, strip_end
 from sutra_stack.reasoning.timeline import asserted, without_dates
 
@@ -233,6 +233,11 @@ def coordinated(clause: str) -> list[str]:
     return [f"{m['s']} {m['a']}", f"{m['s']} {m['b']}"]
 
 
+def _owner_owns(r: Relation) -> Relation:
+    """ "X is the owner of Y" is X owns Y (the relation the ownership questions ask for)."""
+    return replace(r, family=OWN) if r.family == "of:owner" else r
+
+
 def relations_in_sentence(sentence: str) -> list[Relation]:
     """Relations stated by a sentence: each clause's own, plus "X, then Y" sequences."""
     clauses = split_clauses(sentence)
@@ -242,7 +247,7 @@ def relations_in_sentence(sentence: str) -> list[Relation]:
         if i and named and _NO_SUBJECT.match(c):  # "X studied in Tarrin and later | worked there": X worked
             c = f"{named.group(0)} {c}"
         for part in coordinated(c):
-            out.extend(relations_in_clause(part))
+            out.extend(_owner_owns(r) for r in relations_in_clause(part))
     for a, b in zip(clauses, clauses[1:], strict=False):
         ea, eb = make_entity(a), make_entity(b)
         if ea and eb and ea.key != eb.key:

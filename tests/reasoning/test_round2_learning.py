@@ -240,3 +240,10 @@ def test_kin_of_two_parents_and_kin_in_an_apposition() -> None:
     assert {("ben", "of:child", "elin vik"), ("ben", "of:child", "tor vik")} <= got
     got = told("Runa Moe's brothers, Erik and Kjell, live in Bodø.")
     assert {("erik", "of:brother", "runa moe"), ("kjell", "live", "bodø")} <= got
+
+
+def test_the_owner_of_a_thing_owns_it_and_a_later_owner_replaces_them(reasoner: Reasoner) -> None:
+    reasoner.learn("Émile Çelik is the owner of the Café Ñandú.")
+    assert reasoner.ask("Who owns the Café Ñandú?").answer == "Émile Çelik"
+    reasoner.learn("In 2022 Émile Çelik sold the Café Ñandú to Joëlle Brønn.")
+    assert reasoner.ask("Who is the owner of the Café Ñandú?").answer == "Joëlle Brønn"
