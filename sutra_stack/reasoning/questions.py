@@ -20,6 +20,7 @@ from sutra_stack.reasoning.predicates import (
     WORK,
     WORKPLACE_VERBS,
     is_kin,
+    is_role,
     kin_families,
     noun_family,
     slot_key,
@@ -263,6 +264,10 @@ def _kin_yes_no(q: str) -> Frame | None:
     kinship does not change, so a yes needs no 'now')."""
     for rx in _KIN_YES_NO:
         m = rx.match(q)
+        if m and "x" in m.groupdict() and is_role(fam := noun_family(m["n"])):  # "Is X (still) the chair of Y?"
+            x, y = make_entity(m["x"]), make_entity(m["y"])
+            if x and y:
+                return Frame(frozenset({fam}), FORWARD, x, y, chain=False)
         if m and is_kin(fam := noun_family(m["n"])):
             names = m["xy"].split() if "xy" in m.groupdict() else []
             if names and len(names) % 2:

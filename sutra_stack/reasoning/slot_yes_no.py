@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable
 
 from sutra_stack.reasoning.models import Answer
-from sutra_stack.reasoning.predicates import LIVE, OWN, WORK
+from sutra_stack.reasoning.predicates import LIVE, OWN, WORK, is_role
 from sutra_stack.reasoning.questions import Frame
 from sutra_stack.reasoning.text import make_entity
 from sutra_stack.reasoning.timeline import asserted
@@ -33,7 +33,7 @@ _VERB = {LIVE: ("lives in", "lived in"), WORK: ("works at", "worked at"), OWN: (
 
 def settles(frame: Frame) -> bool:
     return frame.yes_no and frame.families is not None and len(frame.families) == 1 \
-        and next(iter(frame.families)) in SLOT_YES_NO
+        and ((f := next(iter(frame.families))) in SLOT_YES_NO or is_role(f))
 
 
 def _same(shown: str, key: str) -> bool:
@@ -64,20 +64,23 @@ def answer(question: str, frame: Frame, ever: Answer | None, hits: list[SearchHi
     fam = next(iter(frame.families))
     x, y = frame.known, frame.other
     past = bool(_PAST.match(question))
-    now_verb, past_verb = _VERB[fam]
+    role = fam[3:] if is_role(fam) else None  # "Is X still the chair of Y?": who holds it now
+    now_verb, past_verb = _VERB[fam] if role is None else (f"is the {role} of", f"was the {role} of")
     plan = _not_asserted_about(hits, x.display.lower(), y.display.lower())
     if not past:
-        current = ask(_OPEN_QUESTION[fam].format(x=x.display, y=y.display))
+        asked = f"Who is the {role} of {y.display}?" if role else _OPEN_QUESTION[fam].format(x=x.display, y=y.display)
+        current = ask(asked)
         value = current.answer if current.kind == "path" and current.confidence >= 0.5 else None
+        by_thing = fam == OWN or role is not None  # the value asked is the holder: compared with X
         if value is not None:
-            who_has = value if fam == OWN else None
-            if _same(value, x.key if fam == OWN else y.key):
+            who_has = value if by_thing else None
+            if _same(value, x.key if by_thing else y.key):
                 text = f"Yes: {x.display} {now_verb} {y.display}."
                 return Answer(question, text, current.confidence, "path", current.paths, text + " "
                               + current.explanation, current.answer_concept_id, current.supporting_facts)
             if re.search(rf"\b(?:a|an|any|some)\s+{re.escape(y.display)}\b", question, re.I):
                 return None  # "Does X own a boat?": another's boat being someone's says nothing of X
-            if fam != OWN:  # "Does X live in Norway?" after "X lives in Bergen", "Bergen is a city in Norway"
+            if not by_thing:  # "Does X live in Norway?" after "X lives in Bergen", "Bergen is a city in Norway"
                 within = ask(f"Where is {value} located ultimately?")
                 if within.kind == "path" and any(_same(st.content, y.key) for p in within.paths for st in p.steps):
                     text = f"Yes: {x.display} {now_verb} {value}, which is in {y.display}."
@@ -87,14 +90,15 @@ def answer(question: str, frame: Frame, ever: Answer | None, hits: list[SearchHi
                                   current.supporting_facts + within.supporting_facts)
                 if _holds_places(hits, y.display, x.display):
                     return None  # a place others are in: the current value may lie in it without a fact saying so
-            now = f"{who_has} owns {y.display}" if who_has else f"{x.display} {now_verb} {value}"
+            now = (f"{who_has} is the {role} of {y.display}" if role and who_has else f"{who_has} owns {y.display}"
+                   if who_has else f"{x.display} {now_verb} {value}")
             note = f" ({plan.content})" if plan is not None else ""
             text = f"No: {now}{note}."
             return Answer(question, text, round(current.confidence * NO_FROM_PATH, 4), "path", current.paths,
                           f"{text} The current value of the slot is another one: " + current.explanation,
                           current.answer_concept_id, current.supporting_facts)
         if ever is not None and ever.kind == "path":
-            text = f"No: {x.display} {past_verb} {y.display}, but no longer does."
+            text = f"No: {x.display} {past_verb} {y.display}, but no longer {'is' if role else 'does'}."
             return Answer(question, text, NO_FROM_END, "path", ever.paths,
                           f"{text} The fact is over or replaced by a later one.", ever.answer_concept_id,
                           ever.supporting_facts)
