@@ -32,7 +32,7 @@ from __future__ import annotations
 import re
 
 from sutra_stack.reasoning.backrefs import cap
-from sutra_stack.reasoning.reword import reword
+from sutra_stack.reasoning.reword import fronted_rest, reword
 from sutra_stack.reasoning.timeline import DATE, asserted, without_dates
 
 MAX_RESTATED = 6  # sentences one sentence may become (a bound on the work per sentence)
@@ -287,7 +287,7 @@ def _restated(s: str, low: str) -> list[str] | None:
     if " from " in low and (m := _RETIRED_FROM.match(s)):
         date = _date(m["lead"], m["tail"])
         return [s, _ended(m["x"], "worked at " + m["o"], date)]
-    return None
+    return fronted_rest(s)
 
 
 # "has been living in Mossby", "was working at the foundry": the plain verb the clause readers know

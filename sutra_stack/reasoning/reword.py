@@ -208,6 +208,26 @@ def _kin(m: re.Match[str]) -> list[str]:
     return out
 
 
+# a fronted phrase no other restatement read ("For twenty years, X lived in A", "As a young man, X …")
+_ANY_LEAD = re.compile(
+    r"^(?:For|At|Like|Unlike|As|Shortly|Soon|Throughout|Over|During|In|On|By|Within|Around|Following|Back|Then|"
+    r"Meanwhile|Eventually|Nowadays|Today|Later|Afterwards|Early|Late|Once|Finally|Ultimately|Recently|Previously)"
+    rf"\b(?:\s+[\w'\-]+){{0,6}},\s+(?P<rest>(?:{_PERSON}|(?:[Tt]he|[Hh]e|[Ss]he|[Tt]hey)\b[^,]*?)\s+[a-z][^,]*?){_END}"
+)
+
+
+_A_DATE = re.compile(rf"(?i:{DATE})")
+
+
+def fronted_rest(s: str) -> list[str] | None:
+    """The sentence without a fronted phrase that states no fact of its own, or None."""
+    m = _ANY_LEAD.match(s) if ", " in s[:60] else None
+    if m is None:
+        return None
+    d = _A_DATE.search(s, 0, m.start("rest"))  # "Back in 2010, …": that year
+    return [f"In {d.group(0)} {m['rest']}." if d else cap(m["rest"]) + "."]
+
+
 def reword(s: str) -> list[str] | None:
     """The simple sentences `s` states, or None when no shape here fits."""
     if _WORDS.search(s) is None:

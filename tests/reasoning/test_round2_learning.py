@@ -247,3 +247,23 @@ def test_the_owner_of_a_thing_owns_it_and_a_later_owner_replaces_them(reasoner: 
     assert reasoner.ask("Who owns the Café Ñandú?").answer == "Émile Çelik"
     reasoner.learn("In 2022 Émile Çelik sold the Café Ñandú to Joëlle Brønn.")
     assert reasoner.ask("Who is the owner of the Café Ñandú?").answer == "Joëlle Brønn"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("For twenty years, Arne Dahl lived in Moss.", ("arne dahl", "live", "moss")),
+        ("As a young man, Olav Rønning worked at Sel Mills.", ("olav rønning", "work", "sel mill")),
+        ("Shortly after the wedding, Olav Rønning moved to Voss.", ("olav rønning", "live", "voss")),
+        ("In those days, the Lark Inn was owned by Jens Berg.", ("jens berg", "own", "lark inn")),
+    ],
+)
+def test_a_fronted_phrase_that_states_nothing_keeps_the_fact(text: str, expected: tuple[str, str, str]) -> None:
+    assert expected in told(text)
+
+
+def test_a_fronted_phrase_with_a_year_keeps_the_year(reasoner: Reasoner) -> None:
+    reasoner.learn_batch(["In March 2015, Oskar Brandt relocated to Tarvik.",
+                          "Back in 2010, Oskar Brandt lived in Elmsby."])
+    assert reasoner.ask("Where does Oskar Brandt live?").answer == "Tarvik"
+    assert reasoner.ask("Where did Oskar Brandt live?", as_of=parse_as_of("2012-06-01")).answer == "Elmsby"
