@@ -169,7 +169,8 @@ _SUCCESSION = re.compile(r" (?:succeeded|replaced|succeeds|replaces) ")
 _MARKERS = re.compile(
     r",\s|\s(?:from|left|succeeded|replaced|succeeds|replaces|as|longer|and|before|used|when|quit|fired|dismissed|"
     r"sacked|over|part|into|sold|bought|owns|owned|inherited|acquired|rents|rented|built|restored|renovated|"
-    r"purchased)\s",
+    r"purchased|region|province|county|district|canton|municipality|parish|borough|prefecture|territory|suburb|"
+    r"village|town|city|island)\s",
     re.I,
 )
 

@@ -141,7 +141,13 @@ _KIN_OF_ARE = re.compile(
     rf"^The\s+(?:two\s+|three\s+|four\s+|five\s+)?(?P<k>{_KIN})\s+of\s+(?P<x>{_PERSON})\s+(?:are|were)\s+{_LIST}{_END}"
 )
 _PART_OF = re.compile(
-    rf"^(?P<a>(?:The\s+)?{_NAME})\s+(?:is|was|forms)\s+(?:a\s+)?part\s+of\s+(?P<e>(?:the\s+)?{_NAME}){_END}"
+    rf"^(?P<a>(?:The\s+)?{_NAME})\s+(?:is|was|forms|form|are)\s+(?:a\s+)?part\s+of\s+(?P<e>{_ORG}){_END}"
+)
+# "Calder is a region of Westmarch": a place of that kind, in Westmarch (not "the capital of")
+_CLASS_OF = re.compile(
+    rf"^(?P<a>(?:The\s+)?{_NAME})\s+(?:is|was)\s+(?:a|an|the)\s+(?:(?:small|large|rural|remote|northern|southern|"
+    r"eastern|western|coastal|mountainous|historic|former)\s+)?(?P<k>region|province|county|district|state|canton|"
+    rf"municipality|parish|borough|prefecture|territory|island|suburb|village|town|city|part)\s+of\s+(?P<e>{_ORG}){_END}"
 )
 _TURNED_INTO = re.compile(
     rf"^(?P<x>.+?)\s+(?:was|has\s+been|had\s+been)\s+(?:turned|converted|made|transformed|changed|remade)\s+into\s+"
@@ -150,8 +156,10 @@ _TURNED_INTO = re.compile(
 _OWN_VERBS = re.compile(r" (?:bought|owns|owned|inherited|acquired|rents|rented|built|restored|renovated|purchased) ")
 _NOT_THINGS = wordset("share shares stake stakes part half lot interest")
 _WORDS = re.compile(
-    r",\s|\s(?:left|quit|sold|bought|owns|owned|inherited|acquired|rents|rented|built|restored|renovated|purchased|resigned|fired|dismissed|sacked|laid|let|over|and|part|turned|converted|made|transformed|"
-    r"changed|remade)\s",
+    r",\s|\s(?:left|quit|sold|bought|owns|owned|inherited|acquired|rents|rented|built|restored|renovated|purchased|"
+    r"resigned|fired|dismissed|sacked|laid|let|over|and|part|turned|converted|made|transformed|"
+    r"changed|remade|region|province|county|district|canton|municipality|parish|borough|prefecture|territory|suburb|"
+    r"village|town|city|island)\s",
     re.I,
 )
 
@@ -283,6 +291,9 @@ def reword(s: str) -> list[str] | None:
         return _kin(m)
     if " part of " in low and (m := _PART_OF.match(s)):
         return [s, f"{m['a']} is located in {m['e']}."]
+    if " of " in low and (m := _CLASS_OF.match(s)):
+        kind = [] if m["k"] == "part" else [f"{m['a']} is a {m['k']}."]
+        return [*kind, f"{m['a']} is located in {m['e']}."]
     if " into " in low and (m := _TURNED_INTO.match(s)):
         return [cap(f"{m['x']} became {m['k']}{m['tail']}.")]
     return None

@@ -267,3 +267,14 @@ def test_a_fronted_phrase_with_a_year_keeps_the_year(reasoner: Reasoner) -> None
                           "Back in 2010, Oskar Brandt lived in Elmsby."])
     assert reasoner.ask("Where does Oskar Brandt live?").answer == "Tarvik"
     assert reasoner.ask("Where did Oskar Brandt live?", as_of=parse_as_of("2012-06-01")).answer == "Elmsby"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Calder is a region of Westmarch.", {("calder", "located", "westmarch"), ("calder", "isa", "region")}),
+        ("Fenmark forms part of the Kingdom of Osric.", {("fenmark", "located", "osric")}),
+    ],
+)
+def test_a_place_of_a_kind_of_another_is_in_it(text: str, expected: set[tuple[str, str, str]]) -> None:
+    assert expected <= told(text)
