@@ -36,7 +36,8 @@ _NOUN = r"(?P<n>[a-z][a-z\-]*(?:\s+[a-z][a-z\-]*){0,3}?)"
 _FIXED_NOUNS = wordset(
     "cause causes effect effects result results consequence consequences outcome outcomes reason reasons "
     "origin origins source sources part parts component components ingredient ingredients member members "
-    "piece pieces meaning kind type sort example form name word term opposite job occupation profession trade"
+    "piece pieces meaning kind type sort example form name word term opposite job occupation profession trade "
+    "birthday date"
 )
 _BIG_PLACES = wordset(
     "country county province state region canton kingdom republic nation territory district shire "
@@ -109,7 +110,11 @@ _WHEN_DO_IT = re.compile(
     r"build|start|set\s+up|close|sell|buy|publish|release)\s+(?:the|her|his|their|its|a|an)\s+(?P<y>.+)$",
     re.I,
 )
-_BIRTHDAY = re.compile(rf"^what\s+{_BE}\s+{_X}['\u2019]s?\s+(?:birthday|date\s+of\s+birth|birth\s+date)$", re.I)
+# "When is the Quill Festival?": a named event (a name, no trailing word: "when is the report due" is not one)
+_WHEN_IS = re.compile(r"^(?i:when|(?:in|on)\s+what\s+(?:month|day)|what\s+month)\s+(?i:is|are|was|were)\s+"
+                      r"(?P<x>(?:[Tt]he\s+)?[A-Z][\w'\-]*(?:\s+(?:of\s+)?[A-Z][\w'\-]*)*)$")
+_BIRTHDAY = re.compile(rf"^(?:what|when)\s+{_BE}\s+{_X}['\u2019]s?\s+(?:birthday|date\s+of\s+birth|birth\s+date)$",
+                       re.I)
 _WHERE_BORN = re.compile(rf"^where\s+{_BE}\s+{_X}\s+born$", re.I)
 _WHERE_HELD = re.compile(
     rf"^where\s+(?:{_BE}\s+(?P<x>.+?)\s+(?:held|hosted|kept|stored|staged)|{_AUX}\s+(?P<y>.+?)\s+"
@@ -249,6 +254,9 @@ def open_frame(q: str) -> OpenFrame | None:
     m = _BIRTHDAY.match(q)
     if m and (x := make_entity(m["x"])):
         return OpenFrame({"when:born"}, FORWARD, x)
+    m = _WHEN_IS.match(q)
+    if m and (x := make_entity(m["x"])):  # "When is the Quill Festival?": when it happens
+        return OpenFrame({"when:happen"}, FORWARD, x)
     m = _WHERE_BORN.match(q)
     if m and (x := make_entity(m["x"])):
         return OpenFrame({BORN}, FORWARD, x)
