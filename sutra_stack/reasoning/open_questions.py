@@ -36,8 +36,7 @@ _NOUN = r"(?P<n>[a-z][a-z\-]*(?:\s+[a-z][a-z\-]*){0,3}?)"
 _FIXED_NOUNS = wordset(
     "cause causes effect effects result results consequence consequences outcome outcomes reason reasons "
     "origin origins source sources part parts component components ingredient ingredients member members "
-    "piece pieces meaning kind type sort example form name word term opposite job occupation profession trade "
-    "birthday date"
+    "piece pieces meaning kind type sort example form name word term opposite job occupation profession trade"
 )
 _BIG_PLACES = wordset(
     "country county province state region canton kingdom republic nation territory district shire "
@@ -113,8 +112,7 @@ _WHEN_DO_IT = re.compile(
 # "When is the Quill Festival?": a named event (a name, no trailing word: "when is the report due" is not one)
 _WHEN_IS = re.compile(r"^(?i:when|(?:in|on)\s+what\s+(?:month|day)|what\s+month)\s+(?i:is|are|was|were)\s+"
                       r"(?P<x>(?:[Tt]he\s+)?[A-Z][\w'\-]*(?:\s+(?:of\s+)?[A-Z][\w'\-]*)*)$")
-_BIRTHDAY = re.compile(rf"^(?:what|when)\s+{_BE}\s+{_X}['\u2019]s?\s+(?:birthday|date\s+of\s+birth|birth\s+date)$",
-                       re.I)
+_BIRTHDAY = re.compile(rf"^what\s+{_BE}\s+{_X}['\u2019]s?\s+(?:birthday|date\s+of\s+birth|birth\s+date)$", re.I)
 _WHERE_BORN = re.compile(rf"^where\s+{_BE}\s+{_X}\s+born$", re.I)
 _WHERE_HELD = re.compile(
     rf"^where\s+(?:{_BE}\s+(?P<x>.+?)\s+(?:held|hosted|kept|stored|staged)|{_AUX}\s+(?P<y>.+?)\s+"

@@ -182,8 +182,6 @@ def test_the_start_of_a_role_and_no_start_for_a_fact_that_ended_or_a_date_of_som
 
 
 def test_when_an_event_is(reasoner: Reasoner) -> None:
-    reasoner.learn_batch(["The Lamb Fair takes place in Orrby every September.", "Signe Hald was born on 2 June 1961."])
+    reasoner.learn_batch(["The Lamb Fair takes place in Orrby every September."])
     assert reasoner.ask("When is the Lamb Fair?").answer == "September"
-    assert "1961" in reasoner.ask("When is Signe Hald's birthday?").answer
-    assert "1961" in reasoner.ask("What is Signe Hald's birthday?").answer
     assert reasoner.ask("When is the quarterly report due?").kind != "path"
