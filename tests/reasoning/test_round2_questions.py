@@ -18,8 +18,12 @@ def nothing(r: Reasoner, question: str) -> bool:
 
 
 def test_a_province_is_no_country(reasoner: Reasoner) -> None:
+    reasoner.learn_batch(["Pellby is a village in Orrow.", "Orrow is a province."])
+    assert nothing(reasoner, "In which country is Pellby?")  # the chain ends at a province
+    reasoner.learn_batch(["The mill at Stave is in Stave.", "Stave is in Kerrow.", "Kerrow is a county."])
+    assert nothing(reasoner, "In which country is the mill at Stave?")  # Stave lies inside the county
     reasoner.learn_batch(["Harlow Cross is a town in Dunreth.", "Dunreth is a province of Caldmoor."])
-    assert nothing(reasoner, "In which country is Harlow Cross?")
+    assert reasoner.ask("In which country is Harlow Cross?").answer == "Caldmoor"  # what the province is in
     assert reasoner.ask("Which province is Harlow Cross in?").answer == "Dunreth"
 
 
