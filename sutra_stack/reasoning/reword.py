@@ -23,12 +23,12 @@ from __future__ import annotations
 import re
 
 from sutra_stack.reasoning.backrefs import cap
-from sutra_stack.reasoning.text import UPPER, wordset
+from sutra_stack.reasoning.names import WORD, name
+from sutra_stack.reasoning.text import wordset
 from sutra_stack.reasoning.timeline import DATE
 
-_UP = rf"[{UPPER}]"  # a capital of a Latin script
-_NAMEW = rf"{_UP}[\w'\-]*"
-_NAME = rf"{_NAMEW}(?:\s+(?:(?:van|von|de|del|da|di|le|la)\s+)?{_NAMEW})*"
+_NAMEW = WORD
+_NAME = name(particles=True)
 _ORG = rf"(?:the\s+)?{_NAMEW}(?:\s+(?:of\s+(?:the\s+)?|&\s+)?{_NAMEW})*"
 _NOT_PERSON = (
     r"(?!(?:The|A|An|This|That|These|Those|It|Its|There|Then|In|On|At|If|When|While|After|Before|Since|By|During|"
@@ -88,12 +88,14 @@ ORG_WORDS = wordset(
 )
 _SUCCEEDED_BY = re.compile(
     rf"^{_LEAD}(?P<x>{_SUBJECT})\s+(?:has\s+)?(?P<v>retired|resigned|stepped\s+down|stood\s+down|left)"
-    rf"(?P<tail>(?:\s+{_WHEN})?)\s*,?\s+and\s+(?:was|has\s+been)\s+(?:succeeded|replaced)\s+by\s+(?P<y>{_PERSON})"
+    rf"(?P<role>\s+as\s+[^,]+?)?(?P<tail>(?:\s+{_WHEN})?)\s*,?\s+and\s+(?:was|has\s+been)\s+(?:succeeded|replaced)"
+    rf"\s+by\s+(?P<y>{_PERSON})"
     rf"(?P<tail2>(?:\s+{_WHEN})?){_END}"
 )
 _THEN_REPLACED = re.compile(
     rf"^{_LEAD}(?P<x>{_SUBJECT})\s+(?:has\s+)?(?P<v>retired|resigned|stepped\s+down|stood\s+down|left)"
-    rf"(?P<tail>(?:\s+{_WHEN})?)\s*,?\s+and\s+(?P<y>{_PERSON})\s+(?:replaced|succeeded|took\s+over\s+from)\s+"
+    rf"(?P<role>\s+as\s+[^,]+?)?(?P<tail>(?:\s+{_WHEN})?)\s*,?\s+and\s+(?P<y>{_PERSON})"
+    r"\s+(?:replaced|succeeded|took\s+over\s+from)\s+"
     rf"(?P<x2>him|her|them|{_PERSON})(?P<tail2>(?:\s+{_WHEN})?){_END}"
 )
 _SOLD = re.compile(
@@ -268,12 +270,14 @@ def reword(s: str) -> list[str] | None:
         return _left(m)
     if " by " in low and (m := _SUCCEEDED_BY.match(s)):
         when = m["tail"] or m["tail2"]
-        x = _OBJECT.get(m["x"].lower(), m["x"])
-        return [cap(f"{m['lead']}{m['x']} {m['v']}{when}."), cap(f"{m['lead']}{m['y']} succeeded {x}{when}.")]
+        x, role = _OBJECT.get(m["x"].lower(), m["x"]), m["role"] or ""
+        return [cap(f"{m['lead']}{m['x']} {m['v']}{role}{when}."),
+                cap(f"{m['lead']}{m['y']} succeeded {x}{role}{when}.")]
     if " and " in low and (m := _THEN_REPLACED.match(s)):
         when = m["tail"] or m["tail2"]
-        x2 = m["x2"] if m["x"].lower() in ("he", "she", "they") else m["x"]
-        return [cap(f"{m['lead']}{m['x']} {m['v']}{when}."), cap(f"{m['lead']}{m['y']} succeeded {x2}{when}.")]
+        x2, role = (m["x2"] if m["x"].lower() in ("he", "she", "they") else m["x"]), m["role"] or ""
+        return [cap(f"{m['lead']}{m['x']} {m['v']}{role}{when}."),
+                cap(f"{m['lead']}{m['y']} succeeded {x2}{role}{when}.")]
     if " sold " in low and " to " not in low and (m := _SOLD.match(s)):  # no buyer named: no longer hers
         when = (m["lead"].strip(" ,") or m["tail"]).strip()
         return [s, cap(f"{m['x']} owned {m['y']} until {_until(when)}.")]

@@ -278,3 +278,15 @@ def test_a_fronted_phrase_with_a_year_keeps_the_year(reasoner: Reasoner) -> None
 )
 def test_a_place_of_a_kind_of_another_is_in_it(text: str, expected: set[tuple[str, str, str]]) -> None:
     assert expected <= told(text)
+
+
+@pytest.mark.parametrize("ending", [
+    "Mirela Dobos stepped down as head librarian of the Kestrel Library in 2021, and Hugo Brandt replaced her.",
+    "Mirela Dobos resigned as head librarian of the Kestrel Library in 2021 and was succeeded by Hugo Brandt.",
+])
+def test_an_ending_that_names_the_post_and_its_successor_in_one_sentence(reasoner: Reasoner, ending: str) -> None:
+    reasoner.learn_batch(["Mirela Dobos is the head librarian of the Kestrel Library."])
+    reasoner.learn_batch([ending])
+    assert reasoner.ask("Who is the head librarian of the Kestrel Library?").answer == "Hugo Brandt"
+    earlier = reasoner.ask("Who was the head librarian of the Kestrel Library?", as_of=parse_as_of("2019-05-01"))
+    assert earlier.answer == "Mirela Dobos"
