@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 
+from sutra_stack.reasoning.names import ABBREVIATIONS, CAPITAL, UPPER, name
 from sutra_stack.reasoning.text import make_entity
 from sutra_stack.reasoning.timeline import DATE, MONTHS
 
@@ -23,22 +24,23 @@ THERE_FIRST = re.compile(  # "There she opened a bakery.": she opened a bakery i
 _BARE_ROLE = re.compile(
     r"\b(?P<v>(?:became|become|becomes|took\s+over\s+as|takes\s+over\s+as|(?:was|were|is|has\s+been|had\s+been)"
     r"(?:\s+(?:appointed|elected|named|made|formerly))?|(?:stepped|stood)\s+down\s+as|resigned\s+as|retired\s+as|"
-    r"succeeded\s+[A-ZÀ-ÖØ-ÞĀ-ɏ][\w'\-]*(?:\s+[A-ZÀ-ÖØ-ÞĀ-ɏ][\w'\-]*)*\s+as|served\s+as)\s+(?:the\s+|its\s+|new\s+)?)"
+    rf"succeeded\s+{name()}\s+as|served\s+as)\s+(?:the\s+|its\s+|new\s+)?)"
     r"(?P<n>[a-z]+)\b(?!\s+(?:of|at|for)\b|['\u2019])"
 )
 
 RETIRED = re.compile(
-    r"^(?P<x>[A-ZÀ-ÖØ-ÞĀ-ɏ][\w'\-]*(?:\s+[A-ZÀ-ÖØ-ÞĀ-ɏ][\w'\-]*)*)\s+(?:retired|resigned|stepped\s+down|stood\s+down|quit|was\s+(?:fired|dismissed|sacked|laid\s+off))"
+    rf"^(?P<x>{name()})\s+(?:retired|resigned|stepped\s+down|stood\s+down|quit|was\s+(?:fired|dismissed|sacked|laid\s+off))"
     r"(?P<tail>(?:\s+(?:in|on)\s+[\w ]*?\d{4})?)\s*[.!?]?$"
 )
 DATE_IN = re.compile(rf"((?i:{DATE}))")
 # "In 2019 Hélène Roux took over.": in the post last named (then "succeeded <its holder> as …")
 TOOK_OVER = re.compile(
     r"^(?P<lead>(?:(?:In|On|By|During)\s+[\w ]*?\d{4}\s*,?\s+)?)"
-    r"(?P<y>[A-ZÀ-ÖØ-ÞĀ-ɏ][\w'\-]*(?:\s+[A-ZÀ-ÖØ-ÞĀ-ɏ][\w'\-]*)*)"
+    rf"(?P<y>{name()})"
     r"\s+(?:took|takes|has\s+taken)\s+over(?P<tail>(?:\s+(?:in|on)\s+[\w ]*?\d{4})?)\s*[.!?]?$"
 )
-_FIRST_NAME = re.compile(r"(?<![\w'\-])(?P<f>[A-ZÀ-ÖØ-ÞĀ-ɏ][a-z]+)\b(?!\s+(?:[A-ZÀ-ÖØ-ÞĀ-ɏ]|\d))")  # not "May 2019"
+_FIRST_NAME = re.compile(rf"(?<![\w'\-])(?P<f>{CAPITAL}[a-z]+)\b(?!\.|\s+(?:[{UPPER}]|\d))")  # not "May 2019", "Dr."
+_TITLES = frozenset(f"{a}." for a in ABBREVIATIONS)
 
 
 def full_names(s: str, people: list[str]) -> str:
@@ -46,13 +48,16 @@ def full_names(s: str, people: list[str]) -> str:
     firsts: dict[str, set[str]] = {}
     for p in people:
         ws = p.split()
+        if ws and ws[0] in _TITLES:  # "Dr. Ana Ruiz": Ana
+            ws = ws[1:]
         if len(ws) >= 2 and ws[0][:1].isupper():
             firsts.setdefault(ws[0], set()).add(p)
 
     def full(m: re.Match[str]) -> str:
         names = firsts.get(m["f"], set()) if m["f"].lower() not in MONTHS else set()
         before = s[: m.start()].rstrip()
-        if len(names) != 1 or (before and before.split()[-1][:1].isupper() and not before.endswith((".", ","))):
+        last = before.split()[-1] if before else ""
+        if len(names) != 1 or (last[:1].isupper() and (last in _TITLES or not last.endswith((".", ",")))):
             return m.group(0)
         return next(iter(names))
 
@@ -74,7 +79,7 @@ def returned_to(s: str, lenders: dict[str, str]) -> str:
     return f"{m['x']} returned {m['y']} to {lenders[e.key]}{m['tail']}{m['end'] or '.'}"
 
 
-NAMED_THING = re.compile(r"^(?:[Tt]he\s+)?[A-ZÀ-ÖØ-ÞĀ-ɏ][\w'\-]*(?:\s+(?:of\s+)?[A-ZÀ-ÖØ-ÞĀ-ɏ][\w'\-]*)+$")
+NAMED_THING = re.compile(r"^(?:[Tt]he\s+)?" + name(more="+", joiner=r"(?:of\s+)?") + "$")
 
 
 def the_named(s: str, name: str) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 from sutra_stack.reasoning.gate import gated
+from sutra_stack.reasoning.names import CAPITAL, WORD, name
 from sutra_stack.reasoning.predicates import KIN_NOUNS, PLACE_CLASSES
 from sutra_stack.reasoning.text import wordset
 from sutra_stack.reasoning.timeline import DATE
@@ -43,7 +44,7 @@ PLACE_OBJECT_END = re.compile(
 )
 NEAR_NAME = re.compile(
     r"^(?:an?|the)\s+[a-z][\w\-]*(?:\s+[a-z][\w\-]*)?\s+(?:above|below|near|outside|overlooking|"
-    r"beside|by|off)\s+(?P<p>[A-ZÀ-ÖØ-ÞĀ-ɏ].*)$"
+    rf"beside|by|off)\s+(?P<p>{CAPITAL}.*)$"
 )
 NAMED = gated(
     r"^(?:(?:a|an|the|his|her|their|its|my|our)\s+)?(?P<n>.+?)\s+(?:called|named)\s+(?P<name>.+)$",
@@ -85,14 +86,14 @@ TRANSFER = gated(
     "sold gave handed donated passed bequeathed transferred sells gives donates", "to",
 )
 PASSED_TO = gated(  # "the farm passed to Erik Dahl in 2015": its new owner
-    r"^(?P<y>.+?)\s+(?:passed|passes)\s+(?:on\s+)?to\s+(?P<x>(?:his|her|their|[A-ZÀ-ÖØ-ÞĀ-ɏ]).+)$",
+    rf"^(?P<y>.+?)\s+(?:passed|passes)\s+(?:on\s+)?to\s+(?P<x>(?:his|her|their|{CAPITAL}).+)$",
     re.I,
     "passed passes",
     "to",
 )
 GIVE_NAMED = gated(  # "Hugo Marsh gave Tilda Kerr his bicycle": the one named first after the verb receives it
     r"^(?P<x>.+?)\s+(?:has\s+|had\s+)?(?P<v>sold|gave|handed|passed|lent|loaned|sells|gives|lends)\s+"
-    r"(?P<z>[A-ZÀ-ÖØ-ÞĀ-ɏ][\w'\-]*(?:\s+[A-ZÀ-ÖØ-ÞĀ-ɏ][\w'\-]*)+)\s+(?P<y>(?:his|her|their|its|the|a|an|my|our)\s+[a-z].*)$",
+    rf"(?P<z>{name(more='+')})\s+(?P<y>(?:his|her|their|its|the|a|an|my|our)\s+[a-z].*)$",
     0,
     "sold gave handed passed lent loaned sells gives lends",
 )
@@ -135,7 +136,7 @@ COPULA_OF = gated(
 )
 OF_IS = gated(rf"^(?:the\s+)?{NOUN}\s+of\s+(?P<y>.+?)\s+{BE}\s+(?P<x>.+)$", re.I, "of", "is are was were been")
 POSS_IS = gated(rf"^(?P<y>.+?)['\u2019]s?\s+{NOUN}\s+{BE}\s+(?P<x>.+)$", re.I, "is are was were been")
-IS_POSS = gated(rf"^(?P<x>.+?)\s+{BE}\s+(?P<y>[A-ZÀ-ÖØ-ÞĀ-ɏ][\w\- ]*?)['\u2019]s?\s+{NOUN}$", 0, "is are was were been")
+IS_POSS = gated(rf"^(?P<x>.+?)\s+{BE}\s+(?P<y>{CAPITAL}[\w\- ]*?)['\u2019]s?\s+{NOUN}$", 0, "is are was were been")
 CLASS_IN = gated(
     rf"^(?P<x>.+?)\s+{BE}\s+(?:a|an|the)\s+{NOUN}\s+(?P<p>in|on|near|at|outside|off)\s+"
     r"(?P<y>.+)$",
@@ -219,11 +220,11 @@ IS_FROM = gated(
     "is are was were comes come came hails hailed", "from",
 )
 TRANSITIVE = re.compile(
-    r"^(?P<x>[A-ZÀ-ÖØ-ÞĀ-ɏ][\w'\-]*(?:\s+[\w'\-]+){0,5}?)\s+(?:has\s+|had\s+)?(?P<v>[a-z]+(?:s|ed)|"
+    rf"^(?P<x>{WORD}(?:\s+[\w'\-]+){{0,5}}?)\s+(?:has\s+|had\s+)?(?P<v>[a-z]+(?:s|ed)|"
     r"wrote|built|led|ate|taught|ran|grew|sang|made|took|kept|won|met|became)\s+(?P<y>.+)$"
 )
 # "Wildfires destroy forests", "Termites eat wood": a kind of thing (one plural noun) doing something to another
-KINDS_DO = re.compile(r"^(?P<x>[A-ZÀ-ÖØ-ÞĀ-ɏ][a-z]{2,}s)\s+(?P<v>[a-z]{3,})\s+(?P<y>[a-z][a-z \-]*)$")
+KINDS_DO = re.compile(rf"^(?P<x>{CAPITAL}[a-z]{{2,}}s)\s+(?P<v>[a-z]{{3,}})\s+(?P<y>[a-z][a-z \-]*)$")
 NOT_KIND_VERBS = wordset(
     "are were have had can could may might must will would shall should do did not never also often usually "
     "always still only the and or but"
@@ -237,16 +238,16 @@ RECURRING = gated(
 WORKS_AT = gated(
     r"^(?P<x>.+?)\s+(?:(?:has|have|had)\s+)?(?:teaches|taught|cooks|cooked|works|worked|serves|served|lectures|"
     r"nurses|coaches|writes|wrote|flies|flew|drives|drove)\s+(?P<o>(?:[a-z]+\s+){0,3}?)(?:at|for)\s+"
-    r"(?P<y>[A-ZÀ-ÖØ-ÞĀ-ɏ].+)$",
+    rf"(?P<y>{CAPITAL}.+)$",
     0,
     "teaches taught cooks cooked works worked serves served lectures nurses coaches writes wrote flies "
     "flew drives drove",
     "at for",
 )
 VERB_OBJ_PLACE = gated(
-    r"^(?P<x>[A-ZÀ-ÖØ-ÞĀ-ɏ][\w'\-]*(?:\s+[A-ZÀ-ÖØ-ÞĀ-ɏ][\w'\-]*){0,4})\s+(?P<v>[a-z]+(?:s|ed)|taught|"
+    rf"^(?P<x>{name(more='{0,4}')})\s+(?P<v>[a-z]+(?:s|ed)|taught|"
     r"grew|ran|sang|wrote|built|made|met|won)\s+(?P<y>(?:the\s+|a\s+|an\s+)?[a-z][\w\-]*"
-    r"(?:\s+[a-z][\w\-]*){0,2}?)\s+(?P<p>in|at)\s+(?P<z>[A-ZÀ-ÖØ-ÞĀ-ɏ].*)$",
+    rf"(?:\s+[a-z][\w\-]*){{0,2}}?)\s+(?P<p>in|at)\s+(?P<z>{CAPITAL}.*)$",
     0,
     "in at",
 )
@@ -290,9 +291,10 @@ MARRIED = gated(
     re.I,
     "married marries wed",
 )
+_KIN_NAME = name(r"[\w\-]*")  # a name without its possessive
 APPOSITIVE = gated(
-    r"(?P<y>[A-ZÀ-ÖØ-ÞĀ-ɏ][\w\-]*(?:\s+[A-ZÀ-ÖØ-ÞĀ-ɏ][\w\-]*)*)['\u2019]s\s+(?:(?:older|younger|elder|big|little|twin|baby)\s+)?"
-    rf"(?P<n>{'|'.join(sorted(KIN_NOUNS))})\s+(?P<x>[A-ZÀ-ÖØ-ÞĀ-ɏ][\w\-]*(?:\s+[A-ZÀ-ÖØ-ÞĀ-ɏ][\w\-]*)*)",
+    rf"(?P<y>{_KIN_NAME})['\u2019]s\s+(?:(?:older|younger|elder|big|little|twin|baby)\s+)?"
+    rf"(?P<n>{'|'.join(sorted(KIN_NOUNS))})\s+(?P<x>{_KIN_NAME})",
     0,
     "s",
     " ".join(KIN_NOUNS),

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, replace
 
 from sutra_stack.reasoning.gate import Gated, gated, mask_of
+from sutra_stack.reasoning.names import name
 from sutra_stack.reasoning.predicates import MULTI_VALUED, OWN, Relation, verb_lemma
 from sutra_stack.reasoning.text import content_words, make_entity, split_clauses, strip_end
 from sutra_stack.reasoning.timeline import asserted, without_dates
@@ -215,9 +216,10 @@ _SECOND_VERB = (
     r"plays|sings|sang|won)"
 )
 _NO_SUBJECT = re.compile(rf"^{_THEN}?{_SECOND_VERB}\b")
-_NAMED_SUBJECT = re.compile(r"^[A-ZÀ-ÖØ-ÞĀ-ɏ][\w'\-]*(?:\s+[A-ZÀ-ÖØ-ÞĀ-ɏ][\w'\-]*){0,3}(?=\s+[a-z])")
+_SUBJECT_NAME = name(more="{0,3}")  # a subject named by one to four capitalised words
+_NAMED_SUBJECT = re.compile(rf"^{_SUBJECT_NAME}(?=\s+[a-z])")
 _COORDINATED = gated(
-    r"^(?P<s>[A-ZÀ-ÖØ-ÞĀ-ɏ][\w'\-]*(?:\s+[A-ZÀ-ÖØ-ÞĀ-ɏ][\w'\-]*){0,3})\s+(?P<a>(?:has\s+|had\s+)?[a-z]+(?:ed|s)?\b.*?)"
+    rf"^(?P<s>{_SUBJECT_NAME})\s+(?P<a>(?:has\s+|had\s+)?[a-z]+(?:ed|s)?\b.*?)"
     rf",?\s+and\s+{_THEN}?(?P<b>{_SECOND_VERB}\b.*)$",
     0,
     "and",

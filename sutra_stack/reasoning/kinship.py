@@ -14,6 +14,7 @@ from dataclasses import replace
 from functools import lru_cache
 
 from sutra_stack.reasoning.candidates import SEARCH_K
+from sutra_stack.reasoning.names import name as name_pattern
 from sutra_stack.reasoning.predicates import GENERIC_KIN, Relation
 from sutra_stack.reasoning.questions import Frame
 from sutra_stack.reasoning.text import split_sentences, wordset
@@ -50,15 +51,17 @@ def is_sexless(family: str) -> bool:
     return family in GENERIC_KIN.values()
 
 
-_NAME = re.compile(r"\b[A-Z][\w\-]+(?:\s+(?:van|de|del|von|da)?\s*[A-Z][\w\-]+)+")
+_NAME = re.compile(r"\b" + name_pattern(r"[\w\-]+", more="+", particles=True))
+_WHO = name_pattern(r"[\w\-]+", more="+")  # a person of two or more words
+_OWNER = name_pattern(r"[\w\-]*") + "['\u2019]s"  # "Ruth Dale's"
 
 
 @lru_cache(maxsize=256)
 def _patterns(name: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
-    n = re.escape(name) if name else r"(?P<who>[A-Z][\w\-]+(?:\s+[A-Z][\w\-]+)+)"
-    said = re.compile(rf"\b{n}\s+(?:is|was)\s+(?:the|a|an|his|her|their|(?:[A-Z][\w\-]*\s+)*[A-Z][\w\-]*['\u2019]s)"
+    n = re.escape(name) if name else rf"(?P<who>{_WHO})"
+    said = re.compile(rf"\b{n}\s+(?:is|was)\s+(?:the|a|an|his|her|their|{_OWNER})"
                       rf"\s+(?:[a-z]+\s+)?(?P<n>{_NOUNS})\b")  # "X is Ruth Dale's daughter" too
-    named = re.compile(rf"\b(?:[Hh]is|[Hh]er|[Tt]heir|[A-Z][\w\-]*['\u2019]s)\s+(?:[a-z]+\s+)?"
+    named = re.compile(rf"\b(?:[Hh]is|[Hh]er|[Tt]heir|{_OWNER})\s+(?:[a-z]+\s+)?"
                        rf"(?P<n>{_NOUNS}),?\s+{n}\b")
     return said, named
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from sutra_stack.reasoning.names import name
 from sutra_stack.reasoning.predicates import (
     BORN,
     GREW_UP,
@@ -78,9 +79,10 @@ _WHO_HAS = re.compile(
     re.I,
 )
 # "Hugo Marsh's bicycle", "the bicycle Tilda Kerr has": the thing itself (things are named without their owner)
-_OWNERS_THING = re.compile(r"^[A-Z][\w\-]*(?:\s+[A-Z][\w\-]*)*['\u2019]s?\s+(?P<t>[a-z].*)$")
+_OWNER = name(r"[\w\-]*")  # a name, without its possessive
+_OWNERS_THING = re.compile(rf"^{_OWNER}['\u2019]s?\s+(?P<t>[a-z].*)$")
 _THING_SOMEONE_HAS = re.compile(
-    r"^(?P<t>.+?)\s+(?:that\s+|which\s+)?[A-Z][\w\-]*(?:\s+[A-Z][\w\-]*)*\s+(?:has|had|borrowed|keeps|uses)$"
+    rf"^(?P<t>.+?)\s+(?:that\s+|which\s+)?{_OWNER}\s+(?:has|had|borrowed|keeps|uses)$"
 )
 
 
@@ -111,7 +113,7 @@ _WHEN_DO_IT = re.compile(
 )
 # "When is the Quill Festival?": a named event (a name, no trailing word: "when is the report due" is not one)
 _WHEN_IS = re.compile(r"^(?i:when|(?:in|on)\s+what\s+(?:month|day)|what\s+month)\s+(?i:is|are|was|were)\s+"
-                      r"(?P<x>(?:[Tt]he\s+)?[A-Z][\w'\-]*(?:\s+(?:of\s+)?[A-Z][\w'\-]*)*)$")
+                      r"(?P<x>(?:[Tt]he\s+)?" + name(joiner=r"(?:of\s+)?") + ")$")
 _BIRTHDAY = re.compile(rf"^what\s+{_BE}\s+{_X}['\u2019]s?\s+(?:birthday|date\s+of\s+birth|birth\s+date)$", re.I)
 _WHERE_BORN = re.compile(rf"^where\s+{_BE}\s+{_X}\s+born$", re.I)
 _WHERE_HELD = re.compile(
@@ -136,7 +138,7 @@ _MARRIED = re.compile(
 )
 _SPOUSE = re.compile(rf"^who\s+{_BE}\s+{_X}['\u2019]s?\s+(?:husband|wife|spouse|partner)$", re.I)
 _WHERE_DO_WHAT = re.compile(
-    rf"^(?i:where\s+{_AUX})\s+(?P<x>[A-Z][\w'\-]*(?:\s+[A-Z][\w'\-]*)*)\s+(?P<v>[a-z]+)\s+"
+    rf"^(?i:where\s+{_AUX})\s+(?P<x>{name()})\s+(?P<v>[a-z]+)\s+"
     r"(?!(?:to|in|at|up|back|from|for|on|into)$)(?:the\s+|a\s+|an\s+|his\s+|her\s+|their\s+)?"
     r"[a-z][\w\-]*(?:\s+[a-z][\w\-]*)?$"
 )

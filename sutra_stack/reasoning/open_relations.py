@@ -15,6 +15,7 @@ import re
 
 from sutra_stack.reasoning import clause_shapes as S
 from sutra_stack.reasoning.gate import mask_of
+from sutra_stack.reasoning.names import CAPITAL, name
 from sutra_stack.reasoning.possession import possession
 from sutra_stack.reasoning.predicates import (
     BORN,
@@ -39,10 +40,10 @@ OPEN_CONFIDENCE = 0.85  # a relation read from a clause's structure
 LOOSE_CONFIDENCE = 0.75  # a transitive verb with whatever follows it as the object
 MAX_SUBJECT_WORDS = 8
 _WHOSE_NAMED = re.compile(
-    r"[A-ZÀ-ÖØ-ÞĀ-ɏ][\w\-]*(?:\s+[A-ZÀ-ÖØ-ÞĀ-ɏ][\w\-]*)*['\u2019]s\s+(?:[a-z]+\s+){1,2}(?P<x>[A-ZÀ-ÖØ-ÞĀ-ɏ][\w\-]*(?:\s+[A-ZÀ-ÖØ-ÞĀ-ɏ][\w\-]*)+)"
+    name(r"[\w\-]*") + r"['\u2019]s\s+(?:[a-z]+\s+){1,2}(?P<x>" + name(r"[\w\-]*", more="+") + ")"
 )
 _OWNING_EVENTS = frozenset({"buy", "sell", "inherit"})  # their doer is read as an owner by the shapes
-_CAPS = r"[A-ZÀ-ÖØ-ÞĀ-ɏ][\w'\-]*(?:\s+[A-ZÀ-ÖØ-ÞĀ-ɏ][\w'\-]*)*"
+_CAPS = name()
 
 def _clean(clause: str) -> str:
     t = clause.strip().rstrip(".!?;:")
@@ -172,7 +173,7 @@ def open_relations(clause: str, *, loose: bool = True) -> list[Relation]:
     return both
 
 
-_STREET_IN = re.compile(rf"^(?P<a>{_CAPS})\s+(?:in|near)\s+(?P<b>(?:the\s+)?[A-ZÀ-ÖØ-ÞĀ-ɏ].*)$")
+_STREET_IN = re.compile(rf"^(?P<a>{_CAPS})\s+(?:in|near)\s+(?P<b>(?:the\s+)?{CAPITAL}.*)$")
 
 
 def _placed(subj: Entity | None, family: str, y: str, rule: str) -> list[Relation]:

@@ -27,6 +27,8 @@ from sutra_stack.reasoning.backrefs import (
     the_named,
 )
 from sutra_stack.reasoning.extract import relations_in_sentence
+from sutra_stack.reasoning.names import CAPITAL, PARTICLES, WORD
+from sutra_stack.reasoning.names import name as name_pattern
 from sutra_stack.reasoning.predicates import (
     BORN,
     GREW_UP,
@@ -40,14 +42,13 @@ from sutra_stack.reasoning.predicates import (
     is_role,
 )
 from sutra_stack.reasoning.restate import restate
-from sutra_stack.reasoning.text import UPPER, singular, wordset
+from sutra_stack.reasoning.text import singular, wordset
 
 _NAME = re.compile(
-    r"^(?P<n>(?:[Tt]he\s+(?=[A-ZÀ-ÖØ-ÞĀ-ɏ]))?[A-ZÀ-ÖØ-ÞĀ-ɏ][\w'\-]*(?:\s+(?:(?:van|von|de|da|del|der|di|le|la|al|bin)\b|"
-    r"[A-ZÀ-ÖØ-ÞĀ-ɏ][\w'\-]*))*)"
+    rf"^(?P<n>(?:[Tt]he\s+(?={CAPITAL}))?{WORD}(?:\s+(?:(?:{PARTICLES})\b|{WORD}))*)"
 )
 _LEADING = re.compile(
-    r"^(?:from\s+\d{4}\s+(?:to|until)\s+\d{4}|(?:in|on|by|since|during)\s+(?:[A-ZÀ-ÖØ-ÞĀ-ɏ][a-z]+\s+)?(?:\d{1,2}\s+)?(?:[A-ZÀ-ÖØ-ÞĀ-ɏ][a-z]+\s+)?\d{4}|"
+    rf"^(?:from\s+\d{{4}}\s+(?:to|until)\s+\d{{4}}|(?:in|on|by|since|during)\s+(?:{CAPITAL}[a-z]+\s+)?(?:\d{{1,2}}\s+)?(?:{CAPITAL}[a-z]+\s+)?\d{{4}}|"
     r"then|later|afterwards|after\s+that|before\s+that|that\s+year|meanwhile|eventually|"
     r"finally|soon\s+after|for\s+now)\s*,?\s+",
     re.I,
@@ -63,10 +64,10 @@ _THING_WORDS = wordset(
 )
 _ROLE_PHRASE = re.compile(
     r"\b(?:as|appointed|became|elected|named|become)\s+(?P<r>(?:the\s+)?[a-z]+(?:\s+[a-z]+)?\s+of\s+(?:the\s+)?"
-    r"[A-ZÀ-ÖØ-ÞĀ-ɏ][\w'\-]*(?:\s+[A-ZÀ-ÖØ-ÞĀ-ɏ][\w'\-]*)*)"
+    rf"{name_pattern()})"
 )
 _SUCCEEDED = re.compile(
-    rf"\b(?:succeeded|replaced|succeeds|replaces)\s+[{UPPER}][\w'\-]*(?:\s+[{UPPER}][\w'\-]*)*"
+    rf"\b(?:succeeded|replaced|succeeds|replaces)\s+{name_pattern()}"
     r"(?=(?:\s+(?:in|on|during)\s+[^.;,]*?|\s+(?:last|this)\s+year)?\s*(?:[.;]|$))"
 )
 _YEAR = re.compile(r"\b(1[0-9]{3}|20[0-9]{2})\b")
@@ -85,7 +86,7 @@ _POSSESSIVE_ONLY = re.compile(r"\b(?:his|her)\s+[a-z]", re.I)
 _GENDER = {"he": "m", "his": "m", "him": "m", "she": "f", "her": "f"}
 _THE_NP = re.compile(
     r"^(?P<n>[Tt]he\s+(?:(?!(?:is|was|are|were|has|have|had|will|can|may|might|would|does|did)\b)"
-    r"[A-ZÀ-ÖØ-ÞĀ-ɏ]?[\w'\-]+\s+){0,4}?(?:[A-ZÀ-ÖØ-ÞĀ-ɏ][\w'\-]*|[a-z][\w\-]*))\s+(?=(?:is|was|are|were|has|have|had|will|can|may|"
+    rf"{CAPITAL}?[\w'\-]+\s+){{0,4}}?(?:{CAPITAL}[\w'\-]*|[a-z][\w\-]*))\s+(?=(?:is|was|are|were|has|have|had|will|can|may|"
     r"might|would|does|did)\b|[a-z]+(?:s|ed)\b)"
 )
 _IT_SUBJECT = re.compile(
@@ -118,7 +119,7 @@ _ACTS = re.compile(
 
 # what a company or a town does not do either (for a name of one word: "Brightwave moved to Oslo" may be a firm)
 _PERSON_DOES = frozenset({HOLD, OWN, LIVE, WORK, BORN, GREW_UP})  # families whose subject may be a person
-_ONE_NAME = re.compile(r"(?!(?:The|This|That|It|There)\b)[A-ZÀ-ÖØ-ÞĀ-ɏ][a-z]+")
+_ONE_NAME = re.compile(rf"(?!(?:The|This|That|It|There)\b){CAPITAL}[a-z]+")
 _ONLY_PEOPLE = re.compile(
     r"^\s*(?:has\s+|had\s+|was\s+|is\s+)?(?:grew\s+up|born|lives|lived|married|studied|works|worked|retired|died|"
     r"joined|teaches|taught|resigned|inherited)\b"

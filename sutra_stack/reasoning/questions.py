@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 
 from sutra_stack.reasoning.asked_kind import PERSON, TIME
 from sutra_stack.reasoning.extract import MULTI_VALUED, RELATION_WORDS, verb_lemma
+from sutra_stack.reasoning.names import CAPITAL, name
 from sutra_stack.reasoning.open_questions import open_frame
 from sutra_stack.reasoning.predicates import (
     IRREGULAR_PAST,
@@ -195,11 +196,11 @@ _BEFORE = re.compile(r"^(?P<q>(?:who|where|what|which)\s.+?)\s+before\s+(?!(?:th
                      re.I)
 _USED_TO = re.compile(r"^(?P<w>who|where|what|which\s+\w+)\s+(?:(?P<aux>did|does)\s+(?P<x>.+?)\s+)?use(?:d)?\s+to\s+"
                       r"(?P<v>[a-z]+)\b(?P<rest>.*)$", re.I)
-_SUCCEEDED = re.compile(r"^(?i:who)\s+(?:replaced|succeeded|followed|took\s+over\s+from)\s+(?P<p>[A-Z].*?)\s+as\s+"
+_SUCCEEDED = re.compile(rf"^(?i:who)\s+(?:replaced|succeeded|followed|took\s+over\s+from)\s+(?P<p>{CAPITAL}.*?)\s+as\s+"
                         r"(?P<r>.+)$")
-_SUCCEEDED_WHOM = re.compile(r"^(?i:who|whom)\s+did\s+(?P<p>[A-Z].*?)\s+(?:replace|succeed|follow|take\s+over\s+from)"
-                             r"\s+as\s+(?P<r>.+)$")
-_NAME_AFTER_BEFORE = re.compile(r"\bbefore\s+(?P<p>[A-Z][\w\-]*(?:\s+[A-Z][\w\-]*)*)$")
+_SUCCEEDED_WHOM = re.compile(rf"^(?i:who|whom)\s+did\s+(?P<p>{CAPITAL}.*?)\s+"
+                             r"(?:replace|succeed|follow|take\s+over\s+from)\s+as\s+(?P<r>.+)$")
+_NAME_AFTER_BEFORE = re.compile(r"\bbefore\s+(?P<p>" + name(r"[\w\-]*") + ")$")
 # "where did X live before", "who previously owned X", "where did X work previously": the value before the current one
 _EARLIER_END = re.compile(r"^(?P<q>(?:who|where|what|which)\s.+?)\s+(?:before|previously|formerly|earlier|"
                           r"before\s+that|in\s+the\s+past)$", re.I)
@@ -255,7 +256,7 @@ def _former(q: str) -> tuple[str | None, str, Entity | None]:
 
 
 _KIN_YES_NO = (re.compile(rf"^{_BE}\s+{_X}\s+the\s+(?P<n>[a-z]+(?:\s+[a-z]+)?)\s+of\s+{_Y}$", re.I),
-               re.compile(r"^(?i:is|are|was|were)\s+(?P<xy>(?:[A-Z][\w\-]*\s+)+[A-Z][\w\-]*)['\u2019]s?\s+"
+               re.compile(r"^(?i:is|are|was|were)\s+(?P<xy>" + name(r"[\w\-]*", more="+") + r")['\u2019]s?\s+"
                           r"(?P<n>[a-z]+)$"))
 
 

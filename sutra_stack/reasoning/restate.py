@@ -32,12 +32,13 @@ from __future__ import annotations
 import re
 
 from sutra_stack.reasoning.backrefs import cap
+from sutra_stack.reasoning.names import WORD
 from sutra_stack.reasoning.reword import fronted_rest, reword
 from sutra_stack.reasoning.timeline import DATE, asserted, without_dates
 
 MAX_RESTATED = 6  # sentences one sentence may become (a bound on the work per sentence)
 
-_CAP = r"[A-ZÀ-ÖØ-ÞĀ-ɏ][\w'\-]*"
+_CAP = WORD
 _PLACE = rf"(?:the\s+)?{_CAP}(?:\s+(?:of\s+|on\s+|upon\s+|de\s+|la\s+)?{_CAP})*"
 _NAME = rf"{_CAP}(?:\s+{_CAP})+"  # a person: two or more capitalised words
 # a person named by one or more capitalised words (not a sentence's first function word)
@@ -53,7 +54,7 @@ _LEAD = (
 _WHEN = re.compile(rf"\b(?:in|on|during|by)\s+(?P<d>{DATE})\b", re.I)
 _NOUN = r"(?P<r>[a-z][a-z\-]*(?:\s+[a-z][a-z\-]*){0,2}?)"
 _ORG = (
-    r"(?P<o>(?:the\s+)?[A-ZÀ-ÖØ-ÞĀ-ɏ][\w'\-]*(?:\s+(?:of\s+(?:the\s+)?|and\s+|for\s+|&\s+)?[A-ZÀ-ÖØ-ÞĀ-ɏ][\w'\-]*"
+    rf"(?P<o>(?:the\s+)?{WORD}(?:\s+(?:of\s+(?:the\s+)?|and\s+|for\s+|&\s+)?{WORD}"
     r"|\s+[a-z]+(?=\s|$))*?)"
 )
 _END = r"(?P<tail>(?:\s*,?\s+(?:in|on|during|by|after|before)\b.*?)?)\s*[.!?]?$"

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from sutra_stack.reasoning.names import name
 from sutra_stack.reasoning.text import singular
 
 DIRECTIONS = ("north", "south", "east", "west")
@@ -32,7 +33,7 @@ TIMES = (("yesterday", 0), ("last night", 0), ("this morning", 1), ("in the morn
          ("in the evening", 3), ("tonight", 4), ("at night", 4))
 _SEQUENCE = ("after that", "afterwards", "afterward", "then", "later", "following that", "next", "finally",
              "subsequently", "soon after", "after this", "meanwhile", "and then", "later on", "eventually")
-_NAME = r"[A-Z][\w'\-]*(?:\s+(?:(?:van|von|de|da|del|der|di|le|la|al|bin)\s+)?[A-Z][\w'\-]*)*"
+_NAME = name(particles=True)
 _SUBJ = rf"(?:{_NAME}(?:\s*,\s*{_NAME})*\s+and\s+{_NAME}|{_NAME}|he|she|they|it|him|her|them|both of them)"
 _NP = r"(?:the\s+|a\s+|an\s+)?([a-z][\w'\-]*(?:\s+[a-z][\w'\-]*)*?)"
 _OBJ = rf"(?:the\s+([a-z][\w'\-]*(?:\s+[a-z][\w'\-]*)*?)|({_NAME}))"

@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from sutra_stack.reasoning.names import ABBREVIATIONS, name
 from sutra_stack.storage.model import content_id
 
 ENTITY_ID_PREFIX = "entity:"
@@ -17,12 +18,12 @@ ENTITY_ID_CACHE = 65_536  # entity keys whose ids are remembered (a key is a sho
 
 _WS = re.compile(r"\s+")
 # A sentence ends at . ! ? or ; followed by space (or at a line break); decimals and
-# common abbreviations are not ends.
-_SENT_END = re.compile(r"(?<!\b[A-Z])(?<!\bDr)(?<!\bMr)(?<!\bMs)(?<!\bMrs)(?<!\bSt)(?<!\be\.g)(?<!\bi\.e)"
+# common abbreviations (and those inside names: "St. Alden Hospital", "Mt. Hood") are not ends.
+_SENT_END = re.compile(r"(?<!\b[A-Z])" + "".join(rf"(?<!\b{a})" for a in ABBREVIATIONS) + r"(?<!\be\.g)(?<!\bi\.e)"
                        r"(?<!\bvs)(?<!\betc)[.!?;]+[\"')\]]*(?=\s+|$)")
 # A clause break that marks a sequence: "X, then Y", "X, and then Y", "X; later Y".
 _CLAUSE_THEN = re.compile(r",?\s+(?:and\s+)?(then|afterwards|later|after that)\s*,?\s+", re.I)
-_ONLY_A_NAME = re.compile(r"^(?:[A-ZÀ-ÖØ-ÞĀ-ɏ][\w'\-]*\s+){0,3}[A-ZÀ-ÖØ-ÞĀ-ɏ][\w'\-]*$")
+_ONLY_A_NAME = re.compile(rf"^{name(more='{0,3}')}$")
 _WORD = re.compile(r"[^\W_][\w'\-]*")  # letters of any script ("José", "Åkesson"), digits
 
 def wordset(text: str) -> frozenset[str]:
@@ -158,8 +159,7 @@ def make_entity(phrase: str) -> Entity | None:
     return Entity(key, display(phrase) or key)
 
 
-UPPER = "A-ZÀ-ÖØ-ÞĀ-ɏ"  # a capital of a Latin script (Latin Extended-A/B hold both cases: "Łucja", "Ørsted")
-_CAPS_RUN = re.compile(rf"\b(?:[{UPPER}][\w'\-]+)(?:\s+(?:of\s+)?[{UPPER}][\w'\-]+)*")
+_CAPS_RUN = re.compile(r"\b" + name(r"[\w'\-]+", joiner=r"(?:of\s+)?"))
 # Verb forms that end a noun chunk (the rules' verbs and common ones); words in -ed count too.
 VERBISH = wordset(
     """causes cause leads lead results result triggers trigger produces produce contains contain includes include
