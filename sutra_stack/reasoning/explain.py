@@ -16,7 +16,7 @@ from sutra_stack.reasoning.models import Answer, PathStep, ReasoningPath
 from sutra_stack.reasoning.places import SMALL_PLACES, kind, of_kind
 from sutra_stack.reasoning.predicates import HOLD, OWN, is_kin, slot_by_object, slot_key
 from sutra_stack.reasoning.questions import BACKWARD, Frame
-from sutra_stack.reasoning.supersede import Entry, LearnKey, learned_key, settle, slot_of, timeline, when
+from sutra_stack.reasoning.supersede import Entry, LearnKey, fact_slot, learned_key, settle, timeline, when
 from sutra_stack.storage.model import Concept, GraphPath, SearchHit
 
 LONE_OUTLIER = 0.8  # factor for an answer with one path when a rival has several
@@ -107,7 +107,7 @@ def build_answer(question: str, frame: Frame, good: list[Voted], concepts: dict[
         for aid, votes in by_answer.items():
             for _p, facts, _later in votes:
                 r = _deciding(frame, aid, facts, relations)
-                slot = slot_of(r) if r is not None else None
+                slot = fact_slot(r) if r is not None else None
                 if slot is not None and r is not None and frame.known is not None and frame.direction == BACKWARD \
                         and slot_by_object(r.family) and r.object.id in same_thing:
                     slot = f"{frame.known.key}|{r.family}"  # "the vineyard", "a small vineyard near Carrow": one thing

@@ -6,6 +6,9 @@ words: "lives in", "sister of"), `valid_from` (the date the sentence states, els
 of the write) and `valid_to` (the end it states, else 0). When a later fact fills the same slot
 (predicates.slot_key), the earlier fact's two associations are written again with `valid_to` =
 when the later one became true and `superseded_by` = the later fact's id; the store keeps both.
+A fact of a family of several values (a goalkeeper of a team) is ended only by an explicit ending
+of that same fact ("X was goalkeeper of Y until 2023"): `valid_to` = the end it states, else when
+it was told, and `superseded_by` = the fact of the one who replaced X, when the text names one.
 """
 
 from __future__ import annotations
@@ -13,7 +16,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from sutra_stack.limits import MAX_PREDICATE_BYTES
-from sutra_stack.reasoning.predicates import Relation, slot_key
+from sutra_stack.reasoning.predicates import Relation
+from sutra_stack.reasoning.supersede import fact_slot
 from sutra_stack.reasoning.timeline import stated_time
 from sutra_stack.storage.model import AssociationInput
 
@@ -53,7 +57,7 @@ def sentence_times(sentence: str) -> tuple[float, float]:
 
 @dataclass(slots=True)
 class SlotFact:
-    """A fact filling a one-value-at-a-time slot, and the associations that state it."""
+    """A fact filling a slot (supersede.fact_slot), and the associations that state it."""
 
     slot: str
     fact: str
@@ -61,6 +65,29 @@ class SlotFact:
     type: str
     start: float  # the stated start, 0 when none
     edges: list[EdgeKey] = field(default_factory=list)
+    end: float = 0.0  # the stated end, 0 when none
+    several: bool = False  # a family of several values: only an ending of the same fact ends it
+    triple: str = ""  # subject|family|object
+    post: str = ""  # family|object: what another holder of the same post shares
+    by: str = ""  # the fact that supersedes what this one ends, when not this one (a named successor)
+
+    @property
+    def ends(self) -> bool:
+        """Whether it may end an earlier fact of its slot (for several values: only as an ending)."""
+        return not self.several or self.end > 0
+
+
+def slot_fact(rel: Relation, fact: str, held_by: str, period: tuple[float, float], several: bool) -> SlotFact:
+    return SlotFact(fact_slot(rel), fact, held_by, rel.type, period[0], relation_edges(rel, fact), period[1],
+                    several, f"{rel.subject.key}|{rel.family}|{rel.object.key}", f"{rel.family}|{rel.object.key}")
+
+
+def end_of(earlier_triple: str, later: SlotFact, now: float) -> float:
+    """When a fact that `later` replaces stopped: the end `later` states for that same fact, else
+    when `later` became true (its stated start, else now)."""
+    if later.end and later.triple == earlier_triple:
+        return later.end
+    return later.start or now
 
 
 def relation_edges(rel: Relation, fact: str) -> list[EdgeKey]:
@@ -69,7 +96,7 @@ def relation_edges(rel: Relation, fact: str) -> list[EdgeKey]:
 
 def end_in_batch(edges: dict[EdgeKey, AssociationInput], earlier: SlotFact, later: SlotFact, now: float) -> None:
     """Rewrite, in the batch about to be written, the earlier fact's associations as ended by the later."""
-    end = later.start or now
+    end = end_of(earlier.triple, later, now)
     for key in earlier.edges:
         a = edges.get(key)
         if a is None:
@@ -77,7 +104,7 @@ def end_in_batch(edges: dict[EdgeKey, AssociationInput], earlier: SlotFact, late
         start = a.valid_from or now
         if start > end:
             start = EARLIEST  # undated, told before a dated successor: held from an unknown start
-        edges[key] = replace(a, valid_from=start, valid_to=max(end, start), superseded_by=later.fact)
+        edges[key] = replace(a, valid_from=start, valid_to=max(end, start), superseded_by=later.by or later.fact)
 
 
 def end_stored(fact: str, slot: str, later: SlotFact, valid_from: float, now: float,
@@ -85,11 +112,11 @@ def end_stored(fact: str, slot: str, later: SlotFact, valid_from: float, now: fl
     """The rewrites that end a stored fact (its content's relation of `slot`) as superseded by `later`;
     `valid_from` is the stored one (so the rewrite adds no observation)."""
     out: list[AssociationInput] = []
-    end = max(later.start or now, valid_from)
     for rel in relations:
-        if slot_key(rel.subject.key, rel.family, rel.object.key) != slot:
+        if fact_slot(rel) != slot:
             continue
+        end = max(end_of(f"{rel.subject.key}|{rel.family}|{rel.object.key}", later, now), valid_from)
         for src, dst, type_ in relation_edges(rel, fact):
             out.append(AssociationInput(src, dst, type_, rel.confidence, predicate=predicate_label(rel.family),
-                                        valid_from=valid_from, valid_to=end, superseded_by=later.fact))
+                                        valid_from=valid_from, valid_to=end, superseded_by=later.by or later.fact))
     return out

@@ -35,15 +35,15 @@ from sutra_stack.reasoning.learn_time import (
     end_in_batch,
     end_stored,
     predicate_label,
-    relation_edges,
     sentence_times,
+    slot_fact,
 )
 from sutra_stack.reasoning.models import LearnItem, LearnResult
 from sutra_stack.reasoning.paragraph import resolve
 from sutra_stack.reasoning.predicates import slot_by_object
 from sutra_stack.reasoning.story_learn import batch_story
 from sutra_stack.reasoning.succession import Role, Succession, role_of, stored_roles, succession_of, with_role
-from sutra_stack.reasoning.supersede import slot_of
+from sutra_stack.reasoning.supersede import slot_of, told_as_over
 from sutra_stack.reasoning.text import mentioned_entities, normalize, split_sentences
 from sutra_stack.storage.model import AssociationInput, ConceptInput, content_id
 from sutra_stack.storage.store_protocol import KnowledgeStore
@@ -177,19 +177,30 @@ def plan_text(text: str, meta: dict[str, Any], learned_at: float, order: int, wh
                 plan.roles.append(held)
             if (succ := succession_of(sentence, rel)) is not None:
                 plan.successions.append(succ)
-            slot = slot_of(rel)
-            if slot is not None:
-                held_by = rel.object.id if slot_by_object(rel.family) else rel.subject.id
-                plan.slots.append(SlotFact(slot, sid, held_by, rel.type, period[0], relation_edges(rel, sid)))
+            several = slot_of(rel) is None  # a fact of several values: its slot is the fact itself
+            held_by = rel.object.id if not several and slot_by_object(rel.family) else rel.subject.id
+            over = period[1] or (learned_at if told_as_over(sentence) else 0.0)  # "until recently": over when told
+            plan.slots.append(slot_fact(rel, sid, held_by, (period[0], over), several))
         for ent in mentioned_entities(sentence):
             if ent.key in argument_keys or ent.key in RELATION_WORDS:  # "kind" in "a kind of" is no thing
                 continue
             concept(ent.id, ent.key, "entity")
             edge(sid, ent.id, "semantic", MENTION)
             edge(ent.id, sid, "semantic", MENTION)
+    _name_successors(plan.slots)
     plan.concepts = list(concepts.values())
     plan.associations = list(edges.values())
     return plan
+
+
+def _name_successors(slots: list[SlotFact]) -> None:
+    """An ending of one holder's fact of several values followed, in its text, by another's fact
+    of the same post ("Y replaced X as goalkeeper of Z": X's time ends, Y's begins) is superseded
+    by that other's fact."""
+    for i, sf in enumerate(slots):
+        if sf.several and sf.end:
+            sf.by = next((o.fact for o in slots[i + 1 :] if o.post == sf.post and o.triple != sf.triple
+                          and not o.end and o.fact != sf.fact), "")
 
 
 def coerce_item(item: object, index: int) -> LearnItem:
@@ -247,7 +258,7 @@ def _replaced_facts(store: KnowledgeStore, plans: list[TextPlan], known: set[str
     wanted: dict[tuple[str, str, str], list[tuple[SlotFact, int]]] = {}
     for i, plan in enumerate(plans):
         for sf in plan.slots:
-            if sf.held_by in known:  # a subject's facts are its out-neighbours, an owned thing's its in-neighbours
+            if sf.held_by in known and sf.ends:  # a subject's facts are its out-neighbours, a thing's its in-neighbours
                 direction = "out" if sf.edges and sf.edges[0][0] == sf.held_by else "in"
                 wanted.setdefault((sf.held_by, sf.type, direction), []).append((sf, i))
     candidates: dict[str, list[tuple[SlotFact, int]]] = {}
@@ -302,7 +313,7 @@ def learn_texts(store: KnowledgeStore, items: Sequence[LearnItem], *, single: bo
     for plan in plans:
         for sf in plan.slots:
             prev = last_in_slot.get(sf.slot)
-            if prev is not None and prev.fact != sf.fact:
+            if prev is not None and prev.fact != sf.fact and sf.ends:
                 plan.associations.append(AssociationInput(prev.fact, sf.fact, "temporal", LEARNED_LATER))
                 replaced.append((prev, sf))
             last_in_slot[sf.slot] = sf

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from sutra_stack.errors import NotFound
 from sutra_stack.limits import MAX_QUERY_IDS
 from sutra_stack.reasoning.extract import relations_in_sentence
-from sutra_stack.reasoning.predicates import Relation, is_role
+from sutra_stack.reasoning.predicates import PLACE_CLASSES, Relation, is_kin, is_role
 from sutra_stack.storage.store_protocol import KnowledgeStore
 
 SUCCESSION_FAMILIES = frozenset({"verb:succeed", "verb:replace"})
@@ -35,11 +35,23 @@ class Succession:
 
 
 Role = tuple[str, str]  # (noun, what it is of)
+# "X is a N of Y" nouns that are no post one succeeds to
+_NOT_POSTS = frozenset({"friend", "neighbour", "neighbor", "colleague", "classmate", "fan", "enemy", "rival",
+                        "acquaintance", "part", "kind", "type"})
+
+
+def is_post(family: str) -> bool:
+    """A post one holds and can be succeeded in: a one-holder role ("treasurer of Y") or one of
+    several holders ("goalkeeper of Y"); not kinship, a place's kind, nor a tie between people."""
+    if is_role(family):
+        return True
+    noun = family[3:] if family.startswith("of:") else ""
+    return bool(noun) and not is_kin(family) and noun not in PLACE_CLASSES and noun.split()[-1] not in _NOT_POSTS
 
 
 def role_of(rel: Relation) -> tuple[str, Role] | None:
     """(holder key, role) when the relation names someone's post."""
-    if is_role(rel.family) and rel.object.display[:1].isupper():
+    if is_post(rel.family) and rel.object.display[:1].isupper():
         return rel.subject.key, (rel.family[3:], rel.object.display)
     return None
 

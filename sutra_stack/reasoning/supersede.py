@@ -8,6 +8,10 @@ true at the date its sentence states, else when it was learned, and stopped at t
 sentence states, else when the next fact of its slot became true (a fact learned before a
 dated successor but undated itself held from an unknown start until then). Nothing is deleted:
 an earlier fact stays in the graph and answers questions `as_of` its time.
+
+Facts of a family that holds several values at once (a goalkeeper of a team, a member of a
+board) are settled per (subject, family, object) (`fact_slot`): another holder never ends one,
+but an explicit ending of that same fact does ("X was goalkeeper of Y until 2023").
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from sutra_stack.reasoning.timeline import Stated, stated_time
 from sutra_stack.storage.model import Concept
 
 LearnKey = tuple[float, int, int, str]
+FACT_SLOT = "="  # the prefix of a slot that is one fact of a family of several values (fact_slot)
 
 
 def learned_key(concepts: dict[str, Concept], cid: str) -> LearnKey:
@@ -59,6 +64,11 @@ def when(t: float) -> str:
 _FORMERLY = re.compile(r"\b(?:formerly|previously|used\s+to|until\s+recently)\b", re.I)
 
 
+def told_as_over(sentence: str) -> bool:
+    """Whether a sentence tells its fact as over without a date ("was chair of Y until recently")."""
+    return _FORMERLY.search(sentence) is not None
+
+
 def _in_told_order(entries: list[Entry], starts: dict[str, float]) -> list[Entry]:
     """Learn order, except that within one learn call (a text, or the texts of a batch) a fact
     whose sentence states an earlier start than a fact told before it goes first ("She replaced
@@ -81,7 +91,7 @@ def timeline(entries: list[Entry], concepts: dict[str, Concept]) -> list[Entry]:
     for e in unique:
         c = concepts.get(e.fact)
         st = stated_time(c.content) if c else Stated()
-        if not st.end and c is not None and _FORMERLY.search(c.content):
+        if not st.end and c is not None and told_as_over(c.content):
             st = Stated(st.start, e.key[0])  # "was formerly": over by the time it was told
         stated[e.fact] = st
     ordered = _in_told_order(unique, {f: st.start for f, st in stated.items() if st.start})
@@ -110,8 +120,15 @@ def settle(slots: dict[str, list[Entry]], concepts: dict[str, Concept], as_of: f
     fact says it has ended), or all but the ones true at `as_of` (the last learned of those)."""
     dropped: dict[str, tuple[str, str | None]] = {}
     now = time.time()
-    for entries in slots.values():
+    for slot, entries in slots.items():
         ordered = timeline(entries, concepts)
+        if slot.startswith(FACT_SLOT):  # one fact of several values: out once its stated end has passed,
+            first, last = ordered[0], ordered[-1]  # or, `as_of`, before the start its first telling states
+            if last.closed and last.valid_to <= (now if as_of is None else as_of):
+                dropped.setdefault(last.answer, (last.fact, None))
+            elif as_of is not None and as_of < first.valid_from != first.key[0]:
+                dropped.setdefault(first.answer, (first.fact, None))
+            continue
         keep: Entry | None
         if as_of is None:
             latest = {e.answer: e for e in ordered}  # each answer's latest fact
@@ -135,3 +152,9 @@ def settle(slots: dict[str, list[Entry]], concepts: dict[str, Concept], as_of: f
 
 def slot_of(relation: Relation) -> str | None:
     return slot_key(relation.subject.key, relation.family, relation.object.key)
+
+
+def fact_slot(relation: Relation) -> str:
+    """The slot whose facts decide whether a relation still holds: its one-value slot, else the
+    relation itself (subject, family, object), which only an explicit ending of it closes."""
+    return slot_of(relation) or f"{FACT_SLOT}{relation.subject.key}|{relation.family}|{relation.object.key}"
