@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from sutra_stack.reasoning.names import ABBREVIATIONS, CAPITAL, UPPER, name
+from sutra_stack.reasoning.names import ABBREVIATIONS, CAPITAL, PARTICLE, UPPER, name
 from sutra_stack.reasoning.text import make_entity
 from sutra_stack.reasoning.timeline import DATE, MONTHS
 
@@ -39,7 +39,8 @@ TOOK_OVER = re.compile(
     rf"(?P<y>{name()})"
     r"\s+(?:took|takes|has\s+taken)\s+over(?P<tail>(?:\s+(?:in|on)\s+[\w ]*?\d{4})?)\s*[.!?]?$"
 )
-_FIRST_NAME = re.compile(rf"(?<![\w'\-])(?P<f>{CAPITAL}[a-z]+)\b(?!\.|\s+(?:[{UPPER}]|\d))")  # not "May 2019", "Dr."
+# not "May 2019", "Dr.", nor the first name of a full name with a particle ("Ana de la Cruz")
+_FIRST_NAME = re.compile(rf"(?<![\w'\-])(?P<f>{CAPITAL}[a-z]+)\b(?!\.|\s+(?:[{UPPER}]|\d|(?:{PARTICLE}\s+)+{CAPITAL}))")
 _TITLES = frozenset(f"{a}." for a in ABBREVIATIONS)
 
 

@@ -32,7 +32,7 @@ from __future__ import annotations
 import re
 
 from sutra_stack.reasoning.backrefs import cap
-from sutra_stack.reasoning.names import WORD
+from sutra_stack.reasoning.names import WORD, name
 from sutra_stack.reasoning.reword import fronted_rest, reword
 from sutra_stack.reasoning.timeline import DATE, asserted, without_dates
 
@@ -44,7 +44,7 @@ _NAME = rf"{_CAP}(?:\s+{_CAP})+"  # a person: two or more capitalised words
 # a person named by one or more capitalised words (not a sentence's first function word)
 _PERSON = (
     r"(?!(?:The|A|An|This|That|These|Those|It|Its|There|Then|In|On|At|If|When|While|After|Before|Since|By|During|"
-    rf"Perhaps|Maybe)\b){_CAP}(?:\s+{_CAP})*"
+    rf"Perhaps|Maybe)\b){name(particles=True)}"  # "Bram de Vries"
 )
 _SUBJECT = rf"(?:{_PERSON}|[Hh]e|[Ss]he|[Tt]hey)"
 _LEAD = (

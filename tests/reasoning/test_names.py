@@ -78,3 +78,13 @@ def test_a_college_with_a_saint_and_an_apostrophe(reasoner: Reasoner) -> None:
     reasoner.learn("Maja Lind studies at St. John's College.")
     a = reasoner.ask("Where does Maja Lind study?")
     assert a.answer == "St. John's College", (a.answer, a.kind)
+
+
+def test_a_name_with_particles_is_one_person_through_compound_sentences(reasoner: Reasoner) -> None:
+    reasoner.learn_batch(["Ana de la Cruz worked at Vela Press."])
+    reasoner.learn_batch(["In 2019, Ana de la Cruz left Vela Press and started working at Orca Books."])
+    assert reasoner.ask("Where does Ana de la Cruz work?").answer == "Orca Books"
+    reasoner.learn_batch(["In 2017, Bram de Vries moved from Utrecht to Ghent, where he opened a cafe."])
+    assert reasoner.ask("Where does Bram de Vries live?").answer == "Ghent"
+    reasoner.learn_batch(["Piet van der Berg lived in Delft. In 2020 Piet moved to Leiden."])
+    assert reasoner.ask("Where does Piet van der Berg live?").answer == "Leiden"
