@@ -32,6 +32,7 @@ from __future__ import annotations
 import re
 
 from sutra_stack.reasoning.backrefs import cap
+from sutra_stack.reasoning.everyday import Couple, couple_told, normalised
 from sutra_stack.reasoning.names import WORD, name
 from sutra_stack.reasoning.reword import fronted_rest, reword
 from sutra_stack.reasoning.timeline import DATE, asserted, without_dates
@@ -163,6 +164,13 @@ _RETIRED_FROM = re.compile(
     rf"^{_LEAD}(?P<x>{_SUBJECT})\s+(?:has\s+|had\s+)?(?:retired|resigned|stepped\s+down)\s+from\s+"
     rf"(?P<o>(?:the\s+)?{_CAP}(?:\s+{_CAP})*){_END}"
 )
+# "It was built in 1899 and is owned by the Wexley Trust": two passives of one subject, a sentence each
+_TWO_PASSIVES = re.compile(
+    r"^(?P<x>.+?)\s+(?P<b1>was|is|has\s+been)\s+(?P<v1>[a-z]+(?:ed|en|lt|wn))(?P<r1>(?:\s+[^,]+?)?)\s*,?\s+and\s+"
+    r"(?P<b2>was|is|has\s+been|had\s+been|is\s+now|is\s+still)\s+(?P<v2>[a-z]+(?:ed|en|lt|wn))\s+(?P<r2>by\s+.+?)\s*[.!?]?$"
+)
+_STILL_HOLDS = re.compile(r"^(?:still\s+holds|holds\s+still|remains\s+in|still\s+holds\s+on\s+to)\s+(?:the\s+|that\s+)?"
+                          r"(?:office|post|title|position|role|job|seat)\b")
 _NO_LONGER_WORDS = re.compile(r"\bno\s+longer\b", re.I)
 _STEP_DOWN = re.compile(r" (?:down|resigned|retired|quit|resigns|retires) as ")
 _SUCCESSION = re.compile(r" (?:succeeded|replaced|succeeds|replaces) ")
@@ -222,6 +230,8 @@ def _split_only(s: str, low: str) -> list[str] | None:
         return [m["main"] + ".", f"In {m['d']} {m['rel']}."]
     if (", who " in low or ", which " in low) and (m := _REL_MID.match(s) or _REL_END.match(s)):
         x = m["x"]
+        if _STILL_HOLDS.match(m["rel"]):  # ", who still holds the office": current, nothing more to read
+            return [m["main"] + "."] if "rest" not in m.groupdict() else [cap(f"{m['pre']}{x} {m['rest']}")]
         about = cap(f"{x} {m['rel'].rstrip('.!?')}.")
         if "rest" in m.groupdict():
             return [about, cap(f"{m['pre']}{x} {m['rest']}")]
@@ -253,6 +263,8 @@ def _restated(s: str, low: str) -> list[str] | None:
         return [_ended(m["x"], f"{m['was']} {m['p']} {m['a']}", date), moved]
     if " used to " in low and (m := _USED_TO.match(s)) and m["v"] in _USED_PAST:
         return [_ended(m["x"], f"{_USED_PAST[m['v']]} {m['rest']}", None)]
+    if " and " in low and " by " in low and (m := _TWO_PASSIVES.match(s)) and len(m["x"].split()) <= 6:
+        return [cap(f"{m['x']} {m['b1']} {m['v1']}{m['r1']}."), cap(f"{m['x']} {m['b2']} {m['v2']} {m['r2']}.")]
     if " from " in low and (m := _BOUGHT_FROM.match(s)):
         date = _date(m["lead"], m["tail"])
         return [s, _ended(m["z"], f"owned {m['y']}", date)]  # after it: "she bought it" is still hers
@@ -336,7 +348,13 @@ def _expand(s: str, budget: int) -> list[str]:
 def restate(sentences: list[str]) -> list[str]:
     """The sentences of one text, each compound one restated as the simple ones it states."""
     out: list[str] = []
+    couple: Couple | None = None
     for sentence in sentences:
+        told, couple = couple_told(sentence, couple)
+        if told is not None:
+            out += [p for t in told for p in _expand(t, MAX_RESTATED)]
+            continue
+        sentence = normalised(sentence)
         parts = _expand(_there(sentence) if " there" in sentence else sentence, MAX_RESTATED)
         out += [_progressive(p) if "ing " in p else p for p in parts]
     return out

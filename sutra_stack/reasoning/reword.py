@@ -98,6 +98,11 @@ _THEN_REPLACED = re.compile(
     r"\s+(?:replaced|succeeded|took\s+over\s+from)\s+"
     rf"(?P<x2>him|her|them|{_PERSON})(?P<tail2>(?:\s+{_WHEN})?){_END}"
 )
+# "She was succeeded by Anton Brekke.": the successor, in the post the paragraph last named for her
+_PASSIVE_SUCCEEDED = re.compile(
+    rf"^{_LEAD}(?P<x>{_SUBJECT})\s+(?:was|has\s+been)\s+(?:succeeded|replaced)\s+by\s+(?P<y>{_PERSON})"
+    rf"(?P<tail>(?:\s+{_WHEN})?){_END}"
+)
 _SOLD = re.compile(
     rf"^{_LEAD}(?P<x>{_SUBJECT})\s+(?:has\s+|had\s+)?sold\s+(?P<y>(?:his|her|their|the|its)\s+[^,]+?)"
     rf"(?P<tail>(?:\s+{_WHEN})?){_END}"
@@ -159,7 +164,7 @@ _OWN_VERBS = re.compile(r" (?:bought|owns|owned|inherited|acquired|rents|rented|
 _NOT_THINGS = wordset("share shares stake stakes part half lot interest")
 _WORDS = re.compile(
     r",\s|\s(?:left|quit|sold|bought|owns|owned|inherited|acquired|rents|rented|built|restored|renovated|purchased|"
-    r"resigned|fired|dismissed|sacked|laid|let|over|and|part|turned|converted|made|transformed|"
+    r"resigned|fired|dismissed|sacked|laid|let|over|and|part|turned|converted|made|transformed|succeeded|replaced|"
     r"changed|remade|region|province|county|district|canton|municipality|parish|borough|prefecture|territory|suburb|"
     r"village|town|city|island)\s",
     re.I,
@@ -273,6 +278,9 @@ def reword(s: str) -> list[str] | None:
         x, role = _OBJECT.get(m["x"].lower(), m["x"]), m["role"] or ""
         return [cap(f"{m['lead']}{m['x']} {m['v']}{role}{when}."),
                 cap(f"{m['lead']}{m['y']} succeeded {x}{role}{when}.")]
+    if " by " in low and (m := _PASSIVE_SUCCEEDED.match(s)):
+        x = _OBJECT.get(m["x"].lower(), m["x"])
+        return [cap(f"{m['lead']}{m['y']} succeeded {x}{m['tail']}.")]
     if " and " in low and (m := _THEN_REPLACED.match(s)):
         when = m["tail"] or m["tail2"]
         x2, role = (m["x2"] if m["x"].lower() in ("he", "she", "they") else m["x"]), m["role"] or ""
