@@ -20,11 +20,14 @@ PARTICLES = "van|von|de|del|der|da|di|le|la|al|bin"
 PARTICLE = rf"(?:{PARTICLES})\b"
 
 WORD_TAIL = r"[\w'\-]*"  # the rest of a capitalised word: letters, digits, apostrophes, hyphens
+# a plain word never ends at an abbreviation's dot before a name: "Dr. Nadia Osman" is read whole
+# (else "succeeded Dr. Nadia Osman as ..." reads "succeeded Dr" and a sentence's end); "Main St." stays
+NOT_AN_ABBREVIATION = "".join(rf"(?!(?<=\b{a})\.\s+{CAPITAL})" for a in ABBREVIATIONS)
 
 
 def word(tail: str = WORD_TAIL) -> str:
     """A capitalised word (a capital, then `tail`) or an abbreviation with its dot before one."""
-    return rf"(?:{ABBREV}|{CAPITAL}{tail})"
+    return rf"(?:{ABBREV}|{CAPITAL}{tail}{NOT_AN_ABBREVIATION})"
 
 
 def name(tail: str = WORD_TAIL, *, more: str = "*", joiner: str = "", particles: bool = False) -> str:

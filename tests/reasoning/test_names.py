@@ -88,3 +88,12 @@ def test_a_name_with_particles_is_one_person_through_compound_sentences(reasoner
     assert reasoner.ask("Where does Bram de Vries live?").answer == "Ghent"
     reasoner.learn_batch(["Piet van der Berg lived in Delft. In 2020 Piet moved to Leiden."])
     assert reasoner.ask("Where does Piet van der Berg live?").answer == "Leiden"
+
+
+def test_a_titled_name_replaced_in_a_later_text_hands_the_post_on(reasoner: Reasoner) -> None:
+    reasoner.learn_batch(["Dr. Nadia Osman is the director of the Linden Institute."])
+    reasoner.learn_batch(["Dr. Nadia Osman stepped down as director of the Linden Institute in 2023, "
+                          "and Paulo Reis replaced her."])
+    assert reasoner.ask("Who is the director of the Linden Institute?").answer == "Paulo Reis"
+    assert re.match(WORD, "Main St. in 2019")[0] == "Main"  # type: ignore[index]
+    assert re.match(NAME, "Main St. in 2019")[0] == "Main St"  # type: ignore[index]  # no name after the dot
