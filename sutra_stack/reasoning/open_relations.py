@@ -317,7 +317,10 @@ def _structural(t: str, loose: bool = True) -> list[Relation]:
     ):
         x = _subject(m["x"])
         out = _rel(x, LOCATED, _place(m["y"]), OPEN_CONFIDENCE, "class-in")
-        return out + _rel(x, "isa", make_entity(m["n"]), OPEN_CONFIDENCE, "class-in")
+        out += _rel(x, "isa", make_entity(m["n"]), OPEN_CONFIDENCE, "class-in")
+        if " " in m["n"].strip():  # "a market town", "a fishing village": a town, a village too
+            out += _rel(x, "isa", make_entity(m["n"].split()[-1]), OPEN_CONFIDENCE, "class-in")
+        return out
     m = S.WORKS_AT.match(t, mask)
     if m:  # "teaches history at Fennick School": the employer, and what is taught
         subj = _subject(m["x"])

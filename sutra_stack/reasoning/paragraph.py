@@ -71,6 +71,7 @@ _SUCCEEDED = re.compile(
     r"(?=(?:\s+(?:in|on|during)\s+[^.;,]*?|\s+(?:last|this)\s+year)?\s*(?:[.;]|$))"
 )
 _YEAR = re.compile(r"\b(1[0-9]{3}|20[0-9]{2})\b")
+_ROLE_END = re.compile(r"\b(?:to|until|till)\s+(1[0-9]{3}|20[0-9]{2})\b")
 _YEAR_REF = re.compile(
     r"\b(?:(?P<same>that\s+(?:same\s+)?year|the\s+same\s+year)|(?P<next>the\s+(?:following|next)"
     r"\s+year|a\s+year\s+later)|(?P<n>two|three|four|five|six|seven|eight|nine|ten|\d+)\s+years"
@@ -239,6 +240,7 @@ def resolve(sentences: list[str]) -> list[str]:
     couple: tuple[str, str] | None = None  # the last two people a marriage named ("they")
     named: str | None = None  # the last thing named by its name ("The Corvid Press"), for "the press"
     roles: list[tuple[str, str, str]] = []  # the last role named: (holder, noun, what it is of)
+    role_end: str | None = None  # the year the last role named ended ("mayor of X from 2010 to 2018")
     employers: list[tuple[str, str]] = []  # the last employer named: (employee, employer)
     lenders: dict[str, str] = {}  # a lent thing's key → who lent it (to whom it goes back)
     others: list[str] = []  # persons a relation named who were no sentence's subject, most recent last
@@ -282,7 +284,8 @@ def resolve(sentences: list[str]) -> list[str]:
             holder, noun, org = roles[-1]
             s = f"{m['lead']}{m['y']} succeeded {holder} as {noun} of {org}{m['tail']}."
         elif roles and (m := _SUCCEEDED.search(s)) and m.group(0).split(None, 1)[1] == roles[-1][0]:
-            s = s[: m.end()] + f" as {roles[-1][1]} of {roles[-1][2]}" + s[m.end() :]  # the post she held
+            since = f" in {role_end}" if role_end and not _YEAR.search(s) else ""  # from when hers ended
+            s = s[: m.end()] + f" as {roles[-1][1]} of {roles[-1][2]}{since}" + s[m.end() :]  # the post she held
         if held_role is not None:  # "Anneli Rask took over as keeper that year": of what was just named
             s = bare_role(s, held_role)
         m = _ROLE_PHRASE.search(s)
@@ -329,6 +332,8 @@ def resolve(sentences: list[str]) -> list[str]:
                 held_role = (r.family[3:], r.object.display)
             if r.family.startswith("of:") and r.family[3:] not in _PEOPLE_NOUNS - ROLE_NOUNS:  # a post ("matron of")
                 roles = [(r.subject.display, r.family[3:], r.object.display)]
+                end = _ROLE_END.search(s)
+                role_end = end.group(1) if end else None
             if r.family == OWN and r.rule == "hold":  # lent: it goes back to its owner
                 lenders[r.object.key] = r.subject.display
             if r.family == OWN:
