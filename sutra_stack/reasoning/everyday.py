@@ -51,7 +51,7 @@ _THEIR_CHILD = re.compile(
 
 def normalised(s: str) -> str:
     """The sentence with a move back, 'just outside' and a comma-less fronted stage read as plain words."""
-    if not (" back " in s or "returned to " in s or " outside " in s or s.startswith(("After ", "Before "))):
+    if not (" back " in s or "returned " in s or " outside " in s or s.startswith(("After ", "Before "))):
         return s
     s = _STAGE.sub("", s)
     s = _JUST_OUTSIDE.sub(lambda m: m["v"] + " on the outskirts of ", s)

@@ -165,9 +165,11 @@ _RETIRED_FROM = re.compile(
     rf"(?P<o>(?:the\s+)?{_CAP}(?:\s+{_CAP})*){_END}"
 )
 # "It was built in 1899 and is owned by the Wexley Trust": two passives of one subject, a sentence each
+_PARTICIPLE = r"[a-z]+(?:ed|en|lt|wn|ght|ld|de|un)"  # built, owned, known, bought, sold, made, run
 _TWO_PASSIVES = re.compile(
-    r"^(?P<x>.+?)\s+(?P<b1>was|is|has\s+been)\s+(?P<v1>[a-z]+(?:ed|en|lt|wn))(?P<r1>(?:\s+[^,]+?)?)\s*,?\s+and\s+"
-    r"(?P<b2>was|is|has\s+been|had\s+been|is\s+now|is\s+still)\s+(?P<v2>[a-z]+(?:ed|en|lt|wn))\s+(?P<r2>by\s+.+?)\s*[.!?]?$"
+    rf"^(?P<x>.+?)\s+(?P<b1>was|is|has\s+been)\s+(?P<v1>{_PARTICIPLE})(?P<r1>(?:\s+[^,]+?)?)\s*,?\s+and\s+"
+    r"(?P<b2>was|is|has\s+been|had\s+been)(?:\s+(?:now|still|later|then|also|since))?\s+"
+    rf"(?P<v2>{_PARTICIPLE})\s+(?P<r2>by\s+.+?)\s*[.!?]?$"
 )
 _STILL_HOLDS = re.compile(r"^(?:still\s+holds|holds\s+still|remains\s+in|still\s+holds\s+on\s+to)\s+(?:the\s+|that\s+)?"
                           r"(?:office|post|title|position|role|job|seat)\b")

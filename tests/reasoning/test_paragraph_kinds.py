@@ -25,7 +25,7 @@ def told(text: str) -> set[tuple[str, str, str]]:
 
 
 @pytest.mark.parametrize("back", ["moved back to Harrow in 2021", "returned to Harrow in 2021",
-                                  "went back to Harrow in 2021"])
+                                  "went back to Harrow in 2021", "returned home to Harrow in 2021"])
 def test_a_move_back_is_where_someone_lives_now(reasoner: Reasoner, back: str) -> None:
     reasoner.learn(f"Ines Marlow grew up in Harrow. After college she moved to Kestby, where she taught "
                    f"music. Ines Marlow {back}.")
@@ -50,6 +50,10 @@ def test_a_pronoun_subject_of_two_passives_teaches_both(reasoner: Reasoner) -> N
     assert ("corran lido", "when:build", "1936") in got
     assert ("dunby trust", "own", "corran lido") in got
     assert reasoner.ask("Where is the Corran Lido?").answer == "Dunby"
+    later = told("The Mill Museum was founded in 1950 and was later bought by the Ardle Council.")
+    assert ("ardle council", "own", "mill museum") in later
+    run = told("The Mill Museum was founded in 1950 and is still run by the Ardle Council.")
+    assert ("ardle council", "of:head", "mill museum") in run
 
 
 @pytest.mark.parametrize("where", ["in the heart of", "just outside", "in the centre of"])
