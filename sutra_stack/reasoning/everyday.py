@@ -8,8 +8,9 @@ Owns the shapes of ordinary prose about people and places that restate.py hands 
 - "After university she moved to B" (a stage of life fronted without its comma) → "She moved to B";
 - "Samir Haddad and his wife Leila live in Corvin" → "Leila Haddad is Samir Haddad's wife." and
   where each of them lives (a first name alone takes the family name of the one named with it);
-- "Their son Karim studies medicine in Ostend" after such a couple → Karim Haddad is the son of
-  each of them, then "Karim Haddad studies medicine in Ostend.".
+  "Hugo Brandt and his wife Ella run a bakery" → the marriage, then "Hugo Brandt and Ella Brandt run …";
+- "Their son Karim studies medicine in Ostend" after such a couple (or after "A married B") → Karim
+  Haddad is the son of each of them, then "Karim Haddad studies medicine in Ostend.".
 
 Pure and deterministic; each shape is tried only when its words are in the sentence.
 """
@@ -42,6 +43,13 @@ _AND_SPOUSE = re.compile(
     rf"^{_LEAD}(?P<x>{_PERSON})\s+and\s+(?:his|her)\s+(?P<k>wife|husband|partner)\s+(?P<y>{_PERSON})\s+"
     r"(?P<v>live|lived|have\s+lived|moved|settled|emigrated)\s+(?P<rest>(?:in|to|at|near)\s+.+?)\s*[.!?]?$"
 )
+# "Hugo Brandt and his wife Ella run a bakery": the marriage, then both of them as one subject
+_AND_SPOUSE_ANY = re.compile(
+    rf"^{_LEAD}(?P<x>{_PERSON})\s+and\s+(?:his|her)\s+(?P<k>wife|husband|partner)\s+(?P<y>{_PERSON})\s+"
+    r"(?P<rest>[a-z].+?)\s*[.!?]?$"
+)
+# "Erik Holm married Sara Lind in 2001": the couple a later "Their son …" is a child of
+_MARRIED = re.compile(rf"^{_LEAD}(?P<x>{_PERSON})\s+(?:married|wed)\s+(?P<y>{_PERSON})\b")
 _SINGULAR = {"live": "lives", "have lived": "has lived"}
 _THEIR_CHILD = re.compile(
     rf"^{_LEAD}Their\s+(?:eldest\s+|youngest\s+|only\s+)?(?P<k>son|daughter|child)"
@@ -74,6 +82,11 @@ def couple_told(s: str, couple: Couple | None) -> tuple[list[str] | None, Couple
         v = _SINGULAR.get(m["v"], m["v"])
         return [f"{y} is {x}'s {m['k']}.", cap(f"{m['lead']}{x} {v} {m['rest']}."),
                 cap(f"{m['lead']}{y} {v} {m['rest']}.")], (x, y)
+    if (" and his " in s or " and her " in s) and (m := _AND_SPOUSE_ANY.match(s)):
+        x, y = m["x"], _full(m["y"], m["x"])
+        return [f"{y} is {x}'s {m['k']}.", cap(f"{m['lead']}{x} and {y} {m['rest']}.")], (x, y)
+    if (" married " in s or " wed " in s) and (m := _MARRIED.match(s)):
+        return None, (m["x"], m["y"])
     if couple and "Their " in s and (m := _THEIR_CHILD.match(s)):
         c = _full(m["c"], couple[0])
         return [f"{c} is the {m['k']} of {couple[0]}.", f"{c} is the {m['k']} of {couple[1]}.",

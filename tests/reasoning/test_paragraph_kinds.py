@@ -89,6 +89,12 @@ def test_a_husband_named_second_and_a_full_name_kept() -> None:
     assert ("luis ferreira", "spouse", "maria costa") in got and ("luis ferreira", "live", "braga") in got
 
 
+def test_a_child_of_a_couple_told_married_and_a_couple_doing_something_else() -> None:
+    got = told("Erik Holm married Sara Lind in 2001. Their son Jonas works in Malmo.")
+    assert ("jonas holm", "of:son", "erik holm") in got and ("jonas holm", "of:son", "sara lind") in got
+    assert ("ella brandt", "spouse", "hugo brandt") in told("Hugo Brandt and his wife Ella run a bakery in Lisk.")
+
+
 def test_a_role_passed_on_in_the_passive_names_the_current_holder(reasoner: Reasoner) -> None:
     reasoner.learn("Ruth Ekland was the chair of the Osby Rowing Club from 2012 to 2019. She was succeeded "
                    "by Jonas Berg, who still holds the post.")
