@@ -66,8 +66,9 @@ def _display(frame: Frame, answer: str, votes: list[Voted], concepts: dict[str, 
 
 
 def _beyond(by_answer: dict[str, list[Voted]], inside: set[str], other: set[str]) -> set[str]:
-    """The answers told of no kind that lie beyond a part of a country on their path (the place a
-    province or county is in): the country, when nothing is told to be one."""
+    """The answers told of no kind that lie beyond a smaller place on their path (the place a
+    province or county is in, the place a town is in): the country or county asked for, when
+    nothing is told to be one."""
     return {a for a, votes in by_answer.items() if a not in other
             and any(c in inside for v in votes for c in v[0].concepts[:-1])}
 
@@ -88,8 +89,8 @@ def build_answer(question: str, frame: Frame, good: list[Voted], concepts: dict[
     if frame.place_class is not None:  # "in which county": answers of that kind of place
         places = {a: _display(frame, a, votes, concepts, relations) for a, votes in by_answer.items()}
         match, other, inside = of_kind(frame.place_class, places, concepts, relations)
-        if not match and inside and kind(frame.place_class) == "country":
-            match = _beyond(by_answer, inside, other)  # "Westmark is a province of Lorrania": Lorrania
+        if not match and inside:  # "Westmark is a province of Lorrania": Lorrania; "a town in Hale": Hale
+            match = _beyond(by_answer, inside, other)
         if not match and (inside or kind(frame.place_class) != "country") and frame.place_class not in SMALL_PLACES:
             return None  # a county or province on the chain is no country; nothing told is of the kind asked
         by_answer = {a: vs for a, vs in by_answer.items() if (a in match if match else a not in other)}

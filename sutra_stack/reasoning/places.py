@@ -21,6 +21,8 @@ SMALL_PLACES = frozenset({"city", "town", "village", "place", "area", "island", 
 # the kinds of place that lie within a country: an answer described so is none to "in which country"
 WITHIN_COUNTRY = frozenset({"county", "province", "region", "state", "district", "canton", "shire", "prefecture",
                             "territory", "parish", "borough", "municipality"})
+# the places that lie within a county, province or region: the place beyond one on a chain is that region
+_SETTLEMENTS = frozenset({"city", "town", "village", "capital"})
 RANGE = "range"  # "in which mountain range": a place named as one ("the Feldspar Highlands", "the Tor Mountains")
 _RANGE_NAME = re.compile(r"\b(?:highlands|mountains|range|hills|alps|fells|peaks)$", re.I)
 
@@ -68,9 +70,11 @@ def of_kind(
     wanted: str, names: dict[str, str], concepts: dict[str, Concept], relations: dict[str, list[Relation]]
 ) -> tuple[set[str], set[str], set[str]]:
     """(answers known to be of the kind asked, answers known to be of another kind only, those of
-    them known to be parts of a country: a county, province, region ...)."""
+    them known to be smaller places inside the kind asked: for a country the parts of a country (a
+    county, province, region ...), for a county or the like a city, town or village)."""
     want = kind(wanted)
     kinds = place_kinds(names, concepts, relations)
     match = {a for a, k in kinds.items() if want in k}
     other = {a for a, k in kinds.items() if k and want not in k}
-    return match, other, {a for a in other if kinds[a] & WITHIN_COUNTRY}
+    smaller = WITHIN_COUNTRY if want == "country" else _SETTLEMENTS if want in WITHIN_COUNTRY else frozenset()
+    return match, other, {a for a in other if kinds[a] & smaller}

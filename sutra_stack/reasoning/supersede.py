@@ -109,9 +109,21 @@ def timeline(entries: list[Entry], concepts: dict[str, Concept]) -> list[Entry]:
             e.valid_to = e.valid_to or nxt.valid_to  # the same holding, told again with its end
         if not e.valid_to:
             e.valid_to = max(nxt.valid_from, e.valid_from)
+    before: Entry | None = None
+    told: dict[str, Entry] = {}  # each answer's last entry so far
     for e in ordered:
         if e.valid_from >= e.valid_to > 0 and not stated[e.fact].start:
-            e.valid_from = 0.0  # undated, learned before a dated successor or end: held from an unknown start
+            # undated, learned before a dated successor or end: held from an unknown start. An end
+            # told of a holder told before keeps to that holding's start (its successor told first:
+            # "Y succeeded X in 2022", "X was head until 2022"); else not before the end of the other
+            # holder told before it ("A was mayor until 2019", then "B was mayor until 2023": B from 2019)
+            earlier = told.get(e.answer)
+            gone = before.valid_to if before is not None and before.answer != e.answer else 0.0
+            if e.closed and earlier is not None and 0 < earlier.valid_from < e.valid_to:
+                e.valid_from = earlier.valid_from
+            else:
+                e.valid_from = gone if 0 < gone < e.valid_to else 0.0
+        before = told[e.answer] = e
     return ordered
 
 
@@ -132,8 +144,15 @@ def settle(slots: dict[str, list[Entry]], concepts: dict[str, Concept], as_of: f
         keep: Entry | None
         if as_of is None:
             latest = {e.answer: e for e in ordered}  # each answer's latest fact
-            current = [e for e in ordered if not (latest[e.answer].closed and latest[e.answer].valid_to <= now)]
+            ended = {a for a, e in latest.items() if e.closed and e.valid_to <= now}
+            current = [e for e in ordered if e.answer not in ended]
             keep = current[-1] if current else None
+            place: dict[str, int] = {}  # each answer's first place in told order
+            for i, e in enumerate(ordered):
+                place.setdefault(e.answer, i)
+            if keep is not None and any(a in ended and i > place[keep.answer]
+                                        and ordered[i].valid_from > keep.valid_from for a, i in place.items()):
+                keep = None  # a successor told after it came after it and has since gone: no holder told now
         else:
             valid = [e for e in ordered if e.valid_from <= as_of and (not e.valid_to or as_of < e.valid_to)]
             keep = valid[-1] if valid else None
