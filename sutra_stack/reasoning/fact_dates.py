@@ -1,5 +1,6 @@
 """When a fact between two named things began: "When did the Old Mill become a museum?", "When did
-X move to Y?", "When did X join Y?", "How long has X lived in Y?", "Since when has X worked at Y?".
+X move to Y?", "When did X join Y?", "When did X sell Y?", "How long has X lived in Y?", "Since when
+has X worked at Y?".
 
 The question names both ends; the path between them is the fact, and its answer is the date its
 sentence states (for "how long" / "since when": "since" that date). A fact told without a date
@@ -24,11 +25,11 @@ _ENDING = frozenset({"until", "till", "to", "before", "through", "by"})
 BECOME = frozenset({"is", "isa", "verb:become", "verb:turn into", "verb:convert into", "verb:make into"})
 _FAMILY = {"become": BECOME, "move": {LIVE}, "relocate": {LIVE}, "settle": {LIVE}, "live": {LIVE}, "reside": {LIVE},
            "join": {WORK}, "work": {WORK}, "buy": {OWN}, "purchase": {OWN}, "acquire": {OWN}, "inherit": {OWN},
-           "own": {OWN}, "turn": BECOME, "convert": BECOME, "make": BECOME}
+           "own": {OWN}, "turn": BECOME, "convert": BECOME, "make": BECOME, "sell": {"verb:sell"}}
 _WHEN = r"(?:when|in\s+what\s+year|what\s+year|in\s+which\s+year)"
 _THE = r"(?:(?:the|a|an)\s+)?"
 _WHEN_DID = re.compile(rf"^(?i:{_WHEN}\s+did)\s+(?P<x>.+?)\s+(?P<v>become|move|relocate|settle|join|buy|purchase|"
-                       rf"acquire|inherit|start\s+working)\s+(?:(?i:to|in|at|for|into)\s+)?{_THE}(?P<y>.+)$")
+                       rf"acquire|inherit|sell|start\s+working)\s+(?:(?i:to|in|at|for|into)\s+)?{_THE}(?P<y>.+)$")
 _WHEN_WAS = re.compile(rf"^(?i:{_WHEN}\s+was)\s+(?P<x>.+?)\s+(?P<v>turned|converted|made)\s+(?:into|in\s+to)\s+"
                        rf"{_THE}(?P<y>.+)$")
 _HOW_LONG = re.compile(rf"^(?i:how\s+long|since\s+when)\s+(?i:has|have|does|do|did)\s+(?P<x>.+?)\s+(?:been\s+)?"

@@ -93,3 +93,15 @@ def test_an_ending_told_after_the_successor_keeps_to_the_start_of_that_holder(r:
     assert "Nils Ek" in (r.ask(HOSTEL, as_of=parse_as_of("2007-05-01")).answer or "")
     assert "Rut Lind" in (r.ask(HOSTEL, as_of=parse_as_of("2016-05-01")).answer or "")
     assert "Jonas Wiik" in (r.ask("Who is the warden of the Fenby Hostel?").answer or "")
+
+
+def test_when_a_sale_a_paragraph_dates_at_its_start_was_made(r: Reasoner) -> None:
+    r.learn("Maud Eyre bought the Blue Anchor in 2004. In 2016 she sold it to Tom Pike. Tom still keeps the inn.")
+    a = r.ask("When did Maud Eyre sell the Blue Anchor?")
+    assert a.kind == "path" and "2016" in (a.answer or "")
+
+
+def test_an_undated_sale_has_no_date(r: Reasoner) -> None:
+    r.learn("Ned Voss sold the Grey Barn to Ali Roe.")
+    a = r.ask("When did Ned Voss sell the Grey Barn?")
+    assert a.kind == "none" or a.confidence < 0.5, a.answer
