@@ -361,10 +361,14 @@ def _structural(t: str, loose: bool = True) -> list[Relation]:
     if m and m["v"].lower() not in S.NOT_VERBS:  # "studied music in Velmora": what, and where
         lemma = verb_lemma(m["v"])
         subj = _subject(m["x"])
+        where = _rel(subj, f"verb:{lemma} {m['p'].lower()}", _place(m["z"]), OPEN_CONFIDENCE, "verb-obj-place")
+        as_job = re.match(r"as\s+(?:an?\s+|the\s+)?(?P<n>[a-z][a-z\-]*(?:\s+[a-z][a-z\-]*)?)$", m["y"].strip())
+        if as_job is not None:  # "worked as a clerk in Ravenport": a job and a place, not a thing worked on
+            kind = make_entity(as_job["n"])
+            return where + ([Relation(subj, "isa", kind, "hierarchical", OPEN_CONFIDENCE, "verb-obj-place")]
+                            if subj is not None and kind is not None else [])
         thing, _ = _thing(m["y"])
-        return _rel(subj, f"verb:{lemma} {m['p'].lower()}", _place(m["z"]), OPEN_CONFIDENCE, "verb-obj-place") + _rel(
-            subj, verb_family(lemma), thing, LOOSE_CONFIDENCE, "verb-obj-place"
-        )
+        return where + _rel(subj, verb_family(lemma), thing, LOOSE_CONFIDENCE, "verb-obj-place")
     m = S.ROLE_VERB.match(t, mask)
     if m:
         if not loose:

@@ -324,8 +324,9 @@ def resolve(sentences: list[str]) -> list[str]:
             for who in [r.subject.display] * (r.family in _PERSON_DOES or kin) + [r.object.display] * kin:
                 if who not in people and _is_person(who, persons) and who[:1].isupper() and "'" not in who:
                     others = [o for o in others if o != who] + [who]
-            if r.family in (LIVE, LOCATED, WORK):
-                place = r.object.display
+            done_at = r.family.startswith("verb:") and r.family.endswith((" in", " at"))
+            if r.family in (LIVE, LOCATED, WORK) or done_at:
+                place = r.object.display  # also "worked as a clerk in Ravenport. … was born there"
             if r.family == WORK:
                 employers = [(r.subject.display, r.object.display)]
             if is_role(r.family):

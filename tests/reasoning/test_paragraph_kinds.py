@@ -116,3 +116,10 @@ def test_a_thing_bought_then_sold_on_by_its_pronoun(reasoner: Reasoner) -> None:
     assert reasoner.ask("Who owns the old steam roller?").answer == "Kells Transport Museum"
     then = reasoner.ask("Who owns the old steam roller?", as_of=parse_as_of("2013-01-01"))
     assert then.answer == "Dara Quinn"
+
+
+def test_a_job_done_in_a_place_is_a_job_and_the_place_there_refers_to(reasoner: Reasoner) -> None:
+    reasoner.learn_batch(["Osric Vane married Della Vane in 1990. Osric worked as a baker in Tollmere. "
+                          "Their son Pim was born there in 1994."])
+    assert reasoner.ask("Where was Pim Vane born?").answer == "Tollmere"  # it read "born in as a baker"
+    assert reasoner.ask("What is Osric Vane's job?").answer == "baker"
