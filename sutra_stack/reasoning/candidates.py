@@ -113,6 +113,9 @@ def held(entity: Entity, cands: Candidates, *, fuzzy: bool) -> list[str]:
     if not fuzzy:  # the same words but for number ("birds of prey" for "a bird of prey")
         ws = content_words(entity.key)
         return sorted(e.id for e in cands.entities.values() if content_words(e.key) == ws)
+    placed = _placed_at(entity, cands)  # "the lighthouse on Texel Point": the one lighthouse said to be there
+    if len(placed) == 1:
+        return sorted(placed)
     near = {e.id for e in cands.entities.values() if _same_thing(e, entity)}
     # "the vineyard" for "a small vineyard near Carrow": the one known thing it is the head noun of;
     # several such things ("a wooden sailboat", "a fibreglass sailboat") are not guessed between
@@ -123,6 +126,23 @@ def held(entity: Entity, cands: Candidates, *, fuzzy: bool) -> list[str]:
     elif near:
         return sorted(near)
     return sorted(headed) if len(headed) == 1 else []
+
+
+_PLACE_TAIL = frozenset({"on", "in", "at", "by", "near"})
+
+
+def _placed_at(entity: Entity, cands: Candidates) -> set[str]:
+    """Ids of the things a noun phrase with a place ("lighthouse on texel point") names: of its head
+    noun ("a lighthouse", "an old lighthouse") and stated to be in, on, at or near that place."""
+    ws = entity.key.split()
+    cut = next((i for i, w in enumerate(ws) if i and w in _PLACE_TAIL), 0)
+    if not cut or cut == len(ws) - 1:
+        return set()
+    thing, place = Entity(" ".join(ws[:cut]), " ".join(ws[:cut])), " ".join(ws[cut + 1:])
+    things = {e.id for e in cands.entities.values() if names_by_head(thing, e)}
+    there = {place, " ".join(ws[cut:])}  # "located: reed lake", or "is: by reed lake"
+    return {r.subject.id for rels in cands.relations.values() for r in rels
+            if r.subject.id in things and r.object.key in there}
 
 
 def same_thing_ids(entity: Entity, cands: Candidates) -> set[str]:

@@ -189,3 +189,9 @@ def test_when_an_event_is(reasoner: Reasoner) -> None:
     reasoner.learn_batch(["The Lamb Fair takes place in Orrby every September."])
     assert reasoner.ask("When is the Lamb Fair?").answer == "September"
     assert reasoner.ask("When is the quarterly report due?").kind != "path"
+
+
+def test_a_thing_asked_with_its_place_is_the_one_said_to_be_there(reasoner: Reasoner) -> None:
+    reasoner.learn_batch(["Wendel Marsh owns a boathouse on Gull Quay.", "Ilse Brand bought an old mill by Reed Lake."])
+    assert reasoner.ask("Who owns the boathouse on Gull Quay?").answer == "Wendel Marsh"
+    assert reasoner.ask("Who owns the mill by Reed Lake?").answer == "Ilse Brand"
