@@ -84,7 +84,7 @@ ORG_WORDS = wordset(
     "university hospital museum library firm garage store shop stores markets pharma consulting associates "
     "bakeries kitchen bistro inn books records films pictures publishing publishers newspaper radio tv network "
     "services software robotics engineering construction builders farms farm co-op cooperative union league team "
-    "fc ensemble choir band"
+    "fc ensemble choir band design designs architects architecture"
 )
 _SUCCEEDED_BY = re.compile(
     rf"^{_LEAD}(?P<x>{_SUBJECT})\s+(?:has\s+)?(?P<v>retired|resigned|stepped\s+down|stood\s+down|left)"
@@ -176,7 +176,7 @@ def _names(s: str) -> list[str]:
 
 
 def _is_org(name: str) -> bool:
-    return name.split()[-1].lower() in ORG_WORDS
+    return name.split()[-1].lower() in ORG_WORDS or " & " in name
 
 
 def _in(when: str) -> str:

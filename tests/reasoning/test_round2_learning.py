@@ -290,3 +290,11 @@ def test_an_ending_that_names_the_post_and_its_successor_in_one_sentence(reasone
     assert reasoner.ask("Who is the head librarian of the Kestrel Library?").answer == "Hugo Brandt"
     earlier = reasoner.ask("Who was the head librarian of the Kestrel Library?", as_of=parse_as_of("2019-05-01"))
     assert earlier.answer == "Mirela Dobos"
+
+
+def test_leaving_a_firm_named_by_its_trade_or_its_partners_ends_a_job(reasoner: Reasoner) -> None:
+    reasoner.learn_batch(["Mara Quist works for Solent Design.", "Teo Vance works for Hart & Vine."])
+    reasoner.learn_batch(["In 2018 Mara Quist left Solent Design.", "Teo Vance left Hart & Vine in 2020."])
+    assert nothing_now(reasoner, "Where does Mara Quist work?")
+    assert nothing_now(reasoner, "Where does Teo Vance work?")
+    assert nothing_now(reasoner, "Where does Mara Quist live?")  # a firm left is no home left
