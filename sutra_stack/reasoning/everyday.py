@@ -49,6 +49,10 @@ _AND_SPOUSE_ANY = re.compile(
     r"(?P<rest>[a-z].+?)\s*[.!?]?$"
 )
 # "Erik Holm married Sara Lind in 2001": the couple a later "Their son …" is a child of
+# "sold it to his neighbour, Rui Costa": the person named after a comma, as "his neighbour Rui Costa" reads
+_KIN_COMMA_NAME = re.compile(
+    rf"\b(?P<k>(?:his|her|their)\s+[a-z]+(?:\s+[a-z]+)?),\s+(?P<n>{name(more='+')}),?(?=\s*(?:[.!?]|$|\s+in\s))"
+)
 _MARRIED = re.compile(rf"^{_LEAD}(?P<x>{_PERSON})\s+(?:married|wed)\s+(?P<y>{_PERSON})\b")
 _SINGULAR = {"live": "lives", "have lived": "has lived"}
 _THEIR_CHILD = re.compile(
@@ -58,7 +62,10 @@ _THEIR_CHILD = re.compile(
 
 
 def normalised(s: str) -> str:
-    """The sentence with a move back, 'just outside' and a comma-less fronted stage read as plain words."""
+    """The sentence with a move back, 'just outside', a comma-less fronted stage and a person named
+    after a comma ('to his neighbour, Rui Costa') read as plain words."""
+    if ("his " in s or "her " in s or "their " in s) and ", " in s:
+        s = _KIN_COMMA_NAME.sub(lambda m: f"{m['k']} {m['n']}", s)
     if not (" back " in s or "returned " in s or " outside " in s or s.startswith(("After ", "Before "))):
         return s
     s = _STAGE.sub("", s)

@@ -123,3 +123,9 @@ def test_a_job_done_in_a_place_is_a_job_and_the_place_there_refers_to(reasoner: 
                           "Their son Pim was born there in 1994."])
     assert reasoner.ask("Where was Pim Vane born?").answer == "Tollmere"  # it read "born in as a baker"
     assert reasoner.ask("What is Osric Vane's job?").answer == "baker"
+
+
+def test_a_person_named_after_a_comma_behind_his_kin_is_that_person(reasoner: Reasoner) -> None:
+    reasoner.learn_batch(["Lior Ben owns a green dinghy called the Tern. "
+                          "In 2020 he sold the Tern to his cousin, Ada Brisk."])
+    assert reasoner.ask("Who owns the Tern?").answer == "Ada Brisk"  # it answered "Lior Ben's cousin"
