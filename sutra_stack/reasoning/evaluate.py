@@ -18,6 +18,7 @@ from typing import Any
 from sutra_stack.reasoning.models import Answer
 from sutra_stack.reasoning.reasoner import Reasoner
 from sutra_stack.reasoning.timeline import parse_as_of
+from sutra_stack.storage.engine.store import Engine
 from sutra_stack.storage.model import content_id
 
 
@@ -60,6 +61,11 @@ class Report:
     def failures(self) -> list[Outcome]:
         return [o for o in self.outcomes if not o.correct]
 
+    def listing(self) -> str:
+        """The wrong answers, one a line, for a failing gate's message."""
+        return "\n".join(f"  [{o.kind}] {o.question!r} -> {o.answer.answer!r} ({o.answer.kind} "
+                         f"{o.answer.confidence:.2f}), expected {o.expect}" for o in self.failures())
+
 
 def load(path: str | Path) -> dict[str, Any]:
     return json.loads(Path(path).read_text(encoding="utf-8"))
@@ -96,3 +102,15 @@ def score(reasoner: Reasoner, data: dict[str, Any]) -> Report:
             found = all(content_id(s) in on_paths for s in support)
         report.outcomes.append(Outcome(q["question"], q["kind"], q["expect"], ans, correct, found))
     return report
+
+
+def score_file(path: str | Path) -> Report:
+    """A set learned into a fresh in-memory store and every question scored (the gates in the tests)."""
+    data = load(path)
+    engine = Engine.in_memory()
+    try:
+        reasoner = Reasoner(engine)
+        learn_set(reasoner, data)
+        return score(reasoner, data)
+    finally:
+        engine.close()

@@ -9,9 +9,7 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
-from sutra_stack.reasoning import Reasoner
-from sutra_stack.reasoning.evaluate import learn_set, load, score
-from sutra_stack.storage.engine.store import Engine
+from sutra_stack.reasoning.evaluate import load, score_file
 
 EVAL_SET = Path(__file__).resolve().parents[1] / "data" / "reasoning_eval.json"
 MIN_ACCURACY = 0.90
@@ -27,16 +25,8 @@ def test_the_evaluation_set_is_big_and_varied_enough() -> None:
 
 
 def test_accuracy_on_the_evaluation_set_is_at_least_90_percent() -> None:
-    data = load(EVAL_SET)
-    engine = Engine.in_memory()
-    try:
-        reasoner = Reasoner(engine)
-        learn_set(reasoner, data)
-        report = score(reasoner, data)
-    finally:
-        engine.close()
-    failures = "\n".join(f"  [{o.kind}] {o.question!r} -> {o.answer.answer!r} ({o.answer.kind}), expected {o.expect}"
-                         for o in report.failures())
+    report = score_file(EVAL_SET)
+    failures = report.listing()
     assert report.accuracy >= MIN_ACCURACY, f"accuracy {report.accuracy:.1%} < {MIN_ACCURACY:.0%}:\n{failures}"
     # every kind of question is answered mostly right, not only the easy ones
     for kind, (right, total) in report.by_kind().items():

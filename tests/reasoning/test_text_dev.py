@@ -11,9 +11,7 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
-from sutra_stack.reasoning import Reasoner
-from sutra_stack.reasoning.evaluate import learn_set, load, score
-from sutra_stack.storage.engine.store import Engine
+from sutra_stack.reasoning.evaluate import load, score_file
 
 DEV_SET = Path(__file__).resolve().parents[1] / "data" / "reasoning_text_dev.json"
 MIN_ACCURACY = 0.93
@@ -31,16 +29,8 @@ def test_the_dev_set_covers_the_kinds_with_a_fifth_unanswerable() -> None:
 
 
 def test_accuracy_and_precision_on_the_dev_set() -> None:
-    data = load(DEV_SET)
-    engine = Engine.in_memory()
-    try:
-        reasoner = Reasoner(engine)
-        learn_set(reasoner, data)
-        report = score(reasoner, data)
-    finally:
-        engine.close()
-    wrong = "\n".join(f"  [{o.kind}] {o.question!r} -> {o.answer.answer!r} ({o.answer.kind} {o.answer.confidence:.2f})"
-                      f", expected {o.expect}" for o in report.failures())
+    report = score_file(DEV_SET)
+    wrong = report.listing()
     precision, given = report.precision_at(CONFIDENT)
     assert report.accuracy >= MIN_ACCURACY, f"accuracy {report.accuracy:.1%} < {MIN_ACCURACY:.0%}:\n{wrong}"
     assert precision >= MIN_PRECISION, f"precision {precision:.1%} of {given} < {MIN_PRECISION:.0%}:\n{wrong}"
