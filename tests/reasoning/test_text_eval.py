@@ -11,6 +11,7 @@ from collections import Counter
 from pathlib import Path
 
 from sutra_stack.reasoning.evaluate import load, score_file
+from sutra_stack.reasoning.text import split_sentences
 
 TEXT_SET = Path(__file__).resolve().parents[1] / "data" / "reasoning_text_eval.json"
 MIN_ACCURACY = 0.90
@@ -20,7 +21,9 @@ CONFIDENT = 0.5
 
 def test_the_text_set_is_big_and_varied_enough() -> None:
     data = load(TEXT_SET)
-    assert sum(len(b) for b in data["batches"]) >= 120
+    sentences = [len(split_sentences(text)) for batch in data["batches"] for text in batch]
+    assert sum(sentences) >= 200  # facts, one a sentence
+    assert 3 * sum(n for n in sentences if n > 1) >= sum(sentences)  # a third of them told in paragraphs
     questions = data["questions"]
     assert len(questions) >= 120
     kinds = Counter(q["kind"] for q in questions)
