@@ -20,13 +20,10 @@ from __future__ import annotations
 import re
 
 from sutra_stack.reasoning.backrefs import cap
-from sutra_stack.reasoning.names import name
+from sutra_stack.reasoning.names import name, person
 from sutra_stack.reasoning.timeline import DATE
 
-_PERSON = (
-    r"(?!(?:The|A|An|This|That|These|Those|It|Its|There|Then|In|On|At|If|When|While|After|Before|Since|By|During|"
-    rf"Their|His|Her)\b){name(particles=True)}"
-)
+_PERSON = person("Their", "His", "Her")
 _LEAD = rf"(?P<lead>(?:(?i:in|on|by|during)\s+(?i:{DATE})\s*,?\s+)?)"
 
 _BACK = re.compile(

@@ -41,3 +41,13 @@ def name(tail: str = WORD_TAIL, *, more: str = "*", joiner: str = "", particles:
 
 WORD = word()  # "Alden", "O'Neill", "St." before a name
 NAME = name()  # "St. Alden Hospital", "Farah Haddad", "Łukasz Żak"
+
+# words a sentence may start with that are never a person's name
+NOT_A_PERSON = ("The", "A", "An", "This", "That", "These", "Those", "It", "Its", "There", "Then", "In", "On", "At",
+                "If", "When", "While", "After", "Before", "Since", "By", "During", "Perhaps", "Maybe")
+
+
+def person(*also: str) -> str:
+    """A person named by one or more capitalised words, with family-name particles ("Bram de Vries"),
+    not starting with one of `NOT_A_PERSON` (nor of `also`)."""
+    return rf"(?!(?:{'|'.join((*NOT_A_PERSON, *also))})\b){name(particles=True)}"

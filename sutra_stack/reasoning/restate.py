@@ -33,7 +33,7 @@ import re
 
 from sutra_stack.reasoning.backrefs import cap
 from sutra_stack.reasoning.everyday import Couple, couple_told, normalised
-from sutra_stack.reasoning.names import WORD, name
+from sutra_stack.reasoning.names import WORD, person
 from sutra_stack.reasoning.reword import fronted_rest, reword
 from sutra_stack.reasoning.timeline import DATE, asserted, without_dates
 
@@ -42,11 +42,7 @@ MAX_RESTATED = 6  # sentences one sentence may become (a bound on the work per s
 _CAP = WORD
 _PLACE = rf"(?:the\s+)?{_CAP}(?:\s+(?:of\s+|on\s+|upon\s+|de\s+|la\s+)?{_CAP})*"
 _NAME = rf"{_CAP}(?:\s+{_CAP})+"  # a person: two or more capitalised words
-# a person named by one or more capitalised words (not a sentence's first function word)
-_PERSON = (
-    r"(?!(?:The|A|An|This|That|These|Those|It|Its|There|Then|In|On|At|If|When|While|After|Before|Since|By|During|"
-    rf"Perhaps|Maybe)\b){name(particles=True)}"  # "Bram de Vries"
-)
+_PERSON = person()
 _SUBJECT = rf"(?:{_PERSON}|[Hh]e|[Ss]he|[Tt]hey)"
 _LEAD = (
     rf"(?P<lead>(?:(?:(?i:in|on|by|during)\s+(?i:{DATE})|(?i:last|this)\s+(?:year|month|spring|summer|autumn|winter)"

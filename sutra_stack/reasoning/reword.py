@@ -23,18 +23,14 @@ from __future__ import annotations
 import re
 
 from sutra_stack.reasoning.backrefs import cap
-from sutra_stack.reasoning.names import WORD, name
+from sutra_stack.reasoning.names import WORD, name, person
 from sutra_stack.reasoning.text import wordset
 from sutra_stack.reasoning.timeline import DATE
 
 _NAMEW = WORD
 _NAME = name(particles=True)
 _ORG = rf"(?:the\s+)?{_NAMEW}(?:\s+(?:of\s+(?:the\s+)?|&\s+)?{_NAMEW})*"
-_NOT_PERSON = (
-    r"(?!(?:The|A|An|This|That|These|Those|It|Its|There|Then|In|On|At|If|When|While|After|Before|Since|By|During|"
-    r"Perhaps|Maybe)\b)"
-)
-_PERSON = rf"{_NOT_PERSON}{_NAME}"
+_PERSON = person()
 _SUBJECT = rf"(?:{_PERSON}|[Hh]e|[Ss]he|[Tt]hey)"
 _RELDATE = r"(?:last|this)\s+(?:year|month|spring|summer|autumn|winter)|recently"
 _WHEN = rf"(?:(?:in|on|during|by)\s+(?i:{DATE})|{_RELDATE})"
